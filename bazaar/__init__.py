@@ -1,0 +1,73 @@
+"""Bazaar: a platform for recruitment fairs."""
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Build the app. ``config`` is a :class:`config.Config`, a dict of overrides, or None."""
+    from config import Config
+
+    if config is None:
+        config = Config()
+    elif isinstance(config, dict):
+        config = Config(**config)
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "bazaar" / "static"),
+    )
+    app.config.from_mapping(config.as_dict())
+
+    from bazaar import logs
+
+    logs.configure(app)
+
+    from bazaar.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from bazaar import i18n
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from bazaar import models  # noqa: F401  (registers every table)
+    from bazaar import database
+
+    database.configure_engine_events(app)
+
+    from bazaar.accounts import auth
+
+    auth.init_app(app)
+    i18n.init_app(app)
+
+    from bazaar import errors, health, security
+    from bazaar.accounts.views import bp as accounts_bp
+    from bazaar.booking.views import bp as booking_bp
+    from bazaar.checkin.views import bp as checkin_bp
+    from bazaar.events.views import bp as events_bp
+    from bazaar.exhibitors.views import bp as exhibitors_bp
+    from bazaar.notifications.views import bp as notifications_bp
+    from bazaar.registrations.views import bp as registrations_bp
+    from bazaar.stats.views import bp as stats_bp
+
+    for bp in (events_bp, accounts_bp, registrations_bp, exhibitors_bp, booking_bp,
+               checkin_bp, notifications_bp, stats_bp, health.bp):
+        app.register_blueprint(bp)
+    errors.init_app(app)
+    security.init_app(app)
+
+    from worker import init_celery
+
+    init_celery(app)
+
+    from bazaar import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,45 @@
+"""Password hashing and the Flask-Login wiring."""
+from argon2 import PasswordHasher
+from flask import g
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from bazaar.extensions import db, login_manager
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user, password: str) -> bool:
+    if not user or not user.password_hash:
+        _hasher.hash(password)  # same cost whether or not the account exists
+        return False
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return True
+
+
+def init_app(app) -> None:
+    from bazaar.accounts.models import User
+
+    @app.before_request
+    def _forget_cached_user():
+        # Flask-Login caches the user on ``g``; a request must never inherit one from an app
+        # context that outlives it (as in tests that hold a context around several requests).
+        g.pop("_login_user", None)
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))

@@ -1,0 +1,100 @@
+"""Interview slots, bookings and the per-exhibitor waiting list.
+
+The database enforces the booking rules that must never break under concurrency: one live
+booking per slot and one live booking per visitor and start time (partial unique indexes).
+"""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bazaar.clock import utcnow
+from bazaar.db_types import UTCDateTime
+from bazaar.extensions import db
+
+SLOT_FORMATS = ("jobbdating", "interview")
+SLOT_STATUSES = ("open", "blocked", "removed")
+BOOKING_STATUSES = ("confirmed", "cancelled")
+ATTENDANCE = ("unknown", "attended", "no_show")
+OUTCOMES = ("none", "second_interview", "offer", "hired", "internship", "other")
+
+LIVE = text("status = 'confirmed'")
+
+
+class Slot(db.Model):
+    __tablename__ = "slot"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    exhibitor_id: Mapped[int] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"))
+    table_id: Mapped[int] = mapped_column(ForeignKey("interview_table.id", ondelete="CASCADE"))
+    opening_id: Mapped[int | None] = mapped_column(ForeignKey("opening.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    format: Mapped[str] = mapped_column(String(16), default="jobbdating")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+    table: Mapped["InterviewTable"] = relationship()  # noqa: F821
+    exhibitor: Mapped["Exhibitor"] = relationship()  # noqa: F821
+    opening: Mapped["Opening | None"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        Index("ix_slot_exhibitor_start", "exhibitor_id", "starts_at"),
+        Index("uq_slot_table_start", "table_id", "starts_at", unique=True),
+    )
+
+
+class Booking(db.Model):
+    """An interview: booked in a slot, or a walk-in interview logged at the booth (no slot).
+
+    ``starts_at``/``ends_at`` copy the slot's times so overlap rules need no join.
+    ``sequence`` is raised on every change, for the calendar file.
+    """
+
+    __tablename__ = "booking"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    exhibitor_id: Mapped[int] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    walk_in: Mapped[bool] = mapped_column(default=False)
+    sequence: Mapped[int] = mapped_column(default=0)
+    attendance: Mapped[str] = mapped_column(String(16), default="unknown")
+    attendance_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome_employment_type: Mapped[str | None] = mapped_column(String(32))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    slot: Mapped[Slot | None] = relationship()
+    registration: Mapped["Registration"] = relationship()  # noqa: F821
+    exhibitor: Mapped["Exhibitor"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        Index("uq_booking_slot_live", "slot_id", unique=True, postgresql_where=LIVE, sqlite_where=LIVE),
+        Index(
+            "uq_booking_visitor_start_live", "registration_id", "starts_at",
+            unique=True, postgresql_where=LIVE, sqlite_where=LIVE,
+        ),
+    )
+
+
+class WaitlistEntry(db.Model):
+    """A visitor waiting for a slot at one exhibitor; offered a slot with a time-limited hold."""
+
+    __tablename__ = "waitlist_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exhibitor_id: Mapped[int] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting/offered/claimed/expired/left
+    offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    registration: Mapped["Registration"] = relationship()  # noqa: F821
+    exhibitor: Mapped["Exhibitor"] = relationship()  # noqa: F821

@@ -1,0 +1,35 @@
+"""Scans on the event day: at the door and at the booths."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bazaar.clock import utcnow
+from bazaar.db_types import UTCDateTime
+from bazaar.extensions import db
+
+
+class DoorScan(db.Model):
+    """Every door scan, including failed ones (who, which door, when, what it found)."""
+
+    __tablename__ = "door_scan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"))
+    scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    door: Mapped[str | None] = mapped_column(String(50))
+    result: Mapped[str] = mapped_column(String(24))
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BoothScan(db.Model):
+    """A badge scanned at a booth: a conversation, or a walk-in interview (then also a Booking)."""
+
+    __tablename__ = "booth_scan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exhibitor_id: Mapped[int] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"))
+    scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16), default="conversation")  # conversation / interview
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,238 @@
+"""A demo fair at Jobbdating 07 scale: 40 exhibitors (10 Danish) and thousands of visitors.
+
+Idempotent: everything hangs off the demo event's slug; if it exists, nothing is added.
+"""
+import random
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bazaar.accounts.auth import hash_password
+from bazaar.accounts.models import Organisation, User, VisitorProfile
+from bazaar.clock import utcnow
+from bazaar.events.models import Event, EventOrganiser, EventStaff
+from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable, Opening
+from bazaar.extensions import db
+from bazaar.occupations import OCCUPATIONS
+from bazaar.registrations.models import Registration
+
+DEMO_SLUG = "jobbdating-helsingborg"
+DEMO_PASSWORD = "bazaar-demo"
+DEMO_LOGINS = {
+    "organiser": "organiser@demo.bazaar",
+    "check-in staff": "door@demo.bazaar",
+    "exhibitor admin": "admin@byggkompaniet.demo",
+    "exhibitor interviewer": "interviewer@byggkompaniet.demo",
+    "visitor": "visitor@demo.bazaar",
+}
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+SWEDISH_EXHIBITORS = [
+    ("Byggkompaniet Helsingborg AB", "employer", "construction"),
+    ("Region Skåne", "public_employer", "healthcare"),
+    ("Helsingborgs stad", "public_employer", "public_sector"),
+    ("Kullabygdens Vård AB", "employer", "healthcare"),
+    ("Öresunds Logistik AB", "employer", "logistics"),
+    ("Skånetrafikens Förare AB", "employer", "transport"),
+    ("Hamnens Lager & Terminal AB", "employer", "logistics"),
+    ("Bemanningsbolaget Syd AB", "staffing_agency", "staffing"),
+    ("Jobbpoolen Skåne AB", "staffing_agency", "staffing"),
+    ("Städkraft Nordväst AB", "employer", "cleaning"),
+    ("Restaurang Sundet AB", "employer", "hospitality"),
+    ("Hotell Kärnan AB", "employer", "hospitality"),
+    ("Elinstallatörerna i Skåne AB", "employer", "construction"),
+    ("Rör & Värme Helsingborg AB", "employer", "construction"),
+    ("Nordvästra Skånes Räddningstjänst", "public_employer", "public_sector"),
+    ("Höganäs Verkstad AB", "employer", "manufacturing"),
+    ("Ängelholms Livsmedel AB", "employer", "manufacturing"),
+    ("IT-Support Öresund AB", "employer", "it"),
+    ("Kodhuset Syd AB", "employer", "it"),
+    ("Skolverket Lokalt – Grundskolor Helsingborg", "public_employer", "education"),
+    ("Förskolan Solrosen AB", "employer", "education"),
+    ("Apoteksgruppen Väst AB", "employer", "healthcare"),
+    ("Tandvården Norra Skåne AB", "employer", "healthcare"),
+    ("Hemtjänst Omsorg Plus AB", "employer", "healthcare"),
+    ("Fastighetsservice Sundet AB", "employer", "property"),
+    ("Grönyteskötsel Skåne AB", "employer", "property"),
+    ("Handelshuset Väla AB", "employer", "retail"),
+    ("Kundtjänst Center Helsingborg AB", "employer", "customer_service"),
+    ("Folkuniversitetet Helsingborg", "education_provider", "education"),
+    ("Röda Korset Helsingborg", "civil_society", "civil_society"),
+]
+DANISH_EXHIBITORS = [
+    ("Nordsjællands Byg ApS", "employer", "construction"),
+    ("Region Hovedstaden Sygepleje", "public_employer", "healthcare"),
+    ("Helsingør Havneservice A/S", "employer", "logistics"),
+    ("Københavns Rengøring A/S", "employer", "cleaning"),
+    ("Øresund Vikar ApS", "staffing_agency", "staffing"),
+    ("Kronborg Hotel & Restaurant A/S", "employer", "hospitality"),
+    ("Dansk Busdrift A/S", "employer", "transport"),
+    ("Sjællands Maskinfabrik A/S", "employer", "manufacturing"),
+    ("Hillerød Kommune Ældrepleje", "public_employer", "healthcare"),
+    ("Frederiksborg IT ApS", "employer", "it"),
+]
+FIRST_NAMES = [
+    "Ahmed", "Fatima", "Mohammed", "Amina", "Yusuf", "Hodan", "Abdi", "Fardowsa", "Samira", "Omar",
+    "Ali", "Zahra", "Reza", "Maryam", "Dawit", "Selam", "Tesfay", "Helen", "Olena", "Oksana",
+    "Dmytro", "Andrii", "Mehmet", "Ayşe", "Emre", "Elif", "Anna", "Erik", "Maria", "Johan",
+    "Sara", "Karin", "Lars", "Mikael", "Nadia", "Hassan", "Leyla", "Kaveh", "Shirin", "Mahmoud",
+    "أحمد", "فاطمة", "محمد", "ሰላም", "ዳዊት", "Олена", "Андрій", "رضا", "مریم", "Sofia",
+]
+LAST_NAMES = [
+    "Hassan", "Mohamed", "Ali", "Ahmadi", "Hosseini", "Karimi", "Tesfaye", "Gebremedhin", "Haile",
+    "Kovalenko", "Shevchenko", "Bondarenko", "Yılmaz", "Kaya", "Demir", "Andersson", "Johansson",
+    "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsen", "Jensen", "Nielsen", "Abdullahi", "Warsame",
+    "Farah", "Rahimi", "Mousavi", "العلي", "حسن", "ተስፋይ", "Коваленко", "Persson", "Svensson",
+]
+MUNICIPALITIES = ["Helsingborg", "Landskrona", "Höganäs", "Ängelholm", "Bjuv", "Åstorp", "Klippan",
+                  "Malmö", "Lund", "Helsingør"]
+
+
+def _local(year, month, day, hour, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=STOCKHOLM)
+
+
+def demo_present() -> bool:
+    return db.session.scalar(select(Event.id).where(Event.slug == DEMO_SLUG)) is not None
+
+
+def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
+    """Create the demo fair. Returns False (and changes nothing) if it is already there."""
+    if demo_present():
+        return False
+    rng = random.Random(seed)
+    password = hash_password(DEMO_PASSWORD)
+    now = utcnow()
+    orgs = [Organisation(name=n) for n in (
+        "Länsstyrelsen Skåne", "Helsingborgs stad – Arbetsmarknad", "Arbetsförmedlingen Nordvästra Skåne")]
+    db.session.add_all(orgs)
+
+    def person(email, name, **kw):
+        user = User(email=email, name=name, password_hash=password, email_verified_at=now, **kw)
+        db.session.add(user)
+        return user
+
+    organiser = person(DEMO_LOGINS["organiser"], "Eva Lindqvist", organisation=orgs[0])
+    door = person(DEMO_LOGINS["check-in staff"], "Jonas Berg")
+
+    fair_day = (now + timedelta(days=30)).astimezone(STOCKHOLM).date()
+    event = Event(
+        slug=DEMO_SLUG, name=f"Jobbdating Helsingborg {fair_day.year}",
+        description={
+            "sv": "Träffa 40 arbetsgivare från Skåne och Danmark och gå på korta anställningsintervjuer på plats.",
+            "en": "Meet 40 employers from Skåne and Denmark and have short job interviews on the spot.",
+        },
+        directions={
+            "sv": "Gå 5 minuter från Knutpunkten (tåg, buss och färja). Ingången ligger mot Järnvägsgatan.",
+            "en": "A 5-minute walk from Knutpunkten (train, bus and ferry). The entrance faces Järnvägsgatan.",
+        },
+        venue_name="Helsingborg Arena", venue_address="Hälsovägen 10, 252 21 Helsingborg",
+        starts_at=_local(fair_day.year, fair_day.month, fair_day.day, 10),
+        ends_at=_local(fair_day.year, fair_day.month, fair_day.day, 16),
+        registration_opens_at=now - timedelta(days=20),
+        booking_opens_at=now - timedelta(days=10),
+        capacity=6000, status="published",
+    )
+    for org in orgs:
+        event.organisers.append(EventOrganiser(organisation=org))
+    db.session.add(event)
+    db.session.flush()
+    db.session.add(EventStaff(event_id=event.id, user_id=door.id, role="checkin"))
+
+    occupations = list(OCCUPATIONS)
+    for i, (name, org_type, sector) in enumerate(SWEDISH_EXHIBITORS + DANISH_EXHIBITORS):
+        danish = i >= len(SWEDISH_EXHIBITORS)
+        exhibitor = Exhibitor(
+            event_id=event.id, name=name, org_type=org_type, sector=sector,
+            country="DK" if danish else "SE",
+            org_number=None if danish else _valid_org_number(rng),
+            job_countries=["DK"] if danish else (["SE", "NO"] if i % 7 == 0 else ["SE"]),
+            contact_name=f"{rng.choice(FIRST_NAMES[25:40])} {rng.choice(LAST_NAMES[15:25])}",
+            contact_email=f"contact{i}@exhibitor.demo", status="approved", decided_at=now,
+            description={
+                "sv": f"{name} söker nya medarbetare. Kom och prata med oss!",
+                "en": f"{name} is looking for new colleagues. Come and talk to us!",
+            },
+            booth_languages=["da", "en"] if danish else rng.sample(["sv", "en", "ar", "so", "fa", "ti", "uk"], 3),
+            recruits_abroad=danish, booth_number=f"{'D' if danish else 'S'}{i + 1:02d}",
+        )
+        for t in range(3):
+            exhibitor.tables.append(InterviewTable(name=f"Bord {t + 1}"))
+        for _ in range(rng.randint(1, 3)):
+            occ = rng.choice(occupations)
+            exhibitor.openings.append(Opening(
+                title={"sv": str(OCCUPATIONS[occ]), "en": str(OCCUPATIONS[occ])}, occupation=occ,
+                positions=rng.randint(1, 8), location="Helsingør" if danish else "Helsingborg",
+                country="DK" if danish else "SE",
+                employment_type=rng.choice(["permanent", "temporary", "probationary", "seasonal"]),
+                swedish_developing_ok=rng.random() < 0.6,
+            ))
+        db.session.add(exhibitor)
+        if i == 0:
+            exhibitor.staff.append(ExhibitorStaff(user=person(DEMO_LOGINS["exhibitor admin"], "Karin Ek"), role="admin"))
+            exhibitor.staff.append(ExhibitorStaff(
+                user=person(DEMO_LOGINS["exhibitor interviewer"], "Ali Rahimi"), role="interviewer"))
+    db.session.flush()
+
+    demo_visitor = person(DEMO_LOGINS["visitor"], "Amina Warsame", preferred_language="en")
+    db.session.flush()
+    _visitors(event, rng, visitors, demo_visitor, now)
+    db.session.commit()
+    return True
+
+
+def _visitors(event, rng, count, demo_visitor, now) -> None:
+    """Bulk-insert visitors with varied, realistic optional profiles (no passwords: not logins)."""
+    education = ["compulsory", "upper_secondary", "post_secondary_short", "university", None]
+    employment = ["unemployed", "establishment_programme", "employed_below_qualifications", "studying",
+                  "employed", None]
+    langs = ["ar", "so", "fa", "ti", "uk", "tr", "en", "sv", "da"]
+    users, profiles = [], []
+    for n in range(count - 1):
+        users.append({
+            "email": f"visitor{n}@example.demo",
+            "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            "preferred_language": rng.choice(["sv", "en", "ar", "ar", "so", "fa", "ti", "uk", "tr", "da"]),
+            "email_verified_at": now, "is_active_account": True, "created_at": now,
+        })
+    db.session.execute(db.insert(User), users)
+    user_ids = [demo_visitor.id] + list(db.session.scalars(
+        select(User.id).where(User.email.like("visitor%@example.demo")).order_by(User.id)))
+    for uid in user_ids:
+        shares = rng.random() < 0.8
+        profiles.append({
+            "user_id": uid,
+            "municipality": rng.choice(MUNICIPALITIES),
+            "education_level": rng.choice(education),
+            "degree_origin": rng.choice(["swedish", "foreign", "foreign", None]),
+            "employment_status": rng.choice(employment),
+            "occupations": rng.sample(list(OCCUPATIONS)[:-1], rng.randint(1, 3)),
+            "languages": rng.sample(langs, rng.randint(1, 3)),
+            "swedish_level": rng.choice(["none", "basic", "intermediate", "fluent", None]),
+            "years_in_sweden": rng.choice(["0-2", "3-5", "6-10", "10+", "born", None]),
+            "gender": rng.choice(["woman", "man", "woman", "man", "other", None]),
+            "age_band": rng.choice(["16-24", "25-34", "35-44", "45-54", "55+"]),
+            "heard_via": rng.choice(["employment_service", "sfi", "friends", "social_media", "newspaper"]),
+            "consent_share_profile_at": now if shares else None,
+            "consent_followup_at": now if rng.random() < 0.7 else None,
+        })
+    db.session.execute(db.insert(VisitorProfile), profiles)
+    db.session.execute(db.insert(Registration), [
+        {"event_id": event.id, "user_id": uid, "status": "registered",
+         "ticket_code": secrets.token_urlsafe(16), "created_at": now, "walk_in": False}
+        for uid in user_ids
+    ])
+
+
+def _valid_org_number(rng) -> str:
+    """A Swedish organisation number (NNNNNN-NNNC) with a correct Luhn check digit."""
+    digits = [5, 5, 6] + [rng.randint(0, 9) for _ in range(6)]
+    total = 0
+    for i, d in enumerate(digits):
+        v = d * (2 if i % 2 == 0 else 1)
+        total += v - 9 if v > 9 else v
+    check = (10 - total % 10) % 10
+    s = "".join(map(str, digits)) + str(check)
+    return f"{s[:6]}-{s[6:]}"

@@ -1,0 +1,56 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from bazaar.forms import LocalDateTimeField
+
+
+class EventForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description_sv = TextAreaField(_l("Description (Swedish)"), validators=[Optional(), Length(max=5000)])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000)])
+    venue_name = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    venue_address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
+    directions_sv = TextAreaField(_l("How to get there (Swedish)"), validators=[Optional(), Length(max=2000)])
+    directions_en = TextAreaField(_l("How to get there (English)"), validators=[Optional(), Length(max=2000)])
+    starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired()])
+    ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired()])
+    registration_opens_at = LocalDateTimeField(_l("Registration opens"), validators=[Optional()])
+    registration_closes_at = LocalDateTimeField(_l("Registration closes"), validators=[Optional()])
+    booking_opens_at = LocalDateTimeField(_l("Interview booking opens"), validators=[Optional()])
+    booking_closes_at = LocalDateTimeField(_l("Interview booking closes"), validators=[Optional()])
+    capacity = IntegerField(_l("Visitor capacity (empty: no limit)"),
+                            validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    max_bookings_per_visitor = IntegerField(_l("Interviews each visitor may book"), default=3,
+                                            validators=[DataRequired(), NumberRange(min=1, max=50)])
+    reminder_minutes_before = IntegerField(_l("Reminder before each interview (minutes)"), default=60,
+                                           validators=[DataRequired(), NumberRange(min=5, max=1440)])
+    default_language = SelectField(_l("Default language"), choices=[("sv", "Svenska"), ("en", "English")])
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+    def validate_registration_closes_at(self, field):
+        if self.registration_opens_at.data and field.data and field.data <= self.registration_opens_at.data:
+            raise ValidationError(_l("Registration must close after it opens."))
+
+    def validate_booking_closes_at(self, field):
+        if self.booking_opens_at.data and field.data and field.data <= self.booking_opens_at.data:
+            raise ValidationError(_l("Booking must close after it opens."))
+
+    I18N_FIELDS = ("description", "directions")
+
+    def to_fields(self) -> dict:
+        """The form's data as Event attributes."""
+        data = {k: v for k, v in self.data.items() if k != "csrf_token"}
+        for key in self.I18N_FIELDS:
+            texts = {lang: (data.pop(f"{key}_{lang}") or "").strip() for lang in ("sv", "en")}
+            data[key] = {lang: text for lang, text in texts.items() if text}
+        return data
+
+    def fill_from(self, event) -> None:
+        for key in self.I18N_FIELDS:
+            for lang in ("sv", "en"):
+                getattr(self, f"{key}_{lang}").data = (getattr(event, key) or {}).get(lang, "")

@@ -1,0 +1,76 @@
+"""Events (fairs) and who runs them."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bazaar.clock import utcnow
+from bazaar.db_types import UTCDateTime
+from bazaar.extensions import db
+
+EVENT_STATUSES = ("draft", "published", "closed", "finished")
+
+
+class Event(db.Model):
+    """A fair. Times are stored in UTC and shown in ``timezone``.
+
+    ``description`` and ``directions`` are dicts of language code to text, so organisers can
+    write them in several languages (see :func:`bazaar.i18n.localized`).
+    """
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    directions: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    venue_name: Mapped[str] = mapped_column(String(200))
+    venue_address: Mapped[str] = mapped_column(String(300))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    booking_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    booking_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    capacity: Mapped[int | None] = mapped_column()  # None: no limit
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    default_language: Mapped[str] = mapped_column(String(5), default="sv")
+    max_bookings_per_visitor: Mapped[int] = mapped_column(default=3)
+    allow_multiple_per_exhibitor: Mapped[bool] = mapped_column(default=False)
+    reminder_minutes_before: Mapped[int] = mapped_column(default=60)
+    followup_days: Mapped[list] = mapped_column(db.JSON, default=lambda: [30, 90])
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    organisers: Mapped[list["EventOrganiser"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != "draft"
+
+
+class EventOrganiser(db.Model):
+    """An organising body co-organising an event (a consortium has several)."""
+
+    __tablename__ = "event_organiser"
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+
+    event: Mapped[Event] = relationship(back_populates="organisers")
+    organisation: Mapped["Organisation"] = relationship()  # noqa: F821
+
+
+class EventStaff(db.Model):
+    """A person given a role for one event, e.g. door check-in on the day."""
+
+    __tablename__ = "event_staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default="checkin")
+
+    __table_args__ = (UniqueConstraint("event_id", "user_id", "role"),)
+    user: Mapped["User"] = relationship()  # noqa: F821

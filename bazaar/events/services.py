@@ -1,0 +1,86 @@
+"""Rules about events: creating, publishing, listing."""
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bazaar.clock import utcnow
+from bazaar.events.models import Event, EventOrganiser
+from bazaar.extensions import db
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:70] or "event"
+
+
+def unique_slug(name: str, exclude_id: int | None = None) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while True:
+        q = select(Event.id).where(Event.slug == slug)
+        if exclude_id:
+            q = q.where(Event.id != exclude_id)
+        if db.session.scalar(q) is None:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def create_event(organiser, **fields) -> Event:
+    """Create a draft event co-organised by the organiser's body."""
+    event = Event(**fields)
+    event.slug = unique_slug(event.name)
+    event.status = "draft"
+    event.organisers.append(EventOrganiser(organisation_id=organiser.organisation_id))
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def update_event(event: Event, **fields) -> Event:
+    for key, value in fields.items():
+        setattr(event, key, value)
+    db.session.commit()
+    return event
+
+
+def set_status(event: Event, status: str) -> Event:
+    allowed = {
+        "draft": {"published"},
+        "published": {"draft", "closed", "finished"},
+        "closed": {"published", "finished"},
+        "finished": set(),
+    }
+    if status not in allowed[event.status]:
+        raise ValueError(f"cannot go from {event.status} to {status}")
+    event.status = status
+    db.session.commit()
+    return event
+
+
+def upcoming_events(now: datetime | None = None) -> list[Event]:
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Event).where(Event.status.in_(("published", "closed")), Event.ends_at >= now)
+        .order_by(Event.starts_at)
+    ))
+
+
+def events_for_organiser(user) -> list[Event]:
+    return list(db.session.scalars(
+        select(Event).join(EventOrganiser)
+        .where(EventOrganiser.organisation_id == user.organisation_id)
+        .order_by(Event.starts_at.desc())
+    ))
+
+
+def registration_open(event: Event, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    if event.status != "published":
+        return False
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return False
+    closes = event.registration_closes_at or event.ends_at
+    return now < closes

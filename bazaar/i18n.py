@@ -1,0 +1,122 @@
+"""Languages, text direction, and the one formatter for dates and times.
+
+Every page and email shows times through :func:`format_datetime` with the event's time zone named
+explicitly, so a visitor is never sent to an interview an hour off.
+"""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel import dates as babel_dates
+from flask import current_app, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANG_COOKIE = "bazaar_lang"
+
+
+def supported() -> dict:
+    return current_app.config["LANGUAGES"]
+
+
+def select_locale() -> str:
+    langs = supported()
+    if request:
+        forced = request.args.get("lang")
+        if forced in langs:
+            return forced
+    if current_user and current_user.is_authenticated and current_user.preferred_language in langs:
+        return current_user.preferred_language
+    if request:
+        cookie = request.cookies.get(LANG_COOKIE)
+        if cookie in langs:
+            return cookie
+        best = request.accept_languages.best_match(list(langs))
+        if best:
+            return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_lang() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def text_direction(lang: str | None = None) -> str:
+    return Locale.parse(lang or current_lang()).text_direction
+
+
+def localized(texts: dict | None, lang: str | None = None) -> str:
+    """Pick organiser-entered text in the reader's language, else Swedish, else English, else any."""
+    if not texts:
+        return ""
+    lang = lang or current_lang()
+    for code in (lang, "sv", "en"):
+        if texts.get(code):
+            return texts[code]
+    return next((v for v in texts.values() if v), "")
+
+
+def format_datetime(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "medium",
+                    lang: str | None = None, with_zone: bool = True) -> str:
+    """Format an aware UTC datetime in ``tz`` for ``lang``, naming the zone (e.g. "CEST")."""
+    if dt is None:
+        return ""
+    locale = lang or current_lang()
+    zone = ZoneInfo(tz)
+    local = dt.astimezone(zone)
+    text = babel_dates.format_datetime(local, format=fmt, tzinfo=zone, locale=locale)
+    if with_zone:
+        text += " " + local.tzname()
+    return text
+
+
+def format_time(dt: datetime | None, tz: str = "Europe/Stockholm", lang: str | None = None,
+                with_zone: bool = False) -> str:
+    if dt is None:
+        return ""
+    zone = ZoneInfo(tz)
+    local = dt.astimezone(zone)
+    text = babel_dates.format_time(local, format="short", tzinfo=zone, locale=lang or current_lang())
+    return f"{text} {local.tzname()}" if with_zone else text
+
+
+def format_date(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "full",
+                lang: str | None = None) -> str:
+    if dt is None:
+        return ""
+    zone = ZoneInfo(tz)
+    return babel_dates.format_date(dt.astimezone(zone).date(), format=fmt, locale=lang or current_lang())
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["dt"] = format_datetime
+    app.jinja_env.filters["time"] = format_time
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["localized"] = localized
+
+    @app.after_request
+    def _remember_language(response):
+        """``?lang=xx`` (the switcher on every page) is remembered in a cookie and, for a
+        logged-in user, as their preferred language, which their emails use too."""
+        lang = request.args.get("lang")
+        if lang in supported():
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                                secure=app.config.get("SESSION_COOKIE_SECURE", False))
+            if current_user.is_authenticated and current_user.preferred_language != lang:
+                from bazaar.extensions import db
+                current_user.preferred_language = lang
+                db.session.commit()
+        return response
+
+    @app.context_processor
+    def _i18n_context():
+        lang = current_lang()
+        return {
+            "languages": supported(),
+            "current_lang": lang,
+            "text_dir": text_direction(lang),
+        }

@@ -1,0 +1,81 @@
+"""The one place that decides who may see and change what.
+
+Views and tasks call :func:`can` or :func:`require`; nothing else checks roles. Each rule takes
+``(user, obj)`` and returns a bool. ``user`` may be anonymous.
+"""
+from typing import Callable
+
+from flask import abort
+from flask_login import current_user
+
+from bazaar.extensions import db
+
+_RULES: dict[str, Callable] = {}
+
+
+def rule(action: str):
+    def register(fn):
+        _RULES[action] = fn
+        return fn
+    return register
+
+
+def can(action: str, obj=None, user=None) -> bool:
+    user = current_user if user is None else user
+    anonymous = not getattr(user, "is_authenticated", False)
+    if anonymous and action not in _PUBLIC:
+        return False
+    return bool(_RULES[action](user, obj))
+
+
+def require(action: str, obj=None, user=None, not_found: bool = False) -> None:
+    """Abort unless allowed: 401 (login) for anonymous users, else 403, or 404 with
+    ``not_found`` where admitting the object exists would itself leak something."""
+    if can(action, obj, user):
+        return
+    user = current_user if user is None else user
+    if not getattr(user, "is_authenticated", False) and action not in _PUBLIC:
+        from bazaar.extensions import login_manager
+        abort(login_manager.unauthorized())
+    abort(404 if not_found else 403)
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+def organises(user, event) -> bool:
+    """The user belongs to one of the organising bodies of ``event``."""
+    if not user.is_authenticated or user.organisation_id is None or event is None:
+        return False
+    return any(o.organisation_id == user.organisation_id for o in event.organisers)
+
+
+def exhibitor_role(user, exhibitor) -> str | None:
+    """'admin', 'interviewer' or None for the user's role at ``exhibitor``."""
+    from bazaar.exhibitors.models import ExhibitorStaff
+
+    if not user.is_authenticated or exhibitor is None:
+        return None
+    return db.session.scalar(
+        db.select(ExhibitorStaff.role).where(
+            ExhibitorStaff.exhibitor_id == exhibitor.id, ExhibitorStaff.user_id == user.id
+        )
+    )
+
+
+# ---- events --------------------------------------------------------------------------------
+_PUBLIC = {"event.view"}
+
+
+@rule("event.view")
+def _event_view(user, event):
+    return event.is_public or organises(user, event)
+
+
+@rule("event.create")
+def _event_create(user, _):
+    return user.is_organiser
+
+
+@rule("event.manage")
+def _event_manage(user, event):
+    return organises(user, event)

@@ -1,0 +1,51 @@
+"""A visitor's place at an event, and the event's waiting list."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bazaar.clock import utcnow
+from bazaar.db_types import UTCDateTime
+from bazaar.extensions import db
+
+# registered: holds a place; waitlisted: waiting for one; offered: a place is held for them until
+# offer_expires_at; cancelled: gave it up (or the offer lapsed).
+REGISTRATION_STATUSES = ("registered", "waitlisted", "offered", "cancelled")
+
+
+class Registration(db.Model):
+    __tablename__ = "registration"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    # NULL once the visitor deleted their account: the row stays, anonymous, for the figures.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="registered")
+    # Random, non-guessable; the QR carries a signed token holding it, never the row id.
+    ticket_code: Mapped[str] = mapped_column(String(32), unique=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    walk_in: Mapped[bool] = mapped_column(default=False)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    event: Mapped["Event"] = relationship()  # noqa: F821
+    user: Mapped["User | None"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    registered_by: Mapped["User | None"] = relationship(foreign_keys=[registered_by_id])  # noqa: F821
+
+    __table_args__ = (
+        # One live registration per visitor and event.
+        Index(
+            "uq_registration_event_user_live",
+            "event_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("status <> 'cancelled'"),
+            sqlite_where=text("status <> 'cancelled'"),
+        ),
+    )
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in ("registered", "offered")

@@ -1,0 +1,123 @@
+"""Configuration.
+
+With no environment variables Bazaar runs embedded: an SQLite file and a filesystem Celery
+broker under ``instance/``, so a newcomer needs no server. In production set at least
+``SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
+"""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+LANGUAGES = {
+    # code: (native name, text direction)
+    "sv": ("Svenska", "ltr"),
+    "en": ("English", "ltr"),
+    "ar": ("العربية", "rtl"),
+    "fa": ("فارسی", "rtl"),
+    "so": ("Soomaali", "ltr"),
+    "ti": ("ትግርኛ", "ltr"),
+    "uk": ("Українська", "ltr"),
+    "tr": ("Türkçe", "ltr"),
+    "da": ("Dansk", "ltr"),
+}
+
+
+def instance_dir() -> Path:
+    return Path(os.environ.get("BAZAAR_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _dev_secret_key() -> str:
+    """A development key generated once and kept under instance/ (never committed)."""
+    instance_dir().mkdir(parents=True, exist_ok=True)
+    path = instance_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(url: str | None) -> str:
+    if not url:
+        instance_dir().mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{instance_dir() / 'bazaar.sqlite'}"
+    # Heroku-style URLs name the old driver; we use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings read from the environment, with embedded defaults."""
+
+    def __init__(self, **overrides):
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY") or None
+        self.SQLALCHEMY_DATABASE_URI = _database_url(env.get("DATABASE_URL"))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        broker_dir = instance_dir() / "broker"
+        self.CELERY = {
+            "broker_url": self.REDIS_URL or "filesystem://",
+            "result_backend": self.REDIS_URL or None,
+            "broker_transport_options": {}
+            if self.REDIS_URL
+            else {
+                "data_folder_in": str(broker_dir),
+                "data_folder_out": str(broker_dir),
+                "processed_folder": str(broker_dir / "processed"),
+                "store_processed": False,
+            },
+            "task_default_queue": env.get("BAZAAR_QUEUE", "bazaar"),
+            "task_ignore_result": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+            "timezone": "UTC",
+        }
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.BASE_URL = env.get("BAZAAR_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.MAIL_SERVER = env.get("SMTP_HOST", "localhost")
+        self.MAIL_PORT = int(env.get("SMTP_PORT", "25"))
+        self.MAIL_USE_TLS = _bool("SMTP_STARTTLS")
+        self.MAIL_USE_SSL = _bool("SMTP_SSL")
+        self.MAIL_USERNAME = env.get("SMTP_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("SMTP_PASSWORD") or None
+        self.MAIL_FROM = env.get("MAIL_FROM", "Bazaar <no-reply@bazaar.local>")
+        # "console" prints mail to the log instead of sending it (the embedded default).
+        self.MAIL_BACKEND = env.get("MAIL_BACKEND", "smtp" if env.get("SMTP_HOST") else "console")
+        self.SMS_BACKEND = env.get("SMS_BACKEND", "console")
+        self.WTF_CSRF_TIME_LIMIT = 24 * 3600  # a page left open through a fair day still submits
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.BASE_URL.startswith("https"))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+        self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+        self.BABEL_DEFAULT_LOCALE = "sv"
+        self.BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+        self.LANGUAGES = LANGUAGES
+        self.PASSWORD_RESET_MAX_AGE = 2 * 3600
+        self.EMAIL_VERIFY_MAX_AGE = 7 * 24 * 3600
+        self.TESTING = False
+        for key, value in overrides.items():
+            setattr(self, key, value)
+        if not self.SECRET_KEY:
+            if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite") or self.TESTING:
+                self.SECRET_KEY = _dev_secret_key()
+            else:
+                raise RuntimeError("SECRET_KEY must be set when DATABASE_URL is set (production).")
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -1,0 +1,215 @@
+"""Test fixtures: real PostgreSQL (default) or SQLite, real Redis, real worker processes.
+
+Select the database with ``--db=postgresql|sqlite`` or ``BAZAAR_TEST_DB``. Each test session
+creates its own database (named ``bazaar_test_<random>``) and drops only that one.
+"""
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BAZAAR_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("BAZAAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default=os.environ.get("BAZAAR_TEST_DB", "postgresql"),
+                     choices=["postgresql", "sqlite"], help="database backend for the tests")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: needs PostgreSQL (concurrency at scale)")
+    config.addinivalue_line("markers", "browser: drives real Chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--db") == "postgresql":
+        return
+    deselected = [i for i in items if i.get_closest_marker("postgresql_only")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [i for i in items if not i.get_closest_marker("postgresql_only")]
+
+
+@pytest.fixture(scope="session")
+def backend(pytestconfig) -> str:
+    return pytestconfig.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, instance_dir):
+    if backend == "sqlite":
+        yield f"sqlite:///{instance_dir / 'test.sqlite'}"
+        return
+    name = f"bazaar_test_{secrets.token_hex(5)}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+        ), {"n": name})
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_env(backend, database_url, instance_dir):
+    """Environment shared by the app under test and every process it starts (worker, server)."""
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "BAZAAR_INSTANCE_DIR": str(instance_dir),
+        "BAZAAR_QUEUE": f"bazaar-test-{secrets.token_hex(4)}",
+        "BAZAAR_CLOCK_OFFSET_FILE": str(instance_dir / "clock_offset"),
+        "BAZAAR_BASE_URL": "http://127.0.0.1:5000",
+    }
+    if backend == "postgresql":
+        env["REDIS_URL"] = REDIS_TEST_URL  # production-like: Redis broker
+    old = {k: os.environ.get(k) for k in list(env) + ["REDIS_URL"]}
+    os.environ.pop("REDIS_URL", None)
+    os.environ.update(env)
+    yield env
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def app(test_env):
+    from bazaar import create_app
+    from bazaar.extensions import db
+    from config import Config
+
+    app = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=False, RATELIMIT_STORAGE_URI="memory://"))
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(request, backend):
+    """Every test starts with empty tables and an unshifted clock."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from bazaar.extensions import db, limiter
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if backend == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for t in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{t}"'))
+        limiter.reset()
+    offset = Path(os.environ.get("BAZAAR_CLOCK_OFFSET_FILE", "/nonexistent"))
+    offset.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def clock(test_env):
+    """Move time forward for this process and every worker process: ``clock.advance(hours=2)``."""
+    from datetime import timedelta
+
+    class Clock:
+        path = Path(test_env["BAZAAR_CLOCK_OFFSET_FILE"])
+        seconds = 0.0
+
+        def advance(self, **kwargs):
+            self.seconds += timedelta(**kwargs).total_seconds()
+            self.path.write_text(str(self.seconds))
+
+    return Clock()
+
+
+def login(client, user) -> None:
+    """Log ``user`` in on ``client`` (the same session cookie Flask-Login sets on a real login)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+class ProcessGroup:
+    """Starts real processes (worker, beat, gunicorn) and always stops them."""
+
+    def __init__(self, env):
+        self.env = {**os.environ, **env}
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, *args, log: Path | None = None) -> subprocess.Popen:
+        out = open(log, "ab") if log else subprocess.DEVNULL
+        proc = subprocess.Popen(list(args), cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def start_worker(self, log: Path, *extra) -> subprocess.Popen:
+        return self.start(sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--loglevel=INFO",
+                          "--concurrency=2", "--pool=prefork", "-Q", self.env["BAZAAR_QUEUE"], *extra, log=log)
+
+    def kill(self, proc, sig=signal.SIGTERM, timeout=20) -> None:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.procs):
+            self.kill(proc)
+
+
+@pytest.fixture
+def processes(test_env):
+    group = ProcessGroup(test_env)
+    yield group
+    group.stop_all()
+
+
+def wait_for(predicate, timeout=30.0, interval=0.2, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")

@@ -1,0 +1,98 @@
+"""Small builders for test data. Each commits, so other processes (worker, server) see it."""
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from bazaar.accounts.auth import hash_password
+from bazaar.accounts.models import Organisation, User, VisitorProfile
+from bazaar.clock import utcnow
+from bazaar.events.models import Event, EventOrganiser, EventStaff
+from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable
+from bazaar.extensions import db
+from bazaar.registrations.models import Registration
+
+PASSWORD = "correct horse battery"
+_HASH = None
+
+
+def _password_hash() -> str:
+    global _HASH
+    if _HASH is None:
+        _HASH = hash_password(PASSWORD)
+    return _HASH
+
+
+def user(email=None, name="Test Person", **kw) -> User:
+    u = User(email=email or f"user-{secrets.token_hex(4)}@example.org", name=name,
+             password_hash=_password_hash(), email_verified_at=utcnow(), **kw)
+    db.session.add(u)
+    db.session.commit()
+    return u
+
+
+def organisation(name=None) -> Organisation:
+    org = Organisation(name=name or f"Org {secrets.token_hex(3)}")
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def organiser(org=None, **kw) -> User:
+    return user(organisation=org or organisation(), **kw)
+
+
+def event(org=None, status="published", starts_in=timedelta(days=10), hours=6, **kw) -> Event:
+    start = (utcnow() + starts_in).replace(minute=0, second=0, microsecond=0)
+    ev = Event(
+        slug=kw.pop("slug", f"fair-{secrets.token_hex(3)}"), name=kw.pop("name", "Test fair"),
+        venue_name="Kulturhuset", venue_address="Sergels torg 3, Stockholm",
+        starts_at=start, ends_at=start + timedelta(hours=hours), status=status, **kw,
+    )
+    ev.organisers.append(EventOrganiser(organisation=org or organisation()))
+    db.session.add(ev)
+    db.session.commit()
+    return ev
+
+
+def checkin_staff(ev, **kw) -> User:
+    u = user(**kw)
+    db.session.add(EventStaff(event_id=ev.id, user_id=u.id, role="checkin"))
+    db.session.commit()
+    return u
+
+
+def exhibitor(ev, name=None, status="approved", tables=1, **kw) -> Exhibitor:
+    ex = Exhibitor(event_id=ev.id, name=name or f"Employer {secrets.token_hex(3)}", contact_name="Contact",
+                   contact_email="contact@employer.example", status=status, **kw)
+    for i in range(tables):
+        ex.tables.append(InterviewTable(name=f"Table {i + 1}"))
+    db.session.add(ex)
+    db.session.commit()
+    return ex
+
+
+def exhibitor_staff(ex, role="admin", **kw) -> User:
+    u = user(**kw)
+    db.session.add(ExhibitorStaff(exhibitor_id=ex.id, user_id=u.id, role=role))
+    db.session.commit()
+    return u
+
+
+def visitor(profile=True, **kw) -> User:
+    u = user(**kw)
+    if profile:
+        db.session.add(VisitorProfile(user_id=u.id, consent_share_profile_at=utcnow()))
+        db.session.commit()
+    return u
+
+
+def registration(ev, person=None, status="registered", **kw) -> Registration:
+    person = person or visitor()
+    reg = Registration(event_id=ev.id, user_id=person.id, status=status,
+                       ticket_code=secrets.token_urlsafe(16), **kw)
+    db.session.add(reg)
+    db.session.commit()
+    return reg
+
+
+def at(year, month, day, hour=0, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)

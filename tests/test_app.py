@@ -1,0 +1,89 @@
+import pytest
+
+from bazaar import create_app
+from config import Config
+
+
+def test_embedded_default_needs_no_server(monkeypatch, tmp_path):
+    for var in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SMTP_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BAZAAR_INSTANCE_DIR", str(tmp_path))
+    config = Config()
+    assert config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path / 'bazaar.sqlite'}"
+    assert config.CELERY["broker_url"] == "filesystem://"
+    assert config.CELERY["broker_transport_options"]["data_folder_in"] == str(tmp_path / "broker")
+    assert config.MAIL_BACKEND == "console"
+    # a development secret is generated once, kept under instance/, and reused
+    key = (tmp_path / "secret_key").read_text()
+    assert len(key) == 64 and Config().SECRET_KEY == key
+
+
+def test_production_settings_come_from_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://bazaar:pw@db.internal:5432/bazaar")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/1")
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("SMTP_HOST", "smtp.internal")
+    monkeypatch.setenv("SMTP_PORT", "587")
+    monkeypatch.setenv("SMTP_STARTTLS", "true")
+    monkeypatch.setenv("BAZAAR_BASE_URL", "https://bazaar.example.se/")
+    config = Config()
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://bazaar:pw@db.internal:5432/bazaar"
+    assert config.CELERY["broker_url"] == config.CELERY["result_backend"] == "redis://cache.internal:6379/1"
+    assert config.RATELIMIT_STORAGE_URI == "redis://cache.internal:6379/1"
+    assert (config.MAIL_SERVER, config.MAIL_PORT, config.MAIL_USE_TLS) == ("smtp.internal", 587, True)
+    assert config.MAIL_BACKEND == "smtp"
+    assert config.BASE_URL == "https://bazaar.example.se"
+    assert config.SESSION_COOKIE_SECURE is True
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/bazaar")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        Config()
+
+
+def test_factory_registers_every_domain(app):
+    names = set(app.blueprints)
+    assert {"events", "accounts", "registrations", "exhibitors", "booking", "checkin",
+            "notifications", "stats", "health"} <= names
+    assert app.extensions["celery"].conf.task_default_queue == app.config["CELERY"]["task_default_queue"]
+    assert "dispatch-due-messages" in app.extensions["celery"].conf.beat_schedule
+
+
+def test_factory_accepts_overrides(test_env):
+    app = create_app({"TESTING": True, "BASE_URL": "http://fair.test"})
+    assert app.config["BASE_URL"] == "http://fair.test"
+    assert app.config["TESTING"] is True
+
+
+def test_security_headers_and_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.get_data(as_text=True)
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_unexpected_error_gives_friendly_500_and_is_logged(test_env, caplog):
+    app = create_app()  # not TESTING, so errors are handled as in production
+
+    @app.get("/_boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = app.test_client().get("/_boom")
+    assert response.status_code == 500
+    assert "Nothing you entered is lost" in response.get_data(as_text=True)
+    assert any("unhandled error" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_json_log_lines(app):
+    import json
+    import logging
+
+    from bazaar.logs import JsonFormatter
+
+    record = logging.LogRecord("bazaar.test", logging.INFO, __file__, 1, "hello %s", ("Ω",), None)
+    data = json.loads(JsonFormatter().format(record))
+    assert data["msg"] == "hello Ω" and data["level"] == "info" and data["logger"] == "bazaar.test"

@@ -1,0 +1,31 @@
+from sqlalchemy import func, select
+
+from bazaar.accounts.auth import check_password
+from bazaar.accounts.models import User, VisitorProfile
+from bazaar.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from bazaar.exhibitors.models import Exhibitor
+from bazaar.extensions import db
+from bazaar.registrations.models import Registration
+
+
+def _counts():
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (User, Exhibitor, Registration))
+
+
+def test_demo_is_a_living_fair_and_loading_twice_adds_nothing(ctx, app):
+    assert load_demo(visitors=300) is True
+    first = _counts()
+    assert first[1] == 40
+    assert db.session.scalar(select(func.count()).where(Exhibitor.country == "DK")) == 10
+    assert first[2] == 300
+    for email in DEMO_LOGINS.values():
+        assert check_password(db.session.scalar(select(User).where(User.email == email)), DEMO_PASSWORD)
+    # varied, realistic optional profiles
+    levels = set(db.session.scalars(select(VisitorProfile.education_level)))
+    assert len(levels - {None}) >= 3
+
+    assert load_demo(visitors=300) is False
+    assert _counts() == first
+
+    result = app.test_cli_runner().invoke(args=["bazaar", "demo", "--visitors", "300"])
+    assert "already present" in result.output and _counts() == first

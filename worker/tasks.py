@@ -1,0 +1,16 @@
+"""Celery tasks. Thin: each loads what it needs by id and calls a domain function."""
+from celery import shared_task
+
+
+@shared_task(name="worker.tasks.ping", ignore_result=False)
+def ping() -> str:
+    """Answer "pong"; ``flask bazaar ping-worker`` uses it to prove a worker is consuming."""
+    return "pong"
+
+
+@shared_task(name="worker.tasks.dispatch_due")
+def dispatch_due() -> int:
+    """Claim and send every message whose time has come (run by beat every minute)."""
+    from bazaar.notifications.services import dispatch_due_messages
+
+    return dispatch_due_messages()
