@@ -213,3 +213,66 @@ def wait_for(predicate, timeout=30.0, interval=0.2, message="condition"):
             return result
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app, processes, tmp_path):
+    """A real gunicorn serving the app under test on loopback; yields its base URL.
+
+    It shares the test database, so data made with factories is visible to it."""
+    import urllib.request
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes.env["BAZAAR_BASE_URL"] = base
+    processes.start(sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                    "wsgi:app", log=tmp_path / "gunicorn.log")
+
+    def up():
+        try:
+            return urllib.request.urlopen(base + "/healthz", timeout=2).status == 200
+        except OSError:
+            return False
+
+    wait_for(up, timeout=30, message="gunicorn to answer /healthz")
+    return base
+
+
+CHROMIUM = os.environ.get("BAZAAR_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, request):
+    """A fresh phone-sized browser page; a screenshot is saved under artifacts/screenshots/ after."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                   is_mobile=True, has_touch=True, locale="sv-SE")
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        pg.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
