@@ -96,3 +96,33 @@ def registration(ev, person=None, status="registered", **kw) -> Registration:
 
 def at(year, month, day, hour=0, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+
+
+# ---- booking -----------------------------------------------------------------------------------
+
+def slots_for(ex, start=None, count=6, minutes=10, gap=0, status="open", **kw) -> list:
+    """``count`` slots on every table of ``ex`` from ``start`` (default: the event's start)."""
+    from bazaar.booking.models import Slot
+    from bazaar.events.models import Event
+
+    start = start or db.session.get(Event, ex.event_id).starts_at
+    made = []
+    for table in ex.tables:
+        for i in range(count):
+            begins = start + timedelta(minutes=i * (minutes + gap))
+            made.append(Slot(event_id=ex.event_id, exhibitor_id=ex.id, table_id=table.id, starts_at=begins,
+                             ends_at=begins + timedelta(minutes=minutes), status=status, **kw))
+    db.session.add_all(made)
+    db.session.commit()
+    return made
+
+
+def booked(reg, slot, **kw):
+    """A live booking written directly (no rules): for setting up a schedule quickly."""
+    from bazaar.booking.models import Booking
+
+    b = Booking(event_id=slot.event_id, exhibitor_id=slot.exhibitor_id, registration_id=reg.id, slot_id=slot.id,
+                starts_at=slot.starts_at, ends_at=slot.ends_at, status="confirmed", **kw)
+    db.session.add(b)
+    db.session.commit()
+    return b

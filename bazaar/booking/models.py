@@ -19,6 +19,7 @@ ATTENDANCE = ("unknown", "attended", "no_show")
 OUTCOMES = ("none", "second_interview", "offer", "hired", "internship", "other")
 
 LIVE = text("status = 'confirmed'")
+WAITING = text("status IN ('waiting', 'offered')")
 
 
 class Slot(db.Model):
@@ -32,6 +33,11 @@ class Slot(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     format: Mapped[str] = mapped_column(String(16), default="jobbdating")
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # A slot offered to a visitor from the waiting list is held for them until ``held_until``;
+    # nobody else can book it meanwhile (the booking claim checks this on the locked slot row).
+    held_for_registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration.id", ondelete="SET NULL"))
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     table: Mapped["InterviewTable"] = relationship()  # noqa: F821
     exhibitor: Mapped["Exhibitor"] = relationship()  # noqa: F821
@@ -61,6 +67,7 @@ class Booking(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="confirmed")
     walk_in: Mapped[bool] = mapped_column(default=False)
     sequence: Mapped[int] = mapped_column(default=0)
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     attendance: Mapped[str] = mapped_column(String(16), default="unknown")
     attendance_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(String(32))
@@ -70,6 +77,9 @@ class Booking(db.Model):
     outcome_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Why it was cancelled, e.g. "visitor", "slot_removed", "exhibitor": shown to the visitor.
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
 
     slot: Mapped[Slot | None] = relationship()
     registration: Mapped["Registration"] = relationship()  # noqa: F821
@@ -94,7 +104,17 @@ class WaitlistEntry(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting/offered/claimed/expired/left
     offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    offers_made: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     registration: Mapped["Registration"] = relationship()  # noqa: F821
     exhibitor: Mapped["Exhibitor"] = relationship()  # noqa: F821
+    offered_slot: Mapped[Slot | None] = relationship()
+
+    __table_args__ = (
+        # One place in the line per visitor and exhibitor while waiting or holding an offer.
+        Index(
+            "uq_waitlist_exhibitor_visitor_live", "exhibitor_id", "registration_id", unique=True,
+            postgresql_where=WAITING, sqlite_where=WAITING,
+        ),
+    )

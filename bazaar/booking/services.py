@@ -1,0 +1,648 @@
+"""Booking interviews: every rule is checked in the transaction that writes the booking.
+
+How a booking stays correct under concurrency:
+
+* Per visitor, writes are serialised: on PostgreSQL with ``pg_advisory_xact_lock`` on the
+  registration (SQLite runs every transaction as ``BEGIN IMMEDIATE``, one writer at a time). Inside
+  that lock the overlap, cap and one-per-exhibitor rules read committed data, so two requests by one
+  visitor cannot both pass them. The unique (registration, start) index is the backstop.
+* Per slot, the claim is conditional: an ``UPDATE slot ... WHERE status = 'open' AND not held for
+  someone else`` locks the slot row, then the booking INSERT relies on the partial unique index of
+  live bookings per slot. The loser of a race gets an IntegrityError, mapped to :class:`SlotTaken`
+  with the nearest free times. Nothing is decided by a read followed by a write.
+
+Every change raises ``Booking.sequence`` and calls
+:func:`bazaar.notifications.reminders.booking_changed` in the same transaction.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bazaar.booking.models import Booking, Slot, WaitlistEntry
+from bazaar.clock import utcnow
+from bazaar.database import is_postgres
+from bazaar.extensions import db
+from bazaar.i18n import format_datetime, format_time
+from bazaar.registrations.models import Registration
+from bazaar.tokens import InvalidToken, make_token, read_token
+
+# pg_advisory_xact_lock(namespace, registration id): the namespace keeps our keys apart from others'.
+VISITOR_LOCK_NAMESPACE = 2094233337
+LOCK_TIMEOUT = "10s"
+WAITLIST_HOLD = timedelta(minutes=30)
+# An offer shorter than this before the interview starts is not worth making.
+WAITLIST_MIN_NOTICE = timedelta(minutes=5)
+ALTERNATIVES = 3
+MANAGE_PURPOSE = "booking.manage"
+MANAGE_MAX_AGE = 120 * 24 * 3600
+CLAIM_PURPOSE = "waitlist.claim"
+# cancel_booking's reason when the exhibitor removes the slot: the slot is not offered on.
+SLOT_REMOVED = "slot_removed"
+EVENT_OPEN_STATUSES = ("published", "closed")
+
+
+# ---- errors ----------------------------------------------------------------------------------
+
+class BookingError(Exception):
+    """A booking could not be made or changed. ``message`` is shown to the visitor;
+    ``alternatives`` are free start times at the same exhibitor, nearest first in time order."""
+
+    def __init__(self, message: str, alternatives: list[datetime] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.alternatives = alternatives or []
+
+
+class NotRegistered(BookingError):
+    pass
+
+
+class BookingClosed(BookingError):
+    pass
+
+
+class SlotUnavailable(BookingError):
+    pass
+
+
+class SlotTaken(BookingError):
+    pass
+
+
+class Overlap(BookingError):
+    pass
+
+
+class CapReached(BookingError):
+    pass
+
+
+class AlreadyBookedExhibitor(BookingError):
+    pass
+
+
+class NotChangeable(BookingError):
+    pass
+
+
+class Busy(BookingError):
+    pass
+
+
+class WaitlistError(BookingError):
+    pass
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FreeTime:
+    """A start time at an exhibitor with at least one free table."""
+
+    starts_at: datetime
+    ends_at: datetime
+    free_tables: int
+
+
+def live_registration(user, event) -> Registration | None:
+    """The user's registration for ``event`` that may book (status ``registered``)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.user_id == user.id,
+        Registration.status == "registered",
+    ))
+
+
+def _live_booking_on(slot_id_column):
+    return exists().where(Booking.slot_id == slot_id_column, Booking.status == "confirmed")
+
+
+def _bookable_for(registration_id: int | None, now: datetime):
+    """SQL condition: the slot is open and not held for someone else."""
+    not_held = or_(Slot.held_for_registration_id.is_(None), Slot.held_until <= now)
+    if registration_id is not None:
+        not_held = or_(not_held, Slot.held_for_registration_id == registration_id)
+    return and_(Slot.status == "open", not_held)
+
+
+def free_times(exhibitor, registration_id: int | None = None, now: datetime | None = None) -> list[FreeTime]:
+    """Future start times at ``exhibitor`` with a free table, tables grouped ("10:15", not per table)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Slot.starts_at, func.min(Slot.ends_at), func.count(Slot.id))
+        .where(Slot.exhibitor_id == exhibitor.id, Slot.starts_at > now,
+               _bookable_for(registration_id, now), ~_live_booking_on(Slot.id))
+        .group_by(Slot.starts_at).order_by(Slot.starts_at)
+    ).all()
+    return [FreeTime(starts, ends, count) for starts, ends, count in rows]
+
+
+def free_slot_counts(event, now: datetime | None = None) -> dict[int, int]:
+    """Exhibitor id -> number of free future slots, for the whole event in one query."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Slot.exhibitor_id, func.count(Slot.id))
+        .where(Slot.event_id == event.id, Slot.starts_at > now, _bookable_for(None, now),
+               ~_live_booking_on(Slot.id))
+        .group_by(Slot.exhibitor_id)
+    ).all()
+    return dict(rows)
+
+
+def nearest_alternatives(exhibitor, wanted: datetime, registration_id: int | None = None) -> list[datetime]:
+    """Up to three free start times at ``exhibitor`` closest to ``wanted``, in time order."""
+    times = [t.starts_at for t in free_times(exhibitor, registration_id) if t.starts_at != wanted]
+    times.sort(key=lambda t: abs((t - wanted).total_seconds()))
+    return sorted(times[:ALTERNATIVES])
+
+
+def my_bookings(registration, include_cancelled: bool = False) -> list[Booking]:
+    q = select(Booking).where(Booking.registration_id == registration.id)
+    if not include_cancelled:
+        q = q.where(Booking.status == "confirmed")
+    return list(db.session.scalars(q.order_by(Booking.starts_at, Booking.id)))
+
+
+# ---- rules -----------------------------------------------------------------------------------
+
+def _lock_visitor(registration_id: int) -> None:
+    """Serialise this visitor's booking changes until the transaction ends (PostgreSQL)."""
+    if is_postgres():
+        db.session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"),
+                           {"ns": VISITOR_LOCK_NAMESPACE, "id": registration_id})
+
+
+def _live_bookings_of(registration_id: int, replacing: Booking | None):
+    conditions = [Booking.registration_id == registration_id, Booking.status == "confirmed",
+                  Booking.walk_in.is_(False)]
+    if replacing is not None:
+        conditions.append(Booking.id != replacing.id)
+    return conditions
+
+
+def check_rules(registration: Registration, slot: Slot, replacing: Booking | None = None,
+                now: datetime | None = None) -> None:
+    """Raise the first rule ``registration`` would break by booking ``slot``.
+
+    ``replacing``: the booking being rescheduled, which does not count against the new slot.
+    Call inside the visitor lock for the answer to hold until commit."""
+    now = now or utcnow()
+    event = registration.event
+    zone = event.timezone
+    if registration.status != "registered" or registration.event_id != slot.event_id:
+        raise NotRegistered(_("Only visitors registered for this event can book interviews."))
+    if event.status not in EVENT_OPEN_STATUSES:
+        raise BookingClosed(_("Booking is not open for this event."))
+    if event.booking_opens_at and now < event.booking_opens_at:
+        raise BookingClosed(_("Booking opens %(when)s.", when=format_datetime(event.booking_opens_at, zone)))
+    if event.booking_closes_at and now >= event.booking_closes_at:
+        raise BookingClosed(_("Booking closed %(when)s.", when=format_datetime(event.booking_closes_at, zone)))
+    if slot.starts_at <= now:
+        raise BookingClosed(_("That time has already started."))
+    if slot.status != "open" or slot.exhibitor.status != "approved":
+        raise SlotUnavailable(_("That time cannot be booked."))
+    mine = _live_bookings_of(registration.id, replacing)
+    overlapping = db.session.scalar(select(Booking).where(
+        *mine, Booking.starts_at < slot.ends_at, Booking.ends_at > slot.starts_at).limit(1))
+    if overlapping is not None:
+        raise Overlap(_("You already have an interview with %(name)s at %(time)s.",
+                        name=overlapping.exhibitor.name, time=format_time(overlapping.starts_at, zone)))
+    count = db.session.scalar(select(func.count(Booking.id)).where(*mine))
+    if count >= event.max_bookings_per_visitor:
+        raise CapReached(_("You have booked the most interviews allowed (%(n)d). Cancel one to book another.",
+                           n=event.max_bookings_per_visitor))
+    if not event.allow_multiple_per_exhibitor and db.session.scalar(
+            select(Booking.id).where(*mine, Booking.exhibitor_id == slot.exhibitor_id).limit(1)) is not None:
+        raise AlreadyBookedExhibitor(_("You already have an interview with this exhibitor."))
+
+
+def _claim_slot_row(slot: Slot, registration_id: int, now: datetime) -> bool:
+    """Lock the slot row if it is open and not held for someone else; clears a hold on it."""
+    result = db.session.execute(
+        update(Slot).where(Slot.id == slot.id, _bookable_for(registration_id, now))
+        .values(held_for_registration_id=None, held_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(slot, ["held_for_registration_id", "held_until"])
+    return result.rowcount == 1
+
+
+def _is_visitor_conflict(exc: IntegrityError) -> bool:
+    """The integrity error came from the one-booking-per-visitor-and-start index."""
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None) or str(exc.orig)
+    return "visitor_start" in name or "booking.registration_id" in name
+
+
+def _place(registration: Registration, candidates: list[Slot], put, now: datetime) -> Slot | None:
+    """Claim the first of ``candidates`` that is free and run ``put(slot)`` (which writes the booking)
+    in a savepoint; a slot lost to a concurrent booking is skipped. Returns the slot or None."""
+    for slot in candidates:
+        try:
+            with db.session.begin_nested():
+                if not _claim_slot_row(slot, registration.id, now):
+                    continue
+                put(slot)
+                db.session.flush()
+        except IntegrityError as exc:
+            if _is_visitor_conflict(exc):
+                raise Overlap(_("You already have an interview at that time.")) from exc
+            continue
+        return slot
+    return None
+
+
+def _notify(booking: Booking, change: str) -> None:
+    from bazaar.notifications.reminders import booking_changed
+
+    booking_changed(booking, change)
+
+
+def _taken(exhibitor, wanted: datetime, registration_id: int) -> SlotTaken:
+    alternatives = nearest_alternatives(exhibitor, wanted, registration_id)
+    return SlotTaken(_("Sorry, that time was just taken."), alternatives)
+
+
+def _candidate_slots(exhibitor_id: int, starts_at: datetime, registration_id: int, now: datetime) -> list[Slot]:
+    return list(db.session.scalars(
+        select(Slot).where(Slot.exhibitor_id == exhibitor_id, Slot.starts_at == starts_at,
+                           _bookable_for(registration_id, now), ~_live_booking_on(Slot.id))
+        .order_by(Slot.table_id)
+    ))
+
+
+def _slot_exists_at(exhibitor_id: int, starts_at: datetime) -> bool:
+    return db.session.scalar(select(Slot.id).where(
+        Slot.exhibitor_id == exhibitor_id, Slot.starts_at == starts_at, Slot.status == "open").limit(1)) is not None
+
+
+def _run(work):
+    """Run ``work()`` as one transaction: commit on success, roll back on any error."""
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except OperationalError as exc:
+        db.session.rollback()
+        if "lock timeout" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "55P03":
+            raise Busy(_("Many people are booking right now. Please try again.")) from exc
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# ---- booking ---------------------------------------------------------------------------------
+
+def _new_booking(registration: Registration, actor, booking_box: list):
+    def put(slot: Slot):
+        booking = Booking(
+            event_id=slot.event_id, exhibitor_id=slot.exhibitor_id, registration_id=registration.id,
+            slot_id=slot.id, starts_at=slot.starts_at, ends_at=slot.ends_at, status="confirmed",
+            sequence=0, booked_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(booking)
+        booking_box.append(booking)
+    return put
+
+
+def _book(registration: Registration, exhibitor, starts_at: datetime, actor, candidates: list[Slot] | None) -> Booking:
+    now = utcnow()
+    _lock_visitor(registration.id)
+    if candidates is None:
+        candidates = _candidate_slots(exhibitor.id, starts_at, registration.id, now)
+    if not candidates:
+        if _slot_exists_at(exhibitor.id, starts_at):
+            raise _taken(exhibitor, starts_at, registration.id)
+        raise SlotUnavailable(_("There is no interview at that time."),
+                              nearest_alternatives(exhibitor, starts_at, registration.id))
+    check_rules(registration, candidates[0], now=now)
+    box: list[Booking] = []
+    if _place(registration, candidates, _new_booking(registration, actor, box), now) is None:
+        raise _taken(exhibitor, starts_at, registration.id)
+    booking = box[-1]
+    _close_waitlist_entries(registration.id, booking.exhibitor_id, now)
+    _notify(booking, "created")
+    return booking
+
+
+def book(registration: Registration, exhibitor, starts_at: datetime, actor=None) -> Booking:
+    """Book an interview with ``exhibitor`` at ``starts_at``; a free table is assigned.
+
+    Raises a :class:`BookingError` subclass carrying the message for the visitor."""
+    if exhibitor.event_id != registration.event_id:
+        raise SlotUnavailable(_("That time cannot be booked."))
+    return _run(lambda: _book(registration, exhibitor, starts_at, actor, None))
+
+
+def book_slot(registration: Registration, slot: Slot, actor=None) -> Booking:
+    """Book exactly ``slot`` (a waiting-list offer names one table's slot)."""
+    return _run(lambda: _book(registration, slot.exhibitor, slot.starts_at, actor, [slot]))
+
+
+def cancel_booking(booking: Booking, actor=None, reason: str = "visitor", commit: bool = True) -> Booking:
+    """Cancel a live booking and tell the visitor; the freed slot goes to the waiting list.
+
+    A visitor may cancel until the interview starts; exhibitor staff and organisers (e.g. when a
+    booked slot is removed) at any time. ``commit=False`` leaves the commit to the caller, who
+    may be removing slots in the same transaction."""
+    def work():
+        now = utcnow()
+        visitor_id = booking.registration.user_id
+        if actor is not None and getattr(actor, "id", None) == visitor_id and booking.starts_at <= now:
+            raise NotChangeable(_("The interview has already started and can no longer be cancelled."))
+        result = db.session.execute(
+            update(Booking).where(Booking.id == booking.id, Booking.status == "confirmed")
+            .values(status="cancelled", cancelled_at=now, cancelled_by_id=getattr(actor, "id", None),
+                    cancel_reason=(reason or "")[:200] or None, sequence=Booking.sequence + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise NotChangeable(_("This booking is already cancelled."))
+        db.session.refresh(booking)
+        _notify(booking, "cancelled")
+        if booking.slot is not None and reason != SLOT_REMOVED:
+            offer_slot(booking.slot, now)
+        return booking
+
+    if commit:
+        return _run(work)
+    return work()
+
+
+def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
+    """Move ``booking`` to another slot (a :class:`Slot`) or another time at the same exhibitor
+    (a datetime). Atomic: the one booking row moves to the new slot in a single UPDATE guarded by
+    the unique index, so the new slot is held before the old one is free, or nothing changes."""
+    def work():
+        now = utcnow()
+        registration = booking.registration
+        _lock_visitor(registration.id)
+        db.session.refresh(booking)
+        if booking.status != "confirmed":
+            raise NotChangeable(_("This booking is cancelled."))
+        if booking.starts_at <= now:
+            raise NotChangeable(_("The interview has already started and can no longer be moved."))
+        if isinstance(new_slot_or_time, Slot):
+            exhibitor, wanted, candidates = new_slot_or_time.exhibitor, new_slot_or_time.starts_at, [new_slot_or_time]
+        else:
+            exhibitor, wanted = booking.exhibitor, new_slot_or_time
+            candidates = _candidate_slots(exhibitor.id, wanted, registration.id, now)
+        candidates = [s for s in candidates if s.id != booking.slot_id]
+        if not candidates:
+            if _slot_exists_at(exhibitor.id, wanted):
+                raise _taken(exhibitor, wanted, registration.id)
+            raise SlotUnavailable(_("There is no interview at that time."),
+                                  nearest_alternatives(exhibitor, wanted, registration.id))
+        check_rules(registration, candidates[0], replacing=booking, now=now)
+        old_slot = booking.slot
+
+        def move(slot: Slot):
+            booking.slot_id, booking.exhibitor_id = slot.id, slot.exhibitor_id
+            booking.starts_at, booking.ends_at = slot.starts_at, slot.ends_at
+            booking.sequence = booking.sequence + 1
+
+        if _place(registration, candidates, move, now) is None:
+            raise _taken(exhibitor, wanted, registration.id)
+        db.session.refresh(booking)
+        _notify(booking, "rescheduled")
+        if old_slot is not None:
+            offer_slot(old_slot, now)
+        return booking
+
+    return _run(work)
+
+
+# ---- signed links for emails -----------------------------------------------------------------
+
+def manage_token(booking: Booking) -> str:
+    return make_token(MANAGE_PURPOSE, {"b": booking.id, "r": booking.registration_id})
+
+
+def manage_url(booking: Booking, action: str) -> str:
+    """Absolute link for emails to a page that confirms ``action`` ("cancel" or "reschedule")
+    with a POST; mail scanners that follow the link change nothing."""
+    if action not in ("cancel", "reschedule"):
+        raise ValueError(action)
+    return f"{current_app.config['BASE_URL']}/bookings/link/{manage_token(booking)}/{action}"
+
+
+def booking_from_token(token: str) -> Booking:
+    """The booking a manage link names; raises InvalidToken if forged, expired or stale."""
+    data = read_token(MANAGE_PURPOSE, token, max_age=MANAGE_MAX_AGE)
+    if not isinstance(data, dict) or not isinstance(data.get("b"), int):
+        raise InvalidToken("malformed")
+    booking = db.session.get(Booking, data["b"])
+    if booking is None or booking.registration_id != data.get("r"):
+        raise InvalidToken("unknown booking")
+    return booking
+
+
+def claim_token(entry: WaitlistEntry) -> str:
+    return make_token(CLAIM_PURPOSE, {"w": entry.id, "n": entry.offers_made})
+
+
+def claim_url(entry: WaitlistEntry) -> str:
+    return f"{current_app.config['BASE_URL']}/waitlist/claim/{claim_token(entry)}"
+
+
+def entry_from_claim_token(token: str) -> WaitlistEntry:
+    """The waiting-list entry an offer link names, only while that very offer stands."""
+    data = read_token(CLAIM_PURPOSE, token, max_age=int(WAITLIST_HOLD.total_seconds()) + 3600)
+    if not isinstance(data, dict) or not isinstance(data.get("w"), int):
+        raise InvalidToken("malformed")
+    entry = db.session.get(WaitlistEntry, data["w"])
+    if entry is None or entry.offers_made != data.get("n"):
+        raise InvalidToken("unknown or replaced offer")
+    return entry
+
+
+# ---- waiting list ----------------------------------------------------------------------------
+
+def join_waitlist(registration: Registration, exhibitor) -> WaitlistEntry:
+    """Queue the visitor for the next free time at ``exhibitor``."""
+    def work():
+        if registration.status != "registered" or exhibitor.event_id != registration.event_id:
+            raise NotRegistered(_("Only visitors registered for this event can join a waiting list."))
+        if exhibitor.status != "approved":
+            raise SlotUnavailable(_("That exhibitor takes no bookings."))
+        entry = WaitlistEntry(exhibitor_id=exhibitor.id, registration_id=registration.id, status="waiting")
+        try:
+            with db.session.begin_nested():
+                db.session.add(entry)
+                db.session.flush()
+        except IntegrityError as exc:
+            raise WaitlistError(_("You are already on this waiting list.")) from exc
+        return entry
+
+    return _run(work)
+
+
+def leave_waitlist(entry: WaitlistEntry) -> None:
+    """Leave the line; a slot held for the visitor passes to the next in line."""
+    def work():
+        now = utcnow()
+        result = db.session.execute(
+            update(WaitlistEntry).where(WaitlistEntry.id == entry.id,
+                                        WaitlistEntry.status.in_(("waiting", "offered")))
+            .values(status="left").execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise WaitlistError(_("You are not on this waiting list."))
+        db.session.refresh(entry)
+        _release_hold(entry, now)
+
+    _run(work)
+
+
+def claim_offer(entry: WaitlistEntry, actor=None) -> Booking:
+    """Book the slot held for the visitor by a waiting-list offer."""
+    now = utcnow()
+    if entry.status != "offered" or entry.offered_slot is None:
+        raise WaitlistError(_("This offer is no longer open."))
+    if entry.offer_expires_at is None or entry.offer_expires_at <= now:
+        raise WaitlistError(_("This offer has expired and was passed on."))
+    return book_slot(entry.registration, entry.offered_slot, actor)
+
+
+def waitlist_entry(registration_id: int, exhibitor_id: int) -> WaitlistEntry | None:
+    return db.session.scalar(select(WaitlistEntry).where(
+        WaitlistEntry.registration_id == registration_id, WaitlistEntry.exhibitor_id == exhibitor_id,
+        WaitlistEntry.status.in_(("waiting", "offered"))))
+
+
+def _close_waitlist_entries(registration_id: int, exhibitor_id: int, now: datetime) -> None:
+    """The visitor booked at this exhibitor: their place in its line is used up."""
+    entry = waitlist_entry(registration_id, exhibitor_id)
+    if entry is None:
+        return
+    entry.status = "claimed"
+    db.session.flush()
+    _release_hold(entry, now)
+
+
+def _release_hold(entry: WaitlistEntry, now: datetime) -> None:
+    """Free the slot held for ``entry`` (if still held for it) and offer it to the next in line."""
+    slot = entry.offered_slot
+    if slot is None:
+        return
+    released = db.session.execute(
+        update(Slot).where(Slot.id == slot.id, Slot.held_for_registration_id == entry.registration_id)
+        .values(held_for_registration_id=None, held_until=None).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(slot, ["held_for_registration_id", "held_until"])
+    if released:
+        offer_slot(slot, now)
+
+
+def _waiting_entries(exhibitor_id: int, limit: int):
+    q = (select(WaitlistEntry).where(WaitlistEntry.exhibitor_id == exhibitor_id, WaitlistEntry.status == "waiting")
+         .order_by(WaitlistEntry.created_at, WaitlistEntry.id).limit(limit))
+    if is_postgres():
+        q = q.with_for_update(skip_locked=True)
+    return list(db.session.scalars(q))
+
+
+def _eligible(entry: WaitlistEntry, slot: Slot, now: datetime) -> bool:
+    try:
+        check_rules(entry.registration, slot, now=now)
+    except BookingError:
+        return False
+    return True
+
+
+def offer_slot(slot: Slot, now: datetime | None = None) -> WaitlistEntry | None:
+    """Hold a free ``slot`` for the first visitor in its exhibitor's line who could book it, and
+    send them a claim link. Runs in the caller's transaction."""
+    now = now or utcnow()
+    if slot.status != "open" or slot.starts_at - WAITLIST_MIN_NOTICE <= now:
+        return None
+    for entry in _waiting_entries(slot.exhibitor_id, limit=50):
+        if not _eligible(entry, slot, now):
+            continue
+        expires = min(now + WAITLIST_HOLD, slot.starts_at)
+        held = db.session.execute(
+            update(Slot).where(Slot.id == slot.id, _bookable_for(None, now))
+            .values(held_for_registration_id=entry.registration_id, held_until=expires)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.expire(slot, ["held_for_registration_id", "held_until"])
+        # The slot row is locked now, so a booking cannot appear on it before we commit.
+        if not held or db.session.scalar(select(_live_booking_on(slot.id))):
+            return None
+        entry.status, entry.offered_slot_id, entry.offer_expires_at = "offered", slot.id, expires
+        entry.offers_made += 1
+        db.session.flush()
+        _queue_offer(entry, slot)
+        return entry
+    return None
+
+
+def _queue_offer(entry: WaitlistEntry, slot: Slot) -> None:
+    from bazaar.notifications.services import queue
+
+    registration = entry.registration
+    user = registration.user
+    event = registration.event
+    lang = user.preferred_language if user is not None else event.default_language
+    exhibitor = slot.exhibitor
+    queue(
+        "waitlist_offer", user=user, event=event, subject=entry, version=entry.offers_made,
+        expires_at=entry.offer_expires_at,
+        payload={
+            "exhibitor": exhibitor.name, "booth": exhibitor.booth_number or "",
+            "starts_at": slot.starts_at.isoformat(), "expires_at": entry.offer_expires_at.isoformat(),
+            "starts_at_text": format_datetime(slot.starts_at, event.timezone, fmt="short", lang=lang),
+            "expires_at_text": format_time(entry.offer_expires_at, event.timezone, lang=lang, with_zone=True),
+            "claim_url": claim_url(entry),
+        },
+    )
+
+
+def expire_waitlist_offers() -> int:
+    """Pass on lapsed holds and offer free slots to waiting visitors (beat, every minute).
+
+    Free slots appear when holds lapse and when exhibitors add slots; both are picked up here.
+    Returns the number of offers made."""
+    now = utcnow()
+    q = select(WaitlistEntry).where(WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at <= now)
+    if is_postgres():
+        q = q.with_for_update(skip_locked=True)
+    for entry in db.session.scalars(q).all():
+        entry.status = "expired"
+        db.session.flush()
+        slot = entry.offered_slot
+        if slot is not None:
+            db.session.execute(
+                update(Slot).where(Slot.id == slot.id, Slot.held_for_registration_id == entry.registration_id)
+                .values(held_for_registration_id=None, held_until=None)
+                .execution_options(synchronize_session=False))
+            db.session.expire(slot, ["held_for_registration_id", "held_until"])
+    db.session.commit()
+    offers = 0
+    waiting_exhibitors = db.session.scalars(
+        select(WaitlistEntry.exhibitor_id).where(WaitlistEntry.status == "waiting").distinct()).all()
+    for exhibitor_id in waiting_exhibitors:
+        offers += _offer_free_slots(exhibitor_id, now)
+        db.session.commit()
+    return offers
+
+
+def _offer_free_slots(exhibitor_id: int, now: datetime) -> int:
+    slots = db.session.scalars(
+        select(Slot).where(Slot.exhibitor_id == exhibitor_id, Slot.starts_at > now + WAITLIST_MIN_NOTICE,
+                           _bookable_for(None, now), ~_live_booking_on(Slot.id))
+        .order_by(Slot.starts_at, Slot.table_id)
+    ).all()
+    offers = 0
+    for slot in slots:
+        if not _waiting_entries(exhibitor_id, limit=1):
+            break
+        if offer_slot(slot, now) is not None:
+            offers += 1
+    return offers
