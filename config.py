@@ -107,6 +107,8 @@ class Config:
         self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
         self.BABEL_DEFAULT_LOCALE = "sv"
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+        # Compiled catalogs (.mo) are committed; refresh them with bin/i18n.
+        self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "bazaar" / "translations")
         self.LANGUAGES = LANGUAGES
         self.PASSWORD_RESET_MAX_AGE = 2 * 3600
         self.EMAIL_VERIFY_MAX_AGE = 7 * 24 * 3600

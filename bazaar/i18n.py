@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import current_app, g, request
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_login import current_user
 
 LANG_COOKIE = "bazaar_lang"
@@ -92,11 +93,36 @@ def format_date(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "f
     return babel_dates.format_date(dt.astimezone(zone).date(), format=fmt, locale=lang or current_lang())
 
 
+def format_number(value: int | float | None, lang: str | None = None, decimals: int | None = None) -> str:
+    """Group digits and pick the decimal sign per locale (``1 234,5`` in Swedish, ``1,234.5`` in English)."""
+    if value is None:
+        return ""
+    if decimals is not None:
+        return babel_numbers.format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0",
+                                            locale=lang or current_lang())
+    return babel_numbers.format_decimal(value, locale=lang or current_lang())
+
+
+def format_percent(value: float | None, lang: str | None = None) -> str:
+    """``0.25`` as ``25 %`` (Swedish) or ``25%`` (English)."""
+    if value is None:
+        return ""
+    return babel_numbers.format_percent(value, locale=lang or current_lang())
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["dt"] = format_datetime
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["localized"] = localized
+
+    @app.before_request
+    def _choose_language_afresh():
+        """Flask-Babel caches the locale on ``g``, which outlives a request when an app context
+        was already pushed (tests, CLI); every request chooses its own language."""
+        refresh()
 
     @app.after_request
     def _remember_language(response):
