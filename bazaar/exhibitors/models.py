@@ -1,7 +1,7 @@
 """Exhibitors, their staff, booths and job openings."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
@@ -32,6 +32,8 @@ class Exhibitor(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="applied")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decision_message: Mapped[str | None] = mapped_column(Text)  # the organiser's words to the applicant
     description: Mapped[dict] = mapped_column(db.JSON, default=dict)  # language -> text
     booth_languages: Mapped[list] = mapped_column(db.JSON, default=list)
     recruits_abroad: Mapped[bool] = mapped_column(default=False)
@@ -47,6 +49,9 @@ class Exhibitor(db.Model):
     tables: Mapped[list["InterviewTable"]] = relationship(
         back_populates="exhibitor", cascade="all, delete-orphan", order_by="InterviewTable.id"
     )
+
+    # One application per Swedish organisation number and event (NULL for foreign organisations).
+    __table_args__ = (UniqueConstraint("event_id", "org_number", name="uq_exhibitor_event_org_number"),)
 
     @property
     def is_foreign(self) -> bool:
@@ -98,3 +103,24 @@ class InterviewTable(db.Model):
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     exhibitor: Mapped[Exhibitor] = relationship(back_populates="tables")
+
+
+class StaffInvitation(db.Model):
+    """An emailed invitation to join an exhibitor's staff; the link's token names this row,
+    so an invitation works once and an admin can withdraw it."""
+
+    __tablename__ = "staff_invitation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exhibitor_id: Mapped[int] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16), default="interviewer")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    exhibitor: Mapped[Exhibitor] = relationship()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.withdrawn_at is None

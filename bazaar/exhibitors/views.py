@@ -1,3 +1,489 @@
-from flask import Blueprint
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import select
+
+from bazaar import permissions
+from bazaar.accounts.services import create_user, find_user_by_email
+from bazaar.booking.models import Booking, Slot
+from bazaar.events.models import Event
+from bazaar.exhibitors import schedule, services
+from bazaar.exhibitors.forms import (
+    APPLICATION_STATUS_LABELS, EDUCATION_LEVELS, EMPLOYMENT_TYPE_LABELS, FORMAT_LABELS, LANGUAGE_NAMES, ORG_TYPE_LABELS, OUTCOME_LABELS,
+    AcceptInvitationForm, ApplicationFilterForm, ApplicationForm, BoothForm, DecisionForm, InviteForm, LogoForm,
+    NewAccountForm, OpeningForm, OutcomeForm, ProfileForm, SlotPlanForm, TableForm,
+)
+from bazaar.exhibitors.models import APPLICATION_STATUSES, Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation
+from bazaar.exhibitors.services import DuplicateApplication, ExhibitorError
+from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
+from bazaar.extensions import db
+from bazaar.i18n import current_lang
+from bazaar.occupations import OCCUPATIONS
+from bazaar.tokens import InvalidToken
 
 bp = Blueprint("exhibitors", __name__)
+
+@bp.app_context_processor
+def _labels():
+    """Label tables the exhibitor templates use to show stored codes in the reader's language."""
+    return {
+        "ORG_TYPE_LABELS": ORG_TYPE_LABELS, "EMPLOYMENT_TYPE_LABELS": EMPLOYMENT_TYPE_LABELS,
+        "OUTCOME_LABELS": OUTCOME_LABELS, "FORMAT_LABELS": FORMAT_LABELS, "LANGUAGE_NAMES": LANGUAGE_NAMES,
+        "EDUCATION_LABELS": EDUCATION_LEVELS, "OCCUPATION_LABELS": OCCUPATIONS,
+        "APPLICATION_STATUS_LABELS": APPLICATION_STATUS_LABELS, "permissions_can": permissions.can,
+        "works_for_exhibitor": _works_for_exhibitor,
+    }
+
+
+def _works_for_exhibitor() -> bool:
+    if not current_user.is_authenticated:
+        return False
+    return db.session.scalar(
+        select(ExhibitorStaff.id).where(ExhibitorStaff.user_id == current_user.id).limit(1)) is not None
+
+
+def _get(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _exhibitor(exhibitor_id: int, action: str) -> Exhibitor:
+    exhibitor = _get(Exhibitor, exhibitor_id)
+    permissions.require(action, exhibitor)
+    return exhibitor
+
+
+def _owned(model, object_id: int, exhibitor: Exhibitor):
+    """A child row (opening, table, slot, booking, staff) of ``exhibitor``, else 404."""
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.exhibitor_id != exhibitor.id:
+        abort(404)
+    return obj
+
+
+# ---- applying -------------------------------------------------------------------------------
+
+@bp.route("/events/<slug>/exhibit", methods=["GET", "POST"])
+def apply(slug):
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None or not permissions.can("event.view", event):
+        abort(404)
+    if not permissions.can("exhibitor.apply", event):
+        return render_template("exhibitors/apply_closed.html", event=event), 403
+    form = ApplicationForm()
+    countries = country_choices(current_lang())
+    form.country.choices = countries
+    form.job_countries.choices = countries
+    account = None if current_user.is_authenticated else NewAccountForm()
+    if request.method == "GET" and current_user.is_authenticated:
+        form.contact_name.data = current_user.name
+        form.contact_email.data = current_user.email
+    valid = form.validate_on_submit()
+    if account is not None:
+        valid = account.validate_on_submit() and valid
+        if valid and find_user_by_email(account.account_email.data):
+            account.account_email.errors.append(_("An account with this email already exists: please log in first."))
+            valid = False
+    if valid:
+        fields = form.exhibitor_fields()
+        if services.find_duplicate(event, fields["org_number"]):
+            form.org_number.errors.append(_("This organisation has already applied to this fair."))
+        else:
+            applicant = current_user._get_current_object() if account is None else create_user(
+                account.account_email.data, account.account_name.data, account.password.data)
+            try:
+                exhibitor = services.submit_application(event, applicant, fields)
+            except DuplicateApplication:
+                form.org_number.errors.append(_("This organisation has already applied to this fair."))
+            else:
+                if account is not None:
+                    login_user(applicant)
+                flash(_("Thank you, your application has been received. We have sent you a confirmation."), "success")
+                return redirect(url_for("exhibitors.dashboard", exhibitor_id=exhibitor.id))
+    return render_template("exhibitors/apply.html", event=event, form=form, account=account)
+
+
+@bp.get("/exhibitor")
+@login_required
+def mine():
+    return render_template("exhibitors/mine.html", exhibitors=services.exhibitors_of(current_user))
+
+
+@bp.get("/exhibitor/<int:exhibitor_id>")
+@login_required
+def dashboard(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.view")
+    return render_template("exhibitors/dashboard.html", exhibitor=exhibitor,
+                           is_admin=permissions.can("exhibitor.manage", exhibitor))
+
+
+# ---- organisers: applications and booths ----------------------------------------------------
+
+@bp.get("/organiser/events/<int:event_id>/applications")
+@login_required
+def applications(event_id):
+    event = _get(Event, event_id)
+    permissions.require("application.list", event)
+    filters = ApplicationFilterForm(request.args)
+    filters.status.choices = [("", _("All"))] + [(s, APPLICATION_STATUS_LABELS[s]) for s in APPLICATION_STATUSES]
+    filters.org_type.choices = [("", _("All"))] + list(ORG_TYPE_LABELS.items())
+    rows = []
+    if filters.validate():
+        rows = services.list_applications(event, status=filters.status.data or None,
+                                          org_type=filters.org_type.data or None, query=filters.q.data)
+    return render_template("exhibitors/applications.html", event=event, filters=filters, applications=rows)
+
+
+@bp.route("/organiser/applications/<int:exhibitor_id>", methods=["GET", "POST"])
+@login_required
+def application(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "application.review")
+    decision = DecisionForm(prefix="decision")
+    booth = BoothForm(prefix="booth", obj=exhibitor if request.method == "GET" else None)
+    if request.method == "POST":
+        if "decision-decision" in request.form:
+            if decision.validate():
+                try:
+                    services.decide_application(exhibitor, decision.decision.data, current_user,
+                                                decision.message.data or "")
+                except ExhibitorError:
+                    decision.decision.errors.append(_("The application already has this status."))
+                else:
+                    flash(_("Saved. The applicant has been told."), "success")
+                    return redirect(url_for("exhibitors.application", exhibitor_id=exhibitor.id))
+        elif booth.validate():
+            services.assign_booth(exhibitor, booth.booth_number.data or "", booth.booth_location.data or "")
+            flash(_("Saved."), "success")
+            return redirect(url_for("exhibitors.application", exhibitor_id=exhibitor.id))
+    return render_template("exhibitors/application.html", exhibitor=exhibitor, decision=decision, booth=booth)
+
+
+# ---- booth profile and logo -----------------------------------------------------------------
+
+@bp.route("/exhibitor/<int:exhibitor_id>/profile", methods=["GET", "POST"])
+@login_required
+def profile(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    form = ProfileForm(obj=exhibitor)
+    if request.method == "GET":
+        form.fill_from(exhibitor)
+    if form.validate_on_submit():
+        services.update_profile(exhibitor, **form.profile_fields())
+        flash(_("Saved."), "success")
+        return redirect(url_for("exhibitors.profile", exhibitor_id=exhibitor.id))
+    return render_template("exhibitors/profile.html", exhibitor=exhibitor, form=form, logo_form=LogoForm())
+
+
+@bp.post("/exhibitor/<int:exhibitor_id>/logo")
+@login_required
+def upload_logo(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    logo_form = LogoForm()
+    upload = request.files.get("logo")
+    data = upload.stream.read(LOGO_MAX_BYTES + 1) if upload else b""
+    if logo_form.validate_on_submit() and data:
+        try:
+            services.set_logo(exhibitor, data)
+        except ExhibitorError as exc:
+            logo_form.logo.errors.append(
+                _("The logo may be at most 1 MB.") if str(exc) == "too large"
+                else _("That file is not a PNG, JPEG or WebP image."))
+        else:
+            flash(_("The logo was saved."), "success")
+            return redirect(url_for("exhibitors.profile", exhibitor_id=exhibitor.id))
+    elif not data:
+        logo_form.logo.errors.append(_("Choose an image file."))
+    form = ProfileForm(formdata=None, obj=exhibitor)
+    form.fill_from(exhibitor)
+    return render_template("exhibitors/profile.html", exhibitor=exhibitor, form=form, logo_form=logo_form), 400
+
+
+@bp.post("/exhibitor/<int:exhibitor_id>/logo/delete")
+@login_required
+def delete_logo(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    services.remove_logo(exhibitor)
+    flash(_("The logo was removed."), "success")
+    return redirect(url_for("exhibitors.profile", exhibitor_id=exhibitor.id))
+
+
+@bp.get("/exhibitors/<int:exhibitor_id>/logo")
+def logo(exhibitor_id):
+    exhibitor = _get(Exhibitor, exhibitor_id)
+    if not permissions.can("exhibitor.logo", exhibitor) or exhibitor.logo is None:
+        abort(404)
+    response = Response(exhibitor.logo, mimetype=exhibitor.logo_mimetype)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# ---- openings -------------------------------------------------------------------------------
+
+def _opening_form(exhibitor, opening=None) -> OpeningForm:
+    form = OpeningForm(obj=opening if request.method == "GET" else None)
+    form.country.choices = country_choices(current_lang())
+    if request.method == "GET" and opening is not None:
+        form.fill_from(opening)
+    return form
+
+
+@bp.get("/exhibitor/<int:exhibitor_id>/openings")
+@login_required
+def openings(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.view")
+    return render_template("exhibitors/openings.html", exhibitor=exhibitor,
+                           is_admin=permissions.can("exhibitor.manage", exhibitor))
+
+
+@bp.route("/exhibitor/<int:exhibitor_id>/openings/new", methods=["GET", "POST"])
+@bp.route("/exhibitor/<int:exhibitor_id>/openings/<int:opening_id>/edit", methods=["GET", "POST"])
+@login_required
+def opening_form(exhibitor_id, opening_id=None):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    opening = _owned(Opening, opening_id, exhibitor) if opening_id is not None else None
+    form = _opening_form(exhibitor, opening)
+    if form.validate_on_submit():
+        services.save_opening(exhibitor, opening, **form.opening_fields())
+        flash(_("Saved."), "success")
+        return redirect(url_for("exhibitors.openings", exhibitor_id=exhibitor.id))
+    return render_template("exhibitors/opening_form.html", exhibitor=exhibitor, opening=opening, form=form)
+
+
+@bp.post("/exhibitor/<int:exhibitor_id>/openings/<int:opening_id>/delete")
+@login_required
+def delete_opening(exhibitor_id, opening_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    services.delete_opening(_owned(Opening, opening_id, exhibitor))
+    flash(_("The opening was deleted."), "success")
+    return redirect(url_for("exhibitors.openings", exhibitor_id=exhibitor.id))
+
+
+# ---- staff ----------------------------------------------------------------------------------
+
+@bp.route("/exhibitor/<int:exhibitor_id>/staff", methods=["GET", "POST"])
+@login_required
+def staff(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite_staff(exhibitor, form.email.data, form.role.data, current_user)
+        except ExhibitorError:
+            form.email.errors.append(_("This person already works for you here."))
+        else:
+            flash(_("The invitation has been sent."), "success")
+            return redirect(url_for("exhibitors.staff", exhibitor_id=exhibitor.id))
+    return render_template("exhibitors/staff.html", exhibitor=exhibitor, form=form,
+                           invitations=services.pending_invitations(exhibitor))
+
+
+@bp.post("/exhibitor/<int:exhibitor_id>/staff/<int:staff_id>/remove")
+@login_required
+def remove_staff(exhibitor_id, staff_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    member = _owned(ExhibitorStaff, staff_id, exhibitor)
+    try:
+        services.remove_staff(exhibitor, member)
+    except ExhibitorError:
+        flash(_("The last admin cannot be removed. Make someone else admin first."), "error")
+    else:
+        flash(_("Removed."), "success")
+    return redirect(url_for("exhibitors.staff", exhibitor_id=exhibitor.id))
+
+
+@bp.post("/exhibitor/<int:exhibitor_id>/invitations/<int:invitation_id>/withdraw")
+@login_required
+def withdraw_invitation(exhibitor_id, invitation_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    services.withdraw_invitation(_owned(StaffInvitation, invitation_id, exhibitor))
+    flash(_("The invitation was withdrawn."), "success")
+    return redirect(url_for("exhibitors.staff", exhibitor_id=exhibitor.id))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token):
+    """Landing page of an invitation link; joining happens only on POST (mail scanners GET)."""
+    try:
+        invite = services.invitation_from_token(token)
+    except InvalidToken:
+        return render_template("exhibitors/invitation_invalid.html"), 404
+    existing = find_user_by_email(invite.email)
+    form = AcceptInvitationForm() if existing is None else None
+    wrong_account = current_user.is_authenticated and current_user.email != invite.email
+    if request.method == "POST" and not wrong_account:
+        if existing is None and form.validate_on_submit():
+            user = create_user(invite.email, form.name.data, form.password.data)
+            db.session.flush()
+            services.accept_invitation(invite, user)
+            login_user(user)
+        elif existing is not None and current_user.is_authenticated:
+            services.accept_invitation(invite, current_user._get_current_object())
+        else:
+            return render_template("exhibitors/invitation.html", invite=invite, form=form,
+                                   existing=existing, wrong_account=wrong_account), 400
+        flash(_("Welcome! You are now part of the team."), "success")
+        return redirect(url_for("exhibitors.dashboard", exhibitor_id=invite.exhibitor_id))
+    return render_template("exhibitors/invitation.html", invite=invite, form=form, existing=existing,
+                           wrong_account=wrong_account)
+
+
+# ---- interview tables and slots -------------------------------------------------------------
+
+def _table_form(exhibitor, table=None) -> TableForm:
+    form = TableForm(obj=table if request.method == "GET" else None)
+    form.interviewer_id.choices = [(0, _("Nobody yet"))] + [(s.user_id, s.user.name) for s in exhibitor.staff]
+    if request.method == "GET" and table is not None:
+        form.interviewer_id.data = table.interviewer_id or 0
+    return form
+
+
+@bp.get("/exhibitor/<int:exhibitor_id>/tables")
+@login_required
+def tables(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.view")
+    return render_template("exhibitors/tables.html", exhibitor=exhibitor,
+                           is_admin=permissions.can("exhibitor.manage", exhibitor),
+                           slots={t.id: schedule.table_slots(t) for t in exhibitor.tables})
+
+
+@bp.route("/exhibitor/<int:exhibitor_id>/tables/new", methods=["GET", "POST"])
+@bp.route("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/edit", methods=["GET", "POST"])
+@login_required
+def table_form(exhibitor_id, table_id=None):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    table = _owned(InterviewTable, table_id, exhibitor) if table_id is not None else None
+    form = _table_form(exhibitor, table)
+    if form.validate_on_submit():
+        services.save_table(exhibitor, table, form.name.data, form.interviewer_id.data or None)
+        flash(_("Saved."), "success")
+        return redirect(url_for("exhibitors.tables", exhibitor_id=exhibitor.id))
+    return render_template("exhibitors/table_form.html", exhibitor=exhibitor, table=table, form=form)
+
+
+@bp.post("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/delete")
+@login_required
+def delete_table(exhibitor_id, table_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    try:
+        services.delete_table(_owned(InterviewTable, table_id, exhibitor))
+    except ExhibitorError:
+        flash(_("This table has booked interviews. Remove its slots first (the visitors are told)."), "error")
+    else:
+        flash(_("The table was deleted."), "success")
+    return redirect(url_for("exhibitors.tables", exhibitor_id=exhibitor.id))
+
+
+def _event_days(event: Event) -> list[str]:
+    zone = ZoneInfo(event.timezone)
+    first, last = event.starts_at.astimezone(zone).date(), event.ends_at.astimezone(zone).date()
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+@bp.route("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/generate", methods=["GET", "POST"])
+@login_required
+def generate(exhibitor_id, table_id):
+    from datetime import date, time
+
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    table = _owned(InterviewTable, table_id, exhibitor)
+    form = SlotPlanForm()
+    form.day.choices = [(d, d) for d in _event_days(exhibitor.event)]
+    form.opening_id.choices = [("", _("Any opening"))] + [
+        (str(o.id), o.title.get(current_lang()) or next(iter(o.title.values()), "")) for o in exhibitor.openings]
+    if form.validate_on_submit():
+        plan = schedule.SlotPlan(
+            day=date.fromisoformat(form.day.data), start=time.fromisoformat(form.start.data.strip()),
+            end=time.fromisoformat(form.end.data.strip()), length_minutes=form.length.data,
+            gap_minutes=form.gap.data or 0, breaks=schedule.parse_breaks(form.breaks.data),
+            format=form.format.data, opening_id=int(form.opening_id.data) if form.opening_id.data else None,
+        )
+        try:
+            result = schedule.generate_slots(table, plan)
+        except schedule.ScheduleError as exc:
+            message = {
+                "outside event": _("The slots must lie within the fair's opening hours."),
+                "empty": _("No slot fits between these times."),
+            }.get(str(exc), _("The end must be after the start."))
+            form.end.errors.append(message)
+        else:
+            flash(_("%(created)d slots created, %(skipped)d left out because they overlap existing slots.",
+                    created=len(result.created), skipped=result.skipped), "success")
+            return redirect(url_for("exhibitors.tables", exhibitor_id=exhibitor.id))
+    return render_template("exhibitors/generate.html", exhibitor=exhibitor, table=table, form=form)
+
+
+@bp.post("/exhibitor/<int:exhibitor_id>/slots/<int:slot_id>/<any(block, unblock, remove):action>")
+@login_required
+def slot_action(exhibitor_id, slot_id, action):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    slot = _owned(Slot, slot_id, exhibitor)
+    try:
+        if action == "remove":
+            cancelled = schedule.remove_slot(slot, current_user._get_current_object())
+            flash(_("The slot was removed and the visitor told.") if cancelled else _("The slot was removed."),
+                  "success")
+        else:
+            schedule.set_blocked(slot, action == "block")
+            flash(_("Saved."), "success")
+    except schedule.ScheduleError:
+        flash(_("This slot has been removed."), "error")
+    return redirect(url_for("exhibitors.tables", exhibitor_id=exhibitor.id) + f"#table-{slot.table_id}")
+
+
+# ---- the day --------------------------------------------------------------------------------
+
+def _day_page(exhibitor, rows, title, missing=False):
+    forms = {}
+    for row in rows:
+        form = OutcomeForm(formdata=None, prefix=f"b{row.booking.id}")
+        form.attendance.data = row.booking.attendance if row.booking.attendance != "unknown" else "attended"
+        form.outcome.data = row.booking.outcome or ""
+        form.employment_type.data = row.booking.outcome_employment_type or ""
+        form.note.data = row.booking.outcome_note or ""
+        forms[row.booking.id] = form
+    return render_template("exhibitors/day.html", exhibitor=exhibitor, rows=rows, forms=forms, title=title,
+                           missing=missing)
+
+
+@bp.get("/exhibitor/<int:exhibitor_id>/day")
+@login_required
+def day(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day")
+    table_id = request.args.get("table", type=int)
+    rows = services.day_interviews(exhibitor, table_id=table_id)
+    return _day_page(exhibitor, rows, _("Interviews"))
+
+
+@bp.get("/exhibitor/<int:exhibitor_id>/missing-outcomes")
+@login_required
+def missing_outcomes(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day")
+    return _day_page(exhibitor, services.missing_outcomes(exhibitor), _("Interviews still missing an outcome"),
+                     missing=True)
+
+
+@bp.post("/exhibitor/<int:exhibitor_id>/interviews/<int:booking_id>")
+@login_required
+def record_interview(exhibitor_id, booking_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day")
+    booking = _owned(Booking, booking_id, exhibitor)
+    if booking.status != "confirmed":
+        abort(404)
+    form = OutcomeForm(prefix=f"b{booking.id}")
+    back = request.form.get("back") == "missing"
+    target = url_for("exhibitors.missing_outcomes" if back else "exhibitors.day", exhibitor_id=exhibitor.id)
+    if form.validate_on_submit():
+        services.record_interview(booking, current_user, form.attendance.data, form.outcome.data or None,
+                                  form.employment_type.data or None, form.note.data)
+        flash(_("Saved."), "success")
+        return redirect(f"{target}#interview-{booking.id}")
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+    return redirect(f"{target}#interview-{booking.id}")

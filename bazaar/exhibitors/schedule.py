@@ -1,0 +1,177 @@
+"""Interview slots on a table: generating them, blocking, unblocking and removing them.
+
+Generation never puts two slots on a table at overlapping times: the unique (table, start)
+index refuses exact duplicates, the generator skips any time that overlaps a slot already there,
+and on PostgreSQL a transaction-scoped advisory lock per table serialises two generations
+running at once (SQLite serialises every writer with BEGIN IMMEDIATE). Running the same
+generation twice therefore creates nothing the second time.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
+
+from bazaar.booking.models import SLOT_FORMATS, Booking, Slot
+from bazaar.database import is_postgres
+from bazaar.exhibitors.models import InterviewTable, Opening
+from bazaar.extensions import db
+
+SLOT_LENGTHS = (10, 15, 20, 25, 30, 45, 60)
+_LOCK_NAMESPACE = 0x5107  # first key of pg_advisory_xact_lock(int, int) for slot generation
+
+
+class ScheduleError(Exception):
+    """The slot plan cannot be used; ``str(error)`` says why."""
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """Slots to make on one day, in the event's local time."""
+
+    day: date
+    start: time
+    end: time
+    length_minutes: int
+    gap_minutes: int = 0
+    breaks: tuple[tuple[time, time], ...] = ()
+    format: str = "jobbdating"
+    opening_id: int | None = None
+
+
+@dataclass
+class GenerationResult:
+    created: list[Slot]
+    skipped: int  # times left out because a slot on the table already covered them
+
+
+def parse_breaks(text_value: str) -> tuple[tuple[time, time], ...]:
+    """``"12:00-13:00, 15:00-15:15"`` as pairs of times; raises ScheduleError if malformed."""
+    breaks = []
+    for part in (text_value or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = [p.strip() for p in part.replace("–", "-").split("-")]
+        if len(pieces) != 2:
+            raise ScheduleError(part)
+        try:
+            start, end = (time.fromisoformat(p) for p in pieces)
+        except ValueError as exc:
+            raise ScheduleError(part) from exc
+        if end <= start:
+            raise ScheduleError(part)
+        breaks.append((start, end))
+    return tuple(sorted(breaks))
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def planned_times(plan: SlotPlan, tz: str) -> list[tuple[datetime, datetime]]:
+    """The (start, end) pairs in UTC the plan asks for, skipping breaks."""
+    if plan.length_minutes <= 0 or plan.gap_minutes < 0:
+        raise ScheduleError("length")
+    zone = ZoneInfo(tz)
+    start, end = _local(plan.day, plan.start, zone), _local(plan.day, plan.end, zone)
+    if end <= start:
+        raise ScheduleError("end")
+    breaks = [(_local(plan.day, b0, zone), _local(plan.day, b1, zone)) for b0, b1 in plan.breaks]
+    length, gap = timedelta(minutes=plan.length_minutes), timedelta(minutes=plan.gap_minutes)
+    times, cursor = [], start
+    while cursor + length <= end:
+        clash = next((b1 for b0, b1 in breaks if cursor < b1 and b0 < cursor + length), None)
+        if clash is not None:
+            cursor = clash
+            continue
+        times.append((cursor, cursor + length))
+        cursor += length + gap
+    return times
+
+
+def _lock_table(table: InterviewTable) -> None:
+    if is_postgres():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"),
+                           {"ns": _LOCK_NAMESPACE, "key": table.id})
+
+
+def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
+    """Create the plan's slots on ``table`` within the event's hours; times already covered by
+    a slot on the table are skipped; a removed slot at the exact time is reopened."""
+    event = table.exhibitor.event
+    if plan.format not in SLOT_FORMATS:
+        raise ScheduleError("format")
+    if plan.opening_id is not None:
+        opening = db.session.get(Opening, plan.opening_id)
+        if opening is None or opening.exhibitor_id != table.exhibitor_id:
+            raise ScheduleError("opening")
+    wanted = planned_times(plan, event.timezone)
+    if not wanted:
+        raise ScheduleError("empty")
+    if wanted[0][0] < event.starts_at or wanted[-1][1] > event.ends_at:
+        raise ScheduleError("outside event")
+
+    _lock_table(table)
+    existing = list(db.session.scalars(
+        select(Slot).where(Slot.table_id == table.id, Slot.starts_at < wanted[-1][1],
+                           Slot.ends_at > wanted[0][0])
+    ))
+    live = [s for s in existing if s.status != "removed"]
+    removed_at = {s.starts_at: s for s in existing if s.status == "removed"}
+    created, skipped = [], 0
+    for starts_at, ends_at in wanted:
+        if any(s.starts_at < ends_at and starts_at < s.ends_at for s in live):
+            skipped += 1
+            continue
+        slot = removed_at.get(starts_at)
+        if slot is None:
+            slot = Slot(event_id=event.id, exhibitor_id=table.exhibitor_id, table_id=table.id, starts_at=starts_at)
+            db.session.add(slot)
+        slot.ends_at = ends_at
+        slot.format = plan.format
+        slot.opening_id = plan.opening_id
+        slot.status = "open"
+        live.append(slot)
+        created.append(slot)
+    db.session.commit()
+    return GenerationResult(created=created, skipped=skipped)
+
+
+def live_booking(slot: Slot) -> Booking | None:
+    return db.session.scalar(select(Booking).where(Booking.slot_id == slot.id, Booking.status == "confirmed"))
+
+
+def set_blocked(slot: Slot, blocked: bool) -> Slot:
+    """Block a slot (no new bookings; a booking already made stays) or open it again."""
+    if slot.status == "removed":
+        raise ScheduleError("removed")
+    slot.status = "blocked" if blocked else "open"
+    db.session.commit()
+    return slot
+
+
+def remove_slot(slot: Slot, actor) -> Booking | None:
+    """Take a slot off the schedule; a booking in it is cancelled and the visitor told (by the
+    booking domain). Returns the cancelled booking, if any."""
+    from bazaar.booking.services import cancel_booking
+
+    booking = live_booking(slot)
+    if booking is not None:
+        cancel_booking(booking, actor, reason="slot_removed", commit=False)
+    slot.status = "removed"
+    slot.held_for_registration_id = None
+    slot.held_until = None
+    db.session.commit()
+    return booking
+
+
+def table_slots(table: InterviewTable) -> list[tuple[Slot, Booking | None]]:
+    """The table's slots that are not removed, in time order, each with its live booking."""
+    rows = db.session.execute(
+        select(Slot, Booking)
+        .outerjoin(Booking, (Booking.slot_id == Slot.id) & (Booking.status == "confirmed"))
+        .where(Slot.table_id == table.id, Slot.status != "removed")
+        .order_by(Slot.starts_at)
+    )
+    return [(slot, booking) for slot, booking in rows]

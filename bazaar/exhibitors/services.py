@@ -1,0 +1,358 @@
+"""Rules about exhibitors: applications and decisions, staff, booth profile, openings, tables,
+and the interview list an exhibitor works through on the day."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from bazaar.accounts.models import User
+from bazaar.accounts.services import create_user, find_user_by_email, normalise_email
+from bazaar.booking.models import Booking, Slot
+from bazaar.clock import utcnow
+from bazaar.events.models import Event
+from bazaar.exhibitors.models import (
+    EMPLOYMENT_TYPES, Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation,
+)
+from bazaar.exhibitors.validation import LOGO_MAX_BYTES, sniff_logo
+from bazaar.extensions import db
+from bazaar.notifications.services import queue
+from bazaar.registrations.models import Registration
+from bazaar.tokens import InvalidToken, make_token, read_token
+
+DECISIONS = ("approved", "rejected", "waitlisted")
+STAFF_ROLES = ("admin", "interviewer")
+INVITATION_PURPOSE = "staff_invitation"
+INVITATION_MAX_AGE = 14 * 24 * 3600
+
+
+class ExhibitorError(Exception):
+    """A rule refused the change; ``str(error)`` is a message for the user."""
+
+
+class DuplicateApplication(ExhibitorError):
+    """The organisation number has already applied to this event."""
+
+
+# ---- applications ---------------------------------------------------------------------------
+
+def find_duplicate(event: Event, org_number: str | None) -> Exhibitor | None:
+    if not org_number:
+        return None
+    return db.session.scalar(
+        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.org_number == org_number)
+    )
+
+
+def submit_application(event: Event, applicant: User, fields: dict) -> Exhibitor:
+    """Record an application; the applicant becomes the exhibitor's first admin.
+
+    The unique (event, organisation number) constraint is what refuses a duplicate, so two
+    applications sent at once cannot both get in.
+    """
+    if find_duplicate(event, fields.get("org_number")):
+        raise DuplicateApplication()
+    exhibitor = Exhibitor(event_id=event.id, status="applied", **fields)
+    exhibitor.staff.append(ExhibitorStaff(user=applicant, role="admin"))
+    db.session.add(exhibitor)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise DuplicateApplication() from exc
+    queue("application_received", user=applicant, event=event, subject=exhibitor,
+          payload={"exhibitor_name": exhibitor.name, "event_name": event.name})
+    db.session.commit()
+    return exhibitor
+
+
+def applicant_account(email: str, name: str, password: str) -> User:
+    """A new account for someone applying without one (added to the session, not committed)."""
+    return create_user(email, name, password)
+
+
+def list_applications(event: Event, status: str | None = None, org_type: str | None = None,
+                      query: str | None = None) -> list[Exhibitor]:
+    q = select(Exhibitor).where(Exhibitor.event_id == event.id)
+    if status:
+        q = q.where(Exhibitor.status == status)
+    if org_type:
+        q = q.where(Exhibitor.org_type == org_type)
+    if query:
+        pattern = f"%{query.strip().lower()}%"
+        q = q.where(or_(
+            func.lower(Exhibitor.name).like(pattern),
+            func.lower(Exhibitor.contact_name).like(pattern),
+            func.lower(Exhibitor.contact_email).like(pattern),
+            Exhibitor.org_number.like(pattern),
+            func.lower(Exhibitor.sector).like(pattern),
+        ))
+    return list(db.session.scalars(q.order_by(Exhibitor.created_at, Exhibitor.id)))
+
+
+def admins(exhibitor: Exhibitor) -> list[User]:
+    return [s.user for s in exhibitor.staff if s.role == "admin"]
+
+
+def decide_application(exhibitor: Exhibitor, decision: str, actor: User, message: str = "") -> Exhibitor:
+    """Approve, reject or waitlist; the exhibitor's admins are told either way."""
+    if decision not in DECISIONS:
+        raise ExhibitorError("unknown decision")
+    if decision == exhibitor.status:
+        raise ExhibitorError("unchanged")
+    exhibitor.status = decision
+    exhibitor.decided_at = utcnow()
+    exhibitor.decided_by_id = actor.id
+    exhibitor.decision_message = message.strip() or None
+    for admin in admins(exhibitor):
+        queue(f"application_{decision}", user=admin, event=exhibitor.event, subject=exhibitor,
+              version=exhibitor.decided_at.isoformat(),
+              payload={"exhibitor_name": exhibitor.name, "event_name": exhibitor.event.name,
+                       "message": exhibitor.decision_message or ""})
+    db.session.commit()
+    return exhibitor
+
+
+def assign_booth(exhibitor: Exhibitor, number: str, location: str) -> Exhibitor:
+    exhibitor.booth_number = number.strip() or None
+    exhibitor.booth_location = location.strip() or None
+    db.session.commit()
+    return exhibitor
+
+
+def exhibitors_of(user: User) -> list[Exhibitor]:
+    """The exhibitors the user works for, newest event first."""
+    return list(db.session.scalars(
+        select(Exhibitor).join(ExhibitorStaff).join(Event, Event.id == Exhibitor.event_id)
+        .where(ExhibitorStaff.user_id == user.id).order_by(Event.starts_at.desc(), Exhibitor.id)
+    ))
+
+
+# ---- staff ----------------------------------------------------------------------------------
+
+def invite_staff(exhibitor: Exhibitor, email: str, role: str, inviter: User) -> StaffInvitation:
+    if role not in STAFF_ROLES:
+        raise ExhibitorError("unknown role")
+    email = normalise_email(email)
+    existing = find_user_by_email(email)
+    if existing and any(s.user_id == existing.id for s in exhibitor.staff):
+        raise ExhibitorError("already staff")
+    invitation = StaffInvitation(exhibitor_id=exhibitor.id, email=email, role=role, invited_by_id=inviter.id)
+    db.session.add(invitation)
+    db.session.flush()
+    token = make_token(INVITATION_PURPOSE, {"i": invitation.id, "e": email})
+    queue("staff_invitation", to_address=email, user=existing, event=exhibitor.event, subject=invitation,
+          language=existing.preferred_language if existing else exhibitor.event.default_language,
+          payload={"exhibitor_name": exhibitor.name, "event_name": exhibitor.event.name,
+                   "inviter_name": inviter.name, "role": role,
+                   "token": token})
+    db.session.commit()
+    return invitation
+
+
+def pending_invitations(exhibitor: Exhibitor) -> list[StaffInvitation]:
+    return list(db.session.scalars(
+        select(StaffInvitation).where(
+            StaffInvitation.exhibitor_id == exhibitor.id,
+            StaffInvitation.accepted_at.is_(None), StaffInvitation.withdrawn_at.is_(None),
+        ).order_by(StaffInvitation.created_at)
+    ))
+
+
+def withdraw_invitation(invitation: StaffInvitation) -> None:
+    invitation.withdrawn_at = utcnow()
+    db.session.commit()
+
+
+def invitation_from_token(token: str) -> StaffInvitation:
+    """The pending invitation a link stands for; raises InvalidToken if forged, expired, used
+    or withdrawn."""
+    data = read_token(INVITATION_PURPOSE, token, max_age=INVITATION_MAX_AGE)
+    if not isinstance(data, dict) or not isinstance(data.get("i"), int):
+        raise InvalidToken("malformed")
+    invitation = db.session.get(StaffInvitation, data["i"])
+    if invitation is None or invitation.email != data.get("e") or not invitation.is_pending:
+        raise InvalidToken("used or withdrawn")
+    return invitation
+
+
+def accept_invitation(invitation: StaffInvitation, user: User) -> ExhibitorStaff:
+    """Make ``user`` staff; whoever holds the link proves they read mail sent to the address."""
+    if user.email != invitation.email:
+        raise ExhibitorError("wrong account")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    invitation.accepted_at = utcnow()
+    staff = db.session.scalar(select(ExhibitorStaff).where(
+        ExhibitorStaff.exhibitor_id == invitation.exhibitor_id, ExhibitorStaff.user_id == user.id))
+    if staff is None:
+        staff = ExhibitorStaff(exhibitor_id=invitation.exhibitor_id, user_id=user.id, role=invitation.role)
+        db.session.add(staff)
+    db.session.commit()
+    return staff
+
+
+def remove_staff(exhibitor: Exhibitor, staff: ExhibitorStaff) -> None:
+    """Remove a staff member; the last admin stays so the booth is never left without one."""
+    if staff.role == "admin" and len(admins(exhibitor)) <= 1:
+        raise ExhibitorError("last admin")
+    for table in exhibitor.tables:
+        if table.interviewer_id == staff.user_id:
+            table.interviewer_id = None
+    db.session.delete(staff)
+    db.session.commit()
+
+
+# ---- booth profile and openings -------------------------------------------------------------
+
+def update_profile(exhibitor: Exhibitor, **fields) -> Exhibitor:
+    for key, value in fields.items():
+        setattr(exhibitor, key, value)
+    db.session.commit()
+    return exhibitor
+
+
+def set_logo(exhibitor: Exhibitor, data: bytes) -> Exhibitor:
+    """Store a logo after checking it is a PNG, JPEG or WebP image of at most 1 MB."""
+    if len(data) > LOGO_MAX_BYTES:
+        raise ExhibitorError("too large")
+    mimetype = sniff_logo(data)
+    if mimetype is None:
+        raise ExhibitorError("not an image")
+    exhibitor.logo = data
+    exhibitor.logo_mimetype = mimetype
+    db.session.commit()
+    return exhibitor
+
+
+def remove_logo(exhibitor: Exhibitor) -> None:
+    exhibitor.logo = None
+    exhibitor.logo_mimetype = None
+    db.session.commit()
+
+
+def save_opening(exhibitor: Exhibitor, opening: Opening | None, **fields) -> Opening:
+    if opening is None:
+        opening = Opening(exhibitor_id=exhibitor.id)
+        db.session.add(opening)
+    for key, value in fields.items():
+        setattr(opening, key, value)
+    db.session.commit()
+    return opening
+
+
+def delete_opening(opening: Opening) -> None:
+    db.session.delete(opening)
+    db.session.commit()
+
+
+# ---- interview tables -----------------------------------------------------------------------
+
+def save_table(exhibitor: Exhibitor, table: InterviewTable | None, name: str,
+               interviewer_id: int | None) -> InterviewTable:
+    if interviewer_id is not None and not any(s.user_id == interviewer_id for s in exhibitor.staff):
+        raise ExhibitorError("not staff")
+    if table is None:
+        table = InterviewTable(exhibitor_id=exhibitor.id)
+        db.session.add(table)
+    table.name = name.strip()
+    table.interviewer_id = interviewer_id
+    db.session.commit()
+    return table
+
+
+def delete_table(table: InterviewTable) -> None:
+    """Delete a table and its slots; refused while any of its slots holds a live booking."""
+    booked = db.session.scalar(
+        select(func.count(Booking.id)).join(Slot, Slot.id == Booking.slot_id)
+        .where(Slot.table_id == table.id, Booking.status == "confirmed")
+    )
+    if booked:
+        raise ExhibitorError("has bookings")
+    db.session.execute(delete(Slot).where(Slot.table_id == table.id))
+    db.session.delete(table)
+    db.session.commit()
+
+
+# ---- the day: interviews, attendance and outcomes -------------------------------------------
+
+@dataclass
+class VisitorCard:
+    """What an exhibitor may see of a visitor: the profile only with the visitor's consent,
+    never the sensitive fields."""
+
+    reference: str
+    shared: bool
+    name: str | None = None
+    education_level: str | None = None
+    languages: tuple = ()
+    occupations: tuple = ()
+
+
+def visitor_card(registration: Registration) -> VisitorCard:
+    reference = registration.ticket_code[:6].upper()
+    user = registration.user
+    profile = user.profile if user is not None else None
+    if profile is None or profile.consent_share_profile_at is None:
+        return VisitorCard(reference=reference, shared=False)
+    return VisitorCard(reference=reference, shared=True, name=user.name,
+                       education_level=profile.education_level,
+                       languages=tuple(profile.languages or ()), occupations=tuple(profile.occupations or ()))
+
+
+@dataclass
+class InterviewRow:
+    booking: Booking
+    table: InterviewTable | None
+    visitor: VisitorCard
+
+
+def day_interviews(exhibitor: Exhibitor, table_id: int | None = None) -> list[InterviewRow]:
+    """The exhibitor's live interviews in time order: booked slots and walk-ins alike."""
+    q = (
+        select(Booking, InterviewTable)
+        .outerjoin(Slot, Slot.id == Booking.slot_id)
+        .outerjoin(InterviewTable, InterviewTable.id == Slot.table_id)
+        .where(Booking.exhibitor_id == exhibitor.id, Booking.status == "confirmed")
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    if table_id is not None:
+        q = q.where(Slot.table_id == table_id)
+    return [InterviewRow(booking=b, table=t, visitor=visitor_card(b.registration))
+            for b, t in db.session.execute(q)]
+
+
+def missing_outcomes(exhibitor: Exhibitor, now: datetime | None = None) -> list[InterviewRow]:
+    """Interviews already over that still lack attendance or, if held, an outcome."""
+    now = now or utcnow()
+    return [row for row in day_interviews(exhibitor)
+            if row.booking.starts_at <= now and (
+                row.booking.attendance == "unknown"
+                or (row.booking.attendance == "attended" and row.booking.outcome is None))]
+
+
+def record_interview(booking: Booking, actor: User, attendance: str, outcome: str | None = None,
+                     employment_type: str | None = None, note: str | None = None) -> Booking:
+    """Mark an interview held or a no-show and, if held, its outcome (who and when recorded)."""
+    from bazaar.booking.models import ATTENDANCE, OUTCOMES
+
+    if attendance not in ATTENDANCE or attendance == "unknown":
+        raise ExhibitorError("attendance")
+    if attendance == "no_show":
+        outcome, employment_type, note = None, None, None
+    else:
+        if outcome is not None and outcome not in OUTCOMES:
+            raise ExhibitorError("outcome")
+        if outcome == "hired" and employment_type not in EMPLOYMENT_TYPES:
+            raise ExhibitorError("employment type")
+        if outcome != "hired":
+            employment_type = None
+    booking.attendance = attendance
+    booking.attendance_marked_by_id = actor.id
+    booking.outcome = outcome
+    booking.outcome_employment_type = employment_type
+    booking.outcome_note = (note or "").strip() or None
+    booking.outcome_recorded_at = utcnow() if outcome else None
+    booking.outcome_recorded_by_id = actor.id if outcome else None
+    db.session.commit()
+    return booking
