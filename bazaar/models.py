@@ -3,7 +3,9 @@ from bazaar.accounts.models import Organisation, User, VisitorProfile  # noqa: F
 from bazaar.booking.models import Booking, Slot, WaitlistEntry  # noqa: F401
 from bazaar.checkin.models import BoothScan, DoorScan  # noqa: F401
 from bazaar.events.models import Event, EventOrganiser, EventStaff  # noqa: F401
-from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable, Opening  # noqa: F401
+from bazaar.exhibitors.models import (  # noqa: F401
+    Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation,
+)
 from bazaar.notifications.models import OutboxMessage  # noqa: F401
 from bazaar.registrations.models import Registration  # noqa: F401
 from bazaar.stats.models import StatsSnapshot, SurveyResponse  # noqa: F401

@@ -136,3 +136,50 @@ def _stats_compile(user, event):
 def _stats_compare(user, _):
     """Open the comparison page; each event compared is checked with ``stats.view``."""
     return user.is_organiser
+
+
+# ---- exhibitors ----------------------------------------------------------------------------
+# Applying is open to anyone (the applicant's account is made with the application); logos of
+# approved exhibitors at public events are shown on public pages.
+_PUBLIC |= {"exhibitor.apply", "exhibitor.logo"}
+
+
+@rule("exhibitor.apply")
+def _exhibitor_apply(user, event):
+    return event is not None and event.status == "published"
+
+
+@rule("exhibitor.logo")
+def _exhibitor_logo(user, exhibitor):
+    if exhibitor.status == "approved" and exhibitor.event.is_public:
+        return True
+    return exhibitor_role(user, exhibitor) is not None or organises(user, exhibitor.event)
+
+
+@rule("exhibitor.view")
+def _exhibitor_view(user, exhibitor):
+    """See the exhibitor's own pages (profile, openings, tables, schedule): its staff."""
+    return exhibitor_role(user, exhibitor) in ("admin", "interviewer")
+
+
+@rule("exhibitor.manage")
+def _exhibitor_manage(user, exhibitor):
+    """Change the booth profile, openings, tables, slots and staff: the exhibitor's admins."""
+    return exhibitor_role(user, exhibitor) == "admin"
+
+
+@rule("exhibitor.run_day")
+def _exhibitor_run_day(user, exhibitor):
+    """Mark attendance and outcomes of the exhibitor's interviews: admins and interviewers."""
+    return exhibitor_role(user, exhibitor) in ("admin", "interviewer")
+
+
+@rule("application.list")
+def _application_list(user, event):
+    return organises(user, event)
+
+
+@rule("application.review")
+def _application_review(user, exhibitor):
+    """Decide an application and assign the booth: the event's co-organisers."""
+    return organises(user, exhibitor.event)
