@@ -183,3 +183,46 @@ def _application_list(user, event):
 def _application_review(user, exhibitor):
     """Decide an application and assign the booth: the event's co-organisers."""
     return organises(user, exhibitor.event)
+
+
+# ---- checkin -------------------------------------------------------------------------------
+
+def staffs_event(user, event, role: str) -> bool:
+    """The user was given ``role`` (e.g. 'checkin') for ``event``."""
+    from bazaar.events.models import EventStaff
+
+    if not user.is_authenticated or event is None:
+        return False
+    return db.session.scalar(
+        db.select(EventStaff.id).where(
+            EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role == role
+        )
+    ) is not None
+
+
+@rule("checkin.door")
+def _checkin_door(user, event):
+    """Scan tickets, search registrations and register walk-ins at the door."""
+    return organises(user, event) or staffs_event(user, event, "checkin")
+
+
+@rule("checkin.counters")
+def _checkin_counters(user, event):
+    return organises(user, event)
+
+
+@rule("checkin.ticket")
+def _checkin_ticket(user, registration):
+    """A ticket (QR) is shown to its owner only."""
+    return registration.user_id is not None and registration.user_id == user.id
+
+
+@rule("checkin.badge")
+def _checkin_badge(user, registration):
+    return _checkin_ticket(user, registration) or organises(user, registration.event)
+
+
+@rule("checkin.booth")
+def _checkin_booth(user, exhibitor):
+    """Scan badges at the booth: staff of an approved exhibitor."""
+    return exhibitor.status == "approved" and exhibitor_role(user, exhibitor) in ("admin", "interviewer")

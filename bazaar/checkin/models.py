@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
@@ -15,11 +15,15 @@ class DoorScan(db.Model):
     __tablename__ = "door_scan"
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
-    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"))
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"),
+                                                        index=True)
     scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     door: Mapped[str | None] = mapped_column(String(50))
     result: Mapped[str] = mapped_column(String(24))
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    registration: Mapped["Registration | None"] = relationship()  # noqa: F821
+    scanned_by: Mapped["User | None"] = relationship()  # noqa: F821
 
 
 class BoothScan(db.Model):
@@ -33,3 +37,7 @@ class BoothScan(db.Model):
     kind: Mapped[str] = mapped_column(String(16), default="conversation")  # conversation / interview
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    registration: Mapped["Registration | None"] = relationship()  # noqa: F821
+    booking: Mapped["Booking | None"] = relationship()  # noqa: F821
+    scanned_by: Mapped["User | None"] = relationship()  # noqa: F821

@@ -1,3 +1,260 @@
-from flask import Blueprint
+"""Event-day pages: tickets and badges, the door, walk-ins, live counters and booth scans."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from bazaar import permissions
+from bazaar.checkin import services
+from bazaar.checkin.forms import DOOR_MAX, BoothLogForm, BoothScanForm, ScanForm, WalkInForm
+from bazaar.checkin.qr import ticket_qr_png, ticket_qr_svg
+from bazaar.events.models import Event, EventOrganiser, EventStaff
+from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
+from bazaar.exhibitors.services import visitor_card
+from bazaar.extensions import db
+from bazaar.registrations.models import Registration
 
 bp = Blueprint("checkin", __name__)
+
+DOOR_COOKIE = "bazaar_door"
+ID = "int(min=1, max=2147483647)"  # ids outside the column's range are simply not found
+SEARCH_MAX = 200
+
+
+@bp.app_template_filter("ticket_number")
+def _ticket_number(registration: Registration) -> str:
+    return services.ticket_number(registration)
+
+
+@bp.app_context_processor
+def _event_day_nav():
+    def event_day_links() -> list[tuple[str, str]]:
+        """Nav links for door staff (the door) and exhibitor staff (their booth scanner)."""
+        if not current_user.is_authenticated:
+            return []
+        links = []
+        runs_door = db.session.scalar(
+            select(EventStaff.id).join(Event, Event.id == EventStaff.event_id)
+            .where(EventStaff.user_id == current_user.id, EventStaff.role == "checkin", Event.status != "finished")
+            .limit(1)
+        )
+        if runs_door:
+            links.append((_("Door check-in"), url_for("checkin.door_events")))
+        booths = db.session.scalars(
+            select(Exhibitor).join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id)
+            .join(Event, Event.id == Exhibitor.event_id)
+            .where(ExhibitorStaff.user_id == current_user.id, Exhibitor.status == "approved",
+                   Event.status != "finished")
+            .order_by(Event.starts_at)
+        ).all()
+        for exhibitor in booths:
+            label = _("Booth scanner") if len(booths) == 1 else _("Booth scanner: %(name)s", name=exhibitor.name)
+            links.append((label, url_for("checkin.booth", exhibitor_id=exhibitor.id)))
+        return links
+
+    return {"event_day_links": event_day_links}
+
+
+def _registration_or_404(registration_id: int, action: str) -> Registration:
+    reg = db.session.get(Registration, registration_id)
+    if reg is None:
+        abort(404)
+    permissions.require(action, reg, not_found=True)
+    return reg
+
+
+def _event_or_404(event_id: int, action: str) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    permissions.require(action, event)
+    return event
+
+
+def _exhibitor_or_404(exhibitor_id: int) -> Exhibitor:
+    exhibitor = db.session.get(Exhibitor, exhibitor_id)
+    if exhibitor is None:
+        abort(404)
+    permissions.require("checkin.booth", exhibitor)
+    return exhibitor
+
+
+# ---- tickets and badges --------------------------------------------------------------------
+
+@bp.get(f"/my/tickets/<{ID}:registration_id>")
+@login_required
+def ticket(registration_id):
+    reg = _registration_or_404(registration_id, "checkin.ticket")
+    return render_template("checkin/ticket.html", reg=reg, event=reg.event, number=services.ticket_number(reg),
+                           qr_svg=ticket_qr_svg(reg) if reg.status == "registered" else None)
+
+
+@bp.get(f"/my/tickets/<{ID}:registration_id>/badge")
+@login_required
+def badge(registration_id):
+    reg = _registration_or_404(registration_id, "checkin.badge")
+    if reg.status != "registered":
+        abort(404)
+    return render_template("checkin/badge.html", reg=reg, event=reg.event, number=services.ticket_number(reg),
+                           qr_svg=ticket_qr_svg(reg))
+
+
+@bp.get(f"/my/tickets/<{ID}:registration_id>/qr.png")
+@login_required
+def ticket_png(registration_id):
+    reg = _registration_or_404(registration_id, "checkin.badge")
+    if reg.status != "registered":
+        abort(404)
+    return Response(ticket_qr_png(reg), mimetype="image/png", headers={
+        "Content-Disposition": f'inline; filename="ticket-{services.ticket_number(reg)}.png"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+# ---- door ----------------------------------------------------------------------------------
+
+@bp.get("/door")
+@login_required
+def door_events():
+    """The events the user may run the door for."""
+    staffed = select(EventStaff.event_id).where(EventStaff.user_id == current_user.id, EventStaff.role == "checkin")
+    conditions = [Event.id.in_(staffed)]
+    if current_user.organisation_id is not None:
+        conditions.append(Event.id.in_(
+            select(EventOrganiser.event_id).where(EventOrganiser.organisation_id == current_user.organisation_id)))
+    events = db.session.scalars(
+        select(Event).where(or_(*conditions), Event.status != "finished").order_by(Event.starts_at)
+    ).all()
+    return render_template("checkin/door_events.html", events=events)
+
+
+def _remembered_door() -> str:
+    return (request.cookies.get(DOOR_COOKIE) or "")[:DOOR_MAX]
+
+
+def _remember_door(response, door: str | None):
+    if door:
+        response.set_cookie(DOOR_COOKIE, door, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    return response
+
+
+def _search_query() -> str:
+    query = request.args.get("q", "")[:SEARCH_MAX]
+    return "".join(c for c in query if ord(c) >= 32).strip()
+
+
+@bp.route(f"/organiser/events/<{ID}:event_id>/door", methods=["GET", "POST"])
+@login_required
+def door(event_id):
+    event = _event_or_404(event_id, "checkin.door")
+    form = ScanForm()
+    outcome = None
+    if request.method == "GET":
+        form.door.data = _remembered_door()
+    elif form.validate_on_submit():
+        if form.token.data:
+            outcome = services.check_in_ticket(event, form.token.data, current_user, form.door.data)
+        else:
+            outcome = services.check_in_by_id(event, form.registration_id.data, current_user, form.door.data)
+        form.token.data = ""
+    query = _search_query()
+    response = Response(render_template(
+        "checkin/door.html", event=event, form=form, outcome=outcome, query=query,
+        results=services.search_registrations(event, query) if query else [],
+        arrival_door=services.arrival_door, organiser=permissions.can("checkin.counters", event),
+    ))
+    return _remember_door(response, form.door.data if outcome else None)
+
+
+@bp.route(f"/organiser/events/<{ID}:event_id>/door/walk-in", methods=["GET", "POST"])
+@login_required
+def walk_in(event_id):
+    event = _event_or_404(event_id, "checkin.door")
+    form = WalkInForm()
+    if request.method == "GET":
+        form.door.data = _remembered_door()
+        form.language.data = event.default_language
+    outcome = None
+    if form.validate_on_submit():
+        try:
+            outcome = services.register_walk_in(
+                event, current_user, form.door.data, form.name.data, form.email.data or None,
+                form.language.data, form.wants_messages.data,
+            )
+        except services.EventFull:
+            form.name.errors.append(_("The event is full: no place is free for a walk-in."))
+    if outcome is not None:
+        return _remember_door(Response(render_template(
+            "checkin/door.html", event=event, form=ScanForm(formdata=None, door=form.door.data), outcome=outcome,
+            query="", results=[], arrival_door=services.arrival_door,
+            organiser=permissions.can("checkin.counters", event),
+        )), form.door.data)
+    return render_template("checkin/walk_in.html", event=event, form=form)
+
+
+@bp.get(f"/organiser/events/<{ID}:event_id>/counters")
+@login_required
+def counters(event_id):
+    event = _event_or_404(event_id, "checkin.counters")
+    return render_template("checkin/counters.html", event=event, counts=services.door_counters(event))
+
+
+# ---- booths --------------------------------------------------------------------------------
+
+def _booth_page(exhibitor, scan_form=None, outcome=None, visitor=None, token=""):
+    scans = [(scan, visitor_card(scan.registration) if scan.registration else None)
+             for scan in services.recent_booth_scans(exhibitor)]
+    return render_template(
+        "checkin/booth.html", exhibitor=exhibitor, event=exhibitor.event, form=scan_form or BoothScanForm(),
+        outcome=outcome, visitor=visitor, log_form=BoothLogForm(formdata=None, token=token), scans=scans,
+    )
+
+
+@bp.get(f"/booth/<{ID}:exhibitor_id>")
+@login_required
+def booth(exhibitor_id):
+    return _booth_page(_exhibitor_or_404(exhibitor_id))
+
+
+@bp.post(f"/booth/<{ID}:exhibitor_id>/scan")
+@login_required
+def booth_scan(exhibitor_id):
+    """Show whom a scanned badge names and offer to log a conversation or an interview."""
+    exhibitor = _exhibitor_or_404(exhibitor_id)
+    form = BoothScanForm()
+    if not form.validate_on_submit():
+        return _booth_page(exhibitor, form)
+    token = form.token.data
+    outcome = services.booth_lookup(exhibitor, token)
+    visitor = visitor_card(outcome.registration) if outcome.registration else None
+    form.token.data = ""
+    return _booth_page(exhibitor, form, outcome, visitor, token)
+
+
+@bp.post(f"/booth/<{ID}:exhibitor_id>/log")
+@login_required
+def booth_log(exhibitor_id):
+    exhibitor = _exhibitor_or_404(exhibitor_id)
+    form = BoothLogForm()
+    if not form.validate_on_submit():
+        flash(_("Scan the badge again."), "error")
+        return redirect(url_for("checkin.booth", exhibitor_id=exhibitor.id))
+    try:
+        scan = services.log_booth_scan(exhibitor, form.token.data, current_user, form.kind.data)
+    except services.BoothScanRefused as refused:
+        messages = {
+            "conflict": _("This visitor already has an interview starting at this moment."),
+            services.CANCELLED: _("This registration is cancelled."),
+            services.NOT_REGISTERED: _("This person has no place at the fair."),
+            services.WRONG_EVENT: _("This badge is for another event."),
+        }
+        flash(messages.get(refused.result, _("This badge is not valid.")), "error")
+    else:
+        card = visitor_card(scan.registration)
+        label = card.name if card.shared else card.reference
+        if scan.kind == "interview":
+            flash(_("Walk-in interview with %(who)s logged. It is in your schedule.", who=label), "success")
+        else:
+            flash(_("Conversation with %(who)s logged.", who=label), "success")
+    return redirect(url_for("checkin.booth", exhibitor_id=exhibitor.id))

@@ -1,0 +1,304 @@
+"""Event-day rules: door check-in, walk-in registration, live counters and booth scans.
+
+A ticket is checked in by a conditional UPDATE (``checked_in_at IS NULL``), so however many doors
+scan the same ticket at once, exactly one arrival is recorded; every scan is logged in DoorScan.
+"""
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bazaar.accounts.models import User, VisitorProfile
+from bazaar.accounts.services import create_user, find_user_by_email
+from bazaar.booking.models import Booking
+from bazaar.checkin.models import BoothScan, DoorScan
+from bazaar.clock import utcnow
+from bazaar.events.models import Event
+from bazaar.exhibitors.models import Exhibitor
+from bazaar.exhibitors.services import visitor_card
+from bazaar.extensions import db
+from bazaar.notifications.services import queue
+from bazaar.registrations.models import Registration
+from bazaar.registrations.services import TICKET_PURPOSE, free_places, live_registration, my_url, new_ticket_code, \
+    places_taken
+from bazaar.registrations.services import _lock_event as lock_event_places
+from bazaar.tokens import InvalidToken, read_token
+
+# What a scan can find. "forged": the signature does not hold; "unknown": a genuine ticket whose
+# registration no longer exists; "not_registered": waiting list or an unanswered offer.
+CHECKED_IN = "checked_in"
+ALREADY = "already_checked_in"
+UNKNOWN = "unknown"
+WRONG_EVENT = "wrong_event"
+CANCELLED = "cancelled"
+NOT_REGISTERED = "not_registered"
+FORGED = "forged"
+SCAN_RESULTS = (CHECKED_IN, ALREADY, UNKNOWN, WRONG_EVENT, CANCELLED, NOT_REGISTERED, FORGED)
+
+WALK_IN_INTERVIEW_MINUTES = 15
+BOOTH_KINDS = ("conversation", "interview")
+WALK_IN_EMAIL_DOMAIN = "walk-in.invalid"  # RFC 2606: never deliverable, so never mailed
+
+
+class EventFull(Exception):
+    """The event has no free place for a walk-in."""
+
+
+@dataclass
+class ScanOutcome:
+    result: str
+    registration: Registration | None = None
+    checked_in_at: datetime | None = None
+    door: str | None = None  # for ALREADY: the door that recorded the arrival
+
+
+def ticket_number(registration: Registration) -> str:
+    """A short number printed on the ticket; the same reference exhibitors see for a visitor
+    who does not share their profile (``bazaar.exhibitors.services.visitor_card``)."""
+    return visitor_card(registration).reference
+
+
+def _ticket_data(token: str) -> tuple[int, str]:
+    """(event id, ticket code) from a scanned token; raises InvalidToken."""
+    data = read_token(TICKET_PURPOSE, (token or "").strip())
+    if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not isinstance(data.get("e"), int):
+        raise InvalidToken("malformed")
+    return data["e"], data["t"]
+
+
+def _resolve(event_id: int, token: str) -> tuple[str | None, Registration | None]:
+    """Find the registration a token names for ``event_id``: (failure result or None, registration)."""
+    try:
+        token_event_id, code = _ticket_data(token)
+    except InvalidToken:
+        return FORGED, None
+    if token_event_id != event_id:
+        return WRONG_EVENT, None
+    reg = db.session.scalar(
+        select(Registration).where(Registration.ticket_code == code, Registration.event_id == event_id)
+    )
+    if reg is None:
+        return UNKNOWN, None
+    return None, reg
+
+
+# ---- door ----------------------------------------------------------------------------------
+
+def _log_door_scan(event: Event, staff: User, door: str | None, outcome: ScanOutcome) -> ScanOutcome:
+    reg = outcome.registration
+    db.session.add(DoorScan(event_id=event.id, registration_id=reg.id if reg else None,
+                            scanned_by_id=staff.id, door=door or None, result=outcome.result))
+    db.session.commit()
+    return outcome
+
+
+def arrival_door(registration: Registration) -> str | None:
+    """The door whose scan recorded the registration's arrival."""
+    return db.session.scalar(
+        select(DoorScan.door).where(DoorScan.registration_id == registration.id, DoorScan.result == CHECKED_IN)
+        .order_by(DoorScan.id).limit(1)
+    )
+
+
+def _check_in_locked(event: Event, reg: Registration, staff: User) -> ScanOutcome:
+    """Claim the arrival with a conditional UPDATE; the caller logs the scan and commits."""
+    if reg.event_id != event.id:
+        return ScanOutcome(WRONG_EVENT)
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Registration)
+        .where(Registration.id == reg.id, Registration.status == "registered",
+               Registration.checked_in_at.is_(None))
+        .values(checked_in_at=now, checked_in_by_id=staff.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(reg)
+    if claimed:
+        return ScanOutcome(CHECKED_IN, reg, reg.checked_in_at)
+    if reg.status == "cancelled":
+        return ScanOutcome(CANCELLED, reg)
+    if reg.checked_in_at is not None:
+        return ScanOutcome(ALREADY, reg, reg.checked_in_at, arrival_door(reg))
+    return ScanOutcome(NOT_REGISTERED, reg)
+
+
+def check_in(event: Event, registration: Registration, staff: User, door: str | None) -> ScanOutcome:
+    """Check a registration in (found by search); idempotent, logged."""
+    return _log_door_scan(event, staff, door, _check_in_locked(event, registration, staff))
+
+
+def check_in_ticket(event: Event, token: str, staff: User, door: str | None) -> ScanOutcome:
+    """Check in whoever the scanned ticket token names; idempotent, logged, never raises on junk."""
+    failure, reg = _resolve(event.id, token)
+    outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff)
+    return _log_door_scan(event, staff, door, outcome)
+
+
+def check_in_by_id(event: Event, registration_id: int, staff: User, door: str | None) -> ScanOutcome:
+    """Check in a registration picked from the search; one of another event counts as unknown."""
+    reg = db.session.get(Registration, registration_id)
+    if reg is None or reg.event_id != event.id:
+        return _log_door_scan(event, staff, door, ScanOutcome(UNKNOWN))
+    return check_in(event, reg, staff, door)
+
+
+def search_registrations(event: Event, query: str, limit: int = 20) -> list[Registration]:
+    """Registrations of ``event`` whose visitor's name or email contains ``query``."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return list(db.session.scalars(
+        select(Registration).join(User, Registration.user_id == User.id)
+        .where(Registration.event_id == event.id,
+               or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+        .order_by(User.name, Registration.id).limit(limit)
+    ))
+
+
+def register_walk_in(event: Event, staff: User, door: str | None, name: str, email: str | None,
+                     language: str, wants_messages: bool = False) -> ScanOutcome:
+    """Register someone at the door and check them in at once.
+
+    Capacity follows the registration service (its per-event lock and ``free_places``): a
+    newcomer needs a free place; someone on the waiting list needs any place. With the email of
+    an existing account, that account is used and its registration checked in rather than
+    duplicated. Without an email, the account gets an undeliverable placeholder address.
+    Raises EventFull.
+    """
+    lock_event_places(event.id)
+    user = find_user_by_email(email) if email else None
+    if user is None:
+        address = email or f"walk-in-{secrets.token_hex(8)}@{WALK_IN_EMAIL_DOMAIN}"
+        user = create_user(address, name, None, preferred_language=language)
+        db.session.flush()
+    reg = live_registration(event.id, user.id)
+    is_new = reg is None
+    if reg is None or reg.status != "registered":
+        if reg is None:
+            room = free_places(event)
+            has_room = room is None or room > 0
+        else:
+            has_room = reg.status == "offered" or event.capacity is None or places_taken(event.id) < event.capacity
+        if not has_room:
+            db.session.rollback()
+            raise EventFull()
+        if reg is None:
+            reg = Registration(event_id=event.id, user_id=user.id, ticket_code=new_ticket_code(),
+                               registered_by_id=staff.id, walk_in=True)
+            db.session.add(reg)
+        reg.status = "registered"
+        reg.offer_expires_at = None
+        db.session.flush()
+    if wants_messages and email:
+        profile = user.profile or VisitorProfile(user_id=user.id)
+        profile.consent_followup_at = profile.consent_followup_at or utcnow()
+        db.session.add(profile)
+        if is_new:  # their ticket and "my page" link, like an online registration
+            queue("registration_confirmed", user=user, event=event, subject=reg,
+                  payload={"status": "registered", "my_url": my_url()})
+    return check_in(event, reg, staff, door)
+
+
+@dataclass
+class DoorCounters:
+    registered: int
+    checked_in: int
+    walk_ins: int
+    waitlisted: int
+    per_hour: list[tuple[datetime, int]]  # (hour start in the event's zone, arrivals)
+    per_door: list[tuple[str, int]]
+    refused_scans: int
+
+
+def door_counters(event: Event) -> DoorCounters:
+    """Server-side counts for the organisers' live view."""
+    by_status = dict(db.session.execute(
+        select(Registration.status, func.count(Registration.id))
+        .where(Registration.event_id == event.id).group_by(Registration.status)
+    ).all())
+    walk_ins = db.session.scalar(
+        select(func.count(Registration.id))
+        .where(Registration.event_id == event.id, Registration.walk_in.is_(True), Registration.status != "cancelled")
+    )
+    arrivals = db.session.scalars(
+        select(Registration.checked_in_at)
+        .where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
+    ).all()
+    zone = ZoneInfo(event.timezone)
+    hours = Counter(at.astimezone(zone).replace(minute=0, second=0, microsecond=0) for at in arrivals)
+    per_door = db.session.execute(
+        select(DoorScan.door, func.count(DoorScan.id))
+        .where(DoorScan.event_id == event.id, DoorScan.result == CHECKED_IN)
+        .group_by(DoorScan.door).order_by(func.count(DoorScan.id).desc(), DoorScan.door)
+    ).all()
+    refused = db.session.scalar(
+        select(func.count(DoorScan.id))
+        .where(DoorScan.event_id == event.id, DoorScan.result.not_in((CHECKED_IN, ALREADY)))
+    )
+    return DoorCounters(
+        registered=by_status.get("registered", 0), checked_in=len(arrivals), walk_ins=walk_ins,
+        waitlisted=by_status.get("waitlisted", 0) + by_status.get("offered", 0),
+        per_hour=sorted(hours.items()), per_door=[(door or "", n) for door, n in per_door], refused_scans=refused,
+    )
+
+
+# ---- booths --------------------------------------------------------------------------------
+
+def booth_lookup(exhibitor: Exhibitor, token: str) -> ScanOutcome:
+    """Whom a badge scanned at the booth names; only registrations of the exhibitor's event."""
+    failure, reg = _resolve(exhibitor.event_id, token)
+    if failure:
+        return ScanOutcome(failure)
+    if reg.status == "cancelled":
+        return ScanOutcome(CANCELLED, reg)
+    if reg.status != "registered":
+        return ScanOutcome(NOT_REGISTERED, reg)
+    return ScanOutcome(CHECKED_IN if reg.checked_in_at else "not_checked_in", reg, reg.checked_in_at)
+
+
+class BoothScanRefused(Exception):
+    def __init__(self, result: str):
+        super().__init__(result)
+        self.result = result
+
+
+def log_booth_scan(exhibitor: Exhibitor, token: str, staff: User, kind: str) -> BoothScan:
+    """Log a conversation, or a walk-in interview (a Booking without a slot, already attended,
+    which then appears in the exhibitor's schedule and takes an outcome like a booked one)."""
+    if kind not in BOOTH_KINDS:
+        raise BoothScanRefused("bad_kind")
+    outcome = booth_lookup(exhibitor, token)
+    if outcome.registration is None or outcome.result in (CANCELLED, NOT_REGISTERED):
+        raise BoothScanRefused(outcome.result)
+    reg = outcome.registration
+    scan = BoothScan(exhibitor_id=exhibitor.id, registration_id=reg.id, scanned_by_id=staff.id, kind=kind)
+    if kind == "interview":
+        now = utcnow()
+        booking = Booking(
+            event_id=exhibitor.event_id, exhibitor_id=exhibitor.id, registration_id=reg.id, slot_id=None,
+            starts_at=now, ends_at=now + timedelta(minutes=WALK_IN_INTERVIEW_MINUTES), status="confirmed",
+            walk_in=True, attendance="attended", attendance_marked_by_id=staff.id,
+        )
+        db.session.add(booking)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise BoothScanRefused("conflict") from None
+        scan.booking_id = booking.id
+    db.session.add(scan)
+    db.session.commit()
+    return scan
+
+
+def recent_booth_scans(exhibitor: Exhibitor, limit: int = 30) -> list[BoothScan]:
+    return list(db.session.scalars(
+        select(BoothScan).where(BoothScan.exhibitor_id == exhibitor.id)
+        .order_by(BoothScan.scanned_at.desc(), BoothScan.id.desc()).limit(limit)
+    ))
