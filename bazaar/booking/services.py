@@ -587,19 +587,14 @@ def _queue_offer(entry: WaitlistEntry, slot: Slot) -> None:
     from bazaar.notifications.services import queue
 
     registration = entry.registration
-    user = registration.user
-    event = registration.event
-    lang = user.preferred_language if user is not None else event.default_language
     exhibitor = slot.exhibitor
     queue(
-        "waitlist_offer", user=user, event=event, subject=entry, version=entry.offers_made,
-        expires_at=entry.offer_expires_at,
+        "waitlist_offer", user=registration.user, event=registration.event, subject=entry,
+        version=entry.offers_made, expires_at=entry.offer_expires_at,
         payload={
             "exhibitor": exhibitor.name, "booth": exhibitor.booth_number or "",
-            "starts_at": slot.starts_at.isoformat(), "expires_at": entry.offer_expires_at.isoformat(),
-            "starts_at_text": format_datetime(slot.starts_at, event.timezone, fmt="short", lang=lang),
-            "expires_at_text": format_time(entry.offer_expires_at, event.timezone, lang=lang, with_zone=True),
-            "claim_url": claim_url(entry),
+            "starts_at": slot.starts_at.isoformat(), "ends_at": slot.ends_at.isoformat(),
+            "expires_at": entry.offer_expires_at.isoformat(), "claim_url": claim_url(entry),
         },
     )
 
@@ -646,3 +641,73 @@ def _offer_free_slots(exhibitor_id: int, now: datetime) -> int:
         if offer_slot(slot, now) is not None:
             offers += 1
     return offers
+
+
+# ---- the exhibitor directory -----------------------------------------------------------------
+
+@dataclass
+class Listing:
+    """An approved exhibitor in the directory, with the openings that match the filters."""
+
+    exhibitor: object
+    openings: list
+    free_slots: int
+
+
+def _matches_text(exhibitor, openings, needle: str) -> bool:
+    texts = [exhibitor.name, exhibitor.sector or "", *(exhibitor.description or {}).values()]
+    for opening in openings:
+        texts += [*(opening.title or {}).values(), opening.location or "", opening.occupation or ""]
+    return any(needle in (t or "").casefold() for t in texts)
+
+
+def directory(event, q: str = "", occupation: str = "", language: str = "", country: str = "",
+              employment_type: str = "", free_only: bool = False) -> list[Listing]:
+    """Approved exhibitors at ``event`` filtered by what visitors ask for. Opening filters
+    (occupation, country, employment type) keep exhibitors with at least one matching opening."""
+    from sqlalchemy.orm import selectinload
+
+    from bazaar.exhibitors.models import Exhibitor
+
+    exhibitors = db.session.scalars(
+        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+        .options(selectinload(Exhibitor.openings)).order_by(Exhibitor.name)
+    ).all()
+    free = free_slot_counts(event)
+    needle = (q or "").strip().casefold()
+    listings = []
+    for exhibitor in exhibitors:
+        openings = [
+            o for o in exhibitor.openings
+            if (not occupation or o.occupation == occupation)
+            and (not employment_type or o.employment_type == employment_type)
+            and (not country or o.country == country)
+        ]
+        if (occupation or employment_type) and not openings:
+            continue
+        if country and not openings and country not in (exhibitor.job_countries or []):
+            continue
+        if language and language not in (exhibitor.booth_languages or []):
+            continue
+        if free_only and not free.get(exhibitor.id):
+            continue
+        if needle and not _matches_text(exhibitor, exhibitor.openings, needle):
+            continue
+        listings.append(Listing(exhibitor, openings if (occupation or employment_type or country) else
+                                list(exhibitor.openings), free.get(exhibitor.id, 0)))
+    return listings
+
+
+def directory_choices(event) -> dict[str, list[str]]:
+    """Codes present at ``event`` for the directory's filters (languages and job countries)."""
+    from bazaar.exhibitors.models import Exhibitor, Opening
+
+    rows = db.session.execute(select(Exhibitor.booth_languages, Exhibitor.job_countries).where(
+        Exhibitor.event_id == event.id, Exhibitor.status == "approved")).all()
+    countries = set(db.session.scalars(select(Opening.country).join(Exhibitor).where(
+        Exhibitor.event_id == event.id, Exhibitor.status == "approved")))
+    languages = set()
+    for booth_languages, job_countries in rows:
+        languages.update(booth_languages or [])
+        countries.update(job_countries or [])
+    return {"languages": sorted(languages), "countries": sorted(c for c in countries if c)}

@@ -1,3 +1,310 @@
-from flask import Blueprint
+"""Visitor pages: find exhibitors, book, cancel, reschedule, my schedule, waiting lists."""
+from babel import Locale
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from bazaar import permissions
+from bazaar.booking import calendar, services
+from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
+from bazaar.booking.models import Booking, WaitlistEntry
+from bazaar.clock import utcnow
+from bazaar.events.models import Event
+from bazaar.exhibitors.models import EMPLOYMENT_TYPES, Exhibitor
+from bazaar.extensions import db
+from bazaar.i18n import current_lang
+from bazaar.occupations import OCCUPATIONS
+from bazaar.tokens import InvalidToken
 
 bp = Blueprint("booking", __name__)
+
+
+def _event(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug[:80]))
+    if event is None:
+        abort(404)
+    permissions.require("event.view", event, not_found=True)
+    return event
+
+
+def _exhibitor(event: Event, exhibitor_id: int) -> Exhibitor:
+    exhibitor = db.session.get(Exhibitor, exhibitor_id)
+    if exhibitor is None or exhibitor.event_id != event.id or exhibitor.status != "approved":
+        abort(404)
+    return exhibitor
+
+
+def _own_booking(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    permissions.require("booking.change", booking, not_found=True)
+    return booking
+
+
+def _language_name(code: str, lang: str) -> str:
+    try:
+        return Locale.parse(code).get_display_name(lang) or code
+    except ValueError:
+        return code
+
+
+def _country_name(code: str, lang: str) -> str:
+    try:
+        return Locale.parse(lang).territories.get(code, code)
+    except ValueError:
+        return code
+
+
+def _browse_form(event: Event) -> BrowseForm:
+    lang = current_lang()
+    present = services.directory_choices(event)
+    from bazaar.exhibitors.forms import EMPLOYMENT_TYPE_LABELS
+
+    form = BrowseForm(request.args)
+    anything = [("", _("Any"))]
+    form.occupation.choices = anything + sorted(((k, str(v)) for k, v in OCCUPATIONS.items()), key=lambda c: c[1])
+    form.language.choices = anything + [(c, _language_name(c, lang)) for c in present["languages"]]
+    form.country.choices = anything + [(c, _country_name(c, lang)) for c in present["countries"]]
+    form.employment_type.choices = anything + [(t, str(EMPLOYMENT_TYPE_LABELS.get(t, t))) for t in EMPLOYMENT_TYPES]
+    return form
+
+
+@bp.get("/events/<slug>/exhibitors")
+def browse(slug):
+    event = _event(slug)
+    form = _browse_form(event)
+    if request.args and form.validate():
+        listings = services.directory(
+            event, q=form.q.data or "", occupation=form.occupation.data or "", language=form.language.data or "",
+            country=form.country.data or "", employment_type=form.employment_type.data or "",
+            free_only=bool(form.free.data))
+    else:
+        listings = services.directory(event)
+    return render_template("booking/browse.html", event=event, form=form, listings=listings,
+                           registration=services.live_registration(current_user, event))
+
+
+def _exhibitor_page(event, exhibitor, error: services.BookingError | None = None, status: int = 200):
+    registration = services.live_registration(current_user, event)
+    reg_id = registration.id if registration is not None else None
+    mine = services.my_bookings(registration) if registration is not None else []
+    return render_template(
+        "booking/exhibitor.html", event=event, exhibitor=exhibitor, registration=registration,
+        times=services.free_times(exhibitor, reg_id), error=error,
+        booked_here=[b for b in mine if b.exhibitor_id == exhibitor.id],
+        waitlist=services.waitlist_entry(reg_id, exhibitor.id) if reg_id else None,
+        form=TimeForm(), confirm=ConfirmForm(),
+    ), status
+
+
+@bp.get("/events/<slug>/exhibitors/<int:exhibitor_id>")
+def exhibitor(slug, exhibitor_id):
+    event = _event(slug)
+    return _exhibitor_page(event, _exhibitor(event, exhibitor_id))
+
+
+def _registration_or_redirect(event):
+    registration = services.live_registration(current_user, event)
+    if registration is None:
+        flash(_("Register for the event first; then you can book interviews."), "error")
+    return registration
+
+
+@bp.post("/events/<slug>/exhibitors/<int:exhibitor_id>/book")
+@login_required
+def book(slug, exhibitor_id):
+    event = _event(slug)
+    exhibitor = _exhibitor(event, exhibitor_id)
+    registration = _registration_or_redirect(event)
+    if registration is None:
+        return redirect(url_for("events.event_page", slug=event.slug))
+    permissions.require("booking.book", registration)
+    form = TimeForm()
+    if not form.validate():
+        flash(_("That time is not valid."), "error")
+        return redirect(url_for("booking.exhibitor", slug=event.slug, exhibitor_id=exhibitor.id))
+    try:
+        booking = services.book(registration, exhibitor, form.starts_at.instant, actor=current_user)
+    except services.BookingError as exc:
+        return _exhibitor_page(event, exhibitor, error=exc, status=409)
+    flash(_("Booked: %(name)s at %(time)s.", name=exhibitor.name,
+            time=_time(booking.starts_at, event)), "success")
+    return redirect(url_for("booking.my_schedule", slug=event.slug), code=303)
+
+
+def _time(moment, event) -> str:
+    from bazaar.i18n import format_time
+
+    return format_time(moment, event.timezone, with_zone=True)
+
+
+@bp.get("/events/<slug>/my-schedule")
+@login_required
+def my_schedule(slug):
+    event = _event(slug)
+    registration = services.live_registration(current_user, event)
+    bookings = services.my_bookings(registration) if registration is not None else []
+    waiting = []
+    if registration is not None:
+        waiting = db.session.scalars(select(WaitlistEntry).where(
+            WaitlistEntry.registration_id == registration.id,
+            WaitlistEntry.status.in_(("waiting", "offered"))).order_by(WaitlistEntry.created_at)).all()
+    return render_template("booking/my_schedule.html", event=event, registration=registration,
+                           bookings=bookings, waiting=waiting, confirm=ConfirmForm())
+
+
+@bp.get("/events/<slug>/my-schedule.ics")
+@login_required
+def schedule_download(slug):
+    event = _event(slug)
+    registration = services.live_registration(current_user, event)
+    if registration is None:
+        abort(404)
+    return _ics(calendar.schedule_ics(registration), f"{event.slug}-schedule.ics")
+
+
+@bp.get("/bookings/<int:booking_id>.ics")
+@login_required
+def booking_download(booking_id):
+    booking = db.session.get(Booking, booking_id)
+    permissions.require("booking.view", booking, not_found=True)
+    return _ics(calendar.booking_ics(booking), f"interview-{booking.id}.ics")
+
+
+def _ics(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# ---- cancel and reschedule (from the site, logged in; or from an email link with a token) -----
+
+def _cancel(booking: Booking, action_url: str, done_url: str):
+    form = ConfirmForm()
+    event = booking.registration.event
+    if form.validate_on_submit():
+        try:
+            services.cancel_booking(booking, actor=booking.registration.user, reason="visitor")
+        except services.BookingError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Your interview with %(name)s is cancelled.", name=booking.exhibitor.name), "success")
+        return redirect(done_url, code=303)
+    return render_template("booking/cancel.html", booking=booking, event=event, form=form, action_url=action_url)
+
+
+def _reschedule(booking: Booking, action_url: str, done_url: str):
+    event = booking.registration.event
+    form = TimeForm()
+    error = None
+    if request.method == "POST":
+        if form.validate():
+            try:
+                services.reschedule(booking, form.starts_at.instant, actor=booking.registration.user)
+            except services.BookingError as exc:
+                error = exc
+            else:
+                flash(_("Your interview is moved to %(time)s.", time=_time(booking.starts_at, event)), "success")
+                return redirect(done_url, code=303)
+        else:
+            error = services.BookingError(_("That time is not valid."))
+    times = [t for t in services.free_times(booking.exhibitor, booking.registration_id)
+             if t.starts_at != booking.starts_at] if booking.status == "confirmed" else []
+    return render_template("booking/reschedule.html", booking=booking, event=event, form=form, times=times,
+                           error=error, action_url=action_url), (409 if error else 200)
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(booking_id):
+    booking = _own_booking(booking_id)
+    event = booking.registration.event
+    return _cancel(booking, url_for("booking.cancel", booking_id=booking.id),
+                   url_for("booking.my_schedule", slug=event.slug))
+
+
+@bp.route("/bookings/<int:booking_id>/reschedule", methods=["GET", "POST"])
+@login_required
+def reschedule(booking_id):
+    booking = _own_booking(booking_id)
+    event = booking.registration.event
+    return _reschedule(booking, url_for("booking.reschedule", booking_id=booking.id),
+                       url_for("booking.my_schedule", slug=event.slug))
+
+
+@bp.route("/bookings/link/<token>/<any(cancel, reschedule):action>", methods=["GET", "POST"])
+def email_link(token, action):
+    """Where the links in booking emails land. GET only shows a page; the change needs a POST,
+    so a mail scanner following the link changes nothing. The token is re-checked each time."""
+    try:
+        booking = services.booking_from_token(token)
+    except InvalidToken:
+        return render_template("booking/link_invalid.html"), 404
+    done = url_for("booking.email_link", token=token, action=action)
+    if action == "cancel":
+        return _cancel(booking, done, done)
+    return _reschedule(booking, done, done)
+
+
+# ---- waiting list --------------------------------------------------------------------------------
+
+@bp.post("/events/<slug>/exhibitors/<int:exhibitor_id>/waitlist")
+@login_required
+def join_waitlist(slug, exhibitor_id):
+    event = _event(slug)
+    exhibitor = _exhibitor(event, exhibitor_id)
+    back = url_for("booking.exhibitor", slug=event.slug, exhibitor_id=exhibitor.id)
+    registration = _registration_or_redirect(event)
+    if registration is None:
+        return redirect(back, code=303)
+    permissions.require("booking.book", registration)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.join_waitlist(registration, exhibitor)
+    except services.BookingError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("You are on the waiting list. We email you when a time frees up."), "success")
+    return redirect(back, code=303)
+
+
+@bp.post("/waitlist/<int:entry_id>/leave")
+@login_required
+def leave_waitlist(entry_id):
+    entry = db.session.get(WaitlistEntry, entry_id)
+    permissions.require("waitlist.own", entry, not_found=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.leave_waitlist(entry)
+    except services.BookingError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("You have left the waiting list."), "success")
+    return redirect(url_for("booking.my_schedule", slug=entry.registration.event.slug), code=303)
+
+
+@bp.route("/waitlist/claim/<token>", methods=["GET", "POST"])
+def claim(token):
+    """The link in a waiting-list offer: shows the held time; booking it needs a POST."""
+    try:
+        entry = services.entry_from_claim_token(token)
+    except InvalidToken:
+        return render_template("booking/link_invalid.html"), 404
+    event = entry.registration.event
+    form = ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            booking = services.claim_offer(entry, actor=entry.registration.user)
+        except services.BookingError as exc:
+            error = exc
+        else:
+            flash(_("Booked: %(name)s at %(time)s.", name=booking.exhibitor.name,
+                    time=_time(booking.starts_at, event)), "success")
+            if current_user.is_authenticated and current_user.id == entry.registration.user_id:
+                return redirect(url_for("booking.my_schedule", slug=event.slug), code=303)
+            return redirect(url_for("booking.claim", token=token), code=303)
+    return render_template("booking/claim.html", entry=entry, event=event, form=form, error=error,
+                           now=utcnow()), (409 if error else 200)
