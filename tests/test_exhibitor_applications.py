@@ -1,4 +1,5 @@
 """Applying to exhibit, organisers' decisions and booth assignment."""
+import pytest
 from sqlalchemy import func, select
 
 from bazaar.accounts.models import User
@@ -204,3 +205,28 @@ def test_application_emails_render(ctx, app):
         assert "Alfa Bygg" in rendered.subject + rendered.text
         assert f"/exhibitor/{ex.id}" in rendered.text and rendered.html
     assert "Välkommen" in render(messages("application_approved")[0]).text
+
+
+@pytest.mark.postgresql_only
+def test_concurrent_duplicate_applications_make_one_exhibitor(app):
+    """Twenty applications with one organisation number at once: the unique constraint lets
+    exactly one in; the others get the duplicate message, none a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with app.app_context():
+        event = f.event()
+        applicants = [f.user() for _ in range(20)]
+        slug, ids = event.slug, [a.id for a in applicants]
+
+    def apply(user_id):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+        return client.post(f"/events/{slug}/exhibit", data=FORM).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = list(pool.map(apply, ids))
+    assert sorted(codes) == [200] * 19 + [302]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Exhibitor.id))) == 1
+        assert db.session.scalar(select(func.count(ExhibitorStaff.id))) == 1

@@ -45,8 +45,11 @@ def _works_for_exhibitor() -> bool:
         select(ExhibitorStaff.id).where(ExhibitorStaff.user_id == current_user.id).limit(1)) is not None
 
 
+MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer column cannot exist (and PostgreSQL would refuse them)
+
+
 def _get(model, object_id: int):
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
     if obj is None:
         abort(404)
     return obj
@@ -60,7 +63,7 @@ def _exhibitor(exhibitor_id: int, action: str) -> Exhibitor:
 
 def _owned(model, object_id: int, exhibitor: Exhibitor):
     """A child row (opening, table, slot, booking, staff) of ``exhibitor``, else 404."""
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
     if obj is None or obj.exhibitor_id != exhibitor.id:
         abort(404)
     return obj
@@ -456,6 +459,8 @@ def _day_page(exhibitor, rows, title, missing=False):
 def day(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day")
     table_id = request.args.get("table", type=int)
+    if table_id not in {t.id for t in exhibitor.tables}:
+        table_id = None  # a junk or foreign table id shows the whole list
     rows = services.day_interviews(exhibitor, table_id=table_id)
     return _day_page(exhibitor, rows, _("Interviews"))
 

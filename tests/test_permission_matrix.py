@@ -1,0 +1,228 @@
+"""Every endpoint of every blueprint against people who have no business there.
+
+The test walks ``app.url_map``, fills each URL's arguments with objects that belong to one party
+(an organiser's event, an exhibitor's booth, a visitor's booking ...), and sends every method the
+rule accepts as:
+
+- an anonymous client: every endpoint not listed as public must send it to the login page or
+  answer 401/403/404;
+- a visitor with no relation to those objects, a staff member of another exhibitor at the same
+  fair, and an organiser of another organisation: every protected endpoint must answer 403 or
+  404, never 200 and never 500, and the database must not change.
+
+Endpoints are sorted into three explicit lists below; an endpoint in none of them is protected.
+A URL argument the test does not know how to fill fails the test, so a new endpoint cannot slip
+past without someone deciding which object its id names.
+"""
+import re
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.routing.converters import AnyConverter
+
+from bazaar.booking.models import WaitlistEntry
+from bazaar.extensions import db
+from bazaar.notifications.services import queue
+from tests import factories as f
+from tests.conftest import login
+
+# Open to anyone, logged in or not. Each entry says why.
+PUBLIC_ENDPOINTS = {
+    "static": "CSS, JS and images",
+    "health.healthz": "load balancer health check",
+    "events.home": "list of published fairs",
+    "events.event_page": "a published fair's public page",
+    "accounts.login": "login form",
+    "accounts.signup": "sign-up form",
+    "accounts.forgot_password": "password reset request form",
+    "accounts.reset_password": "signed, expiring token in the URL decides",
+    "accounts.verify_email": "signed token in the URL decides",
+    "registrations.register": "registration form of a published fair (creates the account)",
+    "registrations.offer": "signed token for an event waiting-list offer",
+    "booking.browse": "exhibitors of a published fair",
+    "booking.exhibitor": "an approved exhibitor's public booth page",
+    "booking.claim": "signed token for a waiting-list slot offer",
+    "booking.email_link": "signed cancel/reschedule links from emails",
+    "exhibitors.apply": "application to exhibit (creates the applicant's account)",
+    "exhibitors.logo": "logos of approved exhibitors at public fairs appear on public pages",
+    "exhibitors.invitation": "signed token for a staff invitation",
+    "stats.survey": "signed token for a follow-up survey",
+}
+
+# Need a login but show or change only the caller's own things, so any logged-in user may get a
+# page (GET only is sent: their POSTs act on the caller's own account and are tested per domain).
+OWN_DATA_ENDPOINTS = {
+    "accounts.my_page": "my registrations, bookings and tickets",
+    "accounts.edit_profile": "my profile",
+    "accounts.export_data": "my data as JSON",
+    "accounts.delete_account": "delete my account (confirmation page)",
+    "accounts.resend_verification": "resend my verification email",
+    "accounts.logout": "log me out",
+    "exhibitors.mine": "the exhibitors I work for",
+    "booking.my_schedule": "my interviews at a fair",
+    "booking.schedule_download": "my interviews at a fair as .ics",
+    "booking.book": "book an interview for myself (refused unless I am registered)",
+    "booking.join_waitlist": "join an exhibitor's waiting list myself (refused unless registered)",
+    "registrations.group": "a job coach registers a group at a published fair",
+    "checkin.door_events": "the fairs whose door I may run",
+    "events.organiser_events": "my organisation's events",
+    "events.create": "create an event for my organisation",
+    "stats.compare": "compare my organisation's events",
+}
+
+# Mutating own-data endpoints that are never sent, with the reason.
+NOT_SENT = {
+    ("accounts.logout", "POST"): "ends the session of the client doing the sweep",
+    ("accounts.delete_account", "POST"): "deletes the caller's own account",
+}
+
+
+def snapshot() -> dict:
+    """Every row of every table, to prove a refused request changed nothing."""
+    db.session.expire_all()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(sa.select(table)).all()
+        state[table.name] = sorted(tuple(str(v) for v in row) for row in rows)
+    db.session.rollback()
+    return state
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+@pytest.fixture
+def world(ctx):
+    """One party's objects, and three outsiders."""
+    org = f.organisation("Owner organisation")
+    event = f.event(org=org, name="Owner fair")
+    exhibitor = f.exhibitor(event, name="Owner employer", tables=1,
+                            logo=b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, logo_mimetype="image/png")
+    admin = f.exhibitor_staff(exhibitor, role="admin")
+    f.exhibitor_staff(exhibitor, role="interviewer")
+    slot = f.slots_for(exhibitor, count=2)[0]
+    from bazaar.exhibitors.models import ExhibitorStaff, Opening, StaffInvitation
+
+    opening = Opening(exhibitor_id=exhibitor.id, title={"en": "Nurse"}, occupation="nurse")
+    invitation = StaffInvitation(exhibitor_id=exhibitor.id, email="invited@example.org", invited_by_id=admin.id)
+    db.session.add_all([opening, invitation])
+    db.session.commit()
+    owner_visitor = f.visitor(name="Owner visitor")
+    registration = f.registration(event, owner_visitor)
+    booking = f.booked(registration, slot)
+    other_reg = f.registration(event)
+    entry = WaitlistEntry(exhibitor_id=exhibitor.id, registration_id=other_reg.id)
+    db.session.add(entry)
+    message = queue("booking_confirmed", user=owner_visitor, event=event, subject=booking)
+    db.session.commit()
+    staff_row = db.session.scalar(sa.select(ExhibitorStaff).where(ExhibitorStaff.user_id == admin.id))
+
+    other_org = f.organisation("Other organisation")
+    other_event = f.event(org=other_org, name="Other fair")
+    outsiders = {
+        "visitor": f.visitor(name="Unrelated visitor"),
+        "other exhibitor staff": f.exhibitor_staff(f.exhibitor(event, name="Rival employer"), role="admin"),
+        "other organiser": f.organiser(other_org),
+    }
+    f.registration(other_event, outsiders["visitor"])
+    ids = {
+        "event_id": event.id, "exhibitor_id": exhibitor.id, "booking_id": booking.id,
+        "registration_id": registration.id, "slot_id": slot.id, "table_id": exhibitor.tables[0].id,
+        "opening_id": opening.id, "staff_id": staff_row.id, "invitation_id": invitation.id,
+        "entry_id": entry.id, "message_id": message.id,
+    }
+    strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
+    return {"ids": ids, "strings": strings, "outsiders": outsiders}
+
+
+def requests_for(app, world):
+    """(endpoint, method, url) for every rule and method, with the party's objects filled in."""
+    made = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        values = {}
+        for name, converter in rule._converters.items():
+            if isinstance(converter, AnyConverter):
+                values[name] = sorted(converter.items)[0]
+            elif name in world["ids"]:
+                values[name] = world["ids"][name]
+            elif name in world["strings"]:
+                values[name] = world["strings"][name]
+            else:
+                raise AssertionError(f"{rule.endpoint}: teach the matrix which object <{name}> names")
+        url = rule.build(values, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            made.append((rule.endpoint, method, url))
+    return made
+
+
+def test_lists_name_real_endpoints(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert set(PUBLIC_ENDPOINTS) <= endpoints, set(PUBLIC_ENDPOINTS) - endpoints
+    assert set(OWN_DATA_ENDPOINTS) <= endpoints, set(OWN_DATA_ENDPOINTS) - endpoints
+    assert not set(PUBLIC_ENDPOINTS) & set(OWN_DATA_ENDPOINTS)
+
+
+def send(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={})
+
+
+def test_anonymous_is_sent_to_login_everywhere_but_public_pages(app, world):
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        before = snapshot()
+        response = send(client, method, url)
+        location = response.headers.get("Location", "")
+        to_login = response.status_code in (301, 302, 303) and re.search(r"/login\b", location)
+        if not (to_login or response.status_code in (401, 403, 404)):
+            failures.append(f"{method} {url} ({endpoint}) -> {response.status_code} {location}")
+        if changed_tables(before, snapshot()):
+            failures.append(f"{method} {url} ({endpoint}) changed {changed_tables(before, snapshot())}")
+    assert not failures, "\n".join(failures)
+
+
+def test_public_endpoints_never_fail_for_anyone(app, world):
+    clients = {"anonymous": app.test_client()}
+    for role, person in world["outsiders"].items():
+        clients[role] = app.test_client()
+        login(clients[role], person)
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in PUBLIC_ENDPOINTS:
+            continue
+        for role, client in clients.items():
+            response = send(client, method, url)
+            if response.status_code >= 500:
+                failures.append(f"{role}: {method} {url} ({endpoint}) -> {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ["visitor", "other exhibitor staff", "other organiser"])
+def test_unrelated_users_are_refused_and_change_nothing(app, world, role):
+    person = world["outsiders"][role]
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint in PUBLIC_ENDPOINTS or (endpoint, method) in NOT_SENT:
+            continue
+        login(client, person)
+        if endpoint in OWN_DATA_ENDPOINTS:
+            if method == "GET":
+                response = send(client, method, url)
+                if response.status_code >= 500:
+                    failures.append(f"{method} {url} ({endpoint}) -> {response.status_code}")
+            continue
+        before = snapshot()
+        response = send(client, method, url)
+        if response.status_code not in (403, 404):
+            failures.append(f"{method} {url} ({endpoint}) -> {response.status_code} "
+                            f"{response.headers.get('Location', '')}")
+        changed = changed_tables(before, snapshot())
+        if changed:
+            failures.append(f"{method} {url} ({endpoint}) changed {changed}")
+    assert not failures, f"{role}:\n" + "\n".join(failures)
