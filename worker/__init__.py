@@ -14,6 +14,7 @@ celery = Celery("bazaar")
 BEAT_SCHEDULE = {
     # The sweep is what makes delivery reliable: a lost broker message only delays a message.
     "dispatch-due-messages": {"task": "worker.tasks.dispatch_due", "schedule": timedelta(seconds=60)},
+    "expire-waitlist-offers": {"task": "worker.tasks.expire_waitlist_offers", "schedule": timedelta(seconds=60)},
 }
 
 

@@ -14,3 +14,11 @@ def dispatch_due() -> int:
     from bazaar.notifications.services import dispatch_due_messages
 
     return dispatch_due_messages()
+
+
+@shared_task(name="worker.tasks.expire_waitlist_offers")
+def expire_waitlist_offers() -> int:
+    """Pass lapsed interview holds on and offer free slots to exhibitors' waiting lists (beat)."""
+    from bazaar.booking.services import expire_waitlist_offers as expire
+
+    return expire()
