@@ -179,6 +179,9 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
     demo_visitor = person(DEMO_LOGINS["visitor"], "Amina Warsame", preferred_language="en")
     db.session.flush()
     _visitors(event, rng, visitors, demo_visitor, now)
+    from bazaar.booking.demo import add_slots_and_bookings
+
+    add_slots_and_bookings(event, demo_visitor, rng, now)  # interview slots, bookings, a waiting list
     db.session.commit()
     return True
 

@@ -1,0 +1,42 @@
+"""The demo fair's interview schedule: full size, and every booking rule holds in it."""
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bazaar.booking import services
+from bazaar.booking.models import Booking, Slot, WaitlistEntry
+from bazaar.demo import DEMO_LOGINS, DEMO_SLUG, load_demo
+from bazaar.accounts.models import User
+from bazaar.events.models import Event
+from bazaar.exhibitors.models import Exhibitor
+from bazaar.extensions import db
+
+
+def test_demo_fair_has_slots_bookings_and_a_waiting_list_that_follow_the_rules(ctx):
+    assert load_demo(visitors=400)
+    event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+    slots = db.session.scalars(select(Slot).where(Slot.event_id == event.id)).all()
+    assert len(slots) == 40 * 3 * 24
+    per_table = Counter(s.table_id for s in slots)
+    assert set(per_table.values()) == {24}
+    local_hours = {s.starts_at.astimezone(__import__("zoneinfo").ZoneInfo(event.timezone)).hour for s in slots}
+    assert 12 not in local_hours and {10, 11, 13, 14} <= local_hours  # lunch break
+    assert all(s.ends_at - s.starts_at == timedelta(minutes=10) for s in slots)
+
+    bookings = db.session.scalars(select(Booking).where(Booking.event_id == event.id)).all()
+    visitors = Counter(b.registration_id for b in bookings)
+    assert len(bookings) > 150 and len(visitors) > 100
+    assert max(visitors.values()) <= event.max_bookings_per_visitor
+    assert len({b.slot_id for b in bookings}) == len(bookings)
+    assert len({(b.registration_id, b.exhibitor_id) for b in bookings}) == len(bookings)
+    assert len({(b.registration_id, b.starts_at) for b in bookings}) == len(bookings)
+
+    demo_user = db.session.scalar(select(User).where(User.email == DEMO_LOGINS["visitor"]))
+    mine = [b for b in bookings if b.registration.user_id == demo_user.id]
+    assert len(mine) == 2
+    full = [e for e in db.session.scalars(select(Exhibitor).where(Exhibitor.event_id == event.id))
+            if not services.free_times(e)]
+    assert len(full) == 1
+    assert db.session.scalar(select(func.count(WaitlistEntry.id)).where(
+        WaitlistEntry.exhibitor_id == full[0].id, WaitlistEntry.status == "waiting")) >= 5
