@@ -76,6 +76,7 @@ class Config:
                 "data_folder_in": str(broker_dir),
                 "data_folder_out": str(broker_dir),
                 "processed_folder": str(broker_dir / "processed"),
+                "control_folder": str(broker_dir / "control"),
                 "store_processed": False,
             },
             "task_default_queue": env.get("BAZAAR_QUEUE", "bazaar"),

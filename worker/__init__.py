@@ -8,13 +8,21 @@ import os
 from datetime import timedelta
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 
 celery = Celery("bazaar")
 
+# How often beat sweeps the outbox, in seconds: a minute in production, shorter in tests.
+SWEEP_INTERVAL = timedelta(seconds=float(os.environ.get("BAZAAR_SWEEP_INTERVAL", "60")))
+
 BEAT_SCHEDULE = {
     # The sweep is what makes delivery reliable: a lost broker message only delays a message.
-    "dispatch-due-messages": {"task": "worker.tasks.dispatch_due", "schedule": timedelta(seconds=60)},
+    "dispatch-due-messages": {"task": "worker.tasks.dispatch_due", "schedule": SWEEP_INTERVAL},
+    "schedule-event-messages": {"task": "worker.tasks.schedule_event_messages", "schedule": SWEEP_INTERVAL},
+    "expire-registration-offers": {"task": "worker.tasks.expire_registration_offers",
+                                   "schedule": timedelta(seconds=60)},
     "expire-waitlist-offers": {"task": "worker.tasks.expire_waitlist_offers", "schedule": timedelta(seconds=60)},
+    "compile-due-stats": {"task": "worker.tasks.compile_due_stats", "schedule": timedelta(minutes=10)},
 }
 
 
@@ -24,6 +32,14 @@ def init_celery(app) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    @worker_process_init.connect(weak=False)
+    def _own_database_connections(**_):
+        """A forked pool process must not share the parent's pooled database connections."""
+        from bazaar.extensions import db
+
+        with app.app_context():
+            db.engine.dispose(close=False)
+
     celery.Task = FlaskTask
     celery.config_from_object(app.config["CELERY"])
     celery.conf.beat_schedule = BEAT_SCHEDULE
@@ -31,7 +47,7 @@ def init_celery(app) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     if not app.config["CELERY"].get("broker_url", "").startswith(("redis", "rediss")):
-        for key in ("data_folder_in", "processed_folder"):
+        for key in ("data_folder_in", "processed_folder", "control_folder"):
             folder = app.config["CELERY"]["broker_transport_options"].get(key)
             if folder:
                 os.makedirs(folder, exist_ok=True)
