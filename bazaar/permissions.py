@@ -226,3 +226,80 @@ def _checkin_badge(user, registration):
 def _checkin_booth(user, exhibitor):
     """Scan badges at the booth: staff of an approved exhibitor."""
     return exhibitor.status == "approved" and exhibitor_role(user, exhibitor) in ("admin", "interviewer")
+
+
+# ---- accounts & registrations ----------------------------------------------------------------
+
+@rule("registration.own")
+def _registration_own(user, registration):
+    """The visitor's own registration (cancel it, see its ticket)."""
+    return registration is not None and registration.user_id is not None and registration.user_id == user.id
+
+
+@rule("registration.list")
+def _registration_list(user, event):
+    """Organisers see (and export) the registrations of the events they co-organise."""
+    return organises(user, event)
+
+
+@rule("registration.group")
+def _registration_group(user, event):
+    """An intermediary (job coach) with a verified email may register a group for a public event."""
+    return user.email_verified_at is not None and event is not None and event.is_public
+
+
+# ---- booking ---------------------------------------------------------------------------------
+# A visitor sees and changes only their own bookings and waiting-list places; views ask with
+# not_found=True, so another visitor's booking id answers 404.
+
+def _owns_registration(user, registration) -> bool:
+    return registration is not None and registration.user_id is not None and registration.user_id == user.id
+
+
+@rule("booking.book")
+def _booking_book(user, registration):
+    """Book, and join waiting lists, with this registration: its visitor, while registered."""
+    return _owns_registration(user, registration) and registration.status == "registered"
+
+
+@rule("booking.view")
+def _booking_view(user, booking):
+    return booking is not None and _owns_registration(user, booking.registration)
+
+
+@rule("booking.change")
+def _booking_change(user, booking):
+    """Cancel or reschedule: the visitor whose booking it is."""
+    return booking is not None and _owns_registration(user, booking.registration)
+
+
+@rule("waitlist.own")
+def _waitlist_own(user, entry):
+    return entry is not None and _owns_registration(user, entry.registration)
+
+
+# ---- notifications ---------------------------------------------------------------------------
+
+@rule("notifications.outbox")
+def _notifications_outbox(user, event):
+    """See an event's outbox and resend its failed messages: the event's co-organisers."""
+    return organises(user, event)
+
+
+# ---- stats -----------------------------------------------------------------------------------
+# Figures are aggregates about many visitors; only the event's co-organisers read or compile them.
+
+@rule("stats.view")
+def _stats_view(user, event):
+    return organises(user, event)
+
+
+@rule("stats.compile")
+def _stats_compile(user, event):
+    return organises(user, event)
+
+
+@rule("stats.compare")
+def _stats_compare(user, _):
+    """Open the comparison page; each event compared is checked with ``stats.view``."""
+    return user.is_organiser

@@ -22,3 +22,11 @@ def expire_waitlist_offers() -> int:
     from bazaar.booking.services import expire_waitlist_offers as expire
 
     return expire()
+
+
+@shared_task(name="worker.tasks.expire_registration_offers")
+def expire_registration_offers() -> int:
+    """Pass lapsed waiting-list offers on to the next in line (run by beat every minute)."""
+    from bazaar.registrations.services import expire_offers
+
+    return expire_offers()

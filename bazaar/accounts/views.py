@@ -1,18 +1,29 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
+from bazaar.accounts import services
 from bazaar.accounts.auth import check_password
-from bazaar.accounts.forms import LoginForm
+from bazaar.accounts.forms import (DeleteAccountForm, ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm,
+                                   SignupForm)
 from bazaar.accounts.services import find_user_by_email
-from bazaar.extensions import limiter
+from bazaar.clock import utcnow
+from bazaar.extensions import db, limiter
+from bazaar.tokens import InvalidToken
 
 bp = Blueprint("accounts", __name__)
+
+SIGNUP_LIMIT = "5 per minute; 30 per hour"
+RESET_LIMIT = "5 per minute; 20 per hour"
 
 
 def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths, so ?next= cannot send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(c) < 32 for c in target)):
         return target
     return None
 
@@ -29,7 +40,7 @@ def login():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("events.home"))
         form.password.errors.append(_("Wrong email or password."))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, next=safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
@@ -37,3 +48,148 @@ def login():
 def logout():
     logout_user()
     return redirect(url_for("events.home"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(SIGNUP_LIMIT, methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.my_page"))
+    form = SignupForm()
+    next_url = safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(form.email.data, form.name.data, form.password.data,
+                                    form.preferred_language.data)
+        except services.EmailTaken:
+            form.email.errors.append(_("There is already an account with this email. Please log in."))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome! We have sent you an email: open the link in it to confirm your address."), "success")
+            return redirect(next_url or url_for("accounts.my_page"))
+    return render_template("accounts/signup.html", form=form, next=next_url)
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token):
+    try:
+        services.verify_email(token)
+    except InvalidToken:
+        return render_template("accounts/message.html", title=_("This link does not work"), message=_(
+            "The link is old or damaged. Log in and ask for a new one on My page.")), 400
+    flash(_("Thank you, your email address is confirmed."), "success")
+    return redirect(url_for("accounts.my_page") if current_user.is_authenticated else url_for("accounts.login"))
+
+
+@bp.post("/verify-email/again")
+@login_required
+@limiter.limit(SIGNUP_LIMIT)
+def resend_verification():
+    if current_user.email_verified_at is None:
+        services.send_verification(current_user)
+        db.session.commit()
+        flash(_("We have sent you a new link."), "success")
+    return redirect(url_for("accounts.my_page"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        return render_template("accounts/message.html", title=_("Check your email"), message=_(
+            "If there is an account with that address, we have sent it a link to choose a new password. "
+            "The link works for a few hours."))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
+def reset_password(token):
+    try:
+        services.user_from_reset_token(token)
+    except InvalidToken:
+        return render_template("accounts/message.html", title=_("This link does not work"), message=_(
+            "The link is old, already used or damaged. Ask for a new one."),
+            link=url_for("accounts.forgot_password")), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = services.reset_password(token, form.password.data)
+        login_user(user)
+        flash(_("Your new password is saved."), "success")
+        return redirect(url_for("accounts.my_page"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+# ---- My page -------------------------------------------------------------------------------
+
+def _my_bookings(registrations):
+    from bazaar.booking.models import Booking
+
+    ids = [r.id for r in registrations]
+    if not ids:
+        return []
+    return db.session.scalars(select(Booking).where(
+        Booking.registration_id.in_(ids), Booking.status == "confirmed").order_by(Booking.starts_at)).all()
+
+
+@bp.get("/my")
+@login_required
+def my_page():
+    from bazaar.events.models import Event
+    from bazaar.registrations.models import Registration
+
+    registrations = db.session.scalars(
+        select(Registration).join(Event).where(Registration.user_id == current_user.id)
+        .order_by(Event.starts_at.desc(), Registration.id.desc())).all()
+    functions = current_app.view_functions
+    return render_template(
+        "accounts/my_page.html", registrations=registrations, bookings=_my_bookings(registrations),
+        has_ticket_page="checkin.ticket" in functions, has_schedule_page="booking.my_schedule" in functions,
+        now_utc=utcnow(),
+    )
+
+
+@bp.route("/my/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    form = ProfileForm()
+    if request.method == "GET":
+        form.name.data = current_user.name
+        form.preferred_language.data = current_user.preferred_language
+        form.fill_from_profile(current_user.profile)
+    if form.validate_on_submit():
+        current_user.name = form.name.data
+        current_user.preferred_language = form.preferred_language.data
+        services.save_profile(current_user, form.profile_data())
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("accounts.my_page"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.get("/my/data.json")
+@login_required
+def export_data():
+    body = json.dumps(services.export_user_data(current_user), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": 'attachment; filename="my-bazaar-data.json"', "Cache-Control": "no-store"})
+
+
+@bp.route("/my/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if current_user.password_hash and not check_password(current_user, form.password.data or ""):
+            form.password.errors.append(_("Wrong password."))
+        else:
+            user = current_user._get_current_object()
+            logout_user()
+            services.delete_account(user)
+            return render_template("accounts/message.html", title=_("Your account is deleted"), message=_(
+                "Your personal data has been erased. Only anonymous figures remain."))
+    return render_template("accounts/delete.html", form=form)
+

@@ -1,11 +1,57 @@
-"""Rules about registrations: tickets, capacity and the event waiting list."""
-from sqlalchemy import select
+"""Rules about registrations: tickets, capacity and the event waiting list.
 
+Capacity is decided inside one lock per event: ``pg_advisory_xact_lock`` on PostgreSQL (held until
+commit), and on SQLite the write lock every transaction takes (``BEGIN IMMEDIATE``). Every change
+that takes or frees a place goes through :func:`_lock_event` first, so counting then inserting is
+safe: nobody else can count or insert for that event until we commit.
+"""
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
+
+from bazaar.accounts.models import User
+from bazaar.accounts.services import create_user, external_url, find_user_by_email, make_dated_token, read_dated_token
+from bazaar.clock import utcnow
+from bazaar.database import is_postgres
+from bazaar.events.models import Event
+from bazaar.events.services import registration_open
 from bazaar.extensions import db
+from bazaar.notifications.services import cancel_pending, queue
 from bazaar.registrations.models import Registration
 from bazaar.tokens import InvalidToken, make_token, read_token
 
 TICKET_PURPOSE = "ticket"
+OFFER_PURPOSE = "registration_offer"
+OFFER_HOLD = timedelta(hours=48)
+PLACE_HOLDING = ("registered", "offered")
+# First key of the two-int advisory lock: "registration capacity" (other domains use other numbers).
+LOCK_NAMESPACE = 31
+GROUP_MIN, GROUP_MAX = 5, 15
+
+
+class RegistrationError(Exception):
+    """A registration cannot be made; ``str(exc)`` is a message for the person."""
+
+
+class RegistrationClosed(RegistrationError):
+    pass
+
+
+class AlreadyRegistered(RegistrationError):
+    def __init__(self, registration: Registration):
+        super().__init__(_("You are already registered for this event."))
+        self.registration = registration
+
+
+class OfferGone(RegistrationError):
+    pass
 
 
 def ticket_token(registration: Registration) -> str:
@@ -22,3 +68,294 @@ def registration_from_ticket(token: str) -> Registration:
     if reg is None or reg.event_id != data.get("e"):
         raise InvalidToken("unknown ticket")
     return reg
+
+
+def new_ticket_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
+# ---- capacity ------------------------------------------------------------------------------
+
+def _lock_event(event_id: int) -> None:
+    """Serialise every place-changing transaction of one event until commit or rollback."""
+    if is_postgres():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": LOCK_NAMESPACE, "id": event_id})
+    else:  # BEGIN IMMEDIATE has already taken SQLite's write lock; make sure the transaction began
+        db.session.execute(text("SELECT 1"))
+
+
+def places_taken(event_id: int) -> int:
+    return db.session.scalar(select(func.count(Registration.id)).where(
+        Registration.event_id == event_id, Registration.status.in_(PLACE_HOLDING))) or 0
+
+
+def waiting_count(event_id: int) -> int:
+    return db.session.scalar(select(func.count(Registration.id)).where(
+        Registration.event_id == event_id, Registration.status == "waitlisted")) or 0
+
+
+def free_places(event: Event) -> int | None:
+    """Places a newcomer could take now (None: no limit). Waiting people come first."""
+    if event.capacity is None:
+        return None
+    if waiting_count(event.id):
+        return 0
+    return max(event.capacity - places_taken(event.id), 0)
+
+
+def live_registration(event_id: int, user_id: int) -> Registration | None:
+    return db.session.scalar(select(Registration).where(
+        Registration.event_id == event_id, Registration.user_id == user_id, Registration.status != "cancelled"))
+
+
+def my_url() -> str:
+    return external_url("accounts.my_page")
+
+
+def register(event: Event, user: User, *, join_waitlist: bool = True, registered_by: User | None = None) -> Registration:
+    """Give ``user`` a place at ``event``, or a place on its waiting list when it is full.
+
+    Commits. Raises :class:`RegistrationClosed`, :class:`AlreadyRegistered`, or
+    :class:`RegistrationError` when full and ``join_waitlist`` is False."""
+    if not registration_open(event):
+        raise RegistrationClosed(_("Registration for this event is closed."))
+    _lock_event(event.id)
+    existing = live_registration(event.id, user.id)
+    if existing is not None:
+        db.session.rollback()
+        raise AlreadyRegistered(existing)
+    room = free_places(event)
+    status = "registered" if room is None or room > 0 else "waitlisted"
+    if status == "waitlisted" and not join_waitlist:
+        db.session.rollback()
+        raise RegistrationError(_("The event is full."))
+    reg = Registration(event_id=event.id, user_id=user.id, status=status, ticket_code=new_ticket_code(),
+                       registered_by_id=registered_by.id if registered_by else None)
+    db.session.add(reg)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyRegistered(live_registration(event.id, user.id))
+    queue("registration_confirmed", user=user, event=event, subject=reg,
+          payload={"status": status, "my_url": my_url()})
+    db.session.commit()
+    return reg
+
+
+@dataclass
+class Participant:
+    name: str
+    email: str
+    preferred_language: str
+
+
+def register_group(event: Event, coach: User, participants: list[Participant]) -> list[Registration]:
+    """Register a group (an SFI class, a matching group) for ``event``: all of them or none.
+
+    Each participant gets an account (unless they have one), a registration with its own ticket,
+    and an email. Commits, or raises :class:`RegistrationError` with a message and changes nothing."""
+    if not registration_open(event):
+        raise RegistrationClosed(_("Registration for this event is closed."))
+    if not GROUP_MIN <= len(participants) <= GROUP_MAX:
+        raise RegistrationError(_("A group has %(min)d to %(max)d people.", min=GROUP_MIN, max=GROUP_MAX))
+    _lock_event(event.id)
+    room = free_places(event)
+    if room is not None and room < len(participants):
+        db.session.rollback()
+        raise RegistrationError(_(
+            "There are only %(free)d places left, so the group of %(size)d does not fit. Nobody was registered.",
+            free=room, size=len(participants)))
+    try:
+        registrations = []
+        for person in participants:
+            user = find_user_by_email(person.email)
+            if user is None:
+                user = create_user(person.email, person.name, None, preferred_language=person.preferred_language)
+                db.session.flush()
+            elif not user.is_active:
+                raise RegistrationError(_("%(email)s cannot be registered.", email=person.email))
+            elif live_registration(event.id, user.id) is not None:
+                raise RegistrationError(_(
+                    "%(email)s is already registered for this event. Remove that row and send again.",
+                    email=person.email))
+            reg = Registration(event_id=event.id, user_id=user.id, status="registered",
+                               ticket_code=new_ticket_code(), registered_by_id=coach.id)
+            db.session.add(reg)
+            db.session.flush()
+            queue("group_registration", user=user, event=event, subject=reg, payload={
+                "coach_name": coach.name, "my_url": my_url(),
+                "set_password_url": external_url("accounts.forgot_password") if user.password_hash is None else "",
+            })
+            registrations.append(reg)
+    except IntegrityError:
+        db.session.rollback()
+        raise RegistrationError(_("Someone in the group registered at the same moment. Please send again."))
+    except RegistrationError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return registrations
+
+
+def _offer_token(reg: Registration) -> str:
+    return make_dated_token(OFFER_PURPOSE, {"r": reg.id, "t": reg.ticket_code})
+
+
+def offer_free_places(event: Event, now: datetime | None = None) -> list[Registration]:
+    """Offer every free place to the next people waiting (call with the event locked)."""
+    now = now or utcnow()
+    if now >= event.starts_at:
+        return []
+    limit = None if event.capacity is None else event.capacity - places_taken(event.id)
+    if limit is not None and limit <= 0:
+        return []
+    q = (select(Registration).where(Registration.event_id == event.id, Registration.status == "waitlisted")
+         .order_by(Registration.created_at, Registration.id))
+    if limit is not None:
+        q = q.limit(limit)
+    offered = list(db.session.scalars(q))
+    expires = min(now + OFFER_HOLD, event.starts_at)
+    for reg in offered:
+        reg.status = "offered"
+        reg.offer_expires_at = expires
+        if reg.user is not None:
+            queue("registration_offer", user=reg.user, event=event, subject=reg, expires_at=expires, payload={
+                "claim_url": external_url("registrations.offer", token=_offer_token(reg)),
+                "expires_at": expires.isoformat(),
+            })
+    return offered
+
+
+def cancel_registration(reg: Registration, commit: bool = True) -> bool:
+    """Give up a registration (or a place on the waiting list); a freed place goes to the next in line.
+
+    Returns False if it was already cancelled. The visitor's coming interviews are cancelled too
+    (through the booking rules, so the slot goes to its waiting list and the visitor is told)."""
+    from bazaar.booking.models import Booking
+    from bazaar.booking.services import cancel_booking
+
+    now = utcnow()
+    _lock_event(reg.event_id)
+    was = db.session.scalar(select(Registration.status).where(Registration.id == reg.id))
+    done = db.session.execute(update(Registration).where(
+        Registration.id == reg.id, Registration.status != "cancelled"
+    ).values(status="cancelled", cancelled_at=now, offer_expires_at=None)).rowcount
+    if done:
+        for booking in db.session.scalars(select(Booking).where(
+                Booking.registration_id == reg.id, Booking.status == "confirmed", Booking.starts_at > now)).all():
+            cancel_booking(booking, reason="registration_cancelled", commit=False)
+        cancel_pending(reg)
+        db.session.flush()
+        db.session.expire(reg)
+        if was in PLACE_HOLDING:
+            offer_free_places(reg.event, now)
+    if commit:
+        db.session.commit()
+    return bool(done)
+
+
+def registration_from_offer(token: str) -> Registration:
+    data = read_dated_token(OFFER_PURPOSE, token, int((OFFER_HOLD + timedelta(days=1)).total_seconds()))
+    if not isinstance(data.get("r"), int):
+        raise InvalidToken("malformed")
+    reg = db.session.get(Registration, data["r"])
+    if reg is None or reg.ticket_code != data.get("t"):
+        raise InvalidToken("unknown registration")
+    return reg
+
+
+def claim_offer(reg: Registration) -> Registration:
+    """Accept an offered place while the offer stands. Raises :class:`OfferGone` otherwise."""
+    now = utcnow()
+    claimed = db.session.execute(update(Registration).where(
+        Registration.id == reg.id, Registration.status == "offered", Registration.offer_expires_at > now
+    ).values(status="registered", offer_expires_at=None)).rowcount
+    if not claimed:
+        db.session.rollback()
+        raise OfferGone(_("This offer is no longer open."))
+    db.session.expire(reg)
+    if reg.user is not None:
+        queue("registration_confirmed", user=reg.user, event=reg.event, subject=reg, version=1,
+              payload={"status": "registered", "my_url": my_url()})
+    db.session.commit()
+    return reg
+
+
+def decline_offer(reg: Registration) -> None:
+    if reg.status != "offered":
+        raise OfferGone(_("This offer is no longer open."))
+    cancel_registration(reg)
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Pass lapsed offers on to the next people waiting; also offer places that became free
+    (a cancelled offer, a raised capacity). Run by Celery beat. Returns the number that lapsed."""
+    now = now or utcnow()
+    event_ids = db.session.scalars(select(Registration.event_id).where(or_(
+        (Registration.status == "offered") & (Registration.offer_expires_at <= now),
+        Registration.status == "waitlisted",
+    )).distinct()).all()
+    db.session.rollback()
+    lapsed = 0
+    for event_id in event_ids:
+        _lock_event(event_id)
+        lapsed += db.session.execute(update(Registration).where(
+            Registration.event_id == event_id, Registration.status == "offered", Registration.offer_expires_at <= now
+        ).values(status="cancelled", cancelled_at=now, offer_expires_at=None)).rowcount
+        event = db.session.get(Event, event_id)
+        offer_free_places(event, now)
+        db.session.commit()
+    return lapsed
+
+
+# ---- organisers' list ----------------------------------------------------------------------
+
+def search_registrations(event: Event, q: str = "", status: str = "", checked_in: str = ""):
+    """A select of the event's registrations for the organiser list, newest first."""
+    query = (select(Registration).outerjoin(User, User.id == Registration.user_id)
+             .where(Registration.event_id == event.id)
+             .options(contains_eager(Registration.user), selectinload(Registration.registered_by)))
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like, lower_like = f"%{escaped}%", f"%{escaped.lower()}%"
+        # lower() on both sides for PostgreSQL; SQLite lowers ASCII only, so also match as typed.
+        query = query.where(or_(func.lower(User.name).like(lower_like, escape="\\"),
+                                User.name.like(like, escape="\\"), User.email.like(lower_like, escape="\\")))
+    if status:
+        query = query.where(Registration.status == status)
+    if checked_in == "yes":
+        query = query.where(Registration.checked_in_at.is_not(None))
+    elif checked_in == "no":
+        query = query.where(Registration.checked_in_at.is_(None))
+    return query.order_by(Registration.created_at.desc(), Registration.id.desc())
+
+
+def csv_cell(value) -> str:
+    """A CSV cell that spreadsheet programs will not run as a formula."""
+    text_value = "" if value is None else str(value)
+    if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text_value
+    return text_value
+
+
+CSV_COLUMNS = ("name", "email", "preferred_language", "phone", "status", "registered_at", "checked_in_at",
+               "registered_by", "walk_in")
+
+
+def registrations_csv(event: Event, **filters) -> str:
+    """The organiser export: who is registered, never the sensitive answer."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    query = search_registrations(event, **filters).options(selectinload(Registration.user, User.profile))
+    for reg in db.session.scalars(query):
+        user = reg.user
+        profile = user.profile if user is not None else None
+        writer.writerow([csv_cell(v) for v in (
+            user.name if user else "", user.email if user else "", user.preferred_language if user else "",
+            profile.phone if profile else "", reg.status, reg.created_at.isoformat(),
+            reg.checked_in_at.isoformat() if reg.checked_in_at else "",
+            reg.registered_by.name if reg.registered_by else "", "yes" if reg.walk_in else "no",
+        )])
+    return out.getvalue()
