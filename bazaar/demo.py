@@ -26,6 +26,7 @@ DEMO_LOGINS = {
     "exhibitor admin": "admin@byggkompaniet.demo",
     "exhibitor interviewer": "interviewer@byggkompaniet.demo",
     "visitor": "visitor@demo.bazaar",
+    "job coach": "coach@demo.bazaar",
 }
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -177,8 +178,10 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
     db.session.flush()
 
     demo_visitor = person(DEMO_LOGINS["visitor"], "Amina Warsame", preferred_language="en")
+    coach = person(DEMO_LOGINS["job coach"], "Lena Sjöberg")
     db.session.flush()
     _visitors(event, rng, visitors, demo_visitor, now)
+    _registration_variety(event, coach, visitors, now)
     from bazaar.booking.demo import add_slots_and_bookings
 
     add_slots_and_bookings(event, demo_visitor, rng, now)  # interview slots, bookings, a waiting list
@@ -227,6 +230,50 @@ def _visitors(event, rng, count, demo_visitor, now) -> None:
          "ticket_code": secrets.token_urlsafe(16), "created_at": now, "walk_in": False}
         for uid in user_ids
     ])
+
+
+def _registration_variety(event, coach, visitors, now) -> None:
+    """What real sign-ups look like beyond the basic profile: phones, validated credentials, the
+    sensitive question answered by those who consented, newsletters, sign-ups spread over the
+    registration weeks, SFI classes registered by a job coach, and a few cancellations.
+    Uses its own random stream so the rest of the demo stays as it was."""
+    from bazaar.accounts.choices import FOREIGN_BACKGROUND_DEFINITION
+
+    rng = random.Random(visitors * 7919)
+    profiles = db.session.execute(
+        select(VisitorProfile.id, VisitorProfile.degree_origin).join(User, User.id == VisitorProfile.user_id)
+        .where(User.email.like("visitor%@example.demo")).order_by(VisitorProfile.id)).all()
+    updates = []
+    for profile_id, degree_origin in profiles:
+        sensitive = rng.random() < 0.55
+        updates.append({
+            "id": profile_id,
+            "phone": f"+4670{rng.randint(1000000, 9999999)}" if rng.random() < 0.6 else None,
+            "credential_validated": rng.choice(["yes", "no", "no", "in_progress"]) if degree_origin == "foreign"
+            else None,
+            "consent_news_at": now if rng.random() < 0.4 else None,
+            "consent_sensitive_at": now if sensitive else None,
+            "foreign_background": rng.choice(["born_abroad"] * 6 + ["parents_abroad", "neither", "prefer_not"])
+            if sensitive else None,
+            "foreign_background_definition": FOREIGN_BACKGROUND_DEFINITION if sensitive else None,
+        })
+    db.session.execute(db.update(VisitorProfile), updates)
+
+    registrations = db.session.execute(
+        select(Registration.id).join(User, User.id == Registration.user_id)
+        .where(Registration.event_id == event.id, User.email.like("visitor%@example.demo"))
+        .order_by(Registration.id)).scalars().all()
+    opened = event.registration_opens_at or now
+    span = max((now - opened).total_seconds(), 1)
+    coached = set(rng.sample(registrations, min(len(registrations) // 40, 120)))
+    updates = []
+    for reg_id in registrations:
+        created = opened + timedelta(seconds=span * rng.random() ** 0.7)
+        row = {"id": reg_id, "created_at": created, "registered_by_id": coach.id if reg_id in coached else None}
+        if reg_id not in coached and rng.random() < 0.02:
+            row.update(status="cancelled", cancelled_at=min(created + timedelta(days=rng.randint(1, 10)), now))
+        updates.append(row)
+    db.session.execute(db.update(Registration), updates)
 
 
 def _valid_org_number(rng) -> str:
