@@ -186,6 +186,9 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
 
     add_slots_and_bookings(event, demo_visitor, rng, now)  # interview slots, bookings, a waiting list
     db.session.commit()
+    from bazaar.stats.reference import add_to_demo
+
+    add_to_demo(orgs, event)  # the past edition Jobbdating 07, compiled next to this fair
     return True
 
 

@@ -126,3 +126,32 @@ def booked(reg, slot, **kw):
     db.session.add(b)
     db.session.commit()
     return b
+
+
+# ---- stats -------------------------------------------------------------------------------------
+_interview_minute = iter(range(10**9))
+
+
+def interview(reg, ex, walk_in=False, attendance="attended", status="confirmed", outcome=None, **kw):
+    """An interview row (no slot needed) at a distinct time: booked, or walk-in when ``walk_in``."""
+    from bazaar.booking.models import Booking
+    from bazaar.events.models import Event
+
+    starts = db.session.get(Event, ex.event_id).starts_at + timedelta(minutes=next(_interview_minute))
+    b = Booking(event_id=ex.event_id, exhibitor_id=ex.id, registration_id=reg.id, starts_at=starts,
+                ends_at=starts + timedelta(minutes=10), walk_in=walk_in, attendance=attendance, status=status,
+                outcome=outcome, **kw)
+    db.session.add(b)
+    db.session.commit()
+    return b
+
+
+def survey_answer(reg, result="job", exhibitor=None, contributed=None, started_on=None, wave=1):
+    from bazaar.stats.models import SurveyResponse
+
+    answer = SurveyResponse(event_id=reg.event_id, registration_id=reg.id, result=result,
+                            exhibitor_id=exhibitor.id if exhibitor else None, fair_contributed=contributed,
+                            started_on=started_on, wave=wave)
+    db.session.add(answer)
+    db.session.commit()
+    return answer

@@ -30,3 +30,22 @@ def expire_registration_offers() -> int:
     from bazaar.registrations.services import expire_offers
 
     return expire_offers()
+
+
+@shared_task(name="worker.tasks.compile_stats")
+def compile_stats(event_id: int, reason: str = "on_demand", snapshot_id: int | None = None) -> int | None:
+    """Compile an event's figures into a new versioned snapshot (or the one given)."""
+    from bazaar.stats.services import compile_snapshot
+
+    return compile_snapshot(event_id, reason, snapshot_id)
+
+
+@shared_task(name="worker.tasks.compile_due_stats")
+def compile_due_stats() -> int:
+    """Start a compilation for every event that ended, or whose survey wave passed, since its last one."""
+    from bazaar.stats.services import due_snapshots
+
+    snapshots = due_snapshots()
+    for snapshot in snapshots:
+        compile_stats.delay(snapshot.event_id, snapshot.reason, snapshot_id=snapshot.id)
+    return len(snapshots)

@@ -1,3 +1,159 @@
-from flask import Blueprint
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from bazaar import permissions
+from bazaar.events.models import Event
+from bazaar.events.services import events_for_organiser
+from bazaar.exhibitors.models import Exhibitor
+from bazaar.extensions import db
+from bazaar.stats import export, labels, presentation, services
+from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES
+from bazaar.stats.forms import SurveyForm
 
 bp = Blueprint("stats", __name__)
+
+REFRESH_SECONDS = 3
+MAX_COMPARED = 6
+MAX_ID = 2**31 - 1  # larger numbers from a URL cannot name a row (and overflow SQLite)
+
+
+# ---- follow-up survey (visitors, by signed link) ------------------------------------------
+
+@bp.route("/survey/<token>", methods=["GET", "POST"])
+def survey(token):
+    try:
+        registration = services.registration_for_survey(token)
+    except services.SurveyUnavailable:
+        return render_template("stats/survey_unavailable.html"), 404
+    event = registration.event
+    exhibitors = db.session.scalars(
+        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+        .order_by(Exhibitor.name)).all()
+    form = SurveyForm(exhibitors)
+    existing = services.survey_response(registration)
+    if request.method == "GET" and existing is not None:
+        form.fill_from(existing)
+    if form.validate_on_submit():
+        services.save_survey(registration, **form.to_answers())
+        return render_template("stats/survey_thanks.html", event=event)
+    return render_template("stats/survey.html", form=form, event=event, existing=existing)
+
+
+# ---- organiser dashboard -----------------------------------------------------------------
+
+def _event(event_id: int, action: str = "stats.view") -> Event:
+    event = db.session.get(Event, event_id) if 0 < event_id <= MAX_ID else None
+    if event is None:
+        abort(404)
+    permissions.require(action, event)
+    return event
+
+
+def _snapshot(event: Event):
+    """The snapshot asked for with ``?version=``, else the latest finished one."""
+    version = request.args.get("version", type=int)
+    if version is None:
+        return services.latest_snapshot(event.id)
+    snapshot = services.snapshot_version(event.id, version) if 0 < version <= MAX_ID else None
+    if snapshot is None:
+        abort(404)
+    return snapshot
+
+
+def _report_context(event: Event, snapshot) -> dict:
+    if snapshot is None:
+        return {"event": event, "snapshot": None}
+    figures = snapshot.figures
+    return {
+        "event": event, "snapshot": snapshot, "figures": figures,
+        "headline": presentation.headline(figures),
+        "key_figures": presentation.headline(figures, presentation.KEY_FIGURES),
+        "funnel_chart": presentation.funnel_chart(figures),
+        "exhibitor_charts": presentation.exhibitor_charts(figures),
+        "survey_chart": presentation.survey_chart(figures),
+        "breakdowns": presentation.breakdowns(figures),
+        "breakdown_measures": [labels.MEASURES[m] for m in BREAKDOWN_MEASURES],
+        "exhibitor_measures": EXHIBITOR_MEASURES,
+        "labels": labels, "definitions": DEFINITIONS,
+    }
+
+
+@bp.get("/organiser/events/<int:event_id>/stats")
+@login_required
+def dashboard(event_id):
+    event = _event(event_id)
+    running = services.running_snapshot(event.id)
+    context = _report_context(event, _snapshot(event))
+    response = make_response(render_template(
+        "stats/dashboard.html", running=running, history=services.snapshot_history(event.id), **context))
+    if running is not None:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+@bp.post("/organiser/events/<int:event_id>/stats/compile")
+@login_required
+def compile_now(event_id):
+    event = _event(event_id, "stats.compile")
+    snapshot = services.request_snapshot(event.id, "on_demand")
+    if snapshot is None:
+        flash(_("The figures are already being compiled."), "error")
+    else:
+        from worker.tasks import compile_stats
+
+        compile_stats.delay(event.id, "on_demand", snapshot_id=snapshot.id)
+        flash(_("Compiling the figures. This page shows the progress."), "success")
+    return redirect(url_for("stats.dashboard", event_id=event.id))
+
+
+@bp.get("/organiser/events/<int:event_id>/stats/report")
+@login_required
+def report(event_id):
+    event = _event(event_id)
+    snapshot = _snapshot(event)
+    if snapshot is None:
+        abort(404)
+    return render_template("stats/report.html", **_report_context(event, snapshot))
+
+
+def _export_name(event: Event, snapshot, extension: str) -> str:
+    return f"bazaar-stats-{event.slug}-v{snapshot.version}.{extension}"
+
+
+@bp.get("/organiser/events/<int:event_id>/stats/export.csv")
+@login_required
+def export_csv(event_id):
+    event = _event(event_id)
+    snapshot = _snapshot(event)
+    if snapshot is None:
+        abort(404)
+    return Response(export.to_csv(snapshot.figures), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{_export_name(event, snapshot, "csv")}"'})
+
+
+@bp.get("/organiser/events/<int:event_id>/stats/export.xlsx")
+@login_required
+def export_xlsx(event_id):
+    event = _event(event_id)
+    snapshot = _snapshot(event)
+    if snapshot is None:
+        abort(404)
+    return Response(
+        export.to_xlsx(snapshot.figures),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(event, snapshot, "xlsx")}"'})
+
+
+@bp.get("/organiser/stats/compare")
+@login_required
+def compare():
+    permissions.require("stats.compare")
+    chosen = []
+    for event_id in list(dict.fromkeys(request.args.getlist("event", type=int)))[:MAX_COMPARED]:
+        chosen.append(_event(event_id))
+    pairs = services.comparison(chosen)
+    return render_template("stats/compare.html", events=events_for_organiser(current_user),
+                           chosen={e.id for e in chosen}, pairs=pairs, max_compared=MAX_COMPARED,
+                           comparison=presentation.comparison(pairs))

@@ -1,0 +1,416 @@
+"""Compiling an event's figures from its rows with SQL aggregates.
+
+Every figure has a written definition (:data:`DEFINITIONS`) that stays the same from year to
+year, so editions can be compared. The number of SQL statements is fixed: every query groups in
+the database, none is issued per visitor or per exhibitor.
+
+Counts of people in breakdowns and in the per-exhibitor table are suppressed when they describe
+fewer than :data:`SMALL_CELL` people, together with a complementary cell (see :func:`suppress`).
+"""
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, literal_column, null, or_, select, true, union
+
+from bazaar.accounts.models import VisitorProfile
+from bazaar.booking.models import Booking
+from bazaar.clock import utcnow
+from bazaar.events.models import Event
+from bazaar.exhibitors.models import Exhibitor
+from bazaar.extensions import db
+from bazaar.registrations.models import Registration
+from bazaar.stats.models import SurveyResponse
+
+SCHEMA = 1
+SMALL_CELL = 5
+
+DEFINITIONS = {
+    "exhibitors": _l("Exhibitors: organisations whose application to exhibit was approved."),
+    "exhibitors_foreign": _l("Foreign employers: approved exhibitors registered in a country other than Sweden."),
+    "exhibitors_by_country": _l("Approved exhibitors by the country the organisation is registered in."),
+    "exhibitors_by_type": _l("Approved exhibitors by type of organisation."),
+    "visitors_registered": _l(
+        "Visitors registered: registrations holding a place when compiled (pre-registered and walk-ins "
+        "registered at the door); cancelled registrations and the waiting list are not counted."),
+    "visitors_checked_in": _l("Visitors checked in: registrations scanned in at the door on the day, walk-ins included."),
+    "visitors_walk_in": _l("Walk-ins: visitors who registered at the door on the day."),
+    "visitors_no_show": _l("No-shows: pre-registered visitors holding a place who were never checked in."),
+    "registrations_cancelled": _l("Registrations cancelled by the visitor (or lapsed offers from the waiting list)."),
+    "bookings_made": _l("Bookings made: interviews booked in advance in a time slot, cancelled ones included."),
+    "bookings_cancelled": _l("Bookings cancelled: booked interviews cancelled before the interview."),
+    "interviews_booked_held": _l("Booked interviews held: confirmed bookings marked as attended."),
+    "interviews_walk_in": _l("Walk-in interviews: interviews logged at the booth without a booking."),
+    "interviews_held": _l("Interviews held: booked interviews marked as attended plus walk-in interviews."),
+    "interview_no_shows": _l("Interview no-shows: confirmed bookings marked as the visitor not coming."),
+    "interview_no_show_rate": _l(
+        "Interview no-show rate: interview no-shows divided by confirmed bookings whose attendance was marked "
+        "(attended or no-show)."),
+    "visitors_interviewed": _l("Visitors interviewed: different visitors with at least one interview held."),
+    "outcome_second_interview": _l(
+        "Second interviews: visitor–exhibitor pairs for which the exhibitor reported a second interview "
+        "after an interview held."),
+    "outcome_offer": _l("Offers: visitor–exhibitor pairs for which the exhibitor reported a job offer after an interview held."),
+    "outcome_hired": _l("Hired (reported by exhibitors): visitor–exhibitor pairs for which the exhibitor reported a hire after an interview held."),
+    "outcome_internship": _l("Internships: visitor–exhibitor pairs for which the exhibitor reported an internship after an interview held."),
+    "visitors_offered": _l("Visitors with an offer: different visitors for whom an exhibitor reported an offer or a hire."),
+    "survey_respondents": _l("Survey respondents: visitors who answered the follow-up survey (latest answer counts)."),
+    "survey_results": _l("What survey respondents reported having obtained since the fair (latest answer)."),
+    "jobs_visitor_reported": _l("Jobs reported by visitors: survey respondents who answered that they got a job since the fair."),
+    "jobs_total": _l(
+        "Jobs obtained in total: exhibitor-reported hires and visitor-reported jobs, counted once per visitor "
+        "and exhibitor; a visitor-reported job naming no exhibitor counts only if no exhibitor reported hiring "
+        "that visitor."),
+    "visitors_hired": _l("Visitors who obtained a job: different visitors counted in the jobs obtained in total."),
+    "attribution_share": _l(
+        "Attribution: share of survey respondents who answered that the fair contributed to what they obtained."),
+    "time_to_job_median_days": _l(
+        "Time from fair to job: median number of days from the fair day to the first day of the month in which "
+        "the job reported by the visitor started (0 when it started in the month of the fair)."),
+    "funnel": _l(
+        "Funnel: visitors registered, checked in, interviewed, with an offer, and who obtained a job; each step "
+        "counts different visitors."),
+    "per_exhibitor": _l(
+        "Per exhibitor: bookings, interviews held and outcomes for each approved exhibitor; people counts are "
+        "suppressed below five. No personal characteristics are ever shown per exhibitor."),
+    "breakdowns": _l(
+        "Breakdowns: registered visitors by what they stated in their profile, with how many were checked in, "
+        "interviewed and obtained a job. Visitors without an answer (or who deleted their data) are counted "
+        "as not stated. Foreign background counts only answers given with explicit consent."),
+    "suppression": _l(
+        "Privacy: a count of fewer than five people is hidden, and so is the next smallest count in the same "
+        "column when only one is hidden, so it cannot be recomputed from the total."),
+}
+
+HEADLINE = (
+    "exhibitors", "exhibitors_foreign", "visitors_registered", "visitors_checked_in", "visitors_walk_in",
+    "visitors_no_show", "registrations_cancelled", "bookings_made", "bookings_cancelled", "interviews_booked_held",
+    "interviews_walk_in", "interviews_held", "interview_no_shows", "interview_no_show_rate", "visitors_interviewed",
+    "outcome_second_interview", "outcome_offer", "outcome_hired", "outcome_internship", "visitors_offered",
+    "jobs_visitor_reported", "jobs_total", "visitors_hired", "survey_respondents", "attribution_share",
+    "time_to_job_median_days",
+)
+RATES = {"interview_no_show_rate", "attribution_share"}
+FUNNEL = ("visitors_registered", "visitors_checked_in", "visitors_interviewed", "visitors_offered", "visitors_hired")
+REPORTED_OUTCOMES = ("second_interview", "offer", "hired", "internship")
+SURVEY_RESULTS = ("job", "internship", "education", "business", "interview", "nothing")
+BREAKDOWN_MEASURES = ("registered", "checked_in", "interviewed", "hired")
+EXHIBITOR_MEASURES = (
+    "bookings_made", "bookings_cancelled", "interviews_held", "interview_no_shows", "second_interviews",
+    "offers", "hired", "internships", "jobs_visitor_reported", "jobs_total",
+)
+# Profile answers a breakdown groups by; ``sensitive`` ones need explicit consent and are shown
+# only in aggregate.
+DIMENSIONS = {
+    "education_level": (VisitorProfile.education_level, False),
+    "degree_origin": (VisitorProfile.degree_origin, False),
+    "employment_status": (VisitorProfile.employment_status, False),
+    "years_in_sweden": (VisitorProfile.years_in_sweden, False),
+    "gender": (VisitorProfile.gender, False),
+    "age_band": (VisitorProfile.age_band, False),
+    "occupation": (None, False),
+    "foreign_background": (
+        case((VisitorProfile.consent_sensitive_at.isnot(None), VisitorProfile.foreign_background), else_=null()),
+        True,
+    ),
+}
+NOT_STATED = ""
+
+HOLDS_PLACE = Registration.status.in_(("registered", "offered"))
+HELD = and_(Booking.status == "confirmed", or_(Booking.walk_in.is_(True), Booking.attendance == "attended"))
+
+
+def _sum(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def suppress(cells: dict, threshold: int = SMALL_CELL) -> dict:
+    """Hide (None) every count from 1 to ``threshold - 1``; if exactly one was hidden, also hide
+    the smallest remaining count, so the hidden one cannot be recomputed from the total."""
+    shown = dict(cells)
+    hidden = [key for key, n in cells.items() if n is not None and 0 < n < threshold]
+    for key in hidden:
+        shown[key] = None
+    if len(hidden) == 1:
+        rest = sorted((n, str(key)) for key, n in cells.items() if key not in hidden and n is not None)
+        if rest:
+            complement = next(key for key in cells if str(key) == rest[0][1])
+            shown[complement] = None
+    return shown
+
+
+def suppress_columns(rows: list[dict], measures, key: str) -> list[dict]:
+    """Apply :func:`suppress` to each measure column of ``rows`` (dicts identified by ``key``)."""
+    out = [dict(row) for row in rows]
+    for measure in measures:
+        column = suppress({row[key]: row[measure] for row in rows})
+        for row in out:
+            row[measure] = column[row[key]]
+    return out
+
+
+class Compiler:
+    """Runs the queries for one event, step by step, reporting progress between steps."""
+
+    def __init__(self, event_id: int, on_progress: Callable[[int], None] | None = None):
+        self.event = db.session.get(Event, event_id)
+        if self.event is None:
+            raise LookupError(f"no event {event_id}")
+        self.event_id = event_id
+        self.on_progress = on_progress or (lambda percent: None)
+        self.figures: dict = {}
+        self.headline: dict = {}
+
+    # ---- building blocks ---------------------------------------------------------------
+    def _held_outcome_pairs(self):
+        return (
+            select(Booking.registration_id, Booking.exhibitor_id, Booking.outcome)
+            .where(Booking.event_id == self.event_id, HELD, Booking.outcome.in_(REPORTED_OUTCOMES))
+            .distinct()
+        )
+
+    def _jobs(self):
+        """(registration_id, exhibitor_id) of every job, de-duplicated across the two sources."""
+        hired = (select(Booking.registration_id, Booking.exhibitor_id)
+                 .where(Booking.event_id == self.event_id, HELD, Booking.outcome == "hired"))
+        job = and_(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job")
+        named = select(SurveyResponse.registration_id, SurveyResponse.exhibitor_id).where(
+            job, SurveyResponse.exhibitor_id.isnot(None))
+        unnamed = select(SurveyResponse.registration_id, null().label("exhibitor_id")).where(
+            job, SurveyResponse.exhibitor_id.is_(None),
+            SurveyResponse.registration_id.not_in(
+                select(Booking.registration_id).where(
+                    Booking.event_id == self.event_id, HELD, Booking.outcome == "hired")),
+        )
+        return union(hired, named, unnamed).subquery("jobs")
+
+    def _scalar_row(self, query) -> dict:
+        return dict(db.session.execute(query).mappings().one())
+
+    # ---- steps -------------------------------------------------------------------------
+    def exhibitors(self):
+        rows = db.session.execute(
+            select(Exhibitor.country, Exhibitor.org_type, func.count())
+            .where(Exhibitor.event_id == self.event_id, Exhibitor.status == "approved")
+            .group_by(Exhibitor.country, Exhibitor.org_type)
+        ).all()
+        by_country: dict[str, int] = {}
+        by_type: dict[str, int] = {}
+        for country, org_type, n in rows:
+            by_country[country] = by_country.get(country, 0) + n
+            by_type[org_type] = by_type.get(org_type, 0) + n
+        self.headline["exhibitors"] = sum(by_country.values())
+        self.headline["exhibitors_foreign"] = sum(n for c, n in by_country.items() if c != "SE")
+        self.figures["exhibitors_by_country"] = sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))
+        self.figures["exhibitors_by_type"] = sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def visitors(self):
+        row = self._scalar_row(
+            select(
+                _sum(HOLDS_PLACE).label("visitors_registered"),
+                _sum(Registration.checked_in_at.isnot(None)).label("visitors_checked_in"),
+                _sum(and_(HOLDS_PLACE, Registration.walk_in.is_(True))).label("visitors_walk_in"),
+                _sum(and_(HOLDS_PLACE, Registration.walk_in.is_(False), Registration.checked_in_at.is_(None)))
+                .label("visitors_no_show"),
+                _sum(Registration.status == "cancelled").label("registrations_cancelled"),
+            ).where(Registration.event_id == self.event_id)
+        )
+        self.headline.update({k: int(v) for k, v in row.items()})
+
+    def interviews(self):
+        booked = Booking.walk_in.is_(False)
+        confirmed = Booking.status == "confirmed"
+        row = self._scalar_row(
+            select(
+                _sum(booked).label("bookings_made"),
+                _sum(and_(booked, Booking.status == "cancelled")).label("bookings_cancelled"),
+                _sum(and_(booked, confirmed, Booking.attendance == "attended")).label("interviews_booked_held"),
+                _sum(and_(booked, confirmed, Booking.attendance == "no_show")).label("interview_no_shows"),
+                _sum(and_(Booking.walk_in.is_(True), confirmed)).label("interviews_walk_in"),
+                func.count(func.distinct(case((HELD, Booking.registration_id)))).label("visitors_interviewed"),
+            ).where(Booking.event_id == self.event_id)
+        )
+        h = {k: int(v) for k, v in row.items()}
+        h["interviews_held"] = h["interviews_booked_held"] + h["interviews_walk_in"]
+        marked = h["interviews_booked_held"] + h["interview_no_shows"]
+        h["interview_no_show_rate"] = round(h["interview_no_shows"] / marked, 4) if marked else None
+        self.headline.update(h)
+
+    def outcomes(self):
+        pairs = self._held_outcome_pairs().subquery()
+        counts = dict(db.session.execute(
+            select(pairs.c.outcome, func.count()).group_by(pairs.c.outcome)).all())
+        for outcome in REPORTED_OUTCOMES:
+            self.headline[f"outcome_{outcome}"] = int(counts.get(outcome, 0))
+        self.headline["visitors_offered"] = int(db.session.scalar(
+            select(func.count(func.distinct(pairs.c.registration_id)))
+            .where(pairs.c.outcome.in_(("offer", "hired")))) or 0)
+
+    def survey(self):
+        rows = db.session.execute(
+            select(SurveyResponse.result, SurveyResponse.fair_contributed, func.count())
+            .where(SurveyResponse.event_id == self.event_id)
+            .group_by(SurveyResponse.result, SurveyResponse.fair_contributed)
+        ).all()
+        results = dict.fromkeys(SURVEY_RESULTS, 0)
+        respondents = contributed = 0
+        for result, fair_contributed, n in rows:
+            respondents += n
+            contributed += n if fair_contributed else 0
+            results[result] = results.get(result, 0) + n
+        self.headline["survey_respondents"] = respondents
+        self.headline["jobs_visitor_reported"] = results["job"]
+        self.headline["attribution_share"] = round(contributed / respondents, 4) if respondents else None
+        self.figures["survey_results"] = list(results.items())
+
+    def jobs(self):
+        jobs = self._jobs()
+        row = self._scalar_row(select(
+            func.count().label("jobs_total"),
+            func.count(func.distinct(jobs.c.registration_id)).label("visitors_hired"),
+        ).select_from(jobs))
+        self.headline.update({k: int(v) for k, v in row.items()})
+
+    def time_to_job(self):
+        rows = db.session.execute(
+            select(SurveyResponse.started_on, func.count())
+            .where(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job",
+                   SurveyResponse.started_on.isnot(None))
+            .group_by(SurveyResponse.started_on)
+        ).all()
+        fair_day = self.event.starts_at.astimezone(ZoneInfo(self.event.timezone)).date()
+        days = sorted((max(0, (started.date() - fair_day).days), n) for started, n in rows)
+        self.headline["time_to_job_median_days"] = _median(days)
+
+    def per_exhibitor(self):
+        booked = Booking.walk_in.is_(False)
+        base = db.session.execute(
+            select(
+                Exhibitor.id, Exhibitor.name, Exhibitor.country, Exhibitor.org_type,
+                _sum(and_(Booking.id.isnot(None), booked)).label("bookings_made"),
+                _sum(and_(booked, Booking.status == "cancelled")).label("bookings_cancelled"),
+                _sum(HELD).label("interviews_held"),
+                _sum(and_(booked, Booking.status == "confirmed", Booking.attendance == "no_show"))
+                .label("interview_no_shows"),
+            )
+            .select_from(Exhibitor).outerjoin(Booking, Booking.exhibitor_id == Exhibitor.id)
+            .where(Exhibitor.event_id == self.event_id, Exhibitor.status == "approved")
+            .group_by(Exhibitor.id, Exhibitor.name, Exhibitor.country, Exhibitor.org_type)
+            .order_by(Exhibitor.name)
+        ).mappings().all()
+        pairs = self._held_outcome_pairs().subquery()
+        outcomes: dict = {}
+        for exhibitor_id, outcome, n in db.session.execute(
+                select(pairs.c.exhibitor_id, pairs.c.outcome, func.count())
+                .group_by(pairs.c.exhibitor_id, pairs.c.outcome)):
+            outcomes[(exhibitor_id, outcome)] = n
+        reported = dict(db.session.execute(
+            select(SurveyResponse.exhibitor_id, func.count())
+            .where(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job",
+                   SurveyResponse.exhibitor_id.isnot(None))
+            .group_by(SurveyResponse.exhibitor_id)).all())
+        jobs = self._jobs()
+        totals = dict(db.session.execute(
+            select(jobs.c.exhibitor_id, func.count()).where(jobs.c.exhibitor_id.isnot(None))
+            .group_by(jobs.c.exhibitor_id)).all())
+        rows = []
+        for r in base:
+            ex = r["id"]
+            rows.append({
+                "id": ex, "name": r["name"], "country": r["country"], "org_type": r["org_type"],
+                "bookings_made": int(r["bookings_made"]), "bookings_cancelled": int(r["bookings_cancelled"]),
+                "interviews_held": int(r["interviews_held"]), "interview_no_shows": int(r["interview_no_shows"]),
+                "second_interviews": outcomes.get((ex, "second_interview"), 0),
+                "offers": outcomes.get((ex, "offer"), 0),
+                "hired": outcomes.get((ex, "hired"), 0),
+                "internships": outcomes.get((ex, "internship"), 0),
+                "jobs_visitor_reported": reported.get(ex, 0),
+                "jobs_total": totals.get(ex, 0),
+            })
+        self.figures["per_exhibitor"] = suppress_columns(rows, EXHIBITOR_MEASURES, key="id")
+
+    def breakdowns(self):
+        interviewed = Registration.id.in_(
+            select(Booking.registration_id).where(Booking.event_id == self.event_id, HELD))
+        jobs = self._jobs()
+        hired = Registration.id.in_(select(jobs.c.registration_id))
+        result = {}
+        for name, (column, sensitive) in DIMENSIONS.items():
+            query = select(Registration.id).select_from(Registration).outerjoin(
+                VisitorProfile, VisitorProfile.user_id == Registration.user_id)
+            if name == "occupation":
+                occupations = _occupations_sought()
+                column = occupations.c.value
+                query = query.outerjoin(occupations, true())
+            rows = db.session.execute(
+                query.with_only_columns(
+                    column.label("value"),
+                    func.count().label("registered"),
+                    _sum(Registration.checked_in_at.isnot(None)).label("checked_in"),
+                    _sum(interviewed).label("interviewed"),
+                    _sum(hired).label("hired"),
+                    maintain_column_froms=True,
+                )
+                .where(Registration.event_id == self.event_id, HOLDS_PLACE)
+                .group_by(column)
+            ).mappings().all()
+            counted = {}
+            for row in rows:
+                value = row["value"] if row["value"] is not None else NOT_STATED
+                counted[value] = {m: int(row[m]) for m in BREAKDOWN_MEASURES} | {"value": value}
+            ordered = sorted(counted.values(), key=lambda r: (r["value"] == NOT_STATED, -r["registered"], r["value"]))
+            result[name] = {"sensitive": sensitive,
+                            "rows": suppress_columns(ordered, BREAKDOWN_MEASURES, key="value")}
+        self.figures["breakdowns"] = result
+
+    # ---- the whole run -------------------------------------------------------------------
+    STEPS = ("exhibitors", "visitors", "interviews", "outcomes", "survey", "jobs", "time_to_job",
+             "per_exhibitor", "breakdowns")
+
+    def run(self) -> dict:
+        for i, step in enumerate(self.STEPS, start=1):
+            getattr(self, step)()
+            self.on_progress(int(100 * i / len(self.STEPS)))
+        return self.result()
+
+    def result(self) -> dict:
+        ev = self.event
+        return {
+            "schema": SCHEMA,
+            "compiled_at": utcnow().isoformat(),
+            "event": {"id": ev.id, "name": ev.name, "starts_at": ev.starts_at.isoformat(),
+                      "ends_at": ev.ends_at.isoformat(), "timezone": ev.timezone},
+            "suppression_threshold": SMALL_CELL,
+            "headline": {key: self.headline[key] for key in HEADLINE},
+            "funnel": [[key, self.headline[key]] for key in FUNNEL],
+            **self.figures,
+        }
+
+
+def _occupations_sought():
+    """The occupations in each visitor's JSON list, unnested in SQL (one row per occupation)."""
+    if db.engine.dialect.name == "postgresql":
+        as_array = case((func.json_typeof(VisitorProfile.occupations) == "array", VisitorProfile.occupations),
+                        else_=literal_column("'[]'::json"))
+        return func.json_array_elements_text(as_array).table_valued("value").lateral("occupation")
+    return func.json_each(VisitorProfile.occupations).table_valued("value").alias("occupation")
+
+
+def _median(counted: list[tuple[int, int]]) -> float | None:
+    """Median of values given as sorted (value, how many) pairs."""
+    total = sum(n for _, n in counted)
+    if not total:
+        return None
+    wanted = ((total - 1) // 2, total // 2)
+    picked, seen = [], 0
+    for value, n in counted:
+        for position in wanted:
+            if seen <= position < seen + n:
+                picked.append(value)
+        seen += n
+    return sum(picked) / 2
+
+
+def compile_event(event_id: int, on_progress: Callable[[int], None] | None = None) -> dict:
+    """All figures for one event as a JSON-ready dict."""
+    return Compiler(event_id, on_progress).run()

@@ -1,0 +1,99 @@
+"""CSV and XLSX exports of a snapshot, guarded against formula injection.
+
+Text that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+return, e.g. an exhibitor named "=HYPERLINK(...)") is written with a leading apostrophe.
+"""
+import csv
+import io
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+
+from bazaar.stats import labels
+from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Numbers pass; text that could start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _count(value):
+    return _("hidden") if value is None else value
+
+
+def headline_rows(figures: dict) -> list[list]:
+    return [[str(labels.FIGURES[key]), value, str(DEFINITIONS[key])] for key, value in figures["headline"].items()]
+
+
+def breakdown_rows(figures: dict) -> list[list]:
+    rows = []
+    for dimension, table in figures["breakdowns"].items():
+        for row in table["rows"]:
+            rows.append([str(labels.DIMENSIONS[dimension]), labels.dimension_value(dimension, row["value"])]
+                        + [_count(row[m]) for m in BREAKDOWN_MEASURES])
+    return rows
+
+
+def exhibitor_rows(figures: dict) -> list[list]:
+    return [[row["name"], row["country"], str(labels.ORG_TYPES.get(row["org_type"], row["org_type"]))]
+            + [_count(row[m]) for m in EXHIBITOR_MEASURES] for row in figures["per_exhibitor"]]
+
+
+def to_csv(figures: dict) -> str:
+    """One long table: section, figure, category, value."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def write(row):
+        writer.writerow([safe_cell(cell) for cell in row])
+
+    write([_("Section"), _("Figure"), _("Category"), _("Value")])
+    for name, value, _definition in headline_rows(figures):
+        write([_("Headline"), name, "", value])
+    for key, value in figures["funnel"]:
+        write([_("Funnel"), str(labels.FIGURES[key]), "", value])
+    for code, n in figures["exhibitors_by_country"]:
+        write([_("Exhibitors by country"), str(labels.FIGURES["exhibitors"]), code, n])
+    for code, n in figures["exhibitors_by_type"]:
+        write([_("Exhibitors by type"), str(labels.FIGURES["exhibitors"]),
+               str(labels.ORG_TYPES.get(code, code)), n])
+    for code, n in figures["survey_results"]:
+        write([_("Survey results"), str(labels.FIGURES["survey_respondents"]),
+               str(labels.SURVEY_RESULTS[code]), n])
+    for row in breakdown_rows(figures):
+        for measure, value in zip(BREAKDOWN_MEASURES, row[2:]):
+            write([row[0], str(labels.MEASURES[measure]), row[1], value])
+    for row in exhibitor_rows(figures):
+        for measure, value in zip(EXHIBITOR_MEASURES, row[3:]):
+            write([_("Per exhibitor"), str(labels.MEASURES[measure]), row[0], value])
+    return out.getvalue()
+
+
+def to_xlsx(figures: dict) -> bytes:
+    """A workbook with one sheet per table and one with every definition."""
+    book = Workbook()
+    sheets = [
+        (_("Headline"), [_("Figure"), _("Value"), _("Definition")], headline_rows(figures)),
+        (_("Funnel"), [_("Step"), _("Visitors")],
+         [[str(labels.FIGURES[key]), value] for key, value in figures["funnel"]]),
+        (_("Breakdowns"), [_("Breakdown"), _("Answer")] + [str(labels.MEASURES[m]) for m in BREAKDOWN_MEASURES],
+         breakdown_rows(figures)),
+        (_("Per exhibitor"), [_("Exhibitor"), _("Country"), _("Type")]
+         + [str(labels.MEASURES[m]) for m in EXHIBITOR_MEASURES], exhibitor_rows(figures)),
+        (_("Definitions"), [_("Figure"), _("Definition")],
+         [[key, str(text)] for key, text in DEFINITIONS.items()]),
+    ]
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title=title[:31])
+        sheet.append([safe_cell(h) for h in header])
+        for row in rows:
+            sheet.append([safe_cell(c) for c in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,111 @@
+"""Readable, translated names for the codes stored in snapshots (figures, measures, answers)."""
+from flask_babel import lazy_gettext as _l
+
+from bazaar.accounts import choices
+from bazaar.occupations import OCCUPATIONS
+
+FIGURES = {
+    "exhibitors": _l("Exhibitors"),
+    "exhibitors_foreign": _l("Foreign employers"),
+    "visitors_registered": _l("Visitors registered"),
+    "visitors_checked_in": _l("Visitors checked in"),
+    "visitors_walk_in": _l("Walk-ins"),
+    "visitors_no_show": _l("No-shows"),
+    "registrations_cancelled": _l("Registrations cancelled"),
+    "bookings_made": _l("Bookings made"),
+    "bookings_cancelled": _l("Bookings cancelled"),
+    "interviews_booked_held": _l("Booked interviews held"),
+    "interviews_walk_in": _l("Walk-in interviews"),
+    "interviews_held": _l("Interviews held"),
+    "interview_no_shows": _l("Interview no-shows"),
+    "interview_no_show_rate": _l("Interview no-show rate"),
+    "visitors_interviewed": _l("Visitors interviewed"),
+    "outcome_second_interview": _l("Second interviews"),
+    "outcome_offer": _l("Offers"),
+    "outcome_hired": _l("Hired (reported by exhibitors)"),
+    "outcome_internship": _l("Internships"),
+    "visitors_offered": _l("Visitors with an offer"),
+    "jobs_visitor_reported": _l("Jobs reported by visitors"),
+    "jobs_total": _l("Jobs obtained in total"),
+    "visitors_hired": _l("Visitors who obtained a job"),
+    "survey_respondents": _l("Survey respondents"),
+    "attribution_share": _l("The fair contributed (share of respondents)"),
+    "time_to_job_median_days": _l("Median days from fair to job"),
+}
+MEASURES = {
+    "registered": _l("Registered"),
+    "checked_in": _l("Checked in"),
+    "interviewed": _l("Interviewed"),
+    "hired": _l("Obtained a job"),
+    "bookings_made": _l("Bookings"),
+    "bookings_cancelled": _l("Cancelled"),
+    "interviews_held": _l("Interviews held"),
+    "interview_no_shows": _l("No-shows"),
+    "second_interviews": _l("Second interviews"),
+    "offers": _l("Offers"),
+    "internships": _l("Internships"),
+    "jobs_visitor_reported": _l("Jobs reported by visitors"),
+    "jobs_total": _l("Jobs in total"),
+}
+DIMENSIONS = {
+    "education_level": _l("Education level"),
+    "degree_origin": _l("Swedish or foreign degree"),
+    "employment_status": _l("Employment status"),
+    "years_in_sweden": _l("Years in Sweden"),
+    "gender": _l("Gender"),
+    "age_band": _l("Age"),
+    "occupation": _l("Occupation sought"),
+    "foreign_background": _l("Foreign background (self-declared, with consent)"),
+}
+DIMENSION_VALUES = {
+    "education_level": dict(choices.EDUCATION_LEVELS),
+    "degree_origin": dict(choices.DEGREE_ORIGINS),
+    "employment_status": dict(choices.EMPLOYMENT_STATUSES),
+    "years_in_sweden": dict(choices.YEARS_IN_SWEDEN),
+    "gender": dict(choices.GENDERS),
+    "age_band": dict(choices.AGE_BANDS),
+    "occupation": OCCUPATIONS,
+    "foreign_background": dict(choices.FOREIGN_BACKGROUND),
+}
+SURVEY_RESULTS = {
+    "job": _l("A job"),
+    "internship": _l("An internship"),
+    "education": _l("A place in education"),
+    "business": _l("Started a business"),
+    "interview": _l("A further interview"),
+    "nothing": _l("Nothing yet"),
+}
+EMPLOYMENT_TYPES = {
+    "permanent": _l("Permanent"),
+    "temporary": _l("Temporary"),
+    "internship": _l("Internship"),
+    "probationary": _l("Probationary"),
+    "apprenticeship": _l("Apprenticeship"),
+    "subsidised": _l("Subsidised employment"),
+    "seasonal": _l("Seasonal"),
+}
+ORG_TYPES = {
+    "employer": _l("Employer"),
+    "staffing_agency": _l("Staffing agency"),
+    "public_employer": _l("Public employer"),
+    "civil_society": _l("Civil society"),
+    "education_provider": _l("Education provider"),
+}
+NOT_STATED = _l("Not stated")
+
+
+def dimension_value(dimension: str, value: str) -> str:
+    if value == "":
+        return str(NOT_STATED)
+    return str(DIMENSION_VALUES.get(dimension, {}).get(value, value))
+
+
+def format_figure(figure_id: str, value) -> str:
+    """A headline value as text: shares as percentages, days with one decimal, counts as integers."""
+    if value is None:
+        return "–"
+    if figure_id in ("interview_no_show_rate", "attribution_share"):
+        return f"{value * 100:.0f} %"
+    if figure_id == "time_to_job_median_days":
+        return f"{value:g}"
+    return f"{value:,}".replace(",", "\u202f")

@@ -1,0 +1,206 @@
+"""Follow-up survey answers and versioned statistics snapshots."""
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bazaar.clock import utcnow
+from bazaar.events.models import Event
+from bazaar.extensions import db
+from bazaar.registrations.models import Registration
+from bazaar.stats.compile import compile_event
+from bazaar.stats.models import StatsSnapshot, SurveyResponse
+from bazaar.tokens import InvalidToken, read_token
+
+log = logging.getLogger("bazaar.stats")
+
+SURVEY_PURPOSE = "survey"
+# A link from the last invitation (90 days after the fair) still works for a good while.
+SURVEY_LINK_MAX_AGE = int(timedelta(days=120).total_seconds())
+# Survey answers are given time to come in before a wave's figures are compiled.
+SURVEY_RESPONSE_WINDOW = timedelta(days=14)
+# A snapshot still "running" after this long was interrupted (its worker died).
+STALE_AFTER = timedelta(hours=1)
+# Events that ended longer ago than this are no longer compiled automatically.
+AUTO_COMPILE_HORIZON = timedelta(days=400)
+
+
+class SurveyUnavailable(Exception):
+    """The survey link is forged, expired, or its registration is gone or anonymised."""
+
+
+# ---- follow-up survey --------------------------------------------------------------------
+
+def registration_for_survey(token: str) -> Registration:
+    """The registration a survey link was made for, or :class:`SurveyUnavailable`."""
+    try:
+        data = read_token(SURVEY_PURPOSE, token, max_age=SURVEY_LINK_MAX_AGE)
+    except InvalidToken as exc:
+        raise SurveyUnavailable(str(exc)) from exc
+    registration_id = data.get("r") if isinstance(data, dict) else None
+    if not isinstance(registration_id, int) or isinstance(registration_id, bool):
+        raise SurveyUnavailable("no registration in token")
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.user_id is None:
+        raise SurveyUnavailable("registration gone or anonymised")
+    return registration
+
+
+def current_wave(event: Event, now: datetime | None = None) -> int:
+    """1 until the second invitation has gone out, then 2, and so on."""
+    now = now or utcnow()
+    passed = sum(1 for days in (event.followup_days or []) if now >= event.ends_at + timedelta(days=int(days)))
+    return max(1, passed)
+
+
+def survey_response(registration: Registration) -> SurveyResponse | None:
+    return db.session.scalar(select(SurveyResponse).where(SurveyResponse.registration_id == registration.id))
+
+
+def save_survey(registration: Registration, *, result: str, exhibitor_id: int | None, employment_type: str | None,
+                fair_contributed: bool | None, started_on: datetime | None, missing: str | None) -> SurveyResponse:
+    """Store the visitor's answer; a later wave (or a second click) updates the same row."""
+    answers = dict(result=result, exhibitor_id=exhibitor_id, employment_type=employment_type,
+                   fair_contributed=fair_contributed, started_on=started_on, missing=missing or None,
+                   wave=current_wave(registration.event), answered_at=utcnow())
+    response = survey_response(registration)
+    if response is None:
+        try:
+            with db.session.begin_nested():
+                response = SurveyResponse(event_id=registration.event_id, registration_id=registration.id, **answers)
+                db.session.add(response)
+        except IntegrityError:  # a concurrent submit created it first
+            response = survey_response(registration)
+    for key, value in answers.items():
+        setattr(response, key, value)
+    db.session.commit()
+    return response
+
+
+# ---- snapshots ---------------------------------------------------------------------------
+
+def create_snapshot(event_id: int, reason: str) -> StatsSnapshot:
+    """A new, empty, running snapshot with the event's next version number (committed)."""
+    for _attempt in range(5):
+        version = (db.session.scalar(
+            select(func.max(StatsSnapshot.version)).where(StatsSnapshot.event_id == event_id)) or 0) + 1
+        snapshot = StatsSnapshot(event_id=event_id, version=version, reason=reason, status="running", progress=0,
+                                 figures={}, created_at=utcnow())
+        db.session.add(snapshot)
+        try:
+            db.session.commit()
+            return snapshot
+        except IntegrityError:  # another compilation took that version number
+            db.session.rollback()
+    raise RuntimeError(f"could not number a snapshot for event {event_id}")
+
+
+def running_snapshot(event_id: int, now: datetime | None = None) -> StatsSnapshot | None:
+    now = now or utcnow()
+    return db.session.scalar(
+        select(StatsSnapshot).where(StatsSnapshot.event_id == event_id, StatsSnapshot.status == "running",
+                                    StatsSnapshot.created_at > now - STALE_AFTER)
+        .order_by(StatsSnapshot.version.desc()).limit(1))
+
+
+def request_snapshot(event_id: int, reason: str) -> StatsSnapshot | None:
+    """A new snapshot to compile, or None if one is already being compiled."""
+    if running_snapshot(event_id) is not None:
+        return None
+    return create_snapshot(event_id, reason)
+
+
+def compile_snapshot(event_id: int, reason: str = "on_demand", snapshot_id: int | None = None) -> int | None:
+    """Compile figures into a snapshot (made here unless given), showing progress as it goes.
+
+    Progress is committed after every step in its own short transaction so the organiser page
+    can show it. Returns the snapshot id, or None if the snapshot is gone or taken by another run."""
+    if snapshot_id is None:
+        snapshot_id = create_snapshot(event_id, reason).id
+    claimed = db.session.execute(
+        update(StatsSnapshot)
+        .where(StatsSnapshot.id == snapshot_id, StatsSnapshot.event_id == event_id,
+               StatsSnapshot.status == "running", StatsSnapshot.progress == 0)
+        .values(progress=1)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return None
+    try:
+        figures = compile_event(event_id, on_progress=lambda percent: _set_progress(snapshot_id, percent))
+    except Exception as exc:
+        db.session.rollback()
+        db.session.execute(update(StatsSnapshot).where(StatsSnapshot.id == snapshot_id).values(
+            status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow()))
+        db.session.commit()
+        log.exception("compiling statistics failed", extra={"event_id": event_id, "snapshot_id": snapshot_id})
+        raise
+    db.session.execute(update(StatsSnapshot).where(StatsSnapshot.id == snapshot_id).values(
+        status="done", progress=100, figures=figures, finished_at=utcnow()))
+    db.session.commit()
+    return snapshot_id
+
+
+def _set_progress(snapshot_id: int, percent: int) -> None:
+    db.session.execute(update(StatsSnapshot).where(StatsSnapshot.id == snapshot_id)
+                       .values(progress=max(1, min(99, percent))))
+    db.session.commit()
+
+
+def latest_snapshot(event_id: int) -> StatsSnapshot | None:
+    return db.session.scalar(
+        select(StatsSnapshot).where(StatsSnapshot.event_id == event_id, StatsSnapshot.status == "done")
+        .order_by(StatsSnapshot.version.desc()).limit(1))
+
+
+def snapshot_version(event_id: int, version: int) -> StatsSnapshot | None:
+    return db.session.scalar(
+        select(StatsSnapshot).where(StatsSnapshot.event_id == event_id, StatsSnapshot.version == version,
+                                    StatsSnapshot.status == "done"))
+
+
+def snapshot_history(event_id: int) -> list[StatsSnapshot]:
+    return list(db.session.scalars(
+        select(StatsSnapshot).where(StatsSnapshot.event_id == event_id).order_by(StatsSnapshot.version.desc())))
+
+
+def milestones(event: Event) -> list[tuple[datetime, str]]:
+    """When figures should be compiled: at the end, and after each survey wave's answers came in."""
+    points = [(event.ends_at, "event_end")]
+    for days in sorted(int(d) for d in (event.followup_days or [])):
+        points.append((event.ends_at + timedelta(days=days) + SURVEY_RESPONSE_WINDOW, "survey_wave"))
+    return points
+
+
+def due_snapshots(now: datetime | None = None) -> list[StatsSnapshot]:
+    """Create a snapshot for every event whose end or survey wave passed with none made since.
+
+    Interrupted compilations are marked failed first."""
+    now = now or utcnow()
+    db.session.execute(update(StatsSnapshot).where(
+        StatsSnapshot.status == "running", StatsSnapshot.created_at <= now - STALE_AFTER
+    ).values(status="failed", error="interrupted", finished_at=now))
+    db.session.commit()
+    events = db.session.scalars(select(Event).where(
+        Event.status != "draft", Event.ends_at <= now, Event.ends_at > now - AUTO_COMPILE_HORIZON)).all()
+    if not events:
+        return []
+    last_made = dict(db.session.execute(
+        select(StatsSnapshot.event_id, func.max(StatsSnapshot.created_at))
+        .where(StatsSnapshot.event_id.in_([e.id for e in events])).group_by(StatsSnapshot.event_id)).all())
+    created = []
+    for event in events:
+        passed = [(at, reason) for at, reason in milestones(event) if at <= now]
+        at, reason = passed[-1]
+        made = last_made.get(event.id)
+        if made is not None and made.tzinfo is None:
+            made = made.replace(tzinfo=at.tzinfo)
+        if made is None or made < at:
+            created.append(create_snapshot(event.id, reason))
+    return created
+
+
+def comparison(events: list[Event]) -> list[tuple[Event, StatsSnapshot | None]]:
+    """Each event with its latest finished snapshot, oldest event first."""
+    return [(event, latest_snapshot(event.id)) for event in sorted(events, key=lambda e: e.starts_at)]

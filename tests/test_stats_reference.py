@@ -1,0 +1,46 @@
+"""The reference edition, Jobbdating 07, compiles from its rows to exactly its published figures."""
+import time
+
+from sqlalchemy import func, select
+
+from bazaar.booking.models import Booking
+from bazaar.extensions import db
+from bazaar.registrations.models import Registration
+from bazaar.stats.compile import compile_event
+from bazaar.stats.models import StatsSnapshot
+from bazaar.stats.reference import load_reference_edition
+from tests import factories
+
+
+def test_jobbdating_07_compiles_to_its_headline_figures(ctx):
+    org = factories.organisation("Länsstyrelsen Skåne")
+    started = time.monotonic()
+    event = load_reference_edition([org])
+    db.session.commit()
+    built = time.monotonic() - started
+    assert db.session.scalar(select(func.count()).select_from(StatsSnapshot)) == 0  # nothing typed in
+
+    figures = compile_event(event.id)
+    h = figures["headline"]
+    assert (h["exhibitors"], h["exhibitors_foreign"]) == (40, 10)
+    assert dict(figures["exhibitors_by_country"]) == {"SE": 30, "DK": 10}
+    assert h["visitors_checked_in"] == 4700
+    assert h["interviews_held"] == 300
+    assert h["jobs_total"] == 85
+    # the parts behind them
+    assert h["visitors_walk_in"] == 650 and h["visitors_no_show"] == 550
+    assert (h["interviews_booked_held"], h["interviews_walk_in"]) == (240, 60)
+    assert h["outcome_hired"] == 70 and h["jobs_visitor_reported"] == 50
+    assert h["survey_respondents"] == 900
+    assert h["interview_no_show_rate"] == 0.2
+    # deleted accounts still count: some registrations are anonymous
+    assert db.session.scalar(select(func.count()).where(Registration.user_id.is_(None))) > 1000
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 390
+    assert built < 60
+
+
+def test_loading_twice_adds_nothing(ctx):
+    org = factories.organisation()
+    assert load_reference_edition([org]) is not None
+    db.session.commit()
+    assert load_reference_edition([org]) is None
