@@ -8,7 +8,18 @@ from bazaar.exhibitors.validation import luhn_valid, normalise_org_number
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login as conftest_login
+
+
+def english(client) -> None:
+    """These tests read the pages in English: ``?lang=en`` sets the cookie and, once logged in,
+    the user's preferred language."""
+    client.get("/?lang=en")
+
+
+def login(client, user) -> None:
+    conftest_login(client, user)
+    english(client)
 
 FORM = {
     "name": "Vårdbolaget Äldreomsorg AB",
@@ -72,6 +83,7 @@ def test_logged_in_user_applies_with_foreign_organisation(ctx, client):
 
 def test_bad_input_gets_form_errors_and_keeps_what_was_typed(ctx, client):
     event = f.event()
+    english(client)
     bad = {**FORM, **NEW_ACCOUNT, "org_number": "556036-0794", "contact_phone": "12", "org_type": "pirate",
            "name": "x" * 500, "job_countries": ["SE", "QQ"]}
     response = client.post(f"/events/{event.slug}/exhibit", data=bad)
@@ -91,6 +103,7 @@ def test_bad_input_gets_form_errors_and_keeps_what_was_typed(ctx, client):
 
 def test_existing_account_must_log_in_first(ctx, client):
     event = f.event()
+    english(client)
     f.user(email="amira@vardbolaget.example")
     page = client.post(f"/events/{event.slug}/exhibit", data={**FORM, **NEW_ACCOUNT}).get_data(as_text=True)
     assert "already exists" in page

@@ -10,7 +10,18 @@ from bazaar.exhibitors.models import ExhibitorStaff, Opening, StaffInvitation
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login as conftest_login
+
+
+def english(client) -> None:
+    """These tests read the pages in English: ``?lang=en`` sets the cookie and, once logged in,
+    the user's preferred language."""
+    client.get("/?lang=en")
+
+
+def login(client, user) -> None:
+    conftest_login(client, user)
+    english(client)
 
 
 def png_bytes(width=2, height=2) -> bytes:
@@ -44,6 +55,7 @@ def test_admin_invites_colleague_who_creates_account_and_joins(ctx, client, app)
     assert f"/invitations/{token}" in render(msg).text
 
     guest = app.test_client()
+    english(guest)
     page = guest.get(f"/invitations/{token}")  # a GET (mail scanner) changes nothing
     assert page.status_code == 200 and "Create your account" in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id))) == 1
@@ -69,6 +81,7 @@ def test_existing_user_logs_in_and_accepts(ctx, client, app):
     _msg, token = invitation_token()
 
     anon = app.test_client()
+    english(anon)
     assert "Log in to accept" in anon.get(f"/invitations/{token}").get_data(as_text=True)
     assert anon.post(f"/invitations/{token}").status_code == 400
 

@@ -9,7 +9,18 @@ from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.i18n import format_time
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login as conftest_login
+
+
+def english(client) -> None:
+    """These tests read the pages in English: ``?lang=en`` sets the cookie and, once logged in,
+    the user's preferred language."""
+    client.get("/?lang=en")
+
+
+def login(client, user) -> None:
+    conftest_login(client, user)
+    english(client)
 
 
 def day_setup():

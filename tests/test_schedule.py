@@ -11,7 +11,18 @@ from bazaar.exhibitors.models import InterviewTable, Opening
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login as conftest_login
+
+
+def english(client) -> None:
+    """These tests read the pages in English: ``?lang=en`` sets the cookie and, once logged in,
+    the user's preferred language."""
+    client.get("/?lang=en")
+
+
+def login(client, user) -> None:
+    conftest_login(client, user)
+    english(client)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -81,7 +92,7 @@ def test_admin_generates_slots_through_the_form_idempotently(ctx, client):
         assert a.ends_at <= b.starts_at, "slots on one table must never overlap"
     assert result.skipped > 0
 
-    page = client.get(f"/exhibitor/{ex.id}/tables").get_data(as_text=True)
+    page = client.get(f"/exhibitor/{ex.id}/tables?lang=sv").get_data(as_text=True)
     assert "09:20" in page and "Svetsare" in page
 
 

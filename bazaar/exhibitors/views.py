@@ -445,7 +445,6 @@ def _day_page(exhibitor, rows, title, missing=False):
     forms = {}
     for row in rows:
         form = OutcomeForm(formdata=None, prefix=f"b{row.booking.id}")
-        form.attendance.data = row.booking.attendance if row.booking.attendance != "unknown" else "attended"
         form.outcome.data = row.booking.outcome or ""
         form.employment_type.data = row.booking.outcome_employment_type or ""
         form.note.data = row.booking.outcome_note or ""
