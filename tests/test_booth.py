@@ -8,11 +8,19 @@ from bazaar.booking.models import Booking
 from bazaar.checkin import services
 from bazaar.checkin.models import BoothScan
 from bazaar.clock import utcnow
+from bazaar.exhibitors.services import visitor_card
 from bazaar.extensions import db
 from bazaar.registrations.services import ticket_token
 from bazaar.tokens import make_token
 from tests import factories as f
 from tests.conftest import login
+
+
+def act_as(client, user):
+    """Log in as ``user``, reading pages in English (the source language the assertions use)."""
+    user.preferred_language = "en"
+    db.session.commit()
+    login(client, user)
 
 
 @pytest.fixture
@@ -37,7 +45,7 @@ def count(model):
 def test_consenting_visitor_is_shown_by_name_and_a_conversation_is_logged(booth, client):
     event, exhibitor, staff = booth
     reg = f.registration(event, f.visitor(name="Nadia Rahimi"))
-    login(client, staff)
+    act_as(client, staff)
     assert client.get(f"/booth/{exhibitor.id}").status_code == 200
 
     html = lookup(client, exhibitor, ticket_token(reg)).get_data(as_text=True)
@@ -56,9 +64,10 @@ def test_visitor_without_consent_shows_as_ticket_number_only(booth, client):
     event, exhibitor, staff = booth
     person = f.visitor(name="Omar Secret", profile=False)
     reg = f.registration(event, person)
-    login(client, staff)
+    act_as(client, staff)
     html = lookup(client, exhibitor, ticket_token(reg)).get_data(as_text=True)
     assert "Omar Secret" not in html and person.email not in html
+    assert services.ticket_number(reg) == visitor_card(reg).reference  # the same number as on the ticket
     assert services.ticket_number(reg) in html
     page = log(client, exhibitor, ticket_token(reg), "interview").get_data(as_text=True)
     assert "Omar Secret" not in page and services.ticket_number(reg) in page
@@ -67,7 +76,7 @@ def test_visitor_without_consent_shows_as_ticket_number_only(booth, client):
 def test_walk_in_interview_becomes_an_attended_booking_in_the_schedule(booth, client):
     event, exhibitor, staff = booth
     reg = f.registration(event, f.visitor(name="Sara Lind"))
-    login(client, staff)
+    act_as(client, staff)
     before = utcnow()
     page = log(client, exhibitor, ticket_token(reg), "interview").get_data(as_text=True)
     assert "Walk-in interview with Sara Lind logged" in page
@@ -96,7 +105,7 @@ def test_only_registrations_of_the_same_event(booth, client):
     foreign = f.registration(f.event(name="Other fair"), f.visitor(name="Far Away"))
     cancelled = f.registration(event, f.visitor(name="Gone Person"), status="cancelled")
     waiting = f.registration(event, status="waitlisted")
-    login(client, staff)
+    act_as(client, staff)
 
     html = lookup(client, exhibitor, ticket_token(foreign)).get_data(as_text=True)
     assert 'data-result="wrong_event"' in html and "Far Away" not in html
@@ -114,7 +123,7 @@ def test_only_registrations_of_the_same_event(booth, client):
 def test_junk_at_the_booth_never_fails(booth, client, junk):
     event, exhibitor, staff = booth
     reg = f.registration(event)
-    login(client, staff)
+    act_as(client, staff)
     assert lookup(client, exhibitor, junk).status_code == 200
     assert log(client, exhibitor, junk, "interview").status_code == 200
     assert log(client, exhibitor, ticket_token(reg), junk or "party").status_code == 200
@@ -134,14 +143,14 @@ def test_booth_permissions(booth, client):
     intruders = [f.visitor(), f.exhibitor_staff(other_booth), f.checkin_staff(event),
                  f.organiser(org=event.organisers[0].organisation), f.exhibitor_staff(f.exhibitor(f.event()))]
     for intruder in intruders:
-        login(client, intruder)
+        act_as(client, intruder)
         assert client.get(f"/booth/{exhibitor.id}").status_code == 403
         assert lookup(client, exhibitor, ticket_token(reg)).status_code == 403
         assert client.post(f"/booth/{exhibitor.id}/log",
                            data={"token": ticket_token(reg), "kind": "interview"}).status_code == 403
-    login(client, f.exhibitor_staff(pending, role="admin"))
+    act_as(client, f.exhibitor_staff(pending, role="admin"))
     assert client.get(f"/booth/{pending.id}").status_code == 403  # not approved (yet)
-    login(client, staff)
+    act_as(client, staff)
     assert client.get("/booth/999999").status_code == 404
     assert client.get("/booth/99999999999999").status_code == 404
     assert count(BoothScan) == 0 and count(Booking) == 0
@@ -149,5 +158,5 @@ def test_booth_permissions(booth, client):
 
 def test_booth_staff_find_their_scanner(booth, client):
     _, exhibitor, staff = booth
-    login(client, staff)
+    act_as(client, staff)
     assert f"/booth/{exhibitor.id}" in client.get("/").get_data(as_text=True)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.accounts.services import create_user, find_user_by_email
@@ -19,7 +20,6 @@ from bazaar.checkin.models import BoothScan, DoorScan
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
-from bazaar.exhibitors.services import visitor_card
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
@@ -54,12 +54,16 @@ class ScanOutcome:
     registration: Registration | None = None
     checked_in_at: datetime | None = None
     door: str | None = None  # for ALREADY: the door that recorded the arrival
+    # Copied before commit, so the feedback page needs no reload of the expired rows.
+    name: str | None = None
+    number: str | None = None
+    walk_in: bool = False
 
 
 def ticket_number(registration: Registration) -> str:
     """A short number printed on the ticket; the same reference exhibitors see for a visitor
     who does not share their profile (``bazaar.exhibitors.services.visitor_card``)."""
-    return visitor_card(registration).reference
+    return registration.ticket_code[:6].upper()
 
 
 def _ticket_data(token: str) -> tuple[int, str]:
@@ -79,7 +83,8 @@ def _resolve(event_id: int, token: str) -> tuple[str | None, Registration | None
     if token_event_id != event_id:
         return WRONG_EVENT, None
     reg = db.session.scalar(
-        select(Registration).where(Registration.ticket_code == code, Registration.event_id == event_id)
+        select(Registration).options(joinedload(Registration.user))
+        .where(Registration.ticket_code == code, Registration.event_id == event_id)
     )
     if reg is None:
         return UNKNOWN, None
@@ -90,6 +95,10 @@ def _resolve(event_id: int, token: str) -> tuple[str | None, Registration | None
 
 def _log_door_scan(event: Event, staff: User, door: str | None, outcome: ScanOutcome) -> ScanOutcome:
     reg = outcome.registration
+    if reg is not None:
+        outcome.name = reg.user.name if reg.user else None
+        outcome.number = ticket_number(reg)
+        outcome.walk_in = reg.walk_in
     db.session.add(DoorScan(event_id=event.id, registration_id=reg.id if reg else None,
                             scanned_by_id=staff.id, door=door or None, result=outcome.result))
     db.session.commit()
@@ -116,9 +125,9 @@ def _check_in_locked(event: Event, reg: Registration, staff: User) -> ScanOutcom
         .values(checked_in_at=now, checked_in_by_id=staff.id)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(reg)
     if claimed:
-        return ScanOutcome(CHECKED_IN, reg, reg.checked_in_at)
+        return ScanOutcome(CHECKED_IN, reg, now)
+    db.session.refresh(reg)
     if reg.status == "cancelled":
         return ScanOutcome(CANCELLED, reg)
     if reg.checked_in_at is not None:

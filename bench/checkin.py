@@ -1,0 +1,342 @@
+"""Door check-in throughput against a real server, compared with a bare Flask endpoint.
+
+    .venv/bin/python bench/checkin.py [--quick] [--clients 8] [--workers 4]
+
+Creates its own PostgreSQL database (``bazaar_bench_<random>``) with 10,000 registrations, serves
+the app with gunicorn on loopback, and lets N door clients (each logged in as a check-in staff
+member, with a CSRF token, like the door page) scan distinct tickets through the real check-in
+endpoint. Then it serves a tiny Flask app doing nothing but the one conditional UPDATE, with the
+same gunicorn settings, and scans the same tickets again. It prints scans per second, median and
+p99 latency for both, and ends with ``checkin: <scans/s> (<ratio> of bare)``. Everything it
+started is stopped and the database dropped, also on errors or Ctrl-C.
+"""
+import argparse
+import http.client
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BAZAAR_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REGISTRATIONS = 10_000
+PASSWORD = "bench password 1234"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+RESULT_RE = re.compile(r'data-result="([a-z_]+)"')
+
+
+# ---- the bare comparison app (served by gunicorn as "checkin:bare_app()") ----------------------
+
+def bare_app():
+    """One endpoint, one conditional UPDATE: the floor any check-in endpoint stands on."""
+    import sqlalchemy as sa
+    from flask import Flask, request
+
+    engine = sa.create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+    app = Flask("bare_checkin")
+
+    @app.post("/scan")
+    def scan():
+        with engine.begin() as conn:
+            claimed = conn.execute(sa.text(
+                "UPDATE registration SET checked_in_at = now() WHERE ticket_code = :code AND checked_in_at IS NULL"
+            ), {"code": request.form.get("code", "")}).rowcount
+        return 'data-result="checked_in"' if claimed else 'data-result="already_checked_in"'
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
+
+    return app
+
+
+# ---- setup ---------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_database() -> tuple[str, str]:
+    import sqlalchemy as sa
+
+    name = f"bazaar_bench_{secrets.token_hex(5)}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(name: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+        ), {"n": name})
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def seed(app, clients: int) -> tuple[int, list[str], list[str], list[str]]:
+    """Event, door staff (one per client) and 10,000 registrations; returns
+    (event id, staff emails, ticket tokens, ticket codes) in the same order."""
+    from sqlalchemy import insert, select
+
+    from bazaar.accounts.auth import hash_password
+    from bazaar.accounts.models import Organisation, User
+    from bazaar.clock import utcnow
+    from bazaar.events.models import Event, EventOrganiser, EventStaff
+    from bazaar.extensions import db
+    from bazaar.registrations.models import Registration
+    from bazaar.registrations.services import TICKET_PURPOSE
+    from bazaar.tokens import make_token
+
+    with app.app_context():
+        db.create_all()
+        now = utcnow()
+        org = Organisation(name="Bench organiser")
+        event = Event(slug="bench-fair", name="Bench fair", venue_name="Hall", venue_address="Street 1",
+                      starts_at=now, ends_at=now + timedelta(hours=8), status="published")
+        event.organisers.append(EventOrganiser(organisation=org))
+        db.session.add(event)
+        db.session.flush()
+        password_hash = hash_password(PASSWORD)
+        emails = [f"door{i}@bench.example" for i in range(clients)]
+        for email in emails:
+            staff = User(email=email, name=email, password_hash=password_hash, email_verified_at=now)
+            db.session.add(staff)
+            db.session.flush()
+            db.session.add(EventStaff(event_id=event.id, user_id=staff.id, role="checkin"))
+        db.session.execute(insert(User), [
+            {"email": f"visitor{i}@bench.example", "name": f"Visitor {i}", "preferred_language": "sv",
+             "is_active_account": True, "created_at": now} for i in range(REGISTRATIONS)
+        ])
+        user_ids = db.session.scalars(
+            select(User.id).where(User.email.like("visitor%@bench.example")).order_by(User.id)).all()
+        codes = [secrets.token_urlsafe(16) for _ in range(REGISTRATIONS)]
+        db.session.execute(insert(Registration), [
+            {"event_id": event.id, "user_id": uid, "status": "registered", "ticket_code": code,
+             "walk_in": False, "created_at": now} for uid, code in zip(user_ids, codes)
+        ])
+        db.session.commit()
+        tokens = [make_token(TICKET_PURPOSE, {"e": event.id, "t": code}) for code in codes]
+        return event.id, emails, tokens, codes
+
+
+class Server:
+    """A gunicorn process group on loopback; always stopped."""
+
+    def __init__(self, target: str, env: dict, workers: int, log: Path, chdir: Path | None = None):
+        self.port = free_port()
+        args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
+                "--log-level", "warning"]
+        if chdir:
+            args += ["--chdir", str(chdir)]
+        self.proc = subprocess.Popen(args + [target], cwd=ROOT, env=env, stdout=open(log, "ab"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {log}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer; see {log}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+# ---- clients -------------------------------------------------------------------------------
+
+class Browser:
+    """Just enough of a browser: one request per connection (gunicorn's sync workers close it
+    anyway), cookies kept, form posts."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for key, morsel in SimpleCookie(header).items():
+                self.cookies[key] = morsel.value
+        conn.close()
+        return response.status, text, dict(response.headers)
+
+    def csrf(self, path: str) -> str:
+        status, text, _ = self.request("GET", path)
+        match = CSRF_RE.search(text)
+        if status != 200 or not match:
+            raise RuntimeError(f"no CSRF token on {path} (HTTP {status})")
+        return match.group(1) or match.group(2)
+
+
+def run_clients(scan_one, batches: list[list]) -> tuple[float, list[float], dict]:
+    """Run one thread per batch at once; returns (wall seconds, latencies, result counts)."""
+    latencies: list[float] = []
+    results: dict[str, int] = {}
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start_line = threading.Barrier(len(batches) + 1)
+
+    def client(i, batch):
+        mine, counts = [], {}
+        try:
+            start_line.wait()
+            for item in batch:
+                t0 = time.perf_counter()
+                result = scan_one(i, item)
+                mine.append(time.perf_counter() - t0)
+                counts[result] = counts.get(result, 0) + 1
+        except BaseException as exc:  # reported after the run
+            errors.append(exc)
+        with lock:
+            latencies.extend(mine)
+            for key, n in counts.items():
+                results[key] = results.get(key, 0) + n
+
+    threads = [threading.Thread(target=client, args=(i, b)) for i, b in enumerate(batches)]
+    for t in threads:
+        t.start()
+    start_line.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    if errors:
+        raise errors[0]
+    return wall, latencies, results
+
+
+def figures(wall: float, latencies: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return len(ordered) / wall, statistics.median(ordered) * 1000, p99 * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 scans per run instead of 10,000 (under a minute)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent door clients")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers")
+    args = parser.parse_args()
+    scans = 1_000 if args.quick else REGISTRATIONS
+
+    sys.path.insert(0, str(ROOT))
+    tmp = Path(tempfile.mkdtemp(prefix="bazaar_bench_"))
+    db_name, url = create_database()
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "BAZAAR_INSTANCE_DIR": str(tmp),
+           "BAZAAR_BASE_URL": "http://127.0.0.1"}
+    env.pop("REDIS_URL", None)
+    env.pop("BAZAAR_CLOCK_OFFSET_FILE", None)
+    servers: list[Server] = []
+    try:
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "BAZAAR_INSTANCE_DIR")})
+        os.environ.pop("REDIS_URL", None)
+        from bazaar import create_app
+        from bazaar.extensions import db
+
+        app = create_app()
+        t0 = time.perf_counter()
+        event_id, emails, tokens, codes = seed(app, args.clients)
+        print(f"seeded {REGISTRATIONS} registrations in {time.perf_counter() - t0:.1f}s "
+              f"(database {db_name}, {args.workers} gunicorn workers, {args.clients} door clients, {scans} scans)")
+        batches = [list(range(i, scans, args.clients)) for i in range(args.clients)]
+
+        # the real endpoint: logged-in door staff with a CSRF token, as the door page posts
+        server = Server("wsgi:app", env, args.workers, tmp / "gunicorn-app.log")
+        servers.append(server)
+        door = f"/organiser/events/{event_id}/door"
+        doors = []
+        for email in emails:
+            browser = Browser(server.port)
+            token = browser.csrf("/login")
+            status, _, _ = browser.request("POST", "/login", {"csrf_token": token, "email": email, "password": PASSWORD})
+            if status != 302:
+                raise RuntimeError(f"login failed for {email} (HTTP {status})")
+            doors.append((browser, browser.csrf(door)))
+
+        def scan_real(i, n):
+            browser, csrf = doors[i]
+            status, text, _ = browser.request("POST", door, {"csrf_token": csrf, "token": tokens[n], "door": f"Door {i}"})
+            match = RESULT_RE.search(text)
+            return match.group(1) if status == 200 and match else f"HTTP {status}"
+
+        wall, latencies, real_results = run_clients(scan_real, batches)
+        real = figures(wall, latencies)
+        server.stop()
+        with app.app_context():
+            arrived = db.session.scalar(db.text("SELECT count(*) FROM registration WHERE checked_in_at IS NOT NULL"))
+            logged = db.session.scalar(db.text("SELECT count(*) FROM door_scan"))
+            db.session.execute(db.text("UPDATE registration SET checked_in_at = NULL, checked_in_by_id = NULL"))
+            db.session.commit()
+        if real_results != {"checked_in": scans} or arrived != scans or logged != scans:
+            raise RuntimeError(f"real endpoint answered {real_results}; {arrived} arrivals, {logged} scans logged")
+
+        # the bare endpoint: same gunicorn settings, one UPDATE
+        server = Server("checkin:bare_app()", env, args.workers, tmp / "gunicorn-bare.log", chdir=ROOT / "bench")
+        servers.append(server)
+        bare_clients = [Browser(server.port) for _ in range(args.clients)]
+
+        def scan_bare(i, n):
+            status, text, _ = bare_clients[i].request("POST", "/scan", {"code": codes[n]})
+            match = RESULT_RE.search(text)
+            return match.group(1) if status == 200 and match else f"HTTP {status}"
+
+        wall, latencies, bare_results = run_clients(scan_bare, batches)
+        bare = figures(wall, latencies)
+        server.stop()
+        if bare_results != {"checked_in": scans}:
+            raise RuntimeError(f"bare endpoint answered {bare_results}")
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+        print(f"{'endpoint':<22}{'scans/s':>10}{'median ms':>12}{'p99 ms':>10}")
+        print(f"{'check-in (real)':<22}{real[0]:>10.0f}{real[1]:>12.1f}{real[2]:>10.1f}")
+        print(f"{'bare Flask UPDATE':<22}{bare[0]:>10.0f}{bare[1]:>12.1f}{bare[2]:>10.1f}")
+        print(f"checkin: {real[0]:.0f} ({real[0] / bare[0]:.2f} of bare)")
+        return 0
+    finally:
+        for server in servers:
+            server.stop()
+        drop_database(db_name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
