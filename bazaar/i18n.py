@@ -50,15 +50,25 @@ def text_direction(lang: str | None = None) -> str:
     return Locale.parse(lang or current_lang()).text_direction
 
 
-def localized(texts: dict | None, lang: str | None = None) -> str:
-    """Pick organiser-entered text in the reader's language, else Swedish, else English, else any."""
+def _pick(texts: dict | None, lang: str | None) -> tuple[str, str]:
     if not texts:
-        return ""
+        return "", ""
     lang = lang or current_lang()
     for code in (lang, "sv", "en"):
         if texts.get(code):
-            return texts[code]
-    return next((v for v in texts.values() if v), "")
+            return code, texts[code]
+    return next(((code, v) for code, v in texts.items() if v), ("", ""))
+
+
+def localized(texts: dict | None, lang: str | None = None) -> str:
+    """Pick organiser-entered text in the reader's language, else Swedish, else English, else any."""
+    return _pick(texts, lang)[1]
+
+
+def localized_lang(texts: dict | None, lang: str | None = None) -> str:
+    """The language of the text :func:`localized` picks, for the element's ``lang`` attribute
+    (so a screen reader reads Swedish fallback text in a Swedish voice on an Arabic page)."""
+    return _pick(texts, lang)[0] or (lang or current_lang())
 
 
 def format_datetime(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "medium",
@@ -117,6 +127,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["localized"] = localized
+    app.jinja_env.filters["localized_lang"] = localized_lang
 
     @app.before_request
     def _choose_language_afresh():

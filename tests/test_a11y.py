@@ -128,7 +128,8 @@ def test_keyboard_reaches_skip_link_language_switcher_and_main_content_in_order(
     page.focus("#lang-select")
     page.select_option("#lang-select", "fa")
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/login?lang=fa")
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.locator("html").get_attribute("lang") == "fa"

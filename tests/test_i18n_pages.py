@@ -144,3 +144,14 @@ def test_event_page_isolates_times_so_they_read_right_in_rtl(ctx, client):
     body = client.get(f"/events/{ev.slug}?lang=ar").get_data(as_text=True)
     expected = format_time(ev.ends_at, ev.timezone, lang="ar", with_zone=True)
     assert re.search(r"<bdi>[^<]*" + re.escape(expected) + "</bdi>", body)
+
+
+def test_organiser_text_falls_back_and_says_which_language_it_is_in(ctx, client):
+    ev = f.event(description={"sv": "Träffa arbetsgivare.", "en": "Meet employers."},
+                 directions={"sv": "Buss 1 till Knutpunkten.", "ar": "الحافلة 1 إلى كنوتبونكتن."})
+    body = client.get(f"/events/{ev.slug}?lang=ar").get_data(as_text=True)
+    assert '<p class="lead" lang="sv" dir="auto">Träffa arbetsgivare.</p>' in body
+    assert '<dd lang="ar" dir="auto">الحافلة 1 إلى كنوتبونكتن.</dd>' in body
+    body = client.get(f"/events/{ev.slug}?lang=en").get_data(as_text=True)
+    assert '<p class="lead" lang="en" dir="auto">Meet employers.</p>' in body
+    assert '<dd lang="sv" dir="auto">Buss 1 till Knutpunkten.</dd>' in body
