@@ -11,7 +11,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal_column, null, or_, select, true, union
+from sqlalchemy import and_, case, func, literal_column, null, or_, select, true, tuple_, union
 
 from bazaar.accounts.models import VisitorProfile
 from bazaar.booking.models import Booking
@@ -330,37 +330,52 @@ class Compiler:
         self.figures["per_exhibitor"] = suppress_columns(rows, EXHIBITOR_MEASURES, key="id")
 
     def breakdowns(self):
+        """Registered visitors by each profile question, with the same measures for each answer.
+
+        PostgreSQL counts every single-answer question in one pass (GROUPING SETS); SQLite, which
+        has no grouping sets, uses one query per question. Occupations, of which a visitor may
+        seek several, are unnested in one more query."""
         interviewed = Registration.id.in_(
             select(Booking.registration_id).where(Booking.event_id == self.event_id, HELD))
         jobs = self._jobs()
         hired = Registration.id.in_(select(jobs.c.registration_id))
+        measures = (
+            func.count().label("registered"),
+            _sum(Registration.checked_in_at.isnot(None)).label("checked_in"),
+            _sum(interviewed).label("interviewed"),
+            _sum(hired).label("hired"),
+        )
+        single = [name for name in DIMENSIONS if name != "occupation"]
+        occupations = _occupations_sought()
+        people = (select().select_from(Registration)
+                  .outerjoin(VisitorProfile, VisitorProfile.user_id == Registration.user_id)
+                  .where(Registration.event_id == self.event_id, HOLDS_PLACE))
+        counted: dict = {name: {} for name in DIMENSIONS}
+        if db.engine.dialect.name == "postgresql":
+            expressions = [DIMENSIONS[name][0] for name in single]
+            query = (people.add_columns(*[e.label(n) for e, n in zip(expressions, single)],
+                                        func.grouping(*expressions).label("grouping_id"), *measures)
+                     .group_by(func.grouping_sets(*[tuple_(e) for e in expressions])))
+            every_bit = (1 << len(single)) - 1
+            by_mask = {every_bit ^ (1 << (len(single) - 1 - i)): name for i, name in enumerate(single)}
+            for row in db.session.execute(query).mappings():
+                name = by_mask[row["grouping_id"]]
+                _add(counted[name], row[name], row)
+        else:
+            for name in single:
+                column = DIMENSIONS[name][0]
+                for row in db.session.execute(
+                        people.add_columns(column.label("value"), *measures).group_by(column)).mappings():
+                    _add(counted[name], row["value"], row)
+        for row in db.session.execute(
+                people.outerjoin(occupations, true()).add_columns(occupations.c.value.label("occupation"), *measures)
+                .group_by(occupations.c.value)).mappings():
+            _add(counted["occupation"], row["occupation"], row)
         result = {}
-        for name, (column, sensitive) in DIMENSIONS.items():
-            query = select(Registration.id).select_from(Registration).outerjoin(
-                VisitorProfile, VisitorProfile.user_id == Registration.user_id)
-            if name == "occupation":
-                occupations = _occupations_sought()
-                column = occupations.c.value
-                query = query.outerjoin(occupations, true())
-            rows = db.session.execute(
-                query.with_only_columns(
-                    column.label("value"),
-                    func.count().label("registered"),
-                    _sum(Registration.checked_in_at.isnot(None)).label("checked_in"),
-                    _sum(interviewed).label("interviewed"),
-                    _sum(hired).label("hired"),
-                    maintain_column_froms=True,
-                )
-                .where(Registration.event_id == self.event_id, HOLDS_PLACE)
-                .group_by(column)
-            ).mappings().all()
-            counted = {}
-            for row in rows:
-                value = row["value"] if row["value"] is not None else NOT_STATED
-                counted[value] = {m: int(row[m]) for m in BREAKDOWN_MEASURES} | {"value": value}
-            ordered = sorted(counted.values(), key=lambda r: (r["value"] == NOT_STATED, -r["registered"], r["value"]))
-            result[name] = {"sensitive": sensitive,
-                            "rows": suppress_columns(ordered, BREAKDOWN_MEASURES, key="value")}
+        for name, (_column, sensitive) in DIMENSIONS.items():
+            ordered = sorted(counted[name].values(),
+                             key=lambda r: (r["value"] == NOT_STATED, -r["registered"], r["value"]))
+            result[name] = {"sensitive": sensitive, "rows": suppress_columns(ordered, BREAKDOWN_MEASURES, key="value")}
         self.figures["breakdowns"] = result
 
     # ---- the whole run -------------------------------------------------------------------
@@ -385,6 +400,14 @@ class Compiler:
             "funnel": [[key, self.headline[key]] for key in FUNNEL],
             **self.figures,
         }
+
+
+def _add(counts: dict, value, row) -> None:
+    """Add a grouped row's measures to the cell for ``value`` (None: not stated)."""
+    value = NOT_STATED if value is None else value
+    cell = counts.setdefault(value, dict.fromkeys(BREAKDOWN_MEASURES, 0) | {"value": value})
+    for measure in BREAKDOWN_MEASURES:
+        cell[measure] += int(row[measure])
 
 
 def _occupations_sought():

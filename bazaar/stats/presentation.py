@@ -11,7 +11,8 @@ KEY_FIGURES = ("exhibitors", "exhibitors_foreign", "visitors_checked_in", "inter
 
 
 def _count_text(value) -> str:
-    return "–" if value is None else labels.format_figure("count", value)
+    """A count, or a dash where it is hidden to protect privacy."""
+    return labels.format_figure("count", value)
 
 
 def headline(figures: dict, keys=HEADLINE) -> list[dict]:

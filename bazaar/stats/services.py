@@ -194,8 +194,6 @@ def due_snapshots(now: datetime | None = None) -> list[StatsSnapshot]:
         passed = [(at, reason) for at, reason in milestones(event) if at <= now]
         at, reason = passed[-1]
         made = last_made.get(event.id)
-        if made is not None and made.tzinfo is None:
-            made = made.replace(tzinfo=at.tzinfo)
         if made is None or made < at:
             created.append(create_snapshot(event.id, reason))
     return created
