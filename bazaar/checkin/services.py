@@ -101,8 +101,19 @@ def _log_door_scan(event: Event, staff: User, door: str | None, outcome: ScanOut
         outcome.walk_in = reg.walk_in
     db.session.add(DoorScan(event_id=event.id, registration_id=reg.id if reg else None,
                             scanned_by_id=staff.id, door=door or None, result=outcome.result))
-    db.session.commit()
+    _commit_keeping_loaded_rows()
     return outcome
+
+
+def _commit_keeping_loaded_rows() -> None:
+    """Commit without expiring what this request already loaded (the staff member, the event),
+    so the feedback page is rendered without reloading them: every scan saves two round trips."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def arrival_door(registration: Registration) -> str | None:

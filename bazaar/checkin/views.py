@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select, union_all
 
 from bazaar import permissions
 from bazaar.checkin import services
@@ -32,24 +32,22 @@ def _event_day_nav():
         """Nav links for door staff (the door) and exhibitor staff (their booth scanner)."""
         if not current_user.is_authenticated:
             return []
-        links = []
-        runs_door = db.session.scalar(
-            select(EventStaff.id).join(Event, Event.id == EventStaff.event_id)
+        staffed_doors = (
+            select(literal(None).label("exhibitor_id"), literal(None).label("name"))
+            .select_from(EventStaff).join(Event, Event.id == EventStaff.event_id)
             .where(EventStaff.user_id == current_user.id, EventStaff.role == "checkin", Event.status != "finished")
-            .limit(1)
         )
-        if runs_door:
-            links.append((_("Door check-in"), url_for("checkin.door_events")))
-        booths = db.session.scalars(
-            select(Exhibitor).join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id)
-            .join(Event, Event.id == Exhibitor.event_id)
-            .where(ExhibitorStaff.user_id == current_user.id, Exhibitor.status == "approved",
-                   Event.status != "finished")
-            .order_by(Event.starts_at)
-        ).all()
-        for exhibitor in booths:
-            label = _("Booth scanner") if len(booths) == 1 else _("Booth scanner: %(name)s", name=exhibitor.name)
-            links.append((label, url_for("checkin.booth", exhibitor_id=exhibitor.id)))
+        booths = (
+            select(Exhibitor.id, Exhibitor.name)
+            .join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id).join(Event, Event.id == Exhibitor.event_id)
+            .where(ExhibitorStaff.user_id == current_user.id, Exhibitor.status == "approved", Event.status != "finished")
+        )
+        rows = db.session.execute(union_all(staffed_doors, booths)).all()  # one round trip on every page
+        booth_rows = sorted((r for r in rows if r.exhibitor_id is not None), key=lambda r: r.exhibitor_id)
+        links = [(_("Door check-in"), url_for("checkin.door_events"))] if len(booth_rows) < len(rows) else []
+        for exhibitor_id, name in booth_rows:
+            label = _("Booth scanner") if len(booth_rows) == 1 else _("Booth scanner: %(name)s", name=name)
+            links.append((label, url_for("checkin.booth", exhibitor_id=exhibitor_id)))
         return links
 
     return {"event_day_links": event_day_links}
