@@ -12,6 +12,12 @@ from bazaar.notifications.models import OutboxMessage
 from tests import factories as f
 
 
+@pytest.fixture(autouse=True)
+def english(app, monkeypatch):
+    """Assert on the English source texts, whatever the default language and its catalog."""
+    monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "en")
+
+
 @pytest.fixture
 def fair(ctx):
     event = f.event()

@@ -2,11 +2,18 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 
 from bazaar.booking import calendar, services
 from bazaar.extensions import db
 from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def english(app, monkeypatch):
+    """Assert on the English source texts, whatever the default language and its catalog."""
+    monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "en")
 
 
 def _fair(ctx_start):

@@ -12,6 +12,12 @@ from tests import factories as f
 from tests.conftest import login
 
 
+@pytest.fixture(autouse=True)
+def english(app, monkeypatch):
+    """Assert on the English source texts, whatever the default language and its catalog."""
+    monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "en")
+
+
 @pytest.fixture
 def full(ctx):
     """An exhibitor with one table and two slots, both booked; two visitors waiting."""

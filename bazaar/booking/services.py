@@ -173,9 +173,8 @@ def my_bookings(registration, include_cancelled: bool = False) -> list[Booking]:
 def _lock_visitor(registration_id: int) -> None:
     """Serialise this visitor's booking changes until the transaction ends (PostgreSQL)."""
     if is_postgres():
-        db.session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"),
-                           {"ns": VISITOR_LOCK_NAMESPACE, "id": registration_id})
+        db.session.execute(text("SELECT set_config('lock_timeout', :timeout, true), pg_advisory_xact_lock(:ns, :id)"),
+                           {"timeout": LOCK_TIMEOUT, "ns": VISITOR_LOCK_NAMESPACE, "id": registration_id})
 
 
 def _live_bookings_of(registration_id: int, replacing: Booking | None):
@@ -207,18 +206,17 @@ def check_rules(registration: Registration, slot: Slot, replacing: Booking | Non
         raise BookingClosed(_("That time has already started."))
     if slot.status != "open" or slot.exhibitor.status != "approved":
         raise SlotUnavailable(_("That time cannot be booked."))
-    mine = _live_bookings_of(registration.id, replacing)
-    overlapping = db.session.scalar(select(Booking).where(
-        *mine, Booking.starts_at < slot.ends_at, Booking.ends_at > slot.starts_at).limit(1))
+    # One read of the visitor's live bookings (a handful), fresh from the database.
+    mine = db.session.scalars(select(Booking).where(*_live_bookings_of(registration.id, replacing))
+                              .execution_options(populate_existing=True)).all()
+    overlapping = next((b for b in mine if b.starts_at < slot.ends_at and b.ends_at > slot.starts_at), None)
     if overlapping is not None:
         raise Overlap(_("You already have an interview with %(name)s at %(time)s.",
                         name=overlapping.exhibitor.name, time=format_time(overlapping.starts_at, zone)))
-    count = db.session.scalar(select(func.count(Booking.id)).where(*mine))
-    if count >= event.max_bookings_per_visitor:
+    if len(mine) >= event.max_bookings_per_visitor:
         raise CapReached(_("You have booked the most interviews allowed (%(n)d). Cancel one to book another.",
                            n=event.max_bookings_per_visitor))
-    if not event.allow_multiple_per_exhibitor and db.session.scalar(
-            select(Booking.id).where(*mine, Booking.exhibitor_id == slot.exhibitor_id).limit(1)) is not None:
+    if not event.allow_multiple_per_exhibitor and any(b.exhibitor_id == slot.exhibitor_id for b in mine):
         raise AlreadyBookedExhibitor(_("You already have an interview with this exhibitor."))
 
 

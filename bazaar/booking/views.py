@@ -13,7 +13,7 @@ from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import EMPLOYMENT_TYPES, Exhibitor
 from bazaar.extensions import db
-from bazaar.i18n import current_lang
+from bazaar.i18n import current_lang, format_time
 from bazaar.occupations import OCCUPATIONS
 from bazaar.tokens import InvalidToken
 
@@ -123,18 +123,17 @@ def book(slug, exhibitor_id):
     if not form.validate():
         flash(_("That time is not valid."), "error")
         return redirect(url_for("booking.exhibitor", slug=event.slug, exhibitor_id=exhibitor.id))
+    name, zone, slug = exhibitor.name, event.timezone, event.slug  # no reload after the commit
     try:
-        booking = services.book(registration, exhibitor, form.starts_at.instant, actor=current_user)
+        services.book(registration, exhibitor, form.starts_at.instant, actor=current_user)
     except services.BookingError as exc:
         return _exhibitor_page(event, exhibitor, error=exc, status=409)
-    flash(_("Booked: %(name)s at %(time)s.", name=exhibitor.name,
-            time=_time(booking.starts_at, event)), "success")
-    return redirect(url_for("booking.my_schedule", slug=event.slug), code=303)
+    flash(_("Booked: %(name)s at %(time)s.", name=name,
+            time=format_time(form.starts_at.instant, zone, with_zone=True)), "success")
+    return redirect(url_for("booking.my_schedule", slug=slug), code=303)
 
 
 def _time(moment, event) -> str:
-    from bazaar.i18n import format_time
-
     return format_time(moment, event.timezone, with_zone=True)
 
 
