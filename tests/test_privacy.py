@@ -77,7 +77,7 @@ def test_delete_account_erases_person_and_keeps_figures(ctx, client):
     coming = f.event(capacity=1)
     old_reg = f.registration(past, visitor, checked_in_at=past.starts_at)
     employer = f.exhibitor(past)
-    _booking(past, old_reg, employer, outcome="hired")
+    _booking(past, old_reg, employer, outcome="hired", outcome_note="Maryam was great, call her")
     coming_reg = services.register(coming, visitor)
     waiting = services.register(coming, f.visitor(name="Next In Line"))
     assert waiting.status == "waitlisted"
@@ -100,13 +100,16 @@ def test_delete_account_erases_person_and_keeps_figures(ctx, client):
     assert find_user_by_email("maryam@example.org") is None
     # registrations and bookings stay, detached, for the figures
     assert old_reg.user_id is None and old_reg.checked_in_at is not None and old_reg.status == "registered"
-    assert db.session.scalar(select(Booking.outcome).where(Booking.registration_id == old_reg.id)) == "hired"
+    kept = db.session.scalar(select(Booking).where(Booking.registration_id == old_reg.id))
+    assert kept.outcome == "hired" and kept.outcome_note is None
     assert coming_reg.user_id is None and coming_reg.status == "cancelled"
     # the freed place went to the next in line
     assert waiting.status == "offered"
     # no message keeps the address
     assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
         OutboxMessage.to_address == "maryam@example.org")) == 0
+    assert not any("maryam" in key for key in db.session.scalars(select(OutboxMessage.dedup_key)))
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) > 0  # the rows stay, anonymous
     # logged out, and cannot log back in
     assert client.get("/my").status_code == 302
     anon = client.application.test_client()

@@ -369,6 +369,18 @@ def test_visitor_cannot_cancel_someone_elses_registration(ctx, client):
     db.session.expire_all()
     assert theirs.status == "registered"
 
+    # once inside (or after the fair) a registration stays: it counts as attendance
+    mine.checked_in_at = utcnow()
+    db.session.commit()
+    assert "no longer be cancelled" in client.post(f"/my/registrations/{mine.id}/cancel",
+                                                   follow_redirects=True).get_data(as_text=True)
+    db.session.expire_all()
+    assert mine.status == "registered"
+    past = f.event(starts_in=-timedelta(days=3))
+    old = f.registration(past, mine.user)
+    with pytest.raises(services.RegistrationError):
+        services.cancel_registration(old)
+
 
 # ---- organisers ----------------------------------------------------------------------------
 

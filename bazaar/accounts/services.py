@@ -3,7 +3,7 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bazaar.accounts.auth import hash_password
@@ -224,6 +224,7 @@ def delete_account(user: User) -> None:
 
     The User row stays, anonymised, so registrations and bookings keep counting; they are detached
     (user_id NULL). Places at events that have not ended are given up so the waiting list moves."""
+    from bazaar.booking.models import Booking
     from bazaar.exhibitors.models import ExhibitorStaff
     from bazaar.notifications.models import OutboxMessage
     from bazaar.registrations import services as registrations
@@ -232,14 +233,19 @@ def delete_account(user: User) -> None:
     now = utcnow()
     for reg in db.session.scalars(select(Registration).where(
             Registration.user_id == user.id, Registration.status != "cancelled")).all():
-        if reg.event.ends_at > now:
+        if registrations.cancellable(reg, now):
             registrations.cancel_registration(reg, commit=False)
+    reg_ids = select(Registration.id).where(Registration.user_id == user.id).scalar_subquery()
+    # An interviewer's free-text note is about the person; the outcome itself stays for the figures.
+    db.session.execute(update(Booking).where(Booking.registration_id.in_(reg_ids)).values(outcome_note=None))
     db.session.execute(update(Registration).where(Registration.user_id == user.id).values(user_id=None))
     placeholder = f"deleted-{user.id}@deleted.invalid"
     db.session.execute(update(OutboxMessage).where(OutboxMessage.user_id == user.id, OutboxMessage.status == "pending")
                        .values(status="cancelled"))
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.user_id == user.id)
-                       .values(to_address=placeholder, payload={}, user_id=None))
+    # The message key names the address too.
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.user_id == user.id).values(
+        to_address=placeholder, payload={}, user_id=None,
+        dedup_key=literal("erased:") + cast(OutboxMessage.id, String)))
     db.session.execute(db.delete(ExhibitorStaff).where(ExhibitorStaff.user_id == user.id))
     if user.profile is not None:
         db.session.delete(user.profile)

@@ -227,15 +227,23 @@ def offer_free_places(event: Event, now: datetime | None = None) -> list[Registr
     return offered
 
 
+def cancellable(reg: Registration, now: datetime | None = None) -> bool:
+    """A registration can be given up until the event ends, unless the visitor is already inside."""
+    return reg.status != "cancelled" and reg.checked_in_at is None and reg.event.ends_at > (now or utcnow())
+
+
 def cancel_registration(reg: Registration, commit: bool = True) -> bool:
     """Give up a registration (or a place on the waiting list); a freed place goes to the next in line.
 
-    Returns False if it was already cancelled. The visitor's coming interviews are cancelled too
-    (through the booking rules, so the slot goes to its waiting list and the visitor is told)."""
+    Returns False if it was already cancelled; raises :class:`RegistrationError` once the event is
+    over or the visitor has checked in. The visitor's coming interviews are cancelled too (through
+    the booking rules, so the slot goes to its waiting list and the visitor is told)."""
     from bazaar.booking.models import Booking
     from bazaar.booking.services import cancel_booking
 
     now = utcnow()
+    if reg.status != "cancelled" and not cancellable(reg, now):
+        raise RegistrationError(_("This registration can no longer be cancelled."))
     _lock_event(reg.event_id)
     was = db.session.scalar(select(Registration.status).where(Registration.id == reg.id))
     done = db.session.execute(update(Registration).where(

@@ -81,8 +81,11 @@ def register(slug):
 def cancel(registration_id):
     reg = db.session.get(Registration, registration_id)
     permissions.require("registration.own", reg, not_found=True)
-    if services.cancel_registration(reg):
-        flash(_("Your registration is cancelled."), "success")
+    try:
+        if services.cancel_registration(reg):
+            flash(_("Your registration is cancelled."), "success")
+    except services.RegistrationError as exc:
+        flash(str(exc), "error")
     return redirect(url_for("accounts.my_page"))
 
 
