@@ -33,7 +33,7 @@ QUICK_SIZES = [(4_700, 60), (20_000, 120)]
 HAND_WRITTEN = """
 WITH held AS (
     SELECT registration_id, exhibitor_id, outcome FROM booking
-    WHERE event_id = :e AND status = 'confirmed' AND (walk_in OR attendance = 'attended')
+    WHERE event_id = :e AND status = 'confirmed' AND (attendance = 'attended' OR (walk_in AND attendance <> 'no_show'))
 ), jobs AS (
     SELECT registration_id, exhibitor_id FROM held WHERE outcome = 'hired'
     UNION

@@ -45,6 +45,7 @@ def fair(ctx):
     factories.interview(r[6], c, attendance="unknown", outcome="hired")  # not marked as held: not counted
     factories.interview(r[1], b, outcome="hired")
     factories.interview(r[4], c, outcome="hired")
+    factories.interview(r[3], c, walk_in=True, attendance="no_show")  # logged by mistake, then undone
     day = ev.starts_at.astimezone(ZoneInfo(ev.timezone)).date()
     factories.survey_answer(r[1], "job", exhibitor=a, contributed=True, started_on=_month_start(day, 2))
     factories.survey_answer(r[4], "job", contributed=False)

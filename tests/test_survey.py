@@ -53,6 +53,16 @@ def test_answer_then_update_in_a_later_wave(client, visit, clock):
         "internship", None, None, 2, None)
 
 
+def test_the_survey_opens_in_the_visitors_language(app, visit):
+    visit["reg"].user.preferred_language = "ar"
+    db.session.commit()
+    fresh = app.test_client()  # no language chosen yet, as when the email link is opened
+    response = fresh.get(visit["url"])
+    assert response.status_code == 302 and response.location.endswith("?lang=ar")
+    page = fresh.get(response.location)
+    assert page.status_code == 200 and 'dir="rtl"' in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("data", [
     {},
     {"result": "job"},

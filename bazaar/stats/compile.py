@@ -40,7 +40,8 @@ DEFINITIONS = {
     "bookings_made": _l("Bookings made: interviews booked in advance in a time slot, cancelled ones included."),
     "bookings_cancelled": _l("Bookings cancelled: booked interviews cancelled before the interview."),
     "interviews_booked_held": _l("Booked interviews held: confirmed bookings marked as attended."),
-    "interviews_walk_in": _l("Walk-in interviews: interviews logged at the booth without a booking."),
+    "interviews_walk_in": _l(
+        "Walk-in interviews: interviews logged at the booth without a booking (unless later marked as a no-show)."),
     "interviews_held": _l("Interviews held: booked interviews marked as attended plus walk-in interviews."),
     "interview_no_shows": _l("Interview no-shows: confirmed bookings marked as the visitor not coming."),
     "interview_no_show_rate": _l(
@@ -117,7 +118,8 @@ DIMENSIONS = {
 NOT_STATED = ""
 
 HOLDS_PLACE = Registration.status.in_(("registered", "offered"))
-HELD = and_(Booking.status == "confirmed", or_(Booking.walk_in.is_(True), Booking.attendance == "attended"))
+WALK_IN_HELD = and_(Booking.walk_in.is_(True), Booking.attendance != "no_show")
+HELD = and_(Booking.status == "confirmed", or_(Booking.attendance == "attended", WALK_IN_HELD))
 
 
 def _sum(condition):
@@ -132,10 +134,9 @@ def suppress(cells: dict, threshold: int = SMALL_CELL) -> dict:
     for key in hidden:
         shown[key] = None
     if len(hidden) == 1:
-        rest = sorted((n, str(key)) for key, n in cells.items() if key not in hidden and n is not None)
+        rest = [key for key, n in cells.items() if key not in hidden and n is not None]
         if rest:
-            complement = next(key for key in cells if str(key) == rest[0][1])
-            shown[complement] = None
+            shown[min(rest, key=lambda key: cells[key])] = None
     return shown
 
 
@@ -226,7 +227,7 @@ class Compiler:
                 _sum(and_(booked, Booking.status == "cancelled")).label("bookings_cancelled"),
                 _sum(and_(booked, confirmed, Booking.attendance == "attended")).label("interviews_booked_held"),
                 _sum(and_(booked, confirmed, Booking.attendance == "no_show")).label("interview_no_shows"),
-                _sum(and_(Booking.walk_in.is_(True), confirmed)).label("interviews_walk_in"),
+                _sum(and_(WALK_IN_HELD, confirmed)).label("interviews_walk_in"),
                 func.count(func.distinct(case((HELD, Booking.registration_id)))).label("visitors_interviewed"),
             ).where(Booking.event_id == self.event_id)
         )

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from bazaar import permissions
+from bazaar import i18n, permissions
 from bazaar.events.models import Event
 from bazaar.events.services import events_for_organiser
 from bazaar.exhibitors.models import Exhibitor
@@ -27,6 +27,11 @@ def survey(token):
         registration = services.registration_for_survey(token)
     except services.SurveyUnavailable:
         return render_template("stats/survey_unavailable.html"), 404
+    language = registration.user.preferred_language
+    if (request.method == "GET" and "lang" not in request.args and i18n.LANG_COOKIE not in request.cookies
+            and language in i18n.supported()):
+        # The link in the email carries no language: open the survey in the visitor's own.
+        return redirect(url_for("stats.survey", token=token, lang=language))
     event = registration.event
     exhibitors = db.session.scalars(
         select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
