@@ -81,63 +81,6 @@ def _event_manage(user, event):
     return organises(user, event)
 
 
-# ---- booking ---------------------------------------------------------------------------------
-# A visitor sees and changes only their own bookings and waiting-list places; views ask with
-# not_found=True, so another visitor's booking id answers 404.
-
-def _owns_registration(user, registration) -> bool:
-    return registration is not None and registration.user_id is not None and registration.user_id == user.id
-
-
-@rule("booking.book")
-def _booking_book(user, registration):
-    """Book, and join waiting lists, with this registration: its visitor, while registered."""
-    return _owns_registration(user, registration) and registration.status == "registered"
-
-
-@rule("booking.view")
-def _booking_view(user, booking):
-    return booking is not None and _owns_registration(user, booking.registration)
-
-
-@rule("booking.change")
-def _booking_change(user, booking):
-    """Cancel or reschedule: the visitor whose booking it is."""
-    return booking is not None and _owns_registration(user, booking.registration)
-
-
-@rule("waitlist.own")
-def _waitlist_own(user, entry):
-    return entry is not None and _owns_registration(user, entry.registration)
-
-
-# ---- notifications ---------------------------------------------------------------------------
-
-@rule("notifications.outbox")
-def _notifications_outbox(user, event):
-    """See an event's outbox and resend its failed messages: the event's co-organisers."""
-    return organises(user, event)
-
-
-# ---- stats -----------------------------------------------------------------------------------
-# Figures are aggregates about many visitors; only the event's co-organisers read or compile them.
-
-@rule("stats.view")
-def _stats_view(user, event):
-    return organises(user, event)
-
-
-@rule("stats.compile")
-def _stats_compile(user, event):
-    return organises(user, event)
-
-
-@rule("stats.compare")
-def _stats_compare(user, _):
-    """Open the comparison page; each event compared is checked with ``stats.view``."""
-    return user.is_organiser
-
-
 # ---- exhibitors ----------------------------------------------------------------------------
 # Applying is open to anyone (the applicant's account is made with the application); logos of
 # approved exhibitors at public events are shown on public pages.
