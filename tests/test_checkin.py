@@ -190,6 +190,22 @@ def test_junk_scans_never_fail(fair, client, junk):
     assert client.get(door_url(event), query_string={"q": junk}).status_code == 200
 
 
+def test_scans_need_the_csrf_token_of_the_door_page(fair, client, app):
+    event, staff = fair
+    reg = f.registration(event)
+    act_as(client, staff)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post(door_url(event), data={"token": ticket_token(reg)}).status_code == 400
+        assert door_scans() == []
+        page = client.get(door_url(event)).get_data(as_text=True)
+        csrf = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+        response = client.post(door_url(event), data={"token": ticket_token(reg), "csrf_token": csrf})
+        assert result_of(response) == "checked_in"
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
 def test_search_by_name_or_email_and_check_in_from_the_list(fair, client):
     event, staff = fair
     amal = f.registration(event, f.visitor(name="Amal Hussein", email="amal@example.org"))
