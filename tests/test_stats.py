@@ -186,3 +186,25 @@ def test_number_of_sql_statements_does_not_grow_with_visitors_or_exhibitors(ctx)
         assert figures["headline"]["visitors_registered"] in (6, 40)
     assert counts[0] == counts[1]
     assert counts[0] < 40
+
+
+def test_progress_is_reported_step_by_step_and_committed(fair):
+    seen = []
+    compile_event(fair["event"].id, on_progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 100 and len(seen) >= 5
+
+    snapshot = services.create_snapshot(fair["event"].id, "on_demand")
+    progress = []
+
+    def committed(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE stats_snapshot SET progress"):
+            progress.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", committed)
+    try:
+        services.compile_snapshot(fair["event"].id, "on_demand", snapshot_id=snapshot.id)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", committed)
+    assert len(progress) >= 5  # one short transaction per step
+    db.session.refresh(snapshot)
+    assert (snapshot.status, snapshot.progress) == ("done", 100)
