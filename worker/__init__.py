@@ -41,6 +41,9 @@ def init_celery(app) -> Celery:
             db.engine.dispose(close=False)
 
     celery.Task = FlaskTask
+    if not app.config["CELERY"].get("broker_url", "").startswith(("redis", "rediss")):
+        # The filesystem broker is polled; kombu's default second makes after-commit sends wait.
+        app.config["CELERY"]["broker_transport_options"].setdefault("polling_interval", 0.1)
     celery.config_from_object(app.config["CELERY"])
     celery.conf.beat_schedule = BEAT_SCHEDULE
     celery.conf.include = ["worker.tasks"]

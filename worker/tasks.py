@@ -16,20 +16,20 @@ def dispatch_due() -> int:
     return dispatch_due_messages()
 
 
-@shared_task(name="worker.tasks.expire_waitlist_offers")
-def expire_waitlist_offers() -> int:
-    """Pass lapsed interview holds on and offer free slots to exhibitors' waiting lists (beat)."""
-    from bazaar.booking.services import expire_waitlist_offers as expire
+@shared_task(name="worker.tasks.send_message")
+def send_message(message_id: int) -> str:
+    """Send one outbox row now, if it is still pending (queued after the commit that wrote it)."""
+    from bazaar.notifications.services import send_now
 
-    return expire()
+    return send_now(message_id)
 
 
-@shared_task(name="worker.tasks.expire_registration_offers")
-def expire_registration_offers() -> int:
-    """Pass lapsed waiting-list offers on to the next in line (run by beat every minute)."""
-    from bazaar.registrations.services import expire_offers
+@shared_task(name="worker.tasks.schedule_event_messages")
+def schedule_event_messages() -> int:
+    """Write the day-before, digest, nudge and survey rows whose time is near (run by beat)."""
+    from bazaar.notifications.reminders import schedule_event_messages as schedule
 
-    return expire_offers()
+    return schedule()
 
 
 @shared_task(name="worker.tasks.compile_stats")
@@ -49,3 +49,19 @@ def compile_due_stats() -> int:
     for snapshot in snapshots:
         compile_stats.delay(snapshot.event_id, snapshot.reason, snapshot_id=snapshot.id)
     return len(snapshots)
+
+
+@shared_task(name="worker.tasks.expire_registration_offers")
+def expire_registration_offers() -> int:
+    """Pass lapsed waiting-list offers on to the next in line (run by beat every minute)."""
+    from bazaar.registrations.services import expire_offers
+
+    return expire_offers()
+
+
+@shared_task(name="worker.tasks.expire_waitlist_offers")
+def expire_waitlist_offers() -> int:
+    """Pass lapsed interview holds on and offer free slots to exhibitors' waiting lists (beat)."""
+    from bazaar.booking.services import expire_waitlist_offers as expire
+
+    return expire()

@@ -40,8 +40,14 @@ def create_event(organiser, **fields) -> Event:
 
 
 def update_event(event: Event, **fields) -> Event:
+    timing = ("starts_at", "ends_at", "timezone", "reminder_minutes_before", "followup_days")
+    times_changed = any(key in fields and getattr(event, key) != fields[key] for key in timing)
     for key, value in fields.items():
         setattr(event, key, value)
+    if times_changed:
+        from bazaar.notifications.reminders import event_times_changed
+
+        event_times_changed(event)
     db.session.commit()
     return event
 

@@ -1,16 +1,43 @@
 """Writing messages to the outbox, and sending the ones that are due.
 
 Domain code calls :func:`queue` inside its own transaction; the row commits (or not) with the
-change that caused it. After commit, a Celery task is asked to send immediate messages at once;
-the beat sweep (:func:`dispatch_due_messages`) finds anything that task missed.
-"""
-from datetime import datetime
+change that caused it. After commit, a Celery task is asked to send immediate messages at once
+(:func:`send_now`); the beat sweep (:func:`dispatch_due_messages`) finds anything that task missed.
 
-from sqlalchemy import select, update
+Each row moves ``pending -> claimed -> sent | failed | skipped``. A claim is a conditional UPDATE
+(only a pending, due row is claimed; on PostgreSQL the sweep also skips rows another sweep has
+locked), so two workers never send the same row. The sent mark is written in its own short
+transaction right after the SMTP server accepted the message. The one window in which a row can
+go out twice is a worker killed after that acceptance and before the mark commits: the row stays
+``claimed`` and is sent again once its lease (:data:`CLAIM_LEASE`) runs out. Every email carries
+a Message-ID derived from the row id, so mail clients show such a duplicate once.
+"""
+import logging
+import secrets
+import time
+from datetime import datetime, timedelta
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select, update
 
 from bazaar.clock import utcnow
+from bazaar.database import is_postgres
 from bazaar.extensions import db
+from bazaar.notifications.mail import DeliveryError, PermanentFailure, TemporaryFailure, get_mailer
 from bazaar.notifications.models import OutboxMessage
+
+log = logging.getLogger("bazaar.notifications")
+
+# A claimed row not finished within this time belongs to a worker that died; it is sent again.
+CLAIM_LEASE = timedelta(minutes=5)
+# Waits before each new try after a temporary failure (then the last one repeats).
+RETRY_DELAYS = (30, 120, 600, 3600, 7200)
+MAX_ATTEMPTS = 10
+BATCH_SIZE = 50
+# A sweep stops claiming new batches after this long, so beat's next sweep can take over.
+SWEEP_SECONDS = 50
+# Messages due within this margin of their commit are kicked to the worker at once.
+IMMEDIATE = timedelta(seconds=5)
 
 
 def dedup_key(kind: str, recipient: str, subject_type: str | None, subject_id: int | None, version) -> str:
@@ -56,5 +83,217 @@ def cancel_pending(subject, kinds: tuple[str, ...] | None = None) -> int:
     return db.session.execute(q.values(status="cancelled")).rowcount
 
 
-def dispatch_due_messages() -> int:
-    raise NotImplementedError("implemented in the notifications issue")
+
+
+# ---- after-commit kick ---------------------------------------------------------------------
+
+@sa_event.listens_for(db.session, "after_flush")
+def _remember_immediate(session, flush_context):
+    soon = utcnow() + IMMEDIATE
+    ids = session.info.setdefault("outbox_kick", set())
+    for obj in session.new:
+        if isinstance(obj, OutboxMessage) and obj.due_at <= soon:
+            ids.add(obj.id)
+
+
+@sa_event.listens_for(db.session, "after_commit")
+def _kick_worker(session):
+    ids = session.info.pop("outbox_kick", None)
+    if ids:
+        kick(sorted(ids))
+
+
+@sa_event.listens_for(db.session, "after_rollback")
+def _forget_kick(session):
+    session.info.pop("outbox_kick", None)
+
+
+def kick(message_ids: list[int]) -> None:
+    """Ask a worker to send these rows now. Best effort: if the broker is down, the sweep sends them."""
+    from worker.tasks import send_message
+
+    for message_id in message_ids:
+        try:
+            send_message.apply_async((message_id,), retry=True,
+                                     retry_policy={"max_retries": 1, "interval_start": 0.2})
+        except Exception:  # the broker's errors vary by transport; the row is safe in the outbox
+            log.warning("could not hand message %s to the broker; the sweep will send it", message_id,
+                        exc_info=True)
+            return
+
+
+# ---- claiming and sending ------------------------------------------------------------------
+
+def _new_token() -> str:
+    return secrets.token_hex(16)
+
+
+def claim_one(message_id: int) -> str | None:
+    """Claim one pending, due row; returns the claim token, or None if it is not ours to send."""
+    token, now = _new_token(), utcnow()
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        .values(status="claimed", claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    return token if claimed else None
+
+
+def claim_due(limit: int = BATCH_SIZE) -> tuple[str, list[int]]:
+    """Claim up to ``limit`` due rows, oldest first. PostgreSQL: rows locked by another sweep are
+    skipped, not waited for. SQLite: the transaction is BEGIN IMMEDIATE, so sweeps take turns."""
+    token, now = _new_token(), utcnow()
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+           .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
+    if is_postgres():
+        due = due.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(due))
+    if ids:
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+            .values(status="claimed", claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1)
+        )
+        ids = list(db.session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)))
+    db.session.commit()
+    return token, ids
+
+
+def _finish(message_id: int, token: str, **values) -> bool:
+    """Record the outcome of our claim in its own short transaction."""
+    done = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token,
+               OutboxMessage.status == "claimed")
+        .values(claim_token=None, **values)
+    ).rowcount
+    db.session.commit()
+    return bool(done)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=RETRY_DELAYS[min(max(attempts, 1), len(RETRY_DELAYS)) - 1])
+
+
+def _deliver(message_id: int, token: str, mailer) -> str:
+    """Send one row we hold a claim on; returns its new status."""
+    from bazaar.notifications.render import build_email, render
+
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if message is None or message.claim_token != token:
+        db.session.rollback()
+        return "lost"
+    now = utcnow()
+    if message.expires_at is not None and message.expires_at <= now:
+        db.session.rollback()
+        _finish(message_id, token, status="skipped", last_error="expired before it could be sent")
+        return "skipped"
+    attempts, channel, to_address = message.attempts, message.channel, message.to_address
+    try:
+        rendered = render(message)
+        email = build_email(message, rendered) if channel == "email" else None
+    except Exception as exc:  # a template or data error: retrying will not help, the organiser can resend
+        log.exception("message %s could not be rendered", message_id)
+        db.session.rollback()
+        _finish(message_id, token, status="failed", last_error=f"render: {type(exc).__name__}: {exc}"[:2000])
+        return "failed"
+    # No transaction is held while talking to SMTP (on SQLite one would block every writer).
+    db.session.rollback()
+    try:
+        if channel == "sms":
+            from bazaar.notifications.sms import get_gateway
+            get_gateway().send(to_address, rendered.text)
+        else:
+            mailer.send(email)
+    except PermanentFailure as exc:
+        _finish(message_id, token, status="failed", last_error=str(exc)[:2000])
+        return "failed"
+    except (TemporaryFailure, DeliveryError) as exc:
+        if attempts >= MAX_ATTEMPTS:
+            _finish(message_id, token, status="failed", last_error=f"gave up after {attempts} tries: {exc}"[:2000])
+            return "failed"
+        _finish(message_id, token, status="pending", due_at=utcnow() + retry_delay(attempts),
+                last_error=str(exc)[:2000])
+        return "retry"
+    # Accepted by the server: mark it sent at once (the only crash window, see the module docstring).
+    _finish(message_id, token, status="sent", sent_at=utcnow(), last_error=None)
+    return "sent"
+
+
+def send_now(message_id: int) -> str:
+    """Send one row if it is still pending and due (the after-commit kick)."""
+    token = claim_one(message_id)
+    if token is None:
+        return "not-pending"
+    with get_mailer() as mailer:
+        return _deliver(message_id, token, mailer)
+
+
+def skip_expired() -> int:
+    now = utcnow()
+    count = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "pending", OutboxMessage.expires_at.is_not(None),
+               OutboxMessage.expires_at <= now)
+        .values(status="skipped", last_error="expired before it could be sent")
+    ).rowcount
+    db.session.commit()
+    return count
+
+
+def reclaim_abandoned() -> int:
+    """Put rows whose claim outlived its lease (the worker died) back to pending."""
+    now = utcnow()
+    count = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "claimed", OutboxMessage.claimed_at < now - CLAIM_LEASE)
+        .values(status="pending", claim_token=None, last_error="claim lease ran out (worker stopped?)")
+    ).rowcount
+    db.session.commit()
+    if count:
+        log.warning("reclaimed %s messages abandoned by a stopped worker", count)
+    return count
+
+
+def dispatch_due_messages(max_seconds: float = SWEEP_SECONDS, batch_size: int = BATCH_SIZE) -> int:
+    """The beat sweep: skip expired rows, take back abandoned claims, then claim and send due rows
+    in batches until none are left (or ``max_seconds`` passed). Returns how many were sent."""
+    reclaim_abandoned()
+    skip_expired()
+    sent = 0
+    started = time.monotonic()
+    with get_mailer() as mailer:
+        while time.monotonic() - started < max_seconds:
+            token, ids = claim_due(batch_size)
+            if not ids:
+                break
+            for message_id in ids:
+                if _deliver(message_id, token, mailer) == "sent":
+                    sent += 1
+    return sent
+
+
+# ---- the organisers' outbox ----------------------------------------------------------------
+
+def status_counts(event_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.event_id == event_id)
+        .group_by(OutboxMessage.status)
+    )
+    counts = dict.fromkeys(("pending", "claimed", "sent", "failed", "skipped", "cancelled"), 0)
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def resend(message: OutboxMessage) -> bool:
+    """Give a failed message another go: back to pending, due now, tries counted afresh."""
+    done = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.status == "failed")
+        .values(status="pending", due_at=utcnow(), attempts=0, claim_token=None)
+    ).rowcount
+    db.session.commit()
+    if done:
+        kick([message.id])
+    return bool(done)

@@ -1,3 +1,67 @@
-from flask import Blueprint
+"""The organisers' view of an event's outbox: what is due, sent, failed or skipped."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from bazaar import permissions
+from bazaar.events.models import Event
+from bazaar.extensions import db
+from bazaar.notifications import services
+from bazaar.notifications.forms import STATUS_FILTERS, OutboxFilterForm
+from bazaar.notifications.models import OutboxMessage
 
 bp = Blueprint("notifications", __name__)
+
+PAGE_SIZE = 100
+
+
+def _event_outbox(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    permissions.require("notifications.outbox", event)
+    return event
+
+
+@bp.get("/organiser/events/<int:event_id>/outbox")
+@login_required
+def outbox(event_id):
+    event = _event_outbox(event_id)
+    form = OutboxFilterForm(request.args)
+    kinds = db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.event_id == event.id)
+                               .distinct().order_by(OutboxMessage.kind)).all()
+    form.kind.choices = [("", _("All"))] + [(k, k) for k in kinds]
+    query = select(OutboxMessage).where(OutboxMessage.event_id == event.id)
+    if form.validate():
+        if form.status.data:
+            query = query.where(OutboxMessage.status.in_(STATUS_FILTERS[form.status.data]))
+        if form.kind.data:
+            query = query.where(OutboxMessage.kind == form.kind.data)
+        if form.q.data:
+            query = query.where(func.lower(OutboxMessage.to_address).contains(form.q.data.strip().lower(),
+                                                                            autoescape=True))
+    page = max(1, min(request.args.get("page", 1, type=int), 100_000))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    messages = db.session.scalars(query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
+                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    counts = services.status_counts(event.id)
+    summary = {name: sum(counts[s] for s in statuses) for name, statuses in STATUS_FILTERS.items()}
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("notifications/outbox.html", event=event, form=form, messages=messages,
+                           summary=summary, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                           args=args)
+
+
+@bp.post("/organiser/events/<int:event_id>/outbox/<int:message_id>/resend")
+@login_required
+def resend(event_id, message_id):
+    event = _event_outbox(event_id)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.event_id != event.id:
+        abort(404)
+    if services.resend(message):
+        flash(_("The message will be sent again in a moment."), "success")
+    else:
+        flash(_("Only a failed message can be sent again."), "error")
+    return redirect(url_for("notifications.outbox", event_id=event.id, status="failed"))

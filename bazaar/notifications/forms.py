@@ -1,0 +1,26 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
+
+STATUS_FILTERS = {
+    "due": ("pending", "claimed"),
+    "sent": ("sent",),
+    "failed": ("failed",),
+    "skipped": ("skipped",),
+    "cancelled": ("cancelled",),
+}
+
+
+class OutboxFilterForm(FlaskForm):
+    """A GET form: filtering changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validators=[Optional()], choices=[
+        ("", _l("All")), ("due", _l("Due")), ("sent", _l("Sent")), ("failed", _l("Failed")),
+        ("skipped", _l("Skipped")), ("cancelled", _l("Cancelled")),
+    ])
+    kind = SelectField(_l("Kind of message"), validators=[Optional()], choices=[("", _l("All"))])
+    q = StringField(_l("Recipient contains"), validators=[Optional(), Length(max=254)])

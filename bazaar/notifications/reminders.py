@@ -1,0 +1,310 @@
+"""Messages that follow from bookings and from the event calendar.
+
+Booking code calls :func:`booking_changed` inside its transaction; it queues the visitor's
+confirmation, change or cancellation and keeps exactly one live interview reminder per booking
+(due ``Event.reminder_minutes_before`` before the start, skipped if not sent by the start).
+
+The beat task :func:`schedule_event_messages` writes, once their time is near, the day-before
+reminder to every registered visitor, the day-before digest for every interview table, the
+morning-after nudge to exhibitors with outcomes missing, and the follow-up survey invitations.
+Every row has a unique key, so running it every minute writes each message once.
+"""
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bazaar.clock import utcnow
+from bazaar.extensions import db
+from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.services import dedup_key, queue
+from bazaar.tokens import make_token
+
+BOOKING_MESSAGES = {"created": "booking_confirmed", "rescheduled": "booking_changed", "cancelled": "booking_cancelled"}
+REMINDER = "interview_reminder"
+SCHEDULED_KINDS = ("event_day_before", "exhibitor_digest", "outcome_nudge", "survey_invitation")
+# Scheduled rows are written this long before they are due (so their contents are fresh).
+LOOKAHEAD = timedelta(minutes=10)
+DAY_BEFORE_AT = time(10, 0)  # local time at the venue
+NUDGE_AT = time(9, 0)
+NUDGE_VALID = timedelta(days=3)
+SURVEY_VALID = timedelta(days=21)
+SURVEY_PURPOSE = "survey"
+# Events that ended longer ago than this have nothing left to schedule (surveys go out within a year).
+FOLLOWUP_HORIZON = timedelta(days=400)
+
+
+def _local_at(moment: datetime, tz: str, days: int, at: time) -> datetime:
+    """``at`` o'clock at the venue, ``days`` days after the local date of ``moment``, in UTC."""
+    zone = ZoneInfo(tz)
+    day = moment.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(day, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def day_before_due(event) -> datetime:
+    return _local_at(event.starts_at, event.timezone, -1, DAY_BEFORE_AT)
+
+
+def morning_after_due(event) -> datetime:
+    return _local_at(event.ends_at, event.timezone, 1, NUDGE_AT)
+
+
+def survey_due(event, days: int) -> datetime:
+    return _local_at(event.ends_at, event.timezone, days, DAY_BEFORE_AT)
+
+
+def _queue_or_revive(kind: str, *, subject, version, address: str, due_at: datetime,
+                     expires_at: datetime | None, payload: dict, **kw) -> OutboxMessage | None:
+    """Queue a message, or bring back the cancelled row with the same key (e.g. a reminder time
+    changed and then changed back). A row already sent or failed stays as it is."""
+    key = dedup_key(kind, address, type(subject).__name__.lower(), subject.id, version)
+    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == key))
+    if existing is None:
+        return queue(kind, subject=subject, version=version, to_address=address, due_at=due_at,
+                     expires_at=expires_at, payload=payload, **kw)
+    if existing.status == "cancelled":
+        existing.status, existing.due_at, existing.expires_at = "pending", due_at, expires_at
+        existing.payload, existing.attempts, existing.last_error = payload, 0, None
+    return existing
+
+
+# ---- bookings ------------------------------------------------------------------------------
+
+def booking_payload(booking) -> dict:
+    exhibitor, slot = booking.exhibitor, booking.slot
+    return {
+        "booking_id": booking.id,
+        "exhibitor": exhibitor.name,
+        "booth": exhibitor.booth_number or "",
+        "booth_location": exhibitor.booth_location or "",
+        "table": slot.table.name if slot is not None else "",
+        "format": slot.format if slot is not None else "",
+        "starts_at": booking.starts_at.isoformat(),
+        "ends_at": booking.ends_at.isoformat(),
+        "sequence": booking.sequence,
+        "cancel_reason": getattr(booking, "cancel_reason", None) or "",
+    }
+
+
+def booking_changed(booking, change: str) -> None:
+    """Queue the visitor's message about ``change`` and bring the interview reminder in line.
+    Call inside the transaction that changed the booking (the caller commits)."""
+    from bazaar.events.models import Event
+
+    if change not in BOOKING_MESSAGES:
+        raise ValueError(f"unknown booking change {change!r}")
+    if booking.id is None:
+        db.session.flush()
+    event = db.session.get(Event, booking.event_id)
+    visitor = booking.registration.user
+    if visitor is not None and not booking.walk_in:
+        queue(BOOKING_MESSAGES[change], user=visitor, event=event, subject=booking,
+              payload=booking_payload(booking), version=booking.sequence)
+    sync_interview_reminder(booking, event)
+
+
+def sync_interview_reminder(booking, event) -> None:
+    """Keep one pending reminder per channel for a live, upcoming booking, due at the right time;
+    cancel any other pending reminder for it."""
+    visitor = booking.registration.user
+    wanted: dict[str, tuple[str, str]] = {}
+    due = booking.starts_at - timedelta(minutes=event.reminder_minutes_before)
+    version = f"{booking.sequence}@{due:%Y%m%dT%H%M}"
+    if booking.status == "confirmed" and not booking.walk_in and visitor is not None \
+            and booking.starts_at > utcnow():
+        targets = [("email", visitor.email)]
+        phone = visitor.profile.phone if visitor.profile is not None else None
+        if phone:
+            targets.append(("sms", phone))
+        for channel, address in targets:
+            wanted[dedup_key(REMINDER, address, "booking", booking.id, version)] = (channel, address)
+    for row in db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.subject_type == "booking", OutboxMessage.subject_id == booking.id,
+            OutboxMessage.kind == REMINDER, OutboxMessage.status == "pending")):
+        if row.dedup_key not in wanted:
+            row.status = "cancelled"
+    payload = booking_payload(booking)
+    for channel, address in wanted.values():
+        _queue_or_revive(REMINDER, subject=booking, version=version, address=address, due_at=due,
+                         expires_at=booking.starts_at, payload=payload, user=visitor, event=event,
+                         channel=channel)
+
+
+def event_times_changed(event) -> None:
+    """The event's times or reminder settings changed: recompute every pending reminder and
+    scheduled message (the caller commits)."""
+    from bazaar.booking.models import Booking
+
+    db.session.flush()
+    for booking in db.session.scalars(select(Booking).where(
+            Booking.event_id == event.id, Booking.status == "confirmed", Booking.walk_in.is_(False))):
+        sync_interview_reminder(booking, event)
+    for row in db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.event_id == event.id, OutboxMessage.kind.in_(SCHEDULED_KINDS),
+            OutboxMessage.status == "pending")):
+        row.status = "cancelled"
+    ensure_event_messages(event)
+
+
+# ---- scheduled messages --------------------------------------------------------------------
+
+def _existing_keys(event_id: int, kind: str) -> dict[str, str]:
+    return dict(db.session.execute(select(OutboxMessage.dedup_key, OutboxMessage.status).where(
+        OutboxMessage.event_id == event_id, OutboxMessage.kind == kind)).all())
+
+
+def _ensure(kind: str, existing: dict, *, subject, version, address: str, **kw) -> int:
+    key = dedup_key(kind, address, type(subject).__name__.lower(), subject.id, version)
+    if existing.get(key, "cancelled") != "cancelled":
+        return 0
+    return 1 if _queue_or_revive(kind, subject=subject, version=version, address=address, **kw) else 0
+
+
+def _registered(event_id: int):
+    from bazaar.accounts.models import User
+    from bazaar.registrations.models import Registration
+
+    return db.session.scalars(
+        select(Registration).join(User, User.id == Registration.user_id)
+        .where(Registration.event_id == event_id, Registration.status == "registered")
+        .options(selectinload(Registration.user).selectinload(User.profile))
+        .order_by(Registration.id)
+    ).all()
+
+
+def _live_bookings(event_id: int):
+    from bazaar.booking.models import Booking, Slot
+
+    return db.session.scalars(
+        select(Booking).where(Booking.event_id == event_id, Booking.status == "confirmed")
+        .options(selectinload(Booking.exhibitor), selectinload(Booking.slot).selectinload(Slot.table),
+                 selectinload(Booking.registration))
+        .order_by(Booking.starts_at)
+    ).all()
+
+
+def _day_before(event, due: datetime) -> int:
+    kind, version = "event_day_before", f"{due:%Y%m%d}"
+    existing = _existing_keys(event.id, kind)
+    schedules: dict[int, list] = {}
+    for booking in _live_bookings(event.id):
+        schedules.setdefault(booking.registration_id, []).append(booking_payload(booking))
+    written = 0
+    for reg in _registered(event.id):
+        written += _ensure(kind, existing, subject=reg, version=version, address=reg.user.email,
+                           user=reg.user, event=event, due_at=due, expires_at=event.starts_at,
+                           payload={"registration_id": reg.id, "schedule": schedules.get(reg.id, [])})
+    return written
+
+
+def _digests(event, due: datetime) -> int:
+    from bazaar.accounts.models import User
+    from bazaar.exhibitors.models import Exhibitor
+
+    kind, version = "exhibitor_digest", f"{due:%Y%m%d}"
+    existing = _existing_keys(event.id, kind)
+    by_table: dict[int, list] = {}
+    for booking in _live_bookings(event.id):
+        if booking.slot is None:
+            continue
+        person = booking.registration.user
+        shares = person is not None and person.profile is not None and person.profile.consent_share_profile_at
+        by_table.setdefault(booking.slot.table_id, []).append({
+            "starts_at": booking.starts_at.isoformat(), "ends_at": booking.ends_at.isoformat(),
+            "visitor": person.name if shares else "",
+        })
+    written = 0
+    exhibitors = db.session.scalars(select(Exhibitor).where(
+        Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.id))
+    for exhibitor in exhibitors:
+        for table in exhibitor.tables:
+            interviewer = db.session.get(User, table.interviewer_id) if table.interviewer_id else None
+            address = interviewer.email if interviewer is not None else exhibitor.contact_email
+            written += _ensure(
+                kind, existing, subject=table, version=version, address=address, user=interviewer,
+                event=event, due_at=due, expires_at=event.starts_at,
+                language=interviewer.preferred_language if interviewer else event.default_language,
+                payload={"exhibitor": exhibitor.name, "exhibitor_id": exhibitor.id,
+                         "booth": exhibitor.booth_number or "", "booth_location": exhibitor.booth_location or "",
+                         "table": table.name, "interviews": by_table.get(table.id, [])})
+    return written
+
+
+def _outcome_nudges(event, due: datetime) -> int:
+    from bazaar.booking.models import Booking
+    from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
+
+    kind, version = "outcome_nudge", f"{due:%Y%m%d}"
+    existing = _existing_keys(event.id, kind)
+    missing: dict[int, int] = {}
+    for exhibitor_id in db.session.scalars(select(Booking.exhibitor_id).where(
+            Booking.event_id == event.id, Booking.status == "confirmed", Booking.attendance != "no_show",
+            Booking.outcome_recorded_at.is_(None))):
+        missing[exhibitor_id] = missing.get(exhibitor_id, 0) + 1
+    written = 0
+    for exhibitor_id, count in sorted(missing.items()):
+        exhibitor = db.session.get(Exhibitor, exhibitor_id)
+        admins = [s.user for s in db.session.scalars(select(ExhibitorStaff).where(
+            ExhibitorStaff.exhibitor_id == exhibitor_id, ExhibitorStaff.role == "admin"))]
+        recipients = [(u.email, u, u.preferred_language) for u in admins] or \
+            [(exhibitor.contact_email, None, event.default_language)]
+        for address, person, language in recipients:
+            written += _ensure(kind, existing, subject=exhibitor, version=version, address=address,
+                               user=person, event=event, language=language, due_at=due,
+                               expires_at=due + NUDGE_VALID,
+                               payload={"exhibitor": exhibitor.name, "exhibitor_id": exhibitor.id,
+                                        "missing": count})
+    return written
+
+
+def _surveys(event, days: int, due: datetime) -> int:
+    kind, version = "survey_invitation", f"{days}d"
+    existing = _existing_keys(event.id, kind)
+    written = 0
+    for reg in _registered(event.id):
+        profile = reg.user.profile
+        if profile is None or profile.consent_followup_at is None:
+            continue
+        written += _ensure(kind, existing, subject=reg, version=version, address=reg.user.email,
+                           user=reg.user, event=event, due_at=due, expires_at=due + SURVEY_VALID,
+                           payload={"registration_id": reg.id, "days": days,
+                                    "token": make_token(SURVEY_PURPOSE, {"r": reg.id})})
+    return written
+
+
+def _near(due: datetime, now: datetime, until: datetime) -> bool:
+    return due - LOOKAHEAD <= now < until
+
+
+def ensure_event_messages(event, now: datetime | None = None) -> int:
+    """Write the scheduled messages of ``event`` whose time is near; returns how many were new."""
+    now = now or utcnow()
+    if event.status not in ("published", "closed", "finished"):
+        return 0
+    written = 0
+    due = day_before_due(event)
+    if _near(due, now, event.starts_at) and event.status != "finished":
+        written += _day_before(event, due) + _digests(event, due)
+    due = morning_after_due(event)
+    if _near(due, now, due + NUDGE_VALID):
+        written += _outcome_nudges(event, due)
+    for days in event.followup_days or ():
+        due = survey_due(event, int(days))
+        if _near(due, now, due + SURVEY_VALID):
+            written += _surveys(event, int(days), due)
+    return written
+
+
+def schedule_event_messages() -> int:
+    """For every live event, write the scheduled messages that are due soon (beat, every minute)."""
+    from bazaar.events.models import Event
+
+    now = utcnow()
+    written = 0
+    events = db.session.scalars(select(Event).where(
+        Event.status.in_(("published", "closed", "finished")), Event.ends_at >= now - FOLLOWUP_HORIZON)).all()
+    for event in events:
+        written += ensure_event_messages(event, now)
+        db.session.commit()
+    return written

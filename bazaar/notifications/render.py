@@ -1,0 +1,148 @@
+"""Turning an outbox row into an email (or text message) in the recipient's language.
+
+Templates live in ``templates/emails/<kind>.subject.txt``, ``<kind>.txt`` and ``<kind>.html``
+(``<kind>.sms.txt`` for text messages). They get ``message``, ``payload``, ``user``, ``event``,
+``base_url`` and ``lang``, plus ``when(iso)`` to turn a payload time back into a datetime for the
+``dt``/``time``/``date`` filters, and ``link(endpoint, **values)`` for an absolute URL (None while
+the endpoint does not exist). Attachments come from the subject object: a calendar file for
+booking messages, the QR ticket for the registration confirmation.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from jinja2 import TemplateNotFound
+from werkzeug.routing import BuildError
+
+from bazaar.extensions import db
+from bazaar.notifications.models import OutboxMessage
+
+log = logging.getLogger("bazaar.notifications")
+
+BOOKING_KINDS = ("booking_confirmed", "booking_changed", "booking_cancelled")
+TICKET_KINDS = ("registration_confirmed", "group_registration")
+
+
+@dataclass
+class Attachment:
+    filename: str
+    maintype: str
+    subtype: str
+    data: bytes | str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _link(endpoint: str, **values) -> str | None:
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except BuildError:
+        return None
+
+
+def _language(message: OutboxMessage) -> str:
+    languages = current_app.config["LANGUAGES"]
+    return message.language if message.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _subject_object(message: OutboxMessage):
+    if message.subject_type == "booking":
+        from bazaar.booking.models import Booking
+        return db.session.get(Booking, message.subject_id)
+    if message.subject_type == "registration":
+        from bazaar.registrations.models import Registration
+        return db.session.get(Registration, message.subject_id)
+    return None
+
+
+def _attachments(message: OutboxMessage) -> list[Attachment]:
+    if message.kind not in BOOKING_KINDS + TICKET_KINDS:
+        return []
+    obj = _subject_object(message)
+    if obj is None:
+        return []
+    if message.kind in BOOKING_KINDS:
+        try:
+            from bazaar.booking.calendar import booking_ics
+        except ImportError:
+            log.warning("bazaar.booking.calendar is missing: booking email %s goes without .ics", message.id)
+            return []
+        data = booking_ics(obj)
+        text = data.decode() if isinstance(data, bytes) else data
+        method = "CANCEL" if "METHOD:CANCEL" in text else "REQUEST"
+        return [Attachment("interview.ics", "text", "calendar", text, {"method": method})]
+    if obj.status != "registered":
+        return []  # a waiting-list confirmation carries no ticket
+    try:
+        from bazaar.checkin.qr import ticket_qr_png
+    except ImportError:
+        log.warning("bazaar.checkin.qr is missing: confirmation %s goes without the QR ticket", message.id)
+        return []
+    return [Attachment("ticket.png", "image", "png", ticket_qr_png(obj))]
+
+
+def render(message: OutboxMessage) -> Rendered:
+    from bazaar.accounts.models import User
+    from bazaar.events.models import Event
+
+    base_url = current_app.config["BASE_URL"]
+    lang = _language(message)
+    context = {
+        "message": message,
+        "payload": message.payload or {},
+        "user": db.session.get(User, message.user_id) if message.user_id else None,
+        "event": db.session.get(Event, message.event_id) if message.event_id else None,
+        "base_url": base_url,
+        "lang": lang,
+        "when": _when,
+        "link": _link,
+    }
+    with current_app.test_request_context("/", base_url=base_url), force_locale(lang):
+        if message.channel == "sms":
+            return Rendered(subject="", text=render_template(f"emails/{message.kind}.sms.txt", **context).strip())
+        subject = " ".join(render_template(f"emails/{message.kind}.subject.txt", **context).split())
+        text = render_template(f"emails/{message.kind}.txt", **context)
+        try:
+            html = render_template(f"emails/{message.kind}.html", **context)
+        except TemplateNotFound:
+            html = None
+        return Rendered(subject=subject, text=text, html=html, attachments=_attachments(message))
+
+
+
+def build_email(message: OutboxMessage, rendered: Rendered) -> EmailMessage:
+    config = current_app.config
+    domain = urlsplit(config["BASE_URL"]).hostname or "bazaar.local"
+    email = EmailMessage()
+    email["Subject"] = rendered.subject
+    email["From"] = config["MAIL_FROM"]
+    email["To"] = message.to_address
+    # One Message-ID per outbox row: should the crash window ever send a row twice, mail clients
+    # show it once.
+    email["Message-ID"] = f"<outbox-{message.id}@{domain}>"
+    email["X-Bazaar-Message-Id"] = str(message.id)
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(rendered.text)
+    if rendered.html:
+        email.add_alternative(rendered.html, subtype="html")
+    for att in rendered.attachments:
+        if isinstance(att.data, str):
+            email.add_attachment(att.data, subtype=att.subtype, filename=att.filename, params=att.params)
+        else:
+            email.add_attachment(att.data, maintype=att.maintype, subtype=att.subtype, filename=att.filename)
+    return email

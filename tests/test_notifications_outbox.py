@@ -1,0 +1,84 @@
+"""The organisers' outbox page: counts, filters, resend, and who may see it."""
+
+from sqlalchemy import select
+
+from bazaar.extensions import db
+from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.services import queue
+from tests import factories as f
+from tests.conftest import login
+
+
+def _outbox_event():
+    org = f.organisation()
+    ev = f.event(org=org)
+    people = [f.user(email=f"person{i}@example.org") for i in range(4)]
+    rows = [queue("survey_invitation", user=p, event=ev, payload={"days": 30, "token": "t"}) for p in people]
+    db.session.flush()
+    rows[1].status, rows[1].last_error = "failed", "550 No such user"
+    rows[2].status = "sent"
+    rows[3].status = "skipped"
+    db.session.commit()
+    return org, ev, rows
+
+
+def test_organiser_sees_counts_and_filters(app, client, ctx):
+    org, ev, rows = _outbox_event()
+    login(client, f.organiser(org))
+    page = client.get(f"/organiser/events/{ev.id}/outbox")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for name, count in (("due", 1), ("sent", 1), ("failed", 1), ("skipped", 1), ("cancelled", 0)):
+        assert f'data-count="{name}">{count}<' in html
+    failed = client.get(f"/organiser/events/{ev.id}/outbox?status=failed").get_data(as_text=True)
+    assert "person1@example.org" in failed and "person2@example.org" not in failed
+    assert "550 No such user" in failed
+    by_address = client.get(f"/organiser/events/{ev.id}/outbox?q=PERSON3").get_data(as_text=True)
+    assert "person3@example.org" in by_address and "person0@example.org" not in by_address
+    manage = client.get(f"/organiser/events/{ev.id}").get_data(as_text=True)
+    assert f"/organiser/events/{ev.id}/outbox" in manage
+
+
+def test_junk_filters_never_break_the_page(app, client, ctx):
+    org, ev, rows = _outbox_event()
+    login(client, f.organiser(org))
+    for query in ("status=nonsense", "kind=%00", "page=-5", "page=abc", "page=99999999999", "q=" + "x" * 5000,
+                  "status=failed&kind=survey_invitation&q=%25_"):
+        assert client.get(f"/organiser/events/{ev.id}/outbox?{query}").status_code == 200, query
+
+
+def test_resend_puts_a_failed_message_back(app, client, ctx):
+    org, ev, rows = _outbox_event()
+    login(client, f.organiser(org))
+    response = client.post(f"/organiser/events/{ev.id}/outbox/{rows[1].id}/resend")
+    assert response.status_code == 302
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, rows[1].id)
+    assert row.status == "pending" and row.attempts == 0
+    # A sent message is not sent again, and GET changes nothing.
+    client.post(f"/organiser/events/{ev.id}/outbox/{rows[2].id}/resend")
+    assert client.get(f"/organiser/events/{ev.id}/outbox/{rows[2].id}/resend").status_code == 405
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, rows[2].id).status == "sent"
+
+
+def test_others_cannot_see_or_resend(app, client, ctx):
+    org, ev, rows = _outbox_event()
+    other_org_event = f.event()
+    stranger_row = queue("survey_invitation", user=f.user(), event=other_org_event, payload={"days": 30})
+    db.session.commit()
+    stranger_row.status = "failed"
+    db.session.commit()
+    assert client.get(f"/organiser/events/{ev.id}/outbox").status_code in (302, 401)
+    for person in (f.organiser(), f.visitor(), f.exhibitor_staff(f.exhibitor(ev))):
+        login(client, person)
+        assert client.get(f"/organiser/events/{ev.id}/outbox").status_code == 403
+        assert client.post(f"/organiser/events/{ev.id}/outbox/{rows[1].id}/resend").status_code == 403
+    login(client, f.organiser(org))
+    # Another event's message through this event's URL, and ids that do not exist.
+    assert client.post(f"/organiser/events/{ev.id}/outbox/{stranger_row.id}/resend").status_code == 404
+    assert client.post(f"/organiser/events/{ev.id}/outbox/999999/resend").status_code == 404
+    assert client.get("/organiser/events/999999/outbox").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, rows[1].id).status == "failed"
+    assert db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == stranger_row.id)) == "failed"
