@@ -50,6 +50,7 @@ def test_consenting_visitor_is_shown_by_name_and_a_conversation_is_logged(booth,
 
     html = lookup(client, exhibitor, ticket_token(reg)).get_data(as_text=True)
     assert "Nadia Rahimi" in html and "Log a walk-in interview" in html
+    assert html.count('id="token"') == 1 and 'id="log-token"' in html  # the camera fills the scan field
     assert count(BoothScan) == 0  # looking someone up logs nothing
 
     page = log(client, exhibitor, ticket_token(reg), "conversation").get_data(as_text=True)
