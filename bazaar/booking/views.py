@@ -94,6 +94,7 @@ def _exhibitor_page(event, exhibitor, error: services.BookingError | None = None
         booked_here=[b for b in mine if b.exhibitor_id == exhibitor.id],
         waitlist=services.waitlist_entry(reg_id, exhibitor.id) if reg_id else None,
         form=TimeForm(), confirm=ConfirmForm(),
+        booth_languages=[_language_name(code, current_lang()) for code in exhibitor.booth_languages or []],
     ), status
 
 
