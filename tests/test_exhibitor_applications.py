@@ -243,3 +243,26 @@ def test_concurrent_duplicate_applications_make_one_exhibitor(app):
     with app.app_context():
         assert db.session.scalar(select(func.count(Exhibitor.id))) == 1
         assert db.session.scalar(select(func.count(ExhibitorStaff.id))) == 1
+
+
+def test_applications_export_to_csv_with_filters_and_no_formulas(ctx, client):
+    import csv
+    import io
+
+    org = f.organisation()
+    event = f.event(org=org)
+    f.exhibitor(event, name="=HYPERLINK(\"http://evil.example\")", status="applied", org_number="556036-0793")
+    f.exhibitor(event, name="Gamma Städ", status="approved", org_type="employer", booth_number="A3",
+                job_countries=["SE", "NO"])
+    f.exhibitor(f.event(), name="Other fair AB")
+    login(client, f.organiser(org))
+    response = client.get(f"/organiser/events/{event.id}/applications.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert sorted(r["name"] for r in rows) == ["'=HYPERLINK(\"http://evil.example\")", "Gamma Städ"]
+    gamma = next(r for r in rows if r["name"] == "Gamma Städ")
+    assert (gamma["status"], gamma["booth_number"], gamma["job_countries"]) == ("approved", "A3", "SE NO")
+    only_approved = client.get(f"/organiser/events/{event.id}/applications.csv?status=approved").get_data(as_text=True)
+    assert [r["name"] for r in csv.DictReader(io.StringIO(only_approved))] == ["Gamma Städ"]
+    assert client.get(f"/organiser/events/{event.id}/applications.csv?status=bogus").status_code == 400
+    assert client.get(f"/organiser/events/{event.id}/applications.csv?q=" + "x" * 500).status_code == 400

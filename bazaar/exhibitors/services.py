@@ -1,5 +1,7 @@
 """Rules about exhibitors: applications and decisions, staff, booth profile, openings, tables,
 and the interview list an exhibitor works through on the day."""
+import csv
+import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,6 +90,28 @@ def list_applications(event: Event, status: str | None = None, org_type: str | N
             func.lower(Exhibitor.sector).like(pattern),
         ))
     return list(db.session.scalars(q.order_by(Exhibitor.created_at, Exhibitor.id)))
+
+
+APPLICATION_CSV_COLUMNS = (
+    "name", "org_number", "country", "org_type", "sector", "job_countries", "contact_name", "contact_email",
+    "contact_phone", "status", "applied_at", "decided_at", "booth_number", "booth_location",
+)
+
+
+def applications_csv(event: Event, **filters) -> str:
+    """The organiser export of applications, with cells spreadsheets will not run as formulas."""
+    from bazaar.registrations.services import csv_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(APPLICATION_CSV_COLUMNS)
+    for ex in list_applications(event, **filters):
+        writer.writerow([csv_cell(v) for v in (
+            ex.name, ex.org_number, ex.country, ex.org_type, ex.sector, " ".join(ex.job_countries or ()),
+            ex.contact_name, ex.contact_email, ex.contact_phone, ex.status, ex.created_at.isoformat(),
+            ex.decided_at.isoformat() if ex.decided_at else "", ex.booth_number, ex.booth_location,
+        )])
+    return out.getvalue()
 
 
 def admins(exhibitor: Exhibitor) -> list[User]:

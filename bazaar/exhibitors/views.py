@@ -127,19 +127,36 @@ def dashboard(exhibitor_id):
 
 # ---- organisers: applications and booths ----------------------------------------------------
 
-@bp.get("/organiser/events/<int:event_id>/applications")
-@login_required
-def applications(event_id):
+def _application_filters(event_id: int) -> tuple[Event, ApplicationFilterForm, dict | None]:
+    """The event, the filter form, and the filters to apply (None if the form is invalid)."""
     event = _get(Event, event_id)
     permissions.require("application.list", event)
     filters = ApplicationFilterForm(request.args)
     filters.status.choices = [("", _("All"))] + [(s, APPLICATION_STATUS_LABELS[s]) for s in APPLICATION_STATUSES]
     filters.org_type.choices = [("", _("All"))] + list(ORG_TYPE_LABELS.items())
-    rows = []
-    if filters.validate():
-        rows = services.list_applications(event, status=filters.status.data or None,
-                                          org_type=filters.org_type.data or None, query=filters.q.data)
+    if not filters.validate():
+        return event, filters, None
+    return event, filters, {"status": filters.status.data or None, "org_type": filters.org_type.data or None,
+                            "query": filters.q.data}
+
+
+@bp.get("/organiser/events/<int:event_id>/applications")
+@login_required
+def applications(event_id):
+    event, filters, chosen = _application_filters(event_id)
+    rows = services.list_applications(event, **chosen) if chosen is not None else []
     return render_template("exhibitors/applications.html", event=event, filters=filters, applications=rows)
+
+
+@bp.get("/organiser/events/<int:event_id>/applications.csv")
+@login_required
+def applications_csv(event_id):
+    event, _filters, chosen = _application_filters(event_id)
+    if chosen is None:
+        abort(400)
+    return Response(services.applications_csv(event, **chosen), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="applications-{event.slug}.csv"',
+        "Cache-Control": "no-store"})
 
 
 @bp.route("/organiser/applications/<int:exhibitor_id>", methods=["GET", "POST"])
