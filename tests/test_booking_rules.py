@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bazaar.booking import services
 from bazaar.booking.models import Booking, Slot
@@ -314,3 +314,20 @@ def test_walk_in_interviews_do_not_count_against_the_cap(fair):
     db.session.commit()
     assert services.book(reg, exhibitor, _at(event, 0))
     assert db.session.scalar(select(func.count(Slot.id))) == 18
+
+
+def test_a_cancellation_that_lands_during_a_reschedule_wins(fair, monkeypatch):
+    """The move is conditional on the booking still being live: nothing is moved or re-sent."""
+    event, exhibitor, _ = fair
+    reg = f.registration(event)
+    booking = services.book(reg, exhibitor, _at(event, 0))
+    original = services.check_rules
+
+    def cancelled_meanwhile(*args, **kwargs):
+        original(*args, **kwargs)
+        db.session.execute(update(Booking).where(Booking.id == booking.id).values(status="cancelled"))
+
+    monkeypatch.setattr(services, "check_rules", cancelled_meanwhile)
+    with pytest.raises(services.NotChangeable):
+        services.reschedule(booking, _at(event, 30))
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "booking_changed")) == 0

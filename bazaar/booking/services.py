@@ -402,9 +402,15 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
         old_slot = booking.slot
 
         def move(slot: Slot):
-            booking.slot_id, booking.exhibitor_id = slot.id, slot.exhibitor_id
-            booking.starts_at, booking.ends_at = slot.starts_at, slot.ends_at
-            booking.sequence = booking.sequence + 1
+            # Conditional, so a cancellation committed meanwhile (it takes no visitor lock) wins.
+            moved = db.session.execute(
+                update(Booking).where(Booking.id == booking.id, Booking.status == "confirmed")
+                .values(slot_id=slot.id, exhibitor_id=slot.exhibitor_id, starts_at=slot.starts_at,
+                        ends_at=slot.ends_at, sequence=Booking.sequence + 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if moved != 1:
+                raise NotChangeable(_("This booking is cancelled."))
 
         if _place(registration, candidates, move, now) is None:
             raise _taken(exhibitor, wanted, registration.id)
