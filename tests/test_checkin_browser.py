@@ -4,6 +4,7 @@ import base64
 import pytest
 from sqlalchemy import select
 
+from bazaar.booking.models import Booking
 from bazaar.checkin.models import DoorScan
 from bazaar.checkin.qr import ticket_qr_png
 from bazaar.extensions import db
@@ -68,3 +69,33 @@ def test_door_staff_scan_a_ticket_with_a_hand_scanner(ctx, live_server, page):
     db.session.expire_all()
     assert [(s.result, s.door) for s in db.session.scalars(select(DoorScan).order_by(DoorScan.id))] == [
         ("checked_in", "North entrance"), ("already_checked_in", "North entrance")]
+
+
+@pytest.mark.browser
+def test_booth_staff_log_a_walk_in_interview_from_a_phone(ctx, live_server, page):
+    event = f.event(name="Jobbdating Malmö")
+    exhibitor = f.exhibitor(event, name="Region Skåne")
+    f.exhibitor_staff(exhibitor, role="interviewer", email="booth@example.org", preferred_language="en")
+    reg = f.registration(event, f.visitor(name="Karim Nasser"))
+    token = ticket_token(reg)
+    exhibitor_id = exhibitor.id
+    db.session.commit()
+
+    page.goto(live_server + "/login")
+    page.fill("#email", "booth@example.org")
+    page.fill("#password", f.PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.get_by_role("link", name="Booth scanner").click()
+    page.wait_for_url(f"{live_server}/booth/{exhibitor_id}")
+
+    page.locator("#token").press_sequentially(token, delay=2)
+    page.locator("#token").press("Enter")
+    page.wait_for_selector(".scan-result")
+    assert "Karim Nasser" in page.locator(".scan-result").inner_text()
+    page.get_by_role("button", name="Log a walk-in interview").click()
+    assert "Walk-in interview with Karim Nasser logged" in page.locator(".flash-success").inner_text()
+    assert "Karim Nasser" in page.locator("table.list").inner_text()
+
+    db.session.expire_all()
+    booking = db.session.scalar(select(Booking))
+    assert booking.walk_in and booking.attendance == "attended" and booking.exhibitor_id == exhibitor_id
