@@ -275,3 +275,19 @@ def test_pages_need_login(ctx, client):
     for url in ("/my", "/my/profile", "/my/data.json", "/my/delete"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
+
+
+def test_junk_and_cross_purpose_tokens_are_refused_without_500(ctx, client):
+    client.post("/signup", data=SIGNUP)
+    verify_token = path_of(outbox("verify_email")[0].payload["url"]).rsplit("/", 1)[1]
+    from bazaar.registrations.services import ticket_token
+
+    ticket = ticket_token(f.registration(f.event()))
+    for token in (verify_token, ticket, "x" * 5000, "ä€😀", "..", "%00", "a.b.c"):
+        limiter.reset()
+        for url in (f"/reset-password/{token}", f"/registrations/offer/{token}"):
+            assert client.get(url).status_code in (400, 404), url
+            assert client.post(url, data={"password": "new password 123", "confirm": "new password 123",
+                                          "answer": "accept"}).status_code in (400, 404), url
+    assert client.get(f"/verify-email/{ticket}").status_code == 400
+    assert client.get("/verify-email/" + "x" * 5000).status_code == 400

@@ -63,6 +63,11 @@ def test_anonymous_visitor_registers_and_gets_account_ticket_and_email(ctx, clie
     # logged in now, and My page shows the registration
     my = client.get("/my").get_data(as_text=True)
     assert event.name in my and "Cancel my registration" in my
+    if "checkin.ticket" in client.application.view_functions:  # the check-in domain's ticket page
+        from flask import url_for
+
+        with client.application.test_request_context():
+            assert url_for("checkin.ticket", registration_id=reg.id) in my
     # registering again just leads to My page
     assert client.get(f"/events/{event.slug}/register").headers["Location"] == "/my"
     assert client.post(f"/events/{event.slug}/register", data=FORM).status_code == 302
