@@ -164,3 +164,36 @@ def test_staff_of_another_exhibitor_cannot_see_or_mark(ctx, client):
     assert client.post(f"/exhibitor/{other.id}/interviews/{b.id}", data={p + "attendance": "no_show"}).status_code == 404
     db.session.refresh(b)
     assert b.attendance == "unknown"
+
+
+def test_walk_in_logged_by_booth_scan_takes_an_outcome(ctx, client):
+    """A walk-in interview created by the check-in domain's booth scan appears in the list,
+    already marked held, and its outcome is recorded like a booked one."""
+    from bazaar.checkin.services import log_booth_scan
+    from bazaar.registrations.services import ticket_token
+
+    ev = f.event(starts_in=timedelta(hours=-1), hours=6)
+    ex = f.exhibitor(ev)
+    interviewer = f.exhibitor_staff(ex, role="interviewer")
+    reg = f.registration(ev, f.visitor(name="Walk In Person"))
+    scan = log_booth_scan(ex, ticket_token(reg), interviewer, "interview")
+    login(client, interviewer)
+    page = client.get(f"/exhibitor/{ex.id}/day").get_data(as_text=True)
+    assert f'id="interview-{scan.booking_id}"' in page and "Walk In Person" in page and "Walk-in" in page
+    missing = client.get(f"/exhibitor/{ex.id}/missing-outcomes").get_data(as_text=True)
+    assert f'id="interview-{scan.booking_id}"' in missing  # held, outcome still to record
+    p = f"b{scan.booking_id}-"
+    client.post(f"/exhibitor/{ex.id}/interviews/{scan.booking_id}",
+                data={p + "attendance": "attended", p + "outcome": "internship"})
+    booking = db.session.get(Booking, scan.booking_id)
+    db.session.refresh(booking)
+    assert (booking.walk_in, booking.outcome, booking.outcome_recorded_by_id) == (True, "internship", interviewer.id)
+
+
+def test_dashboard_counts_interviews_and_missing_outcomes(ctx, client):
+    _ev, ex, _tables, bookings, _reg = day_setup()
+    login(client, f.exhibitor_staff(ex, role="interviewer"))
+    page = client.get(f"/exhibitor/{ex.id}").get_data(as_text=True)
+    missing = len([b for b in bookings if b.starts_at <= utcnow()])
+    assert f"{len(bookings)} booked or walk-in" in page
+    assert f"{missing} interviews still need an outcome" in page

@@ -122,7 +122,8 @@ def mine():
 def dashboard(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.view")
     return render_template("exhibitors/dashboard.html", exhibitor=exhibitor,
-                           is_admin=permissions.can("exhibitor.manage", exhibitor))
+                           interviews=services.day_interviews(exhibitor),
+                           missing=services.missing_outcomes(exhibitor))
 
 
 # ---- organisers: applications and booths ----------------------------------------------------
