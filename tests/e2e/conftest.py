@@ -35,11 +35,13 @@ class Inbox:
         with self._lock:
             return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
 
-    def wait_for(self, address: str, subject: str | None = None, timeout: float = 90) -> EmailMessage:
-        """The first mail to ``address`` (whose subject contains ``subject``), waiting for the worker."""
+    def wait_for(self, address: str, subject: str | None = None, where=None, timeout: float = 90) -> EmailMessage:
+        """The first mail to ``address`` whose subject contains ``subject`` (and for which ``where(mail)``
+        holds), waiting for the worker to send it."""
 
         def found():
-            return next((m for m in self.to(address) if subject is None or subject in str(m["Subject"])), None)
+            return next((m for m in self.to(address) if (subject is None or subject in str(m["Subject"]))
+                         and (where is None or where(m))), None)
 
         return wait_for(found, timeout=timeout, interval=0.5, message=f"mail to {address} about {subject!r}")
 
@@ -100,3 +102,11 @@ def fair(ctx, app, processes, smtp_server, tmp_path, request):
 
     return SimpleNamespace(base=base, mail=smtp_server, shot=shot, login=login, logout=logout,
                            worker_log=tmp_path / "worker.log", server_log=tmp_path / "gunicorn.log")
+
+
+@pytest.fixture
+def page(page):
+    """The phone-sized page from tests/conftest.py, with more patience: the e2e tests share two cores
+    with a web server, a worker and beat."""
+    page.set_default_timeout(30000)
+    return page
