@@ -240,7 +240,6 @@ class _Builder:
                                           "attended", walk_in=True))
         self._outcomes([b for b in bookings if b["attendance"] == "attended" and b["status"] == "confirmed"])
         db.session.execute(_insert(Booking), bookings)
-        self.bookings = bookings
 
     def _booking(self, exhibitor_id, registration_id, starts_at, slot_id, attendance, walk_in=False) -> dict:
         cancelled = attendance == "cancelled"
