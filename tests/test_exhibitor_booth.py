@@ -3,6 +3,7 @@ import io
 import struct
 import zlib
 
+import pytest
 from sqlalchemy import func, select
 
 from bazaar.accounts.models import User
@@ -253,3 +254,31 @@ def test_interviewer_sees_openings_but_cannot_change_them(ctx, client):
     assert client.post(f"/exhibitor/{ex.id}/openings/{opening.id}/delete").status_code == 403
     assert client.post(f"/exhibitor/{ex.id}/profile", data={"sector": "X"}).status_code == 403
     assert db.session.scalar(select(func.count(Opening.id))) == 1
+
+
+@pytest.mark.postgresql_only
+def test_concurrent_acceptance_adds_one_staff_row(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with app.app_context():
+        ex = f.exhibitor(f.event())
+        admin = f.exhibitor_staff(ex)
+        colleague = f.user(email="both-tabs@employer.example")
+        with app.test_request_context():
+            from bazaar.exhibitors import services
+
+            services.invite_staff(ex, colleague.email, "interviewer", admin)
+        _msg, token = invitation_token()
+        colleague_id = colleague.id
+
+    def accept(_):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(colleague_id)
+        return client.post(f"/invitations/{token}").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(accept, range(8)))
+    assert codes.count(302) == 1 and set(codes) <= {302, 404}
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ExhibitorStaff.id)).where(ExhibitorStaff.user_id == colleague_id)) == 1

@@ -5,11 +5,11 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bazaar.accounts.models import User
-from bazaar.accounts.services import create_user, find_user_by_email, normalise_email
+from bazaar.accounts.services import find_user_by_email, normalise_email
 from bazaar.booking.models import Booking, Slot
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
@@ -66,11 +66,6 @@ def submit_application(event: Event, applicant: User, fields: dict) -> Exhibitor
           payload={"exhibitor_name": exhibitor.name, "event_name": event.name})
     db.session.commit()
     return exhibitor
-
-
-def applicant_account(email: str, name: str, password: str) -> User:
-    """A new account for someone applying without one (added to the session, not committed)."""
-    return create_user(email, name, password)
 
 
 def list_applications(event: Event, status: str | None = None, org_type: str | None = None,
@@ -201,12 +196,23 @@ def invitation_from_token(token: str) -> StaffInvitation:
 
 
 def accept_invitation(invitation: StaffInvitation, user: User) -> ExhibitorStaff:
-    """Make ``user`` staff; whoever holds the link proves they read mail sent to the address."""
+    """Make ``user`` staff; whoever holds the link proves they read mail sent to the address.
+
+    The invitation is claimed with a conditional UPDATE, so two clicks at once add one row."""
     if user.email != invitation.email:
         raise ExhibitorError("wrong account")
+    now = utcnow()
+    claimed = db.session.execute(
+        update(StaffInvitation).where(
+            StaffInvitation.id == invitation.id, StaffInvitation.accepted_at.is_(None),
+            StaffInvitation.withdrawn_at.is_(None),
+        ).values(accepted_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise InvalidToken("used or withdrawn")
     if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
-    invitation.accepted_at = utcnow()
+        user.email_verified_at = now
     staff = db.session.scalar(select(ExhibitorStaff).where(
         ExhibitorStaff.exhibitor_id == invitation.exhibitor_id, ExhibitorStaff.user_id == user.id))
     if staff is None:

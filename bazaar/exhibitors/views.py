@@ -240,7 +240,8 @@ def logo(exhibitor_id):
         abort(404)
     response = Response(exhibitor.logo, mimetype=exhibitor.logo_mimetype)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "public, max-age=300"
+    public = exhibitor.status == "approved" and exhibitor.event.is_public
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response
 
 
@@ -338,16 +339,19 @@ def invitation(token):
     form = AcceptInvitationForm() if existing is None else None
     wrong_account = current_user.is_authenticated and current_user.email != invite.email
     if request.method == "POST" and not wrong_account:
-        if existing is None and form.validate_on_submit():
-            user = create_user(invite.email, form.name.data, form.password.data)
-            db.session.flush()
-            services.accept_invitation(invite, user)
-            login_user(user)
-        elif existing is not None and current_user.is_authenticated:
-            services.accept_invitation(invite, current_user._get_current_object())
-        else:
-            return render_template("exhibitors/invitation.html", invite=invite, form=form,
-                                   existing=existing, wrong_account=wrong_account), 400
+        try:
+            if existing is None and form.validate_on_submit():
+                user = create_user(invite.email, form.name.data, form.password.data)
+                db.session.flush()
+                services.accept_invitation(invite, user)
+                login_user(user)
+            elif existing is not None and current_user.is_authenticated:
+                services.accept_invitation(invite, current_user._get_current_object())
+            else:
+                return render_template("exhibitors/invitation.html", invite=invite, form=form,
+                                       existing=existing, wrong_account=wrong_account), 400
+        except InvalidToken:
+            return render_template("exhibitors/invitation_invalid.html"), 404
         flash(_("Welcome! You are now part of the team."), "success")
         return redirect(url_for("exhibitors.dashboard", exhibitor_id=invite.exhibitor_id))
     return render_template("exhibitors/invitation.html", invite=invite, form=form, existing=existing,
