@@ -1,5 +1,6 @@
 """The registration form in real Chromium on a phone-sized screen, against gunicorn."""
 import pytest
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from bazaar.accounts.services import find_user_by_email
@@ -20,6 +21,13 @@ def test_visitor_registers_on_a_phone(ctx, live_server, page):
 
     # nothing is wider than the phone
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # short on a phone: the optional parts are folded away, the required fields and consents show
+    assert page.locator("#name").is_visible() and page.locator("#consent_followup").is_visible()
+    assert not page.locator("#phone").is_visible() and not page.locator("#consent_sensitive").is_visible()
+    page.locator("details.optional > summary").nth(0).click()
+    page.locator("details.optional > summary").nth(1).click()
+    assert page.locator("#phone").is_visible()
+
     # the sensitive question stays hidden until its own consent box is ticked
     question = page.locator("#foreign_background")
     assert not question.is_visible()
@@ -50,6 +58,8 @@ def test_visitor_registers_on_a_phone(ctx, live_server, page):
     page.locator("form.registration-form button[type=submit]").click()
     page.wait_for_url(f"{live_server}/my")
     assert "Jobbdating Helsingborg" in page.locator("main").inner_text()
+    with force_locale("ti"):  # from the moment the account exists, it speaks the chosen language
+        assert gettext("You are registered! We have emailed you a confirmation and your ticket.") in page.content()
     assert errors == []
 
     db.session.expire_all()

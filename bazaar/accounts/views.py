@@ -1,7 +1,7 @@
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -66,6 +66,7 @@ def signup():
         else:
             db.session.commit()
             login_user(user)
+            refresh()  # speak the new account's language from this message on
             flash(_("Welcome! We have sent you an email: open the link in it to confirm your address."), "success")
             return redirect(next_url or url_for("accounts.my_page"))
     return render_template("accounts/signup.html", form=form, next=next_url)

@@ -1,5 +1,5 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
@@ -66,6 +66,7 @@ def register(slug):
             return redirect(url_for("events.event_page", slug=event.slug))
         if not logged_in:
             login_user(user)
+            refresh()  # speak the new account's language from this message on
         if reg.status == "waitlisted":
             flash(_("The event is full, so you are on the waiting list. We will email you if a place frees up."),
                   "success")
