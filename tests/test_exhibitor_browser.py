@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bazaar.accounts.models import User
 from bazaar.booking.models import Booking
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
@@ -84,3 +85,35 @@ def test_interviewer_records_an_outcome_on_a_phone(ctx, live_server, page):
 
     page.goto(f"{live_server}/exhibitor/{exhibitor_id}/tables?lang=ar")
     assert_accessible(page, "exhibitor-tables-ar")
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_admin_and_organiser_pages_are_accessible(ctx, live_server, page, lang):
+    from bazaar.exhibitors.models import Opening, StaffInvitation
+
+    org = f.organisation()
+    ev = f.event(org=org)
+    ex = f.exhibitor(ev, tables=1, booth_number="B4", description={"sv": "Vi anställer.", "en": "We hire."})
+    admin = f.exhibitor_staff(ex, role="admin")
+    f.exhibitor_staff(ex, role="interviewer")
+    f.slots_for(ex, count=3)
+    opening = Opening(exhibitor_id=ex.id, title={"en": "Welder"}, occupation="welder",
+                      required_languages=[{"lang": "sv", "level": "basic"}])
+    db.session.add_all([opening, StaffInvitation(exhibitor_id=ex.id, email="new@example.org")])
+    db.session.commit()
+    organiser_id = f.organiser(org).id
+    x, t, o, e = ex.id, ex.tables[0].id, opening.id, ev.id
+    browser_login(page, live_server, admin)
+    for name, path in (("dashboard", f"/exhibitor/{x}"), ("profile", f"/exhibitor/{x}/profile"),
+                       ("staff", f"/exhibitor/{x}/staff"), ("openings", f"/exhibitor/{x}/openings"),
+                       ("opening-form", f"/exhibitor/{x}/openings/{o}/edit"),
+                       ("tables", f"/exhibitor/{x}/tables"), ("table-form", f"/exhibitor/{x}/tables/{t}/edit"),
+                       ("generate", f"/exhibitor/{x}/tables/{t}/generate"), ("mine", "/exhibitor")):
+        page.goto(f"{live_server}{path}?lang={lang}")
+        assert_accessible(page, f"exhibitor-{name}-{lang}")
+    page.context.clear_cookies()
+    browser_login(page, live_server, db.session.get(User, organiser_id))
+    for name, path in (("applications", f"/organiser/events/{e}/applications"),
+                       ("application", f"/organiser/applications/{x}")):
+        page.goto(f"{live_server}{path}?lang={lang}")
+        assert_accessible(page, f"organiser-{name}-{lang}")
