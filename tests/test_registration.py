@@ -454,3 +454,37 @@ def test_only_co_organisers_see_registrations(ctx, client):
     login(c, f.organiser(org))
     assert c.get("/organiser/events/999999/registrations").status_code == 404
     assert "Secret Person" in c.get(url).get_data(as_text=True)
+
+
+@pytest.mark.postgresql_only
+def test_two_groups_racing_for_the_last_places_all_or_nothing(app, ctx):
+    event = f.event(capacity=8)
+    coaches = [f.user(name=f"Coach {i}") for i in range(2)]
+    event_id, coach_ids = event.id, [c.id for c in coaches]
+    db.session.remove()
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def run(n, coach_id):
+        with app.app_context():
+            from bazaar.events.models import Event
+
+            people = [services.Participant(f"P{n}-{i}", f"g{n}-{i}@example.org", "sv") for i in range(5)]
+            barrier.wait()
+            try:
+                services.register_group(db.session.get(Event, event_id), db.session.get(User, coach_id), people)
+                outcomes.append("registered")
+            except services.RegistrationError as exc:
+                outcomes.append(str(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n, cid)) for n, cid in enumerate(coach_ids)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes)[1] == "registered" and "Nobody was registered" in sorted(outcomes)[0], outcomes
+    regs = db.session.scalars(select(Registration).where(Registration.event_id == event_id)).all()
+    assert len(regs) == 5 and len({r.registered_by_id for r in regs}) == 1
+    assert len(outbox("group_registration")) == 5
