@@ -11,7 +11,7 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import current_app, g, request
 from flask_babel import get_locale, refresh
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 
 LANG_COOKIE = "bazaar_lang"
 
@@ -148,6 +148,16 @@ def init_app(app) -> None:
                 current_user.preferred_language = lang
                 db.session.commit()
         return response
+
+    @user_logged_in.connect_via(app)
+    def _adopt_language_chosen_before_login(sender, user, **extra):
+        """A language picked on this device before logging in becomes the account's language,
+        so the pages after login and the emails that follow use it too."""
+        chosen = request.cookies.get(LANG_COOKIE) if request else None
+        if chosen in supported() and user.preferred_language != chosen:
+            from bazaar.extensions import db
+            user.preferred_language = chosen
+            db.session.commit()
 
     @app.context_processor
     def _i18n_context():

@@ -155,3 +155,22 @@ def test_organiser_text_falls_back_and_says_which_language_it_is_in(ctx, client)
     body = client.get(f"/events/{ev.slug}?lang=en").get_data(as_text=True)
     assert '<p class="lead" lang="en" dir="auto">Meet employers.</p>' in body
     assert '<dd lang="sv" dir="auto">Buss 1 till Knutpunkten.</dd>' in body
+
+
+def test_language_chosen_before_logging_in_becomes_the_accounts_language(ctx, client):
+    person = f.visitor(preferred_language="sv")
+    client.get("/login?lang=fa")
+    response = client.post("/login", data={"email": person.email, "password": f.PASSWORD})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, person.id).preferred_language == "fa"
+    assert html_attr(client.get("/my").get_data(as_text=True), "lang") == "fa"
+
+
+def test_logging_in_without_a_chosen_language_keeps_the_accounts_language(ctx, client):
+    person = f.visitor(preferred_language="tr")
+    client.post("/login", data={"email": person.email, "password": f.PASSWORD},
+                headers={"Accept-Language": "sv"})
+    db.session.expire_all()
+    assert db.session.get(User, person.id).preferred_language == "tr"
+    assert html_attr(client.get("/my", headers={"Accept-Language": "sv"}).get_data(as_text=True), "lang") == "tr"
