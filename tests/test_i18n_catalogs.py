@@ -42,6 +42,7 @@ VISITOR_PATHS = (
     "templates/registrations/",
     "templates/booking/",
     "templates/checkin/ticket",
+    "templates/checkin/badge",
     "templates/stats/survey",
     "templates/emails/",
     "bazaar/accounts/",
