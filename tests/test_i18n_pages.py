@@ -33,7 +33,10 @@ def translation(lang: str, msgid: str) -> str:
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_every_page_declares_language_and_direction(ctx, client, lang):
     ev = f.event(name="Jobbdating Helsingborg")
-    for url in ("/", f"/events/{ev.slug}", "/login", "/no-such-page"):
+    ex = f.exhibitor(ev, description={"sv": "Vi bygger hus."})
+    for url in ("/", f"/events/{ev.slug}", "/login", "/signup", "/forgot-password", f"/events/{ev.slug}/register",
+                f"/events/{ev.slug}/exhibitors",
+                f"/events/{ev.slug}/exhibitors/{ex.id}", "/no-such-page"):
         body = client.get(f"{url}?lang={lang}").get_data(as_text=True)
         assert html_attr(body, "lang") == lang
         assert html_attr(body, "dir") == ("rtl" if lang in RTL else "ltr")
@@ -174,3 +177,20 @@ def test_logging_in_without_a_chosen_language_keeps_the_accounts_language(ctx, c
     db.session.expire_all()
     assert db.session.get(User, person.id).preferred_language == "tr"
     assert html_attr(client.get("/my", headers={"Accept-Language": "sv"}).get_data(as_text=True), "lang") == "tr"
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_a_visitors_own_pages_render_in_every_language(ctx, client, lang):
+    ev = f.event()
+    ex = f.exhibitor(ev)
+    slot = f.slots_for(ex, count=2)[0]
+    person = f.visitor(preferred_language=lang)
+    reg = f.registration(ev, person)
+    booking = f.booked(reg, slot)
+    login(client, person)
+    for url in ("/my", "/my/profile", f"/events/{ev.slug}/my-schedule", f"/bookings/{booking.id}/reschedule",
+                f"/bookings/{booking.id}/cancel", f"/my/tickets/{reg.id}", f"/my/tickets/{reg.id}/badge"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        assert html_attr(body, "lang") == lang and html_attr(body, "dir") == ("rtl" if lang in RTL else "ltr")
