@@ -291,3 +291,14 @@ def test_junk_and_cross_purpose_tokens_are_refused_without_500(ctx, client):
                                           "answer": "accept"}).status_code in (400, 404), url
     assert client.get(f"/verify-email/{ticket}").status_code == 400
     assert client.get("/verify-email/" + "x" * 5000).status_code == 400
+
+
+def test_language_picked_in_the_form_wins_over_the_device_language(ctx, client):
+    client.set_cookie("bazaar_lang", "en")
+    client.post("/signup", data=SIGNUP)  # preferred_language: ti
+    assert find_user_by_email(SIGNUP["email"]).preferred_language == "ti"
+    event = f.event()
+    other = client.application.test_client()
+    other.set_cookie("bazaar_lang", "sv")
+    other.post(f"/events/{event.slug}/register", data={**SIGNUP, "email": "hodan@example.org", "preferred_language": "so"})
+    assert find_user_by_email("hodan@example.org").preferred_language == "so"

@@ -64,8 +64,10 @@ def signup():
         except services.EmailTaken:
             form.email.errors.append(_("There is already an account with this email. Please log in."))
         else:
-            db.session.commit()
             login_user(user)
+            # The language picked in the form wins over the one remembered on the device at login.
+            user.preferred_language = form.preferred_language.data
+            db.session.commit()
             refresh()  # speak the new account's language from this message on
             flash(_("Welcome! We have sent you an email: open the link in it to confirm your address."), "success")
             return redirect(next_url or url_for("accounts.my_page"))

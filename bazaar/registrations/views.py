@@ -66,6 +66,9 @@ def register(slug):
             return redirect(url_for("events.event_page", slug=event.slug))
         if not logged_in:
             login_user(user)
+            # The language picked in the form wins over the one remembered on the device at login.
+            user.preferred_language = form.preferred_language.data
+            db.session.commit()
             refresh()  # speak the new account's language from this message on
         if reg.status == "waitlisted":
             flash(_("The event is full, so you are on the waiting list. We will email you if a place frees up."),
