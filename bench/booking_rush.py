@@ -31,6 +31,7 @@ import http.client
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -399,6 +400,7 @@ def main() -> int:
                 db.session.remove()
                 db.engine.dispose()
         drop_database(db_name)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
