@@ -58,9 +58,11 @@ def test_factory_accepts_overrides(test_env):
 
 
 def test_security_headers_and_friendly_404(client):
-    response = client.get("/no-such-page")
+    response = client.get("/no-such-page")  # no language asked for: Swedish, the default
     assert response.status_code == 404
-    assert "We could not find that page" in response.get_data(as_text=True)
+    assert "Vi hittade inte sidan" in response.get_data(as_text=True)
+    english = client.get("/no-such-page", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert "We could not find that page" in english.get_data(as_text=True)
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
@@ -72,7 +74,7 @@ def test_unexpected_error_gives_friendly_500_and_is_logged(test_env, caplog):
     def boom():
         raise RuntimeError("kaboom")
 
-    response = app.test_client().get("/_boom")
+    response = app.test_client().get("/_boom", headers={"Accept-Language": "en"})
     assert response.status_code == 500
     assert "Nothing you entered is lost" in response.get_data(as_text=True)
     assert any("unhandled error" in r.getMessage() and r.exc_info for r in caplog.records)
