@@ -29,7 +29,7 @@ def _fair():
     ex = f.exhibitor(ev, name="Vård AB", booth_number="A7", tables=2)
     interviewer = f.exhibitor_staff(ex, role="interviewer", preferred_language="en")
     ex.tables[0].interviewer_id = interviewer.id
-    admin = f.exhibitor_staff(ex, role="admin")
+    admin = f.exhibitor_staff(ex, role="admin", preferred_language="en")
     db.session.commit()
     slots = f.slots_for(ex, count=2, minutes=15)
     first = f.registration(ev, f.visitor(name="Sara Booked", preferred_language="en"))

@@ -9,11 +9,19 @@ def ping() -> str:
 
 
 @shared_task(name="worker.tasks.dispatch_due")
-def dispatch_due() -> int:
-    """Claim and send every message whose time has come (run by beat every minute)."""
+def dispatch_due(helper: bool = False) -> int:
+    """Claim and send every message whose time has come (run by beat every minute). Facing a
+    backlog, the beat-started sweep asks one helper sweep to share the work, and a sweep whose
+    time is up hands over to a new task instead of leaving the rest for the next minute."""
     from bazaar.notifications.services import dispatch_due_messages
 
-    return dispatch_due_messages()
+    def ask_for_help():
+        dispatch_due.delay(helper=True)
+
+    def carry_on():
+        dispatch_due.delay(helper=helper)
+
+    return dispatch_due_messages(on_backlog=None if helper else ask_for_help, on_time_up=carry_on)
 
 
 @shared_task(name="worker.tasks.send_message")

@@ -7,7 +7,8 @@ refused, timeouts, bad credentials) and :class:`PermanentFailure` (5xx: the addr
 import logging
 import smtplib
 import ssl
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message
 
 from flask import current_app
 
@@ -70,7 +71,7 @@ class SMTPMailer:
             smtp.login(self.username, self.password or "")
         return smtp
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """Hand ``message`` to the SMTP server; returns once the server accepted it."""
         try:
             if self._smtp is None:
@@ -107,10 +108,10 @@ class ConsoleMailer:
     def __exit__(self, *exc_info):
         self.close()
 
-    def send(self, message: EmailMessage) -> None:
-        body = message.get_body(("plain",))
-        log.info("email to %s: %s\n%s", message["To"], message["Subject"],
-                 body.get_content() if body is not None else "")
+    def send(self, message: Message) -> None:
+        text = next((part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+                     for part in message.walk() if part.get_content_type() == "text/plain"), "")
+        log.info("email to %s: %s\n%s", message["To"], make_header(decode_header(str(message["Subject"]))), text)
 
     def close(self) -> None:
         """Nothing to release."""

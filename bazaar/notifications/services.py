@@ -15,6 +15,7 @@ a Message-ID derived from the row id, so mail clients show such a duplicate once
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import event as sa_event
@@ -177,49 +178,83 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=RETRY_DELAYS[min(max(attempts, 1), len(RETRY_DELAYS)) - 1])
 
 
-def _deliver(message_id: int, token: str, mailer) -> str:
-    """Send one row we hold a claim on; returns its new status."""
+@dataclass
+class _Ready:
+    """A claimed row rendered and ready to hand over, or already decided (``outcome``)."""
+
+    message_id: int
+    attempts: int = 0
+    channel: str = "email"
+    to_address: str = ""
+    content: object = None  # an email.message.Message, or the text of an SMS
+    outcome: dict | None = None
+
+
+def _prepare(message: OutboxMessage, now: datetime) -> _Ready:
     from bazaar.notifications.render import build_email, render
 
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    if message is None or message.claim_token != token:
-        db.session.rollback()
-        return "lost"
-    now = utcnow()
+    ready = _Ready(message.id, message.attempts, message.channel, message.to_address)
     if message.expires_at is not None and message.expires_at <= now:
-        db.session.rollback()
-        _finish(message_id, token, status="skipped", last_error="expired before it could be sent")
-        return "skipped"
-    attempts, channel, to_address = message.attempts, message.channel, message.to_address
+        ready.outcome = {"status": "skipped", "last_error": "expired before it could be sent"}
+        return ready
     try:
         rendered = render(message)
-        email = build_email(message, rendered) if channel == "email" else None
+        ready.content = build_email(message, rendered) if message.channel == "email" else rendered.text
     except Exception as exc:  # a template or data error: retrying will not help, the organiser can resend
-        log.exception("message %s could not be rendered", message_id)
-        db.session.rollback()
-        _finish(message_id, token, status="failed", last_error=f"render: {type(exc).__name__}: {exc}"[:2000])
-        return "failed"
-    # No transaction is held while talking to SMTP (on SQLite one would block every writer).
-    db.session.rollback()
+        log.exception("message %s could not be rendered", message.id)
+        ready.outcome = {"status": "failed", "last_error": f"render: {type(exc).__name__}: {exc}"[:2000]}
+    return ready
+
+
+def _prepare_claimed(token: str) -> list[_Ready]:
+    """Load and render every row of one claim in one read, then end that read: no transaction
+    is held while talking to SMTP (on SQLite it would block every writer)."""
+    from bazaar.accounts.models import User
+    from bazaar.events.models import Event
+
     try:
-        if channel == "sms":
+        messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.claim_token == token)
+                                      .order_by(OutboxMessage.id).execution_options(populate_existing=True)).all()
+        # Fill the identity map, so rendering finds recipients and events without a query each.
+        for model, ids in ((User, {m.user_id for m in messages}), (Event, {m.event_id for m in messages})):
+            ids.discard(None)
+            if ids:
+                db.session.scalars(select(model).where(model.id.in_(ids))).all()
+        now = utcnow()
+        return [_prepare(message, now) for message in messages]
+    finally:
+        db.session.rollback()
+
+
+def _transmit(ready: _Ready, token: str, mailer) -> str:
+    """Hand one prepared row over and record the outcome; returns the row's new status."""
+    if ready.outcome is not None:
+        _finish(ready.message_id, token, **ready.outcome)
+        return ready.outcome["status"]
+    try:
+        if ready.channel == "sms":
             from bazaar.notifications.sms import get_gateway
-            get_gateway().send(to_address, rendered.text)
+            get_gateway().send(ready.to_address, ready.content)
         else:
-            mailer.send(email)
+            mailer.send(ready.content)
     except PermanentFailure as exc:
-        _finish(message_id, token, status="failed", last_error=str(exc)[:2000])
+        _finish(ready.message_id, token, status="failed", last_error=str(exc)[:2000])
         return "failed"
     except (TemporaryFailure, DeliveryError) as exc:
-        if attempts >= MAX_ATTEMPTS:
-            _finish(message_id, token, status="failed", last_error=f"gave up after {attempts} tries: {exc}"[:2000])
+        if ready.attempts >= MAX_ATTEMPTS:
+            _finish(ready.message_id, token, status="failed",
+                    last_error=f"gave up after {ready.attempts} tries: {exc}"[:2000])
             return "failed"
-        _finish(message_id, token, status="pending", due_at=utcnow() + retry_delay(attempts),
+        _finish(ready.message_id, token, status="pending", due_at=utcnow() + retry_delay(ready.attempts),
                 last_error=str(exc)[:2000])
         return "retry"
     # Accepted by the server: mark it sent at once (the only crash window, see the module docstring).
-    _finish(message_id, token, status="sent", sent_at=utcnow(), last_error=None)
+    _finish(ready.message_id, token, status="sent", sent_at=utcnow(), last_error=None)
     return "sent"
+
+
+def _send_claimed(token: str, mailer) -> list[str]:
+    return [_transmit(ready, token, mailer) for ready in _prepare_claimed(token)]
 
 
 def send_now(message_id: int) -> str:
@@ -228,7 +263,8 @@ def send_now(message_id: int) -> str:
     if token is None:
         return "not-pending"
     with get_mailer() as mailer:
-        return _deliver(message_id, token, mailer)
+        outcomes = _send_claimed(token, mailer)
+    return outcomes[0] if outcomes else "lost"
 
 
 def skip_expired() -> int:
@@ -257,21 +293,31 @@ def reclaim_abandoned() -> int:
     return count
 
 
-def dispatch_due_messages(max_seconds: float = SWEEP_SECONDS, batch_size: int = BATCH_SIZE) -> int:
+def dispatch_due_messages(max_seconds: float = SWEEP_SECONDS, batch_size: int = BATCH_SIZE,
+                          on_backlog=None, on_time_up=None) -> int:
     """The beat sweep: skip expired rows, take back abandoned claims, then claim and send due rows
-    in batches until none are left (or ``max_seconds`` passed). Returns how many were sent."""
+    in batches until none are left (or ``max_seconds`` passed). Returns how many were sent.
+
+    ``on_backlog`` is called once if the first batch was full (more rows wait), so the caller can
+    start a helper sweep in another worker process; claims keep the two apart. ``on_time_up`` is
+    called if time ran out with rows still waiting, so the caller can continue in a new task."""
     reclaim_abandoned()
     skip_expired()
     sent = 0
     started = time.monotonic()
     with get_mailer() as mailer:
-        while time.monotonic() - started < max_seconds:
+        while True:
+            if time.monotonic() - started >= max_seconds:
+                if on_time_up is not None:
+                    on_time_up()
+                break
             token, ids = claim_due(batch_size)
             if not ids:
                 break
-            for message_id in ids:
-                if _deliver(message_id, token, mailer) == "sent":
-                    sent += 1
+            if on_backlog is not None and len(ids) == batch_size:
+                on_backlog()
+                on_backlog = None
+            sent += _send_claimed(token, mailer).count("sent")
     return sent
 
 
