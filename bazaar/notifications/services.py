@@ -254,7 +254,17 @@ def _transmit(ready: _Ready, token: str, mailer) -> str:
 
 
 def _send_claimed(token: str, mailer) -> list[str]:
-    return [_transmit(ready, token, mailer) for ready in _prepare_claimed(token)]
+    """Send the rows of one claim. Rows not reached within half the lease (a very slow SMTP
+    server) go back to pending untouched, so a sweep that takes them over never doubles them."""
+    started = time.monotonic()
+    outcomes = []
+    for ready in _prepare_claimed(token):
+        if time.monotonic() - started > CLAIM_LEASE.total_seconds() / 2:
+            _finish(ready.message_id, token, status="pending", attempts=OutboxMessage.attempts - 1)
+            outcomes.append("released")
+        else:
+            outcomes.append(_transmit(ready, token, mailer))
+    return outcomes
 
 
 def send_now(message_id: int) -> str:
