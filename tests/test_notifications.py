@@ -280,3 +280,18 @@ def test_rows_not_reached_within_half_the_lease_are_released(ctx, smtp, monkeypa
     assert smtp.ids() == []
     monkeypatch.undo()
     assert services.dispatch_due_messages() == 3
+
+
+def test_registration_confirmation_carries_the_qr_ticket(ctx, smtp):
+    ev = f.event()
+    reg = f.registration(ev, f.visitor(preferred_language="en"))
+    waiting = f.registration(ev, f.visitor(preferred_language="en"), status="waitlisted")
+    for r in (reg, waiting):
+        services.queue("registration_confirmed", user=r.user, event=ev, subject=r,
+                       payload={"status": r.status, "my_url": "http://127.0.0.1:5000/me"})
+    db.session.commit()
+    assert services.dispatch_due_messages() == 2
+    [ticket] = [p for p in smtp.received(To=reg.user.email)[0].iter_attachments()
+                if p.get_content_type() == "image/png"]
+    assert ticket.get_content().startswith(b"\x89PNG")
+    assert [p for p in smtp.received(To=waiting.user.email)[0].iter_attachments()] == []
