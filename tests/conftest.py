@@ -181,7 +181,7 @@ class ProcessGroup:
         return self.start(sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--loglevel=INFO",
                           "--concurrency=2", "--pool=prefork", "-Q", self.env["BAZAAR_QUEUE"], *extra, log=log)
 
-    def kill(self, proc, sig=signal.SIGTERM, timeout=20) -> None:
+    def kill(self, proc, sig=signal.SIGTERM, timeout=8) -> None:
         if proc.poll() is None:
             try:
                 os.killpg(proc.pid, sig)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7f7e3f2c00b5
+Revision ID: 7d2942fba556
 Revises: 
-Create Date: 2026-11-22 21:56:21.179527
+Create Date: 2026-11-22 23:33:07.563273
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import bazaar.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = '7f7e3f2c00b5'
+revision = '7d2942fba556'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -60,34 +60,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_event_organiser_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('event_id', 'organisation_id', name=op.f('pk_event_organiser'))
     )
-    op.create_table('exhibitor',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('event_id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('org_number', sa.String(length=16), nullable=True),
-    sa.Column('country', sa.String(length=2), nullable=False),
-    sa.Column('org_type', sa.String(length=32), nullable=False),
-    sa.Column('sector', sa.String(length=64), nullable=True),
-    sa.Column('job_countries', sa.JSON(), nullable=False),
-    sa.Column('contact_name', sa.String(length=200), nullable=False),
-    sa.Column('contact_email', sa.String(length=254), nullable=False),
-    sa.Column('contact_phone', sa.String(length=32), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('decided_at', bazaar.db_types.UTCDateTime(), nullable=True),
-    sa.Column('description', sa.JSON(), nullable=False),
-    sa.Column('booth_languages', sa.JSON(), nullable=False),
-    sa.Column('recruits_abroad', sa.Boolean(), nullable=False),
-    sa.Column('booth_number', sa.String(length=16), nullable=True),
-    sa.Column('booth_location', sa.String(length=100), nullable=True),
-    sa.Column('logo', sa.LargeBinary(), nullable=True),
-    sa.Column('logo_mimetype', sa.String(length=32), nullable=True),
-    sa.Column('created_at', bazaar.db_types.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_exhibitor_event_id_event'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_exhibitor'))
-    )
-    with op.batch_alter_table('exhibitor', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_exhibitor_event_id'), ['event_id'], unique=False)
-
     op.create_table('stats_snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -131,50 +103,37 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_staff')),
     sa.UniqueConstraint('event_id', 'user_id', 'role', name=op.f('uq_event_staff_event_id_user_id_role'))
     )
-    op.create_table('exhibitor_staff',
+    op.create_table('exhibitor',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('exhibitor_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('role', sa.String(length=16), nullable=False),
-    sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_exhibitor_staff_exhibitor_id_exhibitor'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_exhibitor_staff_user_id_user'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_exhibitor_staff')),
-    sa.UniqueConstraint('exhibitor_id', 'user_id', name=op.f('uq_exhibitor_staff_exhibitor_id_user_id'))
-    )
-    with op.batch_alter_table('exhibitor_staff', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_exhibitor_staff_user_id'), ['user_id'], unique=False)
-
-    op.create_table('interview_table',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('exhibitor_id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('interviewer_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_interview_table_exhibitor_id_exhibitor'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['interviewer_id'], ['user.id'], name=op.f('fk_interview_table_interviewer_id_user'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_interview_table'))
-    )
-    with op.batch_alter_table('interview_table', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_interview_table_exhibitor_id'), ['exhibitor_id'], unique=False)
-
-    op.create_table('opening',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('exhibitor_id', sa.Integer(), nullable=False),
-    sa.Column('title', sa.JSON(), nullable=False),
-    sa.Column('occupation', sa.String(length=32), nullable=True),
-    sa.Column('positions', sa.Integer(), nullable=False),
-    sa.Column('location', sa.String(length=100), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('org_number', sa.String(length=16), nullable=True),
     sa.Column('country', sa.String(length=2), nullable=False),
-    sa.Column('employment_type', sa.String(length=32), nullable=False),
-    sa.Column('required_languages', sa.JSON(), nullable=False),
-    sa.Column('education_level', sa.String(length=32), nullable=True),
-    sa.Column('driving_licence', sa.Boolean(), nullable=False),
-    sa.Column('swedish_developing_ok', sa.Boolean(), nullable=False),
+    sa.Column('org_type', sa.String(length=32), nullable=False),
+    sa.Column('sector', sa.String(length=64), nullable=True),
+    sa.Column('job_countries', sa.JSON(), nullable=False),
+    sa.Column('contact_name', sa.String(length=200), nullable=False),
+    sa.Column('contact_email', sa.String(length=254), nullable=False),
+    sa.Column('contact_phone', sa.String(length=32), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('decided_at', bazaar.db_types.UTCDateTime(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decision_message', sa.Text(), nullable=True),
     sa.Column('description', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_opening_exhibitor_id_exhibitor'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_opening'))
+    sa.Column('booth_languages', sa.JSON(), nullable=False),
+    sa.Column('recruits_abroad', sa.Boolean(), nullable=False),
+    sa.Column('booth_number', sa.String(length=16), nullable=True),
+    sa.Column('booth_location', sa.String(length=100), nullable=True),
+    sa.Column('logo', sa.LargeBinary(), nullable=True),
+    sa.Column('logo_mimetype', sa.String(length=32), nullable=True),
+    sa.Column('created_at', bazaar.db_types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_exhibitor_decided_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_exhibitor_event_id_event'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exhibitor')),
+    sa.UniqueConstraint('event_id', 'org_number', name='uq_exhibitor_event_org_number')
     )
-    with op.batch_alter_table('opening', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_opening_exhibitor_id'), ['exhibitor_id'], unique=False)
+    with op.batch_alter_table('exhibitor', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exhibitor_event_id'), ['event_id'], unique=False)
 
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -194,6 +153,7 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('claimed_at', bazaar.db_types.UTCDateTime(), nullable=True),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
     sa.Column('sent_at', bazaar.db_types.UTCDateTime(), nullable=True),
     sa.Column('created_at', bazaar.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_outbox_message_event_id_event'), ondelete='CASCADE'),
@@ -270,26 +230,68 @@ def upgrade():
     )
     with op.batch_alter_table('door_scan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_door_scan_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_door_scan_registration_id'), ['registration_id'], unique=False)
 
-    op.create_table('slot',
+    op.create_table('exhibitor_staff',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('exhibitor_id', sa.Integer(), nullable=False),
-    sa.Column('table_id', sa.Integer(), nullable=False),
-    sa.Column('opening_id', sa.Integer(), nullable=True),
-    sa.Column('starts_at', bazaar.db_types.UTCDateTime(), nullable=False),
-    sa.Column('ends_at', bazaar.db_types.UTCDateTime(), nullable=False),
-    sa.Column('format', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_slot_event_id_event'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_slot_exhibitor_id_exhibitor'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['opening_id'], ['opening.id'], name=op.f('fk_slot_opening_id_opening'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['table_id'], ['interview_table.id'], name=op.f('fk_slot_table_id_interview_table'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_slot'))
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_exhibitor_staff_exhibitor_id_exhibitor'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_exhibitor_staff_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exhibitor_staff')),
+    sa.UniqueConstraint('exhibitor_id', 'user_id', name=op.f('uq_exhibitor_staff_exhibitor_id_user_id'))
     )
-    with op.batch_alter_table('slot', schema=None) as batch_op:
-        batch_op.create_index('ix_slot_exhibitor_start', ['exhibitor_id', 'starts_at'], unique=False)
-        batch_op.create_index('uq_slot_table_start', ['table_id', 'starts_at'], unique=True)
+    with op.batch_alter_table('exhibitor_staff', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exhibitor_staff_user_id'), ['user_id'], unique=False)
+
+    op.create_table('interview_table',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('exhibitor_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('interviewer_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_interview_table_exhibitor_id_exhibitor'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['interviewer_id'], ['user.id'], name=op.f('fk_interview_table_interviewer_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_interview_table'))
+    )
+    with op.batch_alter_table('interview_table', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_interview_table_exhibitor_id'), ['exhibitor_id'], unique=False)
+
+    op.create_table('opening',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('exhibitor_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.JSON(), nullable=False),
+    sa.Column('occupation', sa.String(length=32), nullable=True),
+    sa.Column('positions', sa.Integer(), nullable=False),
+    sa.Column('location', sa.String(length=100), nullable=True),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('employment_type', sa.String(length=32), nullable=False),
+    sa.Column('required_languages', sa.JSON(), nullable=False),
+    sa.Column('education_level', sa.String(length=32), nullable=True),
+    sa.Column('driving_licence', sa.Boolean(), nullable=False),
+    sa.Column('swedish_developing_ok', sa.Boolean(), nullable=False),
+    sa.Column('description', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_opening_exhibitor_id_exhibitor'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_opening'))
+    )
+    with op.batch_alter_table('opening', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_opening_exhibitor_id'), ['exhibitor_id'], unique=False)
+
+    op.create_table('staff_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('exhibitor_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', bazaar.db_types.UTCDateTime(), nullable=False),
+    sa.Column('accepted_at', bazaar.db_types.UTCDateTime(), nullable=True),
+    sa.Column('withdrawn_at', bazaar.db_types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_staff_invitation_exhibitor_id_exhibitor'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['user.id'], name=op.f('fk_staff_invitation_invited_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_invitation'))
+    )
+    with op.batch_alter_table('staff_invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_invitation_exhibitor_id'), ['exhibitor_id'], unique=False)
 
     op.create_table('survey_response',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -312,6 +314,29 @@ def upgrade():
     with op.batch_alter_table('survey_response', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_survey_response_event_id'), ['event_id'], unique=False)
 
+    op.create_table('slot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('exhibitor_id', sa.Integer(), nullable=False),
+    sa.Column('table_id', sa.Integer(), nullable=False),
+    sa.Column('opening_id', sa.Integer(), nullable=True),
+    sa.Column('starts_at', bazaar.db_types.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', bazaar.db_types.UTCDateTime(), nullable=False),
+    sa.Column('format', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('held_for_registration_id', sa.Integer(), nullable=True),
+    sa.Column('held_until', bazaar.db_types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_slot_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_slot_exhibitor_id_exhibitor'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['held_for_registration_id'], ['registration.id'], name=op.f('fk_slot_held_for_registration_id_registration'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['opening_id'], ['opening.id'], name=op.f('fk_slot_opening_id_opening'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['table_id'], ['interview_table.id'], name=op.f('fk_slot_table_id_interview_table'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_slot'))
+    )
+    with op.batch_alter_table('slot', schema=None) as batch_op:
+        batch_op.create_index('ix_slot_exhibitor_start', ['exhibitor_id', 'starts_at'], unique=False)
+        batch_op.create_index('uq_slot_table_start', ['table_id', 'starts_at'], unique=True)
+
     op.create_table('booking',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -323,6 +348,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('walk_in', sa.Boolean(), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('booked_by_id', sa.Integer(), nullable=True),
     sa.Column('attendance', sa.String(length=16), nullable=False),
     sa.Column('attendance_marked_by_id', sa.Integer(), nullable=True),
     sa.Column('outcome', sa.String(length=32), nullable=True),
@@ -332,7 +358,11 @@ def upgrade():
     sa.Column('outcome_recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', bazaar.db_types.UTCDateTime(), nullable=False),
     sa.Column('cancelled_at', bazaar.db_types.UTCDateTime(), nullable=True),
+    sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=200), nullable=True),
     sa.ForeignKeyConstraint(['attendance_marked_by_id'], ['user.id'], name=op.f('fk_booking_attendance_marked_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['booked_by_id'], ['user.id'], name=op.f('fk_booking_booked_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['cancelled_by_id'], ['user.id'], name=op.f('fk_booking_cancelled_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_booking_event_id_event'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_booking_exhibitor_id_exhibitor'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['outcome_recorded_by_id'], ['user.id'], name=op.f('fk_booking_outcome_recorded_by_id_user'), ondelete='SET NULL'),
@@ -354,6 +384,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('offered_slot_id', sa.Integer(), nullable=True),
     sa.Column('offer_expires_at', bazaar.db_types.UTCDateTime(), nullable=True),
+    sa.Column('offers_made', sa.Integer(), nullable=False),
     sa.Column('created_at', bazaar.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_waitlist_entry_exhibitor_id_exhibitor'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['offered_slot_id'], ['slot.id'], name=op.f('fk_waitlist_entry_offered_slot_id_slot'), ondelete='SET NULL'),
@@ -362,6 +393,7 @@ def upgrade():
     )
     with op.batch_alter_table('waitlist_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_waitlist_entry_exhibitor_id'), ['exhibitor_id'], unique=False)
+        batch_op.create_index('uq_waitlist_exhibitor_visitor_live', ['exhibitor_id', 'registration_id'], unique=True, postgresql_where=sa.text("status IN ('waiting', 'offered')"), sqlite_where=sa.text("status IN ('waiting', 'offered')"))
 
     op.create_table('booth_scan',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -390,6 +422,7 @@ def downgrade():
 
     op.drop_table('booth_scan')
     with op.batch_alter_table('waitlist_entry', schema=None) as batch_op:
+        batch_op.drop_index('uq_waitlist_exhibitor_visitor_live', postgresql_where=sa.text("status IN ('waiting', 'offered')"), sqlite_where=sa.text("status IN ('waiting', 'offered')"))
         batch_op.drop_index(batch_op.f('ix_waitlist_entry_exhibitor_id'))
 
     op.drop_table('waitlist_entry')
@@ -401,16 +434,33 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_booking_event_id'))
 
     op.drop_table('booking')
-    with op.batch_alter_table('survey_response', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_survey_response_event_id'))
-
-    op.drop_table('survey_response')
     with op.batch_alter_table('slot', schema=None) as batch_op:
         batch_op.drop_index('uq_slot_table_start')
         batch_op.drop_index('ix_slot_exhibitor_start')
 
     op.drop_table('slot')
+    with op.batch_alter_table('survey_response', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_response_event_id'))
+
+    op.drop_table('survey_response')
+    with op.batch_alter_table('staff_invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_invitation_exhibitor_id'))
+
+    op.drop_table('staff_invitation')
+    with op.batch_alter_table('opening', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_opening_exhibitor_id'))
+
+    op.drop_table('opening')
+    with op.batch_alter_table('interview_table', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_interview_table_exhibitor_id'))
+
+    op.drop_table('interview_table')
+    with op.batch_alter_table('exhibitor_staff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exhibitor_staff_user_id'))
+
+    op.drop_table('exhibitor_staff')
     with op.batch_alter_table('door_scan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_door_scan_registration_id'))
         batch_op.drop_index(batch_op.f('ix_door_scan_event_id'))
 
     op.drop_table('door_scan')
@@ -425,28 +475,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_message_event_id'))
 
     op.drop_table('outbox_message')
-    with op.batch_alter_table('opening', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_opening_exhibitor_id'))
+    with op.batch_alter_table('exhibitor', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exhibitor_event_id'))
 
-    op.drop_table('opening')
-    with op.batch_alter_table('interview_table', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_interview_table_exhibitor_id'))
-
-    op.drop_table('interview_table')
-    with op.batch_alter_table('exhibitor_staff', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_exhibitor_staff_user_id'))
-
-    op.drop_table('exhibitor_staff')
+    op.drop_table('exhibitor')
     op.drop_table('event_staff')
     op.drop_table('user')
     with op.batch_alter_table('stats_snapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stats_snapshot_event_id'))
 
     op.drop_table('stats_snapshot')
-    with op.batch_alter_table('exhibitor', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_exhibitor_event_id'))
-
-    op.drop_table('exhibitor')
     op.drop_table('event_organiser')
     op.drop_table('organisation')
     op.drop_table('event')
