@@ -1,5 +1,4 @@
 """Bazaar: a platform for recruitment fairs."""
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -47,7 +46,9 @@ def create_app(config=None) -> Flask:
     auth.init_app(app)
     i18n.init_app(app)
 
-    from bazaar import errors, health, security
+    from bazaar import errors, health, routing, security
+
+    routing.init_app(app)  # before any blueprint, so every <int:...> is bounded
     from bazaar.accounts.views import bp as accounts_bp
     from bazaar.booking.views import bp as booking_bp
     from bazaar.checkin.views import bp as checkin_bp

@@ -115,7 +115,7 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
         db.session.add(user)
         return user
 
-    organiser = person(DEMO_LOGINS["organiser"], "Eva Lindqvist", organisation=orgs[0])
+    person(DEMO_LOGINS["organiser"], "Eva Lindqvist", organisation=orgs[0])
     door = person(DEMO_LOGINS["check-in staff"], "Jonas Berg")
 
     fair_day = (now + timedelta(days=30)).astimezone(STOCKHOLM).date()

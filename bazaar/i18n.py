@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_babel import get_locale, refresh
 from flask_login import current_user, user_logged_in
 

@@ -40,6 +40,19 @@ def require(action: str, obj=None, user=None, not_found: bool = False) -> None:
     abort(404 if not_found else 403)
 
 
+def load(model, object_id: int, action: str, not_found: bool = False):
+    """The ``model`` row with ``object_id`` if the current user may do ``action`` on it; else 404/403.
+
+    Ids from query strings or forms may be any integer; out-of-range ones name no row."""
+    from bazaar.routing import ROW_ID_MAX
+
+    obj = db.session.get(model, object_id) if 0 < object_id <= ROW_ID_MAX else None
+    if obj is None:
+        abort(404)
+    require(action, obj, not_found=not_found)
+    return obj
+
+
 # ---- helpers -------------------------------------------------------------------------------
 
 def organises(user, event) -> bool:

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BAZAAR_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+pytest_plugins = ["tests.smtp"]  # the real loopback SMTP server fixture, ``smtp``
+
 REDIS_TEST_URL = os.environ.get("BAZAAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

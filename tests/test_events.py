@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from tests import factories as f

@@ -14,7 +14,6 @@ from bazaar.notifications import services
 from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.reminders import booking_changed
 from tests import factories as f
-from tests.smtp import smtp  # noqa: F401  (fixture)
 
 
 def _rows(**filters):

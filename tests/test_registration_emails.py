@@ -11,7 +11,6 @@ from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.services import dispatch_due_messages
 from bazaar.registrations import services
 from tests import factories as f
-from tests.smtp import smtp  # noqa: F401  (fixture)
 
 MY_KINDS = {"verify_email", "password_reset", "registration_confirmed", "registration_offer", "group_registration"}
 

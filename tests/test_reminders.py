@@ -14,7 +14,6 @@ from bazaar.notifications.reminders import (
 )
 from bazaar.tokens import read_token
 from tests import factories as f
-from tests.smtp import smtp  # noqa: F401  (fixture)
 
 
 def _rows(kind):

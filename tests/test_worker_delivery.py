@@ -21,7 +21,6 @@ from bazaar.notifications.reminders import booking_changed
 from bazaar.notifications.services import queue
 from tests import factories as f
 from tests.conftest import ROOT, free_port, wait_for
-from tests.smtp import smtp  # noqa: F401  (fixture)
 
 
 def _outbox() -> dict[int, str]:

@@ -17,7 +17,6 @@ from bazaar.registrations.models import Registration
 bp = Blueprint("checkin", __name__)
 
 DOOR_COOKIE = "bazaar_door"
-ID = "int(min=1, max=2147483647)"  # ids outside the column's range are simply not found
 SEARCH_MAX = 200
 
 
@@ -62,24 +61,16 @@ def _registration_or_404(registration_id: int, action: str) -> Registration:
 
 
 def _event_or_404(event_id: int, action: str) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    permissions.require(action, event)
-    return event
+    return permissions.load(Event, event_id, action)
 
 
 def _exhibitor_or_404(exhibitor_id: int) -> Exhibitor:
-    exhibitor = db.session.get(Exhibitor, exhibitor_id)
-    if exhibitor is None:
-        abort(404)
-    permissions.require("checkin.booth", exhibitor)
-    return exhibitor
+    return permissions.load(Exhibitor, exhibitor_id, "checkin.booth")
 
 
 # ---- tickets and badges --------------------------------------------------------------------
 
-@bp.get(f"/my/tickets/<{ID}:registration_id>")
+@bp.get("/my/tickets/<int:registration_id>")
 @login_required
 def ticket(registration_id):
     reg = _registration_or_404(registration_id, "checkin.ticket")
@@ -87,7 +78,7 @@ def ticket(registration_id):
                            qr_svg=ticket_qr_svg(reg) if reg.status == "registered" else None)
 
 
-@bp.get(f"/my/tickets/<{ID}:registration_id>/badge")
+@bp.get("/my/tickets/<int:registration_id>/badge")
 @login_required
 def badge(registration_id):
     reg = _registration_or_404(registration_id, "checkin.badge")
@@ -97,7 +88,7 @@ def badge(registration_id):
                            qr_svg=ticket_qr_svg(reg))
 
 
-@bp.get(f"/my/tickets/<{ID}:registration_id>/qr.png")
+@bp.get("/my/tickets/<int:registration_id>/qr.png")
 @login_required
 def ticket_png(registration_id):
     reg = _registration_or_404(registration_id, "checkin.badge")
@@ -142,7 +133,7 @@ def _search_query() -> str:
     return "".join(c for c in query if ord(c) >= 32).strip()
 
 
-@bp.route(f"/organiser/events/<{ID}:event_id>/door", methods=["GET", "POST"])
+@bp.route("/organiser/events/<int:event_id>/door", methods=["GET", "POST"])
 @login_required
 def door(event_id):
     event = _event_or_404(event_id, "checkin.door")
@@ -165,7 +156,7 @@ def door(event_id):
     return _remember_door(response, form.door.data if outcome else None)
 
 
-@bp.route(f"/organiser/events/<{ID}:event_id>/door/walk-in", methods=["GET", "POST"])
+@bp.route("/organiser/events/<int:event_id>/door/walk-in", methods=["GET", "POST"])
 @login_required
 def walk_in(event_id):
     event = _event_or_404(event_id, "checkin.door")
@@ -191,7 +182,7 @@ def walk_in(event_id):
     return render_template("checkin/walk_in.html", event=event, form=form)
 
 
-@bp.get(f"/organiser/events/<{ID}:event_id>/counters")
+@bp.get("/organiser/events/<int:event_id>/counters")
 @login_required
 def counters(event_id):
     event = _event_or_404(event_id, "checkin.counters")
@@ -209,13 +200,13 @@ def _booth_page(exhibitor, scan_form=None, outcome=None, visitor=None, token="")
     )
 
 
-@bp.get(f"/booth/<{ID}:exhibitor_id>")
+@bp.get("/booth/<int:exhibitor_id>")
 @login_required
 def booth(exhibitor_id):
     return _booth_page(_exhibitor_or_404(exhibitor_id))
 
 
-@bp.post(f"/booth/<{ID}:exhibitor_id>/scan")
+@bp.post("/booth/<int:exhibitor_id>/scan")
 @login_required
 def booth_scan(exhibitor_id):
     """Show whom a scanned badge names and offer to log a conversation or an interview."""
@@ -230,7 +221,7 @@ def booth_scan(exhibitor_id):
     return _booth_page(exhibitor, form, outcome, visitor, token)
 
 
-@bp.post(f"/booth/<{ID}:exhibitor_id>/log")
+@bp.post("/booth/<int:exhibitor_id>/log")
 @login_required
 def booth_log(exhibitor_id):
     exhibitor = _exhibitor_or_404(exhibitor_id)

@@ -60,11 +60,7 @@ def create():
 
 
 def _managed_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    permissions.require("event.manage", event)
-    return event
+    return permissions.load(Event, event_id, "event.manage")
 
 
 @bp.get("/organiser/events/<int:event_id>")

@@ -7,8 +7,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from bazaar.booking.models import OUTCOMES, SLOT_FORMATS
-from bazaar.exhibitors.models import EMPLOYMENT_TYPES, ORG_TYPES
+from bazaar.booking.models import OUTCOMES
 from bazaar.exhibitors.schedule import SLOT_LENGTHS, ScheduleError, parse_breaks
 from bazaar.exhibitors.validation import normalise_org_number, normalise_phone
 from bazaar.occupations import OCCUPATIONS

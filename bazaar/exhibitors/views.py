@@ -45,25 +45,20 @@ def _works_for_exhibitor() -> bool:
         select(ExhibitorStaff.id).where(ExhibitorStaff.user_id == current_user.id).limit(1)) is not None
 
 
-MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer column cannot exist (and PostgreSQL would refuse them)
-
-
 def _get(model, object_id: int):
-    obj = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
+    obj = db.session.get(model, object_id)
     if obj is None:
         abort(404)
     return obj
 
 
 def _exhibitor(exhibitor_id: int, action: str) -> Exhibitor:
-    exhibitor = _get(Exhibitor, exhibitor_id)
-    permissions.require(action, exhibitor)
-    return exhibitor
+    return permissions.load(Exhibitor, exhibitor_id, action)
 
 
 def _owned(model, object_id: int, exhibitor: Exhibitor):
     """A child row (opening, table, slot, booking, staff) of ``exhibitor``, else 404."""
-    obj = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
+    obj = db.session.get(model, object_id)
     if obj is None or obj.exhibitor_id != exhibitor.id:
         abort(404)
     return obj

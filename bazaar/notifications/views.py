@@ -17,11 +17,7 @@ PAGE_SIZE = 100
 
 
 def _event_outbox(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    permissions.require("notifications.outbox", event)
-    return event
+    return permissions.load(Event, event_id, "notifications.outbox")
 
 
 @bp.get("/organiser/events/<int:event_id>/outbox")

@@ -138,11 +138,7 @@ def group(slug):
 # ---- organisers ----------------------------------------------------------------------------
 
 def _listed_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    permissions.require("registration.list", event)
-    return event
+    return permissions.load(Event, event_id, "registration.list")
 
 
 @bp.get("/organiser/events/<int:event_id>/registrations")

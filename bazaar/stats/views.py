@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bazaar import i18n, permissions
+from bazaar.routing import ROW_ID_MAX
 from bazaar.events.models import Event
 from bazaar.events.services import events_for_organiser
 from bazaar.exhibitors.models import Exhibitor
@@ -16,7 +17,6 @@ bp = Blueprint("stats", __name__)
 
 REFRESH_SECONDS = 3
 MAX_COMPARED = 6
-MAX_ID = 2**31 - 1  # larger numbers from a URL cannot name a row (and overflow SQLite)
 
 
 # ---- follow-up survey (visitors, by signed link) ------------------------------------------
@@ -49,11 +49,7 @@ def survey(token):
 # ---- organiser dashboard -----------------------------------------------------------------
 
 def _event(event_id: int, action: str = "stats.view") -> Event:
-    event = db.session.get(Event, event_id) if 0 < event_id <= MAX_ID else None
-    if event is None:
-        abort(404)
-    permissions.require(action, event)
-    return event
+    return permissions.load(Event, event_id, action)
 
 
 def _snapshot(event: Event):
@@ -61,7 +57,7 @@ def _snapshot(event: Event):
     version = request.args.get("version", type=int)
     if version is None:
         return services.latest_snapshot(event.id)
-    snapshot = services.snapshot_version(event.id, version) if 0 < version <= MAX_ID else None
+    snapshot = services.snapshot_version(event.id, version) if 0 < version <= ROW_ID_MAX else None
     if snapshot is None:
         abort(404)
     return snapshot
