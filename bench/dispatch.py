@@ -33,7 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_ADMIN_URL = os.environ.get("BAZAAR_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+from _support import create_database, drop_database, free_port  # noqa: E402
 REDIS_URL = os.environ.get("BAZAAR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -56,13 +57,6 @@ class Sink:
                 self.ids[int(content[at + len(marker):end])] += 1
         return "250 OK"
 
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seed(messages: int) -> None:
@@ -143,20 +137,16 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))  # so cleanup runs
     messages = args.messages or (500 if args.quick else 10_000)
 
-    import sqlalchemy as sa
     from aiosmtpd.controller import Controller
 
-    name = f"bazaar_bench_{secrets.token_hex(5)}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    name, database_url = create_database()
     workdir = Path(tempfile.mkdtemp(prefix="bazaar-bench-dispatch-"))
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     queue = f"bazaar-bench-{secrets.token_hex(4)}"
     env = {
-        "DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, "SECRET_KEY": secrets.token_hex(16),
+        "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16),
         "REDIS_URL": REDIS_URL, "BAZAAR_QUEUE": queue, "BAZAAR_INSTANCE_DIR": str(workdir),
         "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
         "BAZAAR_BASE_URL": "http://127.0.0.1:5000",
@@ -210,11 +200,7 @@ def main() -> None:
             redis.Redis.from_url(REDIS_URL).delete(queue)
         except Exception as exc:  # cleanup only; report and go on
             print(f"could not delete the bench queue: {exc}")
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+        drop_database(name)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN_URL = os.environ.get("BAZAAR_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from _support import create_database, drop_database  # noqa: E402
+
 FULL_SIZES = [(4_700, 60), (100_000, 600)]
 QUICK_SIZES = [(4_700, 60), (20_000, 120)]
 
@@ -176,11 +177,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
 
-    name = f"bazaar_bench_{secrets.token_hex(5)}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    os.environ.update({"DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name,
+    name, database_url = create_database()
+    os.environ.update({"DATABASE_URL": database_url,
                        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16)})
     os.environ.pop("REDIS_URL", None)
     try:
@@ -207,12 +205,7 @@ def main() -> None:
         seconds, hand = results[-1]
         print(f"stats: {seconds:.3f} s ({seconds / hand:.1f} of hand-written SQL)")
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
-            ), {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+        drop_database(name)
 
 
 if __name__ == "__main__":
