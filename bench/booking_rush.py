@@ -34,7 +34,6 @@ import secrets
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,7 +42,8 @@ import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
-from _support import create_database, drop_database, free_port
+import _support as support
+from _support import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXHIBITORS, TABLES = 40, 3
@@ -160,29 +160,11 @@ def sessions(app, user_ids: list[int]) -> dict[int, tuple[str, str]]:
     return minted
 
 
-class Server:
-    """A gunicorn process group on loopback; always stopped."""
+class Server(support.Server):
+    """gunicorn with a deep accept queue for the rush, and a plain form POST."""
 
     def __init__(self, target: str, env: dict, workers: int, log: Path, chdir: Path | None = None):
-        self.port = free_port()
-        args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-                "--backlog", "2048", "--log-level", "warning"]
-        if chdir:
-            args += ["--chdir", str(chdir)]
-        self.proc = subprocess.Popen(args + [target], cwd=ROOT, env=env, stdout=open(log, "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {log}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer; see {log}")
+        super().__init__(target, env, workers, log, chdir, extra=("--backlog", "2048"))
 
     def post(self, path: str, form: dict, cookie: str | None = None) -> int:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -194,15 +176,6 @@ class Server:
         response.read()
         conn.close()
         return response.status
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
 
 
 # ---- the rush --------------------------------------------------------------------------------------

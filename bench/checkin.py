@@ -16,9 +16,7 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,7 +26,7 @@ from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from _support import create_database, drop_database, free_port
+from _support import Server, create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRATIONS = 10_000
@@ -116,38 +114,6 @@ def seed(app, clients: int) -> tuple[int, list[str], list[str], list[str]]:
         return event.id, emails, tokens, codes
 
 
-class Server:
-    """A gunicorn process group on loopback; always stopped."""
-
-    def __init__(self, target: str, env: dict, workers: int, log: Path, chdir: Path | None = None):
-        self.port = free_port()
-        args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-                "--preload", "--log-level", "warning"]
-        if chdir:
-            args += ["--chdir", str(chdir)]
-        self.proc = subprocess.Popen(args + [target], cwd=ROOT, env=env, stdout=open(log, "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {log}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer; see {log}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
 
 
 # ---- clients -------------------------------------------------------------------------------
@@ -258,7 +224,7 @@ def main() -> int:
         batches = [list(range(i, scans, args.clients)) for i in range(args.clients)]
 
         # the real endpoint: logged-in door staff with a CSRF token, as the door page posts
-        server = Server("wsgi:app", env, args.workers, tmp / "gunicorn-app.log")
+        server = Server("wsgi:app", env, args.workers, tmp / "gunicorn-app.log", extra=("--preload",))
         servers.append(server)
         door = f"/organiser/events/{event_id}/door"
         doors = []
@@ -289,7 +255,8 @@ def main() -> int:
             raise RuntimeError(f"real endpoint answered {real_results}; {arrived} arrivals, {logged} scans logged")
 
         # the bare endpoint: same gunicorn settings, one UPDATE
-        server = Server("checkin:bare_app()", env, args.workers, tmp / "gunicorn-bare.log", chdir=ROOT / "bench")
+        server = Server("checkin:bare_app()", env, args.workers, tmp / "gunicorn-bare.log", chdir=ROOT / "bench",
+                        extra=("--preload",))
         servers.append(server)
         bare_clients = [Browser(server.port) for _ in range(args.clients)]
 

@@ -58,43 +58,43 @@ class BookingError(Exception):
 
 
 class NotRegistered(BookingError):
-    pass
+    """The visitor holds no live registration for the event."""
 
 
 class BookingClosed(BookingError):
-    pass
+    """Outside the event's booking window, or the slot has already started."""
 
 
 class SlotUnavailable(BookingError):
-    pass
+    """The slot is blocked, removed, held for someone else, or its exhibitor is not approved."""
 
 
 class SlotTaken(BookingError):
-    pass
+    """Someone else got the slot first (the loser of a race)."""
 
 
 class Overlap(BookingError):
-    pass
+    """The visitor already has an interview at an overlapping time."""
 
 
 class CapReached(BookingError):
-    pass
+    """The visitor has as many interviews as the event allows."""
 
 
 class AlreadyBookedExhibitor(BookingError):
-    pass
+    """The visitor already has an interview with this exhibitor."""
 
 
 class NotChangeable(BookingError):
-    pass
+    """The booking is cancelled, past, or otherwise cannot be changed any more."""
 
 
 class Busy(BookingError):
-    pass
+    """The lock could not be had within the lock timeout (many requests at once): try again."""
 
 
 class WaitlistError(BookingError):
-    pass
+    """A waiting-list action is not possible (not waiting, offer expired, ...)."""
 
 
 # ---- reading ---------------------------------------------------------------------------------

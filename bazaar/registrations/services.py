@@ -41,7 +41,7 @@ class RegistrationError(Exception):
 
 
 class RegistrationClosed(RegistrationError):
-    pass
+    """Registration for the event is not open (draft, closed, not yet open, or over)."""
 
 
 class AlreadyRegistered(RegistrationError):
@@ -51,7 +51,7 @@ class AlreadyRegistered(RegistrationError):
 
 
 class OfferGone(RegistrationError):
-    pass
+    """The offered place was taken back: the offer expired, was declined or already used."""
 
 
 def ticket_token(registration: Registration) -> str:
