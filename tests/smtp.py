@@ -6,13 +6,14 @@ when a recipient is given (e.g. to kill a worker at an exact point of a batch).
 """
 import email
 import email.policy
+import re
 import threading
 import time
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_for
 
 
 class _Handler:
@@ -61,6 +62,28 @@ class SmtpSink:
     def received(self, **headers) -> list:
         with self.lock:
             return [m for m in self.messages if all(m[k] == v for k, v in headers.items())]
+
+    def to(self, address: str) -> list:
+        with self.lock:
+            return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    def wait_for(self, address: str, subject: str | None = None, where=None, timeout: float = 90):
+        """The first mail to ``address`` whose subject contains ``subject`` (and for which
+        ``where(mail)`` holds), waiting for the worker to send it."""
+        def found():
+            return next((m for m in self.to(address) if (subject is None or subject in str(m["Subject"]))
+                         and (where is None or where(m))), None)
+
+        return wait_for(found, timeout=timeout, interval=0.5, message=f"mail to {address} about {subject!r}")
+
+    @staticmethod
+    def text(message) -> str:
+        part = message.get_body(preferencelist=("plain", "html"))
+        return part.get_content() if part is not None else ""
+
+    @classmethod
+    def links(cls, message) -> list[str]:
+        return re.findall(r"https?://[^\s<>\"')]+", cls.text(message))
 
     def ids(self) -> list[int]:
         """The outbox row id of every message received (duplicates included)."""

@@ -4,7 +4,7 @@ from flask_babel import force_locale, gettext
 
 from bazaar.accounts.models import User
 from bazaar.extensions import db
-from tests.e2e.conftest import Inbox
+from tests.smtp import SmtpSink
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def test_visitor_signs_up_in_ukrainian_and_confirms_the_address_from_the_mail(fa
     db.session.close()
 
     mail = fair.mail.wait_for("olena@example.org")
-    link = next(url for url in Inbox.links(mail) if "/verify-email/" in url)
+    link = next(url for url in SmtpSink.links(mail) if "/verify-email/" in url)
     assert link.startswith(fair.base)
     page.goto(link)
     fair.shot(page, "confirmed")

@@ -9,7 +9,8 @@ from bazaar.booking.models import Booking
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
 from tests import factories as f
-from tests.e2e.conftest import Inbox, release_database
+from tests.e2e.conftest import release_database
+from tests.smtp import SmtpSink
 
 pytestmark = pytest.mark.browser
 
@@ -142,7 +143,7 @@ def test_visitor_registers_books_moves_and_cancels_in_arabic(fair, page):
     moved = fair.mail.wait_for(email, subject_prefix("Interview moved: %(employer)s, now %(when)s"))
     cancelled = fair.mail.wait_for(email, subject_prefix("Interview cancelled: %(employer)s, %(when)s"))
     assert squeezed(builders) in squeezed(moved["Subject"]) and squeezed(care) in squeezed(cancelled["Subject"])
-    assert "http" in Inbox.text(moved)
+    assert "http" in SmtpSink.text(moved)
 
     registration = db.session.scalar(db.select(Registration).join(Registration.user).where(
         Registration.event.has(slug=slug)))
