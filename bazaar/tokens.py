@@ -1,17 +1,26 @@
 """Signed, expiring tokens for links in emails and QR tickets.
 
-Each purpose has its own salt, so a token made for one purpose is refused for any other.
+Each purpose has its own salt, so a token made for one purpose is refused for any other. A token's
+age is judged by :func:`bazaar.clock.utcnow`, the clock every other rule uses.
 """
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from bazaar.clock import utcnow
 
 
 class InvalidToken(Exception):
     """The token is forged, damaged, for another purpose, or expired."""
 
 
+class _ClockSigner(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"bazaar.{purpose}")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"bazaar.{purpose}",
+                                  signer=_ClockSigner)
 
 
 def make_token(purpose: str, data) -> str:

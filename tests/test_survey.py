@@ -107,3 +107,13 @@ def test_links_for_another_purpose_or_a_missing_or_deleted_registration_do_not_w
     db.session.commit()
     assert client.get(visit["url"]).status_code == 404
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+
+
+def test_a_survey_link_expires_by_the_application_clock(client, visit, clock):
+    from bazaar.stats.services import SURVEY_LINK_MAX_AGE
+
+    clock.advance(seconds=SURVEY_LINK_MAX_AGE - 3600)
+    assert client.get(visit["url"]).status_code == 200
+    clock.advance(hours=2)
+    response = client.get(visit["url"])
+    assert response.status_code == 404 and b"This link does not work" in response.data

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
 from bazaar.accounts.models import User
-from bazaar.accounts.services import create_user, external_url, find_user_by_email, make_dated_token, read_dated_token
+from bazaar.accounts.services import create_user, external_url, find_user_by_email, read_dict_token
 from bazaar.clock import utcnow
 from bazaar.database import is_postgres
 from bazaar.events.models import Event
@@ -199,7 +199,7 @@ def register_group(event: Event, coach: User, participants: list[Participant]) -
 
 
 def _offer_token(reg: Registration) -> str:
-    return make_dated_token(OFFER_PURPOSE, {"r": reg.id, "t": reg.ticket_code})
+    return make_token(OFFER_PURPOSE, {"r": reg.id, "t": reg.ticket_code})
 
 
 def offer_free_places(event: Event, now: datetime | None = None) -> list[Registration]:
@@ -264,7 +264,7 @@ def cancel_registration(reg: Registration, commit: bool = True) -> bool:
 
 
 def registration_from_offer(token: str) -> Registration:
-    data = read_dated_token(OFFER_PURPOSE, token, int((OFFER_HOLD + timedelta(days=1)).total_seconds()))
+    data = read_dict_token(OFFER_PURPOSE, token, int((OFFER_HOLD + timedelta(days=1)).total_seconds()))
     if not isinstance(data.get("r"), int):
         raise InvalidToken("malformed")
     reg = db.session.get(Registration, data["r"])
