@@ -104,6 +104,8 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # Behind a TLS-terminating proxy: links built outside a request use the public scheme.
+        self.PREFERRED_URL_SCHEME = "https" if self.BASE_URL.startswith("https") else "http"
         self.PERMANENT_SESSION_LIFETIME = timedelta(days=14)
         self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
         self.BABEL_DEFAULT_LOCALE = "sv"

@@ -89,3 +89,19 @@ def test_json_log_lines(app):
     record = logging.LogRecord("bazaar.test", logging.INFO, __file__, 1, "hello %s", ("Ω",), None)
     data = json.loads(JsonFormatter().format(record))
     assert data["msg"] == "hello Ω" and data["level"] == "info" and data["logger"] == "bazaar.test"
+
+
+def test_https_base_url_makes_cookies_hsts_and_links_secure(monkeypatch):
+    from bazaar import create_app
+    from config import Config
+
+    monkeypatch.setenv("BAZAAR_BASE_URL", "https://bazaar.example.se")
+    config = Config(TESTING=True)
+    assert config.SESSION_COOKIE_SECURE is True
+    assert config.REMEMBER_COOKIE_SECURE is True
+    assert config.PREFERRED_URL_SCHEME == "https"
+    response = create_app(config).test_client().get("/healthz")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    monkeypatch.setenv("BAZAAR_BASE_URL", "http://127.0.0.1:5000")
+    plain = Config(TESTING=True)
+    assert (plain.SESSION_COOKIE_SECURE, plain.PREFERRED_URL_SCHEME) == (False, "http")
