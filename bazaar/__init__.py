@@ -61,6 +61,9 @@ def create_app(config=None) -> Flask:
     for bp in (events_bp, accounts_bp, registrations_bp, exhibitors_bp, booking_bp,
                checkin_bp, notifications_bp, stats_bp, health.bp):
         app.register_blueprint(bp)
+    from bazaar.api import docs
+
+    docs.init_app(app)
     errors.init_app(app)
     security.init_app(app)
 
