@@ -20,13 +20,22 @@ def fair(ctx):
     event = f.event(name="Rekryteringsbazaren")
     organiser = f.organiser(org=event.organisers[0].organisation)
     reg = f.registration(event)
+    f.slots_for(f.exhibitor(event, name="Region Stockholm"), count=2)
     _, secret = create_token(organiser, event, "Municipality import", scope="read-write")
     return event, organiser, reg, secret
 
 
+def event_exhibitor(event):
+    from bazaar.exhibitors.models import Exhibitor
+
+    return db.session.scalar(db.select(Exhibitor).where(Exhibitor.event_id == event.id,
+                                                        Exhibitor.status == "approved"))
+
+
 def _documented_calls(spec, event, reg):
     """(method, url, json) for every operation of the OpenAPI document, with real ids filled in."""
-    values = {"event_id": event.id}
+    exhibitor = event_exhibitor(event)
+    values = {"event_id": event.id, "exhibitor_id": exhibitor.id}
     bodies = {"post": {"registration_id": reg.id, "door": "API"}}
     for path, operations in spec["paths"].items():
         url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -54,6 +63,9 @@ def test_every_documented_endpoint_answers_with_a_scoped_token(client, fair):
         response = client.open(url, method=method.upper(), json=body, headers=bearer(secret))
         assert response.status_code == 200, (method, url, response.get_data(as_text=True))
         assert response.is_json
+    free = client.get(f"/api/v1/events/{event.id}/exhibitors/{event_exhibitor(event).id}/free-times",
+                      headers=bearer(secret)).get_json()
+    assert len(free) == 2 and all(t["free_tables"] == 1 for t in free)
 
 
 def test_token_is_stored_hashed_and_last_use_recorded(client, fair):

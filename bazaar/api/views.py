@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from bazaar import permissions
 from bazaar.api import problems
 from bazaar.api.services import token_from_secret
+from bazaar.booking import services as booking
 from bazaar.checkin import services as checkin
 from bazaar.events.models import Event
 from bazaar.extensions import db, limiter
@@ -86,6 +87,53 @@ class EventView(MethodView):
     def get(self, event_id):
         """Read the token's event."""
         return _event(event_id, "event.view")
+
+
+class OpeningSchema(ma.Schema):
+    id = ma.fields.Int()
+    title = ma.fields.Dict(keys=ma.fields.Str(), values=ma.fields.Str())
+    occupation = ma.fields.Str(allow_none=True)
+    positions = ma.fields.Int()
+    location = ma.fields.Str(allow_none=True)
+    country = ma.fields.Str()
+    employment_type = ma.fields.Str()
+
+
+class ListingSchema(ma.Schema):
+    id = ma.fields.Function(lambda listing: listing.exhibitor.id)
+    name = ma.fields.Function(lambda listing: listing.exhibitor.name)
+    free_slots = ma.fields.Int()
+    openings = ma.fields.List(ma.fields.Nested(OpeningSchema))
+
+
+class FreeTimeSchema(ma.Schema):
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    free_tables = ma.fields.Int()
+
+
+@bp.route("/events/<int:event_id>/exhibitors")
+class ExhibitorList(MethodView):
+    decorators = [limiter.limit(API_RATE_LIMIT, key_func=token_key)]
+
+    @bp.response(200, ListingSchema(many=True))
+    def get(self, event_id):
+        """The event's approved exhibitors with their openings and free slot counts (the public directory)."""
+        return booking.directory(_event(event_id, "event.view"))
+
+
+@bp.route("/events/<int:event_id>/exhibitors/<int:exhibitor_id>/free-times")
+class FreeTimes(MethodView):
+    decorators = [limiter.limit(API_RATE_LIMIT, key_func=token_key)]
+
+    @bp.response(200, FreeTimeSchema(many=True))
+    def get(self, event_id, exhibitor_id):
+        """Future start times with a free table at one approved exhibitor."""
+        event = _event(event_id, "event.view")
+        listing = next((li for li in booking.directory(event) if li.exhibitor.id == exhibitor_id), None)
+        if listing is None:
+            problems.abort(404, "not_found", "No such approved exhibitor at this event.")
+        return booking.free_times(listing.exhibitor)
 
 
 @bp.route("/events/<int:event_id>/registrations")
