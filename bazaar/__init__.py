@@ -64,6 +64,9 @@ def create_app(config=None) -> Flask:
     from bazaar.api import docs
 
     docs.init_app(app)
+    from bazaar.api.tokens import bp as api_tokens_bp
+
+    app.register_blueprint(api_tokens_bp)
     errors.init_app(app)
     security.init_app(app)
 

@@ -141,3 +141,34 @@ def test_read_token_cannot_write_and_exhibitor_token_cannot_read_registrations(c
     assert client.post(url, json={"registration_id": reg.id}, headers=bearer(exhibitor_secret)).status_code == 404
     db.session.refresh(reg)
     assert reg.checked_in_at is None
+
+
+# ---- token pages --------------------------------------------------------------------------------
+
+def test_organiser_creates_sees_and_revokes_a_token_on_the_page(client, fair):
+    from tests.conftest import login
+
+    event, organiser, _, _ = fair
+    organiser.preferred_language = "en"
+    db.session.commit()
+    login(client, organiser)
+    page = client.post(f"/events/{event.id}/api-tokens", data={"name": "Door app", "scope": "read"})
+    html = page.get_data(as_text=True)
+    secret = html.split("<code data-secret>", 1)[1].split("</code>", 1)[0]
+    assert page.status_code == 200 and "Door app" in html and "never" in html
+    assert client.get(f"/api/v1/events/{event.id}", headers=bearer(secret)).status_code == 200
+    token = db.session.scalar(db.select(ApiToken).where(ApiToken.name == "Door app"))
+    assert client.post(f"/api-tokens/{token.id}/revoke").status_code == 302
+    assert client.get(f"/api/v1/events/{event.id}", headers=bearer(secret)).status_code == 401
+    assert "revoked" in client.get(f"/events/{event.id}/api-tokens").get_data(as_text=True)
+
+
+def test_exhibitor_admin_may_make_tokens_interviewer_may_not(client, fair):
+    from tests.conftest import login
+
+    event, _, _, _ = fair
+    exhibitor = event_exhibitor(event)
+    login(client, f.exhibitor_staff(exhibitor, role="interviewer"))
+    assert client.get(f"/events/{event.id}/api-tokens").status_code == 403
+    login(client, f.exhibitor_staff(exhibitor, role="admin"))
+    assert client.get(f"/events/{event.id}/api-tokens").status_code == 200

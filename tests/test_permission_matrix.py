@@ -79,6 +79,7 @@ OWN_DATA_ENDPOINTS = {
     "events.organiser_events": "my organisation's events",
     "events.create": "create an event for my organisation",
     "stats.compare": "compare my organisation's events",
+    "api_tokens.tokens": "my own API tokens for a fair I organise or exhibit at (others get 403)",
 }
 
 # Mutating own-data endpoints that are never sent, with the reason.
@@ -128,6 +129,9 @@ def world(ctx):
     message = queue("booking_confirmed", user=owner_visitor, event=event, subject=booking)
     db.session.commit()
     staff_row = db.session.scalar(sa.select(ExhibitorStaff).where(ExhibitorStaff.user_id == admin.id))
+    from bazaar.api.services import create_token
+
+    api_token, _ = create_token(admin, event, "Owner's token", scope="read-write")
 
     other_org = f.organisation("Other organisation")
     other_event = f.event(org=other_org, name="Other fair")
@@ -141,7 +145,7 @@ def world(ctx):
         "event_id": event.id, "exhibitor_id": exhibitor.id, "booking_id": booking.id,
         "registration_id": registration.id, "slot_id": slot.id, "table_id": exhibitor.tables[0].id,
         "opening_id": opening.id, "staff_id": staff_row.id, "invitation_id": invitation.id,
-        "entry_id": entry.id, "message_id": message.id,
+        "entry_id": entry.id, "message_id": message.id, "token_id": api_token.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {"ids": ids, "strings": strings, "outsiders": outsiders}
