@@ -172,3 +172,16 @@ def test_exhibitor_admin_may_make_tokens_interviewer_may_not(client, fair):
     assert client.get(f"/events/{event.id}/api-tokens").status_code == 403
     login(client, f.exhibitor_staff(exhibitor, role="admin"))
     assert client.get(f"/events/{event.id}/api-tokens").status_code == 200
+
+
+def test_rate_limit_counts_per_token(client, fair):
+    from bazaar.api.views import API_RATE_LIMIT
+
+    event, organiser, _, secret = fair
+    _, other = create_token(organiser, event, "Second", "read")
+    allowed = int(API_RATE_LIMIT.split("/")[0])
+    url = f"/api/v1/events/{event.id}"
+    codes = [client.get(url, headers=bearer(secret)).status_code for _ in range(allowed + 1)]
+    assert codes[:allowed] == [200] * allowed and codes[-1] == 429
+    assert client.get(url, headers=bearer(secret)).mimetype == "application/problem+json"
+    assert client.get(url, headers=bearer(other)).status_code == 200

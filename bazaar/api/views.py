@@ -21,9 +21,9 @@ API_RATE_LIMIT = "120/minute"
 
 
 def token_key() -> str:
-    """Rate-limit key: the token's secret digest prefix, so each token has its own budget."""
-    auth = request.headers.get("Authorization", "")
-    return "api-token:" + (auth[7:][:24] if auth.startswith("Bearer ") else request.remote_addr or "")
+    """Rate-limit key: the token's digest (never the secret), so each token has its own budget."""
+    token = g.get("api_token")
+    return f"api-token:{token.token_hash}" if token is not None else f"api-anon:{request.remote_addr}"
 
 
 @bp.before_request
