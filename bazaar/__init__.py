@@ -61,6 +61,12 @@ def create_app(config=None) -> Flask:
     for bp in (events_bp, accounts_bp, registrations_bp, exhibitors_bp, booking_bp,
                checkin_bp, notifications_bp, stats_bp, health.bp):
         app.register_blueprint(bp)
+    from bazaar.api import docs
+
+    docs.init_app(app)
+    from bazaar.api.tokens import bp as api_tokens_bp
+
+    app.register_blueprint(api_tokens_bp)
     errors.init_app(app)
     security.init_app(app)
 

@@ -28,6 +28,12 @@ def init_app(app) -> None:
     def http_error(e: HTTPException):
         if e.code is None or e.code < 400:
             return e
+        if request.path.startswith("/api/"):
+            from bazaar.api.problems import problem
+
+            errors = (getattr(e, "data", None) or {}).get("messages")
+            return problem(e.code, e.name.lower().replace(" ", "_"), e.description or e.name,
+                           **({"errors": errors} if errors else {}))
         if _wants_json():
             return jsonify(error=e.name, code=e.code), e.code
         titles = {

@@ -259,3 +259,33 @@ def _stats_compile(user, event):
 def _stats_compare(user, _):
     """Open the comparison page; each event compared is checked with ``stats.view``."""
     return user.is_organiser
+
+
+# ---- API tokens ------------------------------------------------------------------------------
+# A token acts as its owner, but only within its one event, and writes only with "read-write".
+
+def token_allows(token, action: str, event, obj=None, write: bool = False) -> bool:
+    """``token`` may do ``action`` on ``obj`` (default: ``event``) of ``event``."""
+    if token is None or token.revoked_at is not None or event is None or token.event_id != event.id:
+        return False
+    if write and token.scope != "read-write":
+        return False
+    return can(action, event if obj is None else obj, user=token.user)
+
+
+@rule("api.token.create")
+def _api_token_create(user, event):
+    """Organisers of the event and admins of one of its exhibitors may make API tokens for it."""
+    from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
+
+    if organises(user, event):
+        return True
+    return db.session.scalar(
+        db.select(ExhibitorStaff.id).join(Exhibitor, Exhibitor.id == ExhibitorStaff.exhibitor_id).where(
+            Exhibitor.event_id == event.id, ExhibitorStaff.user_id == user.id, ExhibitorStaff.role == "admin")
+    ) is not None
+
+
+@rule("api.token.revoke")
+def _api_token_revoke(user, token):
+    return token is not None and token.user_id == user.id

@@ -47,6 +47,17 @@ PUBLIC_ENDPOINTS = {
     "exhibitors.logo": "logos of approved exhibitors at public fairs appear on public pages",
     "exhibitors.invitation": "signed token for a staff invitation",
     "stats.survey": "signed token for a follow-up survey",
+    "api-docs.openapi_json": "the API's OpenAPI document",
+    "api_docs": "the API's browsable documentation",
+}
+
+# API endpoints take no session: a logged-in browser without a token gets 401 there.
+API_PREFIX = "api."
+# What any token of the event may read, because it is on the event's public pages too.
+PUBLIC_API_ENDPOINTS = {
+    "api.EventView": "the event's public page",
+    "api.ExhibitorList": "the public exhibitor directory",
+    "api.FreeTimes": "an approved exhibitor's public booth page",
 }
 
 # Need a login but show or change only the caller's own things, so any logged-in user may get a
@@ -68,6 +79,7 @@ OWN_DATA_ENDPOINTS = {
     "events.organiser_events": "my organisation's events",
     "events.create": "create an event for my organisation",
     "stats.compare": "compare my organisation's events",
+    "api_tokens.tokens": "my own API tokens for a fair I organise or exhibit at (others get 403)",
 }
 
 # Mutating own-data endpoints that are never sent, with the reason.
@@ -117,6 +129,9 @@ def world(ctx):
     message = queue("booking_confirmed", user=owner_visitor, event=event, subject=booking)
     db.session.commit()
     staff_row = db.session.scalar(sa.select(ExhibitorStaff).where(ExhibitorStaff.user_id == admin.id))
+    from bazaar.api.services import create_token
+
+    api_token, _ = create_token(admin, event, "Owner's token", scope="read-write")
 
     other_org = f.organisation("Other organisation")
     other_event = f.event(org=other_org, name="Other fair")
@@ -130,7 +145,7 @@ def world(ctx):
         "event_id": event.id, "exhibitor_id": exhibitor.id, "booking_id": booking.id,
         "registration_id": registration.id, "slot_id": slot.id, "table_id": exhibitor.tables[0].id,
         "opening_id": opening.id, "staff_id": staff_row.id, "invitation_id": invitation.id,
-        "entry_id": entry.id, "message_id": message.id,
+        "entry_id": entry.id, "message_id": message.id, "token_id": api_token.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {"ids": ids, "strings": strings, "outsiders": outsiders}
@@ -219,10 +234,40 @@ def test_unrelated_users_are_refused_and_change_nothing(app, world, role):
             continue
         before = snapshot()
         response = send(client, method, url)
-        if response.status_code not in (403, 404):
+        refused = (401,) if endpoint.startswith(API_PREFIX) else (403, 404)
+        if response.status_code not in refused:
             failures.append(f"{method} {url} ({endpoint}) -> {response.status_code} "
                             f"{response.headers.get('Location', '')}")
         changed = changed_tables(before, snapshot())
+        if changed:
+            failures.append(f"{method} {url} ({endpoint}) changed {changed}")
+    assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ["visitor", "other exhibitor staff", "other organiser"])
+def test_outsiders_api_tokens_are_refused_on_every_api_endpoint(app, world, role):
+    """Each outsider's read-write token for their own fair (or, if they may, for this one) gets
+    404 from every API endpoint of the owner's fair, and changes nothing."""
+    from bazaar.api.services import create_token
+    from bazaar.events.models import Event
+
+    person = world["outsiders"][role]
+    owner_event = db.session.get(Event, world["ids"]["event_id"])
+    scoped_to = owner_event if role == "other exhibitor staff" else f.event()
+    _, secret = create_token(person, scoped_to, "outsider", scope="read-write")
+    client = app.test_client()
+    failures = []
+    api_requests = [r for r in requests_for(app, world) if r[0].startswith(API_PREFIX)]
+    assert api_requests
+    for endpoint, method, url in api_requests:
+        if role == "other exhibitor staff" and endpoint in PUBLIC_API_ENDPOINTS:
+            continue
+        before = snapshot()
+        response = client.open(url, method=method, json={"registration_id": world["ids"]["registration_id"]},
+                               headers={"Authorization": f"Bearer {secret}"})
+        if response.status_code != 404:
+            failures.append(f"{method} {url} ({endpoint}) -> {response.status_code}")
+        changed = [t for t in changed_tables(before, snapshot()) if t != "api_token"]  # last_used_at
         if changed:
             failures.append(f"{method} {url} ({endpoint}) changed {changed}")
     assert not failures, f"{role}:\n" + "\n".join(failures)
