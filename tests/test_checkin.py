@@ -284,7 +284,7 @@ def test_door_staff_find_their_door(fair, client):
 
 def _scan_in_threads(app, event, staff, token, threads):
     """``threads`` doors scan ``token`` at the same moment, each with its own session."""
-    url, staff_id = door_url(event), staff.id
+    url, staff_id = door_url(event), staff.get_id()
     db.session.commit()  # end this thread's transaction: on SQLite it would hold the write lock
     barrier = threading.Barrier(threads)
     results, errors = [], []
@@ -294,7 +294,7 @@ def _scan_in_threads(app, event, staff, token, threads):
             with app.app_context():
                 c = app.test_client()
                 with c.session_transaction() as session:
-                    session["_user_id"] = str(staff_id)
+                    session["_user_id"] = staff_id
                 barrier.wait(timeout=30)
                 results.append(result_of(c.post(url, data={"token": token, "door": f"Door {i}"})))
         except Exception as exc:  # reported below
