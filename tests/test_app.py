@@ -2,6 +2,7 @@ import pytest
 
 from bazaar import create_app
 from config import Config
+from tests import factories as f
 
 
 def test_embedded_default_needs_no_server(monkeypatch, tmp_path):
@@ -89,3 +90,19 @@ def test_json_log_lines(app):
     record = logging.LogRecord("bazaar.test", logging.INFO, __file__, 1, "hello %s", ("Ω",), None)
     data = json.loads(JsonFormatter().format(record))
     assert data["msg"] == "hello Ω" and data["level"] == "info" and data["logger"] == "bazaar.test"
+
+
+def test_paging_and_link_arguments_are_bounded_at_one_place(ctx, client):
+    """Huge page numbers and unknown query keys (once a 500 each) answer normally."""
+    from tests.conftest import login
+
+    organiser = f.organiser()
+    event = f.event(org=organiser.organisation)
+    login(client, organiser)
+    for url in (f"/organiser/events/{event.id}/registrations?page=9223372036854775808",
+                f"/organiser/events/{event.id}/outbox?page=9223372036854775808&_external=1&event_id=x",
+                f"/organiser/events/{event.id}/applications?_anchor=x&_external=1&event_id=x&q=a"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    body = client.get(f"/organiser/events/{event.id}/applications?_external=1&q=abc").get_data(as_text=True)
+    assert "applications.csv?q=abc\"" in body
