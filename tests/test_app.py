@@ -106,3 +106,30 @@ def test_paging_and_link_arguments_are_bounded_at_one_place(ctx, client):
         assert response.status_code == 200, url
     body = client.get(f"/organiser/events/{event.id}/applications?_external=1&q=abc").get_data(as_text=True)
     assert "applications.csv?q=abc\"" in body
+
+
+def test_file_parts_and_control_characters_in_text_fields_never_cause_a_500(ctx, client):
+    """One cleaning place (``bazaar.forms.BazaarForm``): a file part in a text field and NUL or
+    control characters in text meet the form's own validation (once a TypeError / DataError)."""
+    import io
+
+    from tests.conftest import login
+
+    organiser = f.organiser()
+    event = f.event(org=organiser.organisation)
+    posts = ["/login", "/signup", "/forgot-password", f"/events/{event.slug}/register",
+             f"/events/{event.slug}/exhibit", "/my/profile"]
+    fields = ("email", "name", "password", "confirm", "q", "org_number", "org_name", "contact_name",
+              "description", "website", "phone", "city")
+    for url in posts:
+        for as_user in (False, True):
+            fresh = client.application.test_client()
+            if as_user:
+                login(fresh, f.user())
+            files = {name: (io.BytesIO(b"x" * 50), "evil.txt") for name in fields}
+            answer = fresh.post(url, data=files, content_type="multipart/form-data")
+            assert answer.status_code < 500, (url, as_user, "file parts")
+            nul = {name: "Amal\x00\x07 Hussein\x1b" for name in fields}
+            nul["email"] = "a\x00b@example.org"
+            answer = fresh.post(url, data=nul)
+            assert answer.status_code < 500, (url, as_user, "control characters")
