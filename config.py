@@ -107,6 +107,9 @@ class Config:
         # Behind a TLS-terminating proxy: links built outside a request use the public scheme.
         self.PREFERRED_URL_SCHEME = "https" if self.BASE_URL.startswith("https") else "http"
         self.PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
         self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
         self.BABEL_DEFAULT_LOCALE = "sv"
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"

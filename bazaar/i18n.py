@@ -120,6 +120,19 @@ def format_percent(value: float | None, lang: str | None = None) -> str:
     return babel_numbers.format_percent(value, locale=lang or current_lang())
 
 
+def remember_on_device(response, lang: str) -> None:
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+
+
+def store_preferred_language(user, lang: str) -> bool:
+    """Make ``lang`` the account's language (pages and emails); only from a POST with CSRF."""
+    if lang not in supported():
+        return False
+    user.preferred_language = lang
+    return True
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["dt"] = format_datetime
     app.jinja_env.filters["number"] = format_number
@@ -137,16 +150,12 @@ def init_app(app) -> None:
 
     @app.after_request
     def _remember_language(response):
-        """``?lang=xx`` (the switcher on every page) is remembered in a cookie and, for a
-        logged-in user, as their preferred language, which their emails use too."""
+        """``?lang=xx`` changes this page and is remembered on this device in a cookie; it never
+        changes an account's stored preference (a GET from another site could), see
+        :func:`store_preferred_language`."""
         lang = request.args.get("lang")
         if lang in supported():
-            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
-                                secure=app.config.get("SESSION_COOKIE_SECURE", False))
-            if current_user.is_authenticated and current_user.preferred_language != lang:
-                from bazaar.extensions import db
-                current_user.preferred_language = lang
-                db.session.commit()
+            remember_on_device(response, lang)
         return response
 
     @user_logged_in.connect_via(app)

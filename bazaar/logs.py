@@ -13,7 +13,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for key in ("event", "path", "method", "status", "user_id", "task", "message_id"):
+        for key in ("event", "path", "method", "status", "user_id", "task", "message_id", "matches"):
             if hasattr(record, key):
                 data[key] = getattr(record, key)
         if record.exc_info:

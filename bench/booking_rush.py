@@ -148,6 +148,9 @@ def sessions(app, user_ids: list[int]) -> dict[int, tuple[str, str]]:
     from flask_login.utils import _create_identifier
     from itsdangerous import URLSafeTimedSerializer
 
+    from bazaar.accounts.models import User
+    from bazaar.extensions import db
+
     minted = {}
     with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}):
         signer = app.session_interface.get_signing_serializer(app)
@@ -155,7 +158,7 @@ def sessions(app, user_ids: list[int]) -> dict[int, tuple[str, str]]:
         csrf = URLSafeTimedSerializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt="wtf-csrf-token")
         for uid in user_ids:
             raw = hashlib.sha1(os.urandom(64)).hexdigest()
-            cookie = signer.dumps({"_user_id": str(uid), "_fresh": True, "_id": identifier, "csrf_token": raw})
+            cookie = signer.dumps({"_user_id": db.session.get(User, uid).get_id(), "_fresh": True, "_id": identifier, "csrf_token": raw})
             minted[uid] = (cookie, csrf.dumps(raw))
     return minted
 

@@ -161,7 +161,7 @@ def clock(test_env):
 def login(client, user) -> None:
     """Log ``user`` in on ``client`` (the same session cookie Flask-Login sets on a real login)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

@@ -302,3 +302,30 @@ def test_language_picked_in_the_form_wins_over_the_device_language(ctx, client):
     other.set_cookie("bazaar_lang", "sv")
     other.post(f"/events/{event.slug}/register", data={**SIGNUP, "email": "hodan@example.org", "preferred_language": "so"})
     assert find_user_by_email("hodan@example.org").preferred_language == "so"
+
+
+def test_a_password_reset_ends_every_other_session_and_remember_cookie(ctx, client):
+    f.user(email="olena@example.org")
+    devices = [client.application.test_client() for _ in range(2)]
+    for device, remember in zip(devices, ("y", "")):
+        answer = device.post("/login", data={"email": "olena@example.org", "password": f.PASSWORD,
+                                             "remember": remember})
+        assert answer.status_code == 302
+        assert device.get("/my").status_code == 200
+    remember_cookie = devices[0].get_cookie("remember_token")
+    assert remember_cookie.same_site == "Lax" and remember_cookie.http_only
+    assert remember_cookie.max_age is None or remember_cookie.max_age <= 30 * 24 * 3600
+    from_remember_alone = client.application.test_client()
+    from_remember_alone.set_cookie("remember_token", remember_cookie.value)
+    assert from_remember_alone.get("/my").status_code == 200
+
+    client.post("/forgot-password", data={"email": "olena@example.org"})
+    link = path_of(outbox("password_reset")[-1].payload["url"])
+    assert client.post(link, data={"password": "new password 123", "confirm": "new password 123"}).status_code == 302
+    assert client.get("/my").status_code == 200  # the device that reset stays logged in
+
+    for stale in (*devices, from_remember_alone):
+        assert stale.get("/my").status_code == 302  # sent to the login page
+    replay = client.application.test_client()
+    replay.set_cookie("remember_token", remember_cookie.value)
+    assert replay.get("/my").status_code == 302

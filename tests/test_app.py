@@ -2,6 +2,7 @@ import pytest
 
 from bazaar import create_app
 from config import Config
+from tests import factories as f
 
 
 def test_embedded_default_needs_no_server(monkeypatch, tmp_path):
@@ -105,3 +106,46 @@ def test_https_base_url_makes_cookies_hsts_and_links_secure(monkeypatch):
     monkeypatch.setenv("BAZAAR_BASE_URL", "http://127.0.0.1:5000")
     plain = Config(TESTING=True)
     assert (plain.SESSION_COOKIE_SECURE, plain.PREFERRED_URL_SCHEME) == (False, "http")
+
+
+def test_paging_and_link_arguments_are_bounded_at_one_place(ctx, client):
+    """Huge page numbers and unknown query keys (once a 500 each) answer normally."""
+    from tests.conftest import login
+
+    organiser = f.organiser()
+    event = f.event(org=organiser.organisation)
+    login(client, organiser)
+    for url in (f"/organiser/events/{event.id}/registrations?page=9223372036854775808",
+                f"/organiser/events/{event.id}/outbox?page=9223372036854775808&_external=1&event_id=x",
+                f"/organiser/events/{event.id}/applications?_anchor=x&_external=1&event_id=x&q=a"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    body = client.get(f"/organiser/events/{event.id}/applications?_external=1&q=abc").get_data(as_text=True)
+    assert "applications.csv?q=abc\"" in body
+
+
+def test_file_parts_and_control_characters_in_text_fields_never_cause_a_500(ctx, client):
+    """One cleaning place (``bazaar.forms.BazaarForm``): a file part in a text field and NUL or
+    control characters in text meet the form's own validation (once a TypeError / DataError)."""
+    import io
+
+    from tests.conftest import login
+
+    organiser = f.organiser()
+    event = f.event(org=organiser.organisation)
+    posts = ["/login", "/signup", "/forgot-password", f"/events/{event.slug}/register",
+             f"/events/{event.slug}/exhibit", "/my/profile"]
+    fields = ("email", "name", "password", "confirm", "q", "org_number", "org_name", "contact_name",
+              "description", "website", "phone", "city")
+    for url in posts:
+        for as_user in (False, True):
+            fresh = client.application.test_client()
+            if as_user:
+                login(fresh, f.user())
+            files = {name: (io.BytesIO(b"x" * 50), "evil.txt") for name in fields}
+            answer = fresh.post(url, data=files, content_type="multipart/form-data")
+            assert answer.status_code < 500, (url, as_user, "file parts")
+            nul = {name: "Amal\x00\x07 Hussein\x1b" for name in fields}
+            nul["email"] = "a\x00b@example.org"
+            answer = fresh.post(url, data=nul)
+            assert answer.status_code < 500, (url, as_user, "control characters")

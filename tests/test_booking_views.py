@@ -246,12 +246,12 @@ def test_csrf_is_required_on_booking_forms(fair, test_env):
     event, builder, _, _ = fair
     strict = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
     reg = f.registration(event)
-    user_id, start = reg.user_id, event.starts_at.isoformat()
+    user_id, start = reg.user.get_id(), event.starts_at.isoformat()
     page_url = f"/events/{event.slug}/exhibitors/{builder.id}"
     db.session.commit()  # end this session's transaction: SQLite lets one writer at a time
     c = strict.test_client()
     with c.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = user_id
     assert c.post(page_url + "/book", data={"starts_at": start}).status_code == 400
     page = c.get(page_url).get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]

@@ -12,9 +12,9 @@ from tests.conftest import login as conftest_login
 
 
 def english(client) -> None:
-    """These tests read the pages in English: ``?lang=en`` sets the cookie and, once logged in,
-    the user's preferred language."""
-    client.get("/?lang=en")
+    """These tests read the pages in English: the switcher's POST sets the cookie and, once
+    logged in, the user's preferred language."""
+    client.post("/language", data={"lang": "en"})
 
 
 def login(client, user) -> None:
@@ -229,12 +229,12 @@ def test_concurrent_duplicate_applications_make_one_exhibitor(app):
     with app.app_context():
         event = f.event()
         applicants = [f.user() for _ in range(20)]
-        slug, ids = event.slug, [a.id for a in applicants]
+        slug, ids = event.slug, [a.get_id() for a in applicants]
 
     def apply(user_id):
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = user_id
         return client.post(f"/events/{slug}/exhibit", data=FORM).status_code
 
     with ThreadPoolExecutor(max_workers=10) as pool:

@@ -15,9 +15,9 @@ from tests.conftest import login as conftest_login
 
 
 def english(client) -> None:
-    """These tests read the pages in English: ``?lang=en`` sets the cookie and, once logged in,
-    the user's preferred language."""
-    client.get("/?lang=en")
+    """These tests read the pages in English: the switcher's POST sets the cookie and, once
+    logged in, the user's preferred language."""
+    client.post("/language", data={"lang": "en"})
 
 
 def login(client, user) -> None:
@@ -269,12 +269,12 @@ def test_concurrent_acceptance_adds_one_staff_row(app):
 
             services.invite_staff(ex, colleague.email, "interviewer", admin)
         _msg, token = invitation_token()
-        colleague_id = colleague.id
+        colleague_id, colleague_session = colleague.id, colleague.get_id()
 
     def accept(_):
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(colleague_id)
+            session["_user_id"] = colleague_session
         return client.post(f"/invitations/{token}").status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -77,7 +77,8 @@ def test_unknown_language_codes_are_ignored(ctx, client):
 def test_logged_in_users_choice_is_stored_for_their_emails(ctx, client):
     person = f.visitor(preferred_language="sv")
     login(client, person)
-    client.get("/?lang=ti")
+    response = client.post("/language", data={"lang": "ti", "next": "/events?x=1"})
+    assert response.status_code == 302 and response.headers["Location"] == "/events?x=1"
     db.session.expire_all()
     assert db.session.get(User, person.id).preferred_language == "ti"
     other_browser = client.application.test_client()
@@ -194,3 +195,30 @@ def test_a_visitors_own_pages_render_in_every_language(ctx, client, lang):
         assert response.status_code == 200, url
         body = response.get_data(as_text=True)
         assert html_attr(body, "lang") == lang and html_attr(body, "dir") == ("rtl" if lang in RTL else "ltr")
+
+
+def test_a_get_with_lang_changes_the_page_but_never_the_stored_preference(ctx, client):
+    person = f.visitor(preferred_language="sv")
+    login(client, person)
+    body = client.get("/?lang=ar").get_data(as_text=True)  # e.g. an image tag on another site
+    assert html_attr(body, "lang") == "ar"
+    db.session.expire_all()
+    assert db.session.get(User, person.id).preferred_language == "sv"
+    assert html_attr(client.get("/").get_data(as_text=True), "lang") == "sv"
+    form = re.search(r'<form class="lang" method="post" action="/language">(.*?)</form>', body, re.S)
+    assert 'name="csrf_token"' in form.group(1) and 'name="next" value="/"' in form.group(1)
+
+
+def test_the_language_post_needs_a_csrf_token(app):
+    from bazaar import create_app
+    from config import Config
+
+    csrf_app = create_app(Config(TESTING=True, RATELIMIT_STORAGE_URI="memory://"))
+    with csrf_app.app_context():
+        person = f.visitor(preferred_language="sv")
+        client = csrf_app.test_client()
+        login(client, person)
+        assert client.post("/language", data={"lang": "ar"}).status_code == 400
+        db.session.expire_all()
+        assert db.session.get(User, person.id).preferred_language == "sv"
+        db.session.remove()

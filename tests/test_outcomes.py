@@ -15,7 +15,7 @@ from tests.conftest import login as conftest_login
 def english(client) -> None:
     """These tests read the pages in English: ``?lang=en`` sets the cookie and, once logged in,
     the user's preferred language."""
-    client.get("/?lang=en")
+    client.post("/language", data={"lang": "en"})
 
 
 def login(client, user) -> None:

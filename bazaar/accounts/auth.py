@@ -1,4 +1,6 @@
 """Password hashing and the Flask-Login wiring."""
+import hmac
+
 from argon2 import PasswordHasher
 from flask import g
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,7 +41,11 @@ def init_app(app) -> None:
     login_manager.login_message = None
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        user_id, _, stamp = session_id.partition(".")
         if not user_id.isdigit():
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or not hmac.compare_digest(stamp, user.session_stamp()):
+            return None  # the password changed since this session began
+        return user

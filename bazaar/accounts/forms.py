@@ -1,12 +1,12 @@
 import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bazaar.accounts import choices
+from bazaar.forms import BazaarForm
 from bazaar.i18n import current_lang
 from bazaar.occupations import OCCUPATIONS
 
@@ -76,7 +76,7 @@ def language_options():
     return [(code, native) for code, (native, _dir) in current_app.config["LANGUAGES"].items()]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BazaarForm):
     email = EmailField(_l("Email"), filters=[strip],
                        validators=[DataRequired(), Email(), Length(max=254), no_control_characters])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
@@ -89,7 +89,7 @@ class NewPasswordMixin:
                                message=_l("Use between 10 and 200 characters."))])
 
 
-class SignupForm(NewPasswordMixin, FlaskForm):
+class SignupForm(NewPasswordMixin, BazaarForm):
     name = name_field()
     email = email_field()
     preferred_language = language_field()
@@ -101,16 +101,16 @@ class SignupForm(NewPasswordMixin, FlaskForm):
             self.preferred_language.data = current_lang()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BazaarForm):
     email = email_field()
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(NewPasswordMixin, BazaarForm):
     confirm = PasswordField(_l("Repeat the password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class ProfileFieldsForm(FlaskForm):
+class ProfileFieldsForm(BazaarForm):
     """The optional visitor profile, its consents and the sensitive question."""
 
     phone = StringField(_l("Mobile phone"), filters=[strip],
@@ -212,7 +212,7 @@ class ProfileForm(ProfileFieldsForm):
         self.preferred_language.choices = language_options()
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(BazaarForm):
     password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=200)])
     confirm = BooleanField(_l("Yes, delete my account and my personal data"),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])

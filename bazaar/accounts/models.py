@@ -1,6 +1,9 @@
 """People and the bodies they act for."""
+import hashlib
+import hmac
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,6 +43,15 @@ class User(UserMixin, db.Model):
     profile: Mapped["VisitorProfile | None"] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan"
     )
+
+    def session_stamp(self) -> str:
+        """Changes whenever the password does, so every session and remember cookie made with the
+        old password stops working after a reset or change."""
+        key = current_app.secret_key.encode()
+        return hmac.new(key, (self.password_hash or "").encode(), hashlib.sha256).hexdigest()[:20]
+
+    def get_id(self) -> str:  # Flask-Login: what the session and remember cookie hold
+        return f"{self.id}.{self.session_stamp()}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login

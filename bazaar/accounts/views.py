@@ -43,6 +43,20 @@ def login():
     return render_template("accounts/login.html", form=form, next=safe_next(request.args.get("next")))
 
 
+@bp.post("/language")
+def set_language():
+    """The language switcher for a logged-in user: a CSRF-checked POST stores the preference."""
+    from bazaar import i18n
+
+    lang = request.form.get("lang", "")
+    response = redirect(safe_next(request.form.get("next")) or url_for("events.home"))
+    if lang in i18n.supported():
+        i18n.remember_on_device(response, lang)
+        if current_user.is_authenticated and i18n.store_preferred_language(current_user, lang):
+            db.session.commit()
+    return response
+
+
 @bp.post("/logout")
 @login_required
 def logout():

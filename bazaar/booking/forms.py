@@ -1,12 +1,13 @@
 from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SearchField, SelectField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from bazaar.forms import BazaarForm
 
-class BrowseForm(FlaskForm):
+
+class BrowseForm(BazaarForm):
     """Filters for the exhibitor directory (GET, nothing changes: no CSRF token)."""
 
     class Meta:
@@ -20,7 +21,7 @@ class BrowseForm(FlaskForm):
     free = BooleanField(_l("Only exhibitors with free times"))
 
 
-class TimeForm(FlaskForm):
+class TimeForm(BazaarForm):
     """One time to book (or to move a booking to), as an ISO 8601 UTC instant."""
 
     starts_at = HiddenField(validators=[DataRequired(), Length(max=40)])
@@ -35,5 +36,5 @@ class TimeForm(FlaskForm):
         field.instant = value.astimezone(timezone.utc)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BazaarForm):
     """A POST that confirms an action shown on the page (the CSRF token is the content)."""

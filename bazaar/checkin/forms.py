@@ -1,10 +1,10 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from bazaar.checkin.services import BOOTH_KINDS
+from bazaar.forms import BazaarForm
 
 TOKEN_MAX = 2000  # bazaar.tokens refuses anything longer
 DOOR_MAX = 50
@@ -24,7 +24,7 @@ def door_field():
                        validators=[Optional(), Length(max=DOOR_MAX), no_control_characters])
 
 
-class ScanForm(FlaskForm):
+class ScanForm(BazaarForm):
     """A ticket token (camera or hardware scanner) or a registration picked from a search."""
 
     token = StringField(_l("Ticket code"), filters=[strip], validators=[Optional(), Length(max=TOKEN_MAX)])
@@ -39,7 +39,7 @@ class ScanForm(FlaskForm):
         return valid
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(BazaarForm):
     name = StringField(_l("Name"), filters=[strip],
                        validators=[DataRequired(), Length(max=200), no_control_characters])
     email = EmailField(_l("Email"), filters=[strip], validators=[
@@ -60,7 +60,7 @@ class WalkInForm(FlaskForm):
         return valid
 
 
-class BoothScanForm(FlaskForm):
+class BoothScanForm(BazaarForm):
     token = StringField(_l("Ticket code"), filters=[strip],
                         validators=[DataRequired(_l("Scan a badge or type its code.")), Length(max=TOKEN_MAX)])
 

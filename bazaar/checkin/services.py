@@ -3,6 +3,7 @@
 A ticket is checked in by a conditional UPDATE (``checked_in_at IS NULL``), so however many doors
 scan the same ticket at once, exactly one arrival is recorded; every scan is logged in DoorScan.
 """
+import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -165,19 +166,27 @@ def check_in_by_id(event: Event, registration_id: int, staff: User, door: str | 
     return check_in(event, reg, staff, door)
 
 
-def search_registrations(event: Event, query: str, limit: int = 20) -> list[Registration]:
-    """Registrations of ``event`` whose visitor's name or email contains ``query``."""
+SEARCH_MIN = 4
+search_log = logging.getLogger("bazaar.checkin.door_search")
+
+
+def search_registrations(event: Event, query: str, staff: User, limit: int = 20) -> list[Registration]:
+    """Registrations of ``event`` whose visitor's name contains ``query`` (at least
+    :data:`SEARCH_MIN` characters) or whose email is exactly ``query``; every search is logged
+    (who searched which event, how many matched; not the query itself)."""
     query = query.strip()
-    if len(query) < 2:
+    if len(query) < SEARCH_MIN:
         return []
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    return list(db.session.scalars(
+    results = list(db.session.scalars(
         select(Registration).join(User, Registration.user_id == User.id)
         .where(Registration.event_id == event.id,
-               or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+               or_(User.name.ilike(pattern, escape="\\"), func.lower(User.email) == query.lower()))
         .order_by(User.name, Registration.id).limit(limit)
     ))
+    search_log.info("door search", extra={"event": event.id, "user_id": staff.id, "matches": len(results)})
+    return results
 
 
 def register_walk_in(event: Event, staff: User, door: str | None, name: str, email: str | None,

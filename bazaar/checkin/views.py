@@ -150,7 +150,8 @@ def door(event_id):
     query = _search_query()
     response = Response(render_template(
         "checkin/door.html", event=event, form=form, outcome=outcome, query=query,
-        results=services.search_registrations(event, query) if query else [],
+        results=services.search_registrations(event, query, current_user) if query else [],
+        search_min=services.SEARCH_MIN,
         arrival_door=services.arrival_door, organiser=permissions.can("checkin.counters", event),
     ))
     return _remember_door(response, form.door.data if outcome else None)

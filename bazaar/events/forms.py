@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from bazaar.forms import LocalDateTimeField
+from bazaar.forms import BazaarForm, LocalDateTimeField
 
 
-class EventForm(FlaskForm):
+class EventForm(BazaarForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description_sv = TextAreaField(_l("Description (Swedish)"), validators=[Optional(), Length(max=5000)])
     description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000)])

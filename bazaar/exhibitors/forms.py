@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from bazaar.booking.models import OUTCOMES
 from bazaar.exhibitors.schedule import SLOT_LENGTHS, ScheduleError, parse_breaks
 from bazaar.exhibitors.validation import normalise_org_number, normalise_phone
+from bazaar.forms import BazaarForm
 from bazaar.occupations import OCCUPATIONS
 
 ORG_TYPE_LABELS = {
@@ -71,7 +71,7 @@ class MultiChoiceField(SelectMultipleField):
         self.data = [v for v in (self.data or []) if v in valid]
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BazaarForm):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     is_foreign = BooleanField(_l("The organisation is not registered in Sweden"))
     org_number = StringField(_l("Swedish organisation number"), validators=[Optional(), Length(max=20)],
@@ -119,7 +119,7 @@ class ApplicationForm(FlaskForm):
         }
 
 
-class NewAccountForm(FlaskForm):
+class NewAccountForm(BazaarForm):
     """The applicant's own account, asked only when they are not logged in."""
 
     account_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
@@ -129,7 +129,7 @@ class NewAccountForm(FlaskForm):
                              validators=[DataRequired(), Length(min=10, max=200)])
 
 
-class ApplicationFilterForm(FlaskForm):
+class ApplicationFilterForm(BazaarForm):
     class Meta:
         csrf = False
 
@@ -138,19 +138,19 @@ class ApplicationFilterForm(FlaskForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BazaarForm):
     decision = SelectField(_l("Decision"), choices=[
         ("approved", _l("Approve")), ("waitlisted", _l("Put on the waiting list")), ("rejected", _l("Reject")),
     ])
     message = TextAreaField(_l("Message to the applicant (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class BoothForm(FlaskForm):
+class BoothForm(BazaarForm):
     booth_number = StringField(_l("Booth number"), validators=[Optional(), Length(max=16)])
     booth_location = StringField(_l("Booth location"), validators=[Optional(), Length(max=100)])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BazaarForm):
     description_sv = TextAreaField(_l("Description (Swedish)"), validators=[Optional(), Length(max=5000)])
     description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000)])
     sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=64)])
@@ -171,11 +171,11 @@ class ProfileForm(FlaskForm):
         }
 
 
-class LogoForm(FlaskForm):
+class LogoForm(BazaarForm):
     logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 1 MB)"))
 
 
-class OpeningForm(FlaskForm):
+class OpeningForm(BazaarForm):
     title_sv = StringField(_l("Title (Swedish)"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     occupation = SelectField(_l("Occupation"), choices=list(OCCUPATIONS.items()))
@@ -236,12 +236,12 @@ class OpeningForm(FlaskForm):
         }
 
 
-class TableForm(FlaskForm):
+class TableForm(BazaarForm):
     name = StringField(_l("Table name"), validators=[DataRequired(), Length(max=100)])
     interviewer_id = SelectField(_l("Interviewer"), coerce=int, validators=[Optional()])
 
 
-class SlotPlanForm(FlaskForm):
+class SlotPlanForm(BazaarForm):
     day = SelectField(_l("Day"))
     start = StringField(_l("First slot starts (HH:MM, local time)"), validators=[DataRequired(), Length(max=5)])
     end = StringField(_l("Last slot ends by (HH:MM, local time)"), validators=[DataRequired(), Length(max=5)])
@@ -273,12 +273,12 @@ class SlotPlanForm(FlaskForm):
             raise ValidationError(_l("Write breaks as HH:MM-HH:MM, separated by commas.")) from None
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BazaarForm):
     email = EmailField(_l("Colleague's email"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[("interviewer", _l("Interviewer")), ("admin", _l("Admin"))])
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(BazaarForm):
     """Asked only when the invited address has no account yet."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
@@ -286,7 +286,7 @@ class AcceptInvitationForm(FlaskForm):
                              validators=[DataRequired(), Length(min=10, max=200)])
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(BazaarForm):
     attendance = SelectField(_l("Attendance"), choices=[
         ("attended", _l("Held")), ("no_show", _l("No-show")),
     ])

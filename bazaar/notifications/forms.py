@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
+
+from bazaar.forms import BazaarForm
 
 STATUS_FILTERS = {
     "due": ("pending", "claimed"),
@@ -12,7 +13,7 @@ STATUS_FILTERS = {
 }
 
 
-class OutboxFilterForm(FlaskForm):
+class OutboxFilterForm(BazaarForm):
     """A GET form: filtering changes nothing, so it carries no CSRF token."""
 
     class Meta:

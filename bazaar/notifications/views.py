@@ -10,6 +10,7 @@ from bazaar.extensions import db
 from bazaar.notifications import services
 from bazaar.notifications.forms import STATUS_FILTERS, OutboxFilterForm
 from bazaar.notifications.models import OutboxMessage
+from bazaar.routing import link_args, page_number
 
 bp = Blueprint("notifications", __name__)
 
@@ -37,13 +38,13 @@ def outbox(event_id):
         if form.q.data:
             query = query.where(func.lower(OutboxMessage.to_address).contains(form.q.data.strip().lower(),
                                                                             autoescape=True))
-    page = max(1, min(request.args.get("page", 1, type=int), 100_000))
+    page = page_number(request.args)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     messages = db.session.scalars(query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
                                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     counts = services.status_counts(event.id)
     summary = {name: sum(counts[s] for s in statuses) for name, statuses in STATUS_FILTERS.items()}
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = link_args(request.args, form)
     return render_template("notifications/outbox.html", event=event, form=form, messages=messages,
                            summary=summary, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
                            args=args)

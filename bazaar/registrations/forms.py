@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, FieldList, Form, FormField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from bazaar.accounts.forms import (EMAIL_MAX, PASSWORD_MIN, ProfileFieldsForm, email_field, language_field,
                                    language_options, name_field, no_control_characters, strip)
+from bazaar.forms import BazaarForm
 from bazaar.i18n import current_lang
 from bazaar.registrations.services import GROUP_MAX, GROUP_MIN, Participant
 
@@ -35,7 +35,7 @@ class ParticipantForm(Form):
     preferred_language = SelectField(_l("Language"))
 
 
-class GroupRegistrationForm(FlaskForm):
+class GroupRegistrationForm(BazaarForm):
     participants = FieldList(FormField(ParticipantForm), min_entries=GROUP_MAX, max_entries=GROUP_MAX)
     confirm = BooleanField(_l("The participants know I am registering them and have agreed to it"),
                            validators=[DataRequired(message=_l("Please confirm."))])
@@ -71,7 +71,7 @@ class GroupRegistrationForm(FlaskForm):
         return [Participant(row.name.data, row.email.data, row.preferred_language.data) for row in self.filled_rows()]
 
 
-class RegistrationSearchForm(FlaskForm):
+class RegistrationSearchForm(BazaarForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 

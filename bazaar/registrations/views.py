@@ -11,6 +11,7 @@ from bazaar.extensions import db, limiter
 from bazaar.registrations import services
 from bazaar.registrations.forms import GroupRegistrationForm, RegistrationForm, RegistrationSearchForm
 from bazaar.registrations.models import Registration
+from bazaar.routing import page_number
 from bazaar.tokens import InvalidToken
 
 bp = Blueprint("registrations", __name__)
@@ -147,8 +148,7 @@ def organiser_list(event_id):
     event = _listed_event(event_id)
     form = RegistrationSearchForm(request.args)
     filters = form.filters()
-    page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(services.search_registrations(event, **filters), page=max(page, 1),
+    pagination = db.paginate(services.search_registrations(event, **filters), page=page_number(request.args),
                              per_page=PER_PAGE, error_out=False)
     return render_template("registrations/organiser_list.html", event=event, form=form, filters=filters,
                            pagination=pagination, taken=services.places_taken(event.id),

@@ -1,18 +1,18 @@
 from datetime import date, datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import MonthField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from bazaar.exhibitors.models import EMPLOYMENT_TYPES
+from bazaar.forms import BazaarForm
 from bazaar.stats import labels
 from bazaar.stats.compile import SURVEY_RESULTS
 
 CONTRIBUTED = {"yes": True, "no": False, "dont_know": None}
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(BazaarForm):
     """The one-minute follow-up survey, sized for a phone."""
 
     result = RadioField(_l("Since the fair, have you got …"),
