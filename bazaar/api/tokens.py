@@ -2,7 +2,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from bazaar.forms import BazaarForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -14,7 +14,7 @@ from bazaar.events.models import Event
 bp = Blueprint("api_tokens", __name__)
 
 
-class TokenForm(FlaskForm):
+class TokenForm(BazaarForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     scope = SelectField(_l("Access"), choices=[("read", _l("Read")), ("read-write", _l("Read and write"))])
 
