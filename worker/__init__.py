@@ -28,9 +28,18 @@ BEAT_SCHEDULE = {
 
 def init_celery(app) -> Celery:
     class FlaskTask(Task):
+        """Runs in the app context; a task that fails rolls its session back, so the process's
+        next task starts clean (a cut connection is then replaced, pool_pre_ping checks the rest)."""
+
         def __call__(self, *args, **kwargs):
+            from bazaar.extensions import db
+
             with app.app_context():
-                return self.run(*args, **kwargs)
+                try:
+                    return self.run(*args, **kwargs)
+                except Exception:
+                    db.session.rollback()
+                    raise
 
     @worker_process_init.connect(weak=False)
     def _own_database_connections(**_):

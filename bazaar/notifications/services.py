@@ -11,6 +11,11 @@ transaction right after the SMTP server accepted the message. The one window in 
 go out twice is a worker killed after that acceptance and before the mark commits: the row stays
 ``claimed`` and is sent again once its lease (:data:`CLAIM_LEASE`) runs out. Every email carries
 a Message-ID derived from the row id, so mail clients show such a duplicate once.
+
+Only an SMTP 5xx (or a template that cannot render the row) fails a row for good. A database,
+broker or other infrastructure error while rendering puts the row back to pending with the
+usual backoff (:func:`retry_delay`); the outcome marks retry a cut connection a few times, so a
+failover between the SMTP acceptance and the sent mark does not reopen the duplicate window.
 """
 import logging
 import secrets
@@ -20,6 +25,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 
 from bazaar.clock import utcnow
 from bazaar.database import is_postgres
@@ -39,6 +45,15 @@ BATCH_SIZE = 50
 SWEEP_SECONDS = 50
 # Messages due within this margin of their commit are kicked to the worker at once.
 IMMEDIATE = timedelta(seconds=5)
+# Errors of the infrastructure, not of the message: the row is tried again later.
+TRANSIENT_ERRORS = (DBAPIError, DisconnectionError, PendingRollbackError, OSError, TimeoutError)
+# How often an outcome mark is written again after its connection was cut.
+FINISH_TRIES = 4
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database, broker or network error: trying again later may succeed."""
+    return isinstance(exc, TRANSIENT_ERRORS)
 
 
 def dedup_key(kind: str, recipient: str, subject_type: str | None, subject_id: int | None, version) -> str:
@@ -163,15 +178,25 @@ def claim_due(limit: int = BATCH_SIZE) -> tuple[str, list[int]]:
 
 
 def _finish(message_id: int, token: str, **values) -> bool:
-    """Record the outcome of our claim in its own short transaction."""
-    done = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token,
-               OutboxMessage.status == "claimed")
-        .values(claim_token=None, **values)
-    ).rowcount
-    db.session.commit()
-    return bool(done)
+    """Record the outcome of our claim in its own short transaction. A cut connection is rolled
+    back and the mark written again (it is conditional on our claim, so writing it twice is harmless)."""
+    for attempt in range(1, FINISH_TRIES + 1):
+        try:
+            done = db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token,
+                       OutboxMessage.status == "claimed")
+                .values(claim_token=None, **values)
+            ).rowcount
+            db.session.commit()
+            return bool(done)
+        except TRANSIENT_ERRORS:
+            db.session.rollback()
+            if attempt == FINISH_TRIES:
+                raise  # the row stays claimed; the sweep takes it back when the lease runs out
+            log.warning("marking message %s failed on a lost connection; trying again", message_id)
+            time.sleep(0.2 * attempt)
+    return False
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -190,6 +215,14 @@ class _Ready:
     outcome: dict | None = None
 
 
+def _retry_later(attempts: int, error: str) -> dict:
+    """The outcome of a temporary failure: pending again after the backoff, or failed for good
+    once :data:`MAX_ATTEMPTS` tries are used up."""
+    if attempts >= MAX_ATTEMPTS:
+        return {"status": "failed", "last_error": f"gave up after {attempts} tries: {error}"[:2000]}
+    return {"status": "pending", "due_at": utcnow() + retry_delay(attempts), "last_error": error[:2000]}
+
+
 def _prepare(message: OutboxMessage, now: datetime) -> _Ready:
     from bazaar.notifications.render import build_email, render
 
@@ -200,6 +233,8 @@ def _prepare(message: OutboxMessage, now: datetime) -> _Ready:
     try:
         rendered = render(message)
         ready.content = build_email(message, rendered) if message.channel == "email" else rendered.text
+    except TRANSIENT_ERRORS:
+        raise  # the database or network, not the message: see _prepare_claimed
     except Exception as exc:  # a template or data error: retrying will not help, the organiser can resend
         log.exception("message %s could not be rendered", message.id)
         ready.outcome = {"status": "failed", "last_error": f"render: {type(exc).__name__}: {exc}"[:2000]}
@@ -212,25 +247,37 @@ def _prepare_claimed(token: str) -> list[_Ready]:
     from bazaar.accounts.models import User
     from bazaar.events.models import Event
 
+    prepared: list[_Ready] = []
+    claimed: list[tuple[int, int]] = []  # (id, attempts) of every row of the claim
     try:
         messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.claim_token == token)
                                       .order_by(OutboxMessage.id).execution_options(populate_existing=True)).all()
+        claimed = [(m.id, m.attempts) for m in messages]
         # Fill the identity map, so rendering finds recipients and events without a query each.
         for model, ids in ((User, {m.user_id for m in messages}), (Event, {m.event_id for m in messages})):
             ids.discard(None)
             if ids:
                 db.session.scalars(select(model).where(model.id.in_(ids))).all()
         now = utcnow()
-        return [_prepare(message, now) for message in messages]
+        for message in messages:
+            prepared.append(_prepare(message, now))
+    except TRANSIENT_ERRORS as exc:
+        # The database (or network) went away mid-read: the rows not yet rendered wait and retry.
+        log.warning("rendering claim %s stopped on %s; its rows will be tried again", token, type(exc).__name__)
+        error = f"temporary: {type(exc).__name__}: {exc}"
+        done = {ready.message_id for ready in prepared}
+        prepared += [_Ready(message_id, attempts, outcome=_retry_later(attempts, error))
+                     for message_id, attempts in claimed if message_id not in done]
     finally:
         db.session.rollback()
+    return prepared
 
 
 def _transmit(ready: _Ready, token: str, mailer) -> str:
     """Hand one prepared row over and record the outcome; returns the row's new status."""
     if ready.outcome is not None:
         _finish(ready.message_id, token, **ready.outcome)
-        return ready.outcome["status"]
+        return "retry" if ready.outcome["status"] == "pending" else ready.outcome["status"]
     try:
         if ready.channel == "sms":
             from bazaar.notifications.sms import get_gateway
@@ -241,13 +288,9 @@ def _transmit(ready: _Ready, token: str, mailer) -> str:
         _finish(ready.message_id, token, status="failed", last_error=str(exc)[:2000])
         return "failed"
     except (TemporaryFailure, DeliveryError) as exc:
-        if ready.attempts >= MAX_ATTEMPTS:
-            _finish(ready.message_id, token, status="failed",
-                    last_error=f"gave up after {ready.attempts} tries: {exc}"[:2000])
-            return "failed"
-        _finish(ready.message_id, token, status="pending", due_at=utcnow() + retry_delay(ready.attempts),
-                last_error=str(exc)[:2000])
-        return "retry"
+        outcome = _retry_later(ready.attempts, str(exc))
+        _finish(ready.message_id, token, **outcome)
+        return "retry" if outcome["status"] == "pending" else "failed"
     # Accepted by the server: mark it sent at once (the only crash window, see the module docstring).
     _finish(ready.message_id, token, status="sent", sent_at=utcnow(), last_error=None)
     return "sent"
