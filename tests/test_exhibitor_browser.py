@@ -53,10 +53,10 @@ def test_interviewer_records_an_outcome_on_a_phone(ctx, live_server, page):
     ex = f.exhibitor(ev, tables=1, booth_number="B4")
     slot = f.slots_for(ex, start=ev.starts_at, count=2, minutes=15)[0]
     booking = f.booked(f.registration(ev, f.visitor(name="Yohannes Kidane")), slot)
-    interviewer = f.exhibitor_staff(ex, role="interviewer")
+    interviewer = f.exhibitor_staff(ex, role="interviewer", preferred_language="en")
     booking_id, exhibitor_id = booking.id, ex.id
     browser_login(page, live_server, interviewer)
-    page.goto(f"{live_server}/exhibitor/{exhibitor_id}/day?lang=en")
+    page.goto(f"{live_server}/exhibitor/{exhibitor_id}/day")
     assert "Yohannes Kidane" in page.locator(f"#interview-{booking_id}").inner_text()
     assert_accessible(page, "exhibitor-day")
     row = page.locator(f"#interview-{booking_id}")

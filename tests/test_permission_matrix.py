@@ -32,6 +32,7 @@ PUBLIC_ENDPOINTS = {
     "health.healthz": "load balancer health check",
     "events.home": "list of published fairs",
     "events.event_page": "a published fair's public page",
+    "accounts.set_language": "language switcher (CSRF-checked POST; stores a preference only for the logged-in user)",
     "accounts.login": "login form",
     "accounts.signup": "sign-up form",
     "accounts.forgot_password": "password reset request form",
