@@ -101,7 +101,7 @@ class WaitlistEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     exhibitor_id: Mapped[int] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting/offered/claimed/expired/left
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting/offered/claimed/expired/left/closed
     offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     offers_made: Mapped[int] = mapped_column(default=0)

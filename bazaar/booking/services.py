@@ -42,6 +42,10 @@ MANAGE_MAX_AGE = 120 * 24 * 3600
 CLAIM_PURPOSE = "waitlist.claim"
 # cancel_booking's reason when the exhibitor removes the slot: the slot is not offered on.
 SLOT_REMOVED = "slot_removed"
+# cancel_booking's reason when the exhibitor no longer takes part (rejected or withdrawn after approval).
+EXHIBITOR_WITHDRAWN = "exhibitor_withdrawn"
+# Reasons whose freed slot is not offered to the waiting list.
+NOT_OFFERED_ON = (SLOT_REMOVED, EXHIBITOR_WITHDRAWN)
 EVENT_OPEN_STATUSES = ("published", "closed")
 
 
@@ -365,7 +369,7 @@ def cancel_booking(booking: Booking, actor=None, reason: str = "visitor", commit
             raise NotChangeable(_("This booking is already cancelled."))
         db.session.refresh(booking)
         _notify(booking, "cancelled")
-        if booking.slot is not None and reason != SLOT_REMOVED:
+        if booking.slot is not None and reason not in NOT_OFFERED_ON:
             offer_slot(booking.slot, now)
         return booking
 
@@ -421,6 +425,36 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
         return booking
 
     return _run(work)
+
+
+def coming_bookings(exhibitor, now: datetime | None = None) -> list[Booking]:
+    """The exhibitor's live booked interviews that have not started, in time order."""
+    now = now or utcnow()
+    return list(db.session.scalars(select(Booking).where(
+        Booking.exhibitor_id == exhibitor.id, Booking.status == "confirmed", Booking.walk_in.is_(False),
+        Booking.starts_at > now).order_by(Booking.starts_at, Booking.id)))
+
+
+def withdraw_exhibitor_bookings(exhibitor, actor=None, now: datetime | None = None) -> list[Booking]:
+    """The exhibitor no longer takes part: cancel its coming bookings (each visitor gets the
+    cancellation message, pending reminders are cancelled, the time is free again) and close its
+    waiting list, releasing slots held for it. Runs in the caller's transaction; returns the
+    cancelled bookings."""
+    now = now or utcnow()
+    cancelled = []
+    for booking in coming_bookings(exhibitor, now):
+        try:
+            cancelled.append(cancel_booking(booking, actor, reason=EXHIBITOR_WITHDRAWN, commit=False))
+        except NotChangeable:
+            continue  # the visitor cancelled it meanwhile
+    db.session.execute(
+        update(WaitlistEntry).where(WaitlistEntry.exhibitor_id == exhibitor.id,
+                                    WaitlistEntry.status.in_(("waiting", "offered")))
+        .values(status="closed").execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Slot).where(Slot.exhibitor_id == exhibitor.id, Slot.held_for_registration_id.isnot(None))
+        .values(held_for_registration_id=None, held_until=None).execution_options(synchronize_session=False))
+    return cancelled
 
 
 # ---- signed links for emails -----------------------------------------------------------------

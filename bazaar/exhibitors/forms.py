@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
     TextAreaField,
 )
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from bazaar.booking.models import OUTCOMES
@@ -143,6 +144,8 @@ class DecisionForm(BazaarForm):
         ("approved", _l("Approve")), ("waitlisted", _l("Put on the waiting list")), ("rejected", _l("Reject")),
     ])
     message = TextAreaField(_l("Message to the applicant (optional)"), validators=[Optional(), Length(max=2000)])
+    # The number of coming bookings the organiser agreed to cancel (set on the confirmation step).
+    cancel_bookings = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0, max=10**6)])
 
 
 class BoothForm(BazaarForm):

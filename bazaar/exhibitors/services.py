@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
 from bazaar.booking.models import Booking, Slot
+from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import (
@@ -34,6 +35,22 @@ class ExhibitorError(Exception):
 
 class DuplicateApplication(ExhibitorError):
     """The organisation number has already applied to this event."""
+
+
+@dataclass(frozen=True)
+class WithdrawalImpact:
+    """What taking an approved exhibitor off the fair cancels: its coming booked interviews."""
+
+    bookings: int
+    visitors: int
+
+
+class BookingsAffected(ExhibitorError):
+    """The decision would cancel coming bookings the organiser has not agreed to cancel."""
+
+    def __init__(self, impact: WithdrawalImpact):
+        super().__init__("bookings affected")
+        self.impact = impact
 
 
 # ---- applications ---------------------------------------------------------------------------
@@ -113,14 +130,33 @@ def admins(exhibitor: Exhibitor) -> list[User]:
     return [s.user for s in exhibitor.staff if s.role == "admin"]
 
 
-def decide_application(exhibitor: Exhibitor, decision: str, actor: User, message: str = "") -> Exhibitor:
-    """Approve, reject or waitlist; the exhibitor's admins are told either way."""
+def withdrawal_impact(exhibitor: Exhibitor, now: datetime | None = None) -> WithdrawalImpact:
+    """How many coming bookings, and of how many visitors, a decision other than approval cancels."""
+    if exhibitor.status != "approved":
+        return WithdrawalImpact(bookings=0, visitors=0)
+    coming = coming_bookings(exhibitor, now)
+    return WithdrawalImpact(bookings=len(coming), visitors=len({b.registration_id for b in coming}))
+
+
+def decide_application(exhibitor: Exhibitor, decision: str, actor: User, message: str = "",
+                       cancel_bookings: int | None = None) -> Exhibitor:
+    """Approve, reject or waitlist; the exhibitor's admins are told either way.
+
+    Taking an approved exhibitor off the fair cancels its coming bookings in the same transaction
+    (each visitor is told, reminders are cancelled, its waiting list is closed), but only once the
+    organiser has agreed: ``cancel_bookings`` must equal the number of bookings concerned, else
+    :class:`BookingsAffected` says how many bookings and visitors it would be."""
     if decision not in DECISIONS:
         raise ExhibitorError("unknown decision")
     if decision == exhibitor.status:
         raise ExhibitorError("unchanged")
+    now = utcnow()
+    leaving = exhibitor.status == "approved"
+    impact = withdrawal_impact(exhibitor, now)
+    if impact.bookings and cancel_bookings != impact.bookings:
+        raise BookingsAffected(impact)
     exhibitor.status = decision
-    exhibitor.decided_at = utcnow()
+    exhibitor.decided_at = now
     exhibitor.decided_by_id = actor.id
     exhibitor.decision_message = message.strip() or None
     for admin in admins(exhibitor):
@@ -128,6 +164,8 @@ def decide_application(exhibitor: Exhibitor, decision: str, actor: User, message
               version=exhibitor.decided_at.isoformat(),
               payload={"exhibitor_name": exhibitor.name, "event_name": exhibitor.event.name,
                        "message": exhibitor.decision_message or ""})
+    if leaving:
+        withdraw_exhibitor_bookings(exhibitor, actor, now)
     db.session.commit()
     return exhibitor
 

@@ -17,7 +17,7 @@ from bazaar.exhibitors.forms import (
     NewAccountForm, OpeningForm, OutcomeForm, ProfileForm, SlotPlanForm, TableForm,
 )
 from bazaar.exhibitors.models import APPLICATION_STATUSES, Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation
-from bazaar.exhibitors.services import DuplicateApplication, ExhibitorError
+from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, ExhibitorError
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
 from bazaar.extensions import db
 from bazaar.i18n import current_lang
@@ -159,6 +159,7 @@ def applications_csv(event_id):
 @login_required
 def application(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "application.review")
+    impact = None  # set when the decision waits for the organiser to agree to cancel bookings
     decision = DecisionForm(prefix="decision")
     booth = BoothForm(prefix="booth", obj=exhibitor if request.method == "GET" else None)
     if request.method == "POST":
@@ -166,7 +167,9 @@ def application(exhibitor_id):
             if decision.validate():
                 try:
                     services.decide_application(exhibitor, decision.decision.data, current_user,
-                                                decision.message.data or "")
+                                                decision.message.data or "", decision.cancel_bookings.data)
+                except BookingsAffected as affected:
+                    impact = affected.impact
                 except ExhibitorError:
                     decision.decision.errors.append(_("The application already has this status."))
                 else:
@@ -176,7 +179,8 @@ def application(exhibitor_id):
             services.assign_booth(exhibitor, booth.booth_number.data or "", booth.booth_location.data or "")
             flash(_("Saved."), "success")
             return redirect(url_for("exhibitors.application", exhibitor_id=exhibitor.id))
-    return render_template("exhibitors/application.html", exhibitor=exhibitor, decision=decision, booth=booth)
+    return render_template("exhibitors/application.html", exhibitor=exhibitor, decision=decision, booth=booth,
+                           impact=impact, coming=services.withdrawal_impact(exhibitor))
 
 
 # ---- booth profile and logo -----------------------------------------------------------------
