@@ -26,10 +26,14 @@ SCHEMA = 1
 SMALL_CELL = 5
 
 DEFINITIONS = {
-    "exhibitors": _l("Exhibitors: organisations whose application to exhibit was approved."),
-    "exhibitors_foreign": _l("Foreign employers: approved exhibitors registered in a country other than Sweden."),
-    "exhibitors_by_country": _l("Approved exhibitors by the country the organisation is registered in."),
-    "exhibitors_by_type": _l("Approved exhibitors by type of organisation."),
+    "exhibitors": _l(
+        "Exhibitors: organisations approved to exhibit when the figures were compiled, and organisations that "
+        "took part on the day (at least one interview marked held or no-show) whatever their status now. "
+        "These exhibitors are counted in every figure and table; bookings with other organisations (e.g. "
+        "rejected or withdrawn before the fair) are left out of every figure."),
+    "exhibitors_foreign": _l("Foreign employers: exhibitors registered in a country other than Sweden."),
+    "exhibitors_by_country": _l("Exhibitors by the country the organisation is registered in."),
+    "exhibitors_by_type": _l("Exhibitors by type of organisation."),
     "visitors_registered": _l(
         "Visitors registered: registrations holding a place when compiled (pre-registered and walk-ins "
         "registered at the door); cancelled registrations and the waiting list are not counted."),
@@ -72,7 +76,7 @@ DEFINITIONS = {
         "Funnel: visitors registered, checked in, interviewed, with an offer, and who obtained a job; each step "
         "counts different visitors."),
     "per_exhibitor": _l(
-        "Per exhibitor: bookings, interviews held and outcomes for each approved exhibitor; people counts are "
+        "Per exhibitor: bookings, interviews held and outcomes for each exhibitor counted; people counts are "
         "suppressed below five. No personal characteristics are ever shown per exhibitor."),
     "breakdowns": _l(
         "Breakdowns: registered visitors by what they stated in their profile, with how many were checked in, "
@@ -120,6 +124,8 @@ NOT_STATED = ""
 HOLDS_PLACE = Registration.status.in_(("registered", "offered"))
 WALK_IN_HELD = and_(Booking.walk_in.is_(True), Booking.attendance != "no_show")
 HELD = and_(Booking.status == "confirmed", or_(Booking.attendance == "attended", WALK_IN_HELD))
+# The exhibitor was there on the day: an interview of theirs was marked (held or no-show) or logged as a walk-in.
+TOOK_PART = and_(Booking.status == "confirmed", or_(Booking.attendance != "unknown", Booking.walk_in.is_(True)))
 
 
 def _sum(condition):
@@ -163,6 +169,13 @@ class Compiler:
         self.headline: dict = {}
 
     # ---- building blocks ---------------------------------------------------------------
+    def _counted_exhibitor(self):
+        """SQL condition on Exhibitor: it counts in this snapshot (see DEFINITIONS["exhibitors"]).
+        Every held interview is with a counted exhibitor, so interview and outcome figures agree."""
+        took_part = select(Booking.exhibitor_id).where(Booking.event_id == self.event_id, TOOK_PART)
+        return and_(Exhibitor.event_id == self.event_id,
+                    or_(Exhibitor.status == "approved", Exhibitor.id.in_(took_part)))
+
     def _held_outcome_pairs(self):
         return (
             select(Booking.registration_id, Booking.exhibitor_id, Booking.outcome)
@@ -192,7 +205,7 @@ class Compiler:
     def exhibitors(self):
         rows = db.session.execute(
             select(Exhibitor.country, Exhibitor.org_type, func.count())
-            .where(Exhibitor.event_id == self.event_id, Exhibitor.status == "approved")
+            .where(self._counted_exhibitor())
             .group_by(Exhibitor.country, Exhibitor.org_type)
         ).all()
         by_country: dict[str, int] = {}
@@ -229,7 +242,8 @@ class Compiler:
                 _sum(and_(booked, confirmed, Booking.attendance == "no_show")).label("interview_no_shows"),
                 _sum(and_(WALK_IN_HELD, confirmed)).label("interviews_walk_in"),
                 func.count(func.distinct(case((HELD, Booking.registration_id)))).label("visitors_interviewed"),
-            ).where(Booking.event_id == self.event_id)
+            ).where(Booking.event_id == self.event_id,
+                    Booking.exhibitor_id.in_(select(Exhibitor.id).where(self._counted_exhibitor())))
         )
         h = {k: int(v) for k, v in row.items()}
         h["interviews_held"] = h["interviews_booked_held"] + h["interviews_walk_in"]
@@ -295,7 +309,7 @@ class Compiler:
                 .label("interview_no_shows"),
             )
             .select_from(Exhibitor).outerjoin(Booking, Booking.exhibitor_id == Exhibitor.id)
-            .where(Exhibitor.event_id == self.event_id, Exhibitor.status == "approved")
+            .where(self._counted_exhibitor())
             .group_by(Exhibitor.id, Exhibitor.name, Exhibitor.country, Exhibitor.org_type)
             .order_by(Exhibitor.name)
         ).mappings().all()
