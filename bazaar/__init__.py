@@ -54,12 +54,13 @@ def create_app(config=None) -> Flask:
     from bazaar.checkin.views import bp as checkin_bp
     from bazaar.events.views import bp as events_bp
     from bazaar.exhibitors.views import bp as exhibitors_bp
+    from bazaar.funding.views import bp as funding_bp
     from bazaar.notifications.views import bp as notifications_bp
     from bazaar.registrations.views import bp as registrations_bp
     from bazaar.stats.views import bp as stats_bp
 
     for bp in (events_bp, accounts_bp, registrations_bp, exhibitors_bp, booking_bp,
-               checkin_bp, notifications_bp, stats_bp, health.bp):
+               checkin_bp, notifications_bp, stats_bp, funding_bp, health.bp):
         app.register_blueprint(bp)
     from bazaar.api import docs
 

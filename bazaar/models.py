@@ -7,6 +7,7 @@ from bazaar.events.models import Event, EventOrganiser, EventStaff  # noqa: F401
 from bazaar.exhibitors.models import (  # noqa: F401
     Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation,
 )
+from bazaar.funding.models import FairBudget, Funding  # noqa: F401
 from bazaar.notifications.models import OutboxMessage  # noqa: F401
 from bazaar.registrations.models import Registration  # noqa: F401
 from bazaar.stats.models import StatsSnapshot, SurveyResponse  # noqa: F401

@@ -261,6 +261,14 @@ def _stats_compare(user, _):
     return user.is_organiser
 
 
+# ---- budget and funding ----------------------------------------------------------------------
+
+@rule("budget.manage")
+def _budget_manage(user, event):
+    """Enter the fair's budget and its funding: the event's co-organisers."""
+    return organises(user, event)
+
+
 # ---- API tokens ------------------------------------------------------------------------------
 # A token acts as its owner, but only within its one event, and writes only with "read-write".
 

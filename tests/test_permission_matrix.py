@@ -133,6 +133,9 @@ def world(ctx):
     from bazaar.api.services import create_token
 
     api_token, _ = create_token(admin, event, "Owner's token", scope="read-write")
+    from bazaar.funding.services import add_funding
+
+    funding = add_funding(event, "Owner's funder", 100_000)
 
     other_org = f.organisation("Other organisation")
     other_event = f.event(org=other_org, name="Other fair")
@@ -147,6 +150,7 @@ def world(ctx):
         "registration_id": registration.id, "slot_id": slot.id, "table_id": exhibitor.tables[0].id,
         "opening_id": opening.id, "staff_id": staff_row.id, "invitation_id": invitation.id,
         "entry_id": entry.id, "message_id": message.id, "token_id": api_token.id,
+        "funding_id": funding.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {"ids": ids, "strings": strings, "outsiders": outsiders}

@@ -9,6 +9,7 @@ from bazaar.events.models import Event
 from bazaar.events.services import events_for_organiser
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
+from bazaar.funding import services as funding
 from bazaar.stats import export, labels, presentation, services
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES
 from bazaar.stats.forms import SurveyForm
@@ -116,7 +117,8 @@ def report(event_id):
     snapshot = _snapshot(event)
     if snapshot is None:
         abort(404)
-    return render_template("stats/report.html", **_report_context(event, snapshot))
+    return render_template("stats/report.html", costs=funding.cost_report(event, snapshot, current_user),
+                           **_report_context(event, snapshot))
 
 
 def _export_name(event: Event, snapshot, extension: str) -> str:
