@@ -161,3 +161,48 @@ def test_each_visitor_gets_one_cancellation_through_a_real_worker_and_no_reminde
     reminder_ids = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.kind == REMINDER)).all()
     db.session.rollback()
     assert reminder_ids and not set(reminder_ids) & set(smtp.ids())
+
+
+@pytest.mark.postgresql_only
+def test_a_booking_racing_the_decision_waits_for_it_and_is_refused(app, ctx):
+    """The decision holds the exhibitor row locked until commit; a booking reads the status with a
+    share lock, so it waits and then sees the exhibitor is gone instead of booking a stale approval."""
+    import threading
+
+    from sqlalchemy import text
+
+    from bazaar.booking.services import BookingError, book
+    from bazaar.exhibitors.models import Exhibitor
+    from bazaar.registrations.models import Registration
+
+    ev = f.event(starts_in=timedelta(days=2))
+    ex = f.exhibitor(ev)
+    slot = f.slots_for(ex, count=1)[0]
+    reg = f.registration(ev)
+    ids = (reg.id, ex.id, slot.starts_at)
+    db.session.rollback()
+    outcome = []
+
+    def visitor_books():
+        with app.app_context():
+            try:
+                registration = db.session.get(Registration, ids[0])
+                exhibitor = db.session.get(Exhibitor, ids[1])
+                outcome.append(book(registration, exhibitor, ids[2]).id)
+            except BookingError as exc:
+                outcome.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    with db.engine.connect() as decision:
+        tx = decision.begin()
+        decision.execute(text("SELECT id FROM exhibitor WHERE id = :id FOR UPDATE"), {"id": ex.id})
+        booker = threading.Thread(target=visitor_books)
+        booker.start()
+        booker.join(timeout=1.5)
+        assert booker.is_alive(), f"the booking did not wait for the decision: {outcome}"
+        decision.execute(text("UPDATE exhibitor SET status = 'rejected' WHERE id = :id"), {"id": ex.id})
+        tx.commit()
+    booker.join(timeout=15)
+    assert outcome == ["SlotUnavailable"]
+    assert db.session.scalar(select(Booking.id).where(Booking.exhibitor_id == ex.id)) is None

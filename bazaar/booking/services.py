@@ -189,6 +189,16 @@ def _live_bookings_of(registration_id: int, replacing: Booking | None):
     return conditions
 
 
+def exhibitor_takes_bookings(exhibitor_id: int) -> bool:
+    """The exhibitor is approved, read from the database with a share lock (PostgreSQL) held until
+    commit: a decision taking it off the fair locks the row for update, so either it waits for
+    this booking (and then counts and cancels it) or this booking waits and sees the new status."""
+    from bazaar.exhibitors.models import Exhibitor
+
+    return db.session.scalar(select(Exhibitor.status).where(Exhibitor.id == exhibitor_id)
+                             .with_for_update(read=True)) == "approved"
+
+
 def check_rules(registration: Registration, slot: Slot, replacing: Booking | None = None,
                 now: datetime | None = None) -> None:
     """Raise the first rule ``registration`` would break by booking ``slot``.
@@ -208,7 +218,7 @@ def check_rules(registration: Registration, slot: Slot, replacing: Booking | Non
         raise BookingClosed(_("Booking closed %(when)s.", when=format_datetime(event.booking_closes_at, zone)))
     if slot.starts_at <= now:
         raise BookingClosed(_("That time has already started."))
-    if slot.status != "open" or slot.exhibitor.status != "approved":
+    if slot.status != "open" or not exhibitor_takes_bookings(slot.exhibitor_id):
         raise SlotUnavailable(_("That time cannot be booked."))
     # One read of the visitor's live bookings (a handful), fresh from the database.
     mine = db.session.scalars(select(Booking).where(*_live_bookings_of(registration.id, replacing))
@@ -508,7 +518,7 @@ def join_waitlist(registration: Registration, exhibitor) -> WaitlistEntry:
     def work():
         if registration.status != "registered" or exhibitor.event_id != registration.event_id:
             raise NotRegistered(_("Only visitors registered for this event can join a waiting list."))
-        if exhibitor.status != "approved":
+        if not exhibitor_takes_bookings(exhibitor.id):
             raise SlotUnavailable(_("That exhibitor takes no bookings."))
         entry = WaitlistEntry(exhibitor_id=exhibitor.id, registration_id=registration.id, status="waiting")
         try:

@@ -148,12 +148,16 @@ def decide_application(exhibitor: Exhibitor, decision: str, actor: User, message
     :class:`BookingsAffected` says how many bookings and visitors it would be."""
     if decision not in DECISIONS:
         raise ExhibitorError("unknown decision")
+    # Locked until commit: bookings read the status with a share lock (see exhibitor_takes_bookings).
+    db.session.refresh(exhibitor, with_for_update=True)
     if decision == exhibitor.status:
+        db.session.rollback()
         raise ExhibitorError("unchanged")
     now = utcnow()
     leaving = exhibitor.status == "approved"
     impact = withdrawal_impact(exhibitor, now)
     if impact.bookings and cancel_bookings != impact.bookings:
+        db.session.rollback()
         raise BookingsAffected(impact)
     exhibitor.status = decision
     exhibitor.decided_at = now
