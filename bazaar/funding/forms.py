@@ -3,6 +3,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.widgets import TextInput
 
 from bazaar.forms import BazaarForm
 from bazaar.funding.services import MAX_KRONOR
@@ -10,6 +11,11 @@ from bazaar.funding.services import MAX_KRONOR
 
 class KronorField(IntegerField):
     """Whole kronor, typed as people write them: ``2 000 000``, ``2000000 kr``."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, render_kw={"inputmode": "numeric", "autocomplete": "off"}, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist:
