@@ -148,6 +148,8 @@ class RegistrationList(MethodView):
         query = search_registrations(event)
         pagination_parameters.item_count = db.session.scalar(
             db.select(db.func.count()).select_from(query.order_by(None).subquery()))
+        if pagination_parameters.first_item >= pagination_parameters.item_count:
+            return []  # past the last page (a huge ?page= would overflow the database's OFFSET)
         return list(db.session.scalars(query.limit(pagination_parameters.page_size)
                                        .offset(pagination_parameters.first_item)).unique())
 

@@ -13,6 +13,7 @@ from bazaar.accounts.services import find_user_by_email, normalise_email
 from bazaar.booking.models import Booking, Slot
 from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
+from bazaar.spreadsheets import csv_cell
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import (
     EMPLOYMENT_TYPES, Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation,
@@ -112,8 +113,6 @@ APPLICATION_CSV_COLUMNS = (
 
 def applications_csv(event: Event, **filters) -> str:
     """The organiser export of applications, with cells spreadsheets will not run as formulas."""
-    from bazaar.registrations.services import csv_cell
-
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(APPLICATION_CSV_COLUMNS)

@@ -25,6 +25,7 @@ from bazaar.events.services import registration_open
 from bazaar.extensions import db
 from bazaar.notifications.services import cancel_pending, queue
 from bazaar.registrations.models import Registration
+from bazaar.spreadsheets import csv_cell
 from bazaar.tokens import InvalidToken, make_token, read_token
 
 TICKET_PURPOSE = "ticket"
@@ -337,14 +338,6 @@ def search_registrations(event: Event, q: str = "", status: str = "", checked_in
     elif checked_in == "no":
         query = query.where(Registration.checked_in_at.is_(None))
     return query.order_by(Registration.created_at.desc(), Registration.id.desc())
-
-
-def csv_cell(value) -> str:
-    """A CSV cell that spreadsheet programs will not run as a formula."""
-    text_value = "" if value is None else str(value)
-    if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text_value
-    return text_value
 
 
 CSV_COLUMNS = ("name", "email", "preferred_language", "phone", "status", "registered_at", "checked_in_at",

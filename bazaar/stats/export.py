@@ -1,26 +1,13 @@
-"""CSV and XLSX exports of a snapshot, guarded against formula injection.
-
-Text that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
-return, e.g. an exhibitor named "=HYPERLINK(...)") is written with a leading apostrophe.
-"""
+"""CSV and XLSX exports of a snapshot; every cell goes through ``bazaar.spreadsheets.safe_cell``."""
 import csv
 import io
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from bazaar.spreadsheets import safe_cell
 from bazaar.stats import labels
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Numbers pass; text that could start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 def _count(value):
     return _("hidden") if value is None else value
