@@ -202,7 +202,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (finally) when told to stop
-    warmup_s, baseline_s, soak_s, drain_s = (2.0, 6.0, 20.0, 15.0) if args.quick else (10.0, 60.0, args.minutes * 60, 180.0)
+    warmup_s, baseline_s, soak_s, drain_s = (2.0, 5.0, 18.0, 15.0) if args.quick else (10.0, 60.0, args.minutes * 60, 180.0)
 
     sys.path.insert(0, str(ROOT))
     import logging

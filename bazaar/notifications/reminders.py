@@ -161,7 +161,9 @@ def event_times_changed(event) -> None:
 
 def _wanted_reminders(event):
     """One row per reminder the event's live, upcoming bookings should have (an email, and a text
-    message where the visitor gave a phone number), with the outbox columns and key it gets."""
+    message where the visitor gave a phone number), with the outbox columns and key it gets.
+    The key and payload are :func:`dedup_key` and :func:`booking_payload` written in SQL (booking
+    times are whole minutes); tests/test_reminders.py holds the two equal."""
     from bazaar.accounts.models import User, VisitorProfile
     from bazaar.booking.models import Booking, Slot
     from bazaar.exhibitors.models import Exhibitor, InterviewTable
