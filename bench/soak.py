@@ -200,9 +200,10 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=5.0, help="length of the soak with faults")
     parser.add_argument("--clients", type=int, default=4, help="concurrent booking connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the process logs (their folder is printed)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (finally) when told to stop
-    warmup_s, baseline_s, soak_s, drain_s = (2.0, 5.0, 18.0, 15.0) if args.quick else (10.0, 60.0, args.minutes * 60, 180.0)
+    warmup_s, baseline_s, soak_s, drain_s = (2.0, 5.0, 18.0, 20.0) if args.quick else (10.0, 60.0, args.minutes * 60, 180.0)
 
     sys.path.insert(0, str(ROOT))
     import logging
@@ -337,15 +338,19 @@ def main() -> int:
                 db.session.remove()
             return rows
 
-        offset, drain_start = 0.0, time.monotonic()
+        # Only while the sink is quiet: jumping the clock under a worker that is still sending would
+        # make its live claims look abandoned (leases are app time) and so send them twice.
+        offset, drain_start, arrived = 0.0, time.monotonic(), len(sink.ids())
         while time.monotonic() - drain_start < drain_s:
             supervise()
+            time.sleep(2)
             states = outbox()
             if set(states) <= {"sent", "failed"}:
                 break
-            offset += 180
-            clock_file.write_text(str(offset))
-            time.sleep(2)
+            if len(sink.ids()) == arrived:
+                offset += 180
+                clock_file.write_text(str(offset))
+            arrived = len(sink.ids())
         time.sleep(3)  # a late duplicate would arrive now
         states = outbox()
         with app.app_context():
@@ -401,7 +406,10 @@ def main() -> int:
                 db.session.remove()
                 db.engine.dispose()
         drop_database(db_name)
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep_logs:
+            print(f"logs kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
