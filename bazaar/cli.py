@@ -40,6 +40,17 @@ def init_app(app) -> None:
         db.session.commit()
         click.echo(f"Organiser {email} created for {organisation}.")
 
+    @group.command("site-operator")
+    @click.argument("email")
+    @click.option("--revoke", is_flag=True, help="Take the role away instead.")
+    def site_operator(email, revoke):
+        """Make an existing account a site operator (sees every failed message), or --revoke it."""
+        from bazaar.accounts.services import set_site_operator
+
+        if not set_site_operator(email, not revoke):
+            raise click.ClickException(f"No account with the email {email}.")
+        click.echo(f"{email} is {'no longer ' if revoke else ''}a site operator.")
+
     @group.command("ping-worker")
     @click.option("--timeout", default=10.0, show_default=True)
     def ping_worker(timeout: float):

@@ -242,6 +242,13 @@ def _notifications_outbox(user, event):
     return organises(user, event)
 
 
+@rule("notifications.failed_everywhere")
+def _notifications_failed_everywhere(user, _):
+    """See and resend every failed message, also those of no event (e.g. verification emails):
+    site operators only."""
+    return bool(getattr(user, "is_site_operator", False))
+
+
 # ---- stats -----------------------------------------------------------------------------------
 # Figures are aggregates about many visitors; only the event's co-organisers read or compile them.
 

@@ -82,3 +82,50 @@ def test_others_cannot_see_or_resend(app, client, ctx):
     db.session.expire_all()
     assert db.session.get(OutboxMessage, rows[1].id).status == "failed"
     assert db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == stranger_row.id)) == "failed"
+
+
+def _failed_without_event():
+    """A verification email the server refused for good: it belongs to no event."""
+    person = f.user(email="refused@example.org")
+    row = queue("verify_email", user=person, payload={"token": "t"})
+    db.session.flush()
+    row.status, row.last_error = "failed", "550 No such user"
+    db.session.commit()
+    return row
+
+
+def test_site_operator_sees_and_resends_failed_mail_of_no_event(app, client, ctx):
+    row = _failed_without_event()
+    _, ev, event_rows = _outbox_event()
+    operator = f.user(email="operator@example.org")
+    result = app.test_cli_runner().invoke(args=["bazaar", "site-operator", "OPERATOR@example.org"])
+    assert result.exit_code == 0, result.output
+    login(client, operator)
+    assert "/operator/failed-messages" in client.get("/").get_data(as_text=True)  # in the menu
+    html = client.get("/operator/failed-messages").get_data(as_text=True)
+    assert "refused@example.org" in html and "550 No such user" in html
+    assert "person1@example.org" in html and ev.name in html  # an event's failed message too
+    assert "person2@example.org" not in html  # sent, not failed
+    response = client.post(f"/operator/failed-messages/{row.id}/resend")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert client.post(f"/operator/failed-messages/{row.id}/resend").status_code == 302  # no longer failed
+    assert db.session.get(OutboxMessage, row.id).status == "pending"
+    assert client.post("/operator/failed-messages/2147483648/resend").status_code == 404
+
+
+def test_only_site_operators_see_every_failed_message(app, client, ctx):
+    row = _failed_without_event()
+    org, _, _ = _outbox_event()
+    former = f.user(email="former@example.org", is_site_operator=True)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["bazaar", "site-operator", "--revoke", former.email]).exit_code == 0
+    assert runner.invoke(args=["bazaar", "site-operator", "nobody@example.org"]).exit_code != 0
+    db.session.expire_all()
+    for person in (f.organiser(org), former):
+        login(client, person)
+        assert client.get("/operator/failed-messages").status_code == 403
+        assert "/operator/failed-messages" not in client.get("/").get_data(as_text=True)
+        assert client.post(f"/operator/failed-messages/{row.id}/resend").status_code == 403
+    assert db.session.get(OutboxMessage, row.id).status == "failed"

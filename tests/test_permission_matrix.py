@@ -276,3 +276,33 @@ def test_outsiders_api_tokens_are_refused_on_every_api_endpoint(app, world, role
         if changed:
             failures.append(f"{method} {url} ({endpoint}) changed {changed}")
     assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+# Endpoints only a site operator reaches; every other role is refused there (the sweeps above).
+SITE_OPERATOR_ENDPOINTS = {"notifications.failed_everywhere", "notifications.resend_anywhere"}
+
+
+def test_site_operator_endpoints_refuse_everyone_else_and_open_for_the_operator(app, world):
+    """The owner organiser of the fair is refused too; the flag, not a relation, decides."""
+    from bazaar.accounts.models import Organisation
+    from bazaar.events.models import Event
+
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert SITE_OPERATOR_ENDPOINTS <= endpoints
+    assert not SITE_OPERATOR_ENDPOINTS & (set(PUBLIC_ENDPOINTS) | set(OWN_DATA_ENDPOINTS))
+    event = db.session.get(Event, world["ids"]["event_id"])
+    owner = f.organiser(db.session.get(Organisation, event.organisers[0].organisation_id))
+    operator = f.user(email="operator@example.org", is_site_operator=True)
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in SITE_OPERATOR_ENDPOINTS:
+            continue
+        login(client, owner)
+        before = snapshot()
+        if send(client, method, url).status_code != 403 or changed_tables(before, snapshot()):
+            failures.append(f"owner organiser: {method} {url}")
+        login(client, operator)
+        if send(client, method, url).status_code not in (200, 302):
+            failures.append(f"operator: {method} {url}")
+    assert not failures, "\n".join(failures)

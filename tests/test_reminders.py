@@ -151,3 +151,82 @@ def test_changing_the_event_recomputes_reminders(ctx, clock):
     schedule_event_messages()
     pending = [r for r in _rows("event_day_before") if r.status == "pending"]
     assert len(pending) == 2 and all(r.due_at == day_before_due(ev) for r in pending)
+
+
+def _busy_fair(bookings: int):
+    """A fair with ``bookings`` upcoming bookings: half with their messages queued as the booking
+    service does, half written in bulk without any (as the demo loader does); some visitors gave a
+    phone number. Plus a walk-in, a cancelled and a past booking, which get no reminder."""
+    from bazaar.accounts.models import VisitorProfile
+
+    ev = f.event(starts_in=timedelta(days=3), reminder_minutes_before=60)
+    ex = f.exhibitor(ev, name="Hamn & Co", booth_number="B2", booth_location="Hall 1")
+    slots = f.slots_for(ex, count=bookings + 3, minutes=10)
+    made = []
+    for i, slot in enumerate(slots):
+        booking = f.booked(f.registration(ev), slot, walk_in=i == bookings)
+        if i == bookings + 1:
+            booking.status = "cancelled"
+        if i == bookings + 2:
+            booking.starts_at = utcnow() - timedelta(minutes=5)
+        if i % 3 == 0:
+            db.session.get(VisitorProfile, booking.registration.user_id).phone = f"+4670{i:07d}"
+        if i % 2 == 0:
+            booking_changed(booking, "created")
+        db.session.commit()
+        made.append(booking)
+    return ev, made[:bookings]
+
+
+def _count_statements(action) -> int:
+    from sqlalchemy import event as sa_event
+
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def _reminder_state():
+    db.session.expire_all()
+    return sorted((r.dedup_key, r.status, r.due_at, r.to_address, r.channel, r.language, r.expires_at)
+                  for r in _rows("interview_reminder"))
+
+
+def test_changing_reminder_minutes_on_a_busy_event_is_set_based(ctx):
+    """Issue 11.5: the statements issued do not grow with the bookings, and the outcome is the one
+    the per-booking rule (``sync_interview_reminder``) gives."""
+    from bazaar.booking.models import Booking
+    from bazaar.notifications.reminders import booking_payload, sync_interview_reminder
+
+    small, _ = _busy_fair(2)
+    busy, bookings = _busy_fair(30)
+    few = _count_statements(lambda: update_event(small, reminder_minutes_before=30))
+    many = _count_statements(lambda: update_event(busy, reminder_minutes_before=30))
+    assert many == few
+
+    state = _reminder_state()
+    pending = [r for r in _rows("interview_reminder") if r.status == "pending" and r.event_id == busy.id]
+    phones = sum(1 for b in bookings if b.registration.user.profile.phone)
+    assert len(pending) == len(bookings) + phones
+    for row in pending:
+        booking = db.session.get(Booking, row.subject_id)
+        assert row.due_at == booking.starts_at - timedelta(minutes=30)
+        assert row.payload == booking_payload(booking)
+    for booking in db.session.scalars(select(Booking)):  # the per-booking rule finds nothing to change
+        sync_interview_reminder(booking, db.session.get(type(busy), booking.event_id))
+    db.session.commit()
+    assert _reminder_state() == state
+
+    update_event(busy, reminder_minutes_before=60)  # and back: the first rows come back
+    again = [r for r in _rows("interview_reminder") if r.status == "pending" and r.event_id == busy.id]
+    assert len(again) == len(pending)
+    assert all(r.due_at == db.session.get(Booking, r.subject_id).starts_at - timedelta(minutes=60) for r in again)

@@ -246,3 +246,95 @@ def _book_in_a_web_process(processes, booking_ids):
     result = subprocess.run([sys.executable, "-c", code, *map(str, booking_ids)], cwd=ROOT, env=processes.env,
                             capture_output=True, timeout=120)
     assert result.returncode == 0, result.stderr.decode(errors="replace")[-3000:]
+
+
+def _confirmations(count: int) -> list[int]:
+    """``count`` booking confirmations for as many visitors, due in a minute (so no kick sends them)."""
+    from bazaar.accounts.models import User
+    from bazaar.booking.models import Booking
+    from bazaar.notifications.reminders import booking_payload
+    from bazaar.registrations.models import Registration
+
+    ev = f.event(starts_in=timedelta(days=3))
+    slots = f.slots_for(f.exhibitor(ev), count=count)
+    tag = os.urandom(3).hex()
+    people = [User(email=f"c{i}-{tag}@example.org", name=f"Visitor {i}", preferred_language="en",
+                   email_verified_at=utcnow()) for i in range(count)]
+    db.session.add_all(people)
+    db.session.flush()
+    regs = [Registration(event_id=ev.id, user_id=p.id, ticket_code=f"{tag}{i}") for i, p in enumerate(people)]
+    db.session.add_all(regs)
+    db.session.flush()
+    bookings = [Booking(event_id=ev.id, exhibitor_id=s.exhibitor_id, registration_id=r.id, slot_id=s.id,
+                        starts_at=s.starts_at, ends_at=s.ends_at, status="confirmed") for s, r in zip(slots, regs)]
+    db.session.add_all(bookings)
+    db.session.flush()
+    rows = [queue("booking_confirmed", user=p, event=ev, subject=b, payload=booking_payload(b),
+                  due_at=utcnow() + timedelta(minutes=1)) for p, b in zip(people, bookings)]
+    db.session.commit()
+    ids = [row.id for row in rows]
+    db.session.rollback()
+    return ids
+
+
+WORKER_APPLICATION_NAME = "bazaar-test-worker"
+
+
+@pytest.mark.postgresql_only
+def test_worker_database_connections_cut_mid_batch(app, ctx, smtp, processes, tmp_path, clock, test_env):
+    """Issue 12.1: the worker's PostgreSQL connections are terminated while a batch renders (as a
+    failover or a pooler restart does). Nothing may be marked failed; every row is sent exactly once
+    after the backoff."""
+    import sqlalchemy as sa
+
+    from bazaar.notifications.services import retry_delay
+
+    ids = _confirmations(300)
+    separator = "&" if "?" in test_env["DATABASE_URL"] else "?"
+    processes.env["DATABASE_URL"] = f"{test_env['DATABASE_URL']}{separator}application_name={WORKER_APPLICATION_NAME}"
+    processes.start_worker(tmp_path / "worker.log")
+    database = db.engine.url.database
+    admin = sa.create_engine(db.engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    locker = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool).connect()
+    try:
+        # Rendering a confirmation reads its booking (for the calendar file): hold the table, so the
+        # worker blocks in the middle of its batch, then cut every connection it has.
+        locker.execute(sa.text("LOCK TABLE booking IN ACCESS EXCLUSIVE MODE"))
+        clock.advance(minutes=2)
+        _sweep_now()
+        waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND application_name = :a "
+                          "AND wait_event_type = 'Lock'")
+        with admin.connect() as conn:
+            wait_for(lambda: conn.execute(waiting, {"d": database, "a": WORKER_APPLICATION_NAME}).scalar(),
+                     timeout=60, message="the worker to block on the locked table")
+            cut = conn.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :d AND application_name = :a"), {"d": database, "a": WORKER_APPLICATION_NAME}
+            ).scalar()
+        assert cut >= 1
+    finally:
+        locker.rollback()
+        locker.close()
+        admin.dispose()
+
+    def settled():
+        states = list(_outbox().values())
+        return "claimed" not in states and ("pending" in states or "failed" in states)
+    wait_for(settled, timeout=90, message="the cut batch to be settled")
+    assert "failed" not in _outbox().values(), "a cut connection failed messages for good"
+    clock.advance(seconds=retry_delay(1).total_seconds() + 60)
+    _sweep_now()
+    wait_for(lambda: set(_outbox().values()) == {"sent"}, timeout=120, message="every row sent")
+    time.sleep(2)  # no late duplicate
+    assert _all_sent_once(smtp, expected=len(ids)) == sorted(ids)
+
+
+def test_worker_engine_checks_connections_before_use(test_env):
+    """A worker process's engine pings a pooled connection before handing it out (issue 12.1)."""
+    code = ("from worker.app import flask_app\n"
+            "from bazaar.extensions import db\n"
+            "with flask_app.app_context():\n"
+            "    print(db.engine.pool._pre_ping)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **test_env},
+                            capture_output=True, timeout=60)
+    assert result.stdout.decode().strip() == "True", result.stderr.decode(errors="replace")[-2000:]

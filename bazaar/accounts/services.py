@@ -37,6 +37,16 @@ def create_user(email: str, name: str, password: str | None, **fields) -> User:
     return user
 
 
+def set_site_operator(email: str, operator: bool) -> bool:
+    """Give or take the site-operator role; False if no account has ``email``."""
+    user = find_user_by_email(email)
+    if user is None:
+        return False
+    user.is_site_operator = operator
+    db.session.commit()
+    return True
+
+
 def external_url(endpoint: str, **values) -> str:
     """An absolute link for emails, built without a request (works in Celery tasks too)."""
     path = current_app.url_map.bind("localhost").build(endpoint, values)

@@ -12,10 +12,12 @@ Every row has a unique key, so running it every minute writes each message once.
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from bazaar.clock import utcnow
+from bazaar.database import iso_utc, json_object, minute_stamp, minutes_before
+from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.services import dedup_key, queue
@@ -133,18 +135,68 @@ def sync_interview_reminder(booking, event) -> None:
 
 def event_times_changed(event) -> None:
     """The event's times or reminder settings changed: recompute every pending reminder and
-    scheduled message (the caller commits)."""
-    from bazaar.booking.models import Booking
-
+    scheduled message (the caller commits). Set-based, a fixed handful of statements however many
+    bookings the event has, with the same outcome as :func:`sync_interview_reminder` per booking."""
     db.session.flush()
-    for booking in db.session.scalars(select(Booking).where(
-            Booking.event_id == event.id, Booking.status == "confirmed", Booking.walk_in.is_(False))):
-        sync_interview_reminder(booking, event)
-    for row in db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.event_id == event.id, OutboxMessage.kind.in_(SCHEDULED_KINDS),
-            OutboxMessage.status == "pending")):
-        row.status = "cancelled"
+    wanted = _wanted_reminders(event)
+    keys = select(wanted.c.dedup_key)
+    pending_here = (OutboxMessage.event_id == event.id, OutboxMessage.status == "pending")
+    db.session.execute(update(OutboxMessage).where(
+        *pending_here, OutboxMessage.kind == REMINDER, OutboxMessage.subject_type == "booking",
+        OutboxMessage.dedup_key.not_in(keys)).values(status="cancelled").execution_options(synchronize_session=False))
+    db.session.execute(update(OutboxMessage).where(
+        OutboxMessage.status == "cancelled", OutboxMessage.dedup_key.in_(keys))
+        .values(status="pending", attempts=0, last_error=None).execution_options(synchronize_session=False))
+    columns = ("dedup_key", "kind", "channel", "event_id", "user_id", "to_address", "language", "subject_type",
+               "subject_id", "payload", "due_at", "expires_at", "status", "attempts", "created_at")
+    db.session.execute(insert(OutboxMessage).from_select(columns, select(
+        *(wanted.c[name] for name in columns[:-1]), literal(utcnow(), UTCDateTime()))
+        .where(wanted.c.dedup_key.not_in(select(OutboxMessage.dedup_key).where(
+            OutboxMessage.subject_type == "booking", OutboxMessage.kind == REMINDER)))))
+    db.session.execute(update(OutboxMessage).where(*pending_here, OutboxMessage.kind.in_(SCHEDULED_KINDS))
+                       .values(status="cancelled").execution_options(synchronize_session=False))
+    db.session.expire_all()  # rows loaded before no longer hold what the statements wrote
     ensure_event_messages(event)
+
+
+def _wanted_reminders(event):
+    """One row per reminder the event's live, upcoming bookings should have (an email, and a text
+    message where the visitor gave a phone number), with the outbox columns and key it gets.
+    The key and payload are :func:`dedup_key` and :func:`booking_payload` written in SQL (booking
+    times are whole minutes); tests/test_reminders.py holds the two equal."""
+    from bazaar.accounts.models import User, VisitorProfile
+    from bazaar.booking.models import Booking, Slot
+    from bazaar.exhibitors.models import Exhibitor, InterviewTable
+    from bazaar.registrations.models import Registration
+
+    due = minutes_before(Booking.starts_at, event.reminder_minutes_before)
+    payload = json_object(
+        "booking_id", Booking.id, "exhibitor", Exhibitor.name, "booth", func.coalesce(Exhibitor.booth_number, ""),
+        "booth_location", func.coalesce(Exhibitor.booth_location, ""),
+        "table", func.coalesce(InterviewTable.name, ""), "format", func.coalesce(Slot.format, ""),
+        "starts_at", iso_utc(Booking.starts_at), "ends_at", iso_utc(Booking.ends_at),
+        "sequence", Booking.sequence, "cancel_reason", func.coalesce(Booking.cancel_reason, ""))
+
+    def targets(channel: str, address):
+        key = (literal(f"{REMINDER}:") + address + literal(":booking:") + cast(Booking.id, String) + literal(":")
+               + cast(Booking.sequence, String) + literal("@") + minute_stamp(due))
+        return (select(key.label("dedup_key"), literal(REMINDER).label("kind"), literal(channel).label("channel"),
+                       Booking.event_id.label("event_id"), User.id.label("user_id"),
+                       address.label("to_address"), User.preferred_language.label("language"),
+                       literal("booking").label("subject_type"), Booking.id.label("subject_id"),
+                       payload.label("payload"), due.label("due_at"), Booking.starts_at.label("expires_at"),
+                       literal("pending").label("status"), literal(0).label("attempts"))
+                .join(Registration, Registration.id == Booking.registration_id)
+                .join(User, User.id == Registration.user_id)
+                .join(Exhibitor, Exhibitor.id == Booking.exhibitor_id)
+                .outerjoin(Slot, Slot.id == Booking.slot_id)
+                .outerjoin(InterviewTable, InterviewTable.id == Slot.table_id)
+                .where(Booking.event_id == event.id, Booking.status == "confirmed", Booking.walk_in.is_(False),
+                       Booking.starts_at > literal(utcnow(), UTCDateTime())))
+
+    by_text = targets("sms", VisitorProfile.phone).join(VisitorProfile, VisitorProfile.user_id == User.id) \
+        .where(VisitorProfile.phone.is_not(None), VisitorProfile.phone != "")
+    return union_all(targets("email", User.email), by_text).subquery("wanted_reminders")
 
 
 # ---- scheduled messages --------------------------------------------------------------------

@@ -396,3 +396,13 @@ def resend(message: OutboxMessage) -> bool:
     if done:
         kick([message.id])
     return bool(done)
+
+
+def failed_messages(page: int, page_size: int) -> tuple[int, list[OutboxMessage]]:
+    """Every failed message, of an event or of none (sign-up verifications, password resets ...),
+    newest first: (how many in all, the rows of ``page``)."""
+    query = select(OutboxMessage).where(OutboxMessage.status == "failed")
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
+                              .limit(page_size).offset((page - 1) * page_size)).all()
+    return total, rows

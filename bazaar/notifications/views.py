@@ -1,4 +1,5 @@
-"""The organisers' view of an event's outbox: what is due, sent, failed or skipped."""
+"""The organisers' view of an event's outbox (what is due, sent, failed or skipped), and the site
+operators' view of every failed message, event or not."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -10,7 +11,7 @@ from bazaar.extensions import db
 from bazaar.notifications import services
 from bazaar.notifications.forms import STATUS_FILTERS, OutboxFilterForm
 from bazaar.notifications.models import OutboxMessage
-from bazaar.routing import link_args, page_number
+from bazaar.routing import ROW_ID_MAX, link_args, page_number
 
 bp = Blueprint("notifications", __name__)
 
@@ -62,3 +63,29 @@ def resend(event_id, message_id):
     else:
         flash(_("Only a failed message can be sent again."), "error")
     return redirect(url_for("notifications.outbox", event_id=event.id, status="failed"))
+
+
+@bp.get("/operator/failed-messages")
+@login_required
+def failed_everywhere():
+    permissions.require("notifications.failed_everywhere")
+    page = page_number(request.args)
+    total, messages = services.failed_messages(page, PAGE_SIZE)
+    events = {e.id: e for e in db.session.scalars(
+        select(Event).where(Event.id.in_({m.event_id for m in messages if m.event_id})))}
+    return render_template("notifications/failed_everywhere.html", messages=messages, events=events,
+                           total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+
+@bp.post("/operator/failed-messages/<int:message_id>/resend")
+@login_required
+def resend_anywhere(message_id):
+    permissions.require("notifications.failed_everywhere")
+    message = db.session.get(OutboxMessage, message_id) if 0 < message_id <= ROW_ID_MAX else None
+    if message is None:
+        abort(404)
+    if services.resend(message):
+        flash(_("The message will be sent again in a moment."), "success")
+    else:
+        flash(_("Only a failed message can be sent again."), "error")
+    return redirect(url_for("notifications.failed_everywhere"))
