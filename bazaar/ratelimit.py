@@ -40,8 +40,9 @@ def typed_email_key(field: str = "email") -> str:
     return "email:" + normalise_email(str(request.form.get(field, "")))[:320]
 
 
-def typed_contact_email_key() -> str:
-    return typed_email_key("contact_email")
+def applicant_key() -> str:
+    """An exhibitor application counts on the logged-in account, else on the contact email it names."""
+    return current_user_key() if current_user.is_authenticated else typed_email_key("contact_email")
 
 
 def current_user_key() -> str:

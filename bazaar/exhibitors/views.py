@@ -68,7 +68,7 @@ def _owned(model, object_id: int, exhibitor: Exhibitor):
 
 @bp.route("/events/<slug>/exhibit", methods=["GET", "POST"])
 @limiter.limit(ratelimit.EXHIBITOR_APPLY_PER_ADDRESS, methods=["POST"])
-@limiter.limit(ratelimit.EXHIBITOR_APPLY_PER_ACCOUNT, methods=["POST"], key_func=ratelimit.typed_contact_email_key)
+@limiter.limit(ratelimit.EXHIBITOR_APPLY_PER_ACCOUNT, methods=["POST"], key_func=ratelimit.applicant_key)
 def apply(slug):
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None or not permissions.can("event.view", event):
