@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from bazaar.api.services import create_token
+from bazaar.accounts.models import User
 from bazaar.booking.models import Booking
 from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
+from bazaar.registrations.models import Registration
 from tests import factories as f
 from tests.conftest import PG_ADMIN_URL, free_port, wait_for
 from tests.test_registration import FORM
@@ -123,6 +125,12 @@ def test_with_redis_stopped_logins_registrations_and_bookings_work(ctx, processe
     assert status == 200  # redirected to the booking's page
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Booking.id)).where(Booking.registration_id == reg.id)) == 1
+    signed_up = [f"s{id(b)}@example.org" for b in browsers]
+    registered = [f"r{id(b)}@example.org" for b in browsers]
+    new_accounts = select(func.count(User.id)).where(User.email.in_(signed_up + registered))
+    assert db.session.scalar(new_accounts) == 2 * len(browsers)
+    assert db.session.scalar(select(func.count(Registration.id)).where(Registration.event_id == reg.event_id)) == \
+        1 + len(browsers)
 
 
 def test_healthz_reports_the_outbox_backlog(ctx, client):
