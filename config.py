@@ -87,7 +87,14 @@ class Config:
             "broker_connection_retry_on_startup": True,
             "timezone": "UTC",
         }
-        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Counters every web process shares: Redis, or (embedded) one SQLite file under instance/.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or f"bazaar-sqlite:///{instance_dir() / 'ratelimit.sqlite'}"
+        self.RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 1, "socket_timeout": 1}
+                                          if self.REDIS_URL else {})
+        # With the storage unreachable, count in each process's memory rather than fail the request.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        # How many reverse proxies in front of Bazaar set X-Forwarded-For/-Proto/-Host (0: none, trust no header).
+        self.TRUSTED_PROXIES = int(env.get("BAZAAR_TRUSTED_PROXIES", "0"))
         self.BASE_URL = env.get("BAZAAR_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.MAIL_SERVER = env.get("SMTP_HOST", "localhost")
         self.MAIL_PORT = int(env.get("SMTP_PORT", "25"))

@@ -27,7 +27,7 @@ def create_app(config=None) -> Flask:
     logs.configure(app)
 
     from bazaar.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from bazaar import i18n
+    from bazaar import i18n, ratelimit  # noqa: F401  (ratelimit registers the embedded limiter storage)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -4,6 +4,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from bazaar.extensions import db
@@ -51,6 +52,30 @@ def init_app(app) -> None:
             "errors/error.html", code=e.code, title=titles.get(e.code, e.name),
             message=messages.get(e.code, ""),
         ), e.code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DisconnectionError)
+    def database_unavailable(e: Exception):
+        """A cut or refused database connection is transient: say so (503), never 500."""
+        log.warning("database unavailable", extra={"path": request.path, "error": type(e).__name__})
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be gone entirely; the pool replaces it on next use
+            db.session.close()
+        detail = _("The service is busy for a moment. Nothing you entered is lost: please try again in a minute.")
+        if request.path.startswith("/api/"):
+            from bazaar.api.problems import problem
+
+            response = problem(503, "service_unavailable", detail)
+        elif _wants_json():
+            response = jsonify(error="Service Unavailable", code=503)
+            response.status_code = 503
+        else:
+            response = render_template("errors/error.html", code=503, title=_("Please try again in a minute"),
+                                       message=detail), 503
+            response = app.make_response(response)
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def server_error(e: Exception):

@@ -1,10 +1,18 @@
-"""``GET /healthz``: is the database reachable, is the broker reachable."""
-from flask import Blueprint, jsonify
-from sqlalchemy import text
+"""``GET /healthz``: which part is up (database, broker, rate-limit storage) and the outbox backlog.
 
+503 when the database or the broker is down (take this process out of the load balancer);
+200 with ``"status": "degraded"`` when only the rate-limit storage is down, since limits then
+count in each process's memory and every request is still served."""
+from flask import Blueprint, jsonify
+from sqlalchemy import func, select, text
+
+from bazaar.clock import utcnow
 from bazaar.extensions import csrf, db, limiter
+from bazaar.notifications.models import OutboxMessage
 
 bp = Blueprint("health", __name__)
+
+UNSENT = ("pending", "claimed")
 
 
 def _check_database() -> tuple[bool, str]:
@@ -27,16 +35,38 @@ def _check_broker() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
+def _check_rate_limit_storage() -> tuple[bool, str]:
+    storage = limiter.storage
+    scheme = type(storage).STORAGE_SCHEME[0]
+    try:
+        return bool(storage.check()), scheme
+    except Exception as exc:
+        return False, type(exc).__name__
+
+
+def _outbox_backlog() -> dict:
+    """Messages due and not yet sent, and how long the oldest of them has waited."""
+    now = utcnow()
+    count, oldest = db.session.execute(
+        select(func.count(OutboxMessage.id), func.min(OutboxMessage.due_at))
+        .where(OutboxMessage.status.in_(UNSENT), OutboxMessage.due_at <= now)).one()
+    return {"due_unsent": count, "oldest_due_age_seconds": round((now - oldest).total_seconds()) if oldest else 0}
+
+
 @bp.get("/healthz")
 @limiter.exempt
 @csrf.exempt
 def healthz():
     db_ok, db_info = _check_database()
     broker_ok, broker_info = _check_broker()
+    limits_ok, limits_info = _check_rate_limit_storage()
     ok = db_ok and broker_ok
     body = {
-        "status": "ok" if ok else "down",
+        "status": ("ok" if limits_ok else "degraded") if ok else "down",
         "database": {"ok": db_ok, "detail": db_info},
         "broker": {"ok": broker_ok, "detail": str(broker_info)},
+        "rate_limit_storage": {"ok": limits_ok, "detail": limits_info},
     }
+    if db_ok:
+        body["outbox"] = _outbox_backlog()
     return jsonify(body), 200 if ok else 503

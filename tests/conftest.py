@@ -93,13 +93,24 @@ def test_env(backend, database_url, instance_dir):
             os.environ[k] = v
 
 
+def limiter_on_redis(url: str = REDIS_TEST_URL) -> dict:
+    """Rate limits counted in Redis, as production does, under this session's own key prefix."""
+    return {"RATELIMIT_STORAGE_URI": url,
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": LIMITER_PREFIX, "socket_connect_timeout": 1,
+                                          "socket_timeout": 1}}
+
+
+# in the environment, so this module imported a second time (as tests.conftest) keeps the same prefix
+LIMITER_PREFIX = os.environ.setdefault("BAZAAR_TEST_LIMITER_PREFIX", f"bazaar-test-limits-{secrets.token_hex(4)}")
+
+
 @pytest.fixture(scope="session")
 def app(test_env):
     from bazaar import create_app
     from bazaar.extensions import db
     from config import Config
 
-    app = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=False, RATELIMIT_STORAGE_URI="memory://"))
+    app = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=False, **limiter_on_redis()))
     with app.app_context():
         db.create_all()
     yield app
@@ -126,7 +137,8 @@ def _clean(request, backend):
             else:
                 for t in tables:
                     conn.execute(sa.text(f'DELETE FROM "{t}"'))
-        limiter.reset()
+        limiter.init_app(app)  # a test that built an app of its own re-pointed the one limiter: point it back
+        limiter.reset()  # only this session's keys (its prefix)
     offset = Path(os.environ.get("BAZAAR_CLOCK_OFFSET_FILE", "/nonexistent"))
     offset.unlink(missing_ok=True)
 

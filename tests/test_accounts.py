@@ -176,21 +176,6 @@ def test_password_reset_by_signed_expiring_single_use_link(ctx, client, clock):
     assert client.get("/reset-password/garbage").status_code == 400
 
 
-def test_rate_limits_on_login_sign_up_and_reset(ctx, client):
-    f.user(email="ali@example.org")
-    statuses = [client.post("/login", data={"email": "ali@example.org", "password": "wrong"}).status_code
-                for _ in range(11)]
-    assert statuses[:10] == [200] * 10 and statuses[10] == 429
-
-    statuses = [client.post("/signup", data={**SIGNUP, "email": f"p{i}@example.org"}).status_code
-                for i in range(6)]
-    assert statuses[5] == 429 and 429 not in statuses[:5]
-
-    statuses = [client.post("/forgot-password", data={"email": "ali@example.org"}).status_code for _ in range(6)]
-    assert statuses[:5] == [200] * 5 and statuses[5] == 429
-    assert "Too many attempts" in client.post("/forgot-password", data={"email": "x@y.se"}).get_data(as_text=True)
-
-
 PROFILE = {
     "name": "Fardowsa Warsame", "preferred_language": "so", "phone": "070-123 45 67", "municipality": "Malmö",
     "education_level": "university", "degree_origin": "foreign", "credential_validated": "in_progress",

@@ -14,6 +14,7 @@ from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
 from tests import factories as f
+from tests.conftest import limiter_on_redis
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -26,7 +27,7 @@ def wide_app(app):
     from bazaar import create_app
     from config import Config
 
-    wide = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=False, RATELIMIT_STORAGE_URI="memory://",
+    wide = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=False, **limiter_on_redis(),
                              SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 0, "pool_timeout": 120}))
     yield wide
     with wide.app_context():

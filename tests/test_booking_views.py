@@ -11,7 +11,7 @@ from bazaar.booking.models import Booking
 from bazaar.exhibitors.models import Opening
 from bazaar.extensions import db
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import limiter_on_redis, login
 
 
 @pytest.fixture(autouse=True)
@@ -244,7 +244,7 @@ def test_csrf_is_required_on_booking_forms(fair, test_env):
     from config import Config
 
     event, builder, _, _ = fair
-    strict = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
+    strict = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=True, **limiter_on_redis()))
     reg = f.registration(event)
     user_id, start = reg.user.get_id(), event.starts_at.isoformat()
     page_url = f"/events/{event.slug}/exhibitors/{builder.id}"

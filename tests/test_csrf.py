@@ -8,11 +8,12 @@ from bazaar import create_app
 from bazaar.extensions import db
 from config import Config
 from tests import factories as f
+from tests.conftest import limiter_on_redis
 
 
 @pytest.fixture
 def csrf_app(app):
-    csrf_app = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
+    csrf_app = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=True, **limiter_on_redis()))
     csrf_app.extensions["babel"].locale_selector = lambda: "en"
     return csrf_app
 

@@ -10,6 +10,8 @@ def test_healthz_up(client, backend):
     assert body["database"] == {"ok": True, "detail": backend}
     assert body["broker"]["ok"] is True
     assert body["broker"]["detail"] == ("redis" if backend == "postgresql" else "filesystem")
+    assert body["rate_limit_storage"] == {"ok": True, "detail": "redis"}  # the tests count in Redis
+    assert body["outbox"] == {"due_unsent": 0, "oldest_due_age_seconds": 0}
 
 
 def test_healthz_database_down(test_env):
@@ -34,3 +36,15 @@ def test_healthz_broker_down(test_env, app):
         # the Celery app is process-wide: give it back the configuration of the app under test
         from worker import init_celery
         init_celery(app)
+
+
+def test_healthz_rate_limit_storage_down_is_degraded_not_down(test_env, app):
+    """Limits then count in memory and requests are served: say so, but keep the process in rotation."""
+    from tests.conftest import free_port, limiter_on_redis
+
+    nobody = f"redis://127.0.0.1:{free_port()}/0"
+    response = create_app(Config(TESTING=True, **limiter_on_redis(nobody))).test_client().get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["rate_limit_storage"]["ok"] is False and body["database"]["ok"] is True

@@ -14,7 +14,7 @@ from bazaar.extensions import db
 from bazaar.i18n import LANG_COOKIE, format_date, format_datetime, format_number, format_percent, format_time
 from config import LANGUAGES
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import limiter_on_redis, login
 from tests.test_i18n_catalogs import TRANSLATIONS
 
 RTL = {"ar", "fa"}
@@ -213,7 +213,7 @@ def test_the_language_post_needs_a_csrf_token(app):
     from bazaar import create_app
     from config import Config
 
-    csrf_app = create_app(Config(TESTING=True, RATELIMIT_STORAGE_URI="memory://"))
+    csrf_app = create_app(Config(TESTING=True, **limiter_on_redis()))
     with csrf_app.app_context():
         person = f.visitor(preferred_language="sv")
         client = csrf_app.test_client()

@@ -11,14 +11,11 @@ from bazaar.accounts.forms import (DeleteAccountForm, ForgotPasswordForm, LoginF
                                    SignupForm)
 from bazaar.accounts.services import find_user_by_email
 from bazaar.clock import utcnow
+from bazaar import ratelimit
 from bazaar.extensions import db, limiter
 from bazaar.tokens import InvalidToken
 
 bp = Blueprint("accounts", __name__)
-
-SIGNUP_LIMIT = "5 per minute; 30 per hour"
-RESET_LIMIT = "5 per minute; 20 per hour"
-
 
 def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths, so ?next= cannot send people elsewhere."""
@@ -29,7 +26,8 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limiter.limit(ratelimit.LOGIN_PER_ADDRESS, methods=["POST"])
+@limiter.limit(ratelimit.LOGIN_PER_ACCOUNT, methods=["POST"], key_func=ratelimit.typed_email_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("events.home"))
@@ -65,7 +63,8 @@ def logout():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(SIGNUP_LIMIT, methods=["POST"])
+@limiter.limit(ratelimit.SIGNUP_PER_ADDRESS, methods=["POST"])
+@limiter.limit(ratelimit.SIGNUP_PER_ACCOUNT, methods=["POST"], key_func=ratelimit.typed_email_key)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.my_page"))
@@ -101,7 +100,7 @@ def verify_email(token):
 
 @bp.post("/verify-email/again")
 @login_required
-@limiter.limit(SIGNUP_LIMIT)
+@limiter.limit(ratelimit.SIGNUP_PER_ACCOUNT, key_func=ratelimit.current_user_key)
 def resend_verification():
     if current_user.email_verified_at is None:
         services.send_verification(current_user)
@@ -111,7 +110,8 @@ def resend_verification():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(RESET_LIMIT, methods=["POST"])
+@limiter.limit(ratelimit.RESET_PER_ADDRESS, methods=["POST"])
+@limiter.limit(ratelimit.RESET_PER_ACCOUNT, methods=["POST"], key_func=ratelimit.typed_email_key)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -123,7 +123,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@limiter.limit(RESET_LIMIT, methods=["POST"])
+@limiter.limit(ratelimit.RESET_PER_ADDRESS, methods=["POST"])
 def reset_password(token):
     try:
         services.user_from_reset_token(token)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
-from bazaar import permissions
+from bazaar import permissions, ratelimit
 from bazaar.accounts.services import create_user, find_user_by_email
 from bazaar.booking.models import Booking, Slot
 from bazaar.events.models import Event
@@ -19,7 +19,7 @@ from bazaar.exhibitors.forms import (
 from bazaar.exhibitors.models import APPLICATION_STATUSES, Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation
 from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, ExhibitorError
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
-from bazaar.extensions import db
+from bazaar.extensions import db, limiter
 from bazaar.i18n import current_lang
 from bazaar.occupations import OCCUPATIONS
 from bazaar.tokens import InvalidToken
@@ -67,6 +67,8 @@ def _owned(model, object_id: int, exhibitor: Exhibitor):
 # ---- applying -------------------------------------------------------------------------------
 
 @bp.route("/events/<slug>/exhibit", methods=["GET", "POST"])
+@limiter.limit(ratelimit.EXHIBITOR_APPLY_PER_ADDRESS, methods=["POST"])
+@limiter.limit(ratelimit.EXHIBITOR_APPLY_PER_ACCOUNT, methods=["POST"], key_func=ratelimit.applicant_key)
 def apply(slug):
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None or not permissions.can("event.view", event):

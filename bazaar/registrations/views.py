@@ -3,7 +3,7 @@ from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
-from bazaar import permissions
+from bazaar import permissions, ratelimit
 from bazaar.accounts.services import EmailTaken, save_profile, sign_up
 from bazaar.events.models import Event
 from bazaar.events.services import registration_open
@@ -28,7 +28,7 @@ def _public_event(slug: str) -> Event:
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+@limiter.limit(ratelimit.REGISTER_PER_ADDRESS, methods=["POST"])
 def register(slug):
     event = _public_event(slug)
     if not registration_open(event):
@@ -118,7 +118,7 @@ def offer(token):
 
 @bp.route("/events/<slug>/group", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(ratelimit.GROUP_PER_ACCOUNT, methods=["POST"], key_func=ratelimit.current_user_key)
 def group(slug):
     event = _public_event(slug)
     permissions.require("registration.group", event)
