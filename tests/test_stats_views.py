@@ -137,3 +137,20 @@ def test_nobody_else_sees_or_compiles_the_figures(client, setup):
     assert client.get("/organiser/events/999999/stats").status_code == 404
     assert client.get("/organiser/events/99999999999999999999/stats").status_code == 404
     assert client.get("/organiser/stats/compare?event=99999999999999999999").status_code == 404
+
+
+def test_a_snapshot_compiled_before_schema_2_still_shows(client, setup):
+    ev = setup["event"]
+    login(client, setup["organiser"])
+    snapshot = _compiled(ev)
+    old = dict(snapshot.figures, schema=1)
+    for key in ("by_exhibitor_group", "exhibitors_by_job_country"):
+        del old[key]
+    old["headline"] = {k: v for k, v in old["headline"].items()
+                       if not k.startswith("evidence_") and k != "exhibitors_jobs_abroad"}
+    snapshot.figures = old
+    db.session.commit()
+    for path in ("stats", "stats/report", "stats/export.csv", "stats/export.xlsx"):
+        assert client.get(f"/organiser/events/{ev.id}/{path}").status_code == 200, path
+    page = client.get(f"/organiser/events/{ev.id}/stats").get_data(as_text=True)
+    assert "People who got a job" in page and 'id="figure-evidence_confirmed"' in page

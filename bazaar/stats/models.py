@@ -10,7 +10,7 @@ from bazaar.extensions import db
 
 
 class SurveyResponse(db.Model):
-    """A visitor's follow-up answer for one event; a later wave updates the same row."""
+    """A visitor's follow-up answer for one event and survey wave; every wave's answer is kept."""
 
     __tablename__ = "survey_response"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,7 +25,7 @@ class SurveyResponse(db.Model):
     missing: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    __table_args__ = (UniqueConstraint("registration_id"),)
+    __table_args__ = (UniqueConstraint("registration_id", "wave"),)
 
 
 class StatsSnapshot(db.Model):

@@ -10,7 +10,7 @@ from bazaar.events.services import events_for_organiser
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.stats import export, labels, presentation, services
-from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES
+from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES, GROUP_MEASURES
 from bazaar.stats.forms import SurveyForm
 
 bp = Blueprint("stats", __name__)
@@ -76,7 +76,7 @@ def _report_context(event: Event, snapshot) -> dict:
         "survey_chart": presentation.survey_chart(figures),
         "breakdowns": presentation.breakdowns(figures),
         "breakdown_measures": [labels.MEASURES[m] for m in BREAKDOWN_MEASURES],
-        "exhibitor_measures": EXHIBITOR_MEASURES,
+        "exhibitor_measures": EXHIBITOR_MEASURES, "group_measures": GROUP_MEASURES,
         "labels": labels, "definitions": DEFINITIONS,
     }
 
@@ -107,6 +107,14 @@ def compile_now(event_id):
         compile_stats.delay(event.id, "on_demand", snapshot_id=snapshot.id)
         flash(_("Compiling the figures. This page shows the progress."), "success")
     return redirect(url_for("stats.dashboard", event_id=event.id))
+
+
+@bp.get("/organiser/events/<int:event_id>/stats/cases")
+@login_required
+def cases(event_id):
+    event = _event(event_id, "stats.cases")
+    return render_template("stats/cases.html", event=event, cases=services.cases_to_resolve(event.id),
+                           labels=labels, definitions=DEFINITIONS)
 
 
 @bp.get("/organiser/events/<int:event_id>/stats/report")
