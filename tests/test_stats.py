@@ -14,6 +14,7 @@ from bazaar.stats.models import StatsSnapshot
 from tests import factories
 
 PAST = timedelta(days=-40)
+CLOSED = timedelta(days=-200)  # the follow-up survey has closed: the sensitive breakdown is published
 
 
 def _month_start(day, months_later):
@@ -120,7 +121,7 @@ def _visitor(ev, checked_in=True, **profile):
 
 
 def test_breakdowns_suppress_small_cells_and_count_sensitive_answers_only_with_consent(ctx):
-    ev = factories.event(starts_in=PAST)
+    ev = factories.event(starts_in=CLOSED)
     for _ in range(10):
         _visitor(ev, gender="woman", occupations=["cook", "cleaner"])
     for i in range(7):

@@ -20,7 +20,7 @@ from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
-from bazaar.stats.models import SurveyResponse
+from bazaar.stats.models import StatsSnapshot, SurveyResponse
 
 # 2: people who got a job lead; evidence reconciled per wave; totals by exhibitor group; jobs abroad;
 # the sensitive breakdown published once the survey period has closed.
@@ -117,6 +117,11 @@ DEFINITIONS = {
         "Breakdowns: registered visitors by what they stated in their profile, with how many were checked in, "
         "interviewed and obtained a job. Visitors without an answer (or who deleted their data) are counted "
         "as not stated. Foreign background counts only answers given with explicit consent."),
+    "sensitive_versions": _l(
+        "Across versions: the breakdown by foreign background is published only once the follow-up survey has "
+        "closed (14 days after the last invitation), and then compiled once; every later version repeats that "
+        "same table. Comparing two versions therefore never shows a change that one registration, deletion or "
+        "survey answer made, so nobody's background can be read from the difference."),
     "suppression": _l(
         "Privacy: a count of fewer than five people is hidden, and so is the next smallest count in the same "
         "column when only one is hidden, so it cannot be recomputed from the total."),
@@ -470,7 +475,27 @@ class Compiler:
             ordered = sorted(counted[name].values(),
                              key=lambda r: (r["value"] == NOT_STATED, -r["registered"], r["value"]))
             result[name] = {"sensitive": sensitive, "rows": suppress_columns(ordered, BREAKDOWN_MEASURES, key="value")}
+            if sensitive:
+                result[name] = self._published_once(name, result[name])
         self.figures["breakdowns"] = result
+
+    def _published_once(self, name: str, table: dict) -> dict:
+        """The sensitive table as the definition "sensitive_versions" says: withheld until the survey
+        period closed, then the table of the first version compiled after it, in every version."""
+        from bazaar.stats.services import sensitive_published_from
+
+        published_from = sensitive_published_from(self.event)
+        if utcnow() < published_from:
+            return {"sensitive": True, "withheld": True, "published_from": published_from.isoformat(), "rows": []}
+        for version, figures in db.session.execute(
+                select(StatsSnapshot.version, StatsSnapshot.figures)
+                .where(StatsSnapshot.event_id == self.event_id, StatsSnapshot.status == "done",
+                       StatsSnapshot.finished_at >= published_from)
+                .order_by(StatsSnapshot.version)):
+            earlier = (figures.get("breakdowns") or {}).get(name)
+            if earlier is not None and not earlier.get("withheld"):
+                return earlier | {"first_version": earlier.get("first_version", version)}
+        return table
 
     # ---- the whole run -------------------------------------------------------------------
     STEPS = ("exhibitors", "visitors", "interviews", "outcomes", "survey", "jobs", "time_to_job",

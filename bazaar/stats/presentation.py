@@ -52,7 +52,7 @@ def breakdowns(figures: dict) -> list[dict]:
             (labels.dimension_value(dimension, row["value"]), row["registered"], _count_text(row["registered"]))
             for row in table["rows"]])
         out.append({"id": dimension, "label": labels.DIMENSIONS[dimension], "sensitive": table["sensitive"],
-                    "rows": rows, "chart": chart})
+                    "withheld": table.get("withheld", False), "rows": rows, "chart": None if not rows else chart})
     return out
 
 

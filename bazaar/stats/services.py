@@ -226,6 +226,11 @@ def milestones(event: Event) -> list[tuple[datetime, str]]:
     return points
 
 
+def sensitive_published_from(event: Event) -> datetime:
+    """When the survey period closes and the sensitive breakdown may be published (once)."""
+    return milestones(event)[-1][0]
+
+
 def due_snapshots(now: datetime | None = None) -> list[StatsSnapshot]:
     """Create a snapshot for every event whose end or survey wave passed with none made since.
 
