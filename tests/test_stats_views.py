@@ -154,3 +154,17 @@ def test_a_snapshot_compiled_before_schema_2_still_shows(client, setup):
         assert client.get(f"/organiser/events/{ev.id}/{path}").status_code == 200, path
     page = client.get(f"/organiser/events/{ev.id}/stats").get_data(as_text=True)
     assert "People who got a job" in page and 'id="figure-evidence_confirmed"' in page
+
+
+def test_people_who_got_a_job_lead_with_jobs_and_group_totals_beside_them(client, setup):
+    ev = setup["event"]
+    login(client, setup["organiser"])
+    _compiled(ev)
+    page = client.get(f"/organiser/events/{ev.id}/stats").get_data(as_text=True)
+    cards = page[page.index('class="stat-cards"'):]
+    assert cards.index("People who got a job") < cards.index("Jobs (visitor–exhibitor pairs)") < cards.index(
+        "Interviews held")
+    assert 'id="by-exhibitor-group"' in page and "Employers recruiting for jobs abroad" in page
+    assert f"/organiser/events/{ev.id}/stats/cases" in page
+    text = client.get(f"/organiser/events/{ev.id}/stats/export.csv").get_data(as_text=True)
+    assert "By the exhibitor's country" in text and "People who got a job" in text
