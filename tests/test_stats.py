@@ -77,7 +77,8 @@ def test_every_headline_figure_follows_its_definition(fair):
         "jobs_total": 5, "visitors_hired": 4,
         # r1 and r4 hired by exhibitors and answering "a job"; r2 and r5 only by their answer
         "evidence_confirmed": 2, "evidence_employer_only": 0, "evidence_visitor_only": 2,
-        "evidence_contradicted": 0, "evidence_no_show": 0,
+        "evidence_resolved_hired": 0, "evidence_contradicted": 0, "evidence_resolved_not_hired": 0,
+        "evidence_no_show": 0,
         "survey_respondents": 7, "attribution_share": round(4 / 7, 4),
         "time_to_job_median_days": float((_month_start(day, 2).date() - day).days),
     }

@@ -48,7 +48,8 @@ def test_each_contradiction_is_reconciled(fair):
     figures = compile_event(fair["event"].id)
     h = figures["headline"]
     assert {category: h[f"evidence_{category}"] for category in EVIDENCE} == {
-        "confirmed": 2, "employer_only": 1, "visitor_only": 1, "contradicted": 1, "no_show": 1}
+        "confirmed": 2, "employer_only": 1, "visitor_only": 1, "resolved_hired": 0, "contradicted": 1,
+        "resolved_not_hired": 0, "no_show": 1}
     # job_then_nothing, other_exhibitor (once), employer_only, visitor_only
     assert h["visitors_hired"] == 4
     # (job_then_nothing, Alfa), (other_exhibitor, Alfa) and not Beta, (employer_only, Beta), (visitor_only, Beta)
@@ -95,3 +96,27 @@ def test_organisers_see_the_cases_by_hand_without_the_background(client, fair):
     assert "Visitor employer_only" not in page and "Visitor visitor_only" not in page
     assert "Beta ApS" in page and "Wave 2" in page
     assert "born_abroad" not in page and "Born abroad" not in page and "Foreign background" not in page
+
+
+def test_an_organiser_resolves_a_contradiction_by_hand(client, fair):
+    ev, contradicted = fair["event"], fair["people"]["contradicted"]
+    organiser = factories.organiser(fair["org"], preferred_language="en")
+    login(client, organiser)
+    url = f"/organiser/events/{ev.id}/stats/cases/resolve"
+    # only a contradicted case of this event can be resolved; bad input is refused, never a 500
+    for data in ({"registration_id": str(fair["people"]["employer_only"].id), "decision": "hired"},
+                 {"registration_id": "x", "decision": "hired"}, {"registration_id": "99999999999"},
+                 {"registration_id": str(contradicted.id), "decision": "maybe"}):
+        response = client.post(url, data=data, follow_redirects=True)
+        assert response.status_code == 200 and b"cannot be resolved" in response.data
+    assert compile_event(ev.id)["headline"]["evidence_contradicted"] == 1
+
+    client.post(url, data={"registration_id": str(contradicted.id), "decision": "hired"})
+    h = compile_event(ev.id)["headline"]
+    assert (h["evidence_contradicted"], h["evidence_resolved_hired"], h["visitors_hired"], h["jobs_total"]) == (
+        0, 1, 5, 5)
+    client.post(url, data={"registration_id": str(contradicted.id), "decision": "not_hired"})
+    h = compile_event(ev.id)["headline"]
+    assert (h["evidence_resolved_hired"], h["evidence_resolved_not_hired"], h["visitors_hired"]) == (0, 1, 4)
+    page = client.get(f"/organiser/events/{ev.id}/stats/cases").get_data(as_text=True)
+    assert "Resolved: not hired" in page

@@ -20,7 +20,7 @@ from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
-from bazaar.stats.models import StatsSnapshot, SurveyResponse
+from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
 
 # 2: people who got a job lead; evidence reconciled per wave; totals by exhibitor group; jobs abroad;
 # the sensitive breakdown published once the survey period has closed.
@@ -76,8 +76,9 @@ DEFINITIONS = {
         "Jobs reported by visitors: different survey respondents who answered in any wave that they got a job "
         "(a job at 30 days still counts when the 90-day answer is \"nothing yet\")."),
     "visitors_hired": _l(
-        "People who got a job: different visitors confirmed by both, by the employer only or by the visitor only. "
-        "Contradicted cases and jobs reported by no-shows are not counted."),
+        "People who got a job: different visitors confirmed by both, by the employer only, by the visitor only, "
+        "or resolved as hired by an organiser. Unresolved contradictions, cases resolved as not hired and jobs "
+        "reported by no-shows are not counted."),
     "jobs_total": _l(
         "Jobs (visitor–exhibitor pairs): a person hired by two employers holds two jobs. For a person an exhibitor "
         "reported hiring, the jobs are the exhibitors' hires, whichever exhibitor the visitor names; for a person "
@@ -85,7 +86,8 @@ DEFINITIONS = {
     "evidence": _l(
         "How the evidence combines: an exhibitor's record of a hire after an interview held, and the visitor's "
         "answer in every survey wave (each wave's answer is kept), are combined once per person. Each person "
-        "counts in one of: confirmed by both, employer only, visitor only, contradicted, or reported by a no-show."),
+        "counts in one of: confirmed by both, employer only, visitor only, contradicted (until an organiser resolves "
+        "it as hired or not hired), or reported by a no-show."),
     "evidence_confirmed": _l(
         "Confirmed by both: people an exhibitor reported hiring who also answered in some wave that they got a job "
         "(even naming another exhibitor, or none: one person)."),
@@ -98,6 +100,10 @@ DEFINITIONS = {
     "evidence_contradicted": _l(
         "Contradicted: people an exhibitor reported hiring whose survey answers say \"nothing yet\" in some wave "
         "and a job in none. They are not counted until an organiser resolves them (the list of cases)."),
+    "evidence_resolved_hired": _l(
+        "Resolved: hired: contradicted cases an organiser checked by hand and found hired; counted."),
+    "evidence_resolved_not_hired": _l(
+        "Resolved: not hired: contradicted cases an organiser checked by hand and found not hired; not counted."),
     "evidence_no_show": _l(
         "Jobs reported by no-shows: visitors never checked in who answered that they got a job; not jobs from "
         "the fair. No-shows are not invited to the survey."),
@@ -129,7 +135,7 @@ DEFINITIONS = {
 
 HEADLINE = (
     "visitors_hired", "jobs_total", "evidence_confirmed", "evidence_employer_only", "evidence_visitor_only",
-    "evidence_contradicted", "evidence_no_show",
+    "evidence_resolved_hired", "evidence_contradicted", "evidence_resolved_not_hired", "evidence_no_show",
     "exhibitors", "exhibitors_foreign", "exhibitors_jobs_abroad", "visitors_registered", "visitors_checked_in", "visitors_walk_in",
     "visitors_no_show", "registrations_cancelled", "bookings_made", "bookings_cancelled", "interviews_booked_held",
     "interviews_walk_in", "interviews_held", "interview_no_shows", "interview_no_show_rate", "visitors_interviewed",
@@ -140,7 +146,12 @@ HEADLINE = (
 RATES = {"interview_no_show_rate", "attribution_share"}
 FUNNEL = ("visitors_registered", "visitors_checked_in", "visitors_interviewed", "visitors_offered", "visitors_hired")
 REPORTED_OUTCOMES = ("second_interview", "offer", "hired", "internship")
-EVIDENCE = ("confirmed", "employer_only", "visitor_only", "contradicted", "no_show")
+EVIDENCE = ("confirmed", "employer_only", "visitor_only", "resolved_hired", "contradicted", "resolved_not_hired",
+            "no_show")
+# An organiser's decisions on a contradicted hire (CaseResolution.decision).
+DECISIONS = ("hired", "not_hired")
+# The evidence categories whose jobs are the exhibitors' hires.
+BY_EMPLOYER = ("confirmed", "employer_only", "resolved_hired")
 SURVEY_RESULTS = ("job", "internship", "education", "business", "interview", "nothing")
 BREAKDOWN_MEASURES = ("registered", "checked_in", "interviewed", "hired")
 EXHIBITOR_MEASURES = (
@@ -231,7 +242,7 @@ class Compiler:
     def _jobs(self):
         """(registration_id, exhibitor_id) of every job counted, following :func:`evidence`."""
         evidence = self._evidence()
-        by_employer = evidence.c.category.in_(("confirmed", "employer_only"))
+        by_employer = evidence.c.category.in_(BY_EMPLOYER)
         hired = (select(Booking.registration_id, Booking.exhibitor_id)
                  .join(evidence, evidence.c.registration_id == Booking.registration_id)
                  .where(Booking.event_id == self.event_id, HELD, Booking.outcome == "hired", by_employer))
@@ -529,7 +540,8 @@ class Compiler:
 # * a person an exhibitor reported hiring is "confirmed by both" when the visitor reports a job
 #   (whichever exhibitor, or none, the visitor names: still one person, and the job is the
 #   exhibitor's pair), "contradicted" when the visitor says nothing came of it (not counted until
-#   an organiser resolves it), and "employer only" otherwise;
+#   an organiser resolves it: "resolved: hired" counts, "resolved: not hired" does not), and
+#   "employer only" otherwise;
 # * a person no exhibitor reported hiring who reports a job is "visitor only" if checked in at
 #   the fair; jobs reported by no-shows are not jobs from the fair;
 # * a visitor-only person's jobs are the exhibitors named in any wave, or one unnamed job.
@@ -548,16 +560,21 @@ def evidence(event_id: int):
                      func.max(sources.c.said_job).label("said_job"),
                      func.max(sources.c.said_nothing).label("said_nothing"))
               .group_by(sources.c.registration_id).subquery("person"))
+    contradicted = and_(person.c.by_exhibitor == 1, person.c.said_job == 0, person.c.said_nothing == 1)
     category = case(
         (and_(person.c.by_exhibitor == 1, person.c.said_job == 1), "confirmed"),
-        (and_(person.c.by_exhibitor == 1, person.c.said_nothing == 1), "contradicted"),
+        (and_(contradicted, CaseResolution.decision == "hired"), "resolved_hired"),
+        (and_(contradicted, CaseResolution.decision == "not_hired"), "resolved_not_hired"),
+        (contradicted, "contradicted"),
         (person.c.by_exhibitor == 1, "employer_only"),
         (and_(person.c.said_job == 1, Registration.checked_in_at.isnot(None)), "visitor_only"),
         (person.c.said_job == 1, "no_show"),
         else_="none",
     )
     return (select(person.c.registration_id, category.label("category"))
-            .join(Registration, Registration.id == person.c.registration_id).subquery("evidence"))
+            .join(Registration, Registration.id == person.c.registration_id)
+            .outerjoin(CaseResolution, CaseResolution.registration_id == person.c.registration_id)
+            .subquery("evidence"))
 
 
 def _add(counts: dict, value, row) -> None:

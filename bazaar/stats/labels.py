@@ -12,6 +12,8 @@ FIGURES = {
     "evidence_employer_only": _l("Employer only"),
     "evidence_visitor_only": _l("Visitor only"),
     "evidence_contradicted": _l("Contradicted (to resolve)"),
+    "evidence_resolved_hired": _l("Resolved: hired"),
+    "evidence_resolved_not_hired": _l("Resolved: not hired (not counted)"),
     "evidence_no_show": _l("Jobs reported by no-shows (not counted)"),
     "visitors_registered": _l("Visitors registered"),
     "visitors_checked_in": _l("Visitors checked in"),

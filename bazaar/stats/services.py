@@ -11,8 +11,8 @@ from bazaar.extensions import db
 from bazaar.registrations.models import Registration
 from bazaar.booking.models import Booking
 from bazaar.exhibitors.models import Exhibitor
-from bazaar.stats.compile import HELD, compile_event, evidence
-from bazaar.stats.models import StatsSnapshot, SurveyResponse
+from bazaar.stats.compile import DECISIONS, HELD, compile_event, evidence
+from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
 from bazaar.tokens import InvalidToken, read_token
 
 log = logging.getLogger("bazaar.stats")
@@ -91,7 +91,9 @@ def save_survey(registration: Registration, *, result: str, exhibitor_id: int | 
 
 # Why a person is listed: the exhibitor's hire and the visitor's answers disagree, the visitor
 # named another exhibitor than the one reporting the hire (counted once), or a no-show reported a job.
-CASE_KINDS = ("contradicted", "other_exhibitor", "no_show")
+CASE_KINDS = ("contradicted", "resolved_hired", "resolved_not_hired", "other_exhibitor", "no_show")
+# The cases an organiser may settle (again) by hand.
+RESOLVABLE = ("contradicted", "resolved_hired", "resolved_not_hired")
 
 
 def cases_to_resolve(event_id: int) -> list[dict]:
@@ -101,7 +103,7 @@ def cases_to_resolve(event_id: int) -> list[dict]:
     found = evidence(event_id)
     people = dict(db.session.execute(
         select(found.c.registration_id, found.c.category)
-        .where(found.c.category.in_(("contradicted", "confirmed", "no_show")))).all())
+        .where(found.c.category.in_((*RESOLVABLE, "confirmed", "no_show")))).all())
     if not people:
         return []
     hires: dict = {}
@@ -129,6 +131,25 @@ def cases_to_resolve(event_id: int) -> list[dict]:
                       "name": registration.user.name if registration.user else None,
                       "hired_by": hires.get(registration_id, []), "answers": answers.get(registration_id, [])})
     return sorted(cases, key=lambda c: (CASE_KINDS.index(c["kind"]), c["registration"].id))
+
+
+class NotResolvable(Exception):
+    """The person is not a contradicted case of this event (or the decision is unknown)."""
+
+
+def resolve_case(event_id: int, registration_id: int, decision: str, user) -> CaseResolution:
+    """Record an organiser's decision on a contradicted hire; the next compilation follows it."""
+    found = evidence(event_id)
+    category = db.session.scalar(select(found.c.category).where(found.c.registration_id == registration_id))
+    if decision not in DECISIONS or category not in RESOLVABLE:
+        raise NotResolvable(f"registration {registration_id} is not a case to resolve")
+    resolution = db.session.scalar(select(CaseResolution).where(CaseResolution.registration_id == registration_id))
+    if resolution is None:
+        resolution = CaseResolution(event_id=event_id, registration_id=registration_id)
+        db.session.add(resolution)
+    resolution.decision, resolution.decided_by_id, resolution.decided_at = decision, user.id, utcnow()
+    db.session.commit()
+    return resolution
 
 
 # ---- snapshots ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.stats import export, labels, presentation, services
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES, GROUP_MEASURES
-from bazaar.stats.forms import SurveyForm
+from bazaar.stats.forms import ResolveCaseForm, SurveyForm
 
 bp = Blueprint("stats", __name__)
 
@@ -114,7 +114,24 @@ def compile_now(event_id):
 def cases(event_id):
     event = _event(event_id, "stats.cases")
     return render_template("stats/cases.html", event=event, cases=services.cases_to_resolve(event.id),
-                           labels=labels, definitions=DEFINITIONS)
+                           resolvable=services.RESOLVABLE, labels=labels,
+                           definitions=DEFINITIONS)
+
+
+@bp.post("/organiser/events/<int:event_id>/stats/cases/resolve")
+@login_required
+def resolve_case(event_id):
+    event = _event(event_id, "stats.cases")
+    form = ResolveCaseForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.NotResolvable("invalid form")
+        services.resolve_case(event.id, form.registration_id.data, form.decision.data, current_user)
+    except services.NotResolvable:
+        flash(_("That case cannot be resolved."), "error")
+    else:
+        flash(_("Resolved. The figures follow at the next compilation."), "success")
+    return redirect(url_for("stats.cases", event_id=event.id))
 
 
 @bp.get("/organiser/events/<int:event_id>/stats/report")
