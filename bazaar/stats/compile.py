@@ -71,7 +71,8 @@ DEFINITIONS = {
     "survey_respondents": _l(
         "Survey respondents: different visitors who answered the follow-up survey in any wave; every wave's "
         "answer is kept."),
-    "survey_results": _l("What survey respondents reported having obtained since the fair (their latest wave's answer)."),
+    "survey_results": _l(
+        "What survey respondents reported having obtained since the fair (their latest wave's answer)."),
     "jobs_visitor_reported": _l(
         "Jobs reported by visitors: different survey respondents who answered in any wave that they got a job "
         "(a job at 30 days still counts when the 90-day answer is \"nothing yet\")."),
@@ -136,7 +137,8 @@ DEFINITIONS = {
 HEADLINE = (
     "visitors_hired", "jobs_total", "evidence_confirmed", "evidence_employer_only", "evidence_visitor_only",
     "evidence_resolved_hired", "evidence_contradicted", "evidence_resolved_not_hired", "evidence_no_show",
-    "exhibitors", "exhibitors_foreign", "exhibitors_jobs_abroad", "visitors_registered", "visitors_checked_in", "visitors_walk_in",
+    "exhibitors", "exhibitors_foreign", "exhibitors_jobs_abroad", "visitors_registered", "visitors_checked_in",
+    "visitors_walk_in",
     "visitors_no_show", "registrations_cancelled", "bookings_made", "bookings_cancelled", "interviews_booked_held",
     "interviews_walk_in", "interviews_held", "interview_no_shows", "interview_no_show_rate", "visitors_interviewed",
     "outcome_second_interview", "outcome_offer", "outcome_hired", "outcome_internship", "visitors_offered",

@@ -46,7 +46,8 @@ def exhibitor_rows(figures: dict) -> list[list]:
 
 def group_rows(figures: dict) -> list[list]:
     """Totals by the exhibitors' country of registration (absent from snapshots before schema 2)."""
-    return [[row["country"]] + [_count(row[m]) for m in GROUP_MEASURES] for row in figures.get("by_exhibitor_group", [])]
+    return [[row["country"]] + [_count(row[m]) for m in GROUP_MEASURES]
+            for row in figures.get("by_exhibitor_group", [])]
 
 
 def to_csv(figures: dict) -> str:

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bazaar.booking.models import Booking
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
+from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
-from bazaar.booking.models import Booking
-from bazaar.exhibitors.models import Exhibitor
 from bazaar.stats.compile import DECISIONS, HELD, compile_event, evidence
 from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
 from bazaar.tokens import InvalidToken, read_token
