@@ -10,4 +10,4 @@ from bazaar.exhibitors.models import (  # noqa: F401
 from bazaar.funding.models import FairBudget, Funding  # noqa: F401
 from bazaar.notifications.models import OutboxMessage  # noqa: F401
 from bazaar.registrations.models import Registration  # noqa: F401
-from bazaar.stats.models import StatsSnapshot, SurveyResponse  # noqa: F401
+from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse  # noqa: F401

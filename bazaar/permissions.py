@@ -262,6 +262,12 @@ def _stats_compile(user, event):
     return organises(user, event)
 
 
+@rule("stats.cases")
+def _stats_cases(user, event):
+    """The people whose hire and survey answers disagree, by name: the event's co-organisers only."""
+    return organises(user, event)
+
+
 @rule("stats.compare")
 def _stats_compare(user, _):
     """Open the comparison page; each event compared is checked with ``stats.view``."""

@@ -35,15 +35,32 @@ HAND_WRITTEN = """
 WITH held AS (
     SELECT registration_id, exhibitor_id, outcome FROM booking
     WHERE event_id = :e AND status = 'confirmed' AND (attendance = 'attended' OR (walk_in AND attendance <> 'no_show'))
+), answers AS (
+    SELECT registration_id, bool_or(result = 'job') AS said_job, bool_or(result = 'nothing') AS said_nothing
+    FROM survey_response WHERE event_id = :e GROUP BY registration_id
+), evidence AS (
+    SELECT r.id AS registration_id,
+           CASE WHEN h.registration_id IS NOT NULL AND a.said_job THEN 'confirmed'
+                WHEN h.registration_id IS NOT NULL AND a.said_nothing AND cr.decision = 'hired' THEN 'resolved_hired'
+                WHEN h.registration_id IS NOT NULL AND a.said_nothing THEN 'not_counted'
+                WHEN h.registration_id IS NOT NULL THEN 'employer_only'
+                WHEN a.said_job AND r.checked_in_at IS NOT NULL THEN 'visitor_only' END AS category
+    FROM registration r
+    LEFT JOIN (SELECT DISTINCT registration_id FROM held WHERE outcome = 'hired') h ON h.registration_id = r.id
+    LEFT JOIN answers a ON a.registration_id = r.id
+    LEFT JOIN case_resolution cr ON cr.registration_id = r.id
+    WHERE r.event_id = :e
 ), jobs AS (
-    SELECT registration_id, exhibitor_id FROM held WHERE outcome = 'hired'
+    SELECT registration_id, exhibitor_id FROM held WHERE outcome = 'hired' AND registration_id IN (
+        SELECT registration_id FROM evidence WHERE category IN ('confirmed', 'employer_only', 'resolved_hired'))
     UNION
     SELECT registration_id, exhibitor_id FROM survey_response
     WHERE event_id = :e AND result = 'job' AND exhibitor_id IS NOT NULL
+      AND registration_id IN (SELECT registration_id FROM evidence WHERE category = 'visitor_only')
     UNION
-    SELECT registration_id, NULL FROM survey_response
-    WHERE event_id = :e AND result = 'job' AND exhibitor_id IS NULL
-      AND registration_id NOT IN (SELECT registration_id FROM held WHERE outcome = 'hired')
+    SELECT registration_id, NULL FROM evidence
+    WHERE category = 'visitor_only' AND registration_id NOT IN (
+        SELECT registration_id FROM survey_response WHERE event_id = :e AND result = 'job' AND exhibitor_id IS NOT NULL)
 ), person AS (
     SELECT r.id, r.checked_in_at IS NOT NULL AS came, p.education_level, p.degree_origin, p.employment_status,
            p.years_in_sweden, p.gender, p.age_band,

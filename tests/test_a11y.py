@@ -213,6 +213,7 @@ def test_organiser_statistics_and_registrations_have_no_serious_violations(ctx, 
     release_database()
     browser_login(page, live_server, type("U", (), {"email": ids["email"]}))
     for name, path in (("stats", f"/organiser/events/{ids['event']}/stats"),
+                       ("stats-cases", f"/organiser/events/{ids['event']}/stats/cases"),
                        ("registrations", f"/organiser/events/{ids['event']}/registrations"),
                        ("applications", f"/organiser/events/{ids['event']}/applications"),
                        ("outbox", f"/organiser/events/{ids['event']}/outbox"),

@@ -125,6 +125,9 @@ def world(ctx):
     registration = f.registration(event, owner_visitor)
     booking = f.booked(registration, slot)
     other_reg = f.registration(event)
+    hired = f.registration(event, f.visitor(name="Owner hired visitor"), checked_in_at=event.starts_at)
+    f.interview(hired, exhibitor, outcome="hired")
+    f.survey_answer(hired, "nothing")  # a case to resolve: only the event's organisers may see it
     entry = WaitlistEntry(exhibitor_id=exhibitor.id, registration_id=other_reg.id)
     db.session.add(entry)
     message = queue("booking_confirmed", user=owner_visitor, event=event, subject=booking)
@@ -153,7 +156,7 @@ def world(ctx):
         "funding_id": funding.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
-    return {"ids": ids, "strings": strings, "outsiders": outsiders}
+    return {"ids": ids, "strings": strings, "outsiders": outsiders, "org": org, "exhibitor_admin": admin}
 
 
 def requests_for(app, world):
@@ -306,3 +309,14 @@ def test_site_operator_endpoints_refuse_everyone_else_and_open_for_the_operator(
         if send(client, method, url).status_code not in (200, 302):
             failures.append(f"operator: {method} {url}")
     assert not failures, "\n".join(failures)
+
+
+def test_cases_to_resolve_are_for_the_events_organisers_only(app, world):
+    """The page naming people whose evidence disagrees: not even the event's own exhibitor sees it."""
+    url = f"/organiser/events/{world['ids']['event_id']}/stats/cases"
+    client = app.test_client()
+    login(client, world["exhibitor_admin"])
+    assert client.get(url).status_code in (403, 404)
+    login(client, f.organiser(world["org"], preferred_language="en"))
+    page = client.get(url)
+    assert page.status_code == 200 and b"Owner hired visitor" in page.data

@@ -100,9 +100,11 @@ def test_outcome_nudge_goes_to_admins_of_exhibitors_with_missing_outcomes(ctx, c
     assert schedule_event_messages() == 0
 
 
-def test_survey_invitations_only_to_those_who_consented(ctx, clock, smtp):
+def test_survey_invitations_only_to_those_who_consented_and_came(ctx, clock, smtp):
     ev, ex, interviewer, admin, first, second, booking = _fair()
     first.user.profile.consent_followup_at = utcnow()
+    first.checked_in_at = ev.starts_at
+    second.user.profile.consent_followup_at = utcnow()  # consented, but a no-show: not invited
     db.session.commit()
     assert ev.followup_days == [30, 90]
     _advance_to(clock, survey_due(ev, 30))

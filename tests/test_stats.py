@@ -14,6 +14,7 @@ from bazaar.stats.models import StatsSnapshot
 from tests import factories
 
 PAST = timedelta(days=-40)
+CLOSED = timedelta(days=-200)  # the follow-up survey has closed: the sensitive breakdown is published
 
 
 def _month_start(day, months_later):
@@ -25,8 +26,8 @@ def _month_start(day, months_later):
 def fair(ctx):
     """A small finished fair where every figure has a known, hand-counted value."""
     ev = factories.event(starts_in=PAST)
-    a = factories.exhibitor(ev, name="Alfa AB", country="SE", org_type="employer")
-    b = factories.exhibitor(ev, name="Beta ApS", country="DK", org_type="staffing_agency")
+    a = factories.exhibitor(ev, name="Alfa AB", country="SE", org_type="employer", job_countries=["SE", "NO"])
+    b = factories.exhibitor(ev, name="Beta ApS", country="DK", org_type="staffing_agency", job_countries=["DK"])
     c = factories.exhibitor(ev, name="Gamma kommun", country="SE", org_type="public_employer")
     factories.exhibitor(ev, name="Delta (not approved)", status="applied")
     came = ev.starts_at + timedelta(hours=1)
@@ -62,7 +63,7 @@ def test_every_headline_figure_follows_its_definition(fair):
     h = figures["headline"]
     day = fair["day"]
     assert h == {
-        "exhibitors": 3, "exhibitors_foreign": 1,
+        "exhibitors": 3, "exhibitors_foreign": 1, "exhibitors_jobs_abroad": 2,
         "visitors_registered": 9, "visitors_checked_in": 7, "visitors_walk_in": 1, "visitors_no_show": 2,
         "registrations_cancelled": 1,
         "bookings_made": 8, "bookings_cancelled": 1,
@@ -74,11 +75,16 @@ def test_every_headline_figure_follows_its_definition(fair):
         # (r1, Alfa) from both sources once, (r1, Beta), (r4, Gamma) whose unnamed answer is the
         # same job, (r2, none named), (r5, Gamma) reported only by the visitor
         "jobs_total": 5, "visitors_hired": 4,
+        # r1 and r4 hired by exhibitors and answering "a job"; r2 and r5 only by their answer
+        "evidence_confirmed": 2, "evidence_employer_only": 0, "evidence_visitor_only": 2,
+        "evidence_resolved_hired": 0, "evidence_contradicted": 0, "evidence_resolved_not_hired": 0,
+        "evidence_no_show": 0,
         "survey_respondents": 7, "attribution_share": round(4 / 7, 4),
         "time_to_job_median_days": float((_month_start(day, 2).date() - day).days),
     }
     assert set(HEADLINE) <= set(DEFINITIONS)
     assert dict(figures["exhibitors_by_country"]) == {"SE": 2, "DK": 1}
+    assert dict(figures["exhibitors_by_job_country"]) == {"SE": 1, "NO": 1, "DK": 1}
     assert dict(figures["exhibitors_by_type"]) == {"employer": 1, "staffing_agency": 1, "public_employer": 1}
     assert figures["funnel"] == [["visitors_registered", 9], ["visitors_checked_in", 7], ["visitors_interviewed", 5],
                                  ["visitors_offered", 3], ["visitors_hired", 4]]
@@ -89,8 +95,11 @@ def test_every_headline_figure_follows_its_definition(fair):
 def test_per_exhibitor_table_counts_and_suppresses(fair):
     rows = {row["name"]: row for row in compile_event(fair["event"].id)["per_exhibitor"]}
     assert set(rows) == {"Alfa AB", "Beta ApS", "Gamma kommun"}
+    # bookings and interviews are not personal data: shown as they are
+    assert (rows["Alfa AB"]["bookings_made"], rows["Alfa AB"]["interviews_held"]) == (2, 3)
+    assert (rows["Beta ApS"]["interview_no_shows"], rows["Gamma kommun"]["interviews_held"]) == (1, 2)
     # every people count here is below five, so every non-zero cell is hidden
-    assert rows["Alfa AB"]["interviews_held"] is None and rows["Alfa AB"]["hired"] is None
+    assert rows["Alfa AB"]["hired"] is None and rows["Gamma kommun"]["jobs_total"] is None
     assert rows["Beta ApS"]["second_interviews"] == 0
     assert "foreign_background" not in rows["Alfa AB"] and "gender" not in rows["Alfa AB"]
 
@@ -113,7 +122,7 @@ def _visitor(ev, checked_in=True, **profile):
 
 
 def test_breakdowns_suppress_small_cells_and_count_sensitive_answers_only_with_consent(ctx):
-    ev = factories.event(starts_in=PAST)
+    ev = factories.event(starts_in=CLOSED)
     for _ in range(10):
         _visitor(ev, gender="woman", occupations=["cook", "cleaner"])
     for i in range(7):

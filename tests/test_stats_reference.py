@@ -26,7 +26,16 @@ def test_jobbdating_07_compiles_to_its_headline_figures(ctx):
     assert dict(figures["exhibitors_by_country"]) == {"SE": 30, "DK": 10}
     assert h["visitors_checked_in"] == 4700
     assert h["interviews_held"] == 300
-    assert h["jobs_total"] == 85
+    assert h["visitors_hired"] == 85  # people who got a job: the headline
+    assert list(h)[0] == "visitors_hired"
+    assert h["jobs_total"] >= h["visitors_hired"]
+    assert (h["evidence_confirmed"] + h["evidence_employer_only"] + h["evidence_visitor_only"]
+            == h["visitors_hired"])
+    assert h["evidence_contradicted"] == h["evidence_no_show"] == 0
+    groups = {g["country"]: g for g in figures["by_exhibitor_group"]}
+    assert (groups["DK"]["exhibitors"], groups["SE"]["exhibitors"]) == (10, 30)
+    assert groups["DK"]["interviews_held"] + groups["SE"]["interviews_held"] == 300
+    assert h["exhibitors_jobs_abroad"] == 10
     # the parts behind them
     assert h["visitors_walk_in"] == 650 and h["visitors_no_show"] == 550
     assert (h["interviews_booked_held"], h["interviews_walk_in"]) == (240, 60)

@@ -137,3 +137,34 @@ def test_nobody_else_sees_or_compiles_the_figures(client, setup):
     assert client.get("/organiser/events/999999/stats").status_code == 404
     assert client.get("/organiser/events/99999999999999999999/stats").status_code == 404
     assert client.get("/organiser/stats/compare?event=99999999999999999999").status_code == 404
+
+
+def test_a_snapshot_compiled_before_schema_2_still_shows(client, setup):
+    ev = setup["event"]
+    login(client, setup["organiser"])
+    snapshot = _compiled(ev)
+    old = dict(snapshot.figures, schema=1)
+    for key in ("by_exhibitor_group", "exhibitors_by_job_country"):
+        del old[key]
+    old["headline"] = {k: v for k, v in old["headline"].items()
+                       if not k.startswith("evidence_") and k != "exhibitors_jobs_abroad"}
+    snapshot.figures = old
+    db.session.commit()
+    for path in ("stats", "stats/report", "stats/export.csv", "stats/export.xlsx"):
+        assert client.get(f"/organiser/events/{ev.id}/{path}").status_code == 200, path
+    page = client.get(f"/organiser/events/{ev.id}/stats").get_data(as_text=True)
+    assert "People who got a job" in page and 'id="figure-evidence_confirmed"' in page
+
+
+def test_people_who_got_a_job_lead_with_jobs_and_group_totals_beside_them(client, setup):
+    ev = setup["event"]
+    login(client, setup["organiser"])
+    _compiled(ev)
+    page = client.get(f"/organiser/events/{ev.id}/stats").get_data(as_text=True)
+    cards = page[page.index('class="stat-cards"'):]
+    assert cards.index("People who got a job") < cards.index("Jobs (visitor–exhibitor pairs)") < cards.index(
+        "Interviews held")
+    assert 'id="by-exhibitor-group"' in page and "Employers recruiting for jobs abroad" in page
+    assert f"/organiser/events/{ev.id}/stats/cases" in page
+    text = client.get(f"/organiser/events/{ev.id}/stats/export.csv").get_data(as_text=True)
+    assert "By the exhibitor's country" in text and "People who got a job" in text

@@ -316,8 +316,8 @@ def _surveys(event, days: int, due: datetime) -> int:
     written = 0
     for reg in _registered(event.id):
         profile = reg.user.profile
-        if profile is None or profile.consent_followup_at is None:
-            continue
+        if reg.checked_in_at is None or profile is None or profile.consent_followup_at is None:
+            continue  # visitors who never came have no fair to report on
         written += _ensure(kind, existing, subject=reg, version=version, address=reg.user.email,
                            user=reg.user, event=event, due_at=due, expires_at=due + SURVEY_VALID,
                            payload={"registration_id": reg.id, "days": days,

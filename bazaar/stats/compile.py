@@ -11,7 +11,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal_column, null, or_, select, true, tuple_, union
+from sqlalchemy import and_, case, func, literal, literal_column, null, or_, select, true, tuple_, union, union_all
 
 from bazaar.accounts.models import VisitorProfile
 from bazaar.booking.models import Booking
@@ -20,9 +20,11 @@ from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
-from bazaar.stats.models import SurveyResponse
+from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
 
-SCHEMA = 1
+# 2: people who got a job lead; evidence reconciled per wave; totals by exhibitor group; jobs abroad;
+# the sensitive breakdown published once the survey period has closed.
+SCHEMA = 2
 SMALL_CELL = 5
 
 DEFINITIONS = {
@@ -31,7 +33,18 @@ DEFINITIONS = {
         "took part on the day (at least one interview marked held or no-show) whatever their status now. "
         "These exhibitors are counted in every figure and table; bookings with other organisations (e.g. "
         "rejected or withdrawn before the fair) are left out of every figure."),
-    "exhibitors_foreign": _l("Foreign employers: exhibitors registered in a country other than Sweden."),
+    "exhibitors_foreign": _l(
+        "Employers registered abroad: exhibitors whose organisation is registered in a country other than "
+        "Sweden, wherever their jobs are."),
+    "exhibitors_jobs_abroad": _l(
+        "Employers recruiting for jobs abroad: exhibitors with at least one job located in a country other "
+        "than Sweden, wherever the organisation is registered (a Swedish agency recruiting for Norway counts)."),
+    "exhibitors_by_job_country": _l(
+        "Exhibitors by the country where their jobs are located; an exhibitor with jobs in several "
+        "countries counts in each."),
+    "by_exhibitor_group": _l(
+        "Totals by the exhibitor's country of registration: exhibitors, bookings and interviews held at those "
+        "exhibitors, and different people who got a job there. Only the count of people is hidden below five."),
     "exhibitors_by_country": _l("Exhibitors by the country the organisation is registered in."),
     "exhibitors_by_type": _l("Exhibitors by type of organisation."),
     "visitors_registered": _l(
@@ -59,14 +72,46 @@ DEFINITIONS = {
     "outcome_hired": _l("Hired (reported by exhibitors): visitor–exhibitor pairs for which the exhibitor reported a hire after an interview held."),
     "outcome_internship": _l("Internships: visitor–exhibitor pairs for which the exhibitor reported an internship after an interview held."),
     "visitors_offered": _l("Visitors with an offer: different visitors for whom an exhibitor reported an offer or a hire."),
-    "survey_respondents": _l("Survey respondents: visitors who answered the follow-up survey (latest answer counts)."),
-    "survey_results": _l("What survey respondents reported having obtained since the fair (latest answer)."),
-    "jobs_visitor_reported": _l("Jobs reported by visitors: survey respondents who answered that they got a job since the fair."),
+    "survey_respondents": _l(
+        "Survey respondents: different visitors who answered the follow-up survey in any wave; every wave's "
+        "answer is kept."),
+    "survey_results": _l(
+        "What survey respondents reported having obtained since the fair (their latest wave's answer)."),
+    "jobs_visitor_reported": _l(
+        "Jobs reported by visitors: different survey respondents who answered in any wave that they got a job "
+        "(a job at 30 days still counts when the 90-day answer is \"nothing yet\")."),
+    "visitors_hired": _l(
+        "People who got a job: different visitors confirmed by both, by the employer only, by the visitor only, "
+        "or resolved as hired by an organiser. Unresolved contradictions, cases resolved as not hired and jobs "
+        "reported by no-shows are not counted."),
     "jobs_total": _l(
-        "Jobs obtained in total: exhibitor-reported hires and visitor-reported jobs, counted once per visitor "
-        "and exhibitor; a visitor-reported job naming no exhibitor counts only if no exhibitor reported hiring "
-        "that visitor."),
-    "visitors_hired": _l("Visitors who obtained a job: different visitors counted in the jobs obtained in total."),
+        "Jobs (visitor–exhibitor pairs): a person hired by two employers holds two jobs. For a person an exhibitor "
+        "reported hiring, the jobs are the exhibitors' hires, whichever exhibitor the visitor names; for a person "
+        "only the visitor reported, the exhibitors named in any wave, or one job when none is named."),
+    "evidence": _l(
+        "How the evidence combines: an exhibitor's record of a hire after an interview held, and the visitor's "
+        "answer in every survey wave (each wave's answer is kept), are combined once per person. Each person "
+        "counts in one of: confirmed by both, employer only, visitor only, contradicted (until an organiser resolves "
+        "it as hired or not hired), or reported by a no-show."),
+    "evidence_confirmed": _l(
+        "Confirmed by both: people an exhibitor reported hiring who also answered in some wave that they got a job "
+        "(even naming another exhibitor, or none: one person)."),
+    "evidence_employer_only": _l(
+        "Employer only: people an exhibitor reported hiring who have not answered the survey with a job or with "
+        "\"nothing yet\"."),
+    "evidence_visitor_only": _l(
+        "Visitor only: people checked in at the fair, hired according to no exhibitor, who answered in some wave "
+        "that they got a job."),
+    "evidence_contradicted": _l(
+        "Contradicted: people an exhibitor reported hiring whose survey answers say \"nothing yet\" in some wave "
+        "and a job in none. They are not counted until an organiser resolves them (the list of cases)."),
+    "evidence_resolved_hired": _l(
+        "Resolved: hired: contradicted cases an organiser checked by hand and found hired; counted."),
+    "evidence_resolved_not_hired": _l(
+        "Resolved: not hired: contradicted cases an organiser checked by hand and found not hired; not counted."),
+    "evidence_no_show": _l(
+        "Jobs reported by no-shows: visitors never checked in who answered that they got a job; not jobs from "
+        "the fair. No-shows are not invited to the survey."),
     "attribution_share": _l(
         "Attribution: share of survey respondents who answered that the fair contributed to what they obtained."),
     "time_to_job_median_days": _l(
@@ -76,34 +121,53 @@ DEFINITIONS = {
         "Funnel: visitors registered, checked in, interviewed, with an offer, and who obtained a job; each step "
         "counts different visitors."),
     "per_exhibitor": _l(
-        "Per exhibitor: bookings, interviews held and outcomes for each exhibitor counted; people counts are "
-        "suppressed below five. No personal characteristics are ever shown per exhibitor."),
+        "Per exhibitor: bookings, interviews held and outcomes for each exhibitor counted. Bookings and "
+        "interviews are shown as they are; outcomes, which count people, are hidden below five. No personal "
+        "characteristics are ever shown per exhibitor."),
     "breakdowns": _l(
         "Breakdowns: registered visitors by what they stated in their profile, with how many were checked in, "
         "interviewed and obtained a job. Visitors without an answer (or who deleted their data) are counted "
         "as not stated. Foreign background counts only answers given with explicit consent."),
+    "sensitive_versions": _l(
+        "Across versions: the breakdown by foreign background is published only once the follow-up survey has "
+        "closed (14 days after the last invitation), and then compiled once; every later version repeats that "
+        "same table. Comparing two versions therefore never shows a change that one registration, deletion or "
+        "survey answer made, so nobody's background can be read from the difference."),
     "suppression": _l(
         "Privacy: a count of fewer than five people is hidden, and so is the next smallest count in the same "
         "column when only one is hidden, so it cannot be recomputed from the total."),
 }
 
 HEADLINE = (
-    "exhibitors", "exhibitors_foreign", "visitors_registered", "visitors_checked_in", "visitors_walk_in",
+    "visitors_hired", "jobs_total", "evidence_confirmed", "evidence_employer_only", "evidence_visitor_only",
+    "evidence_resolved_hired", "evidence_contradicted", "evidence_resolved_not_hired", "evidence_no_show",
+    "exhibitors", "exhibitors_foreign", "exhibitors_jobs_abroad", "visitors_registered", "visitors_checked_in",
+    "visitors_walk_in",
     "visitors_no_show", "registrations_cancelled", "bookings_made", "bookings_cancelled", "interviews_booked_held",
     "interviews_walk_in", "interviews_held", "interview_no_shows", "interview_no_show_rate", "visitors_interviewed",
     "outcome_second_interview", "outcome_offer", "outcome_hired", "outcome_internship", "visitors_offered",
-    "jobs_visitor_reported", "jobs_total", "visitors_hired", "survey_respondents", "attribution_share",
+    "jobs_visitor_reported", "survey_respondents", "attribution_share",
     "time_to_job_median_days",
 )
 RATES = {"interview_no_show_rate", "attribution_share"}
 FUNNEL = ("visitors_registered", "visitors_checked_in", "visitors_interviewed", "visitors_offered", "visitors_hired")
 REPORTED_OUTCOMES = ("second_interview", "offer", "hired", "internship")
+EVIDENCE = ("confirmed", "employer_only", "visitor_only", "resolved_hired", "contradicted", "resolved_not_hired",
+            "no_show")
+# An organiser's decisions on a contradicted hire (CaseResolution.decision).
+DECISIONS = ("hired", "not_hired")
+# The evidence categories whose jobs are the exhibitors' hires.
+BY_EMPLOYER = ("confirmed", "employer_only", "resolved_hired")
 SURVEY_RESULTS = ("job", "internship", "education", "business", "interview", "nothing")
 BREAKDOWN_MEASURES = ("registered", "checked_in", "interviewed", "hired")
 EXHIBITOR_MEASURES = (
     "bookings_made", "bookings_cancelled", "interviews_held", "interview_no_shows", "second_interviews",
     "offers", "hired", "internships", "jobs_visitor_reported", "jobs_total",
 )
+# Per-exhibitor measures that count people (suppressed); bookings and interviews are not personal data.
+EXHIBITOR_PEOPLE = ("second_interviews", "offers", "hired", "internships", "jobs_visitor_reported", "jobs_total")
+GROUP_MEASURES = ("exhibitors", "bookings_made", "interviews_held", "people_hired")
+HOME_COUNTRY = "SE"
 # Profile answers a breakdown groups by; ``sensitive`` ones need explicit consent and are shown
 # only in aggregate.
 DIMENSIONS = {
@@ -126,6 +190,10 @@ WALK_IN_HELD = and_(Booking.walk_in.is_(True), Booking.attendance != "no_show")
 HELD = and_(Booking.status == "confirmed", or_(Booking.attendance == "attended", WALK_IN_HELD))
 # The exhibitor was there on the day: an interview of theirs was marked (held or no-show) or logged as a walk-in.
 TOOK_PART = and_(Booking.status == "confirmed", or_(Booking.attendance != "unknown", Booking.walk_in.is_(True)))
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
 
 
 def _sum(condition):
@@ -183,19 +251,24 @@ class Compiler:
             .distinct()
         )
 
+    def _evidence(self):
+        return evidence(self.event_id)
+
     def _jobs(self):
-        """(registration_id, exhibitor_id) of every job, de-duplicated across the two sources."""
+        """(registration_id, exhibitor_id) of every job counted, following :func:`evidence`."""
+        evidence = self._evidence()
+        by_employer = evidence.c.category.in_(BY_EMPLOYER)
         hired = (select(Booking.registration_id, Booking.exhibitor_id)
-                 .where(Booking.event_id == self.event_id, HELD, Booking.outcome == "hired"))
-        job = and_(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job")
-        named = select(SurveyResponse.registration_id, SurveyResponse.exhibitor_id).where(
-            job, SurveyResponse.exhibitor_id.isnot(None))
-        unnamed = select(SurveyResponse.registration_id, null().label("exhibitor_id")).where(
-            job, SurveyResponse.exhibitor_id.is_(None),
-            SurveyResponse.registration_id.not_in(
-                select(Booking.registration_id).where(
-                    Booking.event_id == self.event_id, HELD, Booking.outcome == "hired")),
-        )
+                 .join(evidence, evidence.c.registration_id == Booking.registration_id)
+                 .where(Booking.event_id == self.event_id, HELD, Booking.outcome == "hired", by_employer))
+        job = and_(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job",
+                   evidence.c.category == "visitor_only")
+        named = (select(SurveyResponse.registration_id, SurveyResponse.exhibitor_id)
+                 .join(evidence, evidence.c.registration_id == SurveyResponse.registration_id)
+                 .where(job, SurveyResponse.exhibitor_id.isnot(None)))
+        unnamed = (select(evidence.c.registration_id, null().label("exhibitor_id"))
+                   .where(evidence.c.category == "visitor_only",
+                          evidence.c.registration_id.not_in(select(named.subquery().c.registration_id))))
         return union(hired, named, unnamed).subquery("jobs")
 
     def _scalar_row(self, query) -> dict:
@@ -204,19 +277,26 @@ class Compiler:
     # ---- steps -------------------------------------------------------------------------
     def exhibitors(self):
         rows = db.session.execute(
-            select(Exhibitor.country, Exhibitor.org_type, func.count())
+            select(Exhibitor.country, Exhibitor.org_type, Exhibitor.job_countries)
             .where(self._counted_exhibitor())
-            .group_by(Exhibitor.country, Exhibitor.org_type)
         ).all()
         by_country: dict[str, int] = {}
         by_type: dict[str, int] = {}
-        for country, org_type, n in rows:
-            by_country[country] = by_country.get(country, 0) + n
-            by_type[org_type] = by_type.get(org_type, 0) + n
-        self.headline["exhibitors"] = sum(by_country.values())
-        self.headline["exhibitors_foreign"] = sum(n for c, n in by_country.items() if c != "SE")
-        self.figures["exhibitors_by_country"] = sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))
-        self.figures["exhibitors_by_type"] = sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))
+        by_job_country: dict[str, int] = {}
+        abroad = 0
+        for country, org_type, job_countries in rows:
+            by_country[country] = by_country.get(country, 0) + 1
+            by_type[org_type] = by_type.get(org_type, 0) + 1
+            job_countries = set(job_countries or [])
+            for job_country in job_countries:
+                by_job_country[job_country] = by_job_country.get(job_country, 0) + 1
+            abroad += bool(job_countries - {HOME_COUNTRY})
+        self.headline["exhibitors"] = len(rows)
+        self.headline["exhibitors_foreign"] = sum(n for c, n in by_country.items() if c != HOME_COUNTRY)
+        self.headline["exhibitors_jobs_abroad"] = abroad
+        for name, counts in (("exhibitors_by_country", by_country), ("exhibitors_by_type", by_type),
+                             ("exhibitors_by_job_country", by_job_country)):
+            self.figures[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def visitors(self):
         row = self._scalar_row(
@@ -262,9 +342,14 @@ class Compiler:
             .where(pairs.c.outcome.in_(("offer", "hired")))) or 0)
 
     def survey(self):
+        """Respondents by their latest wave's answer; jobs reported in any wave."""
+        latest = (select(SurveyResponse.registration_id, func.max(SurveyResponse.wave).label("wave"))
+                  .where(SurveyResponse.event_id == self.event_id)
+                  .group_by(SurveyResponse.registration_id).subquery("latest"))
         rows = db.session.execute(
             select(SurveyResponse.result, SurveyResponse.fair_contributed, func.count())
-            .where(SurveyResponse.event_id == self.event_id)
+            .join(latest, and_(latest.c.registration_id == SurveyResponse.registration_id,
+                               latest.c.wave == SurveyResponse.wave))
             .group_by(SurveyResponse.result, SurveyResponse.fair_contributed)
         ).all()
         results = dict.fromkeys(SURVEY_RESULTS, 0)
@@ -274,7 +359,9 @@ class Compiler:
             contributed += n if fair_contributed else 0
             results[result] = results.get(result, 0) + n
         self.headline["survey_respondents"] = respondents
-        self.headline["jobs_visitor_reported"] = results["job"]
+        self.headline["jobs_visitor_reported"] = int(db.session.scalar(
+            select(func.count(func.distinct(SurveyResponse.registration_id)))
+            .where(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job")) or 0)
         self.headline["attribution_share"] = round(contributed / respondents, 4) if respondents else None
         self.figures["survey_results"] = list(results.items())
 
@@ -285,14 +372,19 @@ class Compiler:
             func.count(func.distinct(jobs.c.registration_id)).label("visitors_hired"),
         ).select_from(jobs))
         self.headline.update({k: int(v) for k, v in row.items()})
+        evidence = self._evidence()
+        counts = dict(db.session.execute(
+            select(evidence.c.category, func.count()).group_by(evidence.c.category)).all())
+        for category in EVIDENCE:
+            self.headline[f"evidence_{category}"] = int(counts.get(category, 0))
 
     def time_to_job(self):
+        first = (select(func.min(SurveyResponse.started_on).label("started_on"))
+                 .where(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job",
+                        SurveyResponse.started_on.isnot(None))
+                 .group_by(SurveyResponse.registration_id).subquery("first"))
         rows = db.session.execute(
-            select(SurveyResponse.started_on, func.count())
-            .where(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job",
-                   SurveyResponse.started_on.isnot(None))
-            .group_by(SurveyResponse.started_on)
-        ).all()
+            select(first.c.started_on, func.count()).group_by(first.c.started_on)).all()
         fair_day = self.event.starts_at.astimezone(ZoneInfo(self.event.timezone)).date()
         days = sorted((max(0, (started.date() - fair_day).days), n) for started, n in rows)
         self.headline["time_to_job_median_days"] = _median(days)
@@ -320,7 +412,7 @@ class Compiler:
                 .group_by(pairs.c.exhibitor_id, pairs.c.outcome)):
             outcomes[(exhibitor_id, outcome)] = n
         reported = dict(db.session.execute(
-            select(SurveyResponse.exhibitor_id, func.count())
+            select(SurveyResponse.exhibitor_id, func.count(func.distinct(SurveyResponse.registration_id)))
             .where(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job",
                    SurveyResponse.exhibitor_id.isnot(None))
             .group_by(SurveyResponse.exhibitor_id)).all())
@@ -342,7 +434,26 @@ class Compiler:
                 "jobs_visitor_reported": reported.get(ex, 0),
                 "jobs_total": totals.get(ex, 0),
             })
-        self.figures["per_exhibitor"] = suppress_columns(rows, EXHIBITOR_MEASURES, key="id")
+        self.figures["per_exhibitor"] = suppress_columns(rows, EXHIBITOR_PEOPLE, key="id")
+        self._by_exhibitor_group(rows, jobs)
+
+    def _by_exhibitor_group(self, rows: list[dict], jobs) -> None:
+        """Totals by the exhibitors' country of registration; only people are suppressed."""
+        groups: dict = {}
+        for row in rows:
+            group = groups.setdefault(row["country"], dict.fromkeys(GROUP_MEASURES, 0) | {"country": row["country"]})
+            group["exhibitors"] += 1
+            group["bookings_made"] += row["bookings_made"]
+            group["interviews_held"] += row["interviews_held"]
+        people = db.session.execute(
+            select(Exhibitor.country, func.count(func.distinct(jobs.c.registration_id)))
+            .join(Exhibitor, Exhibitor.id == jobs.c.exhibitor_id)
+            .where(self._counted_exhibitor()).group_by(Exhibitor.country)).all()
+        for country, n in people:
+            if country in groups:
+                groups[country]["people_hired"] = int(n)
+        ordered = sorted(groups.values(), key=lambda g: (-g["exhibitors"], g["country"]))
+        self.figures["by_exhibitor_group"] = suppress_columns(ordered, ("people_hired",), key="country")
 
     def breakdowns(self):
         """Registered visitors by each profile question, with the same measures for each answer.
@@ -391,7 +502,27 @@ class Compiler:
             ordered = sorted(counted[name].values(),
                              key=lambda r: (r["value"] == NOT_STATED, -r["registered"], r["value"]))
             result[name] = {"sensitive": sensitive, "rows": suppress_columns(ordered, BREAKDOWN_MEASURES, key="value")}
+            if sensitive:
+                result[name] = self._published_once(name, result[name])
         self.figures["breakdowns"] = result
+
+    def _published_once(self, name: str, table: dict) -> dict:
+        """The sensitive table as the definition "sensitive_versions" says: withheld until the survey
+        period closed, then the table of the first version compiled after it, in every version."""
+        from bazaar.stats.services import sensitive_published_from
+
+        published_from = sensitive_published_from(self.event)
+        if utcnow() < published_from:
+            return {"sensitive": True, "withheld": True, "published_from": published_from.isoformat(), "rows": []}
+        for version, figures in db.session.execute(
+                select(StatsSnapshot.version, StatsSnapshot.figures)
+                .where(StatsSnapshot.event_id == self.event_id, StatsSnapshot.status == "done",
+                       StatsSnapshot.finished_at >= published_from)
+                .order_by(StatsSnapshot.version)):
+            earlier = (figures.get("breakdowns") or {}).get(name)
+            if earlier is not None and not earlier.get("withheld"):
+                return earlier | {"first_version": earlier.get("first_version", version)}
+        return table
 
     # ---- the whole run -------------------------------------------------------------------
     STEPS = ("exhibitors", "visitors", "interviews", "outcomes", "survey", "jobs", "time_to_job",
@@ -415,6 +546,51 @@ class Compiler:
             "funnel": [[key, self.headline[key]] for key in FUNNEL],
             **self.figures,
         }
+
+
+# How the evidence combines (the definitions "visitors_hired", "jobs_total" and "evidence_*" say the same):
+# * an exhibitor's record is a held interview whose outcome is "hired" (a visitor–exhibitor pair);
+# * a visitor's answer is kept per survey wave; the visitor reports a job if any wave's answer is
+#   "a job" (a job at 30 days is not undone by "nothing yet" at 90), and says nothing came of it
+#   if some wave answered "nothing yet" and none answered "a job";
+# * a person an exhibitor reported hiring is "confirmed by both" when the visitor reports a job
+#   (whichever exhibitor, or none, the visitor names: still one person, and the job is the
+#   exhibitor's pair), "contradicted" when the visitor says nothing came of it (not counted until
+#   an organiser resolves it: "resolved: hired" counts, "resolved: not hired" does not), and
+#   "employer only" otherwise;
+# * a person no exhibitor reported hiring who reports a job is "visitor only" if checked in at
+#   the fair; jobs reported by no-shows are not jobs from the fair;
+# * a visitor-only person's jobs are the exhibitors named in any wave, or one unnamed job.
+def evidence(event_id: int):
+    """(registration_id, category) of every person with an exhibitor's hire or a survey answer of
+    "a job" or "nothing yet", combined as written above ("none": only "nothing yet")."""
+    hired = (select(Booking.registration_id.label("registration_id"), literal(1).label("by_exhibitor"),
+                    literal(0).label("said_job"), literal(0).label("said_nothing"))
+             .where(Booking.event_id == event_id, HELD, Booking.outcome == "hired"))
+    answered = (select(SurveyResponse.registration_id, literal(0), _flag(SurveyResponse.result == "job"),
+                       _flag(SurveyResponse.result == "nothing"))
+                .where(SurveyResponse.event_id == event_id, SurveyResponse.result.in_(("job", "nothing"))))
+    sources = union_all(hired, answered).subquery("sources")
+    person = (select(sources.c.registration_id,
+                     func.max(sources.c.by_exhibitor).label("by_exhibitor"),
+                     func.max(sources.c.said_job).label("said_job"),
+                     func.max(sources.c.said_nothing).label("said_nothing"))
+              .group_by(sources.c.registration_id).subquery("person"))
+    contradicted = and_(person.c.by_exhibitor == 1, person.c.said_job == 0, person.c.said_nothing == 1)
+    category = case(
+        (and_(person.c.by_exhibitor == 1, person.c.said_job == 1), "confirmed"),
+        (and_(contradicted, CaseResolution.decision == "hired"), "resolved_hired"),
+        (and_(contradicted, CaseResolution.decision == "not_hired"), "resolved_not_hired"),
+        (contradicted, "contradicted"),
+        (person.c.by_exhibitor == 1, "employer_only"),
+        (and_(person.c.said_job == 1, Registration.checked_in_at.isnot(None)), "visitor_only"),
+        (person.c.said_job == 1, "no_show"),
+        else_="none",
+    )
+    return (select(person.c.registration_id, category.label("category"))
+            .join(Registration, Registration.id == person.c.registration_id)
+            .outerjoin(CaseResolution, CaseResolution.registration_id == person.c.registration_id)
+            .subquery("evidence"))
 
 
 def _add(counts: dict, value, row) -> None:

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from bazaar.spreadsheets import safe_cell
 from bazaar.stats import labels
-from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES
+from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES, GROUP_MEASURES
 
 def _count(value):
     return _("hidden") if value is None else value
@@ -31,6 +31,12 @@ def exhibitor_rows(figures: dict) -> list[list]:
             + [_count(row[m]) for m in EXHIBITOR_MEASURES] for row in figures["per_exhibitor"]]
 
 
+def group_rows(figures: dict) -> list[list]:
+    """Totals by the exhibitors' country of registration (absent from snapshots before schema 2)."""
+    return [[row["country"]] + [_count(row[m]) for m in GROUP_MEASURES]
+            for row in figures.get("by_exhibitor_group", [])]
+
+
 def to_csv(figures: dict) -> str:
     """One long table: section, figure, category, value."""
     out = io.StringIO()
@@ -49,6 +55,11 @@ def to_csv(figures: dict) -> str:
     for code, n in figures["exhibitors_by_type"]:
         write([_("Exhibitors by type"), str(labels.FIGURES["exhibitors"]),
                str(labels.ORG_TYPES.get(code, code)), n])
+    for code, n in figures.get("exhibitors_by_job_country", []):
+        write([_("Exhibitors by job country"), str(labels.FIGURES["exhibitors"]), code, n])
+    for row in group_rows(figures):
+        for measure, value in zip(GROUP_MEASURES, row[1:]):
+            write([_("By the exhibitor's country"), str(labels.MEASURES[measure]), row[0], value])
     for code, n in figures["survey_results"]:
         write([_("Survey results"), str(labels.FIGURES["survey_respondents"]),
                str(labels.SURVEY_RESULTS[code]), n])
@@ -72,6 +83,8 @@ def to_xlsx(figures: dict) -> bytes:
          breakdown_rows(figures)),
         (_("Per exhibitor"), [_("Exhibitor"), _("Country"), _("Type")]
          + [str(labels.MEASURES[m]) for m in EXHIBITOR_MEASURES], exhibitor_rows(figures)),
+        (_("By the exhibitor's country"), [_("Country")] + [str(labels.MEASURES[m]) for m in GROUP_MEASURES],
+         group_rows(figures)),
         (_("Definitions"), [_("Figure"), _("Definition")],
          [[key, str(text)] for key, text in DEFINITIONS.items()]),
     ]

@@ -1,15 +1,23 @@
 from datetime import date, datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from wtforms import MonthField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import IntegerField, MonthField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from bazaar.exhibitors.models import EMPLOYMENT_TYPES
 from bazaar.forms import BazaarForm
+from bazaar.routing import ROW_ID_MAX
 from bazaar.stats import labels
-from bazaar.stats.compile import SURVEY_RESULTS
+from bazaar.stats.compile import DECISIONS, SURVEY_RESULTS
 
 CONTRIBUTED = {"yes": True, "no": False, "dont_know": None}
+
+
+class ResolveCaseForm(BazaarForm):
+    """An organiser's decision on one contradicted hire (one button per decision)."""
+
+    registration_id = IntegerField(validators=[DataRequired(), NumberRange(1, ROW_ID_MAX)])
+    decision = RadioField(choices=list(DECISIONS), validators=[DataRequired()])
 
 
 class SurveyForm(BazaarForm):

@@ -6,7 +6,15 @@ from bazaar.occupations import OCCUPATIONS
 
 FIGURES = {
     "exhibitors": _l("Exhibitors"),
-    "exhibitors_foreign": _l("Foreign employers"),
+    "exhibitors_foreign": _l("Employers registered abroad"),
+    "exhibitors_jobs_abroad": _l("Employers recruiting for jobs abroad"),
+    "evidence_confirmed": _l("Confirmed by both"),
+    "evidence_employer_only": _l("Employer only"),
+    "evidence_visitor_only": _l("Visitor only"),
+    "evidence_contradicted": _l("Contradicted (to resolve)"),
+    "evidence_resolved_hired": _l("Resolved: hired"),
+    "evidence_resolved_not_hired": _l("Resolved: not hired (not counted)"),
+    "evidence_no_show": _l("Jobs reported by no-shows (not counted)"),
     "visitors_registered": _l("Visitors registered"),
     "visitors_checked_in": _l("Visitors checked in"),
     "visitors_walk_in": _l("Walk-ins"),
@@ -26,8 +34,8 @@ FIGURES = {
     "outcome_internship": _l("Internships"),
     "visitors_offered": _l("Visitors with an offer"),
     "jobs_visitor_reported": _l("Jobs reported by visitors"),
-    "jobs_total": _l("Jobs obtained in total"),
-    "visitors_hired": _l("Visitors who obtained a job"),
+    "jobs_total": _l("Jobs (visitor–exhibitor pairs)"),
+    "visitors_hired": _l("People who got a job"),
     "survey_respondents": _l("Survey respondents"),
     "attribution_share": _l("The fair contributed (share of respondents)"),
     "time_to_job_median_days": _l("Median days from fair to job"),
@@ -46,6 +54,8 @@ MEASURES = {
     "internships": _l("Internships"),
     "jobs_visitor_reported": _l("Jobs reported by visitors"),
     "jobs_total": _l("Jobs in total"),
+    "exhibitors": _l("Exhibitors"),
+    "people_hired": _l("People who got a job"),
 }
 DIMENSIONS = {
     "education_level": _l("Education level"),

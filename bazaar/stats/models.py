@@ -10,7 +10,7 @@ from bazaar.extensions import db
 
 
 class SurveyResponse(db.Model):
-    """A visitor's follow-up answer for one event; a later wave updates the same row."""
+    """A visitor's follow-up answer for one event and survey wave; every wave's answer is kept."""
 
     __tablename__ = "survey_response"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,7 +25,19 @@ class SurveyResponse(db.Model):
     missing: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    __table_args__ = (UniqueConstraint("registration_id"),)
+    __table_args__ = (UniqueConstraint("registration_id", "wave"),)
+
+
+class CaseResolution(db.Model):
+    """An organiser's decision on a contradicted hire: the person was hired, or was not."""
+
+    __tablename__ = "case_resolution"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"), unique=True)
+    decision: Mapped[str] = mapped_column(String(16))  # hired / not_hired
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class StatsSnapshot(db.Model):

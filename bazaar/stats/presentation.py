@@ -6,8 +6,8 @@ from bazaar.stats.charts import bar_chart, grouped_bar_chart
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, HEADLINE
 
 # The figures a funder asks for first, shown as cards and compared across events.
-KEY_FIGURES = ("exhibitors", "exhibitors_foreign", "visitors_checked_in", "interviews_held", "jobs_total",
-               "attribution_share")
+KEY_FIGURES = ("visitors_hired", "jobs_total", "exhibitors", "exhibitors_foreign", "visitors_checked_in",
+               "interviews_held", "attribution_share")
 
 
 def _count_text(value) -> str:
@@ -16,7 +16,9 @@ def _count_text(value) -> str:
 
 
 def headline(figures: dict, keys=HEADLINE) -> list[dict]:
-    return [{"id": key, "label": labels.FIGURES[key], "value": labels.format_figure(key, figures["headline"][key]),
+    """Labelled figures; a figure an older snapshot did not compile yet shows as a dash."""
+    return [{"id": key, "label": labels.FIGURES[key],
+             "value": labels.format_figure(key, figures["headline"].get(key)),
              "definition": DEFINITIONS[key]} for key in keys]
 
 
@@ -28,7 +30,11 @@ def funnel_chart(figures: dict):
 def exhibitor_charts(figures: dict) -> list:
     by_country = [(code, n, _count_text(n)) for code, n in figures["exhibitors_by_country"]]
     by_type = [(str(labels.ORG_TYPES.get(code, code)), n, _count_text(n)) for code, n in figures["exhibitors_by_type"]]
-    return [bar_chart(_("Exhibitors by country"), by_country), bar_chart(_("Exhibitors by type"), by_type)]
+    by_job_country = [(code, n, _count_text(n)) for code, n in figures.get("exhibitors_by_job_country", [])]
+    charts = [bar_chart(_("Exhibitors by country"), by_country), bar_chart(_("Exhibitors by type"), by_type)]
+    if by_job_country:  # compiled since schema 2
+        charts.append(bar_chart(_("Exhibitors by country of the job"), by_job_country))
+    return charts
 
 
 def survey_chart(figures: dict):
@@ -46,7 +52,7 @@ def breakdowns(figures: dict) -> list[dict]:
             (labels.dimension_value(dimension, row["value"]), row["registered"], _count_text(row["registered"]))
             for row in table["rows"]])
         out.append({"id": dimension, "label": labels.DIMENSIONS[dimension], "sensitive": table["sensitive"],
-                    "rows": rows, "chart": chart})
+                    "withheld": table.get("withheld", False), "rows": rows, "chart": None if not rows else chart})
     return out
 
 

@@ -5,12 +5,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bazaar.booking.models import Booking
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
+from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
-from bazaar.stats.compile import compile_event
-from bazaar.stats.models import StatsSnapshot, SurveyResponse
+from bazaar.stats.compile import DECISIONS, HELD, compile_event, evidence
+from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
 from bazaar.tokens import InvalidToken, read_token
 
 log = logging.getLogger("bazaar.stats")
@@ -54,28 +56,100 @@ def current_wave(event: Event, now: datetime | None = None) -> int:
     return max(1, passed)
 
 
-def survey_response(registration: Registration) -> SurveyResponse | None:
-    return db.session.scalar(select(SurveyResponse).where(SurveyResponse.registration_id == registration.id))
+def survey_response(registration: Registration, wave: int | None = None) -> SurveyResponse | None:
+    """The visitor's answer to ``wave``, or their latest answer when no wave is given."""
+    query = select(SurveyResponse).where(SurveyResponse.registration_id == registration.id)
+    if wave is not None:
+        query = query.where(SurveyResponse.wave == wave)
+    return db.session.scalar(query.order_by(SurveyResponse.wave.desc()).limit(1))
 
 
 def save_survey(registration: Registration, *, result: str, exhibitor_id: int | None, employment_type: str | None,
                 fair_contributed: bool | None, started_on: datetime | None, missing: str | None) -> SurveyResponse:
-    """Store the visitor's answer; a later wave (or a second click) updates the same row."""
+    """Store the visitor's answer to the current wave; a second click in the same wave updates it,
+    and the answers to earlier waves are kept."""
+    wave = current_wave(registration.event)
     answers = dict(result=result, exhibitor_id=exhibitor_id, employment_type=employment_type,
                    fair_contributed=fair_contributed, started_on=started_on, missing=missing or None,
-                   wave=current_wave(registration.event), answered_at=utcnow())
-    response = survey_response(registration)
+                   answered_at=utcnow())
+    response = survey_response(registration, wave)
     if response is None:
         try:
             with db.session.begin_nested():
-                response = SurveyResponse(event_id=registration.event_id, registration_id=registration.id, **answers)
+                response = SurveyResponse(event_id=registration.event_id, registration_id=registration.id,
+                                          wave=wave, **answers)
                 db.session.add(response)
         except IntegrityError:  # a concurrent submit created it first
-            response = survey_response(registration)
+            response = survey_response(registration, wave)
     for key, value in answers.items():
         setattr(response, key, value)
     db.session.commit()
     return response
+
+
+# ---- cases to resolve by hand -----------------------------------------------------------
+
+# Why a person is listed: the exhibitor's hire and the visitor's answers disagree, the visitor
+# named another exhibitor than the one reporting the hire (counted once), or a no-show reported a job.
+CASE_KINDS = ("contradicted", "resolved_hired", "resolved_not_hired", "other_exhibitor", "no_show")
+# The cases an organiser may settle (again) by hand.
+RESOLVABLE = ("contradicted", "resolved_hired", "resolved_not_hired")
+
+
+def cases_to_resolve(event_id: int) -> list[dict]:
+    """Each person whose evidence disagrees, with the exhibitors' hires and every wave's answer.
+
+    For the event's organisers to check by hand; holds no profile answers (no background)."""
+    found = evidence(event_id)
+    people = dict(db.session.execute(
+        select(found.c.registration_id, found.c.category)
+        .where(found.c.category.in_((*RESOLVABLE, "confirmed", "no_show")))).all())
+    if not people:
+        return []
+    hires: dict = {}
+    for registration_id, name in db.session.execute(
+            select(Booking.registration_id, Exhibitor.name).join(Exhibitor, Exhibitor.id == Booking.exhibitor_id)
+            .where(Booking.event_id == event_id, HELD, Booking.outcome == "hired",
+                   Booking.registration_id.in_(people)).order_by(Exhibitor.name)):
+        hires.setdefault(registration_id, []).append(name)
+    answers: dict = {}
+    for answer, named in db.session.execute(
+            select(SurveyResponse, Exhibitor.name).outerjoin(Exhibitor, Exhibitor.id == SurveyResponse.exhibitor_id)
+            .where(SurveyResponse.registration_id.in_(people)).order_by(SurveyResponse.wave)):
+        answers.setdefault(answer.registration_id, []).append(
+            {"wave": answer.wave, "result": answer.result, "exhibitor": named, "answered_at": answer.answered_at})
+    registrations = {r.id: r for r in db.session.scalars(select(Registration).where(Registration.id.in_(people)))}
+    cases = []
+    for registration_id, category in people.items():
+        named = {a["exhibitor"] for a in answers.get(registration_id, []) if a["result"] == "job" and a["exhibitor"]}
+        if category == "confirmed":
+            if not named - set(hires.get(registration_id, [])):
+                continue
+            category = "other_exhibitor"
+        registration = registrations[registration_id]
+        cases.append({"kind": category, "registration": registration,
+                      "name": registration.user.name if registration.user else None,
+                      "hired_by": hires.get(registration_id, []), "answers": answers.get(registration_id, [])})
+    return sorted(cases, key=lambda c: (CASE_KINDS.index(c["kind"]), c["registration"].id))
+
+
+class NotResolvable(Exception):
+    """The person is not a contradicted case of this event (or the decision is unknown)."""
+
+
+def resolve_case(event_id: int, registration_id: int, decision: str, user) -> CaseResolution:
+    """Record an organiser's decision on a contradicted hire; the next compilation follows it."""
+    found = evidence(event_id)
+    category = db.session.scalar(select(found.c.category).where(found.c.registration_id == registration_id))
+    if decision not in DECISIONS or category not in RESOLVABLE:
+        raise NotResolvable(f"registration {registration_id} is not a case to resolve")
+    resolution = db.session.scalar(select(CaseResolution).where(CaseResolution.registration_id == registration_id))
+    if resolution is None:
+        resolution = CaseResolution(event_id=event_id, registration_id=registration_id)
+        db.session.add(resolution)
+    resolution.decision, resolution.decided_by_id, resolution.decided_at = decision, user.id, utcnow()
+    db.session.commit()
+    return resolution
 
 
 # ---- snapshots ---------------------------------------------------------------------------
@@ -171,6 +245,11 @@ def milestones(event: Event) -> list[tuple[datetime, str]]:
     for days in sorted(int(d) for d in (event.followup_days or [])):
         points.append((event.ends_at + timedelta(days=days) + SURVEY_RESPONSE_WINDOW, "survey_wave"))
     return points
+
+
+def sensitive_published_from(event: Event) -> datetime:
+    """When the survey period closes and the sensitive breakdown may be published (once)."""
+    return milestones(event)[-1][0]
 
 
 def due_snapshots(now: datetime | None = None) -> list[StatsSnapshot]:

@@ -11,8 +11,8 @@ from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.funding import services as funding
 from bazaar.stats import export, labels, presentation, services
-from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES
-from bazaar.stats.forms import SurveyForm
+from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES, GROUP_MEASURES
+from bazaar.stats.forms import ResolveCaseForm, SurveyForm
 
 bp = Blueprint("stats", __name__)
 
@@ -77,7 +77,7 @@ def _report_context(event: Event, snapshot) -> dict:
         "survey_chart": presentation.survey_chart(figures),
         "breakdowns": presentation.breakdowns(figures),
         "breakdown_measures": [labels.MEASURES[m] for m in BREAKDOWN_MEASURES],
-        "exhibitor_measures": EXHIBITOR_MEASURES,
+        "exhibitor_measures": EXHIBITOR_MEASURES, "group_measures": GROUP_MEASURES,
         "labels": labels, "definitions": DEFINITIONS,
     }
 
@@ -108,6 +108,31 @@ def compile_now(event_id):
         compile_stats.delay(event.id, "on_demand", snapshot_id=snapshot.id)
         flash(_("Compiling the figures. This page shows the progress."), "success")
     return redirect(url_for("stats.dashboard", event_id=event.id))
+
+
+@bp.get("/organiser/events/<int:event_id>/stats/cases")
+@login_required
+def cases(event_id):
+    event = _event(event_id, "stats.cases")
+    return render_template("stats/cases.html", event=event, cases=services.cases_to_resolve(event.id),
+                           resolvable=services.RESOLVABLE, labels=labels,
+                           definitions=DEFINITIONS)
+
+
+@bp.post("/organiser/events/<int:event_id>/stats/cases/resolve")
+@login_required
+def resolve_case(event_id):
+    event = _event(event_id, "stats.cases")
+    form = ResolveCaseForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.NotResolvable("invalid form")
+        services.resolve_case(event.id, form.registration_id.data, form.decision.data, current_user)
+    except services.NotResolvable:
+        flash(_("That case cannot be resolved."), "error")
+    else:
+        flash(_("Resolved. The figures follow at the next compilation."), "success")
+    return redirect(url_for("stats.cases", event_id=event.id))
 
 
 @bp.get("/organiser/events/<int:event_id>/stats/report")
