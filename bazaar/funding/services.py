@@ -48,10 +48,8 @@ class FundingError(Exception):
 
 
 def people_hired(headline: dict) -> int | None:
-    """The number of people hired that the cost per person hired divides by.
-
-    Today the snapshot's "visitors_hired" (different visitors counted in the jobs obtained in
-    total); change it here when the statistics name their people-hired figure differently."""
+    """People who got a job (the headline's "visitors_hired", reconciled evidence): what the cost per
+    person hired divides by."""
     return headline.get("visitors_hired")
 
 
