@@ -129,3 +129,21 @@ def test_only_site_operators_see_every_failed_message(app, client, ctx):
         assert "/operator/failed-messages" not in client.get("/").get_data(as_text=True)
         assert client.post(f"/operator/failed-messages/{row.id}/resend").status_code == 403
     assert db.session.get(OutboxMessage, row.id).status == "failed"
+
+
+def test_pager_links_keep_the_filters_and_the_event(app, client, ctx):
+    from bazaar.notifications.views import PAGE_SIZE
+
+    org, ev, _ = _outbox_event()
+    for i in range(PAGE_SIZE + 1):
+        queue("survey_invitation", user=f.user(email=f"many{i}@example.org"), event=ev,
+              payload={"days": 30, "token": "t"})
+    db.session.commit()
+    login(client, f.organiser(org, preferred_language="en"))
+    first = client.get(f"/organiser/events/{ev.id}/outbox?kind=survey_invitation&bogus=1").get_data(as_text=True)
+    assert "Page 1 of 2" in first
+    assert f'href="/organiser/events/{ev.id}/outbox?page=2&amp;kind=survey_invitation"' in first
+    assert "Previous" not in first
+    second = client.get(f"/organiser/events/{ev.id}/outbox?kind=survey_invitation&page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and "Next" not in second
+    assert f'href="/organiser/events/{ev.id}/outbox?page=1&amp;kind=survey_invitation"' in second
