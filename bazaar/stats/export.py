@@ -2,12 +2,14 @@
 
 Text that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
 return, e.g. an exhibitor named "=HYPERLINK(...)") is written with a leading apostrophe.
+Control characters a spreadsheet cannot hold (stored before forms refused them) are dropped.
 """
 import csv
 import io
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from bazaar.stats import labels
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES
@@ -16,10 +18,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """Numbers pass; text that could start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Numbers pass; text loses control characters, and text that could start a formula gets a
+    leading apostrophe."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
 def _count(value):
