@@ -24,8 +24,10 @@ HOSTILE_IDS = {"event_id": HUGE, "exhibitor_id": HUGE, "booking_id": HUGE, "regi
                "slot_id": HUGE, "table_id": HUGE, "opening_id": HUGE, "staff_id": HUGE, "invitation_id": HUGE,
                "entry_id": HUGE, "message_id": HUGE, "token_id": HUGE, "slug": "x\x01y", "token": "\x00" + "a" * 900,
                "filename": "../../config.py"}
+# Keys the views read, and unknown ones that must never reach url_for (``_external``, ``event_id`` ...).
 QUERY_KEYS = ("page", "version", "event", "table", "type", "status", "kind", "q", "next", "lang", "checked_in",
-              "unknown_key", "starts_at", "day")
+              "org_type", "starts_at", "day", "unknown_key", "_external", "_anchor", "_scheme", "_method",
+              "event_id", "endpoint", "slug")
 
 
 def _field_names(form_class, prefix="") -> set[str]:
@@ -81,8 +83,8 @@ def test_the_sweep_knows_the_forms(app):
 def test_no_hostile_input_causes_a_server_error(app, world, role):
     client = app.test_client()
     person = world["roles"].get(role)
-    sweep = [(r, v) for r in requests_for(app, world) for v in range(3)]
-    sweep += [(r, 3) for r in requests_for(app, world, hostile=HOSTILE_IDS)]
+    sweep = [(r, v) for r in requests_for(app, world) for v in ((1,) if r[1] == "GET" else (0, 1))]
+    sweep += [(r, 2) for r in requests_for(app, world, hostile=HOSTILE_IDS)]
     fields = field_names()
     failures = []
     for (endpoint, method, url), variant in sweep:
