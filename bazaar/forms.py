@@ -61,7 +61,8 @@ class LocalDateTimeField(DateTimeLocalField):
         super().process_formdata(valuelist)
         if self.data is not None:
             if self.data.year not in YEARS:  # kept (naive) so DataRequired does not hide this message
-                raise ValueError(self.gettext("Not a valid datetime value."))
+                raise ValueError(str(_l("Please enter a year from %(first)d to %(last)d.", first=YEARS[0],
+                                       last=YEARS[-1])))
             self.data = self.data.replace(tzinfo=self.tz)
 
     def _value(self):
