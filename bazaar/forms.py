@@ -12,6 +12,10 @@ _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 _CONTROL[0x7F] = None
 
 
+# Dates outside these years are refused as typed: year 1 or 9999 would overflow time arithmetic.
+YEARS = range(2000, 2101)
+
+
 def has_control_characters(value: str) -> bool:
     return value != value.translate(_CONTROL)
 
@@ -56,6 +60,9 @@ class LocalDateTimeField(DateTimeLocalField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None:
+            if self.data.year not in YEARS:  # kept (naive) so DataRequired does not hide this message
+                raise ValueError(str(_l("Please enter a year from %(first)d to %(last)d.", first=YEARS[0],
+                                       last=YEARS[-1])))
             self.data = self.data.replace(tzinfo=self.tz)
 
     def _value(self):

@@ -96,6 +96,13 @@ def test_registrations_are_paged(client, fair):
     assert '"total": 3' in response.headers["X-Pagination"]
 
 
+def test_huge_or_junk_pages_are_a_client_error_never_a_500(client, fair):
+    event, _, _, secret = fair
+    for page in ("9223372036854775808", "99999999999999999999999", "-1", "abc"):
+        response = client.get(f"/api/v1/events/{event.id}/registrations?page={page}", headers=bearer(secret))
+        assert response.status_code in (200, 422), page
+
+
 def test_check_in_through_the_api_is_idempotent(client, fair):
     event, _, reg, secret = fair
     url = f"/api/v1/events/{event.id}/checkins"

@@ -121,7 +121,8 @@ def test_rule_errors_are_shown_not_crashed(fair, client):
     capped = client.post(f"/events/{event.slug}/exhibitors/{nurse.id}/book",
                          data={"starts_at": event.starts_at.isoformat()})
     assert capped.status_code == 409 and "most interviews allowed" in capped.get_data(as_text=True)
-    for junk in ("", "yesterday", "2027-01-01T10:00", "x" * 100, "9999-99-99T99:99+00:00"):
+    for junk in ("", "yesterday", "2027-01-01T10:00", "x" * 100, "9999-99-99T99:99+00:00",
+                 "0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-05:00"):
         response = client.post(f"/events/{event.slug}/exhibitors/{builder.id}/book", data={"starts_at": junk})
         assert response.status_code in (302, 303, 409)
     assert client.post(f"/events/{event.slug}/exhibitors/{builder.id}/book", data={"starts_at": [1, 2]}).status_code < 500

@@ -67,6 +67,14 @@ def test_event_form_errors_are_shown_and_nothing_is_saved(ctx, client):
     assert db.session.scalar(select(Event)) is None
 
 
+def test_out_of_range_years_get_a_message_not_an_overflow(ctx, client):
+    login(client, f.organiser())
+    for starts, ends in (("0001-01-01T00:00", "0001-01-01T06:00"), ("9999-12-31T20:00", "9999-12-31T23:59")):
+        response = client.post("/organiser/events/new?lang=en", data={**FORM, "starts_at": starts, "ends_at": ends})
+        assert response.status_code == 200 and "Please enter a year from 2000 to 2100" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Event)) is None
+
+
 def test_only_co_organisers_may_manage(ctx, client):
     mine, theirs = f.organisation(), f.organisation()
     event = f.event(org=mine, status="draft")

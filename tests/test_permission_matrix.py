@@ -113,7 +113,7 @@ def world(ctx):
     exhibitor = f.exhibitor(event, name="Owner employer", tables=1,
                             logo=b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, logo_mimetype="image/png")
     admin = f.exhibitor_staff(exhibitor, role="admin")
-    f.exhibitor_staff(exhibitor, role="interviewer")
+    interviewer = f.exhibitor_staff(exhibitor, role="interviewer")
     slot = f.slots_for(exhibitor, count=2)[0]
     from bazaar.exhibitors.models import ExhibitorStaff, Opening, StaffInvitation
 
@@ -148,6 +148,11 @@ def world(ctx):
         "other organiser": f.organiser(other_org),
     }
     f.registration(other_event, outsiders["visitor"])
+    roles = {  # the owner's own people, for sweeps that act as each role
+        "visitor": owner_visitor, "exhibitor": admin, "interviewer": interviewer,
+        "door staff": f.checkin_staff(event), "organiser": f.organiser(org),
+        "other-event organiser": outsiders["other organiser"],
+    }
     ids = {
         "event_id": event.id, "exhibitor_id": exhibitor.id, "booking_id": booking.id,
         "registration_id": registration.id, "slot_id": slot.id, "table_id": exhibitor.tables[0].id,
@@ -156,17 +161,21 @@ def world(ctx):
         "funding_id": funding.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
-    return {"ids": ids, "strings": strings, "outsiders": outsiders, "org": org, "exhibitor_admin": admin}
+    return {"ids": ids, "strings": strings, "outsiders": outsiders, "roles": roles, "org": org,
+            "exhibitor_admin": admin}
 
 
-def requests_for(app, world):
-    """(endpoint, method, url) for every rule and method, with the party's objects filled in."""
+def requests_for(app, world, hostile: dict | None = None):
+    """(endpoint, method, url) for every rule and method, with the party's objects filled in
+    (or, for names in ``hostile``, with its values: e.g. an id too large for the database)."""
     made = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
         values = {}
         for name, converter in rule._converters.items():
             if isinstance(converter, AnyConverter):
                 values[name] = sorted(converter.items)[0]
+            elif hostile and name in hostile:
+                values[name] = hostile[name]
             elif name in world["ids"]:
                 values[name] = world["ids"][name]
             elif name in world["strings"]:

@@ -163,3 +163,56 @@ def test_my_page_shows_only_my_registrations(ctx, client):
     html = client.get("/my").get_data(as_text=True)
     assert "My fair" in html and "Their fair" not in html
     assert db.session.scalar(select(func.count(Registration.id))) == 2
+
+
+MARKER = "Zqx7Marker"
+
+
+def _texts_holding(marker: str) -> list[str]:
+    """Every table.column whose stored value holds ``marker``: generic over the metadata, so a new
+    table or column is covered without changing this test."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(select(table)).mappings():
+            found += [f"{table.name}.{column}" for column, value in row.items()
+                      if value is not None and marker.lower() in str(value).lower()]
+    return found
+
+
+def test_delete_account_leaves_no_free_text_anywhere_and_figures_unchanged(ctx):
+    from bazaar.notifications.reminders import day_before_due, ensure_event_messages
+    from bazaar.stats.compile import compile_event
+
+    visitor = f.visitor(name=f"{MARKER} Hosseini", email=f"{MARKER.lower()}@example.org")
+    p = visitor.profile
+    p.phone, p.municipality = "+46700000000", f"{MARKER} town"
+    p.consent_share_profile_at = utcnow()
+    db.session.commit()
+    past = f.event(starts_in=-timedelta(days=100))
+    old_reg = f.registration(past, visitor, checked_in_at=past.starts_at)
+    employer = f.exhibitor(past)
+    f.interview(old_reg, employer, outcome="hired", outcome_note=f"{MARKER} was great")
+    answer = f.survey_answer(old_reg, result="job", exhibitor=employer, contributed=True)
+    answer.missing = f"Nothing, says {MARKER}"
+    coming = f.event(starts_in=timedelta(days=3))
+    booth = f.exhibitor(coming)
+    booth.tables[0].interviewer_id = f.exhibitor_staff(booth, role="interviewer").id
+    db.session.commit()
+    f.booked(f.registration(coming, visitor), f.slots_for(booth, count=1)[0])
+    group = [services.Participant(f"Member {i}", f"member{i}@example.org", "sv") for i in range(5)]
+    services.register_group(f.event(), visitor, group)  # the visitor as a job coach
+    ensure_event_messages(coming, now=day_before_due(coming))  # the interviewer's digest names the visitor
+    failed = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == visitor.id))
+    failed.last_error = f"550 {visitor.email}: mailbox unavailable"
+    db.session.commit()
+    assert {"user.name", "user.email", "visitor_profile.municipality", "booking.outcome_note",
+            "survey_response.missing", "outbox_message.payload", "outbox_message.last_error"} <= set(
+        _texts_holding(MARKER))
+    def figures():
+        return {key: value for key, value in compile_event(past.id).items() if key != "compiled_at"}
+
+    before = figures()
+    delete_account(visitor)
+    db.session.expire_all()
+    assert _texts_holding(MARKER) == []
+    assert figures() == before

@@ -301,7 +301,6 @@ def group_form(rows):
 def test_job_coach_registers_a_group(ctx, client):
     event = f.event(capacity=50)
     coach = f.user(name="Karin Coach")
-    already = f.user(email="kaveh@example.org", name="Kaveh Rahimi")
     login(client, coach)
     page = client.get(f"/events/{event.slug}/group")
     assert page.status_code == 200 and page.get_data(as_text=True).count('type="email"') == 15
@@ -309,10 +308,9 @@ def test_job_coach_registers_a_group(ctx, client):
     response = client.post(f"/events/{event.slug}/group", data=group_form(GROUP))
     assert response.status_code == 200 and "The group is registered" in response.get_data(as_text=True)
     regs = db.session.scalars(select(Registration).order_by(Registration.id)).all()
-    assert len(regs) == 6 and {r.registered_by_id for r in regs} == {coach.id}
-    assert len({r.ticket_code for r in regs}) == 6
+    assert len(regs) == len(GROUP) and {r.registered_by_id for r in regs} == {coach.id}
+    assert len({r.ticket_code for r in regs}) == len(GROUP)
     assert [r.user.name for r in regs] == [name for name, _e, _l in GROUP]  # any script, unchanged
-    assert regs[4].user_id == already.id  # an existing account is reused
     assert find_user_by_email("huda@example.org").preferred_language == "ar"
     assert find_user_by_email("huda@example.org").password_hash is None
     messages = outbox("group_registration")
@@ -320,8 +318,39 @@ def test_job_coach_registers_a_group(ctx, client):
     by_addr = {m.to_address: m for m in messages}
     assert by_addr["huda@example.org"].payload["coach_name"] == "Karin Coach"
     assert by_addr["huda@example.org"].payload["set_password_url"].endswith("/forgot-password")
-    assert by_addr["kaveh@example.org"].payload["set_password_url"] == ""
     assert by_addr["huda@example.org"].language == "ar"
+
+
+def test_group_registration_never_registers_or_reveals_an_existing_account(ctx, client):
+    """Typing the address of an existing account registers nobody for them, shows nothing stored
+    about them, and answers exactly as for an unknown address: that person is invited instead."""
+    event = f.event(capacity=50)
+    coach = f.user(name="Karin Coach")
+    owner = f.user(email="kaveh@example.org", name="Stored Secret Name")
+    registered = f.user(email="zahra@example.org", name="Another Stored Name")
+    services.register(event, registered)
+    login(client, coach)
+
+    def answer(rows):
+        html = client.post(f"/events/{event.slug}/group", data=group_form(rows)).get_data(as_text=True)
+        return html.replace(event.slug, "")
+
+    with_accounts = answer(GROUP)
+    assert "Stored Secret Name" not in with_accounts and "Another Stored Name" not in with_accounts
+    assert live_of(event, owner) is None  # not registered on their behalf
+    assert [m.to_address for m in outbox("group_invitation")] == ["kaveh@example.org"]
+    invitation = outbox("group_invitation")[0]
+    assert invitation.payload["register_url"].endswith(f"/events/{event.slug}")
+
+    # The same group with fresh addresses in those two rows gets the same page.
+    other = f.event(capacity=50, name=event.name)
+    fresh = [(n, e.replace("kaveh", "kaveh2").replace("zahra", "zahra2"), lang) for n, e, lang in GROUP]
+    html = client.post(f"/events/{other.slug}/group", data=group_form(fresh)).get_data(as_text=True)
+    assert html.replace(other.slug, "").replace("kaveh2", "kaveh").replace("zahra2", "zahra") == with_accounts
+
+
+def live_of(event, user):
+    return services.live_registration(event.id, user.id)
 
 
 def test_group_is_all_or_nothing(ctx, client):
@@ -336,20 +365,14 @@ def test_group_is_all_or_nothing(ctx, client):
     assert db.session.scalar(select(func.count(Registration.id))) == 4
     assert find_user_by_email("abdi@example.org") is None and outbox("group_registration") == []
 
-    # someone in the group is already registered: nobody is registered
+    # too few, duplicates, bad rows: form errors
     event.capacity = 100
     db.session.commit()
-    services.register(event, f.user(email="zahra@example.org"))
-    html = client.post(f"/events/{event.slug}/group", data=group_form(GROUP[1:])).get_data(as_text=True)
-    assert "zahra@example.org is already registered" in html
-    assert db.session.scalar(select(func.count(Registration.id))) == 5 and outbox("group_registration") == []
-
-    # too few, duplicates, bad rows: form errors
     for rows in (GROUP[:4], GROUP[:4] + [GROUP[0]], GROUP[:4] + [("No Email", "", "sv")],
                  GROUP[:4] + [("Bad", "not-an-email", "sv")], GROUP[:4] + [("Lang", "l@example.org", "xx")]):
         response = client.post(f"/events/{event.slug}/group", data=group_form(rows))
         assert response.status_code == 200 and 'class="error"' in response.get_data(as_text=True), rows
-    assert db.session.scalar(select(func.count(Registration.id))) == 5
+    assert db.session.scalar(select(func.count(Registration.id))) == 4
 
 
 def test_group_registration_needs_a_verified_login(ctx, client):

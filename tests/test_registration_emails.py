@@ -12,7 +12,8 @@ from bazaar.notifications.services import dispatch_due_messages
 from bazaar.registrations import services
 from tests import factories as f
 
-MY_KINDS = {"verify_email", "password_reset", "registration_confirmed", "registration_offer", "group_registration"}
+MY_KINDS = {"verify_email", "password_reset", "registration_confirmed", "registration_offer", "group_registration",
+            "group_invitation"}
 
 
 def _all_kinds(lang):
@@ -27,7 +28,8 @@ def _all_kinds(lang):
     services.claim_offer(waiting)
     group_event = f.event(name="Öppet hus")
     coach = f.user(name="Karin Coach")
-    people = [services.Participant(f"Deltagare {i}", f"p{i}-{lang}@example.org", lang) for i in range(5)]
+    people = [services.Participant(f"Deltagare {i}", f"p{i}-{lang}@example.org", lang) for i in range(4)]
+    people.append(services.Participant("Hodan", visitor.email, lang))  # an existing account: invited
     services.register_group(group_event, coach, people)
     return visitor
 
@@ -44,7 +46,7 @@ def test_every_message_renders_in_every_language(ctx, lang):
             continue
         rendered = render(row)
         assert rendered.subject and "\n" not in rendered.subject, row.kind
-        for link_key in ("url", "claim_url", "set_password_url", "my_url"):
+        for link_key in ("url", "claim_url", "set_password_url", "my_url", "register_url"):
             if row.payload.get(link_key):
                 assert row.payload[link_key] in rendered.text and row.payload[link_key] in rendered.html, row.kind
         parsed = BytesParser(policy=policy.default).parsebytes(build_email(row, rendered).as_bytes())

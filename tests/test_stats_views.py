@@ -97,6 +97,16 @@ def test_xlsx_export_parses_back_with_the_formula_guard(client, setup):
     assert not any(c.data_type == "f" for sheet in book for row in sheet.iter_rows() for c in row)
 
 
+def test_xlsx_export_survives_a_control_character_stored_before_forms_refused_them(client, setup):
+    setup["booth"].name = "Vård\x01 AB\x1b"
+    db.session.commit()
+    login(client, setup["organiser"])
+    _compiled(setup["event"])
+    response = client.get(f"/organiser/events/{setup['event'].id}/stats/export.xlsx")
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.data))["Per exhibitor"]["A2"].value == "Vård AB"
+
+
 def test_printable_report(client, setup):
     login(client, setup["organiser"])
     ev = setup["event"]

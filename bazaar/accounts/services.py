@@ -3,7 +3,7 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import String, cast, literal, select, update
+from sqlalchemy import String, cast, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bazaar.accounts.auth import hash_password
@@ -225,12 +225,16 @@ def delete_account(user: User) -> None:
     """Erase ``user``'s personal data (the right to erasure) and keep anonymous figures.
 
     The User row stays, anonymised, so registrations and bookings keep counting; they are detached
-    (user_id NULL). Places at events that have not ended are given up so the waiting list moves."""
+    (user_id NULL). Places at events that have not ended are given up so the waiting list moves.
+    Free text about the person goes too: survey free-text answers, interviewers' notes, and their
+    name or address in other people's messages (digests, group registrations)."""
     from bazaar.booking.models import Booking
     from bazaar.exhibitors.models import ExhibitorStaff
     from bazaar.notifications.models import OutboxMessage
+    from bazaar.notifications.services import erase_mentions
     from bazaar.registrations import services as registrations
     from bazaar.registrations.models import Registration
+    from bazaar.stats.models import SurveyResponse
 
     now = utcnow()
     for reg in db.session.scalars(select(Registration).where(
@@ -240,13 +244,17 @@ def delete_account(user: User) -> None:
     reg_ids = select(Registration.id).where(Registration.user_id == user.id).scalar_subquery()
     # An interviewer's free-text note is about the person; the outcome itself stays for the figures.
     db.session.execute(update(Booking).where(Booking.registration_id.in_(reg_ids)).values(outcome_note=None))
+    db.session.execute(update(SurveyResponse).where(SurveyResponse.registration_id.in_(reg_ids)).values(missing=None))
+    event_ids = select(Registration.event_id).where(
+        or_(Registration.user_id == user.id, Registration.registered_by_id == user.id))
+    erase_mentions(event_ids, user.name, user.email)
     db.session.execute(update(Registration).where(Registration.user_id == user.id).values(user_id=None))
     placeholder = f"deleted-{user.id}@deleted.invalid"
     db.session.execute(update(OutboxMessage).where(OutboxMessage.user_id == user.id, OutboxMessage.status == "pending")
                        .values(status="cancelled"))
     # The message key names the address too.
     db.session.execute(update(OutboxMessage).where(OutboxMessage.user_id == user.id).values(
-        to_address=placeholder, payload={}, user_id=None,
+        to_address=placeholder, payload={}, last_error=None, user_id=None,
         dedup_key=literal("erased:") + cast(OutboxMessage.id, String)))
     db.session.execute(db.delete(ExhibitorStaff).where(ExhibitorStaff.user_id == user.id))
     if user.profile is not None:

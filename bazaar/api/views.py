@@ -12,7 +12,7 @@ from bazaar.checkin import services as checkin
 from bazaar.events.models import Event
 from bazaar.extensions import db, limiter
 from bazaar.registrations.services import search_registrations
-from bazaar.routing import ROW_ID_MAX
+from bazaar.routing import PAGE_MAX, ROW_ID_MAX
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1",
                description="Bazaar's JSON API. Send `Authorization: Bearer <token>`.")
@@ -146,10 +146,9 @@ class RegistrationList(MethodView):
         """Organisers: the event's registrations, newest first, paged."""
         event = _event(event_id, "registration.list")
         query = search_registrations(event)
+        pagination_parameters.page = min(pagination_parameters.page, PAGE_MAX)  # a huge page overflows OFFSET
         pagination_parameters.item_count = db.session.scalar(
             db.select(db.func.count()).select_from(query.order_by(None).subquery()))
-        if pagination_parameters.first_item >= pagination_parameters.item_count:
-            return []  # past the last page (a huge ?page= would overflow the database's OFFSET)
         return list(db.session.scalars(query.limit(pagination_parameters.page_size)
                                        .offset(pagination_parameters.first_item)).unique())
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SearchField, SelectField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from bazaar.forms import BazaarForm
+from bazaar.forms import YEARS, BazaarForm
 
 
 class BrowseForm(BazaarForm):
@@ -28,12 +28,12 @@ class TimeForm(BazaarForm):
 
     def validate_starts_at(self, field):
         try:
-            value = datetime.fromisoformat(field.data)
-        except (TypeError, ValueError) as exc:
+            value = datetime.fromisoformat(field.data).astimezone(timezone.utc)
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ValidationError(_l("That time is not valid.")) from exc
-        if value.tzinfo is None:
+        if datetime.fromisoformat(field.data).tzinfo is None or value.year not in YEARS:
             raise ValidationError(_l("That time is not valid."))
-        field.instant = value.astimezone(timezone.utc)
+        field.instant = value
 
 
 class ConfirmForm(BazaarForm):

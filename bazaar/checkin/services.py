@@ -24,8 +24,7 @@ from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
-from bazaar.registrations.services import TICKET_PURPOSE, free_places, live_registration, my_url, new_ticket_code, \
-    places_taken
+from bazaar.registrations.services import TICKET_PURPOSE, free_places, my_url, new_ticket_code
 from bazaar.registrations.services import _lock_event as lock_event_places
 from bazaar.tokens import InvalidToken, read_token
 
@@ -191,45 +190,32 @@ def search_registrations(event: Event, query: str, staff: User, limit: int = 20)
 
 def register_walk_in(event: Event, staff: User, door: str | None, name: str, email: str | None,
                      language: str, wants_messages: bool = False) -> ScanOutcome:
-    """Register someone at the door and check them in at once.
+    """Register someone at the door and check them in at once, as a new account.
 
     Capacity follows the registration service (its per-event lock and ``free_places``): a
-    newcomer needs a free place; someone on the waiting list needs any place. With the email of
-    an existing account, that account is used and its registration checked in rather than
-    duplicated. Without an email, the account gets an undeliverable placeholder address.
-    Raises EventFull.
+    walk-in needs a free place. An email that already belongs to an account is not used: that
+    account is neither registered, changed nor shown (door staff must not learn whether an
+    address has an account); someone with an account shows their ticket or is found by search.
+    Without a usable email, the account gets an undeliverable placeholder address. Raises EventFull.
     """
     lock_event_places(event.id)
-    user = find_user_by_email(email) if email else None
-    if user is None:
-        address = email or f"walk-in-{secrets.token_hex(8)}@{WALK_IN_EMAIL_DOMAIN}"
-        user = create_user(address, name, None, preferred_language=language)
-        db.session.flush()
-    reg = live_registration(event.id, user.id)
-    is_new = reg is None
-    if reg is None or reg.status != "registered":
-        if reg is None:
-            room = free_places(event)
-            has_room = room is None or room > 0
-        else:
-            has_room = reg.status == "offered" or event.capacity is None or places_taken(event.id) < event.capacity
-        if not has_room:
-            db.session.rollback()
-            raise EventFull()
-        if reg is None:
-            reg = Registration(event_id=event.id, user_id=user.id, ticket_code=new_ticket_code(),
-                               registered_by_id=staff.id, walk_in=True)
-            db.session.add(reg)
-        reg.status = "registered"
-        reg.offer_expires_at = None
-        db.session.flush()
-    if wants_messages and email:
-        profile = user.profile or VisitorProfile(user_id=user.id)
-        profile.consent_followup_at = profile.consent_followup_at or utcnow()
-        db.session.add(profile)
-        if is_new:  # their ticket and "my page" link, like an online registration
-            queue("registration_confirmed", user=user, event=event, subject=reg,
-                  payload={"status": "registered", "my_url": my_url()})
+    if email and find_user_by_email(email) is not None:
+        email = None
+    room = free_places(event)
+    if room is not None and room <= 0:
+        db.session.rollback()
+        raise EventFull()
+    address = email or f"walk-in-{secrets.token_hex(8)}@{WALK_IN_EMAIL_DOMAIN}"
+    user = create_user(address, name, None, preferred_language=language)
+    db.session.flush()
+    reg = Registration(event_id=event.id, user_id=user.id, ticket_code=new_ticket_code(), status="registered",
+                       registered_by_id=staff.id, walk_in=True)
+    db.session.add(reg)
+    db.session.flush()
+    if wants_messages and email:  # told to the staff by the newcomer in person, for their new account
+        db.session.add(VisitorProfile(user_id=user.id, consent_followup_at=utcnow()))
+        queue("registration_confirmed", user=user, event=event, subject=reg,
+              payload={"status": "registered", "my_url": my_url()})
     return check_in(event, reg, staff, door)
 
 

@@ -87,6 +87,31 @@ def queue(kind: str, *, user=None, to_address: str | None = None, event=None, su
     return message
 
 
+def erase_mentions(event_ids, name: str, address: str) -> int:
+    """In the messages of ``event_ids``, blank every payload string (at any depth) that is ``name``
+    or holds ``address``, and error texts that hold the address: other people's messages that mention an
+    erased person (an interviewer's digest, a group's "registered by"). Returns rows changed."""
+    name = name.strip()
+
+    def scrub(value):
+        if isinstance(value, str):
+            return "" if (name and value.strip() == name) or address in value else value
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        return value
+
+    changed = 0
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.event_id.in_(event_ids))):
+        payload = scrub(message.payload or {})
+        error = scrub(message.last_error)
+        if payload != (message.payload or {}) or error != message.last_error:
+            message.payload, message.last_error = payload, error or None
+            changed += 1
+    return changed
+
+
 def cancel_pending(subject, kinds: tuple[str, ...] | None = None) -> int:
     """Cancel messages about ``subject`` that are not sent yet (e.g. a cancelled booking's reminders)."""
     q = update(OutboxMessage).where(

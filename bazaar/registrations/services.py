@@ -151,11 +151,14 @@ class Participant:
     preferred_language: str
 
 
-def register_group(event: Event, coach: User, participants: list[Participant]) -> list[Registration]:
+def register_group(event: Event, coach: User, participants: list[Participant]) -> list[Participant]:
     """Register a group (an SFI class, a matching group) for ``event``: all of them or none.
 
-    Each participant gets an account (unless they have one), a registration with its own ticket,
-    and an email. Commits, or raises :class:`RegistrationError` with a message and changes nothing."""
+    A participant without an account gets one, a registration with its own ticket, and an email.
+    An address that already has an account is only sent an invitation to register themselves:
+    nobody else may register an existing account or learn anything about it, so the answer is the
+    same either way (the participants as typed). Commits, or raises :class:`RegistrationError`
+    with a message and changes nothing."""
     if not registration_open(event):
         raise RegistrationClosed(_("Registration for this event is closed."))
     if not GROUP_MIN <= len(participants) <= GROUP_MAX:
@@ -168,35 +171,29 @@ def register_group(event: Event, coach: User, participants: list[Participant]) -
             "There are only %(free)d places left, so the group of %(size)d does not fit. Nobody was registered.",
             free=room, size=len(participants)))
     try:
-        registrations = []
         for person in participants:
             user = find_user_by_email(person.email)
-            if user is None:
-                user = create_user(person.email, person.name, None, preferred_language=person.preferred_language)
-                db.session.flush()
-            elif not user.is_active:
-                raise RegistrationError(_("%(email)s cannot be registered.", email=person.email))
-            elif live_registration(event.id, user.id) is not None:
-                raise RegistrationError(_(
-                    "%(email)s is already registered for this event. Remove that row and send again.",
-                    email=person.email))
+            if user is not None:
+                if user.is_active and live_registration(event.id, user.id) is None:
+                    queue("group_invitation", user=user, event=event, subject=event, payload={
+                        "coach_name": coach.name,
+                        "register_url": external_url("events.event_page", slug=event.slug)})
+                continue
+            user = create_user(person.email, person.name, None, preferred_language=person.preferred_language)
+            db.session.flush()
             reg = Registration(event_id=event.id, user_id=user.id, status="registered",
                                ticket_code=new_ticket_code(), registered_by_id=coach.id)
             db.session.add(reg)
             db.session.flush()
             queue("group_registration", user=user, event=event, subject=reg, payload={
                 "coach_name": coach.name, "my_url": my_url(),
-                "set_password_url": external_url("accounts.forgot_password") if user.password_hash is None else "",
+                "set_password_url": external_url("accounts.forgot_password"),
             })
-            registrations.append(reg)
     except IntegrityError:
         db.session.rollback()
         raise RegistrationError(_("Someone in the group registered at the same moment. Please send again."))
-    except RegistrationError:
-        db.session.rollback()
-        raise
     db.session.commit()
-    return registrations
+    return participants
 
 
 def _offer_token(reg: Registration) -> str:

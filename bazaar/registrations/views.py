@@ -127,11 +127,11 @@ def group(slug):
     form = GroupRegistrationForm()
     if form.validate_on_submit():
         try:
-            registrations = services.register_group(event, current_user, form.participants_data())
+            participants = services.register_group(event, current_user, form.participants_data())
         except services.RegistrationError as exc:
             flash(str(exc), "error")
         else:
-            return render_template("registrations/group_done.html", event=event, registrations=registrations)
+            return render_template("registrations/group_done.html", event=event, participants=participants)
     return render_template("registrations/group.html", event=event, form=form, free=services.free_places(event),
                            group_min=services.GROUP_MIN, group_max=services.GROUP_MAX)
 
