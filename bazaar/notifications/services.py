@@ -396,3 +396,11 @@ def resend(message: OutboxMessage) -> bool:
     if done:
         kick([message.id])
     return bool(done)
+
+
+def resend_failed(event_id: int | None = None) -> int:
+    """Give every failed message (of one event, or all) another go; how many were revived."""
+    query = select(OutboxMessage).where(OutboxMessage.status == "failed")
+    if event_id is not None:
+        query = query.where(OutboxMessage.event_id == event_id)
+    return sum(resend(message) for message in db.session.scalars(query).all())
