@@ -67,12 +67,16 @@ def test_resend_failed_hands_failed_messages_to_the_worker_again(app, ctx, smtp,
     for row in rows:
         row.status, row.attempts, row.last_error = "failed", 5, "550 No such user"
     db.session.commit()
+    ids = [row.id for row in rows]
+    db.session.rollback()  # hold no transaction while the worker writes (SQLite)
     processes.start_worker(tmp_path / "worker.log")
     result = _bazaar(app, "resend-failed", "--event", str(ev.id))
+    db.session.rollback()
     assert result.exit_code == 0 and result.output.startswith("1 "), result.output
     smtp.wait_for("failed0@example.org", timeout=60)
-    db.session.expire_all()
-    assert db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == rows[1].id)) == "failed"
+    assert db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == ids[1])) == "failed"
+    db.session.rollback()
     result = _bazaar(app, "resend-failed")
+    db.session.rollback()
     assert result.output.startswith("1 "), result.output
     smtp.wait_for("failed1@example.org", timeout=60)
