@@ -61,4 +61,59 @@ def init_app(app) -> None:
             raise click.ClickException("No result backend configured (set REDIS_URL).")
         click.echo(ping.delay().get(timeout=timeout))
 
+    add_operations_commands(group)
     app.cli.add_command(group)
+
+
+def add_operations_commands(group: click.Group) -> None:
+    """Commands for whoever runs Bazaar: check it, test mail, promote, resend."""
+
+    @group.command("check")
+    def check_command():
+        """Check the configuration: secret key, database, broker, SMTP. Exits 1 if any fails."""
+        from bazaar.health import check_configuration
+
+        results = check_configuration()
+        for what, ok, detail in results:
+            click.echo(f"{'ok  ' if ok else 'FAIL'} {what:<11} {detail}")
+        if not all(ok for _, ok, _ in results):
+            raise SystemExit(1)
+
+    @group.command("send-test-email")
+    @click.argument("address")
+    def send_test_email_command(address: str):
+        """Send a test email to ADDRESS through the configured mailer, now."""
+        from bazaar.notifications.mail import DeliveryError, send_test_email
+
+        try:
+            send_test_email(address)
+        except DeliveryError as exc:
+            raise click.ClickException(f"Not sent: {exc.__cause__ or exc}") from exc
+        click.echo(f"Test email sent to {address}.")
+
+    @group.command("promote-organiser")
+    @click.argument("email")
+    @click.argument("event_id", type=int)
+    def promote_organiser_command(email: str, event_id: int):
+        """Make the user EMAIL an organiser of event EVENT_ID (joins its organising body)."""
+        from bazaar.accounts.services import find_user_by_email
+        from bazaar.events.models import Event
+        from bazaar.events.services import CannotOrganise, make_organiser
+
+        user = find_user_by_email(email)
+        event = db.session.get(Event, event_id)
+        if user is None or event is None:
+            raise click.ClickException("No such user." if user is None else "No such event.")
+        try:
+            make_organiser(user, event)
+        except CannotOrganise as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{user.email} organises {event.name}.")
+
+    @group.command("resend-failed")
+    @click.option("--event", "event_id", type=int, help="Only this event's messages.")
+    def resend_failed_command(event_id: int | None):
+        """Give every failed message another go (as the outbox page's Resend does)."""
+        from bazaar.notifications.services import resend_failed
+
+        click.echo(f"{resend_failed(event_id)} failed message(s) queued again.")

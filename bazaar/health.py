@@ -53,6 +53,35 @@ def _outbox_backlog() -> dict:
     return {"due_unsent": count, "oldest_due_age_seconds": round((now - oldest).total_seconds()) if oldest else 0}
 
 
+def check_configuration() -> list[tuple[str, bool, str]]:
+    """What ``flask bazaar check`` reports: (what, ok, detail) for the secret key, the database,
+    the broker and, when mail goes by SMTP, the SMTP server."""
+    import os
+
+    from config import instance_dir
+    from bazaar.notifications.mail import SMTPMailer, get_mailer
+
+    key = os.environ.get("SECRET_KEY")
+    dev_key = instance_dir() / "secret_key"
+    if not key:
+        secret = (False, "SECRET_KEY is not set (the development key under the instance folder is used)")
+    elif dev_key.exists() and dev_key.read_text().strip() == key:
+        secret = (False, "SECRET_KEY is the generated development key")
+    else:
+        secret = (True, "set")
+    results = [("secret key", *secret), ("database", *_check_database()), ("broker", *_check_broker())]
+    mailer = get_mailer()
+    if isinstance(mailer, SMTPMailer):
+        try:
+            mailer.check()
+            results.append(("smtp", True, f"{mailer.host}:{mailer.port}"))
+        except Exception as exc:
+            results.append(("smtp", False, f"{mailer.host}:{mailer.port}: {type(exc).__name__}: {exc}"))
+    else:
+        results.append(("smtp", True, "not used (mail goes to the log)"))
+    return results
+
+
 @bp.get("/healthz")
 @limiter.exempt
 @csrf.exempt

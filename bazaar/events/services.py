@@ -90,3 +90,20 @@ def registration_open(event: Event, now: datetime | None = None) -> bool:
         return False
     closes = event.registration_closes_at or event.ends_at
     return now < closes
+
+
+class CannotOrganise(Exception):
+    """The user already belongs to an organising body that does not organise this event."""
+
+
+def make_organiser(user, event: Event) -> None:
+    """Make ``user`` an organiser of ``event`` by joining its (first) organising body. A member of
+    another body is refused: bodies join events as co-organisers deliberately, not by the way."""
+    bodies = [o.organisation for o in event.organisers]
+    if not bodies:
+        raise CannotOrganise("the event has no organising body")
+    if user.organisation_id is None:
+        user.organisation = bodies[0]
+    elif user.organisation_id not in {b.id for b in bodies}:
+        raise CannotOrganise(f"{user.email} belongs to {user.organisation.name}, which does not organise this event")
+    db.session.commit()

@@ -8,7 +8,7 @@ import logging
 import smtplib
 import ssl
 from email.header import decode_header, make_header
-from email.message import Message
+from email.message import EmailMessage, Message
 
 from flask import current_app
 
@@ -71,6 +71,16 @@ class SMTPMailer:
             smtp.login(self.username, self.password or "")
         return smtp
 
+    def check(self) -> None:
+        """Connect, log in if configured, and ask the server for a NOOP; raises if it does not answer."""
+        smtp = self._connect()
+        try:
+            code, reply = smtp.noop()
+            if code != 250:
+                raise smtplib.SMTPResponseException(code, reply)
+        finally:
+            smtp.close()
+
     def send(self, message: Message) -> None:
         """Hand ``message`` to the SMTP server; returns once the server accepted it."""
         try:
@@ -124,3 +134,15 @@ def get_mailer():
                           use_ssl=config["MAIL_USE_SSL"], username=config["MAIL_USERNAME"],
                           password=config["MAIL_PASSWORD"])
     return ConsoleMailer()
+
+
+def send_test_email(address: str) -> None:
+    """Send a short message straight through the configured mailer (not the outbox), so an
+    operator sees at once whether mail leaves this machine; raises :class:`DeliveryError`."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = address
+    message["Subject"] = "Bazaar test email"
+    message.set_content(f"This test email was sent by Bazaar at {current_app.config['BASE_URL']}.")
+    with get_mailer() as mailer:
+        mailer.send(message)

@@ -431,3 +431,11 @@ def failed_messages(page: int, page_size: int) -> tuple[int, list[OutboxMessage]
     rows = db.session.scalars(query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
                               .limit(page_size).offset((page - 1) * page_size)).all()
     return total, rows
+
+
+def resend_failed(event_id: int | None = None) -> int:
+    """Give every failed message (of one event, or all) another go; how many were revived."""
+    query = select(OutboxMessage).where(OutboxMessage.status == "failed")
+    if event_id is not None:
+        query = query.where(OutboxMessage.event_id == event_id)
+    return sum(resend(message) for message in db.session.scalars(query).all())
