@@ -4,6 +4,7 @@ With no environment variables Bazaar runs embedded: an SQLite file and a filesys
 broker under ``instance/``, so a newcomer needs no server. In production set at least
 ``SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
 """
+
 import os
 import secrets
 from datetime import timedelta
@@ -53,7 +54,7 @@ def _database_url(url: str | None) -> str:
     # Heroku-style URLs name the old driver; we use psycopg 3.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -89,8 +90,7 @@ class Config:
         }
         # Counters every web process shares: Redis, or (embedded) one SQLite file under instance/.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or f"bazaar-sqlite:///{instance_dir() / 'ratelimit.sqlite'}"
-        self.RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 1, "socket_timeout": 1}
-                                          if self.REDIS_URL else {})
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1} if self.REDIS_URL else {}
         # With the storage unreachable, count in each process's memory rather than fail the request.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         # How many reverse proxies in front of Bazaar set X-Forwarded-For/-Proto/-Host (0: none, trust no header).

@@ -1,4 +1,5 @@
 """Bazaar: a platform for recruitment fairs."""
+
 from pathlib import Path
 
 from flask import Flask
@@ -26,8 +27,8 @@ def create_app(config=None) -> Flask:
 
     logs.configure(app)
 
-    from bazaar.extensions import babel, csrf, db, limiter, login_manager, migrate
     from bazaar import i18n, ratelimit  # noqa: F401  (ratelimit registers the embedded limiter storage)
+    from bazaar.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -36,8 +37,10 @@ def create_app(config=None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from bazaar import models  # noqa: F401  (registers every table)
-    from bazaar import database
+    from bazaar import (
+        database,
+        models,  # noqa: F401  (registers every table)
+    )
 
     database.configure_engine_events(app)
 
@@ -59,8 +62,18 @@ def create_app(config=None) -> Flask:
     from bazaar.registrations.views import bp as registrations_bp
     from bazaar.stats.views import bp as stats_bp
 
-    for bp in (events_bp, accounts_bp, registrations_bp, exhibitors_bp, booking_bp,
-               checkin_bp, notifications_bp, stats_bp, funding_bp, health.bp):
+    for bp in (
+        events_bp,
+        accounts_bp,
+        registrations_bp,
+        exhibitors_bp,
+        booking_bp,
+        checkin_bp,
+        notifications_bp,
+        stats_bp,
+        funding_bp,
+        health.bp,
+    ):
         app.register_blueprint(bp)
     from bazaar.api import docs
 

@@ -1,4 +1,5 @@
 """``flask bazaar ...`` commands."""
+
 import click
 from flask import current_app
 

@@ -4,12 +4,13 @@ Everything that decides by time (booking windows, reminder due times, waitlist h
 :func:`utcnow`. Tests move time forward across processes by writing an offset in seconds to the
 file named by ``BAZAAR_CLOCK_OFFSET_FILE``; in production that variable is unset.
 """
+
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def utcnow() -> datetime:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     path = os.environ.get("BAZAAR_CLOCK_OFFSET_FILE")
     if path:
         try:

@@ -4,6 +4,7 @@ SQLite: WAL so readers never block the writer, a busy timeout, and ``BEGIN IMMED
 transaction so concurrent writers queue instead of failing half way (SQLite ignores
 ``SELECT ... FOR UPDATE``). This follows SQLAlchemy's documented recipe for pysqlite.
 """
+
 from flask import Flask
 from sqlalchemy import String, event, func, literal_column
 
@@ -36,6 +37,7 @@ def is_postgres() -> bool:
 
 # ---- SQL expressions that differ per database (for set-based statements) ----------------------
 
+
 def minutes_before(column, minutes: int):
     """``column`` (a UTC time) less ``minutes``, as the column stores times."""
     minutes = int(minutes)
@@ -43,7 +45,8 @@ def minutes_before(column, minutes: int):
         return column - literal_column(f"interval '{minutes} minutes'")
     # SQLAlchemy's SQLite format keeps six microsecond digits: keep them, so text comparisons hold.
     return func.strftime("%Y-%m-%d %H:%M:%S", column, f"{-minutes} minutes", type_=String).concat(
-        func.substr(column, 20))
+        func.substr(column, 20)
+    )
 
 
 def minute_stamp(column):

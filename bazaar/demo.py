@@ -2,6 +2,7 @@
 
 Idempotent: everything hangs off the demo event's slug; if it exists, nothing is added.
 """
+
 import random
 import secrets
 from datetime import datetime, timedelta
@@ -75,20 +76,106 @@ DANISH_EXHIBITORS = [
     ("Frederiksborg IT ApS", "employer", "it"),
 ]
 FIRST_NAMES = [
-    "Ahmed", "Fatima", "Mohammed", "Amina", "Yusuf", "Hodan", "Abdi", "Fardowsa", "Samira", "Omar",
-    "Ali", "Zahra", "Reza", "Maryam", "Dawit", "Selam", "Tesfay", "Helen", "Olena", "Oksana",
-    "Dmytro", "Andrii", "Mehmet", "Ayşe", "Emre", "Elif", "Anna", "Erik", "Maria", "Johan",
-    "Sara", "Karin", "Lars", "Mikael", "Nadia", "Hassan", "Leyla", "Kaveh", "Shirin", "Mahmoud",
-    "أحمد", "فاطمة", "محمد", "ሰላም", "ዳዊት", "Олена", "Андрій", "رضا", "مریم", "Sofia",
+    "Ahmed",
+    "Fatima",
+    "Mohammed",
+    "Amina",
+    "Yusuf",
+    "Hodan",
+    "Abdi",
+    "Fardowsa",
+    "Samira",
+    "Omar",
+    "Ali",
+    "Zahra",
+    "Reza",
+    "Maryam",
+    "Dawit",
+    "Selam",
+    "Tesfay",
+    "Helen",
+    "Olena",
+    "Oksana",
+    "Dmytro",
+    "Andrii",
+    "Mehmet",
+    "Ayşe",
+    "Emre",
+    "Elif",
+    "Anna",
+    "Erik",
+    "Maria",
+    "Johan",
+    "Sara",
+    "Karin",
+    "Lars",
+    "Mikael",
+    "Nadia",
+    "Hassan",
+    "Leyla",
+    "Kaveh",
+    "Shirin",
+    "Mahmoud",
+    "أحمد",
+    "فاطمة",
+    "محمد",
+    "ሰላም",
+    "ዳዊት",
+    "Олена",
+    "Андрій",
+    "رضا",
+    "مریم",
+    "Sofia",
 ]
 LAST_NAMES = [
-    "Hassan", "Mohamed", "Ali", "Ahmadi", "Hosseini", "Karimi", "Tesfaye", "Gebremedhin", "Haile",
-    "Kovalenko", "Shevchenko", "Bondarenko", "Yılmaz", "Kaya", "Demir", "Andersson", "Johansson",
-    "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsen", "Jensen", "Nielsen", "Abdullahi", "Warsame",
-    "Farah", "Rahimi", "Mousavi", "العلي", "حسن", "ተስፋይ", "Коваленко", "Persson", "Svensson",
+    "Hassan",
+    "Mohamed",
+    "Ali",
+    "Ahmadi",
+    "Hosseini",
+    "Karimi",
+    "Tesfaye",
+    "Gebremedhin",
+    "Haile",
+    "Kovalenko",
+    "Shevchenko",
+    "Bondarenko",
+    "Yılmaz",
+    "Kaya",
+    "Demir",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsen",
+    "Jensen",
+    "Nielsen",
+    "Abdullahi",
+    "Warsame",
+    "Farah",
+    "Rahimi",
+    "Mousavi",
+    "العلي",
+    "حسن",
+    "ተስፋይ",
+    "Коваленко",
+    "Persson",
+    "Svensson",
 ]
-MUNICIPALITIES = ["Helsingborg", "Landskrona", "Höganäs", "Ängelholm", "Bjuv", "Åstorp", "Klippan",
-                  "Malmö", "Lund", "Helsingør"]
+MUNICIPALITIES = [
+    "Helsingborg",
+    "Landskrona",
+    "Höganäs",
+    "Ängelholm",
+    "Bjuv",
+    "Åstorp",
+    "Klippan",
+    "Malmö",
+    "Lund",
+    "Helsingør",
+]
 
 
 def _local(year, month, day, hour, minute=0) -> datetime:
@@ -106,8 +193,10 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
     rng = random.Random(seed)
     password = hash_password(DEMO_PASSWORD)
     now = utcnow()
-    orgs = [Organisation(name=n) for n in (
-        "Länsstyrelsen Skåne", "Helsingborgs stad – Arbetsmarknad", "Arbetsförmedlingen Nordvästra Skåne")]
+    orgs = [
+        Organisation(name=n)
+        for n in ("Länsstyrelsen Skåne", "Helsingborgs stad – Arbetsmarknad", "Arbetsförmedlingen Nordvästra Skåne")
+    ]
     db.session.add_all(orgs)
 
     def person(email, name, **kw):
@@ -120,7 +209,8 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
 
     fair_day = (now + timedelta(days=30)).astimezone(STOCKHOLM).date()
     event = Event(
-        slug=DEMO_SLUG, name=f"Jobbdating Helsingborg {fair_day.year}",
+        slug=DEMO_SLUG,
+        name=f"Jobbdating Helsingborg {fair_day.year}",
         description={
             "sv": "Träffa 40 arbetsgivare från Skåne och Danmark och gå på korta anställningsintervjuer på plats.",
             "en": "Meet 40 employers from Skåne and Denmark and have short job interviews on the spot.",
@@ -129,12 +219,14 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
             "sv": "Gå 5 minuter från Knutpunkten (tåg, buss och färja). Ingången ligger mot Järnvägsgatan.",
             "en": "A 5-minute walk from Knutpunkten (train, bus and ferry). The entrance faces Järnvägsgatan.",
         },
-        venue_name="Helsingborg Arena", venue_address="Hälsovägen 10, 252 21 Helsingborg",
+        venue_name="Helsingborg Arena",
+        venue_address="Hälsovägen 10, 252 21 Helsingborg",
         starts_at=_local(fair_day.year, fair_day.month, fair_day.day, 10),
         ends_at=_local(fair_day.year, fair_day.month, fair_day.day, 16),
         registration_opens_at=now - timedelta(days=20),
         booking_opens_at=now - timedelta(days=10),
-        capacity=6000, status="published",
+        capacity=6000,
+        status="published",
     )
     for org in orgs:
         event.organisers.append(EventOrganiser(organisation=org))
@@ -146,35 +238,48 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
     for i, (name, org_type, sector) in enumerate(SWEDISH_EXHIBITORS + DANISH_EXHIBITORS):
         danish = i >= len(SWEDISH_EXHIBITORS)
         exhibitor = Exhibitor(
-            event_id=event.id, name=name, org_type=org_type, sector=sector,
+            event_id=event.id,
+            name=name,
+            org_type=org_type,
+            sector=sector,
             country="DK" if danish else "SE",
             org_number=None if danish else _valid_org_number(rng),
             job_countries=["DK"] if danish else (["SE", "NO"] if i % 7 == 0 else ["SE"]),
             contact_name=f"{rng.choice(FIRST_NAMES[25:40])} {rng.choice(LAST_NAMES[15:25])}",
-            contact_email=f"contact{i}@exhibitor.demo", status="approved", decided_at=now,
+            contact_email=f"contact{i}@exhibitor.demo",
+            status="approved",
+            decided_at=now,
             description={
                 "sv": f"{name} söker nya medarbetare. Kom och prata med oss!",
                 "en": f"{name} is looking for new colleagues. Come and talk to us!",
             },
             booth_languages=["da", "en"] if danish else rng.sample(["sv", "en", "ar", "so", "fa", "ti", "uk"], 3),
-            recruits_abroad=danish, booth_number=f"{'D' if danish else 'S'}{i + 1:02d}",
+            recruits_abroad=danish,
+            booth_number=f"{'D' if danish else 'S'}{i + 1:02d}",
         )
         for t in range(3):
             exhibitor.tables.append(InterviewTable(name=f"Bord {t + 1}"))
         for _ in range(rng.randint(1, 3)):
             occ = rng.choice(occupations)
-            exhibitor.openings.append(Opening(
-                title={"sv": str(OCCUPATIONS[occ]), "en": str(OCCUPATIONS[occ])}, occupation=occ,
-                positions=rng.randint(1, 8), location="Helsingør" if danish else "Helsingborg",
-                country="DK" if danish else "SE",
-                employment_type=rng.choice(["permanent", "temporary", "probationary", "seasonal"]),
-                swedish_developing_ok=rng.random() < 0.6,
-            ))
+            exhibitor.openings.append(
+                Opening(
+                    title={"sv": str(OCCUPATIONS[occ]), "en": str(OCCUPATIONS[occ])},
+                    occupation=occ,
+                    positions=rng.randint(1, 8),
+                    location="Helsingør" if danish else "Helsingborg",
+                    country="DK" if danish else "SE",
+                    employment_type=rng.choice(["permanent", "temporary", "probationary", "seasonal"]),
+                    swedish_developing_ok=rng.random() < 0.6,
+                )
+            )
         db.session.add(exhibitor)
         if i == 0:
-            exhibitor.staff.append(ExhibitorStaff(user=person(DEMO_LOGINS["exhibitor admin"], "Karin Ek"), role="admin"))
-            exhibitor.staff.append(ExhibitorStaff(
-                user=person(DEMO_LOGINS["exhibitor interviewer"], "Ali Rahimi"), role="interviewer"))
+            exhibitor.staff.append(
+                ExhibitorStaff(user=person(DEMO_LOGINS["exhibitor admin"], "Karin Ek"), role="admin")
+            )
+            exhibitor.staff.append(
+                ExhibitorStaff(user=person(DEMO_LOGINS["exhibitor interviewer"], "Ali Rahimi"), role="interviewer")
+            )
     db.session.flush()
 
     demo_visitor = person(DEMO_LOGINS["visitor"], "Amina Warsame", preferred_language="en")
@@ -195,44 +300,66 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
 def _visitors(event, rng, count, demo_visitor, now) -> None:
     """Bulk-insert visitors with varied, realistic optional profiles (no passwords: not logins)."""
     education = ["compulsory", "upper_secondary", "post_secondary_short", "university", None]
-    employment = ["unemployed", "establishment_programme", "employed_below_qualifications", "studying",
-                  "employed", None]
+    employment = [
+        "unemployed",
+        "establishment_programme",
+        "employed_below_qualifications",
+        "studying",
+        "employed",
+        None,
+    ]
     langs = ["ar", "so", "fa", "ti", "uk", "tr", "en", "sv", "da"]
     users, profiles = [], []
     for n in range(count - 1):
-        users.append({
-            "email": f"visitor{n}@example.demo",
-            "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-            "preferred_language": rng.choice(["sv", "en", "ar", "ar", "so", "fa", "ti", "uk", "tr", "da"]),
-            "email_verified_at": now, "is_active_account": True, "created_at": now,
-        })
+        users.append(
+            {
+                "email": f"visitor{n}@example.demo",
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "preferred_language": rng.choice(["sv", "en", "ar", "ar", "so", "fa", "ti", "uk", "tr", "da"]),
+                "email_verified_at": now,
+                "is_active_account": True,
+                "created_at": now,
+            }
+        )
     db.session.execute(db.insert(User), users)
-    user_ids = [demo_visitor.id] + list(db.session.scalars(
-        select(User.id).where(User.email.like("visitor%@example.demo")).order_by(User.id)))
+    user_ids = [demo_visitor.id] + list(
+        db.session.scalars(select(User.id).where(User.email.like("visitor%@example.demo")).order_by(User.id))
+    )
     for uid in user_ids:
         shares = rng.random() < 0.8
-        profiles.append({
-            "user_id": uid,
-            "municipality": rng.choice(MUNICIPALITIES),
-            "education_level": rng.choice(education),
-            "degree_origin": rng.choice(["swedish", "foreign", "foreign", None]),
-            "employment_status": rng.choice(employment),
-            "occupations": rng.sample(list(OCCUPATIONS)[:-1], rng.randint(1, 3)),
-            "languages": rng.sample(langs, rng.randint(1, 3)),
-            "swedish_level": rng.choice(["none", "basic", "intermediate", "fluent", None]),
-            "years_in_sweden": rng.choice(["0-2", "3-5", "6-10", "10+", "born", None]),
-            "gender": rng.choice(["woman", "man", "woman", "man", "other", None]),
-            "age_band": rng.choice(["16-24", "25-34", "35-44", "45-54", "55+"]),
-            "heard_via": rng.choice(["employment_service", "sfi", "friends", "social_media", "newspaper"]),
-            "consent_share_profile_at": now if shares else None,
-            "consent_followup_at": now if rng.random() < 0.7 else None,
-        })
+        profiles.append(
+            {
+                "user_id": uid,
+                "municipality": rng.choice(MUNICIPALITIES),
+                "education_level": rng.choice(education),
+                "degree_origin": rng.choice(["swedish", "foreign", "foreign", None]),
+                "employment_status": rng.choice(employment),
+                "occupations": rng.sample(list(OCCUPATIONS)[:-1], rng.randint(1, 3)),
+                "languages": rng.sample(langs, rng.randint(1, 3)),
+                "swedish_level": rng.choice(["none", "basic", "intermediate", "fluent", None]),
+                "years_in_sweden": rng.choice(["0-2", "3-5", "6-10", "10+", "born", None]),
+                "gender": rng.choice(["woman", "man", "woman", "man", "other", None]),
+                "age_band": rng.choice(["16-24", "25-34", "35-44", "45-54", "55+"]),
+                "heard_via": rng.choice(["employment_service", "sfi", "friends", "social_media", "newspaper"]),
+                "consent_share_profile_at": now if shares else None,
+                "consent_followup_at": now if rng.random() < 0.7 else None,
+            }
+        )
     db.session.execute(db.insert(VisitorProfile), profiles)
-    db.session.execute(db.insert(Registration), [
-        {"event_id": event.id, "user_id": uid, "status": "registered",
-         "ticket_code": secrets.token_urlsafe(16), "created_at": now, "walk_in": False}
-        for uid in user_ids
-    ])
+    db.session.execute(
+        db.insert(Registration),
+        [
+            {
+                "event_id": event.id,
+                "user_id": uid,
+                "status": "registered",
+                "ticket_code": secrets.token_urlsafe(16),
+                "created_at": now,
+                "walk_in": False,
+            }
+            for uid in user_ids
+        ],
+    )
 
 
 def _registration_variety(event, coach, visitors, now) -> None:
@@ -244,28 +371,41 @@ def _registration_variety(event, coach, visitors, now) -> None:
 
     rng = random.Random(visitors * 7919)
     profiles = db.session.execute(
-        select(VisitorProfile.id, VisitorProfile.degree_origin).join(User, User.id == VisitorProfile.user_id)
-        .where(User.email.like("visitor%@example.demo")).order_by(VisitorProfile.id)).all()
+        select(VisitorProfile.id, VisitorProfile.degree_origin)
+        .join(User, User.id == VisitorProfile.user_id)
+        .where(User.email.like("visitor%@example.demo"))
+        .order_by(VisitorProfile.id)
+    ).all()
     updates = []
     for profile_id, degree_origin in profiles:
         sensitive = rng.random() < 0.55
-        updates.append({
-            "id": profile_id,
-            "phone": f"+4670{rng.randint(1000000, 9999999)}" if rng.random() < 0.6 else None,
-            "credential_validated": rng.choice(["yes", "no", "no", "in_progress"]) if degree_origin == "foreign"
-            else None,
-            "consent_news_at": now if rng.random() < 0.4 else None,
-            "consent_sensitive_at": now if sensitive else None,
-            "foreign_background": rng.choice(["born_abroad"] * 6 + ["parents_abroad", "neither", "prefer_not"])
-            if sensitive else None,
-            "foreign_background_definition": FOREIGN_BACKGROUND_DEFINITION if sensitive else None,
-        })
+        updates.append(
+            {
+                "id": profile_id,
+                "phone": f"+4670{rng.randint(1000000, 9999999)}" if rng.random() < 0.6 else None,
+                "credential_validated": rng.choice(["yes", "no", "no", "in_progress"])
+                if degree_origin == "foreign"
+                else None,
+                "consent_news_at": now if rng.random() < 0.4 else None,
+                "consent_sensitive_at": now if sensitive else None,
+                "foreign_background": rng.choice(["born_abroad"] * 6 + ["parents_abroad", "neither", "prefer_not"])
+                if sensitive
+                else None,
+                "foreign_background_definition": FOREIGN_BACKGROUND_DEFINITION if sensitive else None,
+            }
+        )
     db.session.execute(db.update(VisitorProfile), updates)
 
-    registrations = db.session.execute(
-        select(Registration.id).join(User, User.id == Registration.user_id)
-        .where(Registration.event_id == event.id, User.email.like("visitor%@example.demo"))
-        .order_by(Registration.id)).scalars().all()
+    registrations = (
+        db.session.execute(
+            select(Registration.id)
+            .join(User, User.id == Registration.user_id)
+            .where(Registration.event_id == event.id, User.email.like("visitor%@example.demo"))
+            .order_by(Registration.id)
+        )
+        .scalars()
+        .all()
+    )
     opened = event.registration_opens_at or now
     span = max((now - opened).total_seconds(), 1)
     coached = set(rng.sample(registrations, min(len(registrations) // 40, 120)))

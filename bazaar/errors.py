@@ -1,4 +1,5 @@
 """Friendly error pages (HTML for people, JSON for API callers)."""
+
 import logging
 
 from flask import jsonify, render_template, request
@@ -20,7 +21,8 @@ def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return render_template(
-            "errors/error.html", code=400,
+            "errors/error.html",
+            code=400,
             title=_("The form had expired"),
             message=_("Please go back, reload the page and send the form again."),
         ), 400
@@ -33,8 +35,12 @@ def init_app(app) -> None:
             from bazaar.api.problems import problem
 
             errors = (getattr(e, "data", None) or {}).get("messages")
-            return problem(e.code, e.name.lower().replace(" ", "_"), e.description or e.name,
-                           **({"errors": errors} if errors else {}))
+            return problem(
+                e.code,
+                e.name.lower().replace(" ", "_"),
+                e.description or e.name,
+                **({"errors": errors} if errors else {}),
+            )
         if _wants_json():
             return jsonify(error=e.name, code=e.code), e.code
         titles = {
@@ -49,7 +55,9 @@ def init_app(app) -> None:
             413: _("Please choose a smaller file."),
         }
         return render_template(
-            "errors/error.html", code=e.code, title=titles.get(e.code, e.name),
+            "errors/error.html",
+            code=e.code,
+            title=titles.get(e.code, e.name),
             message=messages.get(e.code, ""),
         ), e.code
 
@@ -71,8 +79,10 @@ def init_app(app) -> None:
             response = jsonify(error="Service Unavailable", code=503)
             response.status_code = 503
         else:
-            response = render_template("errors/error.html", code=503, title=_("Please try again in a minute"),
-                                       message=detail), 503
+            response = (
+                render_template("errors/error.html", code=503, title=_("Please try again in a minute"), message=detail),
+                503,
+            )
             response = app.make_response(response)
         response.headers["Retry-After"] = "30"
         return response
@@ -84,6 +94,8 @@ def init_app(app) -> None:
         if _wants_json():
             return jsonify(error="Internal Server Error", code=500), 500
         return render_template(
-            "errors/error.html", code=500, title=_("Something went wrong on our side"),
+            "errors/error.html",
+            code=500,
+            title=_("Something went wrong on our side"),
             message=_("Nothing you entered is lost. Please try again in a minute."),
         ), 500

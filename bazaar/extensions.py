@@ -1,4 +1,5 @@
 """Flask extensions, created once and initialised in :func:`bazaar.create_app`."""
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address

@@ -1,4 +1,5 @@
 """Form pieces shared by every domain."""
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -61,8 +62,9 @@ class LocalDateTimeField(DateTimeLocalField):
         super().process_formdata(valuelist)
         if self.data is not None:
             if self.data.year not in YEARS:  # kept (naive) so DataRequired does not hide this message
-                raise ValueError(str(_l("Please enter a year from %(first)d to %(last)d.", first=YEARS[0],
-                                       last=YEARS[-1])))
+                raise ValueError(
+                    str(_l("Please enter a year from %(first)d to %(last)d.", first=YEARS[0], last=YEARS[-1]))
+                )
             self.data = self.data.replace(tzinfo=self.tz)
 
     def _value(self):

@@ -3,6 +3,7 @@
 503 when the database or the broker is down (take this process out of the load balancer);
 200 with ``"status": "degraded"`` when only the rate-limit storage is down, since limits then
 count in each process's memory and every request is still served."""
+
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select, text
 
@@ -48,8 +49,10 @@ def _outbox_backlog() -> dict:
     """Messages due and not yet sent, and how long the oldest of them has waited."""
     now = utcnow()
     count, oldest = db.session.execute(
-        select(func.count(OutboxMessage.id), func.min(OutboxMessage.due_at))
-        .where(OutboxMessage.status.in_(UNSENT), OutboxMessage.due_at <= now)).one()
+        select(func.count(OutboxMessage.id), func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.status.in_(UNSENT), OutboxMessage.due_at <= now
+        )
+    ).one()
     return {"due_unsent": count, "oldest_due_age_seconds": round((now - oldest).total_seconds()) if oldest else 0}
 
 
@@ -58,8 +61,8 @@ def check_configuration() -> list[tuple[str, bool, str]]:
     the broker and, when mail goes by SMTP, the SMTP server."""
     import os
 
-    from config import instance_dir
     from bazaar.notifications.mail import SMTPMailer, get_mailer
+    from config import instance_dir
 
     key = os.environ.get("SECRET_KEY")
     dev_key = instance_dir() / "secret_key"

@@ -3,6 +3,7 @@
 Every page and email shows times through :func:`format_datetime` with the event's time zone named
 explicitly, so a visitor is never sent to an interview an hour off.
 """
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -71,8 +72,13 @@ def localized_lang(texts: dict | None, lang: str | None = None) -> str:
     return _pick(texts, lang)[0] or (lang or current_lang())
 
 
-def format_datetime(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "medium",
-                    lang: str | None = None, with_zone: bool = True) -> str:
+def format_datetime(
+    dt: datetime | None,
+    tz: str = "Europe/Stockholm",
+    fmt: str = "medium",
+    lang: str | None = None,
+    with_zone: bool = True,
+) -> str:
     """Format an aware UTC datetime in ``tz`` for ``lang``, naming the zone (e.g. "CEST")."""
     if dt is None:
         return ""
@@ -85,8 +91,9 @@ def format_datetime(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str 
     return text
 
 
-def format_time(dt: datetime | None, tz: str = "Europe/Stockholm", lang: str | None = None,
-                with_zone: bool = False) -> str:
+def format_time(
+    dt: datetime | None, tz: str = "Europe/Stockholm", lang: str | None = None, with_zone: bool = False
+) -> str:
     if dt is None:
         return ""
     zone = ZoneInfo(tz)
@@ -95,8 +102,7 @@ def format_time(dt: datetime | None, tz: str = "Europe/Stockholm", lang: str | N
     return f"{text} {local.tzname()}" if with_zone else text
 
 
-def format_date(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "full",
-                lang: str | None = None) -> str:
+def format_date(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "full", lang: str | None = None) -> str:
     if dt is None:
         return ""
     zone = ZoneInfo(tz)
@@ -108,8 +114,9 @@ def format_number(value: int | float | None, lang: str | None = None, decimals: 
     if value is None:
         return ""
     if decimals is not None:
-        return babel_numbers.format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0",
-                                            locale=lang or current_lang())
+        return babel_numbers.format_decimal(
+            value, format="#,##0." + "0" * decimals if decimals else "#,##0", locale=lang or current_lang()
+        )
     return babel_numbers.format_decimal(value, locale=lang or current_lang())
 
 
@@ -121,8 +128,13 @@ def format_percent(value: float | None, lang: str | None = None) -> str:
 
 
 def remember_on_device(response, lang: str) -> None:
-    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
-                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
 
 
 def store_preferred_language(user, lang: str) -> bool:
@@ -165,6 +177,7 @@ def init_app(app) -> None:
         chosen = request.cookies.get(LANG_COOKIE) if request else None
         if chosen in supported() and user.preferred_language != chosen:
             from bazaar.extensions import db
+
             user.preferred_language = chosen
             db.session.commit()
 

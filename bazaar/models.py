@@ -1,11 +1,16 @@
 """Imports every domain's models so SQLAlchemy and Alembic see all tables."""
+
 from bazaar.accounts.models import Organisation, User, VisitorProfile  # noqa: F401
 from bazaar.api.models import ApiToken  # noqa: F401
 from bazaar.booking.models import Booking, Slot, WaitlistEntry  # noqa: F401
 from bazaar.checkin.models import BoothScan, DoorScan  # noqa: F401
 from bazaar.events.models import Event, EventOrganiser, EventStaff  # noqa: F401
 from bazaar.exhibitors.models import (  # noqa: F401
-    Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation,
+    Exhibitor,
+    ExhibitorStaff,
+    InterviewTable,
+    Opening,
+    StaffInvitation,
 )
 from bazaar.funding.models import FairBudget, Funding  # noqa: F401
 from bazaar.notifications.models import OutboxMessage  # noqa: F401

@@ -1,4 +1,5 @@
 """The fixed list of occupations that visitors seek and openings name (codes are stable)."""
+
 from flask_babel import lazy_gettext as _l
 
 OCCUPATIONS = {

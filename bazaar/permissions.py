@@ -3,7 +3,8 @@
 Views and tasks call :func:`can` or :func:`require`; nothing else checks roles. Each rule takes
 ``(user, obj)`` and returns a bool. ``user`` may be anonymous.
 """
-from typing import Callable
+
+from collections.abc import Callable
 
 from flask import abort
 from flask_login import current_user
@@ -17,6 +18,7 @@ def rule(action: str):
     def register(fn):
         _RULES[action] = fn
         return fn
+
     return register
 
 
@@ -36,6 +38,7 @@ def require(action: str, obj=None, user=None, not_found: bool = False) -> None:
     user = current_user if user is None else user
     if not getattr(user, "is_authenticated", False) and action not in _PUBLIC:
         from bazaar.extensions import login_manager
+
         abort(login_manager.unauthorized())
     abort(404 if not_found else 403)
 
@@ -54,6 +57,7 @@ def load(model, object_id: int, action: str, not_found: bool = False):
 
 
 # ---- helpers -------------------------------------------------------------------------------
+
 
 def organises(user, event) -> bool:
     """The user belongs to one of the organising bodies of ``event``."""
@@ -143,17 +147,21 @@ def _application_review(user, exhibitor):
 
 # ---- checkin -------------------------------------------------------------------------------
 
+
 def staffs_event(user, event, role: str) -> bool:
     """The user was given ``role`` (e.g. 'checkin') for ``event``."""
     from bazaar.events.models import EventStaff
 
     if not user.is_authenticated or event is None:
         return False
-    return db.session.scalar(
-        db.select(EventStaff.id).where(
-            EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role == role
+    return (
+        db.session.scalar(
+            db.select(EventStaff.id).where(
+                EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role == role
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 @rule("checkin.door")
@@ -186,6 +194,7 @@ def _checkin_booth(user, exhibitor):
 
 # ---- accounts & registrations ----------------------------------------------------------------
 
+
 @rule("registration.own")
 def _registration_own(user, registration):
     """The visitor's own registration (cancel it, see its ticket)."""
@@ -207,6 +216,7 @@ def _registration_group(user, event):
 # ---- booking ---------------------------------------------------------------------------------
 # A visitor sees and changes only their own bookings and waiting-list places; views ask with
 # not_found=True, so another visitor's booking id answers 404.
+
 
 def _owns_registration(user, registration) -> bool:
     return registration is not None and registration.user_id is not None and registration.user_id == user.id
@@ -236,6 +246,7 @@ def _waitlist_own(user, entry):
 
 # ---- notifications ---------------------------------------------------------------------------
 
+
 @rule("notifications.outbox")
 def _notifications_outbox(user, event):
     """See an event's outbox and resend its failed messages: the event's co-organisers."""
@@ -251,6 +262,7 @@ def _notifications_failed_everywhere(user, _):
 
 # ---- stats -----------------------------------------------------------------------------------
 # Figures are aggregates about many visitors; only the event's co-organisers read or compile them.
+
 
 @rule("stats.view")
 def _stats_view(user, event):
@@ -276,6 +288,7 @@ def _stats_compare(user, _):
 
 # ---- budget and funding ----------------------------------------------------------------------
 
+
 @rule("budget.manage")
 def _budget_manage(user, event):
     """Enter the fair's budget and its funding: the event's co-organisers."""
@@ -284,6 +297,7 @@ def _budget_manage(user, event):
 
 # ---- API tokens ------------------------------------------------------------------------------
 # A token acts as its owner, but only within its one event, and writes only with "read-write".
+
 
 def token_allows(token, action: str, event, obj=None, write: bool = False) -> bool:
     """``token`` may do ``action`` on ``obj`` (default: ``event``) of ``event``."""
@@ -301,10 +315,14 @@ def _api_token_create(user, event):
 
     if organises(user, event):
         return True
-    return db.session.scalar(
-        db.select(ExhibitorStaff.id).join(Exhibitor, Exhibitor.id == ExhibitorStaff.exhibitor_id).where(
-            Exhibitor.event_id == event.id, ExhibitorStaff.user_id == user.id, ExhibitorStaff.role == "admin")
-    ) is not None
+    return (
+        db.session.scalar(
+            db.select(ExhibitorStaff.id)
+            .join(Exhibitor, Exhibitor.id == ExhibitorStaff.exhibitor_id)
+            .where(Exhibitor.event_id == event.id, ExhibitorStaff.user_id == user.id, ExhibitorStaff.role == "admin")
+        )
+        is not None
+    )
 
 
 @rule("api.token.revoke")

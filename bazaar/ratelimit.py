@@ -5,13 +5,14 @@ Limits count per client address (``X-Forwarded-For`` is honoured only from trust
 of people share one Wi-Fi address, so the address limits are sized for a crowd and the tight limits
 sit on the account, where one person's mistakes lock out only that person.
 """
+
 import sqlite3
 import time
 from pathlib import Path
 
 from flask import request
-from flask_login import current_user
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from limits.storage import Storage
 
 from bazaar.accounts.services import normalise_email
@@ -63,8 +64,10 @@ class SQLiteStorage(Storage):
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("CREATE TABLE IF NOT EXISTS counters "
-                         "(key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL)")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS counters "
+                "(key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL)"
+            )
 
     @property
     def base_exceptions(self):
@@ -77,8 +80,7 @@ class SQLiteStorage(Storage):
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("DELETE FROM counters WHERE key = ? AND expires_at <= ?",
-                         (statements[0][1][0], time.time()))
+            conn.execute("DELETE FROM counters WHERE key = ? AND expires_at <= ?", (statements[0][1][0], time.time()))
             rows = [conn.execute(sql, args).fetchone() for sql, args in statements]
             conn.execute("COMMIT")
             return rows
@@ -86,10 +88,13 @@ class SQLiteStorage(Storage):
             conn.close()
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        (row,) = self._run((
-            "INSERT INTO counters (key, value, expires_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = value + excluded.value RETURNING value",
-            (key, amount, time.time() + expiry)))
+        (row,) = self._run(
+            (
+                "INSERT INTO counters (key, value, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = value + excluded.value RETURNING value",
+                (key, amount, time.time() + expiry),
+            )
+        )
         return row[0]
 
     def get(self, key: str) -> int:

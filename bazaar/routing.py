@@ -1,4 +1,5 @@
 """URL converters and query-string readers shared by every blueprint."""
+
 from werkzeug.routing import IntegerConverter
 
 ROW_ID_MAX = 2**31 - 1

@@ -1,4 +1,5 @@
 """Security headers on every response, and the trusted-proxy setting."""
+
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (

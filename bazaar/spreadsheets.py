@@ -4,6 +4,7 @@ Text that a spreadsheet would run as a formula (starting with = + - @, a tab or 
 e.g. an exhibitor named "=HYPERLINK(...)") gets a leading apostrophe; control characters that XLSX
 cannot hold (stored before the forms refused them) are dropped instead of failing the whole export.
 """
+
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

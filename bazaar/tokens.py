@@ -3,6 +3,7 @@
 Each purpose has its own salt, so a token made for one purpose is refused for any other. A token's
 age is judged by :func:`bazaar.clock.utcnow`, the clock every other rule uses.
 """
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -19,8 +20,7 @@ class _ClockSigner(TimestampSigner):
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"bazaar.{purpose}",
-                                  signer=_ClockSigner)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"bazaar.{purpose}", signer=_ClockSigner)
 
 
 def make_token(purpose: str, data) -> str:

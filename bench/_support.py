@@ -1,4 +1,5 @@
 """What every benchmark needs: a loopback port, a throw-away PostgreSQL database, a gunicorn."""
+
 import http.client
 import os
 import secrets
@@ -39,9 +40,12 @@ def drop_database(name: str) -> None:
     assert name.startswith("bazaar_bench_")
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
-        ), {"n": name})
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": name},
+        )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -49,15 +53,27 @@ def drop_database(name: str) -> None:
 class Server:
     """A gunicorn process group on loopback, up once it answers /healthz; always stopped."""
 
-    def __init__(self, target: str, env: dict, workers: int, log: Path, chdir: Path | None = None,
-                 extra: tuple[str, ...] = ()):
+    def __init__(
+        self, target: str, env: dict, workers: int, log: Path, chdir: Path | None = None, extra: tuple[str, ...] = ()
+    ):
         self.port = free_port()
-        args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-                "--log-level", "warning", *extra]
+        args = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "warning",
+            *extra,
+        ]
         if chdir:
             args += ["--chdir", str(chdir)]
-        self.proc = subprocess.Popen(args + [target], cwd=ROOT, env=env, stdout=open(log, "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            args + [target], cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -26,6 +26,7 @@ Printed: ``requests_per_second`` (booking attempts answered per second), ``booki
 ``--quick`` seeds the same fair but lets 600 visitors rush (1,800 attempts), in under a minute.
 Everything it started is stopped and the database dropped, also on errors or Ctrl-C.
 """
+
 import argparse
 import http.client
 import os
@@ -54,6 +55,7 @@ USER_AGENT = "booking-rush/1"
 
 # ---- the bare comparison app (served by gunicorn as "booking_rush:bare_app()") -----------------
 
+
 def bare_app():
     """One endpoint, one INSERT: the floor any booking endpoint stands on."""
     import sqlalchemy as sa
@@ -65,8 +67,10 @@ def bare_app():
     @app.post("/book")
     def book():
         with engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO bench_bare_booking (registration_id, slot_id) VALUES (:r, :s)"),
-                         {"r": request.form.get("r", type=int), "s": request.form.get("s", type=int)})
+            conn.execute(
+                sa.text("INSERT INTO bench_bare_booking (registration_id, slot_id) VALUES (:r, :s)"),
+                {"r": request.form.get("r", type=int), "s": request.form.get("s", type=int)},
+            )
         return "booked", 201
 
     @app.get("/healthz")
@@ -79,14 +83,10 @@ def bare_app():
 # ---- setup ---------------------------------------------------------------------------------------
 
 
-
-
-
-
-
 def seed(app) -> dict:
     """The fair: exhibitors with tables and slots, visitors with registrations."""
-    from datetime import datetime, time as clock_time
+    from datetime import datetime
+    from datetime import time as clock_time
     from zoneinfo import ZoneInfo
 
     from sqlalchemy import insert, select
@@ -102,43 +102,98 @@ def seed(app) -> dict:
 
     with app.app_context():
         db.create_all()
-        db.session.execute(db.text(
-            "CREATE TABLE bench_bare_booking (id serial PRIMARY KEY, registration_id int, slot_id int)"))
+        db.session.execute(
+            db.text("CREATE TABLE bench_bare_booking (id serial PRIMARY KEY, registration_id int, slot_id int)")
+        )
         now = utcnow()
         zone = ZoneInfo("Europe/Stockholm")
         day = (now + timedelta(days=10)).astimezone(zone).date()
         starts_at = datetime.combine(day, clock_time(10), tzinfo=zone)
-        event = Event(slug="bench-fair", name="Bench fair", venue_name="Hall", venue_address="Street 1",
-                      starts_at=starts_at, ends_at=starts_at + timedelta(hours=6), status="published",
-                      booking_opens_at=now - timedelta(days=1), max_bookings_per_visitor=ATTEMPTS_EACH)
+        event = Event(
+            slug="bench-fair",
+            name="Bench fair",
+            venue_name="Hall",
+            venue_address="Street 1",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=6),
+            status="published",
+            booking_opens_at=now - timedelta(days=1),
+            max_bookings_per_visitor=ATTEMPTS_EACH,
+        )
         event.organisers.append(EventOrganiser(organisation=Organisation(name="Bench organiser")))
         db.session.add(event)
         db.session.flush()
         for i in range(EXHIBITORS):
-            exhibitor = Exhibitor(event_id=event.id, name=f"Employer {i:02d}", contact_name="Contact",
-                                  contact_email=f"e{i}@bench.example", status="approved", booth_number=f"B{i:02d}")
+            exhibitor = Exhibitor(
+                event_id=event.id,
+                name=f"Employer {i:02d}",
+                contact_name="Contact",
+                contact_email=f"e{i}@bench.example",
+                status="approved",
+                booth_number=f"B{i:02d}",
+            )
             exhibitor.tables.extend(InterviewTable(name=f"Table {t + 1}") for t in range(TABLES))
             db.session.add(exhibitor)
         db.session.flush()
         times = slot_starts(event)
         tables = db.session.execute(select(InterviewTable.id, InterviewTable.exhibitor_id)).all()
-        db.session.execute(insert(Slot), [
-            {"event_id": event.id, "exhibitor_id": ex_id, "table_id": table_id, "starts_at": start,
-             "ends_at": start + timedelta(minutes=10), "format": "jobbdating", "status": "open"}
-            for table_id, ex_id in tables for start in times])
-        db.session.execute(insert(User), [
-            {"email": f"visitor{i}@bench.example", "name": f"Visitor {i}", "preferred_language": "en",
-             "email_verified_at": now, "is_active_account": True, "created_at": now} for i in range(VISITORS)])
-        user_ids = db.session.scalars(select(User.id).where(User.email.like("visitor%@bench.example"))
-                                      .order_by(User.id)).all()
-        db.session.execute(insert(Registration), [
-            {"event_id": event.id, "user_id": uid, "status": "registered", "ticket_code": secrets.token_urlsafe(16),
-             "walk_in": False, "created_at": now} for uid in user_ids])
+        db.session.execute(
+            insert(Slot),
+            [
+                {
+                    "event_id": event.id,
+                    "exhibitor_id": ex_id,
+                    "table_id": table_id,
+                    "starts_at": start,
+                    "ends_at": start + timedelta(minutes=10),
+                    "format": "jobbdating",
+                    "status": "open",
+                }
+                for table_id, ex_id in tables
+                for start in times
+            ],
+        )
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "email": f"visitor{i}@bench.example",
+                    "name": f"Visitor {i}",
+                    "preferred_language": "en",
+                    "email_verified_at": now,
+                    "is_active_account": True,
+                    "created_at": now,
+                }
+                for i in range(VISITORS)
+            ],
+        )
+        user_ids = db.session.scalars(
+            select(User.id).where(User.email.like("visitor%@bench.example")).order_by(User.id)
+        ).all()
+        db.session.execute(
+            insert(Registration),
+            [
+                {
+                    "event_id": event.id,
+                    "user_id": uid,
+                    "status": "registered",
+                    "ticket_code": secrets.token_urlsafe(16),
+                    "walk_in": False,
+                    "created_at": now,
+                }
+                for uid in user_ids
+            ],
+        )
         db.session.commit()
         exhibitor_ids = db.session.scalars(select(Exhibitor.id).order_by(Exhibitor.id)).all()
         slot_ids = db.session.scalars(select(Slot.id).order_by(Slot.id)).all()
-        return {"slug": event.slug, "user_ids": list(user_ids), "exhibitor_ids": list(exhibitor_ids),
-                "times": times, "slot_ids": list(slot_ids)}
+        return {
+            "slug": event.slug,
+            "user_ids": list(user_ids),
+            "exhibitor_ids": list(exhibitor_ids),
+            "times": times,
+            "slot_ids": list(slot_ids),
+        }
 
 
 def sessions(app, user_ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -158,7 +213,9 @@ def sessions(app, user_ids: list[int]) -> dict[int, tuple[str, str]]:
         csrf = URLSafeTimedSerializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt="wtf-csrf-token")
         for uid in user_ids:
             raw = hashlib.sha1(os.urandom(64)).hexdigest()
-            cookie = signer.dumps({"_user_id": db.session.get(User, uid).get_id(), "_fresh": True, "_id": identifier, "csrf_token": raw})
+            cookie = signer.dumps(
+                {"_user_id": db.session.get(User, uid).get_id(), "_fresh": True, "_id": identifier, "csrf_token": raw}
+            )
             minted[uid] = (cookie, csrf.dumps(raw))
     return minted
 
@@ -182,6 +239,7 @@ class Server(support.Server):
 
 
 # ---- the rush --------------------------------------------------------------------------------------
+
 
 def rush(send, jobs: list, clients: int) -> tuple[float, list[float], dict[int, int]]:
     """Send every job through ``clients`` concurrent connections; (wall s, latencies, status counts)."""
@@ -236,15 +294,15 @@ def violations(app) -> dict[str, int]:
 
     checks = {
         "slots_with_two_bookings": "SELECT count(*) FROM (SELECT slot_id FROM booking WHERE status = 'confirmed' "
-                                   "GROUP BY slot_id HAVING count(*) > 1) AS x",
+        "GROUP BY slot_id HAVING count(*) > 1) AS x",
         "visitor_overlaps": "SELECT count(*) FROM booking a JOIN booking b ON a.registration_id = b.registration_id "
-                            "AND a.id < b.id AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at "
-                            "WHERE a.status = 'confirmed' AND b.status = 'confirmed'",
+        "AND a.id < b.id AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at "
+        "WHERE a.status = 'confirmed' AND b.status = 'confirmed'",
         "visitors_over_cap": f"SELECT count(*) FROM (SELECT registration_id FROM booking WHERE status = 'confirmed' "
-                             f"GROUP BY registration_id HAVING count(*) > {ATTEMPTS_EACH}) AS x",
+        f"GROUP BY registration_id HAVING count(*) > {ATTEMPTS_EACH}) AS x",
         "twice_at_one_exhibitor": "SELECT count(*) FROM (SELECT registration_id, exhibitor_id FROM booking "
-                                  "WHERE status = 'confirmed' GROUP BY registration_id, exhibitor_id "
-                                  "HAVING count(*) > 1) AS x",
+        "WHERE status = 'confirmed' GROUP BY registration_id, exhibitor_id "
+        "HAVING count(*) > 1) AS x",
     }
     with app.app_context():
         found = {name: db.session.scalar(db.text(sql)) for name, sql in checks.items()}
@@ -255,8 +313,9 @@ def violations(app) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_VISITORS} visitors rush instead of {VISITORS} (under a minute)")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_VISITORS} visitors rush instead of {VISITORS} (under a minute)"
+    )
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP connections")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn sync workers")
     args = parser.parse_args()
@@ -266,8 +325,13 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     tmp = Path(tempfile.mkdtemp(prefix="bazaar_bench_"))
     db_name, url = create_database()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "BAZAAR_INSTANCE_DIR": str(tmp),
-           "BAZAAR_BASE_URL": "http://127.0.0.1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "BAZAAR_INSTANCE_DIR": str(tmp),
+        "BAZAAR_BASE_URL": "http://127.0.0.1",
+    }
     for key in ("REDIS_URL", "BAZAAR_CLOCK_OFFSET_FILE"):
         env.pop(key, None)
     servers: list[Server] = []
@@ -288,9 +352,11 @@ def main() -> int:
             for exhibitor_id, start in zip(rng.sample(fair["exhibitor_ids"], ATTEMPTS_EACH), times):
                 jobs.append((uid, exhibitor_id, start.isoformat()))
         rng.shuffle(jobs)
-        print(f"seeded {EXHIBITORS} exhibitors x {TABLES} tables x {len(fair['times'])} slots and {VISITORS} "
-              f"visitors in {time.perf_counter() - t0:.1f}s (database {db_name}); {rushing} visitors rush with "
-              f"{len(jobs)} attempts over {args.clients} connections, {args.workers} gunicorn workers")
+        print(
+            f"seeded {EXHIBITORS} exhibitors x {TABLES} tables x {len(fair['times'])} slots and {VISITORS} "
+            f"visitors in {time.perf_counter() - t0:.1f}s (database {db_name}); {rushing} visitors rush with "
+            f"{len(jobs)} attempts over {args.clients} connections, {args.workers} gunicorn workers"
+        )
 
         server = Server("wsgi:app", env, args.workers, tmp / "gunicorn-app.log")
         servers.append(server)
@@ -298,8 +364,11 @@ def main() -> int:
         def book(job) -> int:
             uid, exhibitor_id, start = job
             cookie, token = cookies[uid]
-            return server.post(f"/events/{fair['slug']}/exhibitors/{exhibitor_id}/book",
-                               {"csrf_token": token, "starts_at": start}, cookie)
+            return server.post(
+                f"/events/{fair['slug']}/exhibitors/{exhibitor_id}/book",
+                {"csrf_token": token, "starts_at": start},
+                cookie,
+            )
 
         wall, latencies, statuses = rush(book, jobs, args.clients)
         server.stop()
@@ -328,8 +397,10 @@ def main() -> int:
         bare_median, bare_p99 = median_p99_ms(latencies)
         bare_rps = len(jobs) / wall
 
-        print(f"bazaar booking form (POST, CSRF, session; {found['booked']} of {len(jobs)} attempts booked, "
-              f"{len(fair['slot_ids'])} slots)")
+        print(
+            f"bazaar booking form (POST, CSRF, session; {found['booked']} of {len(jobs)} attempts booked, "
+            f"{len(fair['slot_ids'])} slots)"
+        )
         print(f"  requests_per_second: {real_rps:.1f}")
         print(f"  bookings_per_second: {real_bps:.1f}")
         print(f"  median_ms: {real_median:.1f}")

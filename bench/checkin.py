@@ -10,6 +10,7 @@ same gunicorn settings, and scans the same tickets again. It prints scans per se
 p99 latency for both, and ends with ``checkin: <scans/s> (<ratio> of bare)``. Everything it
 started is stopped and the database dropped, also on errors or Ctrl-C.
 """
+
 import argparse
 import http.client
 import os
@@ -37,6 +38,7 @@ RESULT_RE = re.compile(r'data-result="([a-z_]+)"')
 
 # ---- the bare comparison app (served by gunicorn as "checkin:bare_app()") ----------------------
 
+
 def bare_app():
     """One endpoint, one conditional UPDATE: the floor any check-in endpoint stands on."""
     import sqlalchemy as sa
@@ -48,9 +50,12 @@ def bare_app():
     @app.post("/scan")
     def scan():
         with engine.begin() as conn:
-            claimed = conn.execute(sa.text(
-                "UPDATE registration SET checked_in_at = now() WHERE ticket_code = :code AND checked_in_at IS NULL"
-            ), {"code": request.form.get("code", "")}).rowcount
+            claimed = conn.execute(
+                sa.text(
+                    "UPDATE registration SET checked_in_at = now() WHERE ticket_code = :code AND checked_in_at IS NULL"
+                ),
+                {"code": request.form.get("code", "")},
+            ).rowcount
         return 'data-result="checked_in"' if claimed else 'data-result="already_checked_in"'
 
     @app.get("/healthz")
@@ -61,11 +66,6 @@ def bare_app():
 
 
 # ---- setup ---------------------------------------------------------------------------------
-
-
-
-
-
 
 
 def seed(app, clients: int) -> tuple[int, list[str], list[str], list[str]]:
@@ -86,8 +86,15 @@ def seed(app, clients: int) -> tuple[int, list[str], list[str], list[str]]:
         db.create_all()
         now = utcnow()
         org = Organisation(name="Bench organiser")
-        event = Event(slug="bench-fair", name="Bench fair", venue_name="Hall", venue_address="Street 1",
-                      starts_at=now, ends_at=now + timedelta(hours=8), status="published")
+        event = Event(
+            slug="bench-fair",
+            name="Bench fair",
+            venue_name="Hall",
+            venue_address="Street 1",
+            starts_at=now,
+            ends_at=now + timedelta(hours=8),
+            status="published",
+        )
         event.organisers.append(EventOrganiser(organisation=org))
         db.session.add(event)
         db.session.flush()
@@ -98,25 +105,44 @@ def seed(app, clients: int) -> tuple[int, list[str], list[str], list[str]]:
             db.session.add(staff)
             db.session.flush()
             db.session.add(EventStaff(event_id=event.id, user_id=staff.id, role="checkin"))
-        db.session.execute(insert(User), [
-            {"email": f"visitor{i}@bench.example", "name": f"Visitor {i}", "preferred_language": "sv",
-             "is_active_account": True, "created_at": now} for i in range(REGISTRATIONS)
-        ])
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "email": f"visitor{i}@bench.example",
+                    "name": f"Visitor {i}",
+                    "preferred_language": "sv",
+                    "is_active_account": True,
+                    "created_at": now,
+                }
+                for i in range(REGISTRATIONS)
+            ],
+        )
         user_ids = db.session.scalars(
-            select(User.id).where(User.email.like("visitor%@bench.example")).order_by(User.id)).all()
+            select(User.id).where(User.email.like("visitor%@bench.example")).order_by(User.id)
+        ).all()
         codes = [secrets.token_urlsafe(16) for _ in range(REGISTRATIONS)]
-        db.session.execute(insert(Registration), [
-            {"event_id": event.id, "user_id": uid, "status": "registered", "ticket_code": code,
-             "walk_in": False, "created_at": now} for uid, code in zip(user_ids, codes)
-        ])
+        db.session.execute(
+            insert(Registration),
+            [
+                {
+                    "event_id": event.id,
+                    "user_id": uid,
+                    "status": "registered",
+                    "ticket_code": code,
+                    "walk_in": False,
+                    "created_at": now,
+                }
+                for uid, code in zip(user_ids, codes)
+            ],
+        )
         db.session.commit()
         tokens = [make_token(TICKET_PURPOSE, {"e": event.id, "t": code}) for code in codes]
         return event.id, emails, tokens, codes
 
 
-
-
 # ---- clients -------------------------------------------------------------------------------
+
 
 class Browser:
     """Just enough of a browser: one request per connection (gunicorn's sync workers close it
@@ -204,8 +230,13 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     tmp = Path(tempfile.mkdtemp(prefix="bazaar_bench_"))
     db_name, url = create_database()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "BAZAAR_INSTANCE_DIR": str(tmp),
-           "BAZAAR_BASE_URL": "http://127.0.0.1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "BAZAAR_INSTANCE_DIR": str(tmp),
+        "BAZAAR_BASE_URL": "http://127.0.0.1",
+    }
     env.pop("REDIS_URL", None)
     env.pop("BAZAAR_CLOCK_OFFSET_FILE", None)
     servers: list[Server] = []
@@ -218,9 +249,11 @@ def main() -> int:
         app = create_app()
         t0 = time.perf_counter()
         event_id, emails, tokens, codes = seed(app, args.clients)
-        print(f"seeded {REGISTRATIONS} registrations in {time.perf_counter() - t0:.1f}s "
-              f"(database {db_name}, {args.workers} gunicorn workers, {args.clients} door clients, {scans} scans, "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        print(
+            f"seeded {REGISTRATIONS} registrations in {time.perf_counter() - t0:.1f}s "
+            f"(database {db_name}, {args.workers} gunicorn workers, {args.clients} door clients, {scans} scans, "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        )
         batches = [list(range(i, scans, args.clients)) for i in range(args.clients)]
 
         # the real endpoint: logged-in door staff with a CSRF token, as the door page posts
@@ -231,14 +264,18 @@ def main() -> int:
         for email in emails:
             browser = Browser(server.port)
             token = browser.csrf("/login")
-            status, _, _ = browser.request("POST", "/login", {"csrf_token": token, "email": email, "password": PASSWORD})
+            status, _, _ = browser.request(
+                "POST", "/login", {"csrf_token": token, "email": email, "password": PASSWORD}
+            )
             if status != 302:
                 raise RuntimeError(f"login failed for {email} (HTTP {status})")
             doors.append((browser, browser.csrf(door)))
 
         def scan_real(i, n):
             browser, csrf = doors[i]
-            status, text, _ = browser.request("POST", door, {"csrf_token": csrf, "token": tokens[n], "door": f"Door {i}"})
+            status, text, _ = browser.request(
+                "POST", door, {"csrf_token": csrf, "token": tokens[n], "door": f"Door {i}"}
+            )
             match = RESULT_RE.search(text)
             return match.group(1) if status == 200 and match else f"HTTP {status}"
 
@@ -255,8 +292,14 @@ def main() -> int:
             raise RuntimeError(f"real endpoint answered {real_results}; {arrived} arrivals, {logged} scans logged")
 
         # the bare endpoint: same gunicorn settings, one UPDATE
-        server = Server("checkin:bare_app()", env, args.workers, tmp / "gunicorn-bare.log", chdir=ROOT / "bench",
-                        extra=("--preload",))
+        server = Server(
+            "checkin:bare_app()",
+            env,
+            args.workers,
+            tmp / "gunicorn-bare.log",
+            chdir=ROOT / "bench",
+            extra=("--preload",),
+        )
         servers.append(server)
         bare_clients = [Browser(server.port) for _ in range(args.clients)]
 

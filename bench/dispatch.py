@@ -16,6 +16,7 @@ and the number of duplicates (must be 0), and last ``dispatch: <msgs/s> (<ratio>
 ``--quick`` uses 500 reminders (under a minute). Everything it started is stopped and the
 database dropped, also on errors or Ctrl-C.
 """
+
 import argparse
 import os
 import secrets
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _support import create_database, drop_database, free_port  # noqa: E402
+
 REDIS_URL = os.environ.get("BAZAAR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -54,9 +56,8 @@ class Sink:
             self.count += 1
             if at >= 0:
                 end = content.find(b"\r\n", at)
-                self.ids[int(content[at + len(marker):end])] += 1
+                self.ids[int(content[at + len(marker) : end])] += 1
         return "250 OK"
-
 
 
 def seed(messages: int) -> None:
@@ -75,30 +76,59 @@ def seed(messages: int) -> None:
         db.create_all()
         now = utcnow()
         start = (now + timedelta(minutes=50)).replace(second=0, microsecond=0)
-        event = Event(slug="bench", name="Bench fair", venue_name="Kulturhuset",
-                      venue_address="Sergels torg 3, Stockholm", starts_at=start,
-                      ends_at=start + timedelta(hours=6), status="published")
+        event = Event(
+            slug="bench",
+            name="Bench fair",
+            venue_name="Kulturhuset",
+            venue_address="Sergels torg 3, Stockholm",
+            starts_at=start,
+            ends_at=start + timedelta(hours=6),
+            status="published",
+        )
         db.session.add(event)
         db.session.commit()
         languages = ["sv", "en", "ar", "uk"]
-        db.session.execute(insert(User), [
-            {"email": f"visitor{i}@bench.example", "name": f"Visitor {i}", "preferred_language": languages[i % 4]}
-            for i in range(messages)])
+        db.session.execute(
+            insert(User),
+            [
+                {"email": f"visitor{i}@bench.example", "name": f"Visitor {i}", "preferred_language": languages[i % 4]}
+                for i in range(messages)
+            ],
+        )
         users = db.session.execute(select(User.id, User.email, User.preferred_language).order_by(User.id)).all()
         rows = []
         for i, (user_id, email, lang) in enumerate(users):
             begins = start + timedelta(minutes=10 * (i % 36))
-            rows.append({
-                "dedup_key": dedup_key("interview_reminder", email, "booking", i + 1, "0"),
-                "kind": "interview_reminder", "channel": "email", "event_id": event.id, "user_id": user_id,
-                "to_address": email, "language": lang, "subject_type": "booking", "subject_id": i + 1,
-                "payload": {"booking_id": i + 1, "exhibitor": f"Employer {i % 40}", "booth": f"B{i % 40}",
-                            "booth_location": "Hall A", "table": "Table 1", "format": "jobbdating",
-                            "starts_at": begins.isoformat(), "ends_at": (begins + timedelta(minutes=10)).isoformat(),
-                            "sequence": 0, "cancel_reason": ""},
-                "due_at": now - timedelta(minutes=1), "expires_at": begins, "status": "pending",
-                "attempts": 0, "created_at": now,
-            })
+            rows.append(
+                {
+                    "dedup_key": dedup_key("interview_reminder", email, "booking", i + 1, "0"),
+                    "kind": "interview_reminder",
+                    "channel": "email",
+                    "event_id": event.id,
+                    "user_id": user_id,
+                    "to_address": email,
+                    "language": lang,
+                    "subject_type": "booking",
+                    "subject_id": i + 1,
+                    "payload": {
+                        "booking_id": i + 1,
+                        "exhibitor": f"Employer {i % 40}",
+                        "booth": f"B{i % 40}",
+                        "booth_location": "Hall A",
+                        "table": "Table 1",
+                        "format": "jobbdating",
+                        "starts_at": begins.isoformat(),
+                        "ends_at": (begins + timedelta(minutes=10)).isoformat(),
+                        "sequence": 0,
+                        "cancel_reason": "",
+                    },
+                    "due_at": now - timedelta(minutes=1),
+                    "expires_at": begins,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            )
         db.session.execute(insert(OutboxMessage), rows)
         db.session.commit()
         db.engine.dispose()
@@ -146,9 +176,14 @@ def main() -> None:
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     queue = f"bazaar-bench-{secrets.token_hex(4)}"
     env = {
-        "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16),
-        "REDIS_URL": REDIS_URL, "BAZAAR_QUEUE": queue, "BAZAAR_INSTANCE_DIR": str(workdir),
-        "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_hex(16),
+        "REDIS_URL": REDIS_URL,
+        "BAZAAR_QUEUE": queue,
+        "BAZAAR_INSTANCE_DIR": str(workdir),
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
         "BAZAAR_BASE_URL": "http://127.0.0.1:5000",
     }
     os.environ.update(env)
@@ -162,9 +197,25 @@ def main() -> None:
 
         app = create_app()
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--loglevel=INFO", "--concurrency=2",
-             "--pool=prefork", "-Q", queue], cwd=ROOT, env={**os.environ, **env},
-            stdout=open(workdir / "worker.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker.app",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--pool=prefork",
+                "-Q",
+                queue,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=open(workdir / "worker.log", "wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         with app.app_context():
             from worker.tasks import dispatch_due, ping
 
@@ -180,8 +231,10 @@ def main() -> None:
         worker_rate = messages / elapsed
         duplicates = sum(n - 1 for n in sink.ids.values() if n > 1)
         received = sink.count
-        print(f"worker: {messages} messages in {elapsed:.1f}s = {worker_rate:.0f} msgs/s "
-              f"(sink received {received}, duplicates {duplicates})")
+        print(
+            f"worker: {messages} messages in {elapsed:.1f}s = {worker_rate:.0f} msgs/s "
+            f"(sink received {received}, duplicates {duplicates})"
+        )
         bare_rate = bare_loop(port, messages)
         print(f"bare smtplib loop: {bare_rate:.0f} msgs/s")
         print(f"dispatch: {worker_rate:.0f} msgs/s ({worker_rate / bare_rate:.2f} of bare)")

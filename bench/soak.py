@@ -21,6 +21,7 @@ Each booking answered 303 must bring exactly one confirmation to the sink. Print
 ``--quick`` runs the whole thing in under a minute. Everything it started is stopped and the
 database dropped, also on errors or Ctrl-C.
 """
+
 import argparse
 import http.client
 import os
@@ -55,8 +56,9 @@ class Processes:
 
     def start(self, name: str, *args) -> None:
         log = open(self.logs / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen(list(args), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+        self.procs[name] = subprocess.Popen(
+            list(args), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def kill(self, name: str, sig=signal.SIGKILL) -> None:
         proc = self.procs.get(name)
@@ -121,9 +123,16 @@ class Load:
 
     def _post(self, path: str, form: dict, cookie: str) -> tuple[int, str]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        conn.request("POST", path, body=urllib.parse.urlencode(form), headers={
-            "Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT,
-            "Cookie": f"session={cookie}"})
+        conn.request(
+            "POST",
+            path,
+            body=urllib.parse.urlencode(form),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "User-Agent": USER_AGENT,
+                "Cookie": f"session={cookie}",
+            },
+        )
         response = conn.getresponse()
         text = response.read().decode("utf-8", "replace")
         conn.close()
@@ -144,8 +153,9 @@ class Load:
             cookie, token = self.cookies[uid]
             path = f"/events/{self.fair['slug']}/exhibitors/{rng.choice(self.fair['exhibitor_ids'])}/book"
             try:
-                status, _ = self._post(path, {"csrf_token": token,
-                                              "starts_at": rng.choice(self.fair["times"]).isoformat()}, cookie)
+                status, _ = self._post(
+                    path, {"csrf_token": token, "starts_at": rng.choice(self.fair["times"]).isoformat()}, cookie
+                )
             except OSError:
                 self._count("connection_errors")
                 time.sleep(0.2)
@@ -190,8 +200,7 @@ class Load:
             for t in threads:
                 t.join()
         wall = time.monotonic() - t0
-        return {key: (self.counts.get(key, 0) - before.get(key, 0)) / wall
-                for key in ("bookings", "booking_requests")}
+        return {key: (self.counts.get(key, 0) - before.get(key, 0)) / wall for key in ("bookings", "booking_requests")}
 
 
 def main() -> int:
@@ -203,12 +212,15 @@ def main() -> int:
     parser.add_argument("--keep-logs", action="store_true", help="keep the process logs (their folder is printed)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (finally) when told to stop
-    warmup_s, baseline_s, soak_s, drain_s = (2.0, 5.0, 18.0, 20.0) if args.quick else (10.0, 60.0, args.minutes * 60, 180.0)
+    warmup_s, baseline_s, soak_s, drain_s = (
+        (2.0, 5.0, 18.0, 20.0) if args.quick else (10.0, 60.0, args.minutes * 60, 180.0)
+    )
 
     sys.path.insert(0, str(ROOT))
     import logging
 
     import booking_rush
+
     from tests.smtp import SmtpSink
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
@@ -217,17 +229,37 @@ def main() -> int:
     db_name, url = create_database()
     redis_port, sink = support.free_port(), SmtpSink()
     clock_file = tmp / "clock_offset"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "BAZAAR_INSTANCE_DIR": str(tmp),
-           "BAZAAR_BASE_URL": "http://127.0.0.1", "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-           "BAZAAR_QUEUE": f"bazaar-soak-{secrets.token_hex(4)}", "BAZAAR_CLOCK_OFFSET_FILE": str(clock_file),
-           "BAZAAR_SWEEP_INTERVAL": "1", "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1",
-           "SMTP_PORT": str(sink.port)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "BAZAAR_INSTANCE_DIR": str(tmp),
+        "BAZAAR_BASE_URL": "http://127.0.0.1",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "BAZAAR_QUEUE": f"bazaar-soak-{secrets.token_hex(4)}",
+        "BAZAAR_CLOCK_OFFSET_FILE": str(clock_file),
+        "BAZAAR_SWEEP_INTERVAL": "1",
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(sink.port),
+    }
     redis_cmd = ("redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
     procs = Processes(env, tmp)
     server = None
     try:
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "BAZAAR_INSTANCE_DIR", "REDIS_URL",
-                                               "BAZAAR_QUEUE", "BAZAAR_CLOCK_OFFSET_FILE")})
+        os.environ.update(
+            {
+                k: env[k]
+                for k in (
+                    "DATABASE_URL",
+                    "SECRET_KEY",
+                    "BAZAAR_INSTANCE_DIR",
+                    "REDIS_URL",
+                    "BAZAAR_QUEUE",
+                    "BAZAAR_CLOCK_OFFSET_FILE",
+                )
+            }
+        )
         procs.start("redis", *redis_cmd)
         sink.start()
         from bazaar import create_app
@@ -243,15 +275,19 @@ def main() -> int:
         workers = ("worker-a", "worker-b")
 
         def start_worker(name):
-            procs.start(name, *celery("worker", "--concurrency=1", "--pool=prefork", "-Q", env["BAZAAR_QUEUE"],
-                                      "-n", f"{name}@%h"))
+            procs.start(
+                name,
+                *celery("worker", "--concurrency=1", "--pool=prefork", "-Q", env["BAZAAR_QUEUE"], "-n", f"{name}@%h"),
+            )
 
         for name in workers:
             start_worker(name)
         procs.start("beat", *celery("beat", "--schedule", str(tmp / "beat-schedule")))
-        print(f"seeded and started in {time.perf_counter() - t0:.1f}s (database {db_name}, redis :{redis_port}, "
-              f"smtp :{sink.port}, {args.workers} gunicorn workers, 2 celery workers + beat, "
-              f"{args.clients} booking clients + 1 door)")
+        print(
+            f"seeded and started in {time.perf_counter() - t0:.1f}s (database {db_name}, redis :{redis_port}, "
+            f"smtp :{sink.port}, {args.workers} gunicorn workers, 2 celery workers + beat, "
+            f"{args.clients} booking clients + 1 door)"
+        )
 
         def supervise():
             for name in (*workers, "beat"):
@@ -267,8 +303,13 @@ def main() -> int:
 
             admin = sa.create_engine(support.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
-                cut = conn.execute(sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                           "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": db_name}).scalar()
+                cut = conn.execute(
+                    sa.text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = :n AND pid <> pg_backend_pid()"
+                    ),
+                    {"n": db_name},
+                ).scalar()
             admin.dispose()
             print(f"  fault: {cut} database connections cut", flush=True)
 
@@ -298,10 +339,17 @@ def main() -> int:
             def run():
                 load.last_fault = fault.__name__
                 fault()
+
             return run
 
-        schedule = [(0.10, redis_down), (0.20, redis_up), (0.35, kill_worker), (0.50, cut_database),
-                    (0.65, smtp_down), (0.80, smtp_up)]
+        schedule = [
+            (0.10, redis_down),
+            (0.20, redis_up),
+            (0.35, kill_worker),
+            (0.50, cut_database),
+            (0.65, smtp_down),
+            (0.80, smtp_up),
+        ]
         if not args.quick:  # a second round of each
             schedule += [(0.85, kill_worker), (0.90, cut_database), (0.95, redis_down), (0.97, redis_up)]
             schedule.sort(key=lambda item: item[0])
@@ -332,9 +380,13 @@ def main() -> int:
 
         def outbox() -> dict[str, int]:
             with app.app_context():
-                rows = dict(db.session.execute(select(OutboxMessage.status, func.count())
-                                               .where(OutboxMessage.kind == "booking_confirmed")
-                                               .group_by(OutboxMessage.status)).all())
+                rows = dict(
+                    db.session.execute(
+                        select(OutboxMessage.status, func.count())
+                        .where(OutboxMessage.kind == "booking_confirmed")
+                        .group_by(OutboxMessage.status)
+                    ).all()
+                )
                 db.session.remove()
             return rows
 
@@ -354,8 +406,9 @@ def main() -> int:
         time.sleep(3)  # a late duplicate would arrive now
         states = outbox()
         with app.app_context():
-            expected_ids = set(db.session.scalars(select(OutboxMessage.id)
-                                                  .where(OutboxMessage.kind == "booking_confirmed")))
+            expected_ids = set(
+                db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.kind == "booking_confirmed"))
+            )
             stored = db.session.scalar(db.text("SELECT count(*) FROM booking WHERE status = 'confirmed'"))
             db.session.remove()
         received = [i for i in sink.ids() if i in expected_ids]
@@ -388,11 +441,15 @@ def main() -> int:
             causes = sorted(set(re.findall(r"\b((?:\w+\.)*\w+(?:Error|Exception)): ", log)))
             print("5xx causes in the gunicorn log: " + (", ".join(causes[:8]) or "none logged"))
         if counts.get("bookings", 0) != stored or len(expected_ids) != stored:
-            print(f"mismatch: {counts.get('bookings', 0)} bookings answered 303, {stored} stored, "
-                  f"{len(expected_ids)} confirmations queued")
+            print(
+                f"mismatch: {counts.get('bookings', 0)} bookings answered 303, {stored} stored, "
+                f"{len(expected_ids)} confirmations queued"
+            )
         ratio = soak["booking_requests"] / base["booking_requests"] if base["booking_requests"] else 0.0
-        print(f"lost_messages_and_5xx: {lost} {fivexx} (soak {soak['booking_requests']:.1f} booking requests/s "
-              f"= {ratio:.2f} of the no-fault baseline)")
+        print(
+            f"lost_messages_and_5xx: {lost} {fivexx} (soak {soak['booking_requests']:.1f} booking requests/s "
+            f"= {ratio:.2f} of the no-fault baseline)"
+        )
         return 0 if lost == 0 and fivexx == 0 else 1
     finally:
         if server is not None:

@@ -10,13 +10,14 @@ pass over the same data, as a ratio.
 
 The last line is ``stats: <seconds> s (<ratio> of hand-written SQL)`` for the largest event.
 """
+
 import argparse
 import os
 import random
 import secrets
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -102,56 +103,111 @@ def build_event(rng: random.Random, visitors: int, exhibitors: int, tag: str) ->
     from bazaar.registrations.models import Registration
     from bazaar.stats.models import SurveyResponse
 
-    start = datetime(2026, 5, 9, 8, 0, tzinfo=timezone.utc)
-    event = Event(slug=f"bench-{tag}", name=f"Bench {tag}", venue_name="Arena", venue_address="Street 1",
-                  starts_at=start, ends_at=start + timedelta(hours=6), status="finished")
+    start = datetime(2026, 5, 9, 8, 0, tzinfo=UTC)
+    event = Event(
+        slug=f"bench-{tag}",
+        name=f"Bench {tag}",
+        venue_name="Arena",
+        venue_address="Street 1",
+        starts_at=start,
+        ends_at=start + timedelta(hours=6),
+        status="finished",
+    )
     event.organisers.append(EventOrganiser(organisation=Organisation(name=f"Bench org {tag}")))
     db.session.add(event)
     db.session.flush()
-    exhibitor_ids = _insert(Exhibitor.__table__, [
-        {"event_id": event.id, "name": f"Employer {i}", "country": "DK" if i % 4 == 0 else "SE",
-         "org_type": rng.choice(["employer", "employer", "staffing_agency", "public_employer"]),
-         "contact_name": "Contact", "contact_email": f"c{i}@bench.invalid", "status": "approved"}
-        for i in range(exhibitors)], returning=True)
-    user_ids = _insert(User.__table__, [
-        {"email": f"bench-{tag}-{i}@bench.invalid", "name": f"Visitor {i}"} for i in range(visitors)], returning=True)
-    _insert(VisitorProfile.__table__, [{
-        "user_id": uid,
-        "education_level": rng.choice(["compulsory", "upper_secondary", "post_secondary_short", "university", None]),
-        "degree_origin": rng.choice(["swedish", "foreign", None]),
-        "employment_status": rng.choice(["unemployed", "employed", "studying", None]),
-        "years_in_sweden": rng.choice(["0-2", "3-5", "6-10", "10+", "born", None]),
-        "gender": rng.choice(["woman", "man", "other", None]),
-        "age_band": rng.choice(["16-24", "25-34", "35-44", "45-54", "55+"]),
-        "occupations": rng.sample(["cook", "cleaner", "nurse", "driver", "engineer", "teacher"], rng.randint(0, 3)),
-        "consent_sensitive_at": start if rng.random() < 0.4 else None,
-        "foreign_background": rng.choice(["born_abroad", "parents_abroad", "neither"]),
-    } for uid in user_ids])
-    registration_ids = _insert(Registration.__table__, [{
-        "event_id": event.id, "user_id": uid, "status": "cancelled" if rng.random() < 0.04 else "registered",
-        "ticket_code": secrets.token_hex(12), "walk_in": rng.random() < 0.12,
-        "checked_in_at": start if rng.random() < 0.86 else None,
-    } for uid in user_ids], returning=True)
+    exhibitor_ids = _insert(
+        Exhibitor.__table__,
+        [
+            {
+                "event_id": event.id,
+                "name": f"Employer {i}",
+                "country": "DK" if i % 4 == 0 else "SE",
+                "org_type": rng.choice(["employer", "employer", "staffing_agency", "public_employer"]),
+                "contact_name": "Contact",
+                "contact_email": f"c{i}@bench.invalid",
+                "status": "approved",
+            }
+            for i in range(exhibitors)
+        ],
+        returning=True,
+    )
+    user_ids = _insert(
+        User.__table__,
+        [{"email": f"bench-{tag}-{i}@bench.invalid", "name": f"Visitor {i}"} for i in range(visitors)],
+        returning=True,
+    )
+    _insert(
+        VisitorProfile.__table__,
+        [
+            {
+                "user_id": uid,
+                "education_level": rng.choice(
+                    ["compulsory", "upper_secondary", "post_secondary_short", "university", None]
+                ),
+                "degree_origin": rng.choice(["swedish", "foreign", None]),
+                "employment_status": rng.choice(["unemployed", "employed", "studying", None]),
+                "years_in_sweden": rng.choice(["0-2", "3-5", "6-10", "10+", "born", None]),
+                "gender": rng.choice(["woman", "man", "other", None]),
+                "age_band": rng.choice(["16-24", "25-34", "35-44", "45-54", "55+"]),
+                "occupations": rng.sample(
+                    ["cook", "cleaner", "nurse", "driver", "engineer", "teacher"], rng.randint(0, 3)
+                ),
+                "consent_sensitive_at": start if rng.random() < 0.4 else None,
+                "foreign_background": rng.choice(["born_abroad", "parents_abroad", "neither"]),
+            }
+            for uid in user_ids
+        ],
+    )
+    registration_ids = _insert(
+        Registration.__table__,
+        [
+            {
+                "event_id": event.id,
+                "user_id": uid,
+                "status": "cancelled" if rng.random() < 0.04 else "registered",
+                "ticket_code": secrets.token_hex(12),
+                "walk_in": rng.random() < 0.12,
+                "checked_in_at": start if rng.random() < 0.86 else None,
+            }
+            for uid in user_ids
+        ],
+        returning=True,
+    )
     bookings = []
     for n in range(int(visitors * 0.08)):
         walk_in = n % 6 == 0
         held = walk_in or rng.random() < 0.8
-        bookings.append({
-            "event_id": event.id, "exhibitor_id": rng.choice(exhibitor_ids),
-            "registration_id": rng.choice(registration_ids),
-            "starts_at": start + timedelta(minutes=n), "ends_at": start + timedelta(minutes=n + 10),
-            "status": "cancelled" if not walk_in and rng.random() < 0.08 else "confirmed", "walk_in": walk_in,
-            "attendance": "attended" if held else "no_show",
-            "outcome": rng.choice(["hired", "offer", "second_interview", "internship", "none", "none"]) if held else None,
-        })
+        bookings.append(
+            {
+                "event_id": event.id,
+                "exhibitor_id": rng.choice(exhibitor_ids),
+                "registration_id": rng.choice(registration_ids),
+                "starts_at": start + timedelta(minutes=n),
+                "ends_at": start + timedelta(minutes=n + 10),
+                "status": "cancelled" if not walk_in and rng.random() < 0.08 else "confirmed",
+                "walk_in": walk_in,
+                "attendance": "attended" if held else "no_show",
+                "outcome": rng.choice(["hired", "offer", "second_interview", "internship", "none", "none"])
+                if held
+                else None,
+            }
+        )
     _insert(Booking.__table__, bookings)
-    _insert(SurveyResponse.__table__, [{
-        "event_id": event.id, "registration_id": rid,
-        "result": rng.choice(["job", "nothing", "nothing", "interview", "education"]),
-        "exhibitor_id": rng.choice(exhibitor_ids) if rng.random() < 0.3 else None,
-        "fair_contributed": rng.choice([True, False, None]),
-        "started_on": datetime(2026, rng.randint(5, 11), 1, tzinfo=timezone.utc),
-    } for rid in rng.sample(registration_ids, visitors // 5)])
+    _insert(
+        SurveyResponse.__table__,
+        [
+            {
+                "event_id": event.id,
+                "registration_id": rid,
+                "result": rng.choice(["job", "nothing", "nothing", "interview", "education"]),
+                "exhibitor_id": rng.choice(exhibitor_ids) if rng.random() < 0.3 else None,
+                "fair_contributed": rng.choice([True, False, None]),
+                "started_on": datetime(2026, rng.randint(5, 11), 1, tzinfo=UTC),
+            }
+            for rid in rng.sample(registration_ids, visitors // 5)
+        ],
+    )
     db.session.commit()
     with db.engine.connect() as conn:  # planner statistics, as autovacuum keeps them in production
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
@@ -195,8 +251,9 @@ def main() -> None:
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
 
     name, database_url = create_database()
-    os.environ.update({"DATABASE_URL": database_url,
-                       "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16)})
+    os.environ.update(
+        {"DATABASE_URL": database_url, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16)}
+    )
     os.environ.pop("REDIS_URL", None)
     try:
         from bazaar import create_app
@@ -213,10 +270,13 @@ def main() -> None:
                 built = time.perf_counter() - started
                 seconds, statements, hand, headline = measure(event_id)
                 results.append((seconds, hand))
-                print(f"{visitors:>7} visitors {exhibitors:>4} exhibitors: built in {built:5.1f} s; "
-                      f"compiled in {seconds:6.3f} s with {statements} SQL statements; "
-                      f"hand-written SQL pass {hand:6.3f} s; ratio {seconds / hand:4.1f}; "
-                      f"interviews held {headline['interviews_held']}, jobs {headline['jobs_total']}", flush=True)
+                print(
+                    f"{visitors:>7} visitors {exhibitors:>4} exhibitors: built in {built:5.1f} s; "
+                    f"compiled in {seconds:6.3f} s with {statements} SQL statements; "
+                    f"hand-written SQL pass {hand:6.3f} s; ratio {seconds / hand:4.1f}; "
+                    f"interviews held {headline['interviews_held']}, jobs {headline['jobs_total']}",
+                    flush=True,
+                )
             db.session.remove()
             db.engine.dispose()
         seconds, hand = results[-1]

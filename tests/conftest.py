@@ -3,6 +3,7 @@
 Select the database with ``--db=postgresql|sqlite`` or ``BAZAAR_TEST_DB``. Each test session
 creates its own database (named ``bazaar_test_<random>``) and drops only that one.
 """
+
 import os
 import secrets
 import signal
@@ -22,8 +23,12 @@ REDIS_TEST_URL = os.environ.get("BAZAAR_TEST_REDIS_URL", "redis://127.0.0.1:6379
 
 
 def pytest_addoption(parser):
-    parser.addoption("--db", default=os.environ.get("BAZAAR_TEST_DB", "postgresql"),
-                     choices=["postgresql", "sqlite"], help="database backend for the tests")
+    parser.addoption(
+        "--db",
+        default=os.environ.get("BAZAAR_TEST_DB", "postgresql"),
+        choices=["postgresql", "sqlite"],
+        help="database backend for the tests",
+    )
 
 
 def pytest_configure(config):
@@ -62,9 +67,12 @@ def database_url(backend, instance_dir):
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     yield url
     with admin.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
-        ), {"n": name})
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": name},
+        )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -95,9 +103,10 @@ def test_env(backend, database_url, instance_dir):
 
 def limiter_on_redis(url: str = REDIS_TEST_URL) -> dict:
     """Rate limits counted in Redis, as production does, under this session's own key prefix."""
-    return {"RATELIMIT_STORAGE_URI": url,
-            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": LIMITER_PREFIX, "socket_connect_timeout": 1,
-                                          "socket_timeout": 1}}
+    return {
+        "RATELIMIT_STORAGE_URI": url,
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": LIMITER_PREFIX, "socket_connect_timeout": 1, "socket_timeout": 1},
+    }
 
 
 # in the environment, so this module imported a second time (as tests.conftest) keeps the same prefix
@@ -186,14 +195,28 @@ class ProcessGroup:
 
     def start(self, *args, log: Path | None = None) -> subprocess.Popen:
         out = open(log, "ab") if log else subprocess.DEVNULL
-        proc = subprocess.Popen(list(args), cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            list(args), cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.procs.append(proc)
         return proc
 
     def start_worker(self, log: Path, *extra) -> subprocess.Popen:
-        return self.start(sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--loglevel=INFO",
-                          "--concurrency=2", "--pool=prefork", "-Q", self.env["BAZAAR_QUEUE"], *extra, log=log)
+        return self.start(
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker.app",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--pool=prefork",
+            "-Q",
+            self.env["BAZAAR_QUEUE"],
+            *extra,
+            log=log,
+        )
 
     def kill(self, proc, sig=signal.SIGTERM, timeout=8) -> None:
         if proc.poll() is None:
@@ -247,8 +270,17 @@ def live_server(app, processes, tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     processes.env["BAZAAR_BASE_URL"] = base
-    processes.start(sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                    "wsgi:app", log=tmp_path / "gunicorn.log")
+    processes.start(
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "wsgi:app",
+        log=tmp_path / "gunicorn.log",
+    )
 
     def up():
         try:
@@ -280,8 +312,9 @@ def chromium():
 @pytest.fixture
 def page(chromium, request):
     """A fresh phone-sized browser page; a screenshot is saved under artifacts/screenshots/ after."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                   is_mobile=True, has_touch=True, locale="sv-SE")
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="sv-SE"
+    )
     pg = context.new_page()
     pg.set_default_timeout(15000)
     yield pg

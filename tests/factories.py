@@ -1,6 +1,7 @@
 """Small builders for test data. Each commits, so other processes (worker, server) see it."""
+
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bazaar.accounts.auth import hash_password
 from bazaar.accounts.models import Organisation, User, VisitorProfile
@@ -22,8 +23,13 @@ def _password_hash() -> str:
 
 
 def user(email=None, name="Test Person", **kw) -> User:
-    u = User(email=email or f"user-{secrets.token_hex(4)}@example.org", name=name,
-             password_hash=_password_hash(), email_verified_at=utcnow(), **kw)
+    u = User(
+        email=email or f"user-{secrets.token_hex(4)}@example.org",
+        name=name,
+        password_hash=_password_hash(),
+        email_verified_at=utcnow(),
+        **kw,
+    )
     db.session.add(u)
     db.session.commit()
     return u
@@ -43,9 +49,14 @@ def organiser(org=None, **kw) -> User:
 def event(org=None, status="published", starts_in=timedelta(days=10), hours=6, **kw) -> Event:
     start = (utcnow() + starts_in).replace(minute=0, second=0, microsecond=0)
     ev = Event(
-        slug=kw.pop("slug", f"fair-{secrets.token_hex(3)}"), name=kw.pop("name", "Test fair"),
-        venue_name="Kulturhuset", venue_address="Sergels torg 3, Stockholm",
-        starts_at=start, ends_at=start + timedelta(hours=hours), status=status, **kw,
+        slug=kw.pop("slug", f"fair-{secrets.token_hex(3)}"),
+        name=kw.pop("name", "Test fair"),
+        venue_name="Kulturhuset",
+        venue_address="Sergels torg 3, Stockholm",
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        status=status,
+        **kw,
     )
     ev.organisers.append(EventOrganiser(organisation=org or organisation()))
     db.session.add(ev)
@@ -61,8 +72,14 @@ def checkin_staff(ev, **kw) -> User:
 
 
 def exhibitor(ev, name=None, status="approved", tables=1, **kw) -> Exhibitor:
-    ex = Exhibitor(event_id=ev.id, name=name or f"Employer {secrets.token_hex(3)}", contact_name="Contact",
-                   contact_email="contact@employer.example", status=status, **kw)
+    ex = Exhibitor(
+        event_id=ev.id,
+        name=name or f"Employer {secrets.token_hex(3)}",
+        contact_name="Contact",
+        contact_email="contact@employer.example",
+        status=status,
+        **kw,
+    )
     for i in range(tables):
         ex.tables.append(InterviewTable(name=f"Table {i + 1}"))
     db.session.add(ex)
@@ -87,18 +104,18 @@ def visitor(profile=True, **kw) -> User:
 
 def registration(ev, person=None, status="registered", **kw) -> Registration:
     person = person or visitor()
-    reg = Registration(event_id=ev.id, user_id=person.id, status=status,
-                       ticket_code=secrets.token_urlsafe(16), **kw)
+    reg = Registration(event_id=ev.id, user_id=person.id, status=status, ticket_code=secrets.token_urlsafe(16), **kw)
     db.session.add(reg)
     db.session.commit()
     return reg
 
 
 def at(year, month, day, hour=0, minute=0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # ---- booking -----------------------------------------------------------------------------------
+
 
 def slots_for(ex, start=None, count=6, minutes=10, gap=0, status="open", **kw) -> list:
     """``count`` slots on every table of ``ex`` from ``start`` (default: the event's start)."""
@@ -110,8 +127,17 @@ def slots_for(ex, start=None, count=6, minutes=10, gap=0, status="open", **kw) -
     for table in ex.tables:
         for i in range(count):
             begins = start + timedelta(minutes=i * (minutes + gap))
-            made.append(Slot(event_id=ex.event_id, exhibitor_id=ex.id, table_id=table.id, starts_at=begins,
-                             ends_at=begins + timedelta(minutes=minutes), status=status, **kw))
+            made.append(
+                Slot(
+                    event_id=ex.event_id,
+                    exhibitor_id=ex.id,
+                    table_id=table.id,
+                    starts_at=begins,
+                    ends_at=begins + timedelta(minutes=minutes),
+                    status=status,
+                    **kw,
+                )
+            )
     db.session.add_all(made)
     db.session.commit()
     return made
@@ -121,8 +147,16 @@ def booked(reg, slot, **kw):
     """A live booking written directly (no rules): for setting up a schedule quickly."""
     from bazaar.booking.models import Booking
 
-    b = Booking(event_id=slot.event_id, exhibitor_id=slot.exhibitor_id, registration_id=reg.id, slot_id=slot.id,
-                starts_at=slot.starts_at, ends_at=slot.ends_at, status="confirmed", **kw)
+    b = Booking(
+        event_id=slot.event_id,
+        exhibitor_id=slot.exhibitor_id,
+        registration_id=reg.id,
+        slot_id=slot.id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        status="confirmed",
+        **kw,
+    )
     db.session.add(b)
     db.session.commit()
     return b
@@ -138,9 +172,18 @@ def interview(reg, ex, walk_in=False, attendance="attended", status="confirmed",
     from bazaar.events.models import Event
 
     starts = db.session.get(Event, ex.event_id).starts_at + timedelta(minutes=next(_interview_minute))
-    b = Booking(event_id=ex.event_id, exhibitor_id=ex.id, registration_id=reg.id, starts_at=starts,
-                ends_at=starts + timedelta(minutes=10), walk_in=walk_in, attendance=attendance, status=status,
-                outcome=outcome, **kw)
+    b = Booking(
+        event_id=ex.event_id,
+        exhibitor_id=ex.id,
+        registration_id=reg.id,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=10),
+        walk_in=walk_in,
+        attendance=attendance,
+        status=status,
+        outcome=outcome,
+        **kw,
+    )
     db.session.add(b)
     db.session.commit()
     return b
@@ -149,9 +192,15 @@ def interview(reg, ex, walk_in=False, attendance="attended", status="confirmed",
 def survey_answer(reg, result="job", exhibitor=None, contributed=None, started_on=None, wave=1):
     from bazaar.stats.models import SurveyResponse
 
-    answer = SurveyResponse(event_id=reg.event_id, registration_id=reg.id, result=result,
-                            exhibitor_id=exhibitor.id if exhibitor else None, fair_contributed=contributed,
-                            started_on=started_on, wave=wave)
+    answer = SurveyResponse(
+        event_id=reg.event_id,
+        registration_id=reg.id,
+        result=result,
+        exhibitor_id=exhibitor.id if exhibitor else None,
+        fair_contributed=contributed,
+        started_on=started_on,
+        wave=wave,
+    )
     db.session.add(answer)
     db.session.commit()
     return answer

@@ -4,6 +4,7 @@
 refused" meanwhile), answer chosen recipients with an error code, slow down, or run a hook
 when a recipient is given (e.g. to kill a worker at an exact point of a batch).
 """
+
 import email
 import email.policy
 import re
@@ -70,9 +71,16 @@ class SmtpSink:
     def wait_for(self, address: str, subject: str | None = None, where=None, timeout: float = 90):
         """The first mail to ``address`` whose subject contains ``subject`` (and for which
         ``where(mail)`` holds), waiting for the worker to send it."""
+
         def found():
-            return next((m for m in self.to(address) if (subject is None or subject in str(m["Subject"]))
-                         and (where is None or where(m))), None)
+            return next(
+                (
+                    m
+                    for m in self.to(address)
+                    if (subject is None or subject in str(m["Subject"])) and (where is None or where(m))
+                ),
+                None,
+            )
 
         return wait_for(found, timeout=timeout, interval=0.5, message=f"mail to {address} about {subject!r}")
 
@@ -95,8 +103,15 @@ class SmtpSink:
 def smtp(app, processes):
     """A running sink, with the app under test and every process it starts pointed at it."""
     sink = SmtpSink().start()
-    settings = {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": sink.port,
-                "MAIL_USE_TLS": False, "MAIL_USE_SSL": False, "MAIL_USERNAME": None, "MAIL_PASSWORD": None}
+    settings = {
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": sink.port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+    }
     old = {k: app.config.get(k) for k in settings}
     app.config.update(settings)
     processes.env.update({"MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port)})

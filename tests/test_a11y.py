@@ -4,6 +4,7 @@ right-to-left language; controls are big enough to tap and nothing scrolls sidew
 
 axe-core is vendored under tests/vendor/axe-core/ and injected by the test only (never served).
 """
+
 from pathlib import Path
 
 import pytest
@@ -85,8 +86,12 @@ def test_public_pages_have_no_serious_violations(ctx, live_server, page, lang):
     f.exhibitor(ev, name="Byggkompaniet AB")
     slug = ev.slug
     release_database()
-    for name, path in (("home", "/"), ("event", f"/events/{slug}"), ("login", "/login"),
-                       ("not-found", "/no-such-page")):
+    for name, path in (
+        ("home", "/"),
+        ("event", f"/events/{slug}"),
+        ("login", "/login"),
+        ("not-found", "/no-such-page"),
+    ):
         page.goto(f"{live_server}{path}?lang={lang}")
         assert_accessible(page, f"{name}-{lang}")
 
@@ -106,8 +111,12 @@ def test_organiser_pages_have_no_serious_violations(ctx, live_server, page):
     organiser = f.organiser()
     event_id = f.event(org=organiser.organisation, status="draft").id
     browser_login(page, live_server, organiser)
-    for name, path in (("organiser-events", "/organiser/events"), ("event-form", "/organiser/events/new"),
-                       ("manage", f"/organiser/events/{event_id}"), ("edit", f"/organiser/events/{event_id}/edit")):
+    for name, path in (
+        ("organiser-events", "/organiser/events"),
+        ("event-form", "/organiser/events/new"),
+        ("manage", f"/organiser/events/{event_id}"),
+        ("edit", f"/organiser/events/{event_id}/edit"),
+    ):
         page.goto(live_server + path)
         assert_accessible(page, name)
 
@@ -140,16 +149,22 @@ def visitor_fair():
     from datetime import timedelta
 
     ev = f.event(name="Jobbdating Helsingborg", description={"sv": "Träffa arbetsgivare."})
-    builders = f.exhibitor(ev, name="Byggkompaniet AB", booth_number="12",
-                           description={"sv": "Vi bygger hus.", "en": "We build houses."})
+    builders = f.exhibitor(
+        ev, name="Byggkompaniet AB", booth_number="12", description={"sv": "Vi bygger hus.", "en": "We build houses."}
+    )
     care = f.exhibitor(ev, name="Region Skåne", booth_number="30")
     slots = f.slots_for(builders, count=4, minutes=15)
     f.slots_for(care, start=ev.starts_at + timedelta(hours=1), count=4, minutes=15)
     person = f.visitor(name="Amal Haddad")
     reg = f.registration(ev, person)
     booking = f.booked(reg, slots[0])
-    ids = {"slug": ev.slug, "builders": builders.id, "booking": booking.id, "registration": reg.id,
-           "email": person.email}
+    ids = {
+        "slug": ev.slug,
+        "builders": builders.id,
+        "booking": booking.id,
+        "registration": reg.id,
+        "email": person.email,
+    }
     release_database()
     return ids
 
@@ -165,13 +180,16 @@ def test_visitor_flow_pages_have_no_serious_violations(ctx, live_server, page, l
     page.goto(f"{live_server}/forgot-password")
     assert_accessible(page, f"forgot-password-{lang}")
     browser_login(page, live_server, type("U", (), {"email": ids["email"]}))
-    for name, path in (("my-page", "/my"), ("profile", "/my/profile"),
-                       ("browse", f"/events/{slug}/exhibitors"),
-                       ("exhibitor", f"/events/{slug}/exhibitors/{ids['builders']}"),
-                       ("schedule", f"/events/{slug}/my-schedule"),
-                       ("reschedule", f"/bookings/{ids['booking']}/reschedule"),
-                       ("cancel", f"/bookings/{ids['booking']}/cancel"),
-                       ("ticket", f"/my/tickets/{ids['registration']}")):
+    for name, path in (
+        ("my-page", "/my"),
+        ("profile", "/my/profile"),
+        ("browse", f"/events/{slug}/exhibitors"),
+        ("exhibitor", f"/events/{slug}/exhibitors/{ids['builders']}"),
+        ("schedule", f"/events/{slug}/my-schedule"),
+        ("reschedule", f"/bookings/{ids['booking']}/reschedule"),
+        ("cancel", f"/bookings/{ids['booking']}/cancel"),
+        ("ticket", f"/my/tickets/{ids['registration']}"),
+    ):
         page.goto(live_server + path)
         assert page.locator("html").get_attribute("lang") == lang
         assert_accessible(page, f"{name}-{lang}")
@@ -185,12 +203,20 @@ def test_staff_pages_have_no_serious_violations(ctx, live_server, page):
     f.slots_for(booth, count=3)
     admin = f.exhibitor_staff(booth, role="admin")
     door = f.checkin_staff(ev)
-    ids = {"event": ev.id, "booth": booth.id, "table": booth.tables[0].id, "admin": admin.email,
-           "door": door.email}
+    ids = {"event": ev.id, "booth": booth.id, "table": booth.tables[0].id, "admin": admin.email, "door": door.email}
     release_database()
     browser_login(page, live_server, type("U", (), {"email": ids["admin"]}))
-    booth_pages = ("", "/profile", "/staff", "/openings", "/openings/new", "/tables",
-                   f"/tables/{ids['table']}/generate", "/day", "/missing-outcomes")
+    booth_pages = (
+        "",
+        "/profile",
+        "/staff",
+        "/openings",
+        "/openings/new",
+        "/tables",
+        f"/tables/{ids['table']}/generate",
+        "/day",
+        "/missing-outcomes",
+    )
     for suffix in booth_pages:
         page.goto(f"{live_server}/exhibitor/{ids['booth']}{suffix}")
         assert_accessible(page, "exhibitor" + suffix.replace("/", "-"))
@@ -199,8 +225,11 @@ def test_staff_pages_have_no_serious_violations(ctx, live_server, page):
     page.locator("header form[action$='/logout'] button").click()
     page.wait_for_load_state()
     browser_login(page, live_server, type("U", (), {"email": ids["door"]}))
-    for name, path in (("door-events", "/door"), ("door", f"/organiser/events/{ids['event']}/door"),
-                       ("walk-in", f"/organiser/events/{ids['event']}/door/walk-in")):
+    for name, path in (
+        ("door-events", "/door"),
+        ("door", f"/organiser/events/{ids['event']}/door"),
+        ("walk-in", f"/organiser/events/{ids['event']}/door/walk-in"),
+    ):
         page.goto(live_server + path)
         assert_accessible(page, name)
 
@@ -212,12 +241,14 @@ def test_organiser_statistics_and_registrations_have_no_serious_violations(ctx, 
     ids = {"event": ev.id, "email": organiser.email}
     release_database()
     browser_login(page, live_server, type("U", (), {"email": ids["email"]}))
-    for name, path in (("stats", f"/organiser/events/{ids['event']}/stats"),
-                       ("stats-cases", f"/organiser/events/{ids['event']}/stats/cases"),
-                       ("registrations", f"/organiser/events/{ids['event']}/registrations"),
-                       ("applications", f"/organiser/events/{ids['event']}/applications"),
-                       ("outbox", f"/organiser/events/{ids['event']}/outbox"),
-                       ("counters", f"/organiser/events/{ids['event']}/counters"),
-                       ("compare", "/organiser/stats/compare")):
+    for name, path in (
+        ("stats", f"/organiser/events/{ids['event']}/stats"),
+        ("stats-cases", f"/organiser/events/{ids['event']}/stats/cases"),
+        ("registrations", f"/organiser/events/{ids['event']}/registrations"),
+        ("applications", f"/organiser/events/{ids['event']}/applications"),
+        ("outbox", f"/organiser/events/{ids['event']}/outbox"),
+        ("counters", f"/organiser/events/{ids['event']}/counters"),
+        ("compare", "/organiser/stats/compare"),
+    ):
         page.goto(live_server + path)
         assert_accessible(page, name)

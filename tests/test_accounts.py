@@ -1,4 +1,5 @@
 """Sign up, email verification, login, password reset, profile and rate limits."""
+
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,15 +13,18 @@ from tests import factories as f
 from tests.conftest import login
 
 
-
 @pytest.fixture(autouse=True)
 def english(app, monkeypatch):
     """These tests read the English source text; without a preference the app would pick Swedish."""
     monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "en")
 
 
-SIGNUP = {"name": "Selam Tesfay", "email": "Selam@Example.org", "password": "a long password 1",
-          "preferred_language": "ti"}
+SIGNUP = {
+    "name": "Selam Tesfay",
+    "email": "Selam@Example.org",
+    "password": "a long password 1",
+    "preferred_language": "ti",
+}
 
 
 def outbox(kind, to=None):
@@ -128,8 +132,7 @@ def test_login_and_logout(ctx, client):
 def test_login_next_is_open_redirect_safe(ctx, client):
     f.user(email="omar@example.org")
     creds = {"email": "omar@example.org", "password": f.PASSWORD}
-    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
-                   "/\x00x"):
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/\x00x"):
         c = client.application.test_client()
         response = c.post("/login", query_string={"next": target}, data=creds)
         assert response.status_code == 302
@@ -177,12 +180,23 @@ def test_password_reset_by_signed_expiring_single_use_link(ctx, client, clock):
 
 
 PROFILE = {
-    "name": "Fardowsa Warsame", "preferred_language": "so", "phone": "070-123 45 67", "municipality": "Malmö",
-    "education_level": "university", "degree_origin": "foreign", "credential_validated": "in_progress",
-    "employment_status": "employed_below_qualifications", "occupations": ["nurse", "assistant_nurse"],
-    "languages": ["so", "ar", "sv"], "swedish_level": "intermediate", "years_in_sweden": "3-5",
-    "gender": "woman", "age_band": "25-34", "heard_via": "sfi",
-    "consent_share_profile": "y", "consent_followup": "y",
+    "name": "Fardowsa Warsame",
+    "preferred_language": "so",
+    "phone": "070-123 45 67",
+    "municipality": "Malmö",
+    "education_level": "university",
+    "degree_origin": "foreign",
+    "credential_validated": "in_progress",
+    "employment_status": "employed_below_qualifications",
+    "occupations": ["nurse", "assistant_nurse"],
+    "languages": ["so", "ar", "sv"],
+    "swedish_level": "intermediate",
+    "years_in_sweden": "3-5",
+    "gender": "woman",
+    "age_band": "25-34",
+    "heard_via": "sfi",
+    "consent_share_profile": "y",
+    "consent_followup": "y",
 }
 
 
@@ -209,8 +223,10 @@ def test_profile_edit_and_consents_can_be_given_and_withdrawn(ctx, client):
     db.session.expire_all()
     assert profile.foreign_background is None
 
-    client.post("/my/profile", data={**PROFILE, "consent_sensitive": "y", "foreign_background": "born_abroad",
-                                     "consent_news": "y"})
+    client.post(
+        "/my/profile",
+        data={**PROFILE, "consent_sensitive": "y", "foreign_background": "born_abroad", "consent_news": "y"},
+    )
     db.session.expire_all()
     assert profile.foreign_background == "born_abroad"
     assert profile.foreign_background_definition == "scb_mis_2002_3"
@@ -228,9 +244,16 @@ def test_profile_edit_and_consents_can_be_given_and_withdrawn(ctx, client):
 
 def test_profile_rejects_bad_input_without_500(ctx, client):
     login(client, f.visitor())
-    for bad in ({"phone": "12"}, {"phone": "not a phone"}, {"occupations": ["astronaut"]},
-                {"languages": ["xx"]}, {"gender": "robot"}, {"municipality": "x" * 101},
-                {"municipality": "Malmö\x07"}, {"foreign_background": "martian", "consent_sensitive": "y"}):
+    for bad in (
+        {"phone": "12"},
+        {"phone": "not a phone"},
+        {"occupations": ["astronaut"]},
+        {"languages": ["xx"]},
+        {"gender": "robot"},
+        {"municipality": "x" * 101},
+        {"municipality": "Malmö\x07"},
+        {"foreign_background": "martian", "consent_sensitive": "y"},
+    ):
         response = client.post("/my/profile", data={**PROFILE, **bad})
         assert response.status_code == 200, bad
         assert 'class="error"' in response.get_data(as_text=True), bad
@@ -239,8 +262,7 @@ def test_profile_rejects_bad_input_without_500(ctx, client):
 
 
 def test_names_in_many_scripts_round_trip_unchanged(ctx, client):
-    names = ["فاطمة العلي", "ሰላም ተስፋይ", "Hodan Cabdi Warsame", "مریم حسینی", "Олена Ґудзь-Їжакевич",
-             "Åsa Ärlig-Öberg"]
+    names = ["فاطمة العلي", "ሰላም ተስፋይ", "Hodan Cabdi Warsame", "مریم حسینی", "Олена Ґудзь-Їжакевич", "Åsa Ärlig-Öberg"]
     visitor = f.visitor()
     login(client, visitor)
     for name in names:
@@ -272,8 +294,9 @@ def test_junk_and_cross_purpose_tokens_are_refused_without_500(ctx, client):
         limiter.reset()
         for url in (f"/reset-password/{token}", f"/registrations/offer/{token}"):
             assert client.get(url).status_code in (400, 404), url
-            assert client.post(url, data={"password": "new password 123", "confirm": "new password 123",
-                                          "answer": "accept"}).status_code in (400, 404), url
+            assert client.post(
+                url, data={"password": "new password 123", "confirm": "new password 123", "answer": "accept"}
+            ).status_code in (400, 404), url
     assert client.get(f"/verify-email/{ticket}").status_code == 400
     assert client.get("/verify-email/" + "x" * 5000).status_code == 400
 
@@ -285,7 +308,9 @@ def test_language_picked_in_the_form_wins_over_the_device_language(ctx, client):
     event = f.event()
     other = client.application.test_client()
     other.set_cookie("bazaar_lang", "sv")
-    other.post(f"/events/{event.slug}/register", data={**SIGNUP, "email": "hodan@example.org", "preferred_language": "so"})
+    other.post(
+        f"/events/{event.slug}/register", data={**SIGNUP, "email": "hodan@example.org", "preferred_language": "so"}
+    )
     assert find_user_by_email("hodan@example.org").preferred_language == "so"
 
 
@@ -293,8 +318,9 @@ def test_a_password_reset_ends_every_other_session_and_remember_cookie(ctx, clie
     f.user(email="olena@example.org")
     devices = [client.application.test_client() for _ in range(2)]
     for device, remember in zip(devices, ("y", "")):
-        answer = device.post("/login", data={"email": "olena@example.org", "password": f.PASSWORD,
-                                             "remember": remember})
+        answer = device.post(
+            "/login", data={"email": "olena@example.org", "password": f.PASSWORD, "remember": remember}
+        )
         assert answer.status_code == 302
         assert device.get("/my").status_code == 200
     remember_cookie = devices[0].get_cookie("remember_token")

@@ -1,4 +1,5 @@
 """The JSON API: OpenAPI document, scoped hashed tokens, problem details, every endpoint walked."""
+
 import re
 
 import pytest
@@ -28,8 +29,7 @@ def fair(ctx):
 def event_exhibitor(event):
     from bazaar.exhibitors.models import Exhibitor
 
-    return db.session.scalar(db.select(Exhibitor).where(Exhibitor.event_id == event.id,
-                                                        Exhibitor.status == "approved"))
+    return db.session.scalar(db.select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved"))
 
 
 def _documented_calls(spec, event, reg):
@@ -63,8 +63,9 @@ def test_every_documented_endpoint_answers_with_a_scoped_token(client, fair):
         response = client.open(url, method=method.upper(), json=body, headers=bearer(secret))
         assert response.status_code == 200, (method, url, response.get_data(as_text=True))
         assert response.is_json
-    free = client.get(f"/api/v1/events/{event.id}/exhibitors/{event_exhibitor(event).id}/free-times",
-                      headers=bearer(secret)).get_json()
+    free = client.get(
+        f"/api/v1/events/{event.id}/exhibitors/{event_exhibitor(event).id}/free-times", headers=bearer(secret)
+    ).get_json()
     assert len(free) == 2 and all(t["free_tables"] == 1 for t in free)
 
 
@@ -123,6 +124,7 @@ def test_bad_input_is_a_422_problem_not_a_500(client, fair):
 
 # ---- permission matrix: scope, event and role decide, for every endpoint ---------------------
 
+
 def test_token_of_another_event_sees_nothing(client, fair):
     event, _, reg, _ = fair
     other = f.event()
@@ -143,14 +145,14 @@ def test_read_token_cannot_write_and_exhibitor_token_cannot_read_registrations(c
     admin = f.exhibitor_staff(f.exhibitor(event), role="admin")
     _, exhibitor_secret = create_token(admin, event, "Booth", "read-write")
     assert client.get(f"/api/v1/events/{event.id}", headers=bearer(exhibitor_secret)).status_code == 200
-    assert client.get(f"/api/v1/events/{event.id}/registrations",
-                      headers=bearer(exhibitor_secret)).status_code == 404
+    assert client.get(f"/api/v1/events/{event.id}/registrations", headers=bearer(exhibitor_secret)).status_code == 404
     assert client.post(url, json={"registration_id": reg.id}, headers=bearer(exhibitor_secret)).status_code == 404
     db.session.refresh(reg)
     assert reg.checked_in_at is None
 
 
 # ---- token pages --------------------------------------------------------------------------------
+
 
 def test_organiser_creates_sees_and_revokes_a_token_on_the_page(client, fair):
     from tests.conftest import login

@@ -10,13 +10,13 @@ def test_embedded_default_needs_no_server(monkeypatch, tmp_path):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("BAZAAR_INSTANCE_DIR", str(tmp_path))
     config = Config()
-    assert config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path / 'bazaar.sqlite'}"
+    assert f"sqlite:///{tmp_path / 'bazaar.sqlite'}" == config.SQLALCHEMY_DATABASE_URI
     assert config.CELERY["broker_url"] == "filesystem://"
     assert config.CELERY["broker_transport_options"]["data_folder_in"] == str(tmp_path / "broker")
     assert config.MAIL_BACKEND == "console"
     # a development secret is generated once, kept under instance/, and reused
     key = (tmp_path / "secret_key").read_text()
-    assert len(key) == 64 and Config().SECRET_KEY == key
+    assert len(key) == 64 and key == Config().SECRET_KEY
 
 
 def test_production_settings_come_from_environment(monkeypatch):
@@ -46,8 +46,17 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 def test_factory_registers_every_domain(app):
     names = set(app.blueprints)
-    assert {"events", "accounts", "registrations", "exhibitors", "booking", "checkin",
-            "notifications", "stats", "health"} <= names
+    assert {
+        "events",
+        "accounts",
+        "registrations",
+        "exhibitors",
+        "booking",
+        "checkin",
+        "notifications",
+        "stats",
+        "health",
+    } <= names
     assert app.extensions["celery"].conf.task_default_queue == app.config["CELERY"]["task_default_queue"]
     assert "dispatch-due-messages" in app.extensions["celery"].conf.beat_schedule
 
@@ -115,13 +124,15 @@ def test_paging_and_link_arguments_are_bounded_at_one_place(ctx, client):
     organiser = f.organiser()
     event = f.event(org=organiser.organisation)
     login(client, organiser)
-    for url in (f"/organiser/events/{event.id}/registrations?page=9223372036854775808",
-                f"/organiser/events/{event.id}/outbox?page=9223372036854775808&_external=1&event_id=x",
-                f"/organiser/events/{event.id}/applications?_anchor=x&_external=1&event_id=x&q=a"):
+    for url in (
+        f"/organiser/events/{event.id}/registrations?page=9223372036854775808",
+        f"/organiser/events/{event.id}/outbox?page=9223372036854775808&_external=1&event_id=x",
+        f"/organiser/events/{event.id}/applications?_anchor=x&_external=1&event_id=x&q=a",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
     body = client.get(f"/organiser/events/{event.id}/applications?_external=1&q=abc").get_data(as_text=True)
-    assert "applications.csv?q=abc\"" in body
+    assert 'applications.csv?q=abc"' in body
 
 
 def test_file_parts_and_control_characters_in_text_fields_never_cause_a_500(ctx, client):
@@ -133,10 +144,28 @@ def test_file_parts_and_control_characters_in_text_fields_never_cause_a_500(ctx,
 
     organiser = f.organiser()
     event = f.event(org=organiser.organisation)
-    posts = ["/login", "/signup", "/forgot-password", f"/events/{event.slug}/register",
-             f"/events/{event.slug}/exhibit", "/my/profile"]
-    fields = ("email", "name", "password", "confirm", "q", "org_number", "org_name", "contact_name",
-              "description", "website", "phone", "city")
+    posts = [
+        "/login",
+        "/signup",
+        "/forgot-password",
+        f"/events/{event.slug}/register",
+        f"/events/{event.slug}/exhibit",
+        "/my/profile",
+    ]
+    fields = (
+        "email",
+        "name",
+        "password",
+        "confirm",
+        "q",
+        "org_number",
+        "org_name",
+        "contact_name",
+        "description",
+        "website",
+        "phone",
+        "city",
+    )
     for url in posts:
         for as_user in (False, True):
             fresh = client.application.test_client()

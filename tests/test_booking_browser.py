@@ -1,4 +1,5 @@
 """Booking on a phone in real Chromium against gunicorn: find, book, see my schedule, move, cancel."""
+
 import pytest
 from sqlalchemy import select
 
@@ -11,10 +12,12 @@ from tests import factories as f
 @pytest.mark.browser
 def test_visitor_books_moves_and_cancels_on_a_phone(ctx, live_server, page):
     event = f.event(name="Jobbdating Malmö")
-    exhibitor = f.exhibitor(event, name="Öresunds Logistik AB", tables=2, booth_number="S05",
-                            booth_languages=["sv", "ar"])
-    exhibitor.openings.append(Opening(title={"en": "Warehouse worker", "sv": "Lagerarbetare"},
-                                      occupation="warehouse", country="SE"))
+    exhibitor = f.exhibitor(
+        event, name="Öresunds Logistik AB", tables=2, booth_number="S05", booth_languages=["sv", "ar"]
+    )
+    exhibitor.openings.append(
+        Opening(title={"en": "Warehouse worker", "sv": "Lagerarbetare"}, occupation="warehouse", country="SE")
+    )
     f.exhibitor(event, name="Kodhuset Syd AB")
     f.slots_for(exhibitor, count=4)
     person = f.visitor(name="Amina Warsame", email="amina@example.org", preferred_language="en")

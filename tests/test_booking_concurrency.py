@@ -1,5 +1,6 @@
 """Concurrent booking on PostgreSQL: many threads, each with its own app context, session and
 database connection, fire at once (released together by a barrier)."""
+
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,8 +28,14 @@ def wide_app(app):
     from bazaar import create_app
     from config import Config
 
-    wide = create_app(Config(TESTING=True, WTF_CSRF_ENABLED=False, **limiter_on_redis(),
-                             SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 0, "pool_timeout": 120}))
+    wide = create_app(
+        Config(
+            TESTING=True,
+            WTF_CSRF_ENABLED=False,
+            **limiter_on_redis(),
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 0, "pool_timeout": 120},
+        )
+    )
     yield wide
     with wide.app_context():
         db.engine.dispose()
@@ -57,6 +64,7 @@ def _booker(reg_id, exhibitor_id, starts_at):
         reg = db.session.get(Registration, reg_id)
         exhibitor = db.session.get(Exhibitor, exhibitor_id)
         return services.book(reg, exhibitor, starts_at).id
+
     return job
 
 
@@ -70,8 +78,12 @@ def test_many_visitors_at_one_slot_make_exactly_one_booking(ctx, wide_app):
     winners = [r for r in results if isinstance(r, int)]
     assert len(winners) == 1
     assert results.count("SlotTaken") == ATTEMPTS - 1
-    assert db.session.scalar(select(func.count(Booking.id)).where(
-        Booking.slot_id == slot.id, Booking.status == "confirmed")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(Booking.id)).where(Booking.slot_id == slot.id, Booking.status == "confirmed")
+        )
+        == 1
+    )
 
 
 def test_many_visitors_at_a_three_table_time_make_exactly_three(ctx, wide_app):
@@ -115,8 +127,12 @@ def test_one_visitor_booking_overlapping_slots_at_once_gets_at_most_one(ctx, wid
     results = _fire(wide_app, jobs)
     assert len([r for r in results if isinstance(r, int)]) == 1
     assert results.count("Overlap") == len(jobs) - 1
-    assert db.session.scalar(select(func.count(Booking.id)).where(
-        Booking.registration_id == reg.id, Booking.status == "confirmed")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(Booking.id)).where(Booking.registration_id == reg.id, Booking.status == "confirmed")
+        )
+        == 1
+    )
 
 
 def test_without_the_visitor_lock_the_race_double_books(ctx, wide_app, monkeypatch):
@@ -126,8 +142,12 @@ def test_without_the_visitor_lock_the_race_double_books(ctx, wide_app, monkeypat
     monkeypatch.setattr(services, "_lock_visitor", lambda registration_id: None)
     reg, jobs = _overlapping_setup()
     _fire(wide_app, jobs)
-    assert db.session.scalar(select(func.count(Booking.id)).where(
-        Booking.registration_id == reg.id, Booking.status == "confirmed")) > 1
+    assert (
+        db.session.scalar(
+            select(func.count(Booking.id)).where(Booking.registration_id == reg.id, Booking.status == "confirmed")
+        )
+        > 1
+    )
 
 
 def test_concurrent_cap_is_never_exceeded(ctx, wide_app, monkeypatch):
@@ -158,12 +178,17 @@ def test_concurrent_reschedules_and_bookings_never_double_book(ctx, wide_app):
     def mover(booking_id):
         def job():
             return services.reschedule(db.session.get(Booking, booking_id), target.starts_at).id
+
         return job
 
     bookers = [_booker(f.registration(event).id, exhibitor.id, target.starts_at) for _ in range(20)]
     results = _fire(wide_app, [mover(b) for b in movers] + bookers)
     assert len([r for r in results if isinstance(r, int)]) == 1
-    assert db.session.scalar(select(func.count(Booking.id)).where(
-        Booking.slot_id == target.id, Booking.status == "confirmed")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(Booking.id)).where(Booking.slot_id == target.id, Booking.status == "confirmed")
+        )
+        == 1
+    )
     # the movers that lost kept their original bookings
     assert db.session.scalar(select(func.count(Booking.id)).where(Booking.status == "confirmed")) in (20, 21)

@@ -1,13 +1,14 @@
 """The demo fair's interview schedule: full size, and every booking rule holds in it."""
+
 from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bazaar.accounts.models import User
 from bazaar.booking import services
 from bazaar.booking.models import Booking, Slot, WaitlistEntry
 from bazaar.demo import DEMO_LOGINS, DEMO_SLUG, load_demo
-from bazaar.accounts.models import User
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
@@ -35,8 +36,17 @@ def test_demo_fair_has_slots_bookings_and_a_waiting_list_that_follow_the_rules(c
     demo_user = db.session.scalar(select(User).where(User.email == DEMO_LOGINS["visitor"]))
     mine = [b for b in bookings if b.registration.user_id == demo_user.id]
     assert len(mine) == 2
-    full = [e for e in db.session.scalars(select(Exhibitor).where(Exhibitor.event_id == event.id))
-            if not services.free_times(e)]
+    full = [
+        e
+        for e in db.session.scalars(select(Exhibitor).where(Exhibitor.event_id == event.id))
+        if not services.free_times(e)
+    ]
     assert len(full) == 1
-    assert db.session.scalar(select(func.count(WaitlistEntry.id)).where(
-        WaitlistEntry.exhibitor_id == full[0].id, WaitlistEntry.status == "waiting")) >= 5
+    assert (
+        db.session.scalar(
+            select(func.count(WaitlistEntry.id)).where(
+                WaitlistEntry.exhibitor_id == full[0].id, WaitlistEntry.status == "waiting"
+            )
+        )
+        >= 5
+    )

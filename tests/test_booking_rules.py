@@ -1,4 +1,5 @@
 """Every booking rule, on both backends, through bazaar.booking.services."""
+
 from datetime import timedelta
 
 import pytest
@@ -75,8 +76,13 @@ def test_a_race_lost_at_the_insert_is_a_friendly_error_not_a_crash(fair, monkeyp
     # with several tables the next free one is taken instead
     first = next(s for s in slots if s.starts_at == _at(event, 0))
     f.booked(f.registration(event), first)
-    monkeypatch.setattr(services, "_candidate_slots", lambda exhibitor_id, starts_at, reg_id, now: sorted(
-        [s for s in slots if s.starts_at == starts_at], key=lambda s: s.table_id))
+    monkeypatch.setattr(
+        services,
+        "_candidate_slots",
+        lambda exhibitor_id, starts_at, reg_id, now: sorted(
+            [s for s in slots if s.starts_at == starts_at], key=lambda s: s.table_id
+        ),
+    )
     booking = services.book(f.registration(event), exhibitor, _at(event, 0))
     assert booking.slot_id != first.id
 
@@ -193,8 +199,13 @@ def test_booking_queues_the_confirmation_in_the_same_transaction(fair):
     event, exhibitor, _ = fair
     reg = f.registration(event)
     booking = services.book(reg, exhibitor, _at(event, 0))
-    kinds = set(db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.subject_id == booking.id,
-                                                                  OutboxMessage.subject_type == "booking")))
+    kinds = set(
+        db.session.scalars(
+            select(OutboxMessage.kind).where(
+                OutboxMessage.subject_id == booking.id, OutboxMessage.subject_type == "booking"
+            )
+        )
+    )
     assert "booking_confirmed" in kinds
 
 
@@ -216,8 +227,14 @@ def test_cancel_bumps_sequence_frees_the_slot_and_tells_the_visitor(fair, clock)
     booking = services.book(reg, exhibitor, _at(event, 0))
     services.cancel_booking(booking, reg.user, "visitor")
     assert booking.status == "cancelled" and booking.sequence == 1 and booking.cancelled_by_id == reg.user_id
-    assert db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.kind == "booking_cancelled", OutboxMessage.subject_id == booking.id)) is not None
+    assert (
+        db.session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "booking_cancelled", OutboxMessage.subject_id == booking.id
+            )
+        )
+        is not None
+    )
     assert services.free_times(exhibitor)[0].free_tables == 3
     with pytest.raises(services.NotChangeable):
         services.cancel_booking(booking, reg.user, "visitor")
@@ -240,8 +257,12 @@ def test_reschedule_moves_the_same_booking_and_frees_the_old_slot(fair):
     moved = services.reschedule(booking, _at(event, 30))
     assert moved.id == booking.id and moved.starts_at == _at(event, 30) and moved.sequence == 1
     assert _live(slot_id=old_slot) == 0 and _live(registration_id=reg.id) == 1
-    assert db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.kind == "booking_changed", OutboxMessage.subject_id == booking.id)) is not None
+    assert (
+        db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.kind == "booking_changed", OutboxMessage.subject_id == booking.id)
+        )
+        is not None
+    )
     # to a given slot at another exhibitor
     other = f.exhibitor(event, tables=1)
     [slot] = f.slots_for(other, start=_at(event, 50), count=1)
@@ -309,8 +330,16 @@ def test_walk_in_interviews_do_not_count_against_the_cap(fair):
     db.session.commit()
     reg = f.registration(event)
     other = f.exhibitor(event)
-    db.session.add(Booking(event_id=event.id, exhibitor_id=other.id, registration_id=reg.id, walk_in=True,
-                           starts_at=_at(event, -60), ends_at=_at(event, -50)))
+    db.session.add(
+        Booking(
+            event_id=event.id,
+            exhibitor_id=other.id,
+            registration_id=reg.id,
+            walk_in=True,
+            starts_at=_at(event, -60),
+            ends_at=_at(event, -50),
+        )
+    )
     db.session.commit()
     assert services.book(reg, exhibitor, _at(event, 0))
     assert db.session.scalar(select(func.count(Slot.id))) == 18

@@ -1,5 +1,6 @@
 """Visitor pages: directory, exhibitor page, book, my schedule, cancel/reschedule, email links,
 permissions across visitors and junk input."""
+
 from datetime import timedelta
 
 import pytest
@@ -23,16 +24,37 @@ def english(app, monkeypatch):
 @pytest.fixture
 def fair(ctx):
     event = f.event(name="Jobbdating Test")
-    builder = f.exhibitor(event, name="Byggbolaget AB", tables=2, booth_number="S01",
-                          booth_languages=["sv", "ar"], job_countries=["SE"],
-                          description={"sv": "Vi bygger hus.", "en": "We build houses."})
-    builder.openings.append(Opening(title={"sv": "Snickare", "en": "Carpenter"}, occupation="construction",
-                                    country="SE", employment_type="permanent", location="Helsingborg"))
+    builder = f.exhibitor(
+        event,
+        name="Byggbolaget AB",
+        tables=2,
+        booth_number="S01",
+        booth_languages=["sv", "ar"],
+        job_countries=["SE"],
+        description={"sv": "Vi bygger hus.", "en": "We build houses."},
+    )
+    builder.openings.append(
+        Opening(
+            title={"sv": "Snickare", "en": "Carpenter"},
+            occupation="construction",
+            country="SE",
+            employment_type="permanent",
+            location="Helsingborg",
+        )
+    )
     nurse = f.exhibitor(event, name="Vården Nord", tables=1, booth_number="S02", booth_languages=["sv", "so"])
-    nurse.openings.append(Opening(title={"sv": "Undersköterska"}, occupation="assistant_nurse", country="NO",
-                                  employment_type="temporary"))
-    danish = f.exhibitor(event, name="Dansk Byg ApS", tables=1, booth_number="D01", country="DK",
-                         booth_languages=["da", "en"], job_countries=["DK"])
+    nurse.openings.append(
+        Opening(title={"sv": "Undersköterska"}, occupation="assistant_nurse", country="NO", employment_type="temporary")
+    )
+    danish = f.exhibitor(
+        event,
+        name="Dansk Byg ApS",
+        tables=1,
+        booth_number="D01",
+        country="DK",
+        booth_languages=["da", "en"],
+        job_countries=["DK"],
+    )
     db.session.commit()
     f.slots_for(builder, count=4)
     f.slots_for(nurse, count=1)
@@ -53,12 +75,19 @@ def test_directory_filters_and_search(fair, client):
     event, builder, nurse, danish = fair
     url = f"/events/{event.slug}/exhibitors"
     assert _names(client.get(url).get_data(as_text=True)) == {"Byggbolaget AB", "Vården Nord", "Dansk Byg ApS"}
-    assert _names(client.get(url, query_string={"occupation": "construction"}).get_data(as_text=True)) == {"Byggbolaget AB"}
+    assert _names(client.get(url, query_string={"occupation": "construction"}).get_data(as_text=True)) == {
+        "Byggbolaget AB"
+    }
     assert _names(client.get(url, query_string={"language": "so"}).get_data(as_text=True)) == {"Vården Nord"}
     assert _names(client.get(url, query_string={"country": "DK"}).get_data(as_text=True)) == {"Dansk Byg ApS"}
     assert _names(client.get(url, query_string={"country": "NO"}).get_data(as_text=True)) == {"Vården Nord"}
-    assert _names(client.get(url, query_string={"employment_type": "temporary"}).get_data(as_text=True)) == {"Vården Nord"}
-    assert _names(client.get(url, query_string={"free": "y"}).get_data(as_text=True)) == {"Byggbolaget AB", "Vården Nord"}
+    assert _names(client.get(url, query_string={"employment_type": "temporary"}).get_data(as_text=True)) == {
+        "Vården Nord"
+    }
+    assert _names(client.get(url, query_string={"free": "y"}).get_data(as_text=True)) == {
+        "Byggbolaget AB",
+        "Vården Nord",
+    }
     assert _names(client.get(url, query_string={"q": "carpenter"}).get_data(as_text=True)) == {"Byggbolaget AB"}
     assert _names(client.get(url, query_string={"q": "HUS"}).get_data(as_text=True)) == {"Byggbolaget AB"}
     # the one free slot at Vården Nord booked: it drops out of "has free times"
@@ -94,6 +123,7 @@ def test_book_through_the_page_and_see_it_in_my_schedule(fair, client):
     assert booking.starts_at == start
     html = client.get(f"/events/{event.slug}/my-schedule").get_data(as_text=True)
     from bazaar.i18n import format_time
+
     assert "Byggbolaget AB" in html and "S01" in html
     assert format_time(start, event.timezone, lang="en") in html  # the event's zone, the one formatter
     assert f"/bookings/{booking.id}/cancel" in html and f"/bookings/{booking.id}/reschedule" in html
@@ -104,8 +134,9 @@ def test_the_loser_sees_just_taken_with_alternatives(fair, client):
     event, _, nurse, _ = fair
     services.book(f.registration(event), nurse, event.starts_at)
     _visitor(client, event)
-    response = client.post(f"/events/{event.slug}/exhibitors/{nurse.id}/book",
-                           data={"starts_at": event.starts_at.isoformat()})
+    response = client.post(
+        f"/events/{event.slug}/exhibitors/{nurse.id}/book", data={"starts_at": event.starts_at.isoformat()}
+    )
     assert response.status_code == 409
     assert "just taken" in response.get_data(as_text=True)
 
@@ -118,14 +149,25 @@ def test_rule_errors_are_shown_not_crashed(fair, client):
     later = (event.starts_at + timedelta(minutes=20)).isoformat()
     ok = client.post(f"/events/{event.slug}/exhibitors/{builder.id}/book", data={"starts_at": later})
     assert ok.status_code == 303
-    capped = client.post(f"/events/{event.slug}/exhibitors/{nurse.id}/book",
-                         data={"starts_at": event.starts_at.isoformat()})
+    capped = client.post(
+        f"/events/{event.slug}/exhibitors/{nurse.id}/book", data={"starts_at": event.starts_at.isoformat()}
+    )
     assert capped.status_code == 409 and "most interviews allowed" in capped.get_data(as_text=True)
-    for junk in ("", "yesterday", "2027-01-01T10:00", "x" * 100, "9999-99-99T99:99+00:00",
-                 "0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-05:00"):
+    for junk in (
+        "",
+        "yesterday",
+        "2027-01-01T10:00",
+        "x" * 100,
+        "9999-99-99T99:99+00:00",
+        "0001-01-01T00:00:00+05:00",
+        "0001-01-01T00:00:00+00:00",
+        "9999-12-31T23:59:59-05:00",
+    ):
         response = client.post(f"/events/{event.slug}/exhibitors/{builder.id}/book", data={"starts_at": junk})
         assert response.status_code in (302, 303, 409)
-    assert client.post(f"/events/{event.slug}/exhibitors/{builder.id}/book", data={"starts_at": [1, 2]}).status_code < 500
+    assert (
+        client.post(f"/events/{event.slug}/exhibitors/{builder.id}/book", data={"starts_at": [1, 2]}).status_code < 500
+    )
 
 
 def test_visitors_without_registration_or_login_cannot_book(fair, client):
@@ -153,8 +195,13 @@ def test_cancel_needs_a_post_and_other_visitors_get_404(fair, client):
     for path in (f"/bookings/{booking.id}/cancel", f"/bookings/{booking.id}/reschedule", f"/bookings/{booking.id}.ics"):
         assert intruder.get(path).status_code == 404
     assert intruder.post(f"/bookings/{booking.id}/cancel").status_code == 404
-    assert intruder.post(f"/bookings/{booking.id}/reschedule",
-                         data={"starts_at": (event.starts_at + timedelta(minutes=10)).isoformat()}).status_code == 404
+    assert (
+        intruder.post(
+            f"/bookings/{booking.id}/reschedule",
+            data={"starts_at": (event.starts_at + timedelta(minutes=10)).isoformat()},
+        ).status_code
+        == 404
+    )
     staff = client.application.test_client()
     login(staff, f.exhibitor_staff(builder))
     assert staff.post(f"/bookings/{booking.id}/cancel").status_code == 404
@@ -181,8 +228,9 @@ def test_reschedule_through_the_page(fair, client):
     assert booking.starts_at == new and booking.sequence == 1
     bad = client.post(f"/bookings/{booking.id}/reschedule", data={"starts_at": "junk"})
     assert bad.status_code == 409
-    nowhere = client.post(f"/bookings/{booking.id}/reschedule",
-                          data={"starts_at": (event.starts_at + timedelta(minutes=3)).isoformat()})
+    nowhere = client.post(
+        f"/bookings/{booking.id}/reschedule", data={"starts_at": (event.starts_at + timedelta(minutes=3)).isoformat()}
+    )
     assert nowhere.status_code == 409 and "no interview at that time" in nowhere.get_data(as_text=True)
     db.session.refresh(booking)
     assert booking.starts_at == new
@@ -197,14 +245,14 @@ def test_email_links_confirm_with_a_post_and_are_rechecked(fair, client, app):
         reschedule_url = services.manage_url(booking, "reschedule")
     assert cancel_url.startswith(app.config["BASE_URL"] + "/bookings/link/")
     anon = client.application.test_client()
-    cancel_path = cancel_url[len(app.config["BASE_URL"]):]
+    cancel_path = cancel_url[len(app.config["BASE_URL"]) :]
     # a mail scanner following the link changes nothing
     assert anon.get(cancel_path).status_code == 200
     db.session.refresh(booking)
     assert booking.status == "confirmed"
     # reschedule by link, without logging in
     new = event.starts_at + timedelta(minutes=20)
-    response = anon.post(reschedule_url[len(app.config["BASE_URL"]):], data={"starts_at": new.isoformat()})
+    response = anon.post(reschedule_url[len(app.config["BASE_URL"]) :], data={"starts_at": new.isoformat()})
     assert response.status_code == 303
     db.session.refresh(booking)
     assert booking.starts_at == new
@@ -217,6 +265,7 @@ def test_email_links_confirm_with_a_post_and_are_rechecked(fair, client, app):
     for token in ("nonsense", "x" * 3000, cancel_path.split("/")[3][:-2] + "AA"):
         assert anon.get(f"/bookings/link/{token}/cancel").status_code == 404
     from bazaar.tokens import make_token
+
     forged = make_token(services.MANAGE_PURPOSE, {"b": booking.id, "r": booking.registration_id + 1})
     assert anon.get(f"/bookings/link/{forged}/cancel").status_code == 404
     other_purpose = make_token("ticket", {"b": booking.id, "r": booking.registration_id})

@@ -1,4 +1,5 @@
 """Badges scanned at a booth: conversations and walk-in interviews."""
+
 from datetime import timedelta
 
 import pytest
@@ -57,7 +58,12 @@ def test_consenting_visitor_is_shown_by_name_and_a_conversation_is_logged(booth,
     assert "Conversation with Nadia Rahimi logged" in page
     scan = db.session.scalar(select(BoothScan))
     assert (scan.exhibitor_id, scan.registration_id, scan.scanned_by_id, scan.kind, scan.booking_id) == (
-        exhibitor.id, reg.id, staff.id, "conversation", None)
+        exhibitor.id,
+        reg.id,
+        staff.id,
+        "conversation",
+        None,
+    )
     assert count(Booking) == 0
 
 
@@ -94,8 +100,10 @@ def test_walk_in_interview_becomes_an_attended_booking_in_the_schedule(booth, cl
     # it is in the exhibitor's schedule and takes an outcome like a booked interview
     day = client.get(f"/exhibitor/{exhibitor.id}/day").get_data(as_text=True)
     assert f"interview-{booking.id}" in day and "Sara Lind" in day
-    response = client.post(f"/exhibitor/{exhibitor.id}/interviews/{booking.id}",
-                           data={f"b{booking.id}-attendance": "attended", f"b{booking.id}-outcome": "second_interview"})
+    response = client.post(
+        f"/exhibitor/{exhibitor.id}/interviews/{booking.id}",
+        data={f"b{booking.id}-attendance": "attended", f"b{booking.id}-outcome": "second_interview"},
+    )
     assert response.status_code == 302
     db.session.refresh(booking)
     assert booking.outcome == "second_interview" and booking.outcome_recorded_by_id == staff.id
@@ -139,16 +147,28 @@ def test_booth_permissions(booth, client):
     pending = f.exhibitor(event, status="applied")
     anon = client.application.test_client()
     assert anon.get(f"/booth/{exhibitor.id}").status_code == 302
-    assert anon.post(f"/booth/{exhibitor.id}/log", data={"token": ticket_token(reg), "kind": "interview"}).status_code == 302
+    assert (
+        anon.post(f"/booth/{exhibitor.id}/log", data={"token": ticket_token(reg), "kind": "interview"}).status_code
+        == 302
+    )
 
-    intruders = [f.visitor(), f.exhibitor_staff(other_booth), f.checkin_staff(event),
-                 f.organiser(org=event.organisers[0].organisation), f.exhibitor_staff(f.exhibitor(f.event()))]
+    intruders = [
+        f.visitor(),
+        f.exhibitor_staff(other_booth),
+        f.checkin_staff(event),
+        f.organiser(org=event.organisers[0].organisation),
+        f.exhibitor_staff(f.exhibitor(f.event())),
+    ]
     for intruder in intruders:
         act_as(client, intruder)
         assert client.get(f"/booth/{exhibitor.id}").status_code == 403
         assert lookup(client, exhibitor, ticket_token(reg)).status_code == 403
-        assert client.post(f"/booth/{exhibitor.id}/log",
-                           data={"token": ticket_token(reg), "kind": "interview"}).status_code == 403
+        assert (
+            client.post(
+                f"/booth/{exhibitor.id}/log", data={"token": ticket_token(reg), "kind": "interview"}
+            ).status_code
+            == 403
+        )
     act_as(client, f.exhibitor_staff(pending, role="admin"))
     assert client.get(f"/booth/{pending.id}").status_code == 403  # not approved (yet)
     act_as(client, staff)

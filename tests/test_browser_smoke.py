@@ -1,4 +1,5 @@
 """The app served by gunicorn, seen by real Chromium on a phone-sized screen."""
+
 import pytest
 
 from tests import factories as f

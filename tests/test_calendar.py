@@ -1,4 +1,5 @@
 """The .ics files, parsed back with the icalendar library."""
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 

@@ -1,4 +1,5 @@
 """Tickets, badges, door check-in, walk-ins and live counters."""
+
 import threading
 
 import pytest
@@ -10,8 +11,8 @@ from bazaar.checkin.models import DoorScan
 from bazaar.checkin.qr import ticket_qr_png, ticket_qr_svg
 from bazaar.extensions import db
 from bazaar.i18n import format_time
-from bazaar.registrations.models import Registration
 from bazaar.registrations import services as registration_services
+from bazaar.registrations.models import Registration
 from bazaar.registrations.services import registration_from_ticket, ticket_token
 from bazaar.tokens import make_token, read_token
 from tests import factories as f
@@ -55,6 +56,7 @@ def fair(ctx):
 
 # ---- tickets -------------------------------------------------------------------------------
 
+
 def test_ticket_qr_carries_the_signed_token(fair):
     event, _ = fair
     reg = f.registration(event)
@@ -79,7 +81,13 @@ def test_ticket_page_only_for_its_owner(fair, client):
     page = client.get(f"/my/tickets/{reg.id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "ticket-qr" in html and "<svg" in html and "Amina Yusuf" in html and "Rekryteringsbazaren" in html and "Kulturhuset" in html
+    assert (
+        "ticket-qr" in html
+        and "<svg" in html
+        and "Amina Yusuf" in html
+        and "Rekryteringsbazaren" in html
+        and "Kulturhuset" in html
+    )
     assert services.ticket_number(reg) in html
     badge = client.get(f"/my/tickets/{reg.id}/badge")
     assert badge.status_code == 200 and "badge-card" in badge.get_data(as_text=True)
@@ -119,6 +127,7 @@ def test_cancelled_or_waiting_ticket_shows_no_code(fair, client):
 
 # ---- door ----------------------------------------------------------------------------------
 
+
 def test_scanning_twice_records_one_arrival_and_two_scans(fair, client, clock):
     event, staff = fair
     reg = f.registration(event, f.visitor(name="Chen Wei"))
@@ -142,7 +151,9 @@ def test_scanning_twice_records_one_arrival_and_two_scans(fair, client, clock):
     assert reg.checked_in_at == arrived
     scans = door_scans(reg)
     assert [(s.result, s.door, s.scanned_by_id) for s in scans] == [
-        ("checked_in", "North", staff.id), ("already_checked_in", "South", staff.id)]
+        ("checked_in", "North", staff.id),
+        ("already_checked_in", "South", staff.id),
+    ]
 
     # the door name is remembered on this device
     assert 'value="South"' in client.get(door_url(event)).get_data(as_text=True)
@@ -157,7 +168,9 @@ def test_forged_foreign_cancelled_waiting_and_unknown_tickets(fair, client):
 
     tampered = good[:-3] + ("aaa" if not good.endswith("aaa") else "bbb")
     assert result_of(scan(client, event, tampered)) == "forged"
-    assert result_of(scan(client, event, make_token("password_reset", {"e": event.id, "t": reg.ticket_code}))) == "forged"
+    assert (
+        result_of(scan(client, event, make_token("password_reset", {"e": event.id, "t": reg.ticket_code}))) == "forged"
+    )
     foreign = f.registration(other_event)
     assert result_of(scan(client, event, ticket_token(foreign))) == "wrong_event"
     assert result_of(scan(client, event, ticket_token(f.registration(event, status="cancelled")))) == "cancelled"
@@ -176,9 +189,21 @@ def test_forged_foreign_cancelled_waiting_and_unknown_tickets(fair, client):
     assert db.session.scalar(select(func.count()).where(Registration.checked_in_at.is_not(None))) == 0
 
 
-@pytest.mark.parametrize("junk", [
-    "", " ", "x" * 1999, "x" * 5000, "\x00\x01", "' OR 1=1 --", "😀" * 300, "a.b.c", "%", "\ufeff",
-])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "",
+        " ",
+        "x" * 1999,
+        "x" * 5000,
+        "\x00\x01",
+        "' OR 1=1 --",
+        "😀" * 300,
+        "a.b.c",
+        "%",
+        "\ufeff",
+    ],
+)
 def test_junk_scans_never_fail(fair, client, junk):
     event, staff = fair
     act_as(client, staff)
@@ -336,6 +361,7 @@ def test_many_doors_scanning_one_ticket_at_once_on_postgresql(fair, app):
 
 # ---- walk-ins ------------------------------------------------------------------------------
 
+
 def walk_in(client, event, **data):
     return client.post(f"{door_url(event)}/walk-in", data={"language": "en", "door": "Main", **data})
 
@@ -370,6 +396,7 @@ def test_walk_in_wanting_messages_needs_an_email(fair, client):
     user = db.session.scalar(select(User).where(User.email == "elif@example.org"))
     assert user.profile.consent_followup_at is not None
     from bazaar.notifications.models import OutboxMessage
+
     assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.user_id == user.id)) == 1
 
 
@@ -387,6 +414,7 @@ def test_walk_in_never_uses_shows_or_changes_an_existing_account(fair, client):
     db.session.refresh(person)
     assert person.profile is None or person.profile.consent_followup_at is None
     from bazaar.notifications.models import OutboxMessage
+
     assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.user_id == person.id)) == 0
 
     unknown = walk_in(client, event, name="Farah", email="farah2@example.org", wants_messages="y")
@@ -397,6 +425,7 @@ def test_walk_in_never_uses_shows_or_changes_an_existing_account(fair, client):
 def feedback(response):
     """The door's answer without the per-ticket number."""
     import re
+
     return re.sub(r"[A-Z0-9_-]{6}</", "</", response.get_data(as_text=True))
 
 
@@ -424,6 +453,7 @@ def test_walk_ins_follow_the_registration_capacity_rules(ctx, client):
 
 # ---- counters ------------------------------------------------------------------------------
 
+
 def test_live_counters_count_from_the_data(ctx, client, clock):
     org = f.organisation()
     event = f.event(org=org, timezone="Europe/Stockholm")
@@ -441,11 +471,19 @@ def test_live_counters_count_from_the_data(ctx, client, clock):
     walk_in(client, event, name="Walk In")
 
     counts = services.door_counters(event)
-    assert (counts.registered, counts.checked_in, counts.walk_ins, counts.waitlisted, counts.refused_scans) == (6, 5, 1, 1, 1)
+    assert (counts.registered, counts.checked_in, counts.walk_ins, counts.waitlisted, counts.refused_scans) == (
+        6,
+        5,
+        1,
+        1,
+        1,
+    )
     assert sum(n for _, n in counts.per_hour) == 5
     assert dict(counts.per_door) == {"North": 3, "South": 1, "Main": 1}
 
     act_as(client, f.organiser(org))
     html = client.get(f"/organiser/events/{event.id}/counters").get_data(as_text=True)
     assert 'data-auto-refresh="15"' in html and "checkin.js" in html
-    assert 'id="count-checked-in">5<' in html and 'id="count-walk-ins">1<' in html and 'id="count-registered">6<' in html
+    assert (
+        'id="count-checked-in">5<' in html and 'id="count-walk-ins">1<' in html and 'id="count-registered">6<' in html
+    )

@@ -1,4 +1,5 @@
 """The door page driven by real Chromium against gunicorn, as door staff use it on a phone."""
+
 import base64
 
 import pytest
@@ -28,7 +29,7 @@ DECODE_WITH_JSQR = """async (dataUrl) => {
 @pytest.mark.browser
 def test_door_staff_scan_a_ticket_with_a_hand_scanner(ctx, live_server, page):
     event = f.event(name="Rekryteringsbazaren")
-    staff = f.checkin_staff(event, email="door@example.org", preferred_language="en")
+    f.checkin_staff(event, email="door@example.org", preferred_language="en")
     reg = f.registration(event, f.visitor(name="Yasmin Ali"))
     token = ticket_token(reg)
     door_path = f"/organiser/events/{event.id}/door"
@@ -68,7 +69,9 @@ def test_door_staff_scan_a_ticket_with_a_hand_scanner(ctx, live_server, page):
 
     db.session.expire_all()
     assert [(s.result, s.door) for s in db.session.scalars(select(DoorScan).order_by(DoorScan.id))] == [
-        ("checked_in", "North entrance"), ("already_checked_in", "North entrance")]
+        ("checked_in", "North entrance"),
+        ("already_checked_in", "North entrance"),
+    ]
 
 
 @pytest.mark.browser

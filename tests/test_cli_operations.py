@@ -1,11 +1,11 @@
 """``flask bazaar`` operations commands, run with Flask's CLI runner against real services."""
+
 from sqlalchemy import select
 
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.services import queue
 from tests import factories as f
-from tests.conftest import wait_for
 
 
 def _bazaar(app, *args):
@@ -61,8 +61,10 @@ def test_promote_organiser_joins_the_events_body_and_refuses_another_bodys_membe
 def test_resend_failed_hands_failed_messages_to_the_worker_again(app, ctx, smtp, processes, tmp_path):
     ev, other = f.event(), f.event()
     people = [f.user(email=f"failed{i}@example.org") for i in range(2)]
-    rows = [queue("survey_invitation", user=p, event=e, payload={"days": 30, "token": "t"})
-            for p, e in zip(people, (ev, other))]
+    rows = [
+        queue("survey_invitation", user=p, event=e, payload={"days": 30, "token": "t"})
+        for p, e in zip(people, (ev, other))
+    ]
     db.session.flush()
     for row in rows:
         row.status, row.attempts, row.last_error = "failed", 5, "550 No such user"

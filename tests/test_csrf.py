@@ -1,4 +1,5 @@
 """CSRF protection is on for real (the other tests switch it off), with a token that lasts a fair day."""
+
 import re
 import time
 
@@ -28,11 +29,15 @@ def test_post_without_token_is_refused(csrf_app):
         event = f.event()
         slug = event.slug
         db.session.remove()
-    for url, data in (("/login", {"email": "a@b.se", "password": "x"}),
-                      ("/signup", {"name": "A", "email": "a@b.se", "password": "a long password", "preferred_language": "sv"}),
-                      ("/forgot-password", {"email": "a@b.se"}),
-                      (f"/events/{slug}/register", {"name": "A", "email": "a@b.se", "password": "a long password 1",
-                                                    "preferred_language": "sv"})):
+    for url, data in (
+        ("/login", {"email": "a@b.se", "password": "x"}),
+        ("/signup", {"name": "A", "email": "a@b.se", "password": "a long password", "preferred_language": "sv"}),
+        ("/forgot-password", {"email": "a@b.se"}),
+        (
+            f"/events/{slug}/register",
+            {"name": "A", "email": "a@b.se", "password": "a long password 1", "preferred_language": "sv"},
+        ),
+    ):
         response = client.post(url, data=data)
         assert response.status_code == 400, url
         assert "The form had expired" in response.get_data(as_text=True)

@@ -42,7 +42,9 @@ def test_organiser_creates_edits_and_publishes_event(ctx, client):
     assert anon.get(f"/events/{event.slug}").status_code == 404
     assert "Rekryteringsbazaren" not in anon.get("/").get_data(as_text=True)
 
-    response = client.post(f"/organiser/events/{event.id}/edit", data={**FORM, "venue_name": "Kulturhuset Stadsteatern"})
+    response = client.post(
+        f"/organiser/events/{event.id}/edit", data={**FORM, "venue_name": "Kulturhuset Stadsteatern"}
+    )
     assert response.status_code == 302
     db.session.refresh(event)
     assert event.venue_name == "Kulturhuset Stadsteatern"
@@ -71,7 +73,9 @@ def test_out_of_range_years_get_a_message_not_an_overflow(ctx, client):
     login(client, f.organiser())
     for starts, ends in (("0001-01-01T00:00", "0001-01-01T06:00"), ("9999-12-31T20:00", "9999-12-31T23:59")):
         response = client.post("/organiser/events/new?lang=en", data={**FORM, "starts_at": starts, "ends_at": ends})
-        assert response.status_code == 200 and "Please enter a year from 2000 to 2100" in response.get_data(as_text=True)
+        assert response.status_code == 200 and "Please enter a year from 2000 to 2100" in response.get_data(
+            as_text=True
+        )
     assert db.session.scalar(select(Event)) is None
 
 
@@ -100,6 +104,7 @@ def test_only_co_organisers_may_manage(ctx, client):
 
     # a second body in the consortium may manage it too
     from bazaar.events.models import EventOrganiser
+
     event.organisers.append(EventOrganiser(organisation_id=theirs.id))
     db.session.commit()
     c = client.application.test_client()

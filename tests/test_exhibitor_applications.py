@@ -1,4 +1,5 @@
 """Applying to exhibit, organisers' decisions and booth assignment."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -21,6 +22,7 @@ def login(client, user) -> None:
     conftest_login(client, user)
     english(client)
 
+
 FORM = {
     "name": "Vårdbolaget Äldreomsorg AB",
     "org_number": "5560360793",
@@ -31,8 +33,11 @@ FORM = {
     "contact_email": "Amira@Vardbolaget.example",
     "contact_phone": "070-123 45 67",
 }
-NEW_ACCOUNT = {"account_name": "Amira Haddad", "account_email": "amira@vardbolaget.example",
-               "password": "long enough secret"}
+NEW_ACCOUNT = {
+    "account_name": "Amira Haddad",
+    "account_email": "amira@vardbolaget.example",
+    "password": "long enough secret",
+}
 
 
 def messages(kind):
@@ -72,8 +77,14 @@ def test_logged_in_user_applies_with_foreign_organisation(ctx, client):
     event = f.event()
     person = f.user(name="Ole Nordmann")
     login(client, person)
-    form = {**FORM, "name": "Norsk Helse AS", "org_number": "", "is_foreign": "y", "country": "NO",
-            "contact_phone": "+47 412 34 567"}
+    form = {
+        **FORM,
+        "name": "Norsk Helse AS",
+        "org_number": "",
+        "is_foreign": "y",
+        "country": "NO",
+        "contact_phone": "+47 412 34 567",
+    }
     assert client.post(f"/events/{event.slug}/exhibit", data=form).status_code == 302
     exhibitor = db.session.scalar(select(Exhibitor))
     assert exhibitor.org_number is None and exhibitor.country == "NO" and exhibitor.is_foreign
@@ -84,8 +95,15 @@ def test_logged_in_user_applies_with_foreign_organisation(ctx, client):
 def test_bad_input_gets_form_errors_and_keeps_what_was_typed(ctx, client):
     event = f.event()
     english(client)
-    bad = {**FORM, **NEW_ACCOUNT, "org_number": "556036-0794", "contact_phone": "12", "org_type": "pirate",
-           "name": "x" * 500, "job_countries": ["SE", "QQ"]}
+    bad = {
+        **FORM,
+        **NEW_ACCOUNT,
+        "org_number": "556036-0794",
+        "contact_phone": "12",
+        "org_type": "pirate",
+        "name": "x" * 500,
+        "job_countries": ["SE", "QQ"],
+    }
     response = client.post(f"/events/{event.slug}/exhibit", data=bad)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -153,8 +171,10 @@ def test_organisers_filter_decide_and_assign_booth(ctx, client):
     assert "Alfa Bygg" in page and "Beta Bemanning" not in page
     assert client.get(f"/organiser/events/{event.id}/applications?status=bogus").status_code == 200
 
-    response = client.post(f"/organiser/applications/{a.id}", data={
-        "decision-decision": "approved", "decision-message": "Välkommen! Monter i entréhallen."})
+    response = client.post(
+        f"/organiser/applications/{a.id}",
+        data={"decision-decision": "approved", "decision-message": "Välkommen! Monter i entréhallen."},
+    )
     assert response.status_code == 302
     db.session.refresh(a)
     assert a.status == "approved" and a.decided_by_id == organiser.id and a.decided_at is not None
@@ -176,8 +196,12 @@ def test_organisers_filter_decide_and_assign_booth(ctx, client):
     assert len(messages("application_approved")) == 1
     assert client.post(f"/organiser/applications/{a.id}", data={"decision-decision": "maybe"}).status_code == 200
 
-    assert client.post(f"/organiser/applications/{a.id}",
-                       data={"booth-booth_number": "B12", "booth-booth_location": "Hall 2"}).status_code == 302
+    assert (
+        client.post(
+            f"/organiser/applications/{a.id}", data={"booth-booth_number": "B12", "booth-booth_location": "Hall 2"}
+        ).status_code
+        == 302
+    )
     db.session.refresh(a)
     assert (a.booth_number, a.booth_location) == ("B12", "Hall 2")
     page = client.post(f"/organiser/applications/{a.id}", data={"booth-booth_number": "x" * 40})
@@ -206,8 +230,13 @@ def test_application_emails_render(ctx, app):
     from bazaar.exhibitors import services
     from bazaar.notifications.services import queue
 
-    queue("application_received", user=person, event=ex.event, subject=ex,
-          payload={"exhibitor_name": ex.name, "event_name": ex.event.name})
+    queue(
+        "application_received",
+        user=person,
+        event=ex.event,
+        subject=ex,
+        payload={"exhibitor_name": ex.name, "event_name": ex.event.name},
+    )
     db.session.commit()
     with app.test_request_context():
         services.decide_application(ex, "approved", f.organiser(), "Välkommen")
@@ -251,15 +280,16 @@ def test_applications_export_to_csv_with_filters_and_no_formulas(ctx, client):
 
     org = f.organisation()
     event = f.event(org=org)
-    f.exhibitor(event, name="=HYPERLINK(\"http://evil.example\")", status="applied", org_number="556036-0793")
-    f.exhibitor(event, name="Gamma Städ", status="approved", org_type="employer", booth_number="A3",
-                job_countries=["SE", "NO"])
+    f.exhibitor(event, name='=HYPERLINK("http://evil.example")', status="applied", org_number="556036-0793")
+    f.exhibitor(
+        event, name="Gamma Städ", status="approved", org_type="employer", booth_number="A3", job_countries=["SE", "NO"]
+    )
     f.exhibitor(f.event(), name="Other fair AB")
     login(client, f.organiser(org))
     response = client.get(f"/organiser/events/{event.id}/applications.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert sorted(r["name"] for r in rows) == ["'=HYPERLINK(\"http://evil.example\")", "Gamma Städ"]
+    assert sorted(r["name"] for r in rows) == ['\'=HYPERLINK("http://evil.example")', "Gamma Städ"]
     gamma = next(r for r in rows if r["name"] == "Gamma Städ")
     assert (gamma["status"], gamma["booth_number"], gamma["job_countries"]) == ("approved", "A3", "SE NO")
     only_approved = client.get(f"/organiser/events/{event.id}/applications.csv?status=approved").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Staff invitations, the booth profile and logo, and job openings."""
+
 import io
 import struct
 import zlib
@@ -27,28 +28,39 @@ def login(client, user) -> None:
 
 def png_bytes(width=2, height=2) -> bytes:
     """A real, minimal PNG image."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def invitation_token():
-    msg = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "staff_invitation")
-                            .order_by(OutboxMessage.id.desc()))
+    msg = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.kind == "staff_invitation").order_by(OutboxMessage.id.desc())
+    )
     return msg, msg.payload["token"]
 
 
 # ---- staff ----------------------------------------------------------------------------------
 
+
 def test_admin_invites_colleague_who_creates_account_and_joins(ctx, client, app):
     ex = f.exhibitor(f.event())
     admin = f.exhibitor_staff(ex, role="admin", name="Admin Person")
     login(client, admin)
-    assert client.post(f"/exhibitor/{ex.id}/staff",
-                       data={"email": "Nour@Employer.example", "role": "interviewer"}).status_code == 302
+    assert (
+        client.post(
+            f"/exhibitor/{ex.id}/staff", data={"email": "Nour@Employer.example", "role": "interviewer"}
+        ).status_code
+        == 302
+    )
     msg, token = invitation_token()
     assert msg.to_address == "nour@employer.example" and msg.payload["inviter_name"] == "Admin Person"
     from bazaar.notifications.render import render
@@ -109,7 +121,9 @@ def test_bad_withdrawn_and_foreign_tokens_are_refused(ctx, client, app):
     anon = app.test_client()
     for bad in (token, token[:-3] + "abc", "junk", "x" * 3000):
         assert anon.get(f"/invitations/{bad}").status_code == 404
-        assert anon.post(f"/invitations/{bad}", data={"name": "X", "password": "a good long password"}).status_code == 404
+        assert (
+            anon.post(f"/invitations/{bad}", data={"name": "X", "password": "a good long password"}).status_code == 404
+        )
     from bazaar.tokens import make_token
 
     other_purpose = make_token("ticket", {"i": invitation.id, "e": "x@employer.example"})
@@ -140,14 +154,21 @@ def test_admin_removes_staff_but_never_the_last_admin(ctx, client):
 
 # ---- booth profile and logo -----------------------------------------------------------------
 
+
 def test_profile_saves_languages_and_booth_is_read_only(ctx, client):
     ex = f.exhibitor(f.event(), booth_number="A1")
     login(client, f.exhibitor_staff(ex))
-    response = client.post(f"/exhibitor/{ex.id}/profile", data={
-        "description_sv": "Vi söker undersköterskor.", "description_en": "We are hiring assistant nurses.",
-        "sector": "Vård", "booth_languages": ["sv", "ar", "ti", "zz"], "recruits_abroad": "y",
-        "booth_number": "Z99",
-    })
+    response = client.post(
+        f"/exhibitor/{ex.id}/profile",
+        data={
+            "description_sv": "Vi söker undersköterskor.",
+            "description_en": "We are hiring assistant nurses.",
+            "sector": "Vård",
+            "booth_languages": ["sv", "ar", "ti", "zz"],
+            "recruits_abroad": "y",
+            "booth_number": "Z99",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(ex)
     assert ex.description == {"sv": "Vi söker undersköterskor.", "en": "We are hiring assistant nurses."}
@@ -155,7 +176,9 @@ def test_profile_saves_languages_and_booth_is_read_only(ctx, client):
     assert ex.booth_number == "A1"
     page = client.get(f"/exhibitor/{ex.id}/profile").get_data(as_text=True)
     assert "Vi söker undersköterskor." in page and "A1" in page
-    assert client.post(f"/exhibitor/{ex.id}/profile", data={"sector": "", "description_sv": "y" * 6000}).status_code == 200
+    assert (
+        client.post(f"/exhibitor/{ex.id}/profile", data={"sector": "", "description_sv": "y" * 6000}).status_code == 200
+    )
     db.session.refresh(ex)
     assert ex.sector == "Vård"
 
@@ -171,17 +194,20 @@ def test_logo_upload_validates_type_and_size_and_is_served(ctx, client, app):
     assert served.headers["X-Content-Type-Options"] == "nosniff"
 
     webp = b"RIFF\x1a\x00\x00\x00WEBPVP8 " + b"\x00" * 14
-    client.post(f"/exhibitor/{ex.id}/logo", data={"logo": (io.BytesIO(webp), "x.webp")},
-                content_type="multipart/form-data")
+    client.post(
+        f"/exhibitor/{ex.id}/logo", data={"logo": (io.BytesIO(webp), "x.webp")}, content_type="multipart/form-data"
+    )
     assert app.test_client().get(f"/exhibitors/{ex.id}/logo").mimetype == "image/webp"
 
     fake = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
-    page = client.post(f"/exhibitor/{ex.id}/logo", data={"logo": (io.BytesIO(fake), "logo.png")},
-                       content_type="multipart/form-data")
+    page = client.post(
+        f"/exhibitor/{ex.id}/logo", data={"logo": (io.BytesIO(fake), "logo.png")}, content_type="multipart/form-data"
+    )
     assert page.status_code == 400 and "not a PNG, JPEG or WebP" in page.get_data(as_text=True)
     big = b"\xff\xd8\xff\xe0" + b"\x00" * (1024 * 1024)
-    page = client.post(f"/exhibitor/{ex.id}/logo", data={"logo": (io.BytesIO(big), "big.jpg")},
-                       content_type="multipart/form-data")
+    page = client.post(
+        f"/exhibitor/{ex.id}/logo", data={"logo": (io.BytesIO(big), "big.jpg")}, content_type="multipart/form-data"
+    )
     assert page.status_code == 400 and "at most 1 MB" in page.get_data(as_text=True)
     page = client.post(f"/exhibitor/{ex.id}/logo", data={}, content_type="multipart/form-data")
     assert page.status_code == 400 and "Choose an image" in page.get_data(as_text=True)
@@ -204,10 +230,19 @@ def test_logo_of_unapproved_exhibitor_is_private(ctx, client, app):
 # ---- openings -------------------------------------------------------------------------------
 
 OPENING = {
-    "title_sv": "Undersköterska, hemtjänst", "title_en": "Assistant nurse, home care",
-    "occupation": "assistant_nurse", "positions": "12", "location": "Södertälje", "country": "SE",
-    "employment_type": "probationary", "language_1": "sv", "level_1": "basic", "language_2": "ar",
-    "level_2": "fluent", "education_level": "upper_secondary", "driving_licence": "y",
+    "title_sv": "Undersköterska, hemtjänst",
+    "title_en": "Assistant nurse, home care",
+    "occupation": "assistant_nurse",
+    "positions": "12",
+    "location": "Södertälje",
+    "country": "SE",
+    "employment_type": "probationary",
+    "language_1": "sv",
+    "level_1": "basic",
+    "language_2": "ar",
+    "level_2": "fluent",
+    "education_level": "upper_secondary",
+    "driving_licence": "y",
     "swedish_developing_ok": "y",
 }
 
@@ -219,7 +254,11 @@ def test_opening_crud(ctx, client):
     opening = db.session.scalar(select(Opening))
     assert opening.title == {"sv": "Undersköterska, hemtjänst", "en": "Assistant nurse, home care"}
     assert opening.required_languages == [{"lang": "sv", "level": "basic"}, {"lang": "ar", "level": "fluent"}]
-    assert (opening.positions, opening.employment_type, opening.education_level) == (12, "probationary", "upper_secondary")
+    assert (opening.positions, opening.employment_type, opening.education_level) == (
+        12,
+        "probationary",
+        "upper_secondary",
+    )
     assert opening.driving_licence and opening.swedish_developing_ok
     assert "Undersköterska, hemtjänst" in client.get(f"/exhibitor/{ex.id}/openings?lang=sv").get_data(as_text=True)
 
@@ -232,9 +271,15 @@ def test_opening_crud(ctx, client):
     assert (opening.positions, opening.country, opening.driving_licence) == (3, "NO", False)
     assert opening.required_languages == [{"lang": "sv", "level": "basic"}]
 
-    for bad in ({"title_sv": "", "title_en": ""}, {"positions": "0"}, {"positions": "many"},
-                {"occupation": "astronaut"}, {"employment_type": "forever"}, {"country": "XX"},
-                {"title_sv": "t" * 300}):
+    for bad in (
+        {"title_sv": "", "title_en": ""},
+        {"positions": "0"},
+        {"positions": "many"},
+        {"occupation": "astronaut"},
+        {"employment_type": "forever"},
+        {"country": "XX"},
+        {"title_sv": "t" * 300},
+    ):
         assert client.post(f"/exhibitor/{ex.id}/openings/{opening.id}/edit", data={**OPENING, **bad}).status_code == 200
     db.session.refresh(opening)
     assert opening.positions == 3
@@ -281,4 +326,6 @@ def test_concurrent_acceptance_adds_one_staff_row(app):
         codes = list(pool.map(accept, range(8)))
     assert codes.count(302) == 1 and set(codes) <= {302, 404}
     with app.app_context():
-        assert db.session.scalar(select(func.count(ExhibitorStaff.id)).where(ExhibitorStaff.user_id == colleague_id)) == 1
+        assert (
+            db.session.scalar(select(func.count(ExhibitorStaff.id)).where(ExhibitorStaff.user_id == colleague_id)) == 1
+        )

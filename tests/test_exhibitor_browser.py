@@ -1,4 +1,5 @@
 """Exhibitor pages in real Chromium on a phone: applying, and recording outcomes on the day."""
+
 from datetime import timedelta
 
 import pytest
@@ -44,7 +45,10 @@ def test_employer_applies_on_a_phone(ctx, live_server, page):
     db.session.expire_all()
     exhibitor = db.session.scalar(select(Exhibitor))
     assert (exhibitor.org_number, exhibitor.org_type, sorted(exhibitor.job_countries)) == (
-        "556036-0793", "public_employer", ["DK", "SE"])
+        "556036-0793",
+        "public_employer",
+        ["DK", "SE"],
+    )
     release_database()
 
 
@@ -68,7 +72,11 @@ def test_interviewer_records_an_outcome_on_a_phone(ctx, live_server, page):
     assert "Hired" in page.locator(f"#interview-{booking_id}").inner_text()
     booking = db.session.get(Booking, booking_id)
     assert (booking.attendance, booking.outcome, booking.outcome_employment_type, booking.outcome_note) == (
-        "attended", "hired", "permanent", "Startar i mars")
+        "attended",
+        "hired",
+        "permanent",
+        "Startar i mars",
+    )
     release_database()
 
     page.emulate_media(media="print")
@@ -97,23 +105,35 @@ def test_admin_and_organiser_pages_are_accessible(ctx, live_server, page, lang):
     admin = f.exhibitor_staff(ex, role="admin")
     f.exhibitor_staff(ex, role="interviewer")
     f.slots_for(ex, count=3)
-    opening = Opening(exhibitor_id=ex.id, title={"en": "Welder"}, occupation="welder",
-                      required_languages=[{"lang": "sv", "level": "basic"}])
+    opening = Opening(
+        exhibitor_id=ex.id,
+        title={"en": "Welder"},
+        occupation="welder",
+        required_languages=[{"lang": "sv", "level": "basic"}],
+    )
     db.session.add_all([opening, StaffInvitation(exhibitor_id=ex.id, email="new@example.org")])
     db.session.commit()
     organiser_id = f.organiser(org).id
     x, t, o, e = ex.id, ex.tables[0].id, opening.id, ev.id
     browser_login(page, live_server, admin)
-    for name, path in (("dashboard", f"/exhibitor/{x}"), ("profile", f"/exhibitor/{x}/profile"),
-                       ("staff", f"/exhibitor/{x}/staff"), ("openings", f"/exhibitor/{x}/openings"),
-                       ("opening-form", f"/exhibitor/{x}/openings/{o}/edit"),
-                       ("tables", f"/exhibitor/{x}/tables"), ("table-form", f"/exhibitor/{x}/tables/{t}/edit"),
-                       ("generate", f"/exhibitor/{x}/tables/{t}/generate"), ("mine", "/exhibitor")):
+    for name, path in (
+        ("dashboard", f"/exhibitor/{x}"),
+        ("profile", f"/exhibitor/{x}/profile"),
+        ("staff", f"/exhibitor/{x}/staff"),
+        ("openings", f"/exhibitor/{x}/openings"),
+        ("opening-form", f"/exhibitor/{x}/openings/{o}/edit"),
+        ("tables", f"/exhibitor/{x}/tables"),
+        ("table-form", f"/exhibitor/{x}/tables/{t}/edit"),
+        ("generate", f"/exhibitor/{x}/tables/{t}/generate"),
+        ("mine", "/exhibitor"),
+    ):
         page.goto(f"{live_server}{path}?lang={lang}")
         assert_accessible(page, f"exhibitor-{name}-{lang}")
     page.context.clear_cookies()
     browser_login(page, live_server, db.session.get(User, organiser_id))
-    for name, path in (("applications", f"/organiser/events/{e}/applications"),
-                       ("application", f"/organiser/applications/{x}")):
+    for name, path in (
+        ("applications", f"/organiser/events/{e}/applications"),
+        ("application", f"/organiser/applications/{x}"),
+    ):
         page.goto(f"{live_server}{path}?lang={lang}")
         assert_accessible(page, f"organiser-{name}-{lang}")

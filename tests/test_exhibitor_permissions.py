@@ -1,6 +1,7 @@
 """Crossing the lines on every exhibitor endpoint: other exhibitors' staff, visitors, organisers
 of other events, anonymous users and interviewers trying admin actions all get 403/404 (or the
 login page) and nothing changes."""
+
 import pytest
 from sqlalchemy import select
 
@@ -28,7 +29,11 @@ def booth(ctx):
     x, t = ex.id, ex.tables[0].id
     other_ex = f.exhibitor(event, tables=1)
     return {
-        "event": event, "exhibitor": ex, "admin": admin, "interviewer": interviewer, "org": org,
+        "event": event,
+        "exhibitor": ex,
+        "admin": admin,
+        "interviewer": interviewer,
+        "org": org,
         "other_exhibitor": other_ex,
         # (method, url, data, who in the booth may use it)
         "endpoints": [
@@ -43,9 +48,20 @@ def booth(ctx):
             ("POST", f"/exhibitor/{x}/logo", {}, "admin"),
             ("POST", f"/exhibitor/{x}/logo/delete", {}, "admin"),
             ("GET", f"/exhibitor/{x}/openings/new", {}, "admin"),
-            ("POST", f"/exhibitor/{x}/openings/new", {"title_en": "X", "occupation": "cook", "positions": "1",
-                                                        "country": "SE", "employment_type": "permanent",
-                                                        "level_1": "basic", "level_2": "basic"}, "admin"),
+            (
+                "POST",
+                f"/exhibitor/{x}/openings/new",
+                {
+                    "title_en": "X",
+                    "occupation": "cook",
+                    "positions": "1",
+                    "country": "SE",
+                    "employment_type": "permanent",
+                    "level_1": "basic",
+                    "level_2": "basic",
+                },
+                "admin",
+            ),
             ("POST", f"/exhibitor/{x}/openings/{opening.id}/edit", {"title_en": "Hacked"}, "admin"),
             ("POST", f"/exhibitor/{x}/openings/{opening.id}/delete", {}, "admin"),
             ("GET", f"/exhibitor/{x}/staff", {}, "admin"),
@@ -123,10 +139,13 @@ def test_own_staff_cannot_reach_other_exhibitors_children_through_their_own_id(a
     mine = booth["other_exhibitor"]
     client = app.test_client()
     login(client, f.exhibitor_staff(mine, role="admin"))
-    rewritten = [(m, u.replace(f"/exhibitor/{booth['exhibitor'].id}/", f"/exhibitor/{mine.id}/"), d, w)
-                 for m, u, d, w in booth["endpoints"]
-                 if u.count("/") > 3 and u.startswith(f"/exhibitor/{booth['exhibitor'].id}/")
-                 and any(part.isdigit() for part in u.split("/")[3:])]
+    rewritten = [
+        (m, u.replace(f"/exhibitor/{booth['exhibitor'].id}/", f"/exhibitor/{mine.id}/"), d, w)
+        for m, u, d, w in booth["endpoints"]
+        if u.count("/") > 3
+        and u.startswith(f"/exhibitor/{booth['exhibitor'].id}/")
+        and any(part.isdigit() for part in u.split("/")[3:])
+    ]
     assert len(rewritten) >= 10
     assert sweep(client, rewritten, set()) == []
 
@@ -135,9 +154,15 @@ def test_junk_ids_are_404_not_500(app, booth):
     client = app.test_client()
     login(client, booth["admin"])
     x = booth["exhibitor"].id
-    for url in ("/exhibitor/0", "/exhibitor/99999999999", f"/exhibitor/{x}/openings/99999999999/edit",
-                f"/exhibitor/{x}/tables/2147483648/edit", "/exhibitors/99999999999/logo",
-                "/organiser/applications/99999999999", "/organiser/events/99999999999/applications"):
+    for url in (
+        "/exhibitor/0",
+        "/exhibitor/99999999999",
+        f"/exhibitor/{x}/openings/99999999999/edit",
+        f"/exhibitor/{x}/tables/2147483648/edit",
+        "/exhibitors/99999999999/logo",
+        "/organiser/applications/99999999999",
+        "/organiser/events/99999999999/applications",
+    ):
         assert client.get(url).status_code == 404, url
     assert client.get(f"/exhibitor/{x}/day?table=99999999999").status_code == 200
     assert client.post(f"/exhibitor/{x}/slots/99999999999/remove").status_code == 404

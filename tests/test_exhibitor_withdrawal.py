@@ -1,5 +1,6 @@
 """Taking an approved exhibitor off the fair: its coming bookings are cancelled once the organiser
 agrees, each visitor is told in their language, reminders are cancelled, the waiting list closes."""
+
 import time
 from datetime import timedelta
 
@@ -49,8 +50,9 @@ def test_rejecting_asks_with_the_counts_then_cancels_and_tells_each_visitor(ctx)
     organiser = f.organiser(org)
     coming = [b.id for b in bookings]
     expected = services.WithdrawalImpact(bookings=len(coming), visitors=len({b.registration_id for b in bookings}))
-    reminders = db.session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.kind == REMINDER, OutboxMessage.subject_id.in_(coming))).all()
+    reminders = db.session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.kind == REMINDER, OutboxMessage.subject_id.in_(coming))
+    ).all()
     assert len(reminders) == len(coming) and set(_statuses(OutboxMessage, reminders).values()) == {"pending"}
 
     with pytest.raises(services.BookingsAffected) as asked:
@@ -64,15 +66,18 @@ def test_rejecting_asks_with_the_counts_then_cancels_and_tells_each_visitor(ctx)
     services.decide_application(ex, "rejected", organiser, cancel_bookings=expected.bookings)
     assert ex.status == "rejected"
     assert set(_statuses(Booking, coming).values()) == {"cancelled"}
-    assert {b.cancel_reason for b in db.session.scalars(select(Booking).where(Booking.id.in_(coming)))} \
-        == {EXHIBITOR_WITHDRAWN}
+    assert {b.cancel_reason for b in db.session.scalars(select(Booking).where(Booking.id.in_(coming)))} == {
+        EXHIBITOR_WITHDRAWN
+    }
     assert set(_statuses(OutboxMessage, reminders).values()) == {"cancelled"}
     told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "booking_cancelled")).all()
     assert sorted(m.user_id for m in told) == sorted(b.registration.user_id for b in bookings)
     assert {m.language for m in told} == {b.registration.user.preferred_language for b in bookings}
     assert _statuses(WaitlistEntry, [entry.id]) == {entry.id: "closed"}
-    assert db.session.scalar(select(Slot.id).where(Slot.exhibitor_id == ex.id,
-                                                   Slot.held_for_registration_id.isnot(None))) is None
+    assert (
+        db.session.scalar(select(Slot.id).where(Slot.exhibitor_id == ex.id, Slot.held_for_registration_id.isnot(None)))
+        is None
+    )
     [rejected] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "application_rejected"))
     assert rejected.user_id == admin.id
     assert services.withdrawal_impact(ex) == services.WithdrawalImpact(0, 0)
@@ -113,13 +118,16 @@ def test_the_page_shows_the_counts_and_the_organiser_confirms(ctx, client):
     db.session.refresh(ex)
     assert ex.status == "approved"
     for bogus in ("abc", "-1", "99999999999"):
-        assert client.post(url, data={"decision-decision": "rejected", "decision-cancel_bookings": bogus}
-                           ).status_code == 200
+        assert (
+            client.post(url, data={"decision-decision": "rejected", "decision-cancel_bookings": bogus}).status_code
+            == 200
+        )
     db.session.refresh(ex)
     assert ex.status == "approved"
 
-    response = client.post(url, data={"decision-decision": "rejected", "decision-message": "Sorry",
-                                      "decision-cancel_bookings": "2"})
+    response = client.post(
+        url, data={"decision-decision": "rejected", "decision-message": "Sorry", "decision-cancel_bookings": "2"}
+    )
     assert response.status_code == 302
     db.session.refresh(ex)
     assert ex.status == "rejected"
@@ -132,8 +140,9 @@ def _subject_start(lang: str) -> str:
         return gettext("Interview cancelled: %(employer)s, %(when)s", employer="\0", when="").split("\0")[0]
 
 
-def test_each_visitor_gets_one_cancellation_through_a_real_worker_and_no_reminder(app, ctx, smtp, processes,
-                                                                                  tmp_path, clock):
+def test_each_visitor_gets_one_cancellation_through_a_real_worker_and_no_reminder(
+    app, ctx, smtp, processes, tmp_path, clock
+):
     from worker.tasks import dispatch_due
 
     org, ev, ex, admin, bookings, entry = _fair()
@@ -152,8 +161,14 @@ def test_each_visitor_gets_one_cancellation_through_a_real_worker_and_no_reminde
                 assert gettext("The employer no longer takes part in the fair.") in smtp.text(mail)
     clock.advance(seconds=(starts_at - timedelta(minutes=30) - utcnow()).total_seconds())
     dispatch_due.delay()
-    wait_for(lambda: set(_statuses(OutboxMessage, db.session.scalars(select(OutboxMessage.id)).all()).values())
-             <= {"sent", "cancelled"}, timeout=60, message="every due message handled")
+    wait_for(
+        lambda: (
+            set(_statuses(OutboxMessage, db.session.scalars(select(OutboxMessage.id)).all()).values())
+            <= {"sent", "cancelled"}
+        ),
+        timeout=60,
+        message="every due message handled",
+    )
     time.sleep(2)
     for address in visitors:
         cancellations = [m for m in smtp.to(address) if str(m["Subject"]).startswith(_subject_start(visitors[address]))]

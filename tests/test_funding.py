@@ -1,4 +1,5 @@
 """The fair's budget and funding, and what it costs per outcome beside earlier editions."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -6,9 +7,9 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from bazaar.extensions import db
 from bazaar.funding import services
 from bazaar.funding.models import FairBudget, Funding
-from bazaar.extensions import db
 from bazaar.i18n import format_number
 from bazaar.stats.services import compile_snapshot
 from tests import factories as f
@@ -80,13 +81,16 @@ def test_the_report_shows_costs_per_outcome_beside_earlier_editions(ctx, client)
             continue
         cost, came, held, people = current_events[edition.event.name]
         assert edition.cost_kronor == cost
-        assert edition.per == {"cost_per_visitor": _kronor_per(cost, came),
-                               "cost_per_interview": _kronor_per(cost, held),
-                               "cost_per_person_hired": _kronor_per(cost, people)}
+        assert edition.per == {
+            "cost_per_visitor": _kronor_per(cost, came),
+            "cost_per_interview": _kronor_per(cost, held),
+            "cost_per_person_hired": _kronor_per(cost, people),
+        }
     assert report["funded_kronor"] == 2_000_001
     assert [(line.funder, line.share) for line in report["funding"]] == [
         ("Arbetsförmedlingen", (Decimal(1_500_000) / 2_000_001).quantize(Decimal("0.001"))),
-        ("Region Skåne", (Decimal(500_001) / 2_000_001).quantize(Decimal("0.001")))]
+        ("Region Skåne", (Decimal(500_001) / 2_000_001).quantize(Decimal("0.001"))),
+    ]
     # A co-organiser sees its own earlier edition too; nobody sees editions of bodies they are not in.
     partner_view = services.cost_report(current, _latest(current), f.organiser(partner))
     assert [e.event.id for e in partner_view["editions"]] == [partners_only.id, current.id]
@@ -130,11 +134,14 @@ def test_organisers_enter_the_budget_and_funding(ctx, client):
     db.session.expire_all()
     assert services.budget_of(ev).cost_kronor == 1_800_000
 
-    assert client.post(url, data={"funding-funder": "Region Skåne", "funding-amount_kronor": "750000"}
-                       ).status_code == 302
-    for bad in ({"funding-funder": "", "funding-amount_kronor": "5"},
-                {"funding-funder": "X", "funding-amount_kronor": "0"},
-                {"funding-funder": "x" * 201, "funding-amount_kronor": "5"}):
+    assert (
+        client.post(url, data={"funding-funder": "Region Skåne", "funding-amount_kronor": "750000"}).status_code == 302
+    )
+    for bad in (
+        {"funding-funder": "", "funding-amount_kronor": "5"},
+        {"funding-funder": "X", "funding-amount_kronor": "0"},
+        {"funding-funder": "x" * 201, "funding-amount_kronor": "5"},
+    ):
         assert client.post(url, data=bad).status_code == 200
     [funding] = services.fundings_of(ev)
     assert (funding.funder, funding.amount_kronor) == ("Region Skåne", 750_000)

@@ -15,8 +15,7 @@ def test_healthz_up(client, backend):
 
 
 def test_healthz_database_down(test_env):
-    app = create_app(Config(TESTING=True,
-                            SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    app = create_app(Config(TESTING=True, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none"))
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
@@ -35,6 +34,7 @@ def test_healthz_broker_down(test_env, app):
     finally:
         # the Celery app is process-wide: give it back the configuration of the app under test
         from worker import init_celery
+
         init_celery(app)
 
 

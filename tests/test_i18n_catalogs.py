@@ -8,6 +8,7 @@ Scope (kept explicit here, the one place that defines it):
 
 Refresh the catalogs with ``bin/i18n`` (extract, update, compile); then translate the gaps it lists.
 """
+
 import html.parser
 import re
 from io import BytesIO
@@ -71,13 +72,15 @@ def _line_ranges(path: str, names) -> list[range]:
     import ast
 
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-    return [range(node.lineno, node.end_lineno + 1) for node in tree.body
-            if isinstance(node, (ast.Assign, ast.AnnAssign))
-            and any(getattr(t, "id", None) in names for t in getattr(node, "targets", [getattr(node, "target", None)]))]
+    return [
+        range(node.lineno, node.end_lineno + 1)
+        for node in tree.body
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
+        and any(getattr(t, "id", None) in names for t in getattr(node, "targets", [getattr(node, "target", None)]))
+    ]
 
 
-VISITOR_LINES = {path: _line_ranges(path, names) for path, names in VISITOR_NAMES.items()
-                 if (ROOT / path).exists()}
+VISITOR_LINES = {path: _line_ranges(path, names) for path, names in VISITOR_NAMES.items() if (ROOT / path).exists()}
 
 # Words a template may show without translation: names and abbreviations that are the same in every language.
 UNTRANSLATED_ALLOWED = {"Bazaar", "QR", "ICS", "XLSX", "CSV", "URL", "ID", "E-mail", "SMS"}
@@ -97,7 +100,8 @@ def extract_messages() -> Catalog:
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     catalog = Catalog(locale="en")
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=keywords):
+        str(ROOT), method_map, options_map, keywords=keywords
+    ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 
@@ -144,9 +148,10 @@ def test_catalog_translates_every_message_in_its_scope(extracted, lang):
     needed = [m for m in extracted if m.id and (lang in COMPLETE_LANGUAGES or is_visitor_facing(m))]
     assert needed, "nothing was extracted: is babel.cfg right?"
     missing = [describe(m) for m in needed if not is_translated(catalog.get(m.id, m.context))]
-    assert not missing, (f"{len(missing)} of {len(needed)} messages untranslated in {lang}; run bin/i18n "
-                         f"and translate them in bazaar/translations/{lang}/LC_MESSAGES/messages.po:\n"
-                         + "\n".join(missing))
+    assert not missing, (
+        f"{len(missing)} of {len(needed)} messages untranslated in {lang}; run bin/i18n "
+        f"and translate them in bazaar/translations/{lang}/LC_MESSAGES/messages.po:\n" + "\n".join(missing)
+    )
 
 
 def test_visitor_scope_covers_the_visitor_pages(extracted):
@@ -196,8 +201,10 @@ class _TextFinder(html.parser.HTMLParser):
         if tag in ("script", "style"):
             self._skip += 1
         for name, value in attrs:
-            if value and (name in HUMAN_ATTRIBUTES or (tag == "input" and name == "value"
-                                                         and dict(attrs).get("type") in ("submit", "button"))):
+            if value and (
+                name in HUMAN_ATTRIBUTES
+                or (tag == "input" and name == "value" and dict(attrs).get("type") in ("submit", "button"))
+            ):
                 self._check(value)
 
     def handle_endtag(self, tag):
@@ -264,9 +271,11 @@ def unmarked_text(path: Path) -> list[str]:
 
 def test_template_scanner_finds_unmarked_text_and_accepts_marked_text(tmp_path):
     sample = tmp_path / "sample.html"
-    sample.write_text('<h1>{{ _("Hello") }}</h1>\n<p title="Plain title">Book now</p>\n'
-                      '<option value="{{ code }}" {% if on %}selected{% endif %}>{{ name }}</option>\n'
-                      '{% trans %}Marked block{% endtrans %} <b>Bazaar</b> <img alt="{{ _("Logo") }}">\n')
+    sample.write_text(
+        '<h1>{{ _("Hello") }}</h1>\n<p title="Plain title">Book now</p>\n'
+        '<option value="{{ code }}" {% if on %}selected{% endif %}>{{ name }}</option>\n'
+        '{% trans %}Marked block{% endtrans %} <b>Bazaar</b> <img alt="{{ _("Logo") }}">\n'
+    )
     found = _TextFinder()
     found.feed(template_text_outside_code(sample.read_text()))
     assert [text for _line, text in found.found] == ["Plain title", "Book now"]
@@ -276,5 +285,4 @@ def test_templates_have_no_text_left_unmarked_for_translation():
     templates = sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".html", ".txt"))
     assert templates
     problems = [problem for path in templates for problem in unmarked_text(path)]
-    assert not problems, ("Wrap these in {{ _(\"...\") }} (or add a name to UNTRANSLATED_ALLOWED):\n"
-                          + "\n".join(problems))
+    assert not problems, 'Wrap these in {{ _("...") }} (or add a name to UNTRANSLATED_ALLOWED):\n' + "\n".join(problems)

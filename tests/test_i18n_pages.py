@@ -1,6 +1,7 @@
 """Language choice, text direction and locale formatting as a visitor meets them."""
+
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,9 +35,17 @@ def translation(lang: str, msgid: str) -> str:
 def test_every_page_declares_language_and_direction(ctx, client, lang):
     ev = f.event(name="Jobbdating Helsingborg")
     ex = f.exhibitor(ev, description={"sv": "Vi bygger hus."})
-    for url in ("/", f"/events/{ev.slug}", "/login", "/signup", "/forgot-password", f"/events/{ev.slug}/register",
-                f"/events/{ev.slug}/exhibitors",
-                f"/events/{ev.slug}/exhibitors/{ex.id}", "/no-such-page"):
+    for url in (
+        "/",
+        f"/events/{ev.slug}",
+        "/login",
+        "/signup",
+        "/forgot-password",
+        f"/events/{ev.slug}/register",
+        f"/events/{ev.slug}/exhibitors",
+        f"/events/{ev.slug}/exhibitors/{ex.id}",
+        "/no-such-page",
+    ):
         body = client.get(f"{url}?lang={lang}").get_data(as_text=True)
         assert html_attr(body, "lang") == lang
         assert html_attr(body, "dir") == ("rtl" if lang in RTL else "ltr")
@@ -103,8 +112,7 @@ def test_switcher_is_on_every_page_keeps_the_other_query_arguments_and_needs_no_
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
-@pytest.mark.parametrize("moment", [datetime(2026, 1, 20, 8, 30, tzinfo=timezone.utc),
-                                    datetime(2026, 6, 20, 8, 30, tzinfo=timezone.utc)])
+@pytest.mark.parametrize("moment", [datetime(2026, 1, 20, 8, 30, tzinfo=UTC), datetime(2026, 6, 20, 8, 30, tzinfo=UTC)])
 def test_dates_and_times_follow_the_locale_and_name_the_zone(lang, moment):
     zone = ZoneInfo("Europe/Stockholm")
     local = moment.astimezone(zone)
@@ -116,15 +124,17 @@ def test_dates_and_times_follow_the_locale_and_name_the_zone(lang, moment):
     # The local wall-clock hour (09:30 in winter, 10:30 in summer), not the UTC one.
     assert re.search(rf"\b0?{local.hour}[:.]{local.minute:02d}\b", shown)
     assert format_time(moment, "Europe/Stockholm", lang=lang, with_zone=True) == (
-        babel_dates.format_time(local, "short", tzinfo=zone, locale=lang) + " " + zone_name)
-    assert format_date(moment, "Europe/Stockholm", lang=lang) == babel_dates.format_date(local.date(), "full",
-                                                                                         locale=lang)
+        babel_dates.format_time(local, "short", tzinfo=zone, locale=lang) + " " + zone_name
+    )
+    assert format_date(moment, "Europe/Stockholm", lang=lang) == babel_dates.format_date(
+        local.date(), "full", locale=lang
+    )
 
 
 def test_times_are_shown_in_the_events_zone_not_the_servers():
-    moment = datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc)  # the night Sweden moves to summer time
+    moment = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night Sweden moves to summer time
     assert format_datetime(moment, "Europe/Stockholm", "short", lang="sv").endswith("01:30 CET")
-    after_change = datetime(2026, 3, 29, 2, 0, tzinfo=timezone.utc)
+    after_change = datetime(2026, 3, 29, 2, 0, tzinfo=UTC)
     assert format_datetime(after_change, "Europe/Stockholm", "short", lang="sv").endswith("04:00 CEST")
     assert format_datetime(moment, "Europe/Copenhagen", "short", lang="da").endswith("CET")
 
@@ -151,8 +161,10 @@ def test_event_page_isolates_times_so_they_read_right_in_rtl(ctx, client):
 
 
 def test_organiser_text_falls_back_and_says_which_language_it_is_in(ctx, client):
-    ev = f.event(description={"sv": "Träffa arbetsgivare.", "en": "Meet employers."},
-                 directions={"sv": "Buss 1 till Knutpunkten.", "ar": "الحافلة 1 إلى كنوتبونكتن."})
+    ev = f.event(
+        description={"sv": "Träffa arbetsgivare.", "en": "Meet employers."},
+        directions={"sv": "Buss 1 till Knutpunkten.", "ar": "الحافلة 1 إلى كنوتبونكتن."},
+    )
     body = client.get(f"/events/{ev.slug}?lang=ar").get_data(as_text=True)
     assert '<p class="lead" lang="sv" dir="auto">Träffa arbetsgivare.</p>' in body
     assert '<dd lang="ar" dir="auto">الحافلة 1 إلى كنوتبونكتن.</dd>' in body
@@ -173,8 +185,7 @@ def test_language_chosen_before_logging_in_becomes_the_accounts_language(ctx, cl
 
 def test_logging_in_without_a_chosen_language_keeps_the_accounts_language(ctx, client):
     person = f.visitor(preferred_language="tr")
-    client.post("/login", data={"email": person.email, "password": f.PASSWORD},
-                headers={"Accept-Language": "sv"})
+    client.post("/login", data={"email": person.email, "password": f.PASSWORD}, headers={"Accept-Language": "sv"})
     db.session.expire_all()
     assert db.session.get(User, person.id).preferred_language == "tr"
     assert html_attr(client.get("/my", headers={"Accept-Language": "sv"}).get_data(as_text=True), "lang") == "tr"
@@ -189,8 +200,15 @@ def test_a_visitors_own_pages_render_in_every_language(ctx, client, lang):
     reg = f.registration(ev, person)
     booking = f.booked(reg, slot)
     login(client, person)
-    for url in ("/my", "/my/profile", f"/events/{ev.slug}/my-schedule", f"/bookings/{booking.id}/reschedule",
-                f"/bookings/{booking.id}/cancel", f"/my/tickets/{reg.id}", f"/my/tickets/{reg.id}/badge"):
+    for url in (
+        "/my",
+        "/my/profile",
+        f"/events/{ev.slug}/my-schedule",
+        f"/bookings/{booking.id}/reschedule",
+        f"/bookings/{booking.id}/cancel",
+        f"/my/tickets/{reg.id}",
+        f"/my/tickets/{reg.id}/badge",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         body = response.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The migrations build the same schema as the models, on SQLite and PostgreSQL."""
+
 import secrets
 from pathlib import Path
 

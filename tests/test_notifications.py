@@ -1,8 +1,9 @@
 """The outbox in one process: claiming, sending over real SMTP, retries, expiry, rendering."""
+
 from datetime import timedelta
 from email import policy
-from zoneinfo import ZoneInfo
 from email.parser import BytesParser
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -27,8 +28,9 @@ def _rows(**filters):
 def _simple(person, **kw):
     """Queue a self-contained message (a survey invitation) to ``person``."""
     ev = kw.pop("event", None) or f.event(status="finished", starts_in=timedelta(days=-40))
-    return services.queue("survey_invitation", user=person, event=ev,
-                          payload={"days": 30, "token": "t", "registration_id": 0}, **kw)
+    return services.queue(
+        "survey_invitation", user=person, event=ev, payload={"days": 30, "token": "t", "registration_id": 0}, **kw
+    )
 
 
 def _booking(ev=None, lang="en", starts_in=timedelta(days=2), **visitor_kw):
@@ -286,11 +288,17 @@ def test_registration_confirmation_carries_the_qr_ticket(ctx, smtp):
     reg = f.registration(ev, f.visitor(preferred_language="en"))
     waiting = f.registration(ev, f.visitor(preferred_language="en"), status="waitlisted")
     for r in (reg, waiting):
-        services.queue("registration_confirmed", user=r.user, event=ev, subject=r,
-                       payload={"status": r.status, "my_url": "http://127.0.0.1:5000/me"})
+        services.queue(
+            "registration_confirmed",
+            user=r.user,
+            event=ev,
+            subject=r,
+            payload={"status": r.status, "my_url": "http://127.0.0.1:5000/me"},
+        )
     db.session.commit()
     assert services.dispatch_due_messages() == 2
-    [ticket] = [p for p in smtp.received(To=reg.user.email)[0].iter_attachments()
-                if p.get_content_type() == "image/png"]
+    [ticket] = [
+        p for p in smtp.received(To=reg.user.email)[0].iter_attachments() if p.get_content_type() == "image/png"
+    ]
     assert ticket.get_content().startswith(b"\x89PNG")
     assert [p for p in smtp.received(To=waiting.user.email)[0].iter_attachments()] == []

@@ -42,8 +42,15 @@ def test_organiser_sees_counts_and_filters(app, client, ctx):
 def test_junk_filters_never_break_the_page(app, client, ctx):
     org, ev, rows = _outbox_event()
     login(client, f.organiser(org))
-    for query in ("status=nonsense", "kind=%00", "page=-5", "page=abc", "page=99999999999", "q=" + "x" * 5000,
-                  "status=failed&kind=survey_invitation&q=%25_"):
+    for query in (
+        "status=nonsense",
+        "kind=%00",
+        "page=-5",
+        "page=abc",
+        "page=99999999999",
+        "q=" + "x" * 5000,
+        "status=failed&kind=survey_invitation&q=%25_",
+    ):
         assert client.get(f"/organiser/events/{ev.id}/outbox?{query}").status_code == 200, query
 
 
@@ -136,8 +143,9 @@ def test_pager_links_keep_the_filters_and_the_event(app, client, ctx):
 
     org, ev, _ = _outbox_event()
     for i in range(PAGE_SIZE + 1):
-        queue("survey_invitation", user=f.user(email=f"many{i}@example.org"), event=ev,
-              payload={"days": 30, "token": "t"})
+        queue(
+            "survey_invitation", user=f.user(email=f"many{i}@example.org"), event=ev, payload={"days": 30, "token": "t"}
+        )
     db.session.commit()
     login(client, f.organiser(org, preferred_language="en"))
     first = client.get(f"/organiser/events/{ev.id}/outbox?kind=survey_invitation&bogus=1").get_data(as_text=True)

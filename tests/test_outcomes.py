@@ -1,4 +1,5 @@
 """Running the day: the interview list, what exhibitors may see of visitors, attendance and outcomes."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -39,7 +40,9 @@ def day_setup():
     db.session.commit()
     private = f.visitor(name="Private Person", profile=False)
     withdrawn = f.visitor(name="Changed Mind")
-    db.session.scalar(select(VisitorProfile).where(VisitorProfile.user_id == withdrawn.id)).consent_share_profile_at = None
+    db.session.scalar(
+        select(VisitorProfile).where(VisitorProfile.user_id == withdrawn.id)
+    ).consent_share_profile_at = None
     db.session.commit()
     t1 = [s for s in slots if s.table_id == table1.id]
     t2 = [s for s in slots if s.table_id == table2.id]
@@ -47,8 +50,14 @@ def day_setup():
     reg_private = f.registration(ev, private)
     b_private = f.booked(reg_private, t2[1])
     b_withdrawn = f.booked(f.registration(ev, withdrawn), t1[2])
-    walk_in = Booking(event_id=ev.id, exhibitor_id=ex.id, registration_id=reg_private.id, walk_in=True,
-                      starts_at=ev.starts_at + timedelta(minutes=95), ends_at=ev.starts_at + timedelta(minutes=105))
+    walk_in = Booking(
+        event_id=ev.id,
+        exhibitor_id=ex.id,
+        registration_id=reg_private.id,
+        walk_in=True,
+        starts_at=ev.starts_at + timedelta(minutes=95),
+        ends_at=ev.starts_at + timedelta(minutes=105),
+    )
     cancelled = f.booked(f.registration(ev, f.visitor(name="Gone Away")), t2[3])
     cancelled.status = "cancelled"
     db.session.add(walk_in)
@@ -84,12 +93,22 @@ def test_mark_held_with_outcome_no_show_and_walk_in(ctx, client):
     login(client, interviewer)
     url = f"/exhibitor/{ex.id}/interviews"
     p = f"b{b_sharing.id}-"
-    response = client.post(f"{url}/{b_sharing.id}", data={
-        p + "attendance": "attended", p + "outcome": "hired", p + "employment_type": "probationary",
-        p + "note": "Börjar 1 mars — يبدأ في مارس"})
+    response = client.post(
+        f"{url}/{b_sharing.id}",
+        data={
+            p + "attendance": "attended",
+            p + "outcome": "hired",
+            p + "employment_type": "probationary",
+            p + "note": "Börjar 1 mars — يبدأ في مارس",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#interview-{b_sharing.id}")
     db.session.refresh(b_sharing)
-    assert (b_sharing.attendance, b_sharing.outcome, b_sharing.outcome_employment_type) == ("attended", "hired", "probationary")
+    assert (b_sharing.attendance, b_sharing.outcome, b_sharing.outcome_employment_type) == (
+        "attended",
+        "hired",
+        "probationary",
+    )
     assert b_sharing.attendance_marked_by_id == interviewer.id and b_sharing.outcome_recorded_by_id == interviewer.id
     assert b_sharing.outcome_note == "Börjar 1 mars — يبدأ في مارس" and b_sharing.outcome_recorded_at is not None
 
@@ -101,23 +120,34 @@ def test_mark_held_with_outcome_no_show_and_walk_in(ctx, client):
     p = f"b{walk_in.id}-"
     client.post(f"{url}/{walk_in.id}", data={p + "attendance": "attended", p + "outcome": "second_interview"})
     db.session.refresh(walk_in)
-    assert (walk_in.attendance, walk_in.outcome, walk_in.outcome_employment_type) == ("attended", "second_interview", None)
+    assert (walk_in.attendance, walk_in.outcome, walk_in.outcome_employment_type) == (
+        "attended",
+        "second_interview",
+        None,
+    )
 
 
 def test_bad_outcome_input_changes_nothing(ctx, client):
     _ev, ex, _tables, (b, *_rest), _reg = day_setup()
     login(client, f.exhibitor_staff(ex))
     p = f"b{b.id}-"
-    for bad in ({p + "attendance": "maybe"}, {p + "attendance": "attended", p + "outcome": "married"},
-                {p + "attendance": "attended", p + "outcome": "hired"},  # employment type missing
-                {p + "attendance": "attended", p + "outcome": "hired", p + "employment_type": "forever"},
-                {p + "attendance": "attended", p + "note": "n" * 2000}, {}):
+    for bad in (
+        {p + "attendance": "maybe"},
+        {p + "attendance": "attended", p + "outcome": "married"},
+        {p + "attendance": "attended", p + "outcome": "hired"},  # employment type missing
+        {p + "attendance": "attended", p + "outcome": "hired", p + "employment_type": "forever"},
+        {p + "attendance": "attended", p + "note": "n" * 2000},
+        {},
+    ):
         response = client.post(f"/exhibitor/{ex.id}/interviews/{b.id}", data=bad)
         assert response.status_code == 302
         db.session.refresh(b)
         assert (b.attendance, b.outcome, b.outcome_note) == ("unknown", None, None), bad
-    page = client.post(f"/exhibitor/{ex.id}/interviews/{b.id}", data={p + "attendance": "attended", p + "outcome": "hired"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"/exhibitor/{ex.id}/interviews/{b.id}",
+        data={p + "attendance": "attended", p + "outcome": "hired"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "employment type" in page
     assert client.post(f"/exhibitor/{ex.id}/interviews/99999", data={p + "attendance": "attended"}).status_code == 404
 
@@ -127,7 +157,10 @@ def test_cancelled_booking_takes_no_outcome(ctx, client):
     cancelled = db.session.scalar(select(Booking).where(Booking.status == "cancelled"))
     login(client, f.exhibitor_staff(ex))
     p = f"b{cancelled.id}-"
-    assert client.post(f"/exhibitor/{ex.id}/interviews/{cancelled.id}", data={p + "attendance": "attended"}).status_code == 404
+    assert (
+        client.post(f"/exhibitor/{ex.id}/interviews/{cancelled.id}", data={p + "attendance": "attended"}).status_code
+        == 404
+    )
     db.session.refresh(cancelled)
     assert cancelled.attendance == "unknown"
 
@@ -145,8 +178,10 @@ def test_morning_after_list_of_missing_outcomes(ctx, client):
     for done in (b_sharing, b_private, later):
         assert f'id="interview-{done.id}"' not in page
     p = f"b{walk_in.id}-"
-    response = client.post(f"/exhibitor/{ex.id}/interviews/{walk_in.id}",
-                           data={p + "attendance": "attended", p + "outcome": "none", "back": "missing"})
+    response = client.post(
+        f"/exhibitor/{ex.id}/interviews/{walk_in.id}",
+        data={p + "attendance": "attended", p + "outcome": "none", "back": "missing"},
+    )
     assert f"/exhibitor/{ex.id}/missing-outcomes" in response.headers["Location"]
     page = client.get(f"/exhibitor/{ex.id}/missing-outcomes").get_data(as_text=True)
     assert f'id="interview-{walk_in.id}"' not in page
@@ -161,7 +196,9 @@ def test_staff_of_another_exhibitor_cannot_see_or_mark(ctx, client):
     p = f"b{b.id}-"
     assert client.post(f"/exhibitor/{ex.id}/interviews/{b.id}", data={p + "attendance": "no_show"}).status_code == 403
     # their own exhibitor id with our booking id: not theirs either
-    assert client.post(f"/exhibitor/{other.id}/interviews/{b.id}", data={p + "attendance": "no_show"}).status_code == 404
+    assert (
+        client.post(f"/exhibitor/{other.id}/interviews/{b.id}", data={p + "attendance": "no_show"}).status_code == 404
+    )
     db.session.refresh(b)
     assert b.attendance == "unknown"
 
@@ -183,8 +220,10 @@ def test_walk_in_logged_by_booth_scan_takes_an_outcome(ctx, client):
     missing = client.get(f"/exhibitor/{ex.id}/missing-outcomes").get_data(as_text=True)
     assert f'id="interview-{scan.booking_id}"' in missing  # held, outcome still to record
     p = f"b{scan.booking_id}-"
-    client.post(f"/exhibitor/{ex.id}/interviews/{scan.booking_id}",
-                data={p + "attendance": "attended", p + "outcome": "internship"})
+    client.post(
+        f"/exhibitor/{ex.id}/interviews/{scan.booking_id}",
+        data={p + "attendance": "attended", p + "outcome": "internship"},
+    )
     booking = db.session.get(Booking, scan.booking_id)
     db.session.refresh(booking)
     assert (booking.walk_in, booking.outcome, booking.outcome_recorded_by_id) == (True, "internship", interviewer.id)

@@ -14,6 +14,7 @@ Endpoints are sorted into three explicit lists below; an endpoint in none of the
 A URL argument the test does not know how to fill fails the test, so a new endpoint cannot slip
 past without someone deciding which object its id names.
 """
+
 import re
 
 import pytest
@@ -110,8 +111,9 @@ def world(ctx):
     """One party's objects, and three outsiders."""
     org = f.organisation("Owner organisation")
     event = f.event(org=org, name="Owner fair")
-    exhibitor = f.exhibitor(event, name="Owner employer", tables=1,
-                            logo=b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, logo_mimetype="image/png")
+    exhibitor = f.exhibitor(
+        event, name="Owner employer", tables=1, logo=b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, logo_mimetype="image/png"
+    )
     admin = f.exhibitor_staff(exhibitor, role="admin")
     interviewer = f.exhibitor_staff(exhibitor, role="interviewer")
     slot = f.slots_for(exhibitor, count=2)[0]
@@ -149,20 +151,37 @@ def world(ctx):
     }
     f.registration(other_event, outsiders["visitor"])
     roles = {  # the owner's own people, for sweeps that act as each role
-        "visitor": owner_visitor, "exhibitor": admin, "interviewer": interviewer,
-        "door staff": f.checkin_staff(event), "organiser": f.organiser(org),
+        "visitor": owner_visitor,
+        "exhibitor": admin,
+        "interviewer": interviewer,
+        "door staff": f.checkin_staff(event),
+        "organiser": f.organiser(org),
         "other-event organiser": outsiders["other organiser"],
     }
     ids = {
-        "event_id": event.id, "exhibitor_id": exhibitor.id, "booking_id": booking.id,
-        "registration_id": registration.id, "slot_id": slot.id, "table_id": exhibitor.tables[0].id,
-        "opening_id": opening.id, "staff_id": staff_row.id, "invitation_id": invitation.id,
-        "entry_id": entry.id, "message_id": message.id, "token_id": api_token.id,
+        "event_id": event.id,
+        "exhibitor_id": exhibitor.id,
+        "booking_id": booking.id,
+        "registration_id": registration.id,
+        "slot_id": slot.id,
+        "table_id": exhibitor.tables[0].id,
+        "opening_id": opening.id,
+        "staff_id": staff_row.id,
+        "invitation_id": invitation.id,
+        "entry_id": entry.id,
+        "message_id": message.id,
+        "token_id": api_token.id,
         "funding_id": funding.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
-    return {"ids": ids, "strings": strings, "outsiders": outsiders, "roles": roles, "org": org,
-            "exhibitor_admin": admin}
+    return {
+        "ids": ids,
+        "strings": strings,
+        "outsiders": outsiders,
+        "roles": roles,
+        "org": org,
+        "exhibitor_admin": admin,
+    }
 
 
 def requests_for(app, world, hostile: dict | None = None):
@@ -253,8 +272,9 @@ def test_unrelated_users_are_refused_and_change_nothing(app, world, role):
         response = send(client, method, url)
         refused = (401,) if endpoint.startswith(API_PREFIX) else (403, 404)
         if response.status_code not in refused:
-            failures.append(f"{method} {url} ({endpoint}) -> {response.status_code} "
-                            f"{response.headers.get('Location', '')}")
+            failures.append(
+                f"{method} {url} ({endpoint}) -> {response.status_code} {response.headers.get('Location', '')}"
+            )
         changed = changed_tables(before, snapshot())
         if changed:
             failures.append(f"{method} {url} ({endpoint}) changed {changed}")
@@ -280,8 +300,12 @@ def test_outsiders_api_tokens_are_refused_on_every_api_endpoint(app, world, role
         if role == "other exhibitor staff" and endpoint in PUBLIC_API_ENDPOINTS:
             continue
         before = snapshot()
-        response = client.open(url, method=method, json={"registration_id": world["ids"]["registration_id"]},
-                               headers={"Authorization": f"Bearer {secret}"})
+        response = client.open(
+            url,
+            method=method,
+            json={"registration_id": world["ids"]["registration_id"]},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
         if response.status_code != 404:
             failures.append(f"{method} {url} ({endpoint}) -> {response.status_code}")
         changed = [t for t in changed_tables(before, snapshot()) if t != "api_token"]  # last_used_at
@@ -300,7 +324,7 @@ def test_site_operator_endpoints_refuse_everyone_else_and_open_for_the_operator(
     from bazaar.events.models import Event
 
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert SITE_OPERATOR_ENDPOINTS <= endpoints
+    assert endpoints >= SITE_OPERATOR_ENDPOINTS
     assert not SITE_OPERATOR_ENDPOINTS & (set(PUBLIC_ENDPOINTS) | set(OWN_DATA_ENDPOINTS))
     event = db.session.get(Event, world["ids"]["event_id"])
     owner = f.organiser(db.session.get(Organisation, event.organisers[0].organisation_id))

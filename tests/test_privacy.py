@@ -1,4 +1,5 @@
 """My data: export everything, delete my account (erased, figures kept), the sensitive field."""
+
 import json
 from datetime import timedelta
 
@@ -31,8 +32,14 @@ def _rich_visitor():
 
 def _booking(event, reg, exhibitor, hours=2, **kw):
     start = event.starts_at + timedelta(hours=hours)
-    booking = Booking(event_id=event.id, exhibitor_id=exhibitor.id, registration_id=reg.id, starts_at=start,
-                      ends_at=start + timedelta(minutes=15), **kw)
+    booking = Booking(
+        event_id=event.id,
+        exhibitor_id=exhibitor.id,
+        registration_id=reg.id,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=15),
+        **kw,
+    )
     db.session.add(booking)
     db.session.commit()
     return booking
@@ -88,7 +95,8 @@ def test_delete_account_erases_person_and_keeps_figures(ctx, client):
     # the password is asked and the box must be ticked
     assert "Tick the box" in client.post("/my/delete", data={"password": f.PASSWORD}).get_data(as_text=True)
     assert "Wrong password" in client.post("/my/delete", data={"password": "nope", "confirm": "y"}).get_data(
-        as_text=True)
+        as_text=True
+    )
     response = client.post("/my/delete", data={"password": f.PASSWORD, "confirm": "y"})
     assert response.status_code == 200 and "deleted" in response.get_data(as_text=True)
 
@@ -106,8 +114,10 @@ def test_delete_account_erases_person_and_keeps_figures(ctx, client):
     # the freed place went to the next in line
     assert waiting.status == "offered"
     # no message keeps the address
-    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
-        OutboxMessage.to_address == "maryam@example.org")) == 0
+    assert (
+        db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.to_address == "maryam@example.org"))
+        == 0
+    )
     assert not any("maryam" in key for key in db.session.scalars(select(OutboxMessage.dedup_key)))
     assert db.session.scalar(select(func.count(OutboxMessage.id))) > 0  # the rows stay, anonymous
     # logged out, and cannot log back in
@@ -115,8 +125,18 @@ def test_delete_account_erases_person_and_keeps_figures(ctx, client):
     anon = client.application.test_client()
     assert anon.post("/login", data={"email": "maryam@example.org", "password": f.PASSWORD}).status_code == 200
     # the address is free to sign up again
-    assert anon.post("/signup", data={"name": "Maryam", "email": "maryam@example.org",
-                                      "password": "a long password 1", "preferred_language": "fa"}).status_code == 302
+    assert (
+        anon.post(
+            "/signup",
+            data={
+                "name": "Maryam",
+                "email": "maryam@example.org",
+                "password": "a long password 1",
+                "preferred_language": "fa",
+            },
+        ).status_code
+        == 302
+    )
     assert find_user_by_email("maryam@example.org").id != user_id
 
 
@@ -174,8 +194,11 @@ def _texts_holding(marker: str) -> list[str]:
     found = []
     for table in db.metadata.sorted_tables:
         for row in db.session.execute(select(table)).mappings():
-            found += [f"{table.name}.{column}" for column, value in row.items()
-                      if value is not None and marker.lower() in str(value).lower()]
+            found += [
+                f"{table.name}.{column}"
+                for column, value in row.items()
+                if value is not None and marker.lower() in str(value).lower()
+            ]
     return found
 
 
@@ -205,9 +228,16 @@ def test_delete_account_leaves_no_free_text_anywhere_and_figures_unchanged(ctx):
     failed = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == visitor.id))
     failed.last_error = f"550 {visitor.email}: mailbox unavailable"
     db.session.commit()
-    assert {"user.name", "user.email", "visitor_profile.municipality", "booking.outcome_note",
-            "survey_response.missing", "outbox_message.payload", "outbox_message.last_error"} <= set(
-        _texts_holding(MARKER))
+    assert {
+        "user.name",
+        "user.email",
+        "visitor_profile.municipality",
+        "booking.outcome_note",
+        "survey_response.missing",
+        "outbox_message.payload",
+        "outbox_message.last_error",
+    } <= set(_texts_holding(MARKER))
+
     def figures():
         return {key: value for key, value in compile_event(past.id).items() if key != "compiled_at"}
 

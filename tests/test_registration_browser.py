@@ -1,4 +1,5 @@
 """The registration form in real Chromium on a phone-sized screen, against gunicorn."""
+
 import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import select

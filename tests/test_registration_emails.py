@@ -1,4 +1,5 @@
 """The account and registration messages, rendered by the real renderer and sent over real SMTP."""
+
 from email import policy
 from email.parser import BytesParser
 
@@ -12,8 +13,14 @@ from bazaar.notifications.services import dispatch_due_messages
 from bazaar.registrations import services
 from tests import factories as f
 
-MY_KINDS = {"verify_email", "password_reset", "registration_confirmed", "registration_offer", "group_registration",
-            "group_invitation"}
+MY_KINDS = {
+    "verify_email",
+    "password_reset",
+    "registration_confirmed",
+    "registration_offer",
+    "group_registration",
+    "group_invitation",
+}
 
 
 def _all_kinds(lang):
@@ -40,7 +47,7 @@ def test_every_message_renders_in_every_language(ctx, lang):
 
     _all_kinds(lang)
     rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    assert MY_KINDS <= {row.kind for row in rows}
+    assert {row.kind for row in rows} >= MY_KINDS
     for row in rows:
         if row.kind not in MY_KINDS:
             continue

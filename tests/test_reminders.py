@@ -1,4 +1,5 @@
 """Scheduled messages: day-before reminder, exhibitor digest, outcome nudge, survey invitations."""
+
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,11 @@ from bazaar.extensions import db
 from bazaar.notifications import services
 from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.reminders import (
-    booking_changed, day_before_due, morning_after_due, schedule_event_messages, survey_due,
+    booking_changed,
+    day_before_due,
+    morning_after_due,
+    schedule_event_messages,
+    survey_due,
 )
 from bazaar.tokens import read_token
 from tests import factories as f
@@ -18,8 +23,7 @@ from tests import factories as f
 
 def _rows(kind):
     db.session.expire_all()
-    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)
-                              .order_by(OutboxMessage.id)).all()
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)).all()
 
 
 def _fair():
@@ -46,7 +50,9 @@ def test_day_before_reminder_and_digests_once_their_time_is_near(ctx, clock, smt
     ev, ex, interviewer, admin, first, second, booking = _fair()
     due = day_before_due(ev)
     local_due = due.astimezone(ZoneInfo(ev.timezone))
-    assert local_due.hour == 10 and local_due.date() == ev.starts_at.astimezone(ZoneInfo(ev.timezone)).date() - timedelta(days=1)
+    assert local_due.hour == 10 and local_due.date() == ev.starts_at.astimezone(
+        ZoneInfo(ev.timezone)
+    ).date() - timedelta(days=1)
     assert schedule_event_messages() == 0
     _advance_to(clock, due - timedelta(minutes=5))
     written = schedule_event_messages()
@@ -79,6 +85,7 @@ def test_digest_hides_names_of_visitors_who_did_not_consent(ctx, clock):
     digest = next(r for r in _rows("exhibitor_digest") if r.to_address == interviewer.email)
     assert digest.payload["interviews"][0]["visitor"] == ""
     from bazaar.notifications.render import render
+
     assert "Sara" not in render(digest).text
 
 
@@ -116,6 +123,7 @@ def test_survey_invitations_only_to_those_who_consented_and_came(ctx, clock, smt
     text = smtp.received(To=first.user.email)[0].get_body(("plain",)).get_content()
     assert "30 days" in text
     from flask import url_for
+
     try:
         url_for("stats.survey", token="x")
         has_survey_page = True
@@ -199,8 +207,10 @@ def _count_statements(action) -> int:
 
 def _reminder_state():
     db.session.expire_all()
-    return sorted((r.dedup_key, r.status, r.due_at, r.to_address, r.channel, r.language, r.expires_at)
-                  for r in _rows("interview_reminder"))
+    return sorted(
+        (r.dedup_key, r.status, r.due_at, r.to_address, r.channel, r.language, r.expires_at)
+        for r in _rows("interview_reminder")
+    )
 
 
 def test_changing_reminder_minutes_on_a_busy_event_is_set_based(ctx):

@@ -1,5 +1,6 @@
 """``bin/run`` with the embedded default stops cleanly: SIGTERM (as systemd or ``timeout`` sends)
 and Ctrl-C leave no process of its session behind, and a second run on the same folder refuses."""
+
 import os
 import signal
 import subprocess
@@ -13,8 +14,17 @@ from tests.conftest import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_SECONDS = 5  # bin/run's bound per child; three children
-EMBEDDED_UNSET = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "BAZAAR_QUEUE", "BAZAAR_CLOCK_OFFSET_FILE",
-                  "BAZAAR_BASE_URL", "MAIL_BACKEND", "SMTP_HOST", "SMTP_PORT")
+EMBEDDED_UNSET = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "BAZAAR_QUEUE",
+    "BAZAAR_CLOCK_OFFSET_FILE",
+    "BAZAAR_BASE_URL",
+    "MAIL_BACKEND",
+    "SMTP_HOST",
+    "SMTP_PORT",
+)
 
 
 def _session_members(sid: int) -> list[str]:
@@ -44,11 +54,23 @@ def run(tmp_path):
     """Start bin/run in its own session on a free port and folder; yield (process, env)."""
     env = {k: v for k, v in os.environ.items() if k not in EMBEDDED_UNSET}
     port = free_port()
-    env.update(BAZAAR_INSTANCE_DIR=str(tmp_path / "instance"), BAZAAR_PORT=str(port), BAZAAR_DEMO="0",
-               STOP_SECONDS=str(STOP_SECONDS), WEB_CONCURRENCY="1")
+    env.update(
+        BAZAAR_INSTANCE_DIR=str(tmp_path / "instance"),
+        BAZAAR_PORT=str(port),
+        BAZAAR_DEMO="0",
+        STOP_SECONDS=str(STOP_SECONDS),
+        WEB_CONCURRENCY="1",
+    )
     log = open(tmp_path / "run.log", "wb")
-    proc = subprocess.Popen([str(ROOT / "bin" / "run")], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(ROOT / "bin" / "run")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: _serves(port) or proc.poll() is not None, timeout=90, message="bin/run serving")
         assert proc.poll() is None, (tmp_path / "run.log").read_text()
@@ -75,8 +97,7 @@ def _assert_stops(proc, send) -> None:
 
 def test_sigterm_stops_every_process_and_a_second_run_refuses(run):
     proc, env = run
-    second = subprocess.run([str(ROOT / "bin" / "run")], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60)
+    second = subprocess.run([str(ROOT / "bin" / "run")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert second.returncode != 0
     assert "already running" in second.stderr
     _assert_stops(proc, lambda: proc.send_signal(signal.SIGTERM))

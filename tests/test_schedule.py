@@ -1,4 +1,5 @@
 """Interview tables and slot generation, blocking and removal."""
+
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ def login(client, user) -> None:
     conftest_login(client, user)
     english(client)
 
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
@@ -41,13 +43,22 @@ def local_times(slots):
 
 
 def live_slots(table):
-    return list(db.session.scalars(select(Slot).where(Slot.table_id == table.id, Slot.status != "removed")
-                                   .order_by(Slot.starts_at)))
+    return list(
+        db.session.scalars(
+            select(Slot).where(Slot.table_id == table.id, Slot.status != "removed").order_by(Slot.starts_at)
+        )
+    )
 
 
 def test_plan_with_gap_and_breaks_in_local_time():
-    plan = schedule.SlotPlan(day=date(2031, 6, 10), start=time(9, 0), end=time(11, 0), length_minutes=20,
-                             gap_minutes=5, breaks=schedule.parse_breaks("10:00-10:15"))
+    plan = schedule.SlotPlan(
+        day=date(2031, 6, 10),
+        start=time(9, 0),
+        end=time(11, 0),
+        length_minutes=20,
+        gap_minutes=5,
+        breaks=schedule.parse_breaks("10:00-10:15"),
+    )
     times = schedule.planned_times(plan, "Europe/Stockholm")
     assert [s.astimezone(STOCKHOLM).strftime("%H:%M") for s, _e in times] == ["09:00", "09:25", "10:15", "10:40"]
     assert all(e - s == timedelta(minutes=20) for s, e in times)
@@ -71,8 +82,16 @@ def test_admin_generates_slots_through_the_form_idempotently(ctx, client):
     db.session.commit()
     table = ex.tables[0]
     login(client, f.exhibitor_staff(ex))
-    form = {"day": "2031-06-10", "start": "09:00", "end": "12:00", "length": "15", "gap": "5",
-            "breaks": "10:00-10:30, 11:00-11:10", "format": "interview", "opening_id": str(opening.id)}
+    form = {
+        "day": "2031-06-10",
+        "start": "09:00",
+        "end": "12:00",
+        "length": "15",
+        "gap": "5",
+        "breaks": "10:00-10:30, 11:00-11:10",
+        "format": "interview",
+        "opening_id": str(opening.id),
+    }
     response = client.post(f"/exhibitor/{ex.id}/tables/{table.id}/generate", data=form)
     assert response.status_code == 302
     slots = live_slots(table)
@@ -84,8 +103,9 @@ def test_admin_generates_slots_through_the_form_idempotently(ctx, client):
     assert len(live_slots(table)) == len(slots)
 
     # an overlapping plan with another length fills only the free gaps
-    result = schedule.generate_slots(table, schedule.SlotPlan(
-        day=date(2031, 6, 10), start=time(9, 0), end=time(12, 0), length_minutes=10))
+    result = schedule.generate_slots(
+        table, schedule.SlotPlan(day=date(2031, 6, 10), start=time(9, 0), end=time(12, 0), length_minutes=10)
+    )
     assert local_times(result.created) == ["10:00", "10:10", "10:20", "10:50", "11:00", "11:50"]
     after = live_slots(table)
     for a, b in zip(after, after[1:]):
@@ -107,12 +127,20 @@ def test_generation_refuses_bad_plans(ctx, client):
     url = f"/exhibitor/{ex.id}/tables/{table.id}/generate"
     base = {"day": "2031-06-10", "start": "09:00", "end": "10:00", "length": "15", "gap": "0", "format": "jobbdating"}
     bad_inputs = [
-        {"start": "9 o'clock"}, {"end": "25:00"}, {"start": "10:00", "end": "09:00"},
+        {"start": "9 o'clock"},
+        {"end": "25:00"},
+        {"start": "10:00", "end": "09:00"},
         {"start": "06:00", "end": "07:00"},  # before the fair opens
         {"end": "18:00"},  # after it closes
         {"start": "09:00", "end": "09:10"},  # no 15-minute slot fits
-        {"length": "7"}, {"gap": "-5"}, {"gap": "many"}, {"format": "speed"},
-        {"breaks": "lunch"}, {"day": "2031-06-11"}, {"opening_id": str(other_opening.id)}, {"opening_id": "abc"},
+        {"length": "7"},
+        {"gap": "-5"},
+        {"gap": "many"},
+        {"format": "speed"},
+        {"breaks": "lunch"},
+        {"day": "2031-06-11"},
+        {"opening_id": str(other_opening.id)},
+        {"opening_id": "abc"},
         {"start": "0" * 500},
     ]
     for bad in bad_inputs:
@@ -143,8 +171,12 @@ def test_block_unblock_and_remove_free_slot(ctx, client):
 
     # generating again at the removed time reopens that slot instead of failing the unique index
     local = slot.starts_at.astimezone(STOCKHOLM)
-    result = schedule.generate_slots(ex.tables[0], schedule.SlotPlan(
-        day=local.date(), start=local.time(), end=(local + timedelta(minutes=10)).time(), length_minutes=10))
+    result = schedule.generate_slots(
+        ex.tables[0],
+        schedule.SlotPlan(
+            day=local.date(), start=local.time(), end=(local + timedelta(minutes=10)).time(), length_minutes=10
+        ),
+    )
     assert [s.id for s in result.created] == [slot.id] and slot.status == "open"
 
 
@@ -173,14 +205,28 @@ def test_table_crud_and_delete_refused_while_booked(ctx, client):
     interviewer = f.exhibitor_staff(ex, role="interviewer", name="Table Person")
     outsider = f.user()
     login(client, admin)
-    assert client.post(f"/exhibitor/{ex.id}/tables/new", data={"name": "Bord 2", "interviewer_id": str(interviewer.id)}).status_code == 302
+    assert (
+        client.post(
+            f"/exhibitor/{ex.id}/tables/new", data={"name": "Bord 2", "interviewer_id": str(interviewer.id)}
+        ).status_code
+        == 302
+    )
     table = db.session.scalar(select(InterviewTable).where(InterviewTable.name == "Bord 2"))
     assert table.interviewer_id == interviewer.id
-    assert client.post(f"/exhibitor/{ex.id}/tables/{table.id}/edit", data={"name": "Bord B", "interviewer_id": "0"}).status_code == 302
+    assert (
+        client.post(
+            f"/exhibitor/{ex.id}/tables/{table.id}/edit", data={"name": "Bord B", "interviewer_id": "0"}
+        ).status_code
+        == 302
+    )
     db.session.refresh(table)
     assert (table.name, table.interviewer_id) == ("Bord B", None)
-    for bad in ({"name": ""}, {"name": "n" * 200}, {"name": "X", "interviewer_id": str(outsider.id)},
-                {"name": "X", "interviewer_id": "abc"}):
+    for bad in (
+        {"name": ""},
+        {"name": "n" * 200},
+        {"name": "X", "interviewer_id": str(outsider.id)},
+        {"name": "X", "interviewer_id": "abc"},
+    ):
         assert client.post(f"/exhibitor/{ex.id}/tables/{table.id}/edit", data=bad).status_code == 200
     db.session.refresh(table)
     assert table.name == "Bord B"

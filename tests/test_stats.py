@@ -1,5 +1,6 @@
 """Every figure's definition on small handcrafted data, suppression, de-duplication, deletion."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +20,7 @@ CLOSED = timedelta(days=-200)  # the follow-up survey has closed: the sensitive 
 
 def _month_start(day, months_later):
     month = day.month - 1 + months_later
-    return datetime(day.year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
+    return datetime(day.year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -63,33 +64,63 @@ def test_every_headline_figure_follows_its_definition(fair):
     h = figures["headline"]
     day = fair["day"]
     assert h == {
-        "exhibitors": 3, "exhibitors_foreign": 1, "exhibitors_jobs_abroad": 2,
-        "visitors_registered": 9, "visitors_checked_in": 7, "visitors_walk_in": 1, "visitors_no_show": 2,
+        "exhibitors": 3,
+        "exhibitors_foreign": 1,
+        "exhibitors_jobs_abroad": 2,
+        "visitors_registered": 9,
+        "visitors_checked_in": 7,
+        "visitors_walk_in": 1,
+        "visitors_no_show": 2,
         "registrations_cancelled": 1,
-        "bookings_made": 8, "bookings_cancelled": 1,
-        "interviews_booked_held": 5, "interviews_walk_in": 1, "interviews_held": 6,
-        "interview_no_shows": 1, "interview_no_show_rate": round(1 / 6, 4), "visitors_interviewed": 5,
-        "outcome_second_interview": 1, "outcome_offer": 1, "outcome_hired": 3, "outcome_internship": 1,
+        "bookings_made": 8,
+        "bookings_cancelled": 1,
+        "interviews_booked_held": 5,
+        "interviews_walk_in": 1,
+        "interviews_held": 6,
+        "interview_no_shows": 1,
+        "interview_no_show_rate": round(1 / 6, 4),
+        "visitors_interviewed": 5,
+        "outcome_second_interview": 1,
+        "outcome_offer": 1,
+        "outcome_hired": 3,
+        "outcome_internship": 1,
         "visitors_offered": 3,
         "jobs_visitor_reported": 4,
         # (r1, Alfa) from both sources once, (r1, Beta), (r4, Gamma) whose unnamed answer is the
         # same job, (r2, none named), (r5, Gamma) reported only by the visitor
-        "jobs_total": 5, "visitors_hired": 4,
+        "jobs_total": 5,
+        "visitors_hired": 4,
         # r1 and r4 hired by exhibitors and answering "a job"; r2 and r5 only by their answer
-        "evidence_confirmed": 2, "evidence_employer_only": 0, "evidence_visitor_only": 2,
-        "evidence_resolved_hired": 0, "evidence_contradicted": 0, "evidence_resolved_not_hired": 0,
+        "evidence_confirmed": 2,
+        "evidence_employer_only": 0,
+        "evidence_visitor_only": 2,
+        "evidence_resolved_hired": 0,
+        "evidence_contradicted": 0,
+        "evidence_resolved_not_hired": 0,
         "evidence_no_show": 0,
-        "survey_respondents": 7, "attribution_share": round(4 / 7, 4),
+        "survey_respondents": 7,
+        "attribution_share": round(4 / 7, 4),
         "time_to_job_median_days": float((_month_start(day, 2).date() - day).days),
     }
     assert set(HEADLINE) <= set(DEFINITIONS)
     assert dict(figures["exhibitors_by_country"]) == {"SE": 2, "DK": 1}
     assert dict(figures["exhibitors_by_job_country"]) == {"SE": 1, "NO": 1, "DK": 1}
     assert dict(figures["exhibitors_by_type"]) == {"employer": 1, "staffing_agency": 1, "public_employer": 1}
-    assert figures["funnel"] == [["visitors_registered", 9], ["visitors_checked_in", 7], ["visitors_interviewed", 5],
-                                 ["visitors_offered", 3], ["visitors_hired", 4]]
-    assert dict(figures["survey_results"]) == {"job": 4, "internship": 1, "education": 0, "business": 0,
-                                               "interview": 1, "nothing": 1}
+    assert figures["funnel"] == [
+        ["visitors_registered", 9],
+        ["visitors_checked_in", 7],
+        ["visitors_interviewed", 5],
+        ["visitors_offered", 3],
+        ["visitors_hired", 4],
+    ]
+    assert dict(figures["survey_results"]) == {
+        "job": 4,
+        "internship": 1,
+        "education": 0,
+        "business": 0,
+        "interview": 1,
+        "nothing": 1,
+    }
 
 
 def test_per_exhibitor_table_counts_and_suppresses(fair):
@@ -126,8 +157,7 @@ def test_breakdowns_suppress_small_cells_and_count_sensitive_answers_only_with_c
     for _ in range(10):
         _visitor(ev, gender="woman", occupations=["cook", "cleaner"])
     for i in range(7):
-        _visitor(ev, checked_in=i < 6, gender="man", foreign_background="born_abroad",
-                 consent_sensitive_at=utcnow())
+        _visitor(ev, checked_in=i < 6, gender="man", foreign_background="born_abroad", consent_sensitive_at=utcnow())
     for _ in range(3):
         _visitor(ev, checked_in=False, gender="other", foreign_background="born_abroad")  # no consent
     breakdowns = compile_event(ev.id)["breakdowns"]
@@ -183,7 +213,7 @@ def test_number_of_sql_statements_does_not_grow_with_visitors_or_exhibitors(ctx)
         statements = []
         db.session.commit()  # each compilation starts its own transaction, as in the task
 
-        def count(conn, cursor, statement, parameters, context, executemany):
+        def count(conn, cursor, statement, parameters, context, executemany, statements=statements):
             statements.append(statement)
 
         sa_event.listen(db.engine, "before_cursor_execute", count)

@@ -1,4 +1,5 @@
 """Issue 11 point 1: the self-declared background cannot be read by comparing two compiled versions."""
+
 from datetime import timedelta
 
 from bazaar.accounts.models import VisitorProfile
@@ -11,8 +12,14 @@ from tests import factories
 
 def _person(ev, background, consented=True):
     person = factories.visitor(profile=False)
-    db.session.add(VisitorProfile(user_id=person.id, foreign_background=background, gender="woman",
-                                  consent_sensitive_at=utcnow() if consented else None))
+    db.session.add(
+        VisitorProfile(
+            user_id=person.id,
+            foreign_background=background,
+            gender="woman",
+            consent_sensitive_at=utcnow() if consented else None,
+        )
+    )
     db.session.commit()
     return factories.registration(ev, person, checked_in_at=ev.starts_at)
 
@@ -46,9 +53,10 @@ def test_differencing_two_versions_reveals_no_background(ctx):
     assert after["breakdowns"]["foreign_background"]["rows"] == before["breakdowns"]["foreign_background"]["rows"]
     assert after["breakdowns"]["foreign_background"]["first_version"] == 1
     # deleting an account afterwards changes nothing either
+    from sqlalchemy import select
+
     from bazaar.accounts.services import delete_account
     from bazaar.registrations.models import Registration
-    from sqlalchemy import select
 
     someone = db.session.scalars(select(Registration).where(Registration.event_id == ev.id)).first()
     delete_account(someone.user)

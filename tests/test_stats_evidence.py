@@ -1,4 +1,5 @@
 """Reconciled evidence: an exhibitor's record and the visitor's answer in every wave, combined once per person."""
+
 from datetime import timedelta
 
 import pytest
@@ -48,8 +49,14 @@ def test_each_contradiction_is_reconciled(fair):
     figures = compile_event(fair["event"].id)
     h = figures["headline"]
     assert {category: h[f"evidence_{category}"] for category in EVIDENCE} == {
-        "confirmed": 2, "employer_only": 1, "visitor_only": 1, "resolved_hired": 0, "contradicted": 1,
-        "resolved_not_hired": 0, "no_show": 1}
+        "confirmed": 2,
+        "employer_only": 1,
+        "visitor_only": 1,
+        "resolved_hired": 0,
+        "contradicted": 1,
+        "resolved_not_hired": 0,
+        "no_show": 1,
+    }
     # job_then_nothing, other_exhibitor (once), employer_only, visitor_only
     assert h["visitors_hired"] == 4
     # (job_then_nothing, Alfa), (other_exhibitor, Alfa) and not Beta, (employer_only, Beta), (visitor_only, Beta)
@@ -85,8 +92,10 @@ def test_organisers_see_the_cases_by_hand_without_the_background(client, fair):
     outsider = factories.organiser(factories.organisation(), preferred_language="en")
     cases = services.cases_to_resolve(fair["event"].id)
     assert [(c["kind"], c["name"]) for c in cases] == [
-        ("contradicted", "Visitor contradicted"), ("other_exhibitor", "Visitor other_exhibitor"),
-        ("no_show", "Visitor no_show")]
+        ("contradicted", "Visitor contradicted"),
+        ("other_exhibitor", "Visitor other_exhibitor"),
+        ("no_show", "Visitor no_show"),
+    ]
     url = f"/organiser/events/{fair['event'].id}/stats/cases"
     login(client, outsider)
     assert client.get(url).status_code in (403, 404)
@@ -104,9 +113,12 @@ def test_an_organiser_resolves_a_contradiction_by_hand(client, fair):
     login(client, organiser)
     url = f"/organiser/events/{ev.id}/stats/cases/resolve"
     # only a contradicted case of this event can be resolved; bad input is refused, never a 500
-    for data in ({"registration_id": str(fair["people"]["employer_only"].id), "decision": "hired"},
-                 {"registration_id": "x", "decision": "hired"}, {"registration_id": "99999999999"},
-                 {"registration_id": str(contradicted.id), "decision": "maybe"}):
+    for data in (
+        {"registration_id": str(fair["people"]["employer_only"].id), "decision": "hired"},
+        {"registration_id": "x", "decision": "hired"},
+        {"registration_id": "99999999999"},
+        {"registration_id": str(contradicted.id), "decision": "maybe"},
+    ):
         response = client.post(url, data=data, follow_redirects=True)
         assert response.status_code == 200 and b"cannot be resolved" in response.data
     assert compile_event(ev.id)["headline"]["evidence_contradicted"] == 1
@@ -114,7 +126,11 @@ def test_an_organiser_resolves_a_contradiction_by_hand(client, fair):
     client.post(url, data={"registration_id": str(contradicted.id), "decision": "hired"})
     h = compile_event(ev.id)["headline"]
     assert (h["evidence_contradicted"], h["evidence_resolved_hired"], h["visitors_hired"], h["jobs_total"]) == (
-        0, 1, 5, 5)
+        0,
+        1,
+        5,
+        5,
+    )
     client.post(url, data={"registration_id": str(contradicted.id), "decision": "not_hired"})
     h = compile_event(ev.id)["headline"]
     assert (h["evidence_resolved_hired"], h["evidence_resolved_not_hired"], h["visitors_hired"]) == (0, 1, 4)

@@ -1,5 +1,6 @@
 """An exhibitor whose status changed counts the same way in every figure and table of a snapshot:
 approved when compiled, or took part on the day (an interview marked held or no-show)."""
+
 from datetime import timedelta
 
 from bazaar.stats.compile import compile_event
@@ -15,9 +16,13 @@ EXHIBITORS = {
     "Rejected before the fair AB": ("rejected", ("cancelled", "unknown", None), False),
     "Approved, no bookings AB": ("approved", None, True),
 }
-SUMMED = {"bookings_made": "bookings_made", "bookings_cancelled": "bookings_cancelled",
-          "interviews_held": "interviews_held", "interview_no_shows": "interview_no_shows",
-          "hired": "outcome_hired"}
+SUMMED = {
+    "bookings_made": "bookings_made",
+    "bookings_cancelled": "bookings_cancelled",
+    "interviews_held": "interviews_held",
+    "interview_no_shows": "interview_no_shows",
+    "hired": "outcome_hired",
+}
 
 
 def test_every_table_counts_the_same_exhibitors(ctx):
@@ -41,7 +46,11 @@ def test_every_table_counts_the_same_exhibitors(ctx):
     figures = compile_event(ev.id)
     headline, table = figures["headline"], figures["per_exhibitor"]
     assert {row["id"] for row in table} == counted
-    assert headline["exhibitors"] == len(counted) == sum(n for _c, n in figures["exhibitors_by_country"]) \
+    assert (
+        headline["exhibitors"]
+        == len(counted)
+        == sum(n for _c, n in figures["exhibitors_by_country"])
         == sum(n for _t, n in figures["exhibitors_by_type"])
+    )
     for measure, figure in SUMMED.items():
         assert headline[figure] == expected[figure] == sum(row[measure] for row in table), measure

@@ -1,4 +1,5 @@
 """The reference edition, Jobbdating 07, compiles from its rows to exactly its published figures."""
+
 import time
 
 from sqlalchemy import func, select
@@ -29,8 +30,7 @@ def test_jobbdating_07_compiles_to_its_headline_figures(ctx):
     assert h["visitors_hired"] == 85  # people who got a job: the headline
     assert list(h)[0] == "visitors_hired"
     assert h["jobs_total"] >= h["visitors_hired"]
-    assert (h["evidence_confirmed"] + h["evidence_employer_only"] + h["evidence_visitor_only"]
-            == h["visitors_hired"])
+    assert h["evidence_confirmed"] + h["evidence_employer_only"] + h["evidence_visitor_only"] == h["visitors_hired"]
     assert h["evidence_contradicted"] == h["evidence_no_show"] == 0
     groups = {g["country"]: g for g in figures["by_exhibitor_group"]}
     assert (groups["DK"]["exhibitors"], groups["SE"]["exhibitors"]) == (10, 30)

@@ -1,4 +1,5 @@
 """The organiser dashboard, exports, printable report and comparison; who may see them."""
+
 import csv
 import io
 from datetime import timedelta
@@ -124,7 +125,7 @@ def test_comparison_side_by_side_with_a_chart(client, setup):
     _compiled(last_year)
     login(client, setup["organiser"])
     page = client.get(f"/organiser/stats/compare?event={ev.id}&event={last_year.id}&event=junk").get_data(as_text=True)
-    table = page[page.index("<table"):]
+    table = page[page.index("<table") :]
     assert table.index("Jobbdating 2025") < table.index("Jobbdating 2026")  # oldest first
     assert page.count("<svg") == 1 and "series-1" in page
     assert client.get("/organiser/stats/compare").status_code == 200
@@ -133,9 +134,13 @@ def test_comparison_side_by_side_with_a_chart(client, setup):
 def test_nobody_else_sees_or_compiles_the_figures(client, setup):
     ev = setup["event"]
     _compiled(ev)
-    urls = [f"/organiser/events/{ev.id}/stats", f"/organiser/events/{ev.id}/stats/report",
-            f"/organiser/events/{ev.id}/stats/export.csv", f"/organiser/events/{ev.id}/stats/export.xlsx",
-            f"/organiser/stats/compare?event={ev.id}"]
+    urls = [
+        f"/organiser/events/{ev.id}/stats",
+        f"/organiser/events/{ev.id}/stats/report",
+        f"/organiser/events/{ev.id}/stats/export.csv",
+        f"/organiser/events/{ev.id}/stats/export.xlsx",
+        f"/organiser/stats/compare?event={ev.id}",
+    ]
     assert all(client.get(url).status_code in (302, 401) for url in urls)  # not logged in
     for outsider in (factories.organiser(), factories.exhibitor_staff(setup["booth"]), factories.visitor()):
         login(client, outsider)
@@ -156,8 +161,9 @@ def test_a_snapshot_compiled_before_schema_2_still_shows(client, setup):
     old = dict(snapshot.figures, schema=1)
     for key in ("by_exhibitor_group", "exhibitors_by_job_country"):
         del old[key]
-    old["headline"] = {k: v for k, v in old["headline"].items()
-                       if not k.startswith("evidence_") and k != "exhibitors_jobs_abroad"}
+    old["headline"] = {
+        k: v for k, v in old["headline"].items() if not k.startswith("evidence_") and k != "exhibitors_jobs_abroad"
+    }
     snapshot.figures = old
     db.session.commit()
     for path in ("stats", "stats/report", "stats/export.csv", "stats/export.xlsx"):
@@ -171,9 +177,12 @@ def test_people_who_got_a_job_lead_with_jobs_and_group_totals_beside_them(client
     login(client, setup["organiser"])
     _compiled(ev)
     page = client.get(f"/organiser/events/{ev.id}/stats").get_data(as_text=True)
-    cards = page[page.index('class="stat-cards"'):]
-    assert cards.index("People who got a job") < cards.index("Jobs (visitor–exhibitor pairs)") < cards.index(
-        "Interviews held")
+    cards = page[page.index('class="stat-cards"') :]
+    assert (
+        cards.index("People who got a job")
+        < cards.index("Jobs (visitor–exhibitor pairs)")
+        < cards.index("Interviews held")
+    )
     assert 'id="by-exhibitor-group"' in page and "Employers recruiting for jobs abroad" in page
     assert f"/organiser/events/{ev.id}/stats/cases" in page
     text = client.get(f"/organiser/events/{ev.id}/stats/export.csv").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Compiling runs in a real Celery worker process: on demand and when an event or wave is due."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,10 +15,16 @@ def _done(event_id, count=1):
     """Finished snapshots as plain dicts; the read transaction ends at once (on SQLite every
     transaction takes the write lock, which the worker needs)."""
     snapshots = [
-        {"version": s.version, "reason": s.reason, "progress": s.progress, "figures": s.figures,
-         "finished_at": s.finished_at}
-        for s in db.session.scalars(select(StatsSnapshot).where(
-            StatsSnapshot.event_id == event_id, StatsSnapshot.status == "done"))
+        {
+            "version": s.version,
+            "reason": s.reason,
+            "progress": s.progress,
+            "figures": s.figures,
+            "finished_at": s.finished_at,
+        }
+        for s in db.session.scalars(
+            select(StatsSnapshot).where(StatsSnapshot.event_id == event_id, StatsSnapshot.status == "done")
+        )
     ]
     db.session.rollback()
     return snapshots if len(snapshots) >= count else None

@@ -1,4 +1,5 @@
 """The follow-up survey a visitor opens from a signed link in an email."""
+
 from datetime import timedelta
 
 import pytest
@@ -16,8 +17,13 @@ def visit(ctx):
     booth = factories.exhibitor(ev, name="Byggkompaniet AB")
     other_fair_booth = factories.exhibitor(factories.event(), name="Elsewhere AB")
     reg = factories.registration(ev, checked_in_at=ev.starts_at)
-    return {"event": ev, "booth": booth, "other": other_fair_booth, "reg": reg,
-            "url": "/survey/" + make_token("survey", {"r": reg.id})}
+    return {
+        "event": ev,
+        "booth": booth,
+        "other": other_fair_booth,
+        "reg": reg,
+        "url": "/survey/" + make_token("survey", {"r": reg.id}),
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -33,14 +39,26 @@ def test_answer_then_update_in_a_later_wave(client, visit, clock):
     page = client.get(visit["url"]).get_data(as_text=True)
     assert "Byggkompaniet AB" in page and "Elsewhere AB" not in page
     assert 'type="month"' in page
-    response = client.post(visit["url"], data={
-        "result": "job", "exhibitor_id": str(visit["booth"].id), "employment_type": "permanent",
-        "fair_contributed": "yes", "started_on": "2026-10", "missing": "More employers in healthcare.",
-    })
+    response = client.post(
+        visit["url"],
+        data={
+            "result": "job",
+            "exhibitor_id": str(visit["booth"].id),
+            "employment_type": "permanent",
+            "fair_contributed": "yes",
+            "started_on": "2026-10",
+            "missing": "More employers in healthcare.",
+        },
+    )
     assert response.status_code == 200 and b"Thank you" in response.data
     [answer] = _answers()
     assert (answer.result, answer.exhibitor_id, answer.employment_type, answer.fair_contributed, answer.wave) == (
-        "job", visit["booth"].id, "permanent", True, 1)
+        "job",
+        visit["booth"].id,
+        "permanent",
+        True,
+        1,
+    )
     assert (answer.started_on.year, answer.started_on.month, answer.started_on.day) == (2026, 10, 1)
 
     clock.advance(days=60)  # past the 90-day invitation
@@ -51,7 +69,12 @@ def test_answer_then_update_in_a_later_wave(client, visit, clock):
     first, answer = sorted(_answers(), key=lambda a: a.wave)
     assert (first.result, first.wave) == ("job", 1)  # the 30-day answer is kept
     assert (answer.result, answer.exhibitor_id, answer.fair_contributed, answer.wave, answer.started_on) == (
-        "internship", None, None, 2, None)
+        "internship",
+        None,
+        None,
+        2,
+        None,
+    )
 
 
 def test_the_survey_opens_in_the_visitors_language(app, visit):
@@ -64,17 +87,20 @@ def test_the_survey_opens_in_the_visitors_language(app, visit):
     assert page.status_code == 200 and 'dir="rtl"' in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("data", [
-    {},
-    {"result": "job"},
-    {"result": "millionaire", "fair_contributed": "yes"},
-    {"result": "job", "fair_contributed": "yes", "exhibitor_id": "abc"},
-    {"result": "job", "fair_contributed": "maybe"},
-    {"result": "job", "fair_contributed": "yes", "employment_type": "slavery"},
-    {"result": "job", "fair_contributed": "yes", "started_on": "2026-13"},
-    {"result": "job", "fair_contributed": "yes", "started_on": "1850-01"},
-    {"result": "job", "fair_contributed": "yes", "missing": "x" * 2001},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"result": "job"},
+        {"result": "millionaire", "fair_contributed": "yes"},
+        {"result": "job", "fair_contributed": "yes", "exhibitor_id": "abc"},
+        {"result": "job", "fair_contributed": "maybe"},
+        {"result": "job", "fair_contributed": "yes", "employment_type": "slavery"},
+        {"result": "job", "fair_contributed": "yes", "started_on": "2026-13"},
+        {"result": "job", "fair_contributed": "yes", "started_on": "1850-01"},
+        {"result": "job", "fair_contributed": "yes", "missing": "x" * 2001},
+    ],
+)
 def test_bad_answers_get_a_form_error_and_nothing_is_saved(client, visit, data):
     response = client.post(visit["url"], data=data)
     assert response.status_code == 200
@@ -83,14 +109,20 @@ def test_bad_answers_get_a_form_error_and_nothing_is_saved(client, visit, data):
 
 
 def test_an_exhibitor_of_another_fair_is_refused(client, visit):
-    response = client.post(visit["url"], data={
-        "result": "job", "fair_contributed": "yes", "exhibitor_id": str(visit["other"].id)})
+    response = client.post(
+        visit["url"], data={"result": "job", "fair_contributed": "yes", "exhibitor_id": str(visit["other"].id)}
+    )
     assert b"Please correct the fields marked below" in response.data and _answers() == []
 
 
-@pytest.mark.parametrize("token", [
-    "junk", "x" * 3000, "eyJyIjoxfQ.forged.signature",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "junk",
+        "x" * 3000,
+        "eyJyIjoxfQ.forged.signature",
+    ],
+)
 def test_forged_links_get_a_friendly_page(client, visit, token):
     for method in (client.get, client.post):
         response = method(f"/survey/{token}")
@@ -100,8 +132,13 @@ def test_forged_links_get_a_friendly_page(client, visit, token):
 def test_links_for_another_purpose_or_a_missing_or_deleted_registration_do_not_work(client, visit, app):
     from bazaar.accounts.services import delete_account
 
-    wrong = [make_token("ticket", {"r": visit["reg"].id}), make_token("survey", {"r": 999999}),
-             make_token("survey", {"r": "1"}), make_token("survey", [1, 2]), make_token("survey", {"r": True})]
+    wrong = [
+        make_token("ticket", {"r": visit["reg"].id}),
+        make_token("survey", {"r": 999999}),
+        make_token("survey", {"r": "1"}),
+        make_token("survey", [1, 2]),
+        make_token("survey", {"r": True}),
+    ]
     for token in wrong:
         assert client.get(f"/survey/{token}").status_code == 404
     delete_account(visit["reg"].user)

@@ -1,4 +1,5 @@
 """Waiting list per exhibitor: offers with a time-limited hold, claim links, passing on."""
+
 from datetime import timedelta
 
 import pytest
@@ -33,14 +34,17 @@ def full(ctx):
 
 
 def _entry(reg, exhibitor):
-    return db.session.scalar(select(WaitlistEntry).where(
-        WaitlistEntry.registration_id == reg.id, WaitlistEntry.exhibitor_id == exhibitor.id)
-        .order_by(WaitlistEntry.id.desc()))
+    return db.session.scalar(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.registration_id == reg.id, WaitlistEntry.exhibitor_id == exhibitor.id)
+        .order_by(WaitlistEntry.id.desc())
+    )
 
 
 def _offers(reg):
-    return db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == "waitlist_offer", OutboxMessage.user_id == reg.user_id)).all()
+    return db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "waitlist_offer", OutboxMessage.user_id == reg.user_id)
+    ).all()
 
 
 def test_joining_twice_is_refused_and_leaving_works(full):
@@ -77,7 +81,7 @@ def test_a_cancellation_offers_the_slot_to_the_first_in_line_with_a_hold(full, c
     assert services.free_times(exhibitor) == []
 
     # the claim link shows the time; a GET books nothing, the POST does (no login needed)
-    path = offer.payload["claim_url"][len("http://127.0.0.1:5000"):]
+    path = offer.payload["claim_url"][len("http://127.0.0.1:5000") :]
     page = client.get(path)
     assert page.status_code == 200 and "Region Skåne" in page.get_data(as_text=True)
     assert db.session.scalar(select(Booking).where(Booking.registration_id == first.id)) is None
@@ -106,7 +110,7 @@ def test_an_unclaimed_hold_passes_to_the_next_in_line(full, clock, client):
     assert db.session.get(Slot, slots[0].id).held_for_registration_id == second.id
     assert len(_offers(second)) == 1
     # the first visitor's link no longer books
-    path = first_offer.payload["claim_url"][len("http://127.0.0.1:5000"):]
+    path = first_offer.payload["claim_url"][len("http://127.0.0.1:5000") :]
     response = client.post(path)
     assert response.status_code == 409 and "This offer has ended" in response.get_data(as_text=True)
     assert db.session.scalar(select(Booking).where(Booking.registration_id == first.id)) is None
@@ -154,6 +158,7 @@ def test_claim_links_are_checked(full, client):
     for token in ("junk", "x" * 3000, ""):
         assert client.get(f"/waitlist/claim/{token}").status_code == 404
     from bazaar.tokens import make_token
+
     entry = _entry(first, exhibitor)
     stale = make_token(services.CLAIM_PURPOSE, {"w": entry.id, "n": entry.offers_made + 5})
     assert client.get(f"/waitlist/claim/{stale}").status_code == 404

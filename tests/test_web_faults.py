@@ -1,5 +1,6 @@
 """The web tier under faults from outside: Redis stopped, database connections cut, and /healthz
 saying which part is down. Real processes: a throw-away redis-server, gunicorn, PostgreSQL."""
+
 import http.cookiejar
 import json
 import re
@@ -14,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from bazaar.api.services import create_token
 from bazaar.accounts.models import User
+from bazaar.api.services import create_token
 from bazaar.booking.models import Booking
 from bazaar.clock import utcnow
 from bazaar.extensions import db
@@ -30,9 +31,23 @@ from tests.test_registration import FORM
 def own_redis(tmp_path):
     """A redis-server of this test's own on a free port (the shared one is never stopped)."""
     port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     import redis
 
     url = f"redis://127.0.0.1:{port}/0"
@@ -79,8 +94,18 @@ def _gunicorn(processes, tmp_path, redis_url) -> str:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     processes.env.update(BAZAAR_BASE_URL=base, REDIS_URL=redis_url)
-    processes.start(sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                    "wsgi:app", log=tmp_path / "gunicorn.log")
+    processes.start(
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "wsgi:app",
+        log=tmp_path / "gunicorn.log",
+    )
+
     def up():
         try:
             return Browser(base).request("/healthz")[0] == 200
@@ -114,8 +139,15 @@ def test_with_redis_stopped_logins_registrations_and_bookings_work(ctx, processe
     browsers = [Browser(base) for _ in range(3)]
     for browser in browsers:
         browser.submit("/login", {"email": visitor_email, "password": "wrong"})
-        browser.submit("/signup", {"name": "Selam Tesfay", "email": f"s{id(browser)}@example.org",
-                                   "password": "a long password 1", "preferred_language": "ti"})
+        browser.submit(
+            "/signup",
+            {
+                "name": "Selam Tesfay",
+                "email": f"s{id(browser)}@example.org",
+                "password": "a long password 1",
+                "preferred_language": "ti",
+            },
+        )
         Browser(base).submit(f"/events/{slug}/register", {**FORM, "email": f"r{id(browser)}@example.org"})
     visitor = Browser(base)
     assert visitor.submit("/login", {"email": visitor_email, "password": f.PASSWORD})[0] == 200
@@ -129,20 +161,28 @@ def test_with_redis_stopped_logins_registrations_and_bookings_work(ctx, processe
     registered = [f"r{id(b)}@example.org" for b in browsers]
     new_accounts = select(func.count(User.id)).where(User.email.in_(signed_up + registered))
     assert db.session.scalar(new_accounts) == 2 * len(browsers)
-    assert db.session.scalar(select(func.count(Registration.id)).where(Registration.event_id == reg.event_id)) == \
-        1 + len(browsers)
+    assert db.session.scalar(
+        select(func.count(Registration.id)).where(Registration.event_id == reg.event_id)
+    ) == 1 + len(browsers)
 
 
 def test_healthz_reports_the_outbox_backlog(ctx, client):
     now = utcnow()
     ages = (30, 400)
     for i, age in enumerate(ages):
-        db.session.add(OutboxMessage(dedup_key=f"due-{i}", kind="test", to_address="a@example.org",
-                                     due_at=now - timedelta(seconds=age)))
-    db.session.add(OutboxMessage(dedup_key="later", kind="test", to_address="a@example.org",
-                                 due_at=now + timedelta(hours=1)))
-    db.session.add(OutboxMessage(dedup_key="sent", kind="test", to_address="a@example.org",
-                                 due_at=now - timedelta(hours=5), status="sent"))
+        db.session.add(
+            OutboxMessage(
+                dedup_key=f"due-{i}", kind="test", to_address="a@example.org", due_at=now - timedelta(seconds=age)
+            )
+        )
+    db.session.add(
+        OutboxMessage(dedup_key="later", kind="test", to_address="a@example.org", due_at=now + timedelta(hours=1))
+    )
+    db.session.add(
+        OutboxMessage(
+            dedup_key="sent", kind="test", to_address="a@example.org", due_at=now - timedelta(hours=5), status="sent"
+        )
+    )
     db.session.commit()
     outbox = client.get("/healthz").get_json()["outbox"]
     assert outbox["due_unsent"] == len(ages)
@@ -155,9 +195,15 @@ def _terminate_app_connections(database_url) -> int:
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            return len(conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
-                "AND pid <> pg_backend_pid()"), {"n": name}).all())
+            return len(
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
+                        "AND pid <> pg_backend_pid()"
+                    ),
+                    {"n": name},
+                ).all()
+            )
     finally:
         admin.dispose()
 

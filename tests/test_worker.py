@@ -1,4 +1,5 @@
 """A real Celery worker process runs tasks from the configured broker."""
+
 import re
 
 from tests.conftest import wait_for
@@ -16,5 +17,10 @@ def test_real_worker_runs_a_task_end_to_end(app, backend, processes, tmp_path):
         assert result.get(timeout=60) == "pong"
     else:
         # The embedded filesystem broker has no result backend: the worker's own log says it ran.
-        wait_for(lambda: re.search(rf"Task worker.tasks.ping\[{result.id}\] succeeded.*'pong'",
-                                   log.read_text(errors="replace")), timeout=60, message="worker log")
+        wait_for(
+            lambda: re.search(
+                rf"Task worker.tasks.ping\[{result.id}\] succeeded.*'pong'", log.read_text(errors="replace")
+            ),
+            timeout=60,
+            message="worker log",
+        )

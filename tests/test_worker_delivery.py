@@ -2,6 +2,7 @@
 
 Every test ends by checking that each due message reached the SMTP server exactly once.
 """
+
 import os
 import signal
 import subprocess
@@ -41,8 +42,18 @@ def _all_sent_once(smtp, expected: int | None = None) -> list[int]:
 
 
 def _start_beat(processes, tmp_path, name="beat"):
-    return processes.start(sys.executable, "-m", "celery", "-A", "worker.app", "beat", "--loglevel=INFO",
-                           "--schedule", str(tmp_path / f"{name}-schedule"), log=tmp_path / f"{name}.log")
+    return processes.start(
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "worker.app",
+        "beat",
+        "--loglevel=INFO",
+        "--schedule",
+        str(tmp_path / f"{name}-schedule"),
+        log=tmp_path / f"{name}.log",
+    )
 
 
 def _sweep_now():
@@ -57,8 +68,13 @@ def _messages(count: int, due_in=timedelta(minutes=1)) -> list[int]:
     ids = []
     for i in range(count):
         person = f.user(email=f"p{i}-{os.urandom(3).hex()}@example.org")
-        row = queue("survey_invitation", user=person, event=ev, due_at=utcnow() + due_in,
-                    payload={"days": 30, "token": "t", "registration_id": 0})
+        row = queue(
+            "survey_invitation",
+            user=person,
+            event=ev,
+            due_at=utcnow() + due_in,
+            payload={"days": 30, "token": "t", "registration_id": 0},
+        )
         db.session.commit()
         ids.append(row.id)
     db.session.rollback()
@@ -101,8 +117,7 @@ def test_booking_confirmation_and_reminder_through_a_real_worker(app, ctx, smtp,
     assert sorted(kinds) == ["booking_confirmed", "event_day_before", "exhibitor_digest", "interview_reminder"]
 
 
-def test_worker_killed_mid_batch_is_replaced_and_nothing_is_lost_or_doubled(app, ctx, smtp, processes, tmp_path,
-                                                                             clock):
+def test_worker_killed_mid_batch_is_replaced_and_nothing_is_lost_or_doubled(app, ctx, smtp, processes, tmp_path, clock):
     ids = _messages(120)
     clock.advance(minutes=2)
     # One process, so the kill lands at a known point: the 30th message waits for its RCPT answer.
@@ -127,8 +142,11 @@ def test_worker_killed_mid_batch_is_replaced_and_nothing_is_lost_or_doubled(app,
 
     processes.start_worker(tmp_path / "worker2.log")
     _sweep_now()
-    wait_for(lambda: len(smtp.ids()) >= delivered + list(states.values()).count("pending"), timeout=90,
-             message="the restarted worker to send the unclaimed rows")
+    wait_for(
+        lambda: len(smtp.ids()) >= delivered + list(states.values()).count("pending"),
+        timeout=90,
+        message="the restarted worker to send the unclaimed rows",
+    )
     assert "claimed" in _outbox().values()  # held until the lease runs out
     clock.advance(minutes=6)
     _sweep_now()
@@ -149,8 +167,11 @@ def test_smtp_refusing_connections_for_a_while(app, ctx, smtp, processes, tmp_pa
     db.session.rollback()
 
     def all_tried():
-        rows = db.session.execute(select(OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error)
-                                  .where(OutboxMessage.kind == "booking_confirmed")).all()
+        rows = db.session.execute(
+            select(OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error).where(
+                OutboxMessage.kind == "booking_confirmed"
+            )
+        ).all()
         db.session.rollback()
         return len(rows) == 8 and all(s == "pending" and a >= 1 and "Connection" in (e or "") for s, a, e in rows)
 
@@ -175,7 +196,7 @@ def test_two_workers_and_two_beats(app, ctx, smtp, processes, tmp_path, clock):
     later = _messages(80)
     ev = f.event(status="finished", starts_in=timedelta(days=-40))
     now_ids = []
-    for i in range(40):  # immediate: after-commit kicks race the sweeps
+    for _ in range(40):  # immediate: after-commit kicks race the sweeps
         row = queue("survey_invitation", user=f.user(), event=ev, payload={"days": 30, "token": "t"})
         db.session.commit()
         now_ids.append(row.id)
@@ -193,18 +214,23 @@ def test_redis_stopped_while_bookings_are_made(app, ctx, smtp, processes, tmp_pa
     redis = processes.start(*redis_cmd, log=tmp_path / "redis.log")
     processes.env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
     processes.env["BAZAAR_SWEEP_INTERVAL"] = "1"
-    wait_for(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip()
-             == b"PONG", timeout=20, message="the separate redis")
+    wait_for(
+        lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG",
+        timeout=20,
+        message="the separate redis",
+    )
     worker = [processes.start_worker(tmp_path / "worker.log")]
     _start_beat(processes, tmp_path)
 
     def supervised(predicate):
         """Restart the worker if it exited, as systemd (Restart=always) does in production: kombu's
         Redis transport can crash the worker when the broker vanishes under an unacked task."""
+
         def check():
             if worker[0].poll() is not None:
                 worker[0] = processes.start_worker(tmp_path / f"worker-restarted-{time.monotonic_ns()}.log")
             return predicate()
+
         return check
 
     ev = f.event(starts_in=timedelta(days=2))
@@ -222,8 +248,7 @@ def test_redis_stopped_while_bookings_are_made(app, ctx, smtp, processes, tmp_pa
     assert len(smtp.received()) == 2
 
     processes.start(*redis_cmd, log=tmp_path / "redis2.log")
-    wait_for(supervised(lambda: len(smtp.received()) == 6), timeout=120,
-             message="the beat sweep after Redis is back")
+    wait_for(supervised(lambda: len(smtp.received()) == 6), timeout=120, message="the beat sweep after Redis is back")
     time.sleep(3)
     confirmations = sorted(i for i, s in _outbox().items() if s == "sent")
     assert sorted(smtp.ids()) == confirmations and len(confirmations) == 6
@@ -243,8 +268,13 @@ def _book_in_a_web_process(processes, booking_ids):
         "        booking_changed(db.session.get(Booking, booking_id), 'created')\n"
         "        db.session.commit()\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, *map(str, booking_ids)], cwd=ROOT, env=processes.env,
-                            capture_output=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, booking_ids)],
+        cwd=ROOT,
+        env=processes.env,
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr.decode(errors="replace")[-3000:]
 
 
@@ -258,19 +288,40 @@ def _confirmations(count: int) -> list[int]:
     ev = f.event(starts_in=timedelta(days=3))
     slots = f.slots_for(f.exhibitor(ev), count=count)
     tag = os.urandom(3).hex()
-    people = [User(email=f"c{i}-{tag}@example.org", name=f"Visitor {i}", preferred_language="en",
-                   email_verified_at=utcnow()) for i in range(count)]
+    people = [
+        User(email=f"c{i}-{tag}@example.org", name=f"Visitor {i}", preferred_language="en", email_verified_at=utcnow())
+        for i in range(count)
+    ]
     db.session.add_all(people)
     db.session.flush()
     regs = [Registration(event_id=ev.id, user_id=p.id, ticket_code=f"{tag}{i}") for i, p in enumerate(people)]
     db.session.add_all(regs)
     db.session.flush()
-    bookings = [Booking(event_id=ev.id, exhibitor_id=s.exhibitor_id, registration_id=r.id, slot_id=s.id,
-                        starts_at=s.starts_at, ends_at=s.ends_at, status="confirmed") for s, r in zip(slots, regs)]
+    bookings = [
+        Booking(
+            event_id=ev.id,
+            exhibitor_id=s.exhibitor_id,
+            registration_id=r.id,
+            slot_id=s.id,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            status="confirmed",
+        )
+        for s, r in zip(slots, regs)
+    ]
     db.session.add_all(bookings)
     db.session.flush()
-    rows = [queue("booking_confirmed", user=p, event=ev, subject=b, payload=booking_payload(b),
-                  due_at=utcnow() + timedelta(minutes=1)) for p, b in zip(people, bookings)]
+    rows = [
+        queue(
+            "booking_confirmed",
+            user=p,
+            event=ev,
+            subject=b,
+            payload=booking_payload(b),
+            due_at=utcnow() + timedelta(minutes=1),
+        )
+        for p, b in zip(people, bookings)
+    ]
     db.session.commit()
     ids = [row.id for row in rows]
     db.session.rollback()
@@ -302,14 +353,22 @@ def test_worker_database_connections_cut_mid_batch(app, ctx, smtp, processes, tm
         locker.execute(sa.text("LOCK TABLE booking IN ACCESS EXCLUSIVE MODE"))
         clock.advance(minutes=2)
         _sweep_now()
-        waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND application_name = :a "
-                          "AND wait_event_type = 'Lock'")
+        waiting = sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND application_name = :a "
+            "AND wait_event_type = 'Lock'"
+        )
         with admin.connect() as conn:
-            wait_for(lambda: conn.execute(waiting, {"d": database, "a": WORKER_APPLICATION_NAME}).scalar(),
-                     timeout=60, message="the worker to block on the locked table")
-            cut = conn.execute(sa.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = :d AND application_name = :a"), {"d": database, "a": WORKER_APPLICATION_NAME}
+            wait_for(
+                lambda: conn.execute(waiting, {"d": database, "a": WORKER_APPLICATION_NAME}).scalar(),
+                timeout=60,
+                message="the worker to block on the locked table",
+            )
+            cut = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :d AND application_name = :a"
+                ),
+                {"d": database, "a": WORKER_APPLICATION_NAME},
             ).scalar()
         assert cut >= 1
     finally:
@@ -320,6 +379,7 @@ def test_worker_database_connections_cut_mid_batch(app, ctx, smtp, processes, tm
     def settled():
         states = list(_outbox().values())
         return "claimed" not in states and ("pending" in states or "failed" in states)
+
     wait_for(settled, timeout=90, message="the cut batch to be settled")
     assert "failed" not in _outbox().values(), "a cut connection failed messages for good"
     clock.advance(seconds=retry_delay(1).total_seconds() + 60)
@@ -331,10 +391,13 @@ def test_worker_database_connections_cut_mid_batch(app, ctx, smtp, processes, tm
 
 def test_worker_engine_checks_connections_before_use(test_env):
     """A worker process's engine pings a pooled connection before handing it out (issue 12.1)."""
-    code = ("from worker.app import flask_app\n"
-            "from bazaar.extensions import db\n"
-            "with flask_app.app_context():\n"
-            "    print(db.engine.pool._pre_ping)\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **test_env},
-                            capture_output=True, timeout=60)
+    code = (
+        "from worker.app import flask_app\n"
+        "from bazaar.extensions import db\n"
+        "with flask_app.app_context():\n"
+        "    print(db.engine.pool._pre_ping)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **test_env}, capture_output=True, timeout=60
+    )
     assert result.stdout.decode().strip() == "True", result.stderr.decode(errors="replace")[-2000:]

@@ -4,6 +4,7 @@ Web processes import :data:`celery` to send tasks; worker processes start from
 ``worker.app`` (``celery -A worker.app worker``), which builds the Flask app first.
 Every task runs inside the Flask app context (the pattern from Flask's Celery docs).
 """
+
 import os
 from datetime import timedelta
 
@@ -19,8 +20,10 @@ BEAT_SCHEDULE = {
     # The sweep is what makes delivery reliable: a lost broker message only delays a message.
     "dispatch-due-messages": {"task": "worker.tasks.dispatch_due", "schedule": SWEEP_INTERVAL},
     "schedule-event-messages": {"task": "worker.tasks.schedule_event_messages", "schedule": SWEEP_INTERVAL},
-    "expire-registration-offers": {"task": "worker.tasks.expire_registration_offers",
-                                   "schedule": timedelta(seconds=60)},
+    "expire-registration-offers": {
+        "task": "worker.tasks.expire_registration_offers",
+        "schedule": timedelta(seconds=60),
+    },
     "expire-waitlist-offers": {"task": "worker.tasks.expire_waitlist_offers", "schedule": timedelta(seconds=60)},
     "compile-due-stats": {"task": "worker.tasks.compile_due_stats", "schedule": timedelta(minutes=10)},
 }

@@ -1,4 +1,5 @@
 """Celery tasks. Thin: each loads what it needs by id and calls a domain function."""
+
 from celery import shared_task
 
 

@@ -1,9 +1,10 @@
 """Password hashing and the Flask-Login wiring."""
+
 import hmac
 
 from argon2 import PasswordHasher
-from flask import g
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import g
 
 from bazaar.extensions import db, login_manager
 

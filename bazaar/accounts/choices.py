@@ -2,6 +2,7 @@
 
 The codes match :mod:`bazaar.demo` and are what statistics group by, so never rename one.
 """
+
 from babel import Locale
 from flask_babel import lazy_gettext as _l
 
@@ -67,8 +68,38 @@ FOREIGN_BACKGROUND_DEFINITION = "scb_mis_2002_3"
 
 # Languages visitors commonly speak at Swedish fairs (ISO 639-1); names come from Babel.
 SPOKEN_LANGUAGES = (
-    "sv", "en", "ar", "so", "fa", "ti", "uk", "ru", "tr", "ku", "ps", "am", "da", "no", "fi", "pl",
-    "bs", "sr", "hr", "sq", "es", "fr", "de", "it", "pt", "th", "vi", "zh", "hi", "ur", "bn", "sw",
+    "sv",
+    "en",
+    "ar",
+    "so",
+    "fa",
+    "ti",
+    "uk",
+    "ru",
+    "tr",
+    "ku",
+    "ps",
+    "am",
+    "da",
+    "no",
+    "fi",
+    "pl",
+    "bs",
+    "sr",
+    "hr",
+    "sq",
+    "es",
+    "fr",
+    "de",
+    "it",
+    "pt",
+    "th",
+    "vi",
+    "zh",
+    "hi",
+    "ur",
+    "bn",
+    "sw",
 )
 
 

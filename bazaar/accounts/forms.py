@@ -60,8 +60,16 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def email_field(label=_l("Email")):
-    return EmailField(label, filters=[strip], validators=[
-        DataRequired(), Length(max=EMAIL_MAX), no_control_characters, Email(message=_l("Please enter a valid email address."))])
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired(),
+            Length(max=EMAIL_MAX),
+            no_control_characters,
+            Email(message=_l("Please enter a valid email address.")),
+        ],
+    )
 
 
 def name_field(label=_l("Your name")):
@@ -77,16 +85,21 @@ def language_options():
 
 
 class LoginForm(BazaarForm):
-    email = EmailField(_l("Email"), filters=[strip],
-                       validators=[DataRequired(), Email(), Length(max=254), no_control_characters])
+    email = EmailField(
+        _l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254), no_control_characters]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in"))
 
 
 class NewPasswordMixin:
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(), Length(min=PASSWORD_MIN, max=200,
-                               message=_l("Use between 10 and 200 characters."))])
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(),
+            Length(min=PASSWORD_MIN, max=200, message=_l("Use between 10 and 200 characters.")),
+        ],
+    )
 
 
 class SignupForm(NewPasswordMixin, BazaarForm):
@@ -106,25 +119,34 @@ class ForgotPasswordForm(BazaarForm):
 
 
 class ResetPasswordForm(NewPasswordMixin, BazaarForm):
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
 
 
 class ProfileFieldsForm(BazaarForm):
     """The optional visitor profile, its consents and the sensitive question."""
 
-    phone = StringField(_l("Mobile phone"), filters=[strip],
-                        validators=[Optional(), Length(max=32), no_control_characters, valid_phone])
-    municipality = StringField(_l("Municipality where you live"), filters=[strip],
-                               validators=[Optional(), Length(max=100), no_control_characters])
+    phone = StringField(
+        _l("Mobile phone"), filters=[strip], validators=[Optional(), Length(max=32), no_control_characters, valid_phone]
+    )
+    municipality = StringField(
+        _l("Municipality where you live"),
+        filters=[strip],
+        validators=[Optional(), Length(max=100), no_control_characters],
+    )
     education_level = optional_select(_l("Highest education"), choices.EDUCATION_LEVELS)
-    degree_origin = optional_select(_l("Is your highest degree Swedish or from another country?"),
-                                    choices.DEGREE_ORIGINS)
-    credential_validated = optional_select(_l("If it is from another country: has it been validated in Sweden?"),
-                                           choices.CREDENTIAL_VALIDATION)
+    degree_origin = optional_select(
+        _l("Is your highest degree Swedish or from another country?"), choices.DEGREE_ORIGINS
+    )
+    credential_validated = optional_select(
+        _l("If it is from another country: has it been validated in Sweden?"), choices.CREDENTIAL_VALIDATION
+    )
     employment_status = optional_select(_l("What do you do now?"), choices.EMPLOYMENT_STATUSES)
-    occupations = MultiCheckboxField(_l("Jobs and fields you are looking for"),
-                                     choices=[(code, label) for code, label in OCCUPATIONS.items()])
+    occupations = MultiCheckboxField(
+        _l("Jobs and fields you are looking for"), choices=[(code, label) for code, label in OCCUPATIONS.items()]
+    )
     languages = MultiCheckboxField(_l("Languages you speak"))
     swedish_level = optional_select(_l("Your Swedish"), choices.SWEDISH_LEVELS)
     years_in_sweden = optional_select(_l("How long have you lived in Sweden?"), choices.YEARS_IN_SWEDEN)
@@ -132,18 +154,30 @@ class ProfileFieldsForm(BazaarForm):
     age_band = optional_select(_l("Age"), choices.AGE_BANDS)
     heard_via = optional_select(_l("How did you hear about the fair?"), choices.HEARD_VIA)
 
-    consent_share_profile = BooleanField(_l(
-        "Share my profile with the employers I book an interview with"))
+    consent_share_profile = BooleanField(_l("Share my profile with the employers I book an interview with"))
     consent_followup = BooleanField(_l("You may contact me for a short survey after the fair"))
     consent_news = BooleanField(_l("Tell me about next year's fair"))
 
-    consent_sensitive = BooleanField(_l(
-        "I agree to answer a question about foreign background, used only in anonymous statistics"))
+    consent_sensitive = BooleanField(
+        _l("I agree to answer a question about foreign background, used only in anonymous statistics")
+    )
     foreign_background = optional_select(_l("Foreign background"), choices.FOREIGN_BACKGROUND)
 
-    PROFILE_FIELDS = ("phone", "municipality", "education_level", "degree_origin", "credential_validated",
-                      "employment_status", "occupations", "languages", "swedish_level", "years_in_sweden",
-                      "gender", "age_band", "heard_via")
+    PROFILE_FIELDS = (
+        "phone",
+        "municipality",
+        "education_level",
+        "degree_origin",
+        "credential_validated",
+        "employment_status",
+        "occupations",
+        "languages",
+        "swedish_level",
+        "years_in_sweden",
+        "gender",
+        "age_band",
+        "heard_via",
+    )
     CONSENTS = ("share_profile", "followup", "news")
 
     WHY = {
@@ -163,10 +197,13 @@ class ProfileFieldsForm(BazaarForm):
         "consent_share_profile": _l("Employers then see your answers above (never the background question)."),
         "consent_followup": _l("The answers show whether the fair led to jobs. You can say no."),
         "consent_news": _l("At most a few emails a year. You can stop them at any time."),
-        "consent_sensitive": _l("Only if you tick this box do we ask the next question. No person will see "
-                                "your answer; it is counted only in totals of at least five people."),
-        "foreign_background": _l("Statistics Sweden's definition: born abroad, or born in Sweden with both "
-                                 "parents born abroad."),
+        "consent_sensitive": _l(
+            "Only if you tick this box do we ask the next question. No person will see "
+            "your answer; it is counted only in totals of at least five people."
+        ),
+        "foreign_background": _l(
+            "Statistics Sweden's definition: born abroad, or born in Sweden with both parents born abroad."
+        ),
     }
 
     def __init__(self, *args, **kwargs):
@@ -182,8 +219,9 @@ class ProfileFieldsForm(BazaarForm):
             return
         for name in self.PROFILE_FIELDS:
             value = getattr(profile, name)
-            getattr(self, name).data = value if value is not None else ("" if name not in (
-                "occupations", "languages") else [])
+            getattr(self, name).data = (
+                value if value is not None else ("" if name not in ("occupations", "languages") else [])
+            )
         for consent in self.CONSENTS:
             getattr(self, f"consent_{consent}").data = getattr(profile, f"consent_{consent}_at") is not None
         self.consent_sensitive.data = profile.consent_sensitive_at is not None
@@ -214,5 +252,7 @@ class ProfileForm(ProfileFieldsForm):
 
 class DeleteAccountForm(BazaarForm):
     password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=200)])
-    confirm = BooleanField(_l("Yes, delete my account and my personal data"),
-                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
+    confirm = BooleanField(
+        _l("Yes, delete my account and my personal data"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )

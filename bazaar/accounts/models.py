@@ -1,4 +1,5 @@
 """People and the bodies they act for."""
+
 import hashlib
 import hmac
 from datetime import datetime

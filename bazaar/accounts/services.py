@@ -1,4 +1,5 @@
 """Accounts: creating, verifying, resetting, the visitor profile, data export and erasure."""
+
 import hashlib
 from datetime import datetime
 
@@ -31,8 +32,12 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(email: str, name: str, password: str | None, **fields) -> User:
-    user = User(email=normalise_email(email), name=name.strip(),
-                password_hash=hash_password(password) if password else None, **fields)
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=hash_password(password) if password else None,
+        **fields,
+    )
     db.session.add(user)
     return user
 
@@ -77,8 +82,13 @@ def sign_up(email: str, name: str, password: str | None, preferred_language: str
 
 def send_verification(user: User) -> None:
     token = make_token(VERIFY_PURPOSE, {"u": user.id, "e": user.email})
-    queue("verify_email", user=user, subject=user, version=int(utcnow().timestamp()),
-          payload={"url": external_url("accounts.verify_email", token=token), "name": user.name})
+    queue(
+        "verify_email",
+        user=user,
+        subject=user,
+        version=int(utcnow().timestamp()),
+        payload={"url": external_url("accounts.verify_email", token=token), "name": user.name},
+    )
 
 
 def verify_email(token: str) -> User:
@@ -108,9 +118,17 @@ def request_password_reset(email: str) -> None:
     fingerprint = _password_fingerprint(user)
     token = make_token(RESET_PURPOSE, {"u": user.id, "p": fingerprint})
     # Requests within the same second collapse into one message.
-    queue("password_reset", user=user, subject=user, version=f"{int(utcnow().timestamp())}-{fingerprint[:8]}",
-          payload={"url": external_url("accounts.reset_password", token=token), "name": user.name,
-                   "valid_hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600})
+    queue(
+        "password_reset",
+        user=user,
+        subject=user,
+        version=f"{int(utcnow().timestamp())}-{fingerprint[:8]}",
+        payload={
+            "url": external_url("accounts.reset_password", token=token),
+            "name": user.name,
+            "valid_hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
+        },
+    )
     db.session.commit()
 
 
@@ -134,6 +152,7 @@ def reset_password(token: str, password: str) -> User:
 
 
 # ---- the visitor profile --------------------------------------------------------------------
+
 
 def save_profile(user: User, data: dict, now: datetime | None = None) -> VisitorProfile:
     """Store profile answers from :meth:`ProfileFieldsForm.profile_data` (the caller commits).
@@ -165,6 +184,7 @@ def save_profile(user: User, data: dict, now: datetime | None = None) -> Visitor
 
 # ---- my data -------------------------------------------------------------------------------
 
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -177,47 +197,95 @@ def export_user_data(user: User) -> dict:
 
     profile = user.profile
     registrations = db.session.scalars(
-        select(Registration).where(Registration.user_id == user.id).order_by(Registration.id)).all()
+        select(Registration).where(Registration.user_id == user.id).order_by(Registration.id)
+    ).all()
     reg_ids = [r.id for r in registrations]
     event_names = {r.id: r.event.name for r in registrations}
     bookings = db.session.scalars(
-        select(Booking).where(Booking.registration_id.in_(reg_ids)).order_by(Booking.starts_at)).all()
-    answers = db.session.scalars(
-        select(SurveyResponse).where(SurveyResponse.registration_id.in_(reg_ids))).all()
+        select(Booking).where(Booking.registration_id.in_(reg_ids)).order_by(Booking.starts_at)
+    ).all()
+    answers = db.session.scalars(select(SurveyResponse).where(SurveyResponse.registration_id.in_(reg_ids))).all()
     return {
         "exported_at": _iso(utcnow()),
         "account": {
-            "email": user.email, "name": user.name, "preferred_language": user.preferred_language,
-            "email_verified_at": _iso(user.email_verified_at), "created_at": _iso(user.created_at),
+            "email": user.email,
+            "name": user.name,
+            "preferred_language": user.preferred_language,
+            "email_verified_at": _iso(user.email_verified_at),
+            "created_at": _iso(user.created_at),
         },
-        "profile": None if profile is None else {
-            **{name: getattr(profile, name) for name in (
-                "phone", "municipality", "education_level", "degree_origin", "credential_validated",
-                "employment_status", "occupations", "languages", "swedish_level", "years_in_sweden",
-                "gender", "age_band", "heard_via", "foreign_background", "foreign_background_definition")},
+        "profile": None
+        if profile is None
+        else {
+            **{
+                name: getattr(profile, name)
+                for name in (
+                    "phone",
+                    "municipality",
+                    "education_level",
+                    "degree_origin",
+                    "credential_validated",
+                    "employment_status",
+                    "occupations",
+                    "languages",
+                    "swedish_level",
+                    "years_in_sweden",
+                    "gender",
+                    "age_band",
+                    "heard_via",
+                    "foreign_background",
+                    "foreign_background_definition",
+                )
+            },
         },
-        "consents": None if profile is None else {
+        "consents": None
+        if profile is None
+        else {
             name: _iso(getattr(profile, f"consent_{name}_at"))
             for name in ("share_profile", "followup", "news", "sensitive")
         },
-        "registrations": [{
-            "event": r.event.name, "event_starts_at": _iso(r.event.starts_at), "status": r.status,
-            "registered_at": _iso(r.created_at), "checked_in_at": _iso(r.checked_in_at),
-            "cancelled_at": _iso(r.cancelled_at), "offer_expires_at": _iso(r.offer_expires_at),
-            "registered_by": r.registered_by.name if r.registered_by_id and r.registered_by_id != user.id
-            and r.registered_by else None,
-        } for r in registrations],
-        "bookings": [{
-            "event": b.registration.event.name, "exhibitor": b.exhibitor.name, "starts_at": _iso(b.starts_at),
-            "ends_at": _iso(b.ends_at), "status": b.status, "walk_in": b.walk_in, "attendance": b.attendance,
-            "outcome": b.outcome, "outcome_employment_type": b.outcome_employment_type,
-        } for b in bookings],
-        "survey_answers": [{
-            "event": event_names.get(a.registration_id),
-            "wave": a.wave, "result": a.result, "employment_type": a.employment_type,
-            "fair_contributed": a.fair_contributed, "started_on": _iso(a.started_on), "missing": a.missing,
-            "answered_at": _iso(a.answered_at),
-        } for a in answers],
+        "registrations": [
+            {
+                "event": r.event.name,
+                "event_starts_at": _iso(r.event.starts_at),
+                "status": r.status,
+                "registered_at": _iso(r.created_at),
+                "checked_in_at": _iso(r.checked_in_at),
+                "cancelled_at": _iso(r.cancelled_at),
+                "offer_expires_at": _iso(r.offer_expires_at),
+                "registered_by": r.registered_by.name
+                if r.registered_by_id and r.registered_by_id != user.id and r.registered_by
+                else None,
+            }
+            for r in registrations
+        ],
+        "bookings": [
+            {
+                "event": b.registration.event.name,
+                "exhibitor": b.exhibitor.name,
+                "starts_at": _iso(b.starts_at),
+                "ends_at": _iso(b.ends_at),
+                "status": b.status,
+                "walk_in": b.walk_in,
+                "attendance": b.attendance,
+                "outcome": b.outcome,
+                "outcome_employment_type": b.outcome_employment_type,
+            }
+            for b in bookings
+        ],
+        "survey_answers": [
+            {
+                "event": event_names.get(a.registration_id),
+                "wave": a.wave,
+                "result": a.result,
+                "employment_type": a.employment_type,
+                "fair_contributed": a.fair_contributed,
+                "started_on": _iso(a.started_on),
+                "missing": a.missing,
+                "answered_at": _iso(a.answered_at),
+            }
+            for a in answers
+        ],
     }
 
 
@@ -237,8 +305,9 @@ def delete_account(user: User) -> None:
     from bazaar.stats.models import SurveyResponse
 
     now = utcnow()
-    for reg in db.session.scalars(select(Registration).where(
-            Registration.user_id == user.id, Registration.status != "cancelled")).all():
+    for reg in db.session.scalars(
+        select(Registration).where(Registration.user_id == user.id, Registration.status != "cancelled")
+    ).all():
         if registrations.cancellable(reg, now):
             registrations.cancel_registration(reg, commit=False)
     reg_ids = select(Registration.id).where(Registration.user_id == user.id).scalar_subquery()
@@ -246,16 +315,28 @@ def delete_account(user: User) -> None:
     db.session.execute(update(Booking).where(Booking.registration_id.in_(reg_ids)).values(outcome_note=None))
     db.session.execute(update(SurveyResponse).where(SurveyResponse.registration_id.in_(reg_ids)).values(missing=None))
     event_ids = select(Registration.event_id).where(
-        or_(Registration.user_id == user.id, Registration.registered_by_id == user.id))
+        or_(Registration.user_id == user.id, Registration.registered_by_id == user.id)
+    )
     erase_mentions(event_ids, user.name, user.email)
     db.session.execute(update(Registration).where(Registration.user_id == user.id).values(user_id=None))
     placeholder = f"deleted-{user.id}@deleted.invalid"
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.user_id == user.id, OutboxMessage.status == "pending")
-                       .values(status="cancelled"))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.user_id == user.id, OutboxMessage.status == "pending")
+        .values(status="cancelled")
+    )
     # The message key names the address too.
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.user_id == user.id).values(
-        to_address=placeholder, payload={}, last_error=None, user_id=None,
-        dedup_key=literal("erased:") + cast(OutboxMessage.id, String)))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.user_id == user.id)
+        .values(
+            to_address=placeholder,
+            payload={},
+            last_error=None,
+            user_id=None,
+            dedup_key=literal("erased:") + cast(OutboxMessage.id, String),
+        )
+    )
     db.session.execute(db.delete(ExhibitorStaff).where(ExhibitorStaff.user_id == user.id))
     if user.profile is not None:
         db.session.delete(user.profile)

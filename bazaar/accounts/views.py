@@ -1,26 +1,39 @@
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, refresh
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from bazaar import ratelimit
 from bazaar.accounts import services
 from bazaar.accounts.auth import check_password
-from bazaar.accounts.forms import (DeleteAccountForm, ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm,
-                                   SignupForm)
+from bazaar.accounts.forms import (
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignupForm,
+)
 from bazaar.accounts.services import find_user_by_email
 from bazaar.clock import utcnow
-from bazaar import ratelimit
 from bazaar.extensions import db, limiter
 from bazaar.tokens import InvalidToken
 
 bp = Blueprint("accounts", __name__)
 
+
 def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths, so ?next= cannot send people elsewhere."""
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not any(ord(c) < 32 for c in target)):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(c) < 32 for c in target)
+    ):
         return target
     return None
 
@@ -72,8 +85,7 @@ def signup():
     next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            user = services.sign_up(form.email.data, form.name.data, form.password.data,
-                                    form.preferred_language.data)
+            user = services.sign_up(form.email.data, form.name.data, form.password.data, form.preferred_language.data)
         except services.EmailTaken:
             form.email.errors.append(_("There is already an account with this email. Please log in."))
         else:
@@ -92,8 +104,11 @@ def verify_email(token):
     try:
         services.verify_email(token)
     except InvalidToken:
-        return render_template("accounts/message.html", title=_("This link does not work"), message=_(
-            "The link is old or damaged. Log in and ask for a new one on My page.")), 400
+        return render_template(
+            "accounts/message.html",
+            title=_("This link does not work"),
+            message=_("The link is old or damaged. Log in and ask for a new one on My page."),
+        ), 400
     flash(_("Thank you, your email address is confirmed."), "success")
     return redirect(url_for("accounts.my_page") if current_user.is_authenticated else url_for("accounts.login"))
 
@@ -116,9 +131,14 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        return render_template("accounts/message.html", title=_("Check your email"), message=_(
-            "If there is an account with that address, we have sent it a link to choose a new password. "
-            "The link works for a few hours."))
+        return render_template(
+            "accounts/message.html",
+            title=_("Check your email"),
+            message=_(
+                "If there is an account with that address, we have sent it a link to choose a new password. "
+                "The link works for a few hours."
+            ),
+        )
     return render_template("accounts/forgot_password.html", form=form)
 
 
@@ -128,9 +148,12 @@ def reset_password(token):
     try:
         services.user_from_reset_token(token)
     except InvalidToken:
-        return render_template("accounts/message.html", title=_("This link does not work"), message=_(
-            "The link is old, already used or damaged. Ask for a new one."),
-            link=url_for("accounts.forgot_password")), 400
+        return render_template(
+            "accounts/message.html",
+            title=_("This link does not work"),
+            message=_("The link is old, already used or damaged. Ask for a new one."),
+            link=url_for("accounts.forgot_password"),
+        ), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user = services.reset_password(token, form.password.data)
@@ -142,14 +165,18 @@ def reset_password(token):
 
 # ---- My page -------------------------------------------------------------------------------
 
+
 def _my_bookings(registrations):
     from bazaar.booking.models import Booking
 
     ids = [r.id for r in registrations]
     if not ids:
         return []
-    return db.session.scalars(select(Booking).where(
-        Booking.registration_id.in_(ids), Booking.status == "confirmed").order_by(Booking.starts_at)).all()
+    return db.session.scalars(
+        select(Booking)
+        .where(Booking.registration_id.in_(ids), Booking.status == "confirmed")
+        .order_by(Booking.starts_at)
+    ).all()
 
 
 @bp.get("/my")
@@ -159,12 +186,18 @@ def my_page():
     from bazaar.registrations.models import Registration
 
     registrations = db.session.scalars(
-        select(Registration).join(Event).where(Registration.user_id == current_user.id)
-        .order_by(Event.starts_at.desc(), Registration.id.desc())).all()
+        select(Registration)
+        .join(Event)
+        .where(Registration.user_id == current_user.id)
+        .order_by(Event.starts_at.desc(), Registration.id.desc())
+    ).all()
     functions = current_app.view_functions
     return render_template(
-        "accounts/my_page.html", registrations=registrations, bookings=_my_bookings(registrations),
-        has_ticket_page="checkin.ticket" in functions, has_schedule_page="booking.my_schedule" in functions,
+        "accounts/my_page.html",
+        registrations=registrations,
+        bookings=_my_bookings(registrations),
+        has_ticket_page="checkin.ticket" in functions,
+        has_schedule_page="booking.my_schedule" in functions,
         now_utc=utcnow(),
     )
 
@@ -191,8 +224,11 @@ def edit_profile():
 @login_required
 def export_data():
     body = json.dumps(services.export_user_data(current_user), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": 'attachment; filename="my-bazaar-data.json"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-bazaar-data.json"', "Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/my/delete", methods=["GET", "POST"])
@@ -206,7 +242,9 @@ def delete_account():
             user = current_user._get_current_object()
             logout_user()
             services.delete_account(user)
-            return render_template("accounts/message.html", title=_("Your account is deleted"), message=_(
-                "Your personal data has been erased. Only anonymous figures remain."))
+            return render_template(
+                "accounts/message.html",
+                title=_("Your account is deleted"),
+                message=_("Your personal data has been erased. Only anonymous figures remain."),
+            )
     return render_template("accounts/delete.html", form=form)
-

@@ -1,4 +1,5 @@
 """API tokens: named, scoped to one event and to read or read-write, stored hashed."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String

@@ -1,4 +1,5 @@
 """Creating, finding and revoking API tokens."""
+
 import hashlib
 import secrets
 
@@ -40,5 +41,6 @@ def revoke_token(token: ApiToken) -> None:
 
 
 def tokens_of(user) -> list[ApiToken]:
-    return list(db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id)
-                                   .order_by(ApiToken.created_at.desc())))
+    return list(
+        db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc()))
+    )

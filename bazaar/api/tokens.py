@@ -1,8 +1,9 @@
 """Pages where organisers and exhibitor admins make, see and revoke their API tokens."""
+
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from bazaar.forms import BazaarForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -10,6 +11,7 @@ from bazaar import permissions
 from bazaar.api import services
 from bazaar.api.models import TOKEN_SCOPES, ApiToken
 from bazaar.events.models import Event
+from bazaar.forms import BazaarForm
 
 bp = Blueprint("api_tokens", __name__)
 

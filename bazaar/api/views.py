@@ -1,4 +1,5 @@
 """The JSON API under /api/v1: thin views over the domain services; access decided in permissions."""
+
 import marshmallow as ma
 from flask import g, request
 from flask.views import MethodView
@@ -14,8 +15,9 @@ from bazaar.extensions import db, limiter
 from bazaar.registrations.services import search_registrations
 from bazaar.routing import PAGE_MAX, ROW_ID_MAX
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1",
-               description="Bazaar's JSON API. Send `Authorization: Bearer <token>`.")
+bp = Blueprint(
+    "api", __name__, url_prefix="/api/v1", description="Bazaar's JSON API. Send `Authorization: Bearer <token>`."
+)
 
 API_RATE_LIMIT = "120/minute"
 
@@ -31,7 +33,9 @@ def authenticate():
     auth = request.headers.get("Authorization", "")
     token = token_from_secret(auth[7:]) if auth.startswith("Bearer ") else None
     if token is None:
-        return problems.problem(401, "token_invalid", "Send a valid, unrevoked API token as 'Authorization: Bearer <token>'.")
+        return problems.problem(
+            401, "token_invalid", "Send a valid, unrevoked API token as 'Authorization: Bearer <token>'."
+        )
     g.api_token = token
     return None
 
@@ -148,9 +152,13 @@ class RegistrationList(MethodView):
         query = search_registrations(event)
         pagination_parameters.page = min(pagination_parameters.page, PAGE_MAX)  # a huge page overflows OFFSET
         pagination_parameters.item_count = db.session.scalar(
-            db.select(db.func.count()).select_from(query.order_by(None).subquery()))
-        return list(db.session.scalars(query.limit(pagination_parameters.page_size)
-                                       .offset(pagination_parameters.first_item)).unique())
+            db.select(db.func.count()).select_from(query.order_by(None).subquery())
+        )
+        return list(
+            db.session.scalars(
+                query.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
+            ).unique()
+        )
 
 
 @bp.route("/events/<int:event_id>/checkins")

@@ -4,6 +4,7 @@ One VEVENT per booking with a UID that never changes and SEQUENCE = ``Booking.se
 calendar updates (reschedule) or removes (METHOD:CANCEL) the entry it already has instead of
 adding a duplicate. Times carry the event's zone with a VTIMEZONE, never floating times.
 """
+
 from datetime import timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit

@@ -5,6 +5,7 @@ between); about half the visitors book 1-3 interviews following the booking rule
 per exhibitor, at most the event's cap); the most popular exhibitor is full and has a waiting list.
 Bulk inserts keep ``flask bazaar demo`` fast.
 """
+
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,33 +36,63 @@ def add_slots_and_bookings(event, demo_user, rng, now) -> int:
     """Create the slots and bookings; returns the number of bookings."""
     starts = slot_starts(event)
     tables = db.session.execute(
-        select(InterviewTable.id, InterviewTable.exhibitor_id).join(Exhibitor)
-        .where(Exhibitor.event_id == event.id).order_by(InterviewTable.exhibitor_id, InterviewTable.id)
+        select(InterviewTable.id, InterviewTable.exhibitor_id)
+        .join(Exhibitor)
+        .where(Exhibitor.event_id == event.id)
+        .order_by(InterviewTable.exhibitor_id, InterviewTable.id)
     ).all()
     length = timedelta(minutes=SLOT_MINUTES)
-    db.session.execute(insert(Slot), [
-        {"event_id": event.id, "exhibitor_id": exhibitor_id, "table_id": table_id, "starts_at": start,
-         "ends_at": start + length, "format": "jobbdating", "status": "open"}
-        for table_id, exhibitor_id in tables for start in starts
-    ])
+    db.session.execute(
+        insert(Slot),
+        [
+            {
+                "event_id": event.id,
+                "exhibitor_id": exhibitor_id,
+                "table_id": table_id,
+                "starts_at": start,
+                "ends_at": start + length,
+                "format": "jobbdating",
+                "status": "open",
+            }
+            for table_id, exhibitor_id in tables
+            for start in starts
+        ],
+    )
     free: dict[tuple[int, datetime], list[int]] = {}
     for slot_id, exhibitor_id, start in db.session.execute(
-            select(Slot.id, Slot.exhibitor_id, Slot.starts_at).where(Slot.event_id == event.id).order_by(Slot.id)):
+        select(Slot.id, Slot.exhibitor_id, Slot.starts_at).where(Slot.event_id == event.id).order_by(Slot.id)
+    ):
         free.setdefault((exhibitor_id, start), []).append(slot_id)
     exhibitor_ids = sorted({exhibitor_id for _, exhibitor_id in tables})
 
-    registrations = dict(db.session.execute(select(Registration.user_id, Registration.id).where(
-        Registration.event_id == event.id, Registration.status == "registered")).all())
+    registrations = dict(
+        db.session.execute(
+            select(Registration.user_id, Registration.id).where(
+                Registration.event_id == event.id, Registration.status == "registered"
+            )
+        ).all()
+    )
     demo_reg = registrations.pop(demo_user.id)
     others = sorted(registrations.values())
     rng.shuffle(others)
     rows: list[dict] = []
 
     def book(reg_id: int, exhibitor_id: int, start: datetime) -> None:
-        rows.append({"event_id": event.id, "exhibitor_id": exhibitor_id, "registration_id": reg_id,
-                     "slot_id": free[(exhibitor_id, start)].pop(), "starts_at": start, "ends_at": start + length,
-                     "status": "confirmed", "sequence": 0, "walk_in": False, "attendance": "unknown",
-                     "created_at": now})
+        rows.append(
+            {
+                "event_id": event.id,
+                "exhibitor_id": exhibitor_id,
+                "registration_id": reg_id,
+                "slot_id": free[(exhibitor_id, start)].pop(),
+                "starts_at": start,
+                "ends_at": start + length,
+                "status": "confirmed",
+                "sequence": 0,
+                "walk_in": False,
+                "attendance": "unknown",
+                "created_at": now,
+            }
+        )
 
     # The demo visitor's own day: two interviews, one at the first exhibitor (the demo booth).
     book(demo_reg, exhibitor_ids[0], starts[3])
@@ -74,9 +105,9 @@ def add_slots_and_bookings(event, demo_user, rng, now) -> int:
         while free[(popular, start)]:
             book(next(queue), popular, start)
     used = len(rows) - 2
-    waiting = others[used:used + WAITING]
+    waiting = others[used : used + WAITING]
     cap = event.max_bookings_per_visitor
-    for reg_id in others[used + WAITING:used + WAITING + int(len(others) * BOOKING_SHARE)]:
+    for reg_id in others[used + WAITING : used + WAITING + int(len(others) * BOOKING_SHARE)]:
         taken: set[datetime] = set()
         for exhibitor_id in rng.sample(exhibitor_ids, rng.randint(1, cap)):
             options = [s for s in starts if free[(exhibitor_id, s)] and s not in taken]
@@ -85,8 +116,17 @@ def add_slots_and_bookings(event, demo_user, rng, now) -> int:
                 taken.add(start)
                 book(reg_id, exhibitor_id, start)
     db.session.execute(insert(Booking), rows)
-    db.session.execute(insert(WaitlistEntry), [
-        {"exhibitor_id": popular, "registration_id": reg_id, "status": "waiting", "offers_made": 0,
-         "created_at": now + timedelta(seconds=i)} for i, reg_id in enumerate(waiting)
-    ])
+    db.session.execute(
+        insert(WaitlistEntry),
+        [
+            {
+                "exhibitor_id": popular,
+                "registration_id": reg_id,
+                "status": "waiting",
+                "offers_made": 0,
+                "created_at": now + timedelta(seconds=i),
+            }
+            for i, reg_id in enumerate(waiting)
+        ],
+    )
     return len(rows)

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SearchField, SelectField
@@ -28,7 +28,7 @@ class TimeForm(BazaarForm):
 
     def validate_starts_at(self, field):
         try:
-            value = datetime.fromisoformat(field.data).astimezone(timezone.utc)
+            value = datetime.fromisoformat(field.data).astimezone(UTC)
         except (TypeError, ValueError, OverflowError) as exc:
             raise ValidationError(_l("That time is not valid.")) from exc
         if datetime.fromisoformat(field.data).tzinfo is None or value.year not in YEARS:

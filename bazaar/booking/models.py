@@ -3,6 +3,7 @@
 The database enforces the booking rules that must never break under concurrency: one live
 booking per slot and one live booking per visitor and start time (partial unique indexes).
 """
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
@@ -35,8 +36,7 @@ class Slot(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open")
     # A slot offered to a visitor from the waiting list is held for them until ``held_until``;
     # nobody else can book it meanwhile (the booking claim checks this on the locked slot row).
-    held_for_registration_id: Mapped[int | None] = mapped_column(
-        ForeignKey("registration.id", ondelete="SET NULL"))
+    held_for_registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"))
     held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     table: Mapped["InterviewTable"] = relationship()  # noqa: F821
@@ -88,8 +88,12 @@ class Booking(db.Model):
     __table_args__ = (
         Index("uq_booking_slot_live", "slot_id", unique=True, postgresql_where=LIVE, sqlite_where=LIVE),
         Index(
-            "uq_booking_visitor_start_live", "registration_id", "starts_at",
-            unique=True, postgresql_where=LIVE, sqlite_where=LIVE,
+            "uq_booking_visitor_start_live",
+            "registration_id",
+            "starts_at",
+            unique=True,
+            postgresql_where=LIVE,
+            sqlite_where=LIVE,
         ),
     )
 
@@ -114,7 +118,11 @@ class WaitlistEntry(db.Model):
     __table_args__ = (
         # One place in the line per visitor and exhibitor while waiting or holding an offer.
         Index(
-            "uq_waitlist_exhibitor_visitor_live", "exhibitor_id", "registration_id", unique=True,
-            postgresql_where=WAITING, sqlite_where=WAITING,
+            "uq_waitlist_exhibitor_visitor_live",
+            "exhibitor_id",
+            "registration_id",
+            unique=True,
+            postgresql_where=WAITING,
+            sqlite_where=WAITING,
         ),
     )

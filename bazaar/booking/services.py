@@ -14,6 +14,7 @@ How a booking stays correct under concurrency:
 Every change raises ``Booking.sequence`` and calls
 :func:`bazaar.notifications.reminders.booking_changed` in the same transaction.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,6 +51,7 @@ EVENT_OPEN_STATUSES = ("published", "closed")
 
 
 # ---- errors ----------------------------------------------------------------------------------
+
 
 class BookingError(Exception):
     """A booking could not be made or changed. ``message`` is shown to the visitor;
@@ -103,6 +105,7 @@ class WaitlistError(BookingError):
 
 # ---- reading ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FreeTime:
     """A start time at an exhibitor with at least one free table."""
@@ -116,10 +119,13 @@ def live_registration(user, event) -> Registration | None:
     """The user's registration for ``event`` that may book (status ``registered``)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(select(Registration).where(
-        Registration.event_id == event.id, Registration.user_id == user.id,
-        Registration.status == "registered",
-    ))
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.user_id == user.id,
+            Registration.status == "registered",
+        )
+    )
 
 
 def _live_booking_on(slot_id_column):
@@ -139,9 +145,14 @@ def free_times(exhibitor, registration_id: int | None = None, now: datetime | No
     now = now or utcnow()
     rows = db.session.execute(
         select(Slot.starts_at, func.min(Slot.ends_at), func.count(Slot.id))
-        .where(Slot.exhibitor_id == exhibitor.id, Slot.starts_at > now,
-               _bookable_for(registration_id, now), ~_live_booking_on(Slot.id))
-        .group_by(Slot.starts_at).order_by(Slot.starts_at)
+        .where(
+            Slot.exhibitor_id == exhibitor.id,
+            Slot.starts_at > now,
+            _bookable_for(registration_id, now),
+            ~_live_booking_on(Slot.id),
+        )
+        .group_by(Slot.starts_at)
+        .order_by(Slot.starts_at)
     ).all()
     return [FreeTime(starts, ends, count) for starts, ends, count in rows]
 
@@ -151,8 +162,7 @@ def free_slot_counts(event, now: datetime | None = None) -> dict[int, int]:
     now = now or utcnow()
     rows = db.session.execute(
         select(Slot.exhibitor_id, func.count(Slot.id))
-        .where(Slot.event_id == event.id, Slot.starts_at > now, _bookable_for(None, now),
-               ~_live_booking_on(Slot.id))
+        .where(Slot.event_id == event.id, Slot.starts_at > now, _bookable_for(None, now), ~_live_booking_on(Slot.id))
         .group_by(Slot.exhibitor_id)
     ).all()
     return dict(rows)
@@ -174,16 +184,18 @@ def my_bookings(registration, include_cancelled: bool = False) -> list[Booking]:
 
 # ---- rules -----------------------------------------------------------------------------------
 
+
 def _lock_visitor(registration_id: int) -> None:
     """Serialise this visitor's booking changes until the transaction ends (PostgreSQL)."""
     if is_postgres():
-        db.session.execute(text("SELECT set_config('lock_timeout', :timeout, true), pg_advisory_xact_lock(:ns, :id)"),
-                           {"timeout": LOCK_TIMEOUT, "ns": VISITOR_LOCK_NAMESPACE, "id": registration_id})
+        db.session.execute(
+            text("SELECT set_config('lock_timeout', :timeout, true), pg_advisory_xact_lock(:ns, :id)"),
+            {"timeout": LOCK_TIMEOUT, "ns": VISITOR_LOCK_NAMESPACE, "id": registration_id},
+        )
 
 
 def _live_bookings_of(registration_id: int, replacing: Booking | None):
-    conditions = [Booking.registration_id == registration_id, Booking.status == "confirmed",
-                  Booking.walk_in.is_(False)]
+    conditions = [Booking.registration_id == registration_id, Booking.status == "confirmed", Booking.walk_in.is_(False)]
     if replacing is not None:
         conditions.append(Booking.id != replacing.id)
     return conditions
@@ -195,12 +207,15 @@ def exhibitor_takes_bookings(exhibitor_id: int) -> bool:
     this booking (and then counts and cancels it) or this booking waits and sees the new status."""
     from bazaar.exhibitors.models import Exhibitor
 
-    return db.session.scalar(select(Exhibitor.status).where(Exhibitor.id == exhibitor_id)
-                             .with_for_update(read=True)) == "approved"
+    return (
+        db.session.scalar(select(Exhibitor.status).where(Exhibitor.id == exhibitor_id).with_for_update(read=True))
+        == "approved"
+    )
 
 
-def check_rules(registration: Registration, slot: Slot, replacing: Booking | None = None,
-                now: datetime | None = None) -> None:
+def check_rules(
+    registration: Registration, slot: Slot, replacing: Booking | None = None, now: datetime | None = None
+) -> None:
     """Raise the first rule ``registration`` would break by booking ``slot``.
 
     ``replacing``: the booking being rescheduled, which does not count against the new slot.
@@ -221,15 +236,25 @@ def check_rules(registration: Registration, slot: Slot, replacing: Booking | Non
     if slot.status != "open" or not exhibitor_takes_bookings(slot.exhibitor_id):
         raise SlotUnavailable(_("That time cannot be booked."))
     # One read of the visitor's live bookings (a handful), fresh from the database.
-    mine = db.session.scalars(select(Booking).where(*_live_bookings_of(registration.id, replacing))
-                              .execution_options(populate_existing=True)).all()
+    mine = db.session.scalars(
+        select(Booking).where(*_live_bookings_of(registration.id, replacing)).execution_options(populate_existing=True)
+    ).all()
     overlapping = next((b for b in mine if b.starts_at < slot.ends_at and b.ends_at > slot.starts_at), None)
     if overlapping is not None:
-        raise Overlap(_("You already have an interview with %(name)s at %(time)s.",
-                        name=overlapping.exhibitor.name, time=format_time(overlapping.starts_at, zone)))
+        raise Overlap(
+            _(
+                "You already have an interview with %(name)s at %(time)s.",
+                name=overlapping.exhibitor.name,
+                time=format_time(overlapping.starts_at, zone),
+            )
+        )
     if len(mine) >= event.max_bookings_per_visitor:
-        raise CapReached(_("You have booked the most interviews allowed (%(n)d). Cancel one to book another.",
-                           n=event.max_bookings_per_visitor))
+        raise CapReached(
+            _(
+                "You have booked the most interviews allowed (%(n)d). Cancel one to book another.",
+                n=event.max_bookings_per_visitor,
+            )
+        )
     if not event.allow_multiple_per_exhibitor and any(b.exhibitor_id == slot.exhibitor_id for b in mine):
         raise AlreadyBookedExhibitor(_("You already have an interview with this exhibitor."))
 
@@ -237,7 +262,8 @@ def check_rules(registration: Registration, slot: Slot, replacing: Booking | Non
 def _claim_slot_row(slot: Slot, registration_id: int, now: datetime) -> bool:
     """Lock the slot row if it is open and not held for someone else; clears a hold on it."""
     result = db.session.execute(
-        update(Slot).where(Slot.id == slot.id, _bookable_for(registration_id, now))
+        update(Slot)
+        .where(Slot.id == slot.id, _bookable_for(registration_id, now))
         .values(held_for_registration_id=None, held_until=None)
         .execution_options(synchronize_session=False)
     )
@@ -282,16 +308,29 @@ def _taken(exhibitor, wanted: datetime, registration_id: int) -> SlotTaken:
 
 
 def _candidate_slots(exhibitor_id: int, starts_at: datetime, registration_id: int, now: datetime) -> list[Slot]:
-    return list(db.session.scalars(
-        select(Slot).where(Slot.exhibitor_id == exhibitor_id, Slot.starts_at == starts_at,
-                           _bookable_for(registration_id, now), ~_live_booking_on(Slot.id))
-        .order_by(Slot.table_id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Slot)
+            .where(
+                Slot.exhibitor_id == exhibitor_id,
+                Slot.starts_at == starts_at,
+                _bookable_for(registration_id, now),
+                ~_live_booking_on(Slot.id),
+            )
+            .order_by(Slot.table_id)
+        )
+    )
 
 
 def _slot_exists_at(exhibitor_id: int, starts_at: datetime) -> bool:
-    return db.session.scalar(select(Slot.id).where(
-        Slot.exhibitor_id == exhibitor_id, Slot.starts_at == starts_at, Slot.status == "open").limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(Slot.id)
+            .where(Slot.exhibitor_id == exhibitor_id, Slot.starts_at == starts_at, Slot.status == "open")
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _run(work):
@@ -312,15 +351,23 @@ def _run(work):
 
 # ---- booking ---------------------------------------------------------------------------------
 
+
 def _new_booking(registration: Registration, actor, booking_box: list):
     def put(slot: Slot):
         booking = Booking(
-            event_id=slot.event_id, exhibitor_id=slot.exhibitor_id, registration_id=registration.id,
-            slot_id=slot.id, starts_at=slot.starts_at, ends_at=slot.ends_at, status="confirmed",
-            sequence=0, booked_by_id=getattr(actor, "id", None),
+            event_id=slot.event_id,
+            exhibitor_id=slot.exhibitor_id,
+            registration_id=registration.id,
+            slot_id=slot.id,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            status="confirmed",
+            sequence=0,
+            booked_by_id=getattr(actor, "id", None),
         )
         db.session.add(booking)
         booking_box.append(booking)
+
     return put
 
 
@@ -332,8 +379,9 @@ def _book(registration: Registration, exhibitor, starts_at: datetime, actor, can
     if not candidates:
         if _slot_exists_at(exhibitor.id, starts_at):
             raise _taken(exhibitor, starts_at, registration.id)
-        raise SlotUnavailable(_("There is no interview at that time."),
-                              nearest_alternatives(exhibitor, starts_at, registration.id))
+        raise SlotUnavailable(
+            _("There is no interview at that time."), nearest_alternatives(exhibitor, starts_at, registration.id)
+        )
     check_rules(registration, candidates[0], now=now)
     box: list[Booking] = []
     if _place(registration, candidates, _new_booking(registration, actor, box), now) is None:
@@ -364,15 +412,22 @@ def cancel_booking(booking: Booking, actor=None, reason: str = "visitor", commit
     A visitor may cancel until the interview starts; exhibitor staff and organisers (e.g. when a
     booked slot is removed) at any time. ``commit=False`` leaves the commit to the caller, who
     may be removing slots in the same transaction."""
+
     def work():
         now = utcnow()
         visitor_id = booking.registration.user_id
         if actor is not None and getattr(actor, "id", None) == visitor_id and booking.starts_at <= now:
             raise NotChangeable(_("The interview has already started and can no longer be cancelled."))
         result = db.session.execute(
-            update(Booking).where(Booking.id == booking.id, Booking.status == "confirmed")
-            .values(status="cancelled", cancelled_at=now, cancelled_by_id=getattr(actor, "id", None),
-                    cancel_reason=(reason or "")[:200] or None, sequence=Booking.sequence + 1)
+            update(Booking)
+            .where(Booking.id == booking.id, Booking.status == "confirmed")
+            .values(
+                status="cancelled",
+                cancelled_at=now,
+                cancelled_by_id=getattr(actor, "id", None),
+                cancel_reason=(reason or "")[:200] or None,
+                sequence=Booking.sequence + 1,
+            )
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
@@ -392,6 +447,7 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
     """Move ``booking`` to another slot (a :class:`Slot`) or another time at the same exhibitor
     (a datetime). Atomic: the one booking row moves to the new slot in a single UPDATE guarded by
     the unique index, so the new slot is held before the old one is free, or nothing changes."""
+
     def work():
         now = utcnow()
         registration = booking.registration
@@ -410,17 +466,24 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
         if not candidates:
             if _slot_exists_at(exhibitor.id, wanted):
                 raise _taken(exhibitor, wanted, registration.id)
-            raise SlotUnavailable(_("There is no interview at that time."),
-                                  nearest_alternatives(exhibitor, wanted, registration.id))
+            raise SlotUnavailable(
+                _("There is no interview at that time."), nearest_alternatives(exhibitor, wanted, registration.id)
+            )
         check_rules(registration, candidates[0], replacing=booking, now=now)
         old_slot = booking.slot
 
         def move(slot: Slot):
             # Conditional, so a cancellation committed meanwhile (it takes no visitor lock) wins.
             moved = db.session.execute(
-                update(Booking).where(Booking.id == booking.id, Booking.status == "confirmed")
-                .values(slot_id=slot.id, exhibitor_id=slot.exhibitor_id, starts_at=slot.starts_at,
-                        ends_at=slot.ends_at, sequence=Booking.sequence + 1)
+                update(Booking)
+                .where(Booking.id == booking.id, Booking.status == "confirmed")
+                .values(
+                    slot_id=slot.id,
+                    exhibitor_id=slot.exhibitor_id,
+                    starts_at=slot.starts_at,
+                    ends_at=slot.ends_at,
+                    sequence=Booking.sequence + 1,
+                )
                 .execution_options(synchronize_session=False)
             ).rowcount
             if moved != 1:
@@ -440,9 +503,18 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
 def coming_bookings(exhibitor, now: datetime | None = None) -> list[Booking]:
     """The exhibitor's live booked interviews that have not started, in time order."""
     now = now or utcnow()
-    return list(db.session.scalars(select(Booking).where(
-        Booking.exhibitor_id == exhibitor.id, Booking.status == "confirmed", Booking.walk_in.is_(False),
-        Booking.starts_at > now).order_by(Booking.starts_at, Booking.id)))
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(
+                Booking.exhibitor_id == exhibitor.id,
+                Booking.status == "confirmed",
+                Booking.walk_in.is_(False),
+                Booking.starts_at > now,
+            )
+            .order_by(Booking.starts_at, Booking.id)
+        )
+    )
 
 
 def withdraw_exhibitor_bookings(exhibitor, actor=None, now: datetime | None = None) -> list[Booking]:
@@ -458,16 +530,22 @@ def withdraw_exhibitor_bookings(exhibitor, actor=None, now: datetime | None = No
         except NotChangeable:
             continue  # the visitor cancelled it meanwhile
     db.session.execute(
-        update(WaitlistEntry).where(WaitlistEntry.exhibitor_id == exhibitor.id,
-                                    WaitlistEntry.status.in_(("waiting", "offered")))
-        .values(status="closed").execution_options(synchronize_session=False))
+        update(WaitlistEntry)
+        .where(WaitlistEntry.exhibitor_id == exhibitor.id, WaitlistEntry.status.in_(("waiting", "offered")))
+        .values(status="closed")
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
-        update(Slot).where(Slot.exhibitor_id == exhibitor.id, Slot.held_for_registration_id.isnot(None))
-        .values(held_for_registration_id=None, held_until=None).execution_options(synchronize_session=False))
+        update(Slot)
+        .where(Slot.exhibitor_id == exhibitor.id, Slot.held_for_registration_id.isnot(None))
+        .values(held_for_registration_id=None, held_until=None)
+        .execution_options(synchronize_session=False)
+    )
     return cancelled
 
 
 # ---- signed links for emails -----------------------------------------------------------------
+
 
 def manage_token(booking: Booking) -> str:
     return make_token(MANAGE_PURPOSE, {"b": booking.id, "r": booking.registration_id})
@@ -513,8 +591,10 @@ def entry_from_claim_token(token: str) -> WaitlistEntry:
 
 # ---- waiting list ----------------------------------------------------------------------------
 
+
 def join_waitlist(registration: Registration, exhibitor) -> WaitlistEntry:
     """Queue the visitor for the next free time at ``exhibitor``."""
+
     def work():
         if registration.status != "registered" or exhibitor.event_id != registration.event_id:
             raise NotRegistered(_("Only visitors registered for this event can join a waiting list."))
@@ -534,12 +614,15 @@ def join_waitlist(registration: Registration, exhibitor) -> WaitlistEntry:
 
 def leave_waitlist(entry: WaitlistEntry) -> None:
     """Leave the line; a slot held for the visitor passes to the next in line."""
+
     def work():
         now = utcnow()
         result = db.session.execute(
-            update(WaitlistEntry).where(WaitlistEntry.id == entry.id,
-                                        WaitlistEntry.status.in_(("waiting", "offered")))
-            .values(status="left").execution_options(synchronize_session=False))
+            update(WaitlistEntry)
+            .where(WaitlistEntry.id == entry.id, WaitlistEntry.status.in_(("waiting", "offered")))
+            .values(status="left")
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
             raise WaitlistError(_("You are not on this waiting list."))
         db.session.refresh(entry)
@@ -559,9 +642,13 @@ def claim_offer(entry: WaitlistEntry, actor=None) -> Booking:
 
 
 def waitlist_entry(registration_id: int, exhibitor_id: int) -> WaitlistEntry | None:
-    return db.session.scalar(select(WaitlistEntry).where(
-        WaitlistEntry.registration_id == registration_id, WaitlistEntry.exhibitor_id == exhibitor_id,
-        WaitlistEntry.status.in_(("waiting", "offered"))))
+    return db.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.registration_id == registration_id,
+            WaitlistEntry.exhibitor_id == exhibitor_id,
+            WaitlistEntry.status.in_(("waiting", "offered")),
+        )
+    )
 
 
 def _close_waitlist_entries(registration_id: int, exhibitor_id: int, now: datetime) -> None:
@@ -580,8 +667,10 @@ def _release_hold(entry: WaitlistEntry, now: datetime) -> None:
     if slot is None:
         return
     released = db.session.execute(
-        update(Slot).where(Slot.id == slot.id, Slot.held_for_registration_id == entry.registration_id)
-        .values(held_for_registration_id=None, held_until=None).execution_options(synchronize_session=False)
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.held_for_registration_id == entry.registration_id)
+        .values(held_for_registration_id=None, held_until=None)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.expire(slot, ["held_for_registration_id", "held_until"])
     if released:
@@ -589,8 +678,12 @@ def _release_hold(entry: WaitlistEntry, now: datetime) -> None:
 
 
 def _waiting_entries(exhibitor_id: int, limit: int):
-    q = (select(WaitlistEntry).where(WaitlistEntry.exhibitor_id == exhibitor_id, WaitlistEntry.status == "waiting")
-         .order_by(WaitlistEntry.created_at, WaitlistEntry.id).limit(limit))
+    q = (
+        select(WaitlistEntry)
+        .where(WaitlistEntry.exhibitor_id == exhibitor_id, WaitlistEntry.status == "waiting")
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        .limit(limit)
+    )
     if is_postgres():
         q = q.with_for_update(skip_locked=True)
     return list(db.session.scalars(q))
@@ -615,7 +708,8 @@ def offer_slot(slot: Slot, now: datetime | None = None) -> WaitlistEntry | None:
             continue
         expires = min(now + WAITLIST_HOLD, slot.starts_at)
         held = db.session.execute(
-            update(Slot).where(Slot.id == slot.id, _bookable_for(None, now))
+            update(Slot)
+            .where(Slot.id == slot.id, _bookable_for(None, now))
             .values(held_for_registration_id=entry.registration_id, held_until=expires)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -637,12 +731,19 @@ def _queue_offer(entry: WaitlistEntry, slot: Slot) -> None:
     registration = entry.registration
     exhibitor = slot.exhibitor
     queue(
-        "waitlist_offer", user=registration.user, event=registration.event, subject=entry,
-        version=entry.offers_made, expires_at=entry.offer_expires_at,
+        "waitlist_offer",
+        user=registration.user,
+        event=registration.event,
+        subject=entry,
+        version=entry.offers_made,
+        expires_at=entry.offer_expires_at,
         payload={
-            "exhibitor": exhibitor.name, "booth": exhibitor.booth_number or "",
-            "starts_at": slot.starts_at.isoformat(), "ends_at": slot.ends_at.isoformat(),
-            "expires_at": entry.offer_expires_at.isoformat(), "claim_url": claim_url(entry),
+            "exhibitor": exhibitor.name,
+            "booth": exhibitor.booth_number or "",
+            "starts_at": slot.starts_at.isoformat(),
+            "ends_at": slot.ends_at.isoformat(),
+            "expires_at": entry.offer_expires_at.isoformat(),
+            "claim_url": claim_url(entry),
         },
     )
 
@@ -662,14 +763,17 @@ def expire_waitlist_offers() -> int:
         slot = entry.offered_slot
         if slot is not None:
             db.session.execute(
-                update(Slot).where(Slot.id == slot.id, Slot.held_for_registration_id == entry.registration_id)
+                update(Slot)
+                .where(Slot.id == slot.id, Slot.held_for_registration_id == entry.registration_id)
                 .values(held_for_registration_id=None, held_until=None)
-                .execution_options(synchronize_session=False))
+                .execution_options(synchronize_session=False)
+            )
             db.session.expire(slot, ["held_for_registration_id", "held_until"])
     db.session.commit()
     offers = 0
     waiting_exhibitors = db.session.scalars(
-        select(WaitlistEntry.exhibitor_id).where(WaitlistEntry.status == "waiting").distinct()).all()
+        select(WaitlistEntry.exhibitor_id).where(WaitlistEntry.status == "waiting").distinct()
+    ).all()
     for exhibitor_id in waiting_exhibitors:
         offers += _offer_free_slots(exhibitor_id, now)
         db.session.commit()
@@ -678,8 +782,13 @@ def expire_waitlist_offers() -> int:
 
 def _offer_free_slots(exhibitor_id: int, now: datetime) -> int:
     slots = db.session.scalars(
-        select(Slot).where(Slot.exhibitor_id == exhibitor_id, Slot.starts_at > now + WAITLIST_MIN_NOTICE,
-                           _bookable_for(None, now), ~_live_booking_on(Slot.id))
+        select(Slot)
+        .where(
+            Slot.exhibitor_id == exhibitor_id,
+            Slot.starts_at > now + WAITLIST_MIN_NOTICE,
+            _bookable_for(None, now),
+            ~_live_booking_on(Slot.id),
+        )
         .order_by(Slot.starts_at, Slot.table_id)
     ).all()
     offers = 0
@@ -692,6 +801,7 @@ def _offer_free_slots(exhibitor_id: int, now: datetime) -> int:
 
 
 # ---- the exhibitor directory -----------------------------------------------------------------
+
 
 @dataclass
 class Listing:
@@ -709,8 +819,15 @@ def _matches_text(exhibitor, openings, needle: str) -> bool:
     return any(needle in (t or "").casefold() for t in texts)
 
 
-def directory(event, q: str = "", occupation: str = "", language: str = "", country: str = "",
-              employment_type: str = "", free_only: bool = False) -> list[Listing]:
+def directory(
+    event,
+    q: str = "",
+    occupation: str = "",
+    language: str = "",
+    country: str = "",
+    employment_type: str = "",
+    free_only: bool = False,
+) -> list[Listing]:
     """Approved exhibitors at ``event`` filtered by what visitors ask for. Opening filters
     (occupation, country, employment type) keep exhibitors with at least one matching opening."""
     from sqlalchemy.orm import selectinload
@@ -718,15 +835,18 @@ def directory(event, q: str = "", occupation: str = "", language: str = "", coun
     from bazaar.exhibitors.models import Exhibitor
 
     exhibitors = db.session.scalars(
-        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
-        .options(selectinload(Exhibitor.openings)).order_by(Exhibitor.name)
+        select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+        .options(selectinload(Exhibitor.openings))
+        .order_by(Exhibitor.name)
     ).all()
     free = free_slot_counts(event)
     needle = (q or "").strip().casefold()
     listings = []
     for exhibitor in exhibitors:
         openings = [
-            o for o in exhibitor.openings
+            o
+            for o in exhibitor.openings
             if (not occupation or o.occupation == occupation)
             and (not employment_type or o.employment_type == employment_type)
             and (not country or o.country == country)
@@ -741,8 +861,13 @@ def directory(event, q: str = "", occupation: str = "", language: str = "", coun
             continue
         if needle and not _matches_text(exhibitor, exhibitor.openings, needle):
             continue
-        listings.append(Listing(exhibitor, openings if (occupation or employment_type or country) else
-                                list(exhibitor.openings), free.get(exhibitor.id, 0)))
+        listings.append(
+            Listing(
+                exhibitor,
+                openings if (occupation or employment_type or country) else list(exhibitor.openings),
+                free.get(exhibitor.id, 0),
+            )
+        )
     return listings
 
 
@@ -750,10 +875,18 @@ def directory_choices(event) -> dict[str, list[str]]:
     """Codes present at ``event`` for the directory's filters (languages and job countries)."""
     from bazaar.exhibitors.models import Exhibitor, Opening
 
-    rows = db.session.execute(select(Exhibitor.booth_languages, Exhibitor.job_countries).where(
-        Exhibitor.event_id == event.id, Exhibitor.status == "approved")).all()
-    countries = set(db.session.scalars(select(Opening.country).join(Exhibitor).where(
-        Exhibitor.event_id == event.id, Exhibitor.status == "approved")))
+    rows = db.session.execute(
+        select(Exhibitor.booth_languages, Exhibitor.job_countries).where(
+            Exhibitor.event_id == event.id, Exhibitor.status == "approved"
+        )
+    ).all()
+    countries = set(
+        db.session.scalars(
+            select(Opening.country)
+            .join(Exhibitor)
+            .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+        )
+    )
     languages = set()
     for booth_languages, job_countries in rows:
         languages.update(booth_languages or [])

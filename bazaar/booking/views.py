@@ -1,4 +1,5 @@
 """Visitor pages: find exhibitors, book, cancel, reschedule, my schedule, waiting lists."""
+
 from babel import Locale
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -75,13 +76,23 @@ def browse(slug):
     form = _browse_form(event)
     if request.args and form.validate():
         listings = services.directory(
-            event, q=form.q.data or "", occupation=form.occupation.data or "", language=form.language.data or "",
-            country=form.country.data or "", employment_type=form.employment_type.data or "",
-            free_only=bool(form.free.data))
+            event,
+            q=form.q.data or "",
+            occupation=form.occupation.data or "",
+            language=form.language.data or "",
+            country=form.country.data or "",
+            employment_type=form.employment_type.data or "",
+            free_only=bool(form.free.data),
+        )
     else:
         listings = services.directory(event)
-    return render_template("booking/browse.html", event=event, form=form, listings=listings,
-                           registration=services.live_registration(current_user, event))
+    return render_template(
+        "booking/browse.html",
+        event=event,
+        form=form,
+        listings=listings,
+        registration=services.live_registration(current_user, event),
+    )
 
 
 def _exhibitor_page(event, exhibitor, error: services.BookingError | None = None, status: int = 200):
@@ -89,11 +100,16 @@ def _exhibitor_page(event, exhibitor, error: services.BookingError | None = None
     reg_id = registration.id if registration is not None else None
     mine = services.my_bookings(registration) if registration is not None else []
     return render_template(
-        "booking/exhibitor.html", event=event, exhibitor=exhibitor, registration=registration,
-        times=services.free_times(exhibitor, reg_id), error=error,
+        "booking/exhibitor.html",
+        event=event,
+        exhibitor=exhibitor,
+        registration=registration,
+        times=services.free_times(exhibitor, reg_id),
+        error=error,
         booked_here=[b for b in mine if b.exhibitor_id == exhibitor.id],
         waitlist=services.waitlist_entry(reg_id, exhibitor.id) if reg_id else None,
-        form=TimeForm(), confirm=ConfirmForm(),
+        form=TimeForm(),
+        confirm=ConfirmForm(),
         booth_languages=[_language_name(code, current_lang()) for code in exhibitor.booth_languages or []],
     ), status
 
@@ -129,8 +145,10 @@ def book(slug, exhibitor_id):
         services.book(registration, exhibitor, form.starts_at.instant, actor=current_user)
     except services.BookingError as exc:
         return _exhibitor_page(event, exhibitor, error=exc, status=409)
-    flash(_("Booked: %(name)s at %(time)s.", name=name,
-            time=format_time(form.starts_at.instant, zone, with_zone=True)), "success")
+    flash(
+        _("Booked: %(name)s at %(time)s.", name=name, time=format_time(form.starts_at.instant, zone, with_zone=True)),
+        "success",
+    )
     return redirect(url_for("booking.my_schedule", slug=slug), code=303)
 
 
@@ -146,11 +164,19 @@ def my_schedule(slug):
     bookings = services.my_bookings(registration) if registration is not None else []
     waiting = []
     if registration is not None:
-        waiting = db.session.scalars(select(WaitlistEntry).where(
-            WaitlistEntry.registration_id == registration.id,
-            WaitlistEntry.status.in_(("waiting", "offered"))).order_by(WaitlistEntry.created_at)).all()
-    return render_template("booking/my_schedule.html", event=event, registration=registration,
-                           bookings=bookings, waiting=waiting, confirm=ConfirmForm())
+        waiting = db.session.scalars(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.registration_id == registration.id, WaitlistEntry.status.in_(("waiting", "offered")))
+            .order_by(WaitlistEntry.created_at)
+        ).all()
+    return render_template(
+        "booking/my_schedule.html",
+        event=event,
+        registration=registration,
+        bookings=bookings,
+        waiting=waiting,
+        confirm=ConfirmForm(),
+    )
 
 
 @bp.get("/events/<slug>/my-schedule.ics")
@@ -178,6 +204,7 @@ def _ics(data: bytes, filename: str) -> Response:
 
 
 # ---- cancel and reschedule (from the site, logged in; or from an email link with a token) -----
+
 
 def _cancel(booking: Booking, action_url: str, done_url: str):
     form = ConfirmForm()
@@ -208,10 +235,20 @@ def _reschedule(booking: Booking, action_url: str, done_url: str):
                 return redirect(done_url, code=303)
         else:
             error = services.BookingError(_("That time is not valid."))
-    times = [t for t in services.free_times(booking.exhibitor, booking.registration_id)
-             if t.starts_at != booking.starts_at] if booking.status == "confirmed" else []
-    return render_template("booking/reschedule.html", booking=booking, event=event, form=form, times=times,
-                           error=error, action_url=action_url), (409 if error else 200)
+    times = (
+        [t for t in services.free_times(booking.exhibitor, booking.registration_id) if t.starts_at != booking.starts_at]
+        if booking.status == "confirmed"
+        else []
+    )
+    return render_template(
+        "booking/reschedule.html",
+        booking=booking,
+        event=event,
+        form=form,
+        times=times,
+        error=error,
+        action_url=action_url,
+    ), (409 if error else 200)
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
@@ -219,8 +256,9 @@ def _reschedule(booking: Booking, action_url: str, done_url: str):
 def cancel(booking_id):
     booking = _own_booking(booking_id)
     event = booking.registration.event
-    return _cancel(booking, url_for("booking.cancel", booking_id=booking.id),
-                   url_for("booking.my_schedule", slug=event.slug))
+    return _cancel(
+        booking, url_for("booking.cancel", booking_id=booking.id), url_for("booking.my_schedule", slug=event.slug)
+    )
 
 
 @bp.route("/bookings/<int:booking_id>/reschedule", methods=["GET", "POST"])
@@ -228,8 +266,9 @@ def cancel(booking_id):
 def reschedule(booking_id):
     booking = _own_booking(booking_id)
     event = booking.registration.event
-    return _reschedule(booking, url_for("booking.reschedule", booking_id=booking.id),
-                       url_for("booking.my_schedule", slug=event.slug))
+    return _reschedule(
+        booking, url_for("booking.reschedule", booking_id=booking.id), url_for("booking.my_schedule", slug=event.slug)
+    )
 
 
 @bp.route("/bookings/link/<token>/<any(cancel, reschedule):action>", methods=["GET", "POST"])
@@ -247,6 +286,7 @@ def email_link(token, action):
 
 
 # ---- waiting list --------------------------------------------------------------------------------
+
 
 @bp.post("/events/<slug>/exhibitors/<int:exhibitor_id>/waitlist")
 @login_required
@@ -301,10 +341,13 @@ def claim(token):
         except services.BookingError as exc:
             error = exc
         else:
-            flash(_("Booked: %(name)s at %(time)s.", name=booking.exhibitor.name,
-                    time=_time(booking.starts_at, event)), "success")
+            flash(
+                _("Booked: %(name)s at %(time)s.", name=booking.exhibitor.name, time=_time(booking.starts_at, event)),
+                "success",
+            )
             if current_user.is_authenticated and current_user.id == entry.registration.user_id:
                 return redirect(url_for("booking.my_schedule", slug=event.slug), code=303)
             return redirect(url_for("booking.claim", token=token), code=303)
-    return render_template("booking/claim.html", entry=entry, event=event, form=form, error=error,
-                           now=utcnow()), (409 if error else 200)
+    return render_template("booking/claim.html", entry=entry, event=event, form=form, error=error, now=utcnow()), (
+        409 if error else 200
+    )

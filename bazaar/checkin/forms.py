@@ -20,8 +20,9 @@ def no_control_characters(form, field):
 
 
 def door_field():
-    return StringField(_l("Door"), filters=[strip],
-                       validators=[Optional(), Length(max=DOOR_MAX), no_control_characters])
+    return StringField(
+        _l("Door"), filters=[strip], validators=[Optional(), Length(max=DOOR_MAX), no_control_characters]
+    )
 
 
 class ScanForm(BazaarForm):
@@ -40,10 +41,17 @@ class ScanForm(BazaarForm):
 
 
 class WalkInForm(BazaarForm):
-    name = StringField(_l("Name"), filters=[strip],
-                       validators=[DataRequired(), Length(max=200), no_control_characters])
-    email = EmailField(_l("Email"), filters=[strip], validators=[
-        Optional(), Length(max=160), no_control_characters, Email(message=_l("Please enter a valid email address."))])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_characters])
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=160),
+            no_control_characters,
+            Email(message=_l("Please enter a valid email address.")),
+        ],
+    )
     language = SelectField(_l("Preferred language"))
     wants_messages = BooleanField(_l("Wants messages from us (for example the follow-up survey)"))
     door = door_field()
@@ -61,8 +69,11 @@ class WalkInForm(BazaarForm):
 
 
 class BoothScanForm(BazaarForm):
-    token = StringField(_l("Ticket code"), filters=[strip],
-                        validators=[DataRequired(_l("Scan a badge or type its code.")), Length(max=TOKEN_MAX)])
+    token = StringField(
+        _l("Ticket code"),
+        filters=[strip],
+        validators=[DataRequired(_l("Scan a badge or type its code.")), Length(max=TOKEN_MAX)],
+    )
 
 
 class BoothLogForm(BoothScanForm):

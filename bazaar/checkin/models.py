@@ -1,4 +1,5 @@
 """Scans on the event day: at the door and at the booths."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
@@ -15,8 +16,7 @@ class DoorScan(db.Model):
     __tablename__ = "door_scan"
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
-    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"),
-                                                        index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"), index=True)
     scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     door: Mapped[str | None] = mapped_column(String(50))
     result: Mapped[str] = mapped_column(String(24))

@@ -1,4 +1,5 @@
 """QR codes for tickets. The code carries the signed ticket token, never a database id."""
+
 import io
 
 import segno
@@ -15,8 +16,9 @@ def _ticket_qr(registration: Registration) -> segno.QRCode:
 def ticket_qr_svg(registration: Registration) -> str:
     """An SVG sized by its viewBox, so CSS decides how big it is (no inline styles: CSP)."""
     out = io.BytesIO()
-    _ticket_qr(registration).save(out, kind="svg", xmldecl=False, svgns=True, omitsize=True,
-                                  border=4, dark="#000", light="#fff")
+    _ticket_qr(registration).save(
+        out, kind="svg", xmldecl=False, svgns=True, omitsize=True, border=4, dark="#000", light="#fff"
+    )
     return out.getvalue().decode()
 
 

@@ -3,6 +3,7 @@
 A ticket is checked in by a conditional UPDATE (``checked_in_at IS NULL``), so however many doors
 scan the same ticket at once, exactly one arrival is recorded; every scan is logged in DoorScan.
 """
+
 import logging
 import secrets
 from collections import Counter
@@ -82,7 +83,8 @@ def _resolve(event_id: int, token: str) -> tuple[str | None, Registration | None
     if token_event_id != event_id:
         return WRONG_EVENT, None
     reg = db.session.scalar(
-        select(Registration).options(joinedload(Registration.user))
+        select(Registration)
+        .options(joinedload(Registration.user))
         .where(Registration.ticket_code == code, Registration.event_id == event_id)
     )
     if reg is None:
@@ -92,14 +94,22 @@ def _resolve(event_id: int, token: str) -> tuple[str | None, Registration | None
 
 # ---- door ----------------------------------------------------------------------------------
 
+
 def _log_door_scan(event: Event, staff: User, door: str | None, outcome: ScanOutcome) -> ScanOutcome:
     reg = outcome.registration
     if reg is not None:
         outcome.name = reg.user.name if reg.user else None
         outcome.number = ticket_number(reg)
         outcome.walk_in = reg.walk_in
-    db.session.add(DoorScan(event_id=event.id, registration_id=reg.id if reg else None,
-                            scanned_by_id=staff.id, door=door or None, result=outcome.result))
+    db.session.add(
+        DoorScan(
+            event_id=event.id,
+            registration_id=reg.id if reg else None,
+            scanned_by_id=staff.id,
+            door=door or None,
+            result=outcome.result,
+        )
+    )
     _commit_keeping_loaded_rows()
     return outcome
 
@@ -118,8 +128,10 @@ def _commit_keeping_loaded_rows() -> None:
 def arrival_door(registration: Registration) -> str | None:
     """The door whose scan recorded the registration's arrival."""
     return db.session.scalar(
-        select(DoorScan.door).where(DoorScan.registration_id == registration.id, DoorScan.result == CHECKED_IN)
-        .order_by(DoorScan.id).limit(1)
+        select(DoorScan.door)
+        .where(DoorScan.registration_id == registration.id, DoorScan.result == CHECKED_IN)
+        .order_by(DoorScan.id)
+        .limit(1)
     )
 
 
@@ -130,8 +142,7 @@ def _check_in_locked(event: Event, reg: Registration, staff: User) -> ScanOutcom
     now = utcnow()
     claimed = db.session.execute(
         update(Registration)
-        .where(Registration.id == reg.id, Registration.status == "registered",
-               Registration.checked_in_at.is_(None))
+        .where(Registration.id == reg.id, Registration.status == "registered", Registration.checked_in_at.is_(None))
         .values(checked_in_at=now, checked_in_by_id=staff.id)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -178,18 +189,31 @@ def search_registrations(event: Event, query: str, staff: User, limit: int = 20)
         return []
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    results = list(db.session.scalars(
-        select(Registration).join(User, Registration.user_id == User.id)
-        .where(Registration.event_id == event.id,
-               or_(User.name.ilike(pattern, escape="\\"), func.lower(User.email) == query.lower()))
-        .order_by(User.name, Registration.id).limit(limit)
-    ))
+    results = list(
+        db.session.scalars(
+            select(Registration)
+            .join(User, Registration.user_id == User.id)
+            .where(
+                Registration.event_id == event.id,
+                or_(User.name.ilike(pattern, escape="\\"), func.lower(User.email) == query.lower()),
+            )
+            .order_by(User.name, Registration.id)
+            .limit(limit)
+        )
+    )
     search_log.info("door search", extra={"event": event.id, "user_id": staff.id, "matches": len(results)})
     return results
 
 
-def register_walk_in(event: Event, staff: User, door: str | None, name: str, email: str | None,
-                     language: str, wants_messages: bool = False) -> ScanOutcome:
+def register_walk_in(
+    event: Event,
+    staff: User,
+    door: str | None,
+    name: str,
+    email: str | None,
+    language: str,
+    wants_messages: bool = False,
+) -> ScanOutcome:
     """Register someone at the door and check them in at once, as a new account.
 
     Capacity follows the registration service (its per-event lock and ``free_places``): a
@@ -208,14 +232,25 @@ def register_walk_in(event: Event, staff: User, door: str | None, name: str, ema
     address = email or f"walk-in-{secrets.token_hex(8)}@{WALK_IN_EMAIL_DOMAIN}"
     user = create_user(address, name, None, preferred_language=language)
     db.session.flush()
-    reg = Registration(event_id=event.id, user_id=user.id, ticket_code=new_ticket_code(), status="registered",
-                       registered_by_id=staff.id, walk_in=True)
+    reg = Registration(
+        event_id=event.id,
+        user_id=user.id,
+        ticket_code=new_ticket_code(),
+        status="registered",
+        registered_by_id=staff.id,
+        walk_in=True,
+    )
     db.session.add(reg)
     db.session.flush()
     if wants_messages and email:  # told to the staff by the newcomer in person, for their new account
         db.session.add(VisitorProfile(user_id=user.id, consent_followup_at=utcnow()))
-        queue("registration_confirmed", user=user, event=event, subject=reg,
-              payload={"status": "registered", "my_url": my_url()})
+        queue(
+            "registration_confirmed",
+            user=user,
+            event=event,
+            subject=reg,
+            payload={"status": "registered", "my_url": my_url()},
+        )
     return check_in(event, reg, staff, door)
 
 
@@ -232,37 +267,49 @@ class DoorCounters:
 
 def door_counters(event: Event) -> DoorCounters:
     """Server-side counts for the organisers' live view."""
-    by_status = dict(db.session.execute(
-        select(Registration.status, func.count(Registration.id))
-        .where(Registration.event_id == event.id).group_by(Registration.status)
-    ).all())
+    by_status = dict(
+        db.session.execute(
+            select(Registration.status, func.count(Registration.id))
+            .where(Registration.event_id == event.id)
+            .group_by(Registration.status)
+        ).all()
+    )
     walk_ins = db.session.scalar(
-        select(func.count(Registration.id))
-        .where(Registration.event_id == event.id, Registration.walk_in.is_(True), Registration.status != "cancelled")
+        select(func.count(Registration.id)).where(
+            Registration.event_id == event.id, Registration.walk_in.is_(True), Registration.status != "cancelled"
+        )
     )
     arrivals = db.session.scalars(
-        select(Registration.checked_in_at)
-        .where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
+        select(Registration.checked_in_at).where(
+            Registration.event_id == event.id, Registration.checked_in_at.is_not(None)
+        )
     ).all()
     zone = ZoneInfo(event.timezone)
     hours = Counter(at.astimezone(zone).replace(minute=0, second=0, microsecond=0) for at in arrivals)
     per_door = db.session.execute(
         select(DoorScan.door, func.count(DoorScan.id))
         .where(DoorScan.event_id == event.id, DoorScan.result == CHECKED_IN)
-        .group_by(DoorScan.door).order_by(func.count(DoorScan.id).desc(), DoorScan.door)
+        .group_by(DoorScan.door)
+        .order_by(func.count(DoorScan.id).desc(), DoorScan.door)
     ).all()
     refused = db.session.scalar(
-        select(func.count(DoorScan.id))
-        .where(DoorScan.event_id == event.id, DoorScan.result.not_in((CHECKED_IN, ALREADY)))
+        select(func.count(DoorScan.id)).where(
+            DoorScan.event_id == event.id, DoorScan.result.not_in((CHECKED_IN, ALREADY))
+        )
     )
     return DoorCounters(
-        registered=by_status.get("registered", 0), checked_in=len(arrivals), walk_ins=walk_ins,
+        registered=by_status.get("registered", 0),
+        checked_in=len(arrivals),
+        walk_ins=walk_ins,
         waitlisted=by_status.get("waitlisted", 0) + by_status.get("offered", 0),
-        per_hour=sorted(hours.items()), per_door=[(door or "", n) for door, n in per_door], refused_scans=refused,
+        per_hour=sorted(hours.items()),
+        per_door=[(door or "", n) for door, n in per_door],
+        refused_scans=refused,
     )
 
 
 # ---- booths --------------------------------------------------------------------------------
+
 
 def booth_lookup(exhibitor: Exhibitor, token: str) -> ScanOutcome:
     """Whom a badge scanned at the booth names; only registrations of the exhibitor's event."""
@@ -295,9 +342,16 @@ def log_booth_scan(exhibitor: Exhibitor, token: str, staff: User, kind: str) -> 
     if kind == "interview":
         now = utcnow()
         booking = Booking(
-            event_id=exhibitor.event_id, exhibitor_id=exhibitor.id, registration_id=reg.id, slot_id=None,
-            starts_at=now, ends_at=now + timedelta(minutes=WALK_IN_INTERVIEW_MINUTES), status="confirmed",
-            walk_in=True, attendance="attended", attendance_marked_by_id=staff.id,
+            event_id=exhibitor.event_id,
+            exhibitor_id=exhibitor.id,
+            registration_id=reg.id,
+            slot_id=None,
+            starts_at=now,
+            ends_at=now + timedelta(minutes=WALK_IN_INTERVIEW_MINUTES),
+            status="confirmed",
+            walk_in=True,
+            attendance="attended",
+            attendance_marked_by_id=staff.id,
         )
         db.session.add(booking)
         try:
@@ -312,7 +366,11 @@ def log_booth_scan(exhibitor: Exhibitor, token: str, staff: User, kind: str) -> 
 
 
 def recent_booth_scans(exhibitor: Exhibitor, limit: int = 30) -> list[BoothScan]:
-    return list(db.session.scalars(
-        select(BoothScan).where(BoothScan.exhibitor_id == exhibitor.id)
-        .order_by(BoothScan.scanned_at.desc(), BoothScan.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(BoothScan)
+            .where(BoothScan.exhibitor_id == exhibitor.id)
+            .order_by(BoothScan.scanned_at.desc(), BoothScan.id.desc())
+            .limit(limit)
+        )
+    )

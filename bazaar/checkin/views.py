@@ -1,4 +1,5 @@
 """Event-day pages: tickets and badges, the door, walk-ins, live counters and booth scans."""
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -33,13 +34,17 @@ def _event_day_nav():
             return []
         staffed_doors = (
             select(literal(None).label("exhibitor_id"), literal(None).label("name"))
-            .select_from(EventStaff).join(Event, Event.id == EventStaff.event_id)
+            .select_from(EventStaff)
+            .join(Event, Event.id == EventStaff.event_id)
             .where(EventStaff.user_id == current_user.id, EventStaff.role == "checkin", Event.status != "finished")
         )
         booths = (
             select(Exhibitor.id, Exhibitor.name)
-            .join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id).join(Event, Event.id == Exhibitor.event_id)
-            .where(ExhibitorStaff.user_id == current_user.id, Exhibitor.status == "approved", Event.status != "finished")
+            .join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id)
+            .join(Event, Event.id == Exhibitor.event_id)
+            .where(
+                ExhibitorStaff.user_id == current_user.id, Exhibitor.status == "approved", Event.status != "finished"
+            )
         )
         rows = db.session.execute(union_all(staffed_doors, booths)).all()  # one round trip on every page
         booth_rows = sorted((r for r in rows if r.exhibitor_id is not None), key=lambda r: r.exhibitor_id)
@@ -70,12 +75,18 @@ def _exhibitor_or_404(exhibitor_id: int) -> Exhibitor:
 
 # ---- tickets and badges --------------------------------------------------------------------
 
+
 @bp.get("/my/tickets/<int:registration_id>")
 @login_required
 def ticket(registration_id):
     reg = _registration_or_404(registration_id, "checkin.ticket")
-    return render_template("checkin/ticket.html", reg=reg, event=reg.event, number=services.ticket_number(reg),
-                           qr_svg=ticket_qr_svg(reg) if reg.status == "registered" else None)
+    return render_template(
+        "checkin/ticket.html",
+        reg=reg,
+        event=reg.event,
+        number=services.ticket_number(reg),
+        qr_svg=ticket_qr_svg(reg) if reg.status == "registered" else None,
+    )
 
 
 @bp.get("/my/tickets/<int:registration_id>/badge")
@@ -84,8 +95,9 @@ def badge(registration_id):
     reg = _registration_or_404(registration_id, "checkin.badge")
     if reg.status != "registered":
         abort(404)
-    return render_template("checkin/badge.html", reg=reg, event=reg.event, number=services.ticket_number(reg),
-                           qr_svg=ticket_qr_svg(reg))
+    return render_template(
+        "checkin/badge.html", reg=reg, event=reg.event, number=services.ticket_number(reg), qr_svg=ticket_qr_svg(reg)
+    )
 
 
 @bp.get("/my/tickets/<int:registration_id>/qr.png")
@@ -94,13 +106,18 @@ def ticket_png(registration_id):
     reg = _registration_or_404(registration_id, "checkin.badge")
     if reg.status != "registered":
         abort(404)
-    return Response(ticket_qr_png(reg), mimetype="image/png", headers={
-        "Content-Disposition": f'inline; filename="ticket-{services.ticket_number(reg)}.png"',
-        "Cache-Control": "private, no-store",
-    })
+    return Response(
+        ticket_qr_png(reg),
+        mimetype="image/png",
+        headers={
+            "Content-Disposition": f'inline; filename="ticket-{services.ticket_number(reg)}.png"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 # ---- door ----------------------------------------------------------------------------------
+
 
 @bp.get("/door")
 @login_required
@@ -109,8 +126,11 @@ def door_events():
     staffed = select(EventStaff.event_id).where(EventStaff.user_id == current_user.id, EventStaff.role == "checkin")
     conditions = [Event.id.in_(staffed)]
     if current_user.organisation_id is not None:
-        conditions.append(Event.id.in_(
-            select(EventOrganiser.event_id).where(EventOrganiser.organisation_id == current_user.organisation_id)))
+        conditions.append(
+            Event.id.in_(
+                select(EventOrganiser.event_id).where(EventOrganiser.organisation_id == current_user.organisation_id)
+            )
+        )
     events = db.session.scalars(
         select(Event).where(or_(*conditions), Event.status != "finished").order_by(Event.starts_at)
     ).all()
@@ -123,8 +143,9 @@ def _remembered_door() -> str:
 
 def _remember_door(response, door: str | None):
     if door:
-        response.set_cookie(DOOR_COOKIE, door, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
-                            secure=request.is_secure)
+        response.set_cookie(
+            DOOR_COOKIE, door, max_age=365 * 24 * 3600, httponly=True, samesite="Lax", secure=request.is_secure
+        )
     return response
 
 
@@ -148,12 +169,19 @@ def door(event_id):
             outcome = services.check_in_by_id(event, form.registration_id.data, current_user, form.door.data)
         form.token.data = ""
     query = _search_query()
-    response = Response(render_template(
-        "checkin/door.html", event=event, form=form, outcome=outcome, query=query,
-        results=services.search_registrations(event, query, current_user) if query else [],
-        search_min=services.SEARCH_MIN,
-        arrival_door=services.arrival_door, organiser=permissions.can("checkin.counters", event),
-    ))
+    response = Response(
+        render_template(
+            "checkin/door.html",
+            event=event,
+            form=form,
+            outcome=outcome,
+            query=query,
+            results=services.search_registrations(event, query, current_user) if query else [],
+            search_min=services.SEARCH_MIN,
+            arrival_door=services.arrival_door,
+            organiser=permissions.can("checkin.counters", event),
+        )
+    )
     return _remember_door(response, form.door.data if outcome else None)
 
 
@@ -169,17 +197,32 @@ def walk_in(event_id):
     if form.validate_on_submit():
         try:
             outcome = services.register_walk_in(
-                event, current_user, form.door.data, form.name.data, form.email.data or None,
-                form.language.data, form.wants_messages.data,
+                event,
+                current_user,
+                form.door.data,
+                form.name.data,
+                form.email.data or None,
+                form.language.data,
+                form.wants_messages.data,
             )
         except services.EventFull:
             form.name.errors.append(_("The event is full: no place is free for a walk-in."))
     if outcome is not None:
-        return _remember_door(Response(render_template(
-            "checkin/door.html", event=event, form=ScanForm(formdata=None, door=form.door.data), outcome=outcome,
-            query="", results=[], arrival_door=services.arrival_door,
-            organiser=permissions.can("checkin.counters", event),
-        )), form.door.data)
+        return _remember_door(
+            Response(
+                render_template(
+                    "checkin/door.html",
+                    event=event,
+                    form=ScanForm(formdata=None, door=form.door.data),
+                    outcome=outcome,
+                    query="",
+                    results=[],
+                    arrival_door=services.arrival_door,
+                    organiser=permissions.can("checkin.counters", event),
+                )
+            ),
+            form.door.data,
+        )
     return render_template("checkin/walk_in.html", event=event, form=form)
 
 
@@ -192,12 +235,21 @@ def counters(event_id):
 
 # ---- booths --------------------------------------------------------------------------------
 
+
 def _booth_page(exhibitor, scan_form=None, outcome=None, visitor=None, token=""):
-    scans = [(scan, visitor_card(scan.registration) if scan.registration else None)
-             for scan in services.recent_booth_scans(exhibitor)]
+    scans = [
+        (scan, visitor_card(scan.registration) if scan.registration else None)
+        for scan in services.recent_booth_scans(exhibitor)
+    ]
     return render_template(
-        "checkin/booth.html", exhibitor=exhibitor, event=exhibitor.event, form=scan_form or BoothScanForm(),
-        outcome=outcome, visitor=visitor, log_form=BoothLogForm(formdata=None, token=token), scans=scans,
+        "checkin/booth.html",
+        exhibitor=exhibitor,
+        event=exhibitor.event,
+        form=scan_form or BoothScanForm(),
+        outcome=outcome,
+        visitor=visitor,
+        log_form=BoothLogForm(formdata=None, token=token),
+        scans=scans,
     )
 
 

@@ -19,12 +19,17 @@ class EventForm(BazaarForm):
     registration_closes_at = LocalDateTimeField(_l("Registration closes"), validators=[Optional()])
     booking_opens_at = LocalDateTimeField(_l("Interview booking opens"), validators=[Optional()])
     booking_closes_at = LocalDateTimeField(_l("Interview booking closes"), validators=[Optional()])
-    capacity = IntegerField(_l("Visitor capacity (empty: no limit)"),
-                            validators=[Optional(), NumberRange(min=1, max=1_000_000)])
-    max_bookings_per_visitor = IntegerField(_l("Interviews each visitor may book"), default=3,
-                                            validators=[DataRequired(), NumberRange(min=1, max=50)])
-    reminder_minutes_before = IntegerField(_l("Reminder before each interview (minutes)"), default=60,
-                                           validators=[DataRequired(), NumberRange(min=5, max=1440)])
+    capacity = IntegerField(
+        _l("Visitor capacity (empty: no limit)"), validators=[Optional(), NumberRange(min=1, max=1_000_000)]
+    )
+    max_bookings_per_visitor = IntegerField(
+        _l("Interviews each visitor may book"), default=3, validators=[DataRequired(), NumberRange(min=1, max=50)]
+    )
+    reminder_minutes_before = IntegerField(
+        _l("Reminder before each interview (minutes)"),
+        default=60,
+        validators=[DataRequired(), NumberRange(min=5, max=1440)],
+    )
     default_language = SelectField(_l("Default language"), choices=[("sv", "Svenska"), ("en", "English")])
 
     def validate_ends_at(self, field):

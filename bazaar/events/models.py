@@ -1,4 +1,5 @@
 """Events (fairs) and who runs them."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -43,9 +44,7 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    organisers: Mapped[list["EventOrganiser"]] = relationship(
-        back_populates="event", cascade="all, delete-orphan"
-    )
+    organisers: Mapped[list["EventOrganiser"]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
     @property
     def is_public(self) -> bool:

@@ -1,4 +1,5 @@
 """Rules about events: creating, publishing, listing."""
+
 import re
 import unicodedata
 from datetime import datetime
@@ -68,18 +69,24 @@ def set_status(event: Event, status: str) -> Event:
 
 def upcoming_events(now: datetime | None = None) -> list[Event]:
     now = now or utcnow()
-    return list(db.session.scalars(
-        select(Event).where(Event.status.in_(("published", "closed")), Event.ends_at >= now)
-        .order_by(Event.starts_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.status.in_(("published", "closed")), Event.ends_at >= now)
+            .order_by(Event.starts_at)
+        )
+    )
 
 
 def events_for_organiser(user) -> list[Event]:
-    return list(db.session.scalars(
-        select(Event).join(EventOrganiser)
-        .where(EventOrganiser.organisation_id == user.organisation_id)
-        .order_by(Event.starts_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Event)
+            .join(EventOrganiser)
+            .where(EventOrganiser.organisation_id == user.organisation_id)
+            .order_by(Event.starts_at.desc())
+        )
+    )
 
 
 def registration_open(event: Event, now: datetime | None = None) -> bool:

@@ -31,11 +31,12 @@ def event_page(slug):
     from bazaar.exhibitors.models import Exhibitor
 
     exhibitors = db.session.scalars(
-        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
-        .order_by(Exhibitor.name)
+        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.name)
     ).all()
     return render_template(
-        "events/event.html", event=event, exhibitors=exhibitors,
+        "events/event.html",
+        event=event,
+        exhibitors=exhibitors,
         registration_open=services.registration_open(event),
     )
 

@@ -1,11 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
     TextAreaField,
 )
-from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from bazaar.booking.models import OUTCOMES
 from bazaar.exhibitors.schedule import SLOT_LENGTHS, ScheduleError, parse_breaks
@@ -38,7 +44,10 @@ OUTCOME_LABELS = {
     "other": _l("Other"),
 }
 APPLICATION_STATUS_LABELS = {
-    "applied": _l("New"), "approved": _l("Approved"), "rejected": _l("Rejected"), "waitlisted": _l("Waiting list"),
+    "applied": _l("New"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "waitlisted": _l("Waiting list"),
 }
 FORMAT_LABELS = {"jobbdating": _l("Jobbdating (short talk)"), "interview": _l("Interview")}
 EDUCATION_LEVELS = {
@@ -50,10 +59,26 @@ EDUCATION_LEVELS = {
 LANGUAGE_LEVELS = {"basic": _l("Basic"), "good": _l("Good"), "fluent": _l("Fluent")}
 # Languages an exhibitor may speak at the booth or require (ISO 639-1), named in their own language.
 LANGUAGE_NAMES = {
-    "sv": "Svenska", "en": "English", "ar": "العربية", "fa": "فارسی", "so": "Soomaali", "ti": "ትግርኛ",
-    "uk": "Українська", "tr": "Türkçe", "da": "Dansk", "no": "Norsk", "fi": "Suomi", "de": "Deutsch",
-    "fr": "Français", "es": "Español", "pl": "Polski", "ru": "Русский", "bs": "Bosanski", "ku": "Kurdî",
-    "prs": "دری", "am": "አማርኛ",
+    "sv": "Svenska",
+    "en": "English",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "so": "Soomaali",
+    "ti": "ትግርኛ",
+    "uk": "Українська",
+    "tr": "Türkçe",
+    "da": "Dansk",
+    "no": "Norsk",
+    "fi": "Suomi",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "pl": "Polski",
+    "ru": "Русский",
+    "bs": "Bosanski",
+    "ku": "Kurdî",
+    "prs": "دری",
+    "am": "አማርኛ",
 }
 
 TEXT_LANGS = ("sv", "en")
@@ -75,8 +100,11 @@ class MultiChoiceField(SelectMultipleField):
 class ApplicationForm(BazaarForm):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     is_foreign = BooleanField(_l("The organisation is not registered in Sweden"))
-    org_number = StringField(_l("Swedish organisation number"), validators=[Optional(), Length(max=20)],
-                             description=_l("Ten digits, e.g. 556677-8899"))
+    org_number = StringField(
+        _l("Swedish organisation number"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("Ten digits, e.g. 556677-8899"),
+    )
     country = SelectField(_l("Country of the organisation"), default="SE")
     org_type = SelectField(_l("Type of organisation"), choices=_choices(ORG_TYPE_LABELS))
     sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=64)])
@@ -124,10 +152,12 @@ class NewAccountForm(BazaarForm):
     """The applicant's own account, asked only when they are not logged in."""
 
     account_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    account_email = EmailField(_l("Your email (you log in with it)"),
-                               validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Choose a password (at least 10 characters)"),
-                             validators=[DataRequired(), Length(min=10, max=200)])
+    account_email = EmailField(
+        _l("Your email (you log in with it)"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    password = PasswordField(
+        _l("Choose a password (at least 10 characters)"), validators=[DataRequired(), Length(min=10, max=200)]
+    )
 
 
 class ApplicationFilterForm(BazaarForm):
@@ -140,9 +170,14 @@ class ApplicationFilterForm(BazaarForm):
 
 
 class DecisionForm(BazaarForm):
-    decision = SelectField(_l("Decision"), choices=[
-        ("approved", _l("Approve")), ("waitlisted", _l("Put on the waiting list")), ("rejected", _l("Reject")),
-    ])
+    decision = SelectField(
+        _l("Decision"),
+        choices=[
+            ("approved", _l("Approve")),
+            ("waitlisted", _l("Put on the waiting list")),
+            ("rejected", _l("Reject")),
+        ],
+    )
     message = TextAreaField(_l("Message to the applicant (optional)"), validators=[Optional(), Length(max=2000)])
     # The number of coming bookings the organiser agreed to cancel (set on the confirmation step).
     cancel_bookings = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0, max=10**6)])
@@ -248,8 +283,9 @@ class SlotPlanForm(BazaarForm):
     day = SelectField(_l("Day"))
     start = StringField(_l("First slot starts (HH:MM, local time)"), validators=[DataRequired(), Length(max=5)])
     end = StringField(_l("Last slot ends by (HH:MM, local time)"), validators=[DataRequired(), Length(max=5)])
-    length = SelectField(_l("Slot length (minutes)"), coerce=int, default=15,
-                         choices=[(n, str(n)) for n in SLOT_LENGTHS])
+    length = SelectField(
+        _l("Slot length (minutes)"), coerce=int, default=15, choices=[(n, str(n)) for n in SLOT_LENGTHS]
+    )
     gap = IntegerField(_l("Gap between slots (minutes)"), default=0, validators=[Optional(), NumberRange(0, 120)])
     breaks = StringField(_l("Breaks (e.g. 12:00-13:00, 15:00-15:15)"), validators=[Optional(), Length(max=200)])
     format = SelectField(_l("Format"), choices=_choices(FORMAT_LABELS))
@@ -285,14 +321,19 @@ class AcceptInvitationForm(BazaarForm):
     """Asked only when the invited address has no account yet."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    password = PasswordField(_l("Choose a password (at least 10 characters)"),
-                             validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(
+        _l("Choose a password (at least 10 characters)"), validators=[DataRequired(), Length(min=10, max=200)]
+    )
 
 
 class OutcomeForm(BazaarForm):
-    attendance = SelectField(_l("Attendance"), choices=[
-        ("attended", _l("Held")), ("no_show", _l("No-show")),
-    ])
+    attendance = SelectField(
+        _l("Attendance"),
+        choices=[
+            ("attended", _l("Held")),
+            ("no_show", _l("No-show")),
+        ],
+    )
     outcome = SelectField(_l("Outcome"), validators=[Optional()])
     employment_type = SelectField(_l("Employment type (if hired)"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])

@@ -1,4 +1,5 @@
 """Exhibitors, their staff, booths and job openings."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
@@ -11,7 +12,13 @@ from bazaar.extensions import db
 APPLICATION_STATUSES = ("applied", "approved", "rejected", "waitlisted")
 ORG_TYPES = ("employer", "staffing_agency", "public_employer", "civil_society", "education_provider")
 EMPLOYMENT_TYPES = (
-    "permanent", "temporary", "internship", "probationary", "apprenticeship", "subsidised", "seasonal",
+    "permanent",
+    "temporary",
+    "internship",
+    "probationary",
+    "apprenticeship",
+    "subsidised",
+    "seasonal",
 )
 
 

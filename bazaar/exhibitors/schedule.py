@@ -6,6 +6,7 @@ and on PostgreSQL a transaction-scoped advisory lock per table serialises two ge
 running at once (SQLite serialises every writer with BEGIN IMMEDIATE). Running the same
 generation twice therefore creates nothing the second time.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -92,8 +93,7 @@ def planned_times(plan: SlotPlan, tz: str) -> list[tuple[datetime, datetime]]:
 
 def _lock_table(table: InterviewTable) -> None:
     if is_postgres():
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"),
-                           {"ns": _LOCK_NAMESPACE, "key": table.id})
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": _LOCK_NAMESPACE, "key": table.id})
 
 
 def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
@@ -113,10 +113,11 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
         raise ScheduleError("outside event")
 
     _lock_table(table)
-    existing = list(db.session.scalars(
-        select(Slot).where(Slot.table_id == table.id, Slot.starts_at < wanted[-1][1],
-                           Slot.ends_at > wanted[0][0])
-    ))
+    existing = list(
+        db.session.scalars(
+            select(Slot).where(Slot.table_id == table.id, Slot.starts_at < wanted[-1][1], Slot.ends_at > wanted[0][0])
+        )
+    )
     live = [s for s in existing if s.status != "removed"]
     removed_at = {s.starts_at: s for s in existing if s.status == "removed"}
     created, skipped = [], 0

@@ -1,5 +1,6 @@
 """Rules about exhibitors: applications and decisions, staff, booth profile, openings, tables,
 and the interview list an exhibitor works through on the day."""
+
 import csv
 import io
 from dataclasses import dataclass
@@ -13,15 +14,20 @@ from bazaar.accounts.services import find_user_by_email, normalise_email
 from bazaar.booking.models import Booking, Slot
 from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
-from bazaar.spreadsheets import csv_cell
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import (
-    EMPLOYMENT_TYPES, Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation,
+    EMPLOYMENT_TYPES,
+    Exhibitor,
+    ExhibitorStaff,
+    InterviewTable,
+    Opening,
+    StaffInvitation,
 )
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, sniff_logo
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
+from bazaar.spreadsheets import csv_cell
 from bazaar.tokens import InvalidToken, make_token, read_token
 
 DECISIONS = ("approved", "rejected", "waitlisted")
@@ -56,6 +62,7 @@ class BookingsAffected(ExhibitorError):
 
 # ---- applications ---------------------------------------------------------------------------
 
+
 def find_duplicate(event: Event, org_number: str | None) -> Exhibitor | None:
     if not org_number:
         return None
@@ -80,14 +87,20 @@ def submit_application(event: Event, applicant: User, fields: dict) -> Exhibitor
     except IntegrityError as exc:
         db.session.rollback()
         raise DuplicateApplication() from exc
-    queue("application_received", user=applicant, event=event, subject=exhibitor,
-          payload={"exhibitor_name": exhibitor.name, "event_name": event.name})
+    queue(
+        "application_received",
+        user=applicant,
+        event=event,
+        subject=exhibitor,
+        payload={"exhibitor_name": exhibitor.name, "event_name": event.name},
+    )
     db.session.commit()
     return exhibitor
 
 
-def list_applications(event: Event, status: str | None = None, org_type: str | None = None,
-                      query: str | None = None) -> list[Exhibitor]:
+def list_applications(
+    event: Event, status: str | None = None, org_type: str | None = None, query: str | None = None
+) -> list[Exhibitor]:
     q = select(Exhibitor).where(Exhibitor.event_id == event.id)
     if status:
         q = q.where(Exhibitor.status == status)
@@ -95,19 +108,33 @@ def list_applications(event: Event, status: str | None = None, org_type: str | N
         q = q.where(Exhibitor.org_type == org_type)
     if query:
         pattern = f"%{query.strip().lower()}%"
-        q = q.where(or_(
-            func.lower(Exhibitor.name).like(pattern),
-            func.lower(Exhibitor.contact_name).like(pattern),
-            func.lower(Exhibitor.contact_email).like(pattern),
-            Exhibitor.org_number.like(pattern),
-            func.lower(Exhibitor.sector).like(pattern),
-        ))
+        q = q.where(
+            or_(
+                func.lower(Exhibitor.name).like(pattern),
+                func.lower(Exhibitor.contact_name).like(pattern),
+                func.lower(Exhibitor.contact_email).like(pattern),
+                Exhibitor.org_number.like(pattern),
+                func.lower(Exhibitor.sector).like(pattern),
+            )
+        )
     return list(db.session.scalars(q.order_by(Exhibitor.created_at, Exhibitor.id)))
 
 
 APPLICATION_CSV_COLUMNS = (
-    "name", "org_number", "country", "org_type", "sector", "job_countries", "contact_name", "contact_email",
-    "contact_phone", "status", "applied_at", "decided_at", "booth_number", "booth_location",
+    "name",
+    "org_number",
+    "country",
+    "org_type",
+    "sector",
+    "job_countries",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "status",
+    "applied_at",
+    "decided_at",
+    "booth_number",
+    "booth_location",
 )
 
 
@@ -117,11 +144,27 @@ def applications_csv(event: Event, **filters) -> str:
     writer = csv.writer(out)
     writer.writerow(APPLICATION_CSV_COLUMNS)
     for ex in list_applications(event, **filters):
-        writer.writerow([csv_cell(v) for v in (
-            ex.name, ex.org_number, ex.country, ex.org_type, ex.sector, " ".join(ex.job_countries or ()),
-            ex.contact_name, ex.contact_email, ex.contact_phone, ex.status, ex.created_at.isoformat(),
-            ex.decided_at.isoformat() if ex.decided_at else "", ex.booth_number, ex.booth_location,
-        )])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    ex.name,
+                    ex.org_number,
+                    ex.country,
+                    ex.org_type,
+                    ex.sector,
+                    " ".join(ex.job_countries or ()),
+                    ex.contact_name,
+                    ex.contact_email,
+                    ex.contact_phone,
+                    ex.status,
+                    ex.created_at.isoformat(),
+                    ex.decided_at.isoformat() if ex.decided_at else "",
+                    ex.booth_number,
+                    ex.booth_location,
+                )
+            ]
+        )
     return out.getvalue()
 
 
@@ -137,8 +180,9 @@ def withdrawal_impact(exhibitor: Exhibitor, now: datetime | None = None) -> With
     return WithdrawalImpact(bookings=len(coming), visitors=len({b.registration_id for b in coming}))
 
 
-def decide_application(exhibitor: Exhibitor, decision: str, actor: User, message: str = "",
-                       cancel_bookings: int | None = None) -> Exhibitor:
+def decide_application(
+    exhibitor: Exhibitor, decision: str, actor: User, message: str = "", cancel_bookings: int | None = None
+) -> Exhibitor:
     """Approve, reject or waitlist; the exhibitor's admins are told either way.
 
     Taking an approved exhibitor off the fair cancels its coming bookings in the same transaction
@@ -163,10 +207,18 @@ def decide_application(exhibitor: Exhibitor, decision: str, actor: User, message
     exhibitor.decided_by_id = actor.id
     exhibitor.decision_message = message.strip() or None
     for admin in admins(exhibitor):
-        queue(f"application_{decision}", user=admin, event=exhibitor.event, subject=exhibitor,
-              version=exhibitor.decided_at.isoformat(),
-              payload={"exhibitor_name": exhibitor.name, "event_name": exhibitor.event.name,
-                       "message": exhibitor.decision_message or ""})
+        queue(
+            f"application_{decision}",
+            user=admin,
+            event=exhibitor.event,
+            subject=exhibitor,
+            version=exhibitor.decided_at.isoformat(),
+            payload={
+                "exhibitor_name": exhibitor.name,
+                "event_name": exhibitor.event.name,
+                "message": exhibitor.decision_message or "",
+            },
+        )
     if leaving:
         withdraw_exhibitor_bookings(exhibitor, actor, now)
     db.session.commit()
@@ -182,13 +234,19 @@ def assign_booth(exhibitor: Exhibitor, number: str, location: str) -> Exhibitor:
 
 def exhibitors_of(user: User) -> list[Exhibitor]:
     """The exhibitors the user works for, newest event first."""
-    return list(db.session.scalars(
-        select(Exhibitor).join(ExhibitorStaff).join(Event, Event.id == Exhibitor.event_id)
-        .where(ExhibitorStaff.user_id == user.id).order_by(Event.starts_at.desc(), Exhibitor.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Exhibitor)
+            .join(ExhibitorStaff)
+            .join(Event, Event.id == Exhibitor.event_id)
+            .where(ExhibitorStaff.user_id == user.id)
+            .order_by(Event.starts_at.desc(), Exhibitor.id)
+        )
+    )
 
 
 # ---- staff ----------------------------------------------------------------------------------
+
 
 def invite_staff(exhibitor: Exhibitor, email: str, role: str, inviter: User) -> StaffInvitation:
     if role not in STAFF_ROLES:
@@ -201,22 +259,37 @@ def invite_staff(exhibitor: Exhibitor, email: str, role: str, inviter: User) -> 
     db.session.add(invitation)
     db.session.flush()
     token = make_token(INVITATION_PURPOSE, {"i": invitation.id, "e": email})
-    queue("staff_invitation", to_address=email, user=existing, event=exhibitor.event, subject=invitation,
-          language=existing.preferred_language if existing else exhibitor.event.default_language,
-          payload={"exhibitor_name": exhibitor.name, "event_name": exhibitor.event.name,
-                   "inviter_name": inviter.name, "role": role,
-                   "token": token})
+    queue(
+        "staff_invitation",
+        to_address=email,
+        user=existing,
+        event=exhibitor.event,
+        subject=invitation,
+        language=existing.preferred_language if existing else exhibitor.event.default_language,
+        payload={
+            "exhibitor_name": exhibitor.name,
+            "event_name": exhibitor.event.name,
+            "inviter_name": inviter.name,
+            "role": role,
+            "token": token,
+        },
+    )
     db.session.commit()
     return invitation
 
 
 def pending_invitations(exhibitor: Exhibitor) -> list[StaffInvitation]:
-    return list(db.session.scalars(
-        select(StaffInvitation).where(
-            StaffInvitation.exhibitor_id == exhibitor.id,
-            StaffInvitation.accepted_at.is_(None), StaffInvitation.withdrawn_at.is_(None),
-        ).order_by(StaffInvitation.created_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(StaffInvitation)
+            .where(
+                StaffInvitation.exhibitor_id == exhibitor.id,
+                StaffInvitation.accepted_at.is_(None),
+                StaffInvitation.withdrawn_at.is_(None),
+            )
+            .order_by(StaffInvitation.created_at)
+        )
+    )
 
 
 def withdraw_invitation(invitation: StaffInvitation) -> None:
@@ -244,18 +317,25 @@ def accept_invitation(invitation: StaffInvitation, user: User) -> ExhibitorStaff
         raise ExhibitorError("wrong account")
     now = utcnow()
     claimed = db.session.execute(
-        update(StaffInvitation).where(
-            StaffInvitation.id == invitation.id, StaffInvitation.accepted_at.is_(None),
+        update(StaffInvitation)
+        .where(
+            StaffInvitation.id == invitation.id,
+            StaffInvitation.accepted_at.is_(None),
             StaffInvitation.withdrawn_at.is_(None),
-        ).values(accepted_at=now).execution_options(synchronize_session=False)
+        )
+        .values(accepted_at=now)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         db.session.rollback()
         raise InvalidToken("used or withdrawn")
     if user.email_verified_at is None:
         user.email_verified_at = now
-    staff = db.session.scalar(select(ExhibitorStaff).where(
-        ExhibitorStaff.exhibitor_id == invitation.exhibitor_id, ExhibitorStaff.user_id == user.id))
+    staff = db.session.scalar(
+        select(ExhibitorStaff).where(
+            ExhibitorStaff.exhibitor_id == invitation.exhibitor_id, ExhibitorStaff.user_id == user.id
+        )
+    )
     if staff is None:
         staff = ExhibitorStaff(exhibitor_id=invitation.exhibitor_id, user_id=user.id, role=invitation.role)
         db.session.add(staff)
@@ -275,6 +355,7 @@ def remove_staff(exhibitor: Exhibitor, staff: ExhibitorStaff) -> None:
 
 
 # ---- booth profile and openings -------------------------------------------------------------
+
 
 def update_profile(exhibitor: Exhibitor, **fields) -> Exhibitor:
     for key, value in fields.items():
@@ -319,8 +400,10 @@ def delete_opening(opening: Opening) -> None:
 
 # ---- interview tables -----------------------------------------------------------------------
 
-def save_table(exhibitor: Exhibitor, table: InterviewTable | None, name: str,
-               interviewer_id: int | None) -> InterviewTable:
+
+def save_table(
+    exhibitor: Exhibitor, table: InterviewTable | None, name: str, interviewer_id: int | None
+) -> InterviewTable:
     if interviewer_id is not None and not any(s.user_id == interviewer_id for s in exhibitor.staff):
         raise ExhibitorError("not staff")
     if table is None:
@@ -335,7 +418,8 @@ def save_table(exhibitor: Exhibitor, table: InterviewTable | None, name: str,
 def delete_table(table: InterviewTable) -> None:
     """Delete a table and its slots; refused while any of its slots holds a live booking."""
     booked = db.session.scalar(
-        select(func.count(Booking.id)).join(Slot, Slot.id == Booking.slot_id)
+        select(func.count(Booking.id))
+        .join(Slot, Slot.id == Booking.slot_id)
         .where(Slot.table_id == table.id, Booking.status == "confirmed")
     )
     if booked:
@@ -346,6 +430,7 @@ def delete_table(table: InterviewTable) -> None:
 
 
 # ---- the day: interviews, attendance and outcomes -------------------------------------------
+
 
 @dataclass
 class VisitorCard:
@@ -366,9 +451,14 @@ def visitor_card(registration: Registration) -> VisitorCard:
     profile = user.profile if user is not None else None
     if profile is None or profile.consent_share_profile_at is None:
         return VisitorCard(reference=reference, shared=False)
-    return VisitorCard(reference=reference, shared=True, name=user.name,
-                       education_level=profile.education_level,
-                       languages=tuple(profile.languages or ()), occupations=tuple(profile.occupations or ()))
+    return VisitorCard(
+        reference=reference,
+        shared=True,
+        name=user.name,
+        education_level=profile.education_level,
+        languages=tuple(profile.languages or ()),
+        occupations=tuple(profile.occupations or ()),
+    )
 
 
 @dataclass
@@ -389,21 +479,31 @@ def day_interviews(exhibitor: Exhibitor, table_id: int | None = None) -> list[In
     )
     if table_id is not None:
         q = q.where(Slot.table_id == table_id)
-    return [InterviewRow(booking=b, table=t, visitor=visitor_card(b.registration))
-            for b, t in db.session.execute(q)]
+    return [InterviewRow(booking=b, table=t, visitor=visitor_card(b.registration)) for b, t in db.session.execute(q)]
 
 
 def missing_outcomes(exhibitor: Exhibitor, now: datetime | None = None) -> list[InterviewRow]:
     """Interviews already over that still lack attendance or, if held, an outcome."""
     now = now or utcnow()
-    return [row for row in day_interviews(exhibitor)
-            if row.booking.starts_at <= now and (
-                row.booking.attendance == "unknown"
-                or (row.booking.attendance == "attended" and row.booking.outcome is None))]
+    return [
+        row
+        for row in day_interviews(exhibitor)
+        if row.booking.starts_at <= now
+        and (
+            row.booking.attendance == "unknown"
+            or (row.booking.attendance == "attended" and row.booking.outcome is None)
+        )
+    ]
 
 
-def record_interview(booking: Booking, actor: User, attendance: str, outcome: str | None = None,
-                     employment_type: str | None = None, note: str | None = None) -> Booking:
+def record_interview(
+    booking: Booking,
+    actor: User,
+    attendance: str,
+    outcome: str | None = None,
+    employment_type: str | None = None,
+    note: str | None = None,
+) -> Booking:
     """Mark an interview held or a no-show and, if held, its outcome (who and when recorded)."""
     from bazaar.booking.models import ATTENDANCE, OUTCOMES
 

@@ -1,4 +1,5 @@
 """Checks on what exhibitors type in or upload: organisation numbers, phone numbers, logos."""
+
 import re
 
 import phonenumbers
@@ -47,8 +48,11 @@ def country_choices(lang: str) -> list[tuple[str, str]]:
         territories = Locale.parse(lang).territories
     except (ValueError, TypeError):
         territories = Locale.parse("en").territories
-    names = {code: name for code, name in territories.items() if len(code) == 2 and code.isalpha()
-             and code not in ("ZZ", "XA", "XB", "EU", "EZ", "UN", "QO")}
+    names = {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in ("ZZ", "XA", "XB", "EU", "EZ", "UN", "QO")
+    }
     return sorted(names.items(), key=lambda item: item[1])
 
 

@@ -12,11 +12,35 @@ from bazaar.booking.models import Booking, Slot
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
 from bazaar.exhibitors.forms import (
-    APPLICATION_STATUS_LABELS, EDUCATION_LEVELS, EMPLOYMENT_TYPE_LABELS, FORMAT_LABELS, LANGUAGE_NAMES, ORG_TYPE_LABELS, OUTCOME_LABELS,
-    AcceptInvitationForm, ApplicationFilterForm, ApplicationForm, BoothForm, DecisionForm, InviteForm, LogoForm,
-    NewAccountForm, OpeningForm, OutcomeForm, ProfileForm, SlotPlanForm, TableForm,
+    APPLICATION_STATUS_LABELS,
+    EDUCATION_LEVELS,
+    EMPLOYMENT_TYPE_LABELS,
+    FORMAT_LABELS,
+    LANGUAGE_NAMES,
+    ORG_TYPE_LABELS,
+    OUTCOME_LABELS,
+    AcceptInvitationForm,
+    ApplicationFilterForm,
+    ApplicationForm,
+    BoothForm,
+    DecisionForm,
+    InviteForm,
+    LogoForm,
+    NewAccountForm,
+    OpeningForm,
+    OutcomeForm,
+    ProfileForm,
+    SlotPlanForm,
+    TableForm,
 )
-from bazaar.exhibitors.models import APPLICATION_STATUSES, Exhibitor, ExhibitorStaff, InterviewTable, Opening, StaffInvitation
+from bazaar.exhibitors.models import (
+    APPLICATION_STATUSES,
+    Exhibitor,
+    ExhibitorStaff,
+    InterviewTable,
+    Opening,
+    StaffInvitation,
+)
 from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, ExhibitorError
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
 from bazaar.extensions import db, limiter
@@ -26,14 +50,20 @@ from bazaar.tokens import InvalidToken
 
 bp = Blueprint("exhibitors", __name__)
 
+
 @bp.app_context_processor
 def _labels():
     """Label tables the exhibitor templates use to show stored codes in the reader's language."""
     return {
-        "ORG_TYPE_LABELS": ORG_TYPE_LABELS, "EMPLOYMENT_TYPE_LABELS": EMPLOYMENT_TYPE_LABELS,
-        "OUTCOME_LABELS": OUTCOME_LABELS, "FORMAT_LABELS": FORMAT_LABELS, "LANGUAGE_NAMES": LANGUAGE_NAMES,
-        "EDUCATION_LABELS": EDUCATION_LEVELS, "OCCUPATION_LABELS": OCCUPATIONS,
-        "APPLICATION_STATUS_LABELS": APPLICATION_STATUS_LABELS, "permissions_can": permissions.can,
+        "ORG_TYPE_LABELS": ORG_TYPE_LABELS,
+        "EMPLOYMENT_TYPE_LABELS": EMPLOYMENT_TYPE_LABELS,
+        "OUTCOME_LABELS": OUTCOME_LABELS,
+        "FORMAT_LABELS": FORMAT_LABELS,
+        "LANGUAGE_NAMES": LANGUAGE_NAMES,
+        "EDUCATION_LABELS": EDUCATION_LEVELS,
+        "OCCUPATION_LABELS": OCCUPATIONS,
+        "APPLICATION_STATUS_LABELS": APPLICATION_STATUS_LABELS,
+        "permissions_can": permissions.can,
         "works_for_exhibitor": _works_for_exhibitor,
     }
 
@@ -41,8 +71,10 @@ def _labels():
 def _works_for_exhibitor() -> bool:
     if not current_user.is_authenticated:
         return False
-    return db.session.scalar(
-        select(ExhibitorStaff.id).where(ExhibitorStaff.user_id == current_user.id).limit(1)) is not None
+    return (
+        db.session.scalar(select(ExhibitorStaff.id).where(ExhibitorStaff.user_id == current_user.id).limit(1))
+        is not None
+    )
 
 
 def _get(model, object_id: int):
@@ -65,6 +97,7 @@ def _owned(model, object_id: int, exhibitor: Exhibitor):
 
 
 # ---- applying -------------------------------------------------------------------------------
+
 
 @bp.route("/events/<slug>/exhibit", methods=["GET", "POST"])
 @limiter.limit(ratelimit.EXHIBITOR_APPLY_PER_ADDRESS, methods=["POST"])
@@ -94,8 +127,11 @@ def apply(slug):
         if services.find_duplicate(event, fields["org_number"]):
             form.org_number.errors.append(_("This organisation has already applied to this fair."))
         else:
-            applicant = current_user._get_current_object() if account is None else create_user(
-                account.account_email.data, account.account_name.data, account.password.data)
+            applicant = (
+                current_user._get_current_object()
+                if account is None
+                else create_user(account.account_email.data, account.account_name.data, account.password.data)
+            )
             try:
                 exhibitor = services.submit_application(event, applicant, fields)
             except DuplicateApplication:
@@ -118,12 +154,16 @@ def mine():
 @login_required
 def dashboard(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.view")
-    return render_template("exhibitors/dashboard.html", exhibitor=exhibitor,
-                           interviews=services.day_interviews(exhibitor),
-                           missing=services.missing_outcomes(exhibitor))
+    return render_template(
+        "exhibitors/dashboard.html",
+        exhibitor=exhibitor,
+        interviews=services.day_interviews(exhibitor),
+        missing=services.missing_outcomes(exhibitor),
+    )
 
 
 # ---- organisers: applications and booths ----------------------------------------------------
+
 
 def _application_filters(event_id: int) -> tuple[Event, ApplicationFilterForm, dict | None]:
     """The event, the filter form, and the filters to apply (None if the form is invalid)."""
@@ -134,8 +174,11 @@ def _application_filters(event_id: int) -> tuple[Event, ApplicationFilterForm, d
     filters.org_type.choices = [("", _("All"))] + list(ORG_TYPE_LABELS.items())
     if not filters.validate():
         return event, filters, None
-    return event, filters, {"status": filters.status.data or None, "org_type": filters.org_type.data or None,
-                            "query": filters.q.data}
+    return (
+        event,
+        filters,
+        {"status": filters.status.data or None, "org_type": filters.org_type.data or None, "query": filters.q.data},
+    )
 
 
 @bp.get("/organiser/events/<int:event_id>/applications")
@@ -152,9 +195,14 @@ def applications_csv(event_id):
     event, _filters, chosen = _application_filters(event_id)
     if chosen is None:
         abort(400)
-    return Response(services.applications_csv(event, **chosen), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="applications-{event.slug}.csv"',
-        "Cache-Control": "no-store"})
+    return Response(
+        services.applications_csv(event, **chosen),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="applications-{event.slug}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/organiser/applications/<int:exhibitor_id>", methods=["GET", "POST"])
@@ -168,8 +216,13 @@ def application(exhibitor_id):
         if "decision-decision" in request.form:
             if decision.validate():
                 try:
-                    services.decide_application(exhibitor, decision.decision.data, current_user,
-                                                decision.message.data or "", decision.cancel_bookings.data)
+                    services.decide_application(
+                        exhibitor,
+                        decision.decision.data,
+                        current_user,
+                        decision.message.data or "",
+                        decision.cancel_bookings.data,
+                    )
                 except BookingsAffected as affected:
                     impact = affected.impact
                 except ExhibitorError:
@@ -181,11 +234,18 @@ def application(exhibitor_id):
             services.assign_booth(exhibitor, booth.booth_number.data or "", booth.booth_location.data or "")
             flash(_("Saved."), "success")
             return redirect(url_for("exhibitors.application", exhibitor_id=exhibitor.id))
-    return render_template("exhibitors/application.html", exhibitor=exhibitor, decision=decision, booth=booth,
-                           impact=impact, coming=services.withdrawal_impact(exhibitor))
+    return render_template(
+        "exhibitors/application.html",
+        exhibitor=exhibitor,
+        decision=decision,
+        booth=booth,
+        impact=impact,
+        coming=services.withdrawal_impact(exhibitor),
+    )
 
 
 # ---- booth profile and logo -----------------------------------------------------------------
+
 
 @bp.route("/exhibitor/<int:exhibitor_id>/profile", methods=["GET", "POST"])
 @login_required
@@ -213,8 +273,10 @@ def upload_logo(exhibitor_id):
             services.set_logo(exhibitor, data)
         except ExhibitorError as exc:
             logo_form.logo.errors.append(
-                _("The logo may be at most 1 MB.") if str(exc) == "too large"
-                else _("That file is not a PNG, JPEG or WebP image."))
+                _("The logo may be at most 1 MB.")
+                if str(exc) == "too large"
+                else _("That file is not a PNG, JPEG or WebP image.")
+            )
         else:
             flash(_("The logo was saved."), "success")
             return redirect(url_for("exhibitors.profile", exhibitor_id=exhibitor.id))
@@ -248,6 +310,7 @@ def logo(exhibitor_id):
 
 # ---- openings -------------------------------------------------------------------------------
 
+
 def _opening_form(exhibitor, opening=None) -> OpeningForm:
     form = OpeningForm(obj=opening if request.method == "GET" else None)
     form.country.choices = country_choices(current_lang())
@@ -260,8 +323,9 @@ def _opening_form(exhibitor, opening=None) -> OpeningForm:
 @login_required
 def openings(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.view")
-    return render_template("exhibitors/openings.html", exhibitor=exhibitor,
-                           is_admin=permissions.can("exhibitor.manage", exhibitor))
+    return render_template(
+        "exhibitors/openings.html", exhibitor=exhibitor, is_admin=permissions.can("exhibitor.manage", exhibitor)
+    )
 
 
 @bp.route("/exhibitor/<int:exhibitor_id>/openings/new", methods=["GET", "POST"])
@@ -289,6 +353,7 @@ def delete_opening(exhibitor_id, opening_id):
 
 # ---- staff ----------------------------------------------------------------------------------
 
+
 @bp.route("/exhibitor/<int:exhibitor_id>/staff", methods=["GET", "POST"])
 @login_required
 def staff(exhibitor_id):
@@ -302,8 +367,9 @@ def staff(exhibitor_id):
         else:
             flash(_("The invitation has been sent."), "success")
             return redirect(url_for("exhibitors.staff", exhibitor_id=exhibitor.id))
-    return render_template("exhibitors/staff.html", exhibitor=exhibitor, form=form,
-                           invitations=services.pending_invitations(exhibitor))
+    return render_template(
+        "exhibitors/staff.html", exhibitor=exhibitor, form=form, invitations=services.pending_invitations(exhibitor)
+    )
 
 
 @bp.post("/exhibitor/<int:exhibitor_id>/staff/<int:staff_id>/remove")
@@ -349,17 +415,24 @@ def invitation(token):
             elif existing is not None and current_user.is_authenticated:
                 services.accept_invitation(invite, current_user._get_current_object())
             else:
-                return render_template("exhibitors/invitation.html", invite=invite, form=form,
-                                       existing=existing, wrong_account=wrong_account), 400
+                return render_template(
+                    "exhibitors/invitation.html",
+                    invite=invite,
+                    form=form,
+                    existing=existing,
+                    wrong_account=wrong_account,
+                ), 400
         except InvalidToken:
             return render_template("exhibitors/invitation_invalid.html"), 404
         flash(_("Welcome! You are now part of the team."), "success")
         return redirect(url_for("exhibitors.dashboard", exhibitor_id=invite.exhibitor_id))
-    return render_template("exhibitors/invitation.html", invite=invite, form=form, existing=existing,
-                           wrong_account=wrong_account)
+    return render_template(
+        "exhibitors/invitation.html", invite=invite, form=form, existing=existing, wrong_account=wrong_account
+    )
 
 
 # ---- interview tables and slots -------------------------------------------------------------
+
 
 def _table_form(exhibitor, table=None) -> TableForm:
     form = TableForm(obj=table if request.method == "GET" else None)
@@ -373,9 +446,12 @@ def _table_form(exhibitor, table=None) -> TableForm:
 @login_required
 def tables(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.view")
-    return render_template("exhibitors/tables.html", exhibitor=exhibitor,
-                           is_admin=permissions.can("exhibitor.manage", exhibitor),
-                           slots={t.id: schedule.table_slots(t) for t in exhibitor.tables})
+    return render_template(
+        "exhibitors/tables.html",
+        exhibitor=exhibitor,
+        is_admin=permissions.can("exhibitor.manage", exhibitor),
+        slots={t.id: schedule.table_slots(t) for t in exhibitor.tables},
+    )
 
 
 @bp.route("/exhibitor/<int:exhibitor_id>/tables/new", methods=["GET", "POST"])
@@ -421,13 +497,18 @@ def generate(exhibitor_id, table_id):
     form = SlotPlanForm()
     form.day.choices = [(d, d) for d in _event_days(exhibitor.event)]
     form.opening_id.choices = [("", _("Any opening"))] + [
-        (str(o.id), o.title.get(current_lang()) or next(iter(o.title.values()), "")) for o in exhibitor.openings]
+        (str(o.id), o.title.get(current_lang()) or next(iter(o.title.values()), "")) for o in exhibitor.openings
+    ]
     if form.validate_on_submit():
         plan = schedule.SlotPlan(
-            day=date.fromisoformat(form.day.data), start=time.fromisoformat(form.start.data.strip()),
-            end=time.fromisoformat(form.end.data.strip()), length_minutes=form.length.data,
-            gap_minutes=form.gap.data or 0, breaks=schedule.parse_breaks(form.breaks.data),
-            format=form.format.data, opening_id=int(form.opening_id.data) if form.opening_id.data else None,
+            day=date.fromisoformat(form.day.data),
+            start=time.fromisoformat(form.start.data.strip()),
+            end=time.fromisoformat(form.end.data.strip()),
+            length_minutes=form.length.data,
+            gap_minutes=form.gap.data or 0,
+            breaks=schedule.parse_breaks(form.breaks.data),
+            format=form.format.data,
+            opening_id=int(form.opening_id.data) if form.opening_id.data else None,
         )
         try:
             result = schedule.generate_slots(table, plan)
@@ -438,8 +519,14 @@ def generate(exhibitor_id, table_id):
             }.get(str(exc), _("The end must be after the start."))
             form.end.errors.append(message)
         else:
-            flash(_("%(created)d slots created, %(skipped)d left out because they overlap existing slots.",
-                    created=len(result.created), skipped=result.skipped), "success")
+            flash(
+                _(
+                    "%(created)d slots created, %(skipped)d left out because they overlap existing slots.",
+                    created=len(result.created),
+                    skipped=result.skipped,
+                ),
+                "success",
+            )
             return redirect(url_for("exhibitors.tables", exhibitor_id=exhibitor.id))
     return render_template("exhibitors/generate.html", exhibitor=exhibitor, table=table, form=form)
 
@@ -452,8 +539,9 @@ def slot_action(exhibitor_id, slot_id, action):
     try:
         if action == "remove":
             cancelled = schedule.remove_slot(slot, current_user._get_current_object())
-            flash(_("The slot was removed and the visitor told.") if cancelled else _("The slot was removed."),
-                  "success")
+            flash(
+                _("The slot was removed and the visitor told.") if cancelled else _("The slot was removed."), "success"
+            )
         else:
             schedule.set_blocked(slot, action == "block")
             flash(_("Saved."), "success")
@@ -464,6 +552,7 @@ def slot_action(exhibitor_id, slot_id, action):
 
 # ---- the day --------------------------------------------------------------------------------
 
+
 def _day_page(exhibitor, rows, title, missing=False):
     forms = {}
     for row in rows:
@@ -472,8 +561,9 @@ def _day_page(exhibitor, rows, title, missing=False):
         form.employment_type.data = row.booking.outcome_employment_type or ""
         form.note.data = row.booking.outcome_note or ""
         forms[row.booking.id] = form
-    return render_template("exhibitors/day.html", exhibitor=exhibitor, rows=rows, forms=forms, title=title,
-                           missing=missing)
+    return render_template(
+        "exhibitors/day.html", exhibitor=exhibitor, rows=rows, forms=forms, title=title, missing=missing
+    )
 
 
 @bp.get("/exhibitor/<int:exhibitor_id>/day")
@@ -491,8 +581,9 @@ def day(exhibitor_id):
 @login_required
 def missing_outcomes(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day")
-    return _day_page(exhibitor, services.missing_outcomes(exhibitor), _("Interviews still missing an outcome"),
-                     missing=True)
+    return _day_page(
+        exhibitor, services.missing_outcomes(exhibitor), _("Interviews still missing an outcome"), missing=True
+    )
 
 
 @bp.post("/exhibitor/<int:exhibitor_id>/interviews/<int:booking_id>")
@@ -506,8 +597,14 @@ def record_interview(exhibitor_id, booking_id):
     back = request.form.get("back") == "missing"
     target = url_for("exhibitors.missing_outcomes" if back else "exhibitors.day", exhibitor_id=exhibitor.id)
     if form.validate_on_submit():
-        services.record_interview(booking, current_user, form.attendance.data, form.outcome.data or None,
-                                  form.employment_type.data or None, form.note.data)
+        services.record_interview(
+            booking,
+            current_user,
+            form.attendance.data,
+            form.outcome.data or None,
+            form.employment_type.data or None,
+            form.note.data,
+        )
         flash(_("Saved."), "success")
         return redirect(f"{target}#interview-{booking.id}")
     for errors in form.errors.values():

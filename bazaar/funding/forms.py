@@ -24,8 +24,9 @@ class KronorField(IntegerField):
 
 
 class BudgetForm(BazaarForm):
-    cost_kronor = KronorField(_l("What the fair costs in total (kronor)"),
-                              validators=[InputRequired(), NumberRange(min=0, max=MAX_KRONOR)])
+    cost_kronor = KronorField(
+        _l("What the fair costs in total (kronor)"), validators=[InputRequired(), NumberRange(min=0, max=MAX_KRONOR)]
+    )
 
 
 class FundingForm(BazaarForm):

@@ -1,4 +1,5 @@
 """What a fair costs and who pays for it, in whole kronor (integers, never floats)."""
+
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, String

@@ -4,6 +4,7 @@ Money is whole kronor in integers; a cost per outcome is divided with Decimal an
 kronor (half up), never through floats. The outcome figures come from the statistics snapshot the
 report shows (this edition) and from the latest snapshot of each earlier edition.
 """
+
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,15 +26,18 @@ DEFINITIONS = {
     "cost": _l("Cost of the fair: the total budget the organisers entered for the edition, in kronor."),
     "funding": _l(
         "Funding: what each funding body contributed to the edition as the organisers entered it, in kronor, "
-        "and its share of all funding entered."),
+        "and its share of all funding entered."
+    ),
     "cost_per_visitor": _l("Kronor per visitor: the cost of the fair divided by the visitors checked in."),
     "cost_per_interview": _l("Kronor per interview held: the cost of the fair divided by the interviews held."),
     "cost_per_person_hired": _l(
-        "Kronor per person hired: the cost of the fair divided by the different visitors who obtained a job."),
+        "Kronor per person hired: the cost of the fair divided by the different visitors who obtained a job."
+    ),
     "rounding": _l(
         "Costs per outcome are rounded to whole kronor and use the figures of the snapshot shown for this "
         "edition and the latest compiled figures of each earlier edition (earlier events with an organising "
-        "body in common). A dash means no budget was entered or there was nothing to divide by."),
+        "body in common). A dash means no budget was entered or there was nothing to divide by."
+    ),
 }
 LABELS = {
     "cost": _l("Cost of the fair"),
@@ -63,6 +67,7 @@ DIVISORS = {
 
 # ---- entering the budget ---------------------------------------------------------------------
 
+
 def _check_amount(kronor: int, minimum: int) -> int:
     if isinstance(kronor, bool) or not isinstance(kronor, int) or not minimum <= kronor <= MAX_KRONOR:
         raise FundingError("amount")
@@ -84,8 +89,11 @@ def set_budget(event: Event, cost_kronor: int, actor: User) -> FairBudget:
 
 
 def fundings_of(event: Event) -> list[Funding]:
-    return list(db.session.scalars(select(Funding).where(Funding.event_id == event.id)
-                                   .order_by(Funding.amount_kronor.desc(), Funding.id)))
+    return list(
+        db.session.scalars(
+            select(Funding).where(Funding.event_id == event.id).order_by(Funding.amount_kronor.desc(), Funding.id)
+        )
+    )
 
 
 def add_funding(event: Event, funder: str, amount_kronor: int) -> Funding:
@@ -104,6 +112,7 @@ def remove_funding(funding: Funding) -> None:
 
 
 # ---- the funder report -----------------------------------------------------------------------
+
 
 def per_outcome(cost_kronor: int | None, count: int | None) -> int | None:
     """Kronor per outcome, rounded to whole kronor (half up); None without a cost or outcomes."""
@@ -126,8 +135,12 @@ def edition_costs(event: Event, snapshot: StatsSnapshot | None) -> EditionCosts:
     budget = budget_of(event)
     cost = budget.cost_kronor if budget is not None else None
     headline = snapshot.figures.get("headline", {}) if snapshot is not None else {}
-    return EditionCosts(event=event, snapshot=snapshot, cost_kronor=cost,
-                        per={key: per_outcome(cost, divisor(headline)) for key, divisor in DIVISORS.items()})
+    return EditionCosts(
+        event=event,
+        snapshot=snapshot,
+        cost_kronor=cost,
+        per={key: per_outcome(cost, divisor(headline)) for key, divisor in DIVISORS.items()},
+    )
 
 
 def earlier_editions(event: Event, user: User, limit: int = EARLIER_EDITIONS) -> list[Event]:
@@ -136,8 +149,10 @@ def earlier_editions(event: Event, user: User, limit: int = EARLIER_EDITIONS) ->
     bodies = select(EventOrganiser.organisation_id).where(EventOrganiser.event_id == event.id)
     related = select(EventOrganiser.event_id).where(EventOrganiser.organisation_id.in_(bodies))
     candidates = db.session.scalars(
-        select(Event).where(Event.id.in_(related), Event.id != event.id, Event.starts_at < event.starts_at)
-        .order_by(Event.starts_at.desc())).all()
+        select(Event)
+        .where(Event.id.in_(related), Event.id != event.id, Event.starts_at < event.starts_at)
+        .order_by(Event.starts_at.desc())
+    ).all()
     visible = [e for e in candidates if permissions.can("stats.view", e, user=user)][:limit]
     return list(reversed(visible))
 
@@ -154,9 +169,15 @@ def funding_lines(event: Event) -> tuple[list[FundingLine], int]:
     """Who financed what, with each share of the total, and the total."""
     fundings = fundings_of(event)
     total = sum(f.amount_kronor for f in fundings)
-    lines = [FundingLine(f.id, f.funder, f.amount_kronor,
-                         (Decimal(f.amount_kronor) / Decimal(total)).quantize(Decimal("0.001"), ROUND_HALF_UP)
-                         if total else None) for f in fundings]
+    lines = [
+        FundingLine(
+            f.id,
+            f.funder,
+            f.amount_kronor,
+            (Decimal(f.amount_kronor) / Decimal(total)).quantize(Decimal("0.001"), ROUND_HALF_UP) if total else None,
+        )
+        for f in fundings
+    ]
     return lines, total
 
 
@@ -165,5 +186,11 @@ def cost_report(event: Event, snapshot: StatsSnapshot | None, user: User) -> dic
     edition after those of earlier editions."""
     lines, funded = funding_lines(event)
     earlier = [edition_costs(e, s) for e, s in comparison(earlier_editions(event, user))]
-    return {"funding": lines, "funded_kronor": funded, "editions": [*earlier, edition_costs(event, snapshot)],
-            "measures": list(DIVISORS), "labels": LABELS, "definitions": DEFINITIONS}
+    return {
+        "funding": lines,
+        "funded_kronor": funded,
+        "editions": [*earlier, edition_costs(event, snapshot)],
+        "measures": list(DIVISORS),
+        "labels": LABELS,
+        "definitions": DEFINITIONS,
+    }

@@ -31,9 +31,16 @@ def budget(event_id):
             flash(_("Saved."), "success")
             return redirect(url_for("funding.budget", event_id=event.id))
     lines, funded = services.funding_lines(event)
-    return render_template("funding/budget.html", event=event, budget=current, budget_form=budget_form,
-                           funding_form=funding_form, lines=lines,
-                           funded=funded, definitions=services.DEFINITIONS)
+    return render_template(
+        "funding/budget.html",
+        event=event,
+        budget=current,
+        budget_form=budget_form,
+        funding_form=funding_form,
+        lines=lines,
+        funded=funded,
+        definitions=services.DEFINITIONS,
+    )
 
 
 @bp.post("/organiser/events/<int:event_id>/budget/funding/<int:funding_id>/delete")

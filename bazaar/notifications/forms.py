@@ -19,9 +19,17 @@ class OutboxFilterForm(BazaarForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), validators=[Optional()], choices=[
-        ("", _l("All")), ("due", _l("Due")), ("sent", _l("Sent")), ("failed", _l("Failed")),
-        ("skipped", _l("Skipped")), ("cancelled", _l("Cancelled")),
-    ])
+    status = SelectField(
+        _l("Status"),
+        validators=[Optional()],
+        choices=[
+            ("", _l("All")),
+            ("due", _l("Due")),
+            ("sent", _l("Sent")),
+            ("failed", _l("Failed")),
+            ("skipped", _l("Skipped")),
+            ("cancelled", _l("Cancelled")),
+        ],
+    )
     kind = SelectField(_l("Kind of message"), validators=[Optional()], choices=[("", _l("All"))])
     q = StringField(_l("Recipient contains"), validators=[Optional(), Length(max=254)])

@@ -4,6 +4,7 @@ A mailer is used as a context manager, so a batch of messages shares one SMTP co
 Failures are sorted into :class:`TemporaryFailure` (try again later: 4xx replies, connection
 refused, timeouts, bad credentials) and :class:`PermanentFailure` (5xx: the address is refused).
 """
+
 import logging
 import smtplib
 import ssl
@@ -30,8 +31,10 @@ class PermanentFailure(DeliveryError):
 def classify_smtp_error(exc: Exception) -> DeliveryError:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in exc.recipients.values()]
-        reason = "; ".join(f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
-                           for addr, (code, msg) in exc.recipients.items())
+        reason = "; ".join(
+            f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for addr, (code, msg) in exc.recipients.items()
+        )
         kind = PermanentFailure if codes and all(500 <= c < 600 for c in codes) else TemporaryFailure
         return kind(f"recipient refused: {reason}")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
@@ -45,8 +48,16 @@ def classify_smtp_error(exc: Exception) -> DeliveryError:
 
 
 class SMTPMailer:
-    def __init__(self, host: str, port: int, starttls: bool = False, use_ssl: bool = False,
-                 username: str | None = None, password: str | None = None, timeout: float = 30.0):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        starttls: bool = False,
+        use_ssl: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+    ):
         self.host, self.port = host, port
         self.starttls, self.use_ssl = starttls, use_ssl
         self.username, self.password = username, password
@@ -119,8 +130,14 @@ class ConsoleMailer:
         self.close()
 
     def send(self, message: Message) -> None:
-        text = next((part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-                     for part in message.walk() if part.get_content_type() == "text/plain"), "")
+        text = next(
+            (
+                part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+                for part in message.walk()
+                if part.get_content_type() == "text/plain"
+            ),
+            "",
+        )
         log.info("email to %s: %s\n%s", message["To"], make_header(decode_header(str(message["Subject"]))), text)
 
     def close(self) -> None:
@@ -130,9 +147,14 @@ class ConsoleMailer:
 def get_mailer():
     config = current_app.config
     if config.get("MAIL_BACKEND") == "smtp":
-        return SMTPMailer(config["MAIL_SERVER"], config["MAIL_PORT"], starttls=config["MAIL_USE_TLS"],
-                          use_ssl=config["MAIL_USE_SSL"], username=config["MAIL_USERNAME"],
-                          password=config["MAIL_PASSWORD"])
+        return SMTPMailer(
+            config["MAIL_SERVER"],
+            config["MAIL_PORT"],
+            starttls=config["MAIL_USE_TLS"],
+            use_ssl=config["MAIL_USE_SSL"],
+            username=config["MAIL_USERNAME"],
+            password=config["MAIL_PASSWORD"],
+        )
     return ConsoleMailer()
 
 

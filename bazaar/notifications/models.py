@@ -1,4 +1,5 @@
 """The outbox: every message is a row, written in the transaction that causes it."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text

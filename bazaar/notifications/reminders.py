@@ -9,6 +9,7 @@ reminder to every registered visitor, the day-before digest for every interview 
 morning-after nudge to exhibitors with outcomes missing, and the follow-up survey invitations.
 Every row has a unique key, so running it every minute writes each message once.
 """
+
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -56,15 +57,24 @@ def survey_due(event, days: int) -> datetime:
     return _local_at(event.ends_at, event.timezone, days, DAY_BEFORE_AT)
 
 
-def _queue_or_revive(kind: str, *, subject, version, address: str, due_at: datetime,
-                     expires_at: datetime | None, payload: dict, **kw) -> OutboxMessage | None:
+def _queue_or_revive(
+    kind: str, *, subject, version, address: str, due_at: datetime, expires_at: datetime | None, payload: dict, **kw
+) -> OutboxMessage | None:
     """Queue a message, or bring back the cancelled row with the same key (e.g. a reminder time
     changed and then changed back). A row already sent or failed stays as it is."""
     key = dedup_key(kind, address, type(subject).__name__.lower(), subject.id, version)
     existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == key))
     if existing is None:
-        return queue(kind, subject=subject, version=version, to_address=address, due_at=due_at,
-                     expires_at=expires_at, payload=payload, **kw)
+        return queue(
+            kind,
+            subject=subject,
+            version=version,
+            to_address=address,
+            due_at=due_at,
+            expires_at=expires_at,
+            payload=payload,
+            **kw,
+        )
     if existing.status == "cancelled":
         existing.status, existing.due_at, existing.expires_at = "pending", due_at, expires_at
         existing.payload, existing.attempts, existing.last_error = payload, 0, None
@@ -72,6 +82,7 @@ def _queue_or_revive(kind: str, *, subject, version, address: str, due_at: datet
 
 
 # ---- bookings ------------------------------------------------------------------------------
+
 
 def booking_payload(booking) -> dict:
     exhibitor, slot = booking.exhibitor, booking.slot
@@ -101,8 +112,14 @@ def booking_changed(booking, change: str) -> None:
     event = db.session.get(Event, booking.event_id)
     visitor = booking.registration.user
     if visitor is not None and not booking.walk_in:
-        queue(BOOKING_MESSAGES[change], user=visitor, event=event, subject=booking,
-              payload=booking_payload(booking), version=booking.sequence)
+        queue(
+            BOOKING_MESSAGES[change],
+            user=visitor,
+            event=event,
+            subject=booking,
+            payload=booking_payload(booking),
+            version=booking.sequence,
+        )
     sync_interview_reminder(booking, event)
 
 
@@ -113,24 +130,37 @@ def sync_interview_reminder(booking, event) -> None:
     wanted: dict[str, tuple[str, str]] = {}
     due = booking.starts_at - timedelta(minutes=event.reminder_minutes_before)
     version = f"{booking.sequence}@{due:%Y%m%dT%H%M}"
-    if booking.status == "confirmed" and not booking.walk_in and visitor is not None \
-            and booking.starts_at > utcnow():
+    if booking.status == "confirmed" and not booking.walk_in and visitor is not None and booking.starts_at > utcnow():
         targets = [("email", visitor.email)]
         phone = visitor.profile.phone if visitor.profile is not None else None
         if phone:
             targets.append(("sms", phone))
         for channel, address in targets:
             wanted[dedup_key(REMINDER, address, "booking", booking.id, version)] = (channel, address)
-    for row in db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.subject_type == "booking", OutboxMessage.subject_id == booking.id,
-            OutboxMessage.kind == REMINDER, OutboxMessage.status == "pending")):
+    for row in db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.subject_type == "booking",
+            OutboxMessage.subject_id == booking.id,
+            OutboxMessage.kind == REMINDER,
+            OutboxMessage.status == "pending",
+        )
+    ):
         if row.dedup_key not in wanted:
             row.status = "cancelled"
     payload = booking_payload(booking)
     for channel, address in wanted.values():
-        _queue_or_revive(REMINDER, subject=booking, version=version, address=address, due_at=due,
-                         expires_at=booking.starts_at, payload=payload, user=visitor, event=event,
-                         channel=channel)
+        _queue_or_revive(
+            REMINDER,
+            subject=booking,
+            version=version,
+            address=address,
+            due_at=due,
+            expires_at=booking.starts_at,
+            payload=payload,
+            user=visitor,
+            event=event,
+            channel=channel,
+        )
 
 
 def event_times_changed(event) -> None:
@@ -141,20 +171,58 @@ def event_times_changed(event) -> None:
     wanted = _wanted_reminders(event)
     keys = select(wanted.c.dedup_key)
     pending_here = (OutboxMessage.event_id == event.id, OutboxMessage.status == "pending")
-    db.session.execute(update(OutboxMessage).where(
-        *pending_here, OutboxMessage.kind == REMINDER, OutboxMessage.subject_type == "booking",
-        OutboxMessage.dedup_key.not_in(keys)).values(status="cancelled").execution_options(synchronize_session=False))
-    db.session.execute(update(OutboxMessage).where(
-        OutboxMessage.status == "cancelled", OutboxMessage.dedup_key.in_(keys))
-        .values(status="pending", attempts=0, last_error=None).execution_options(synchronize_session=False))
-    columns = ("dedup_key", "kind", "channel", "event_id", "user_id", "to_address", "language", "subject_type",
-               "subject_id", "payload", "due_at", "expires_at", "status", "attempts", "created_at")
-    db.session.execute(insert(OutboxMessage).from_select(columns, select(
-        *(wanted.c[name] for name in columns[:-1]), literal(utcnow(), UTCDateTime()))
-        .where(wanted.c.dedup_key.not_in(select(OutboxMessage.dedup_key).where(
-            OutboxMessage.subject_type == "booking", OutboxMessage.kind == REMINDER)))))
-    db.session.execute(update(OutboxMessage).where(*pending_here, OutboxMessage.kind.in_(SCHEDULED_KINDS))
-                       .values(status="cancelled").execution_options(synchronize_session=False))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            *pending_here,
+            OutboxMessage.kind == REMINDER,
+            OutboxMessage.subject_type == "booking",
+            OutboxMessage.dedup_key.not_in(keys),
+        )
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "cancelled", OutboxMessage.dedup_key.in_(keys))
+        .values(status="pending", attempts=0, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    columns = (
+        "dedup_key",
+        "kind",
+        "channel",
+        "event_id",
+        "user_id",
+        "to_address",
+        "language",
+        "subject_type",
+        "subject_id",
+        "payload",
+        "due_at",
+        "expires_at",
+        "status",
+        "attempts",
+        "created_at",
+    )
+    db.session.execute(
+        insert(OutboxMessage).from_select(
+            columns,
+            select(*(wanted.c[name] for name in columns[:-1]), literal(utcnow(), UTCDateTime())).where(
+                wanted.c.dedup_key.not_in(
+                    select(OutboxMessage.dedup_key).where(
+                        OutboxMessage.subject_type == "booking", OutboxMessage.kind == REMINDER
+                    )
+                )
+            ),
+        )
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(*pending_here, OutboxMessage.kind.in_(SCHEDULED_KINDS))
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
     db.session.expire_all()  # rows loaded before no longer hold what the statements wrote
     ensure_event_messages(event)
 
@@ -171,39 +239,88 @@ def _wanted_reminders(event):
 
     due = minutes_before(Booking.starts_at, event.reminder_minutes_before)
     payload = json_object(
-        "booking_id", Booking.id, "exhibitor", Exhibitor.name, "booth", func.coalesce(Exhibitor.booth_number, ""),
-        "booth_location", func.coalesce(Exhibitor.booth_location, ""),
-        "table", func.coalesce(InterviewTable.name, ""), "format", func.coalesce(Slot.format, ""),
-        "starts_at", iso_utc(Booking.starts_at), "ends_at", iso_utc(Booking.ends_at),
-        "sequence", Booking.sequence, "cancel_reason", func.coalesce(Booking.cancel_reason, ""))
+        "booking_id",
+        Booking.id,
+        "exhibitor",
+        Exhibitor.name,
+        "booth",
+        func.coalesce(Exhibitor.booth_number, ""),
+        "booth_location",
+        func.coalesce(Exhibitor.booth_location, ""),
+        "table",
+        func.coalesce(InterviewTable.name, ""),
+        "format",
+        func.coalesce(Slot.format, ""),
+        "starts_at",
+        iso_utc(Booking.starts_at),
+        "ends_at",
+        iso_utc(Booking.ends_at),
+        "sequence",
+        Booking.sequence,
+        "cancel_reason",
+        func.coalesce(Booking.cancel_reason, ""),
+    )
 
     def targets(channel: str, address):
-        key = (literal(f"{REMINDER}:") + address + literal(":booking:") + cast(Booking.id, String) + literal(":")
-               + cast(Booking.sequence, String) + literal("@") + minute_stamp(due))
-        return (select(key.label("dedup_key"), literal(REMINDER).label("kind"), literal(channel).label("channel"),
-                       Booking.event_id.label("event_id"), User.id.label("user_id"),
-                       address.label("to_address"), User.preferred_language.label("language"),
-                       literal("booking").label("subject_type"), Booking.id.label("subject_id"),
-                       payload.label("payload"), due.label("due_at"), Booking.starts_at.label("expires_at"),
-                       literal("pending").label("status"), literal(0).label("attempts"))
-                .join(Registration, Registration.id == Booking.registration_id)
-                .join(User, User.id == Registration.user_id)
-                .join(Exhibitor, Exhibitor.id == Booking.exhibitor_id)
-                .outerjoin(Slot, Slot.id == Booking.slot_id)
-                .outerjoin(InterviewTable, InterviewTable.id == Slot.table_id)
-                .where(Booking.event_id == event.id, Booking.status == "confirmed", Booking.walk_in.is_(False),
-                       Booking.starts_at > literal(utcnow(), UTCDateTime())))
+        key = (
+            literal(f"{REMINDER}:")
+            + address
+            + literal(":booking:")
+            + cast(Booking.id, String)
+            + literal(":")
+            + cast(Booking.sequence, String)
+            + literal("@")
+            + minute_stamp(due)
+        )
+        return (
+            select(
+                key.label("dedup_key"),
+                literal(REMINDER).label("kind"),
+                literal(channel).label("channel"),
+                Booking.event_id.label("event_id"),
+                User.id.label("user_id"),
+                address.label("to_address"),
+                User.preferred_language.label("language"),
+                literal("booking").label("subject_type"),
+                Booking.id.label("subject_id"),
+                payload.label("payload"),
+                due.label("due_at"),
+                Booking.starts_at.label("expires_at"),
+                literal("pending").label("status"),
+                literal(0).label("attempts"),
+            )
+            .join(Registration, Registration.id == Booking.registration_id)
+            .join(User, User.id == Registration.user_id)
+            .join(Exhibitor, Exhibitor.id == Booking.exhibitor_id)
+            .outerjoin(Slot, Slot.id == Booking.slot_id)
+            .outerjoin(InterviewTable, InterviewTable.id == Slot.table_id)
+            .where(
+                Booking.event_id == event.id,
+                Booking.status == "confirmed",
+                Booking.walk_in.is_(False),
+                Booking.starts_at > literal(utcnow(), UTCDateTime()),
+            )
+        )
 
-    by_text = targets("sms", VisitorProfile.phone).join(VisitorProfile, VisitorProfile.user_id == User.id) \
+    by_text = (
+        targets("sms", VisitorProfile.phone)
+        .join(VisitorProfile, VisitorProfile.user_id == User.id)
         .where(VisitorProfile.phone.is_not(None), VisitorProfile.phone != "")
+    )
     return union_all(targets("email", User.email), by_text).subquery("wanted_reminders")
 
 
 # ---- scheduled messages --------------------------------------------------------------------
 
+
 def _existing_keys(event_id: int, kind: str) -> dict[str, str]:
-    return dict(db.session.execute(select(OutboxMessage.dedup_key, OutboxMessage.status).where(
-        OutboxMessage.event_id == event_id, OutboxMessage.kind == kind)).all())
+    return dict(
+        db.session.execute(
+            select(OutboxMessage.dedup_key, OutboxMessage.status).where(
+                OutboxMessage.event_id == event_id, OutboxMessage.kind == kind
+            )
+        ).all()
+    )
 
 
 def _ensure(kind: str, existing: dict, *, subject, version, address: str, **kw) -> int:
@@ -218,7 +335,8 @@ def _registered(event_id: int):
     from bazaar.registrations.models import Registration
 
     return db.session.scalars(
-        select(Registration).join(User, User.id == Registration.user_id)
+        select(Registration)
+        .join(User, User.id == Registration.user_id)
         .where(Registration.event_id == event_id, Registration.status == "registered")
         .options(selectinload(Registration.user).selectinload(User.profile))
         .order_by(Registration.id)
@@ -229,9 +347,13 @@ def _live_bookings(event_id: int):
     from bazaar.booking.models import Booking, Slot
 
     return db.session.scalars(
-        select(Booking).where(Booking.event_id == event_id, Booking.status == "confirmed")
-        .options(selectinload(Booking.exhibitor), selectinload(Booking.slot).selectinload(Slot.table),
-                 selectinload(Booking.registration))
+        select(Booking)
+        .where(Booking.event_id == event_id, Booking.status == "confirmed")
+        .options(
+            selectinload(Booking.exhibitor),
+            selectinload(Booking.slot).selectinload(Slot.table),
+            selectinload(Booking.registration),
+        )
         .order_by(Booking.starts_at)
     ).all()
 
@@ -244,9 +366,18 @@ def _day_before(event, due: datetime) -> int:
         schedules.setdefault(booking.registration_id, []).append(booking_payload(booking))
     written = 0
     for reg in _registered(event.id):
-        written += _ensure(kind, existing, subject=reg, version=version, address=reg.user.email,
-                           user=reg.user, event=event, due_at=due, expires_at=event.starts_at,
-                           payload={"registration_id": reg.id, "schedule": schedules.get(reg.id, [])})
+        written += _ensure(
+            kind,
+            existing,
+            subject=reg,
+            version=version,
+            address=reg.user.email,
+            user=reg.user,
+            event=event,
+            due_at=due,
+            expires_at=event.starts_at,
+            payload={"registration_id": reg.id, "schedule": schedules.get(reg.id, [])},
+        )
     return written
 
 
@@ -262,24 +393,41 @@ def _digests(event, due: datetime) -> int:
             continue
         person = booking.registration.user
         shares = person is not None and person.profile is not None and person.profile.consent_share_profile_at
-        by_table.setdefault(booking.slot.table_id, []).append({
-            "starts_at": booking.starts_at.isoformat(), "ends_at": booking.ends_at.isoformat(),
-            "visitor": person.name if shares else "",
-        })
+        by_table.setdefault(booking.slot.table_id, []).append(
+            {
+                "starts_at": booking.starts_at.isoformat(),
+                "ends_at": booking.ends_at.isoformat(),
+                "visitor": person.name if shares else "",
+            }
+        )
     written = 0
-    exhibitors = db.session.scalars(select(Exhibitor).where(
-        Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.id))
+    exhibitors = db.session.scalars(
+        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.id)
+    )
     for exhibitor in exhibitors:
         for table in exhibitor.tables:
             interviewer = db.session.get(User, table.interviewer_id) if table.interviewer_id else None
             address = interviewer.email if interviewer is not None else exhibitor.contact_email
             written += _ensure(
-                kind, existing, subject=table, version=version, address=address, user=interviewer,
-                event=event, due_at=due, expires_at=event.starts_at,
+                kind,
+                existing,
+                subject=table,
+                version=version,
+                address=address,
+                user=interviewer,
+                event=event,
+                due_at=due,
+                expires_at=event.starts_at,
                 language=interviewer.preferred_language if interviewer else event.default_language,
-                payload={"exhibitor": exhibitor.name, "exhibitor_id": exhibitor.id,
-                         "booth": exhibitor.booth_number or "", "booth_location": exhibitor.booth_location or "",
-                         "table": table.name, "interviews": by_table.get(table.id, [])})
+                payload={
+                    "exhibitor": exhibitor.name,
+                    "exhibitor_id": exhibitor.id,
+                    "booth": exhibitor.booth_number or "",
+                    "booth_location": exhibitor.booth_location or "",
+                    "table": table.name,
+                    "interviews": by_table.get(table.id, []),
+                },
+            )
     return written
 
 
@@ -290,23 +438,43 @@ def _outcome_nudges(event, due: datetime) -> int:
     kind, version = "outcome_nudge", f"{due:%Y%m%d}"
     existing = _existing_keys(event.id, kind)
     missing: dict[int, int] = {}
-    for exhibitor_id in db.session.scalars(select(Booking.exhibitor_id).where(
-            Booking.event_id == event.id, Booking.status == "confirmed", Booking.attendance != "no_show",
-            Booking.outcome_recorded_at.is_(None))):
+    for exhibitor_id in db.session.scalars(
+        select(Booking.exhibitor_id).where(
+            Booking.event_id == event.id,
+            Booking.status == "confirmed",
+            Booking.attendance != "no_show",
+            Booking.outcome_recorded_at.is_(None),
+        )
+    ):
         missing[exhibitor_id] = missing.get(exhibitor_id, 0) + 1
     written = 0
     for exhibitor_id, count in sorted(missing.items()):
         exhibitor = db.session.get(Exhibitor, exhibitor_id)
-        admins = [s.user for s in db.session.scalars(select(ExhibitorStaff).where(
-            ExhibitorStaff.exhibitor_id == exhibitor_id, ExhibitorStaff.role == "admin"))]
-        recipients = [(u.email, u, u.preferred_language) for u in admins] or \
-            [(exhibitor.contact_email, None, event.default_language)]
+        admins = [
+            s.user
+            for s in db.session.scalars(
+                select(ExhibitorStaff).where(
+                    ExhibitorStaff.exhibitor_id == exhibitor_id, ExhibitorStaff.role == "admin"
+                )
+            )
+        ]
+        recipients = [(u.email, u, u.preferred_language) for u in admins] or [
+            (exhibitor.contact_email, None, event.default_language)
+        ]
         for address, person, language in recipients:
-            written += _ensure(kind, existing, subject=exhibitor, version=version, address=address,
-                               user=person, event=event, language=language, due_at=due,
-                               expires_at=due + NUDGE_VALID,
-                               payload={"exhibitor": exhibitor.name, "exhibitor_id": exhibitor.id,
-                                        "missing": count})
+            written += _ensure(
+                kind,
+                existing,
+                subject=exhibitor,
+                version=version,
+                address=address,
+                user=person,
+                event=event,
+                language=language,
+                due_at=due,
+                expires_at=due + NUDGE_VALID,
+                payload={"exhibitor": exhibitor.name, "exhibitor_id": exhibitor.id, "missing": count},
+            )
     return written
 
 
@@ -318,10 +486,18 @@ def _surveys(event, days: int, due: datetime) -> int:
         profile = reg.user.profile
         if reg.checked_in_at is None or profile is None or profile.consent_followup_at is None:
             continue  # visitors who never came have no fair to report on
-        written += _ensure(kind, existing, subject=reg, version=version, address=reg.user.email,
-                           user=reg.user, event=event, due_at=due, expires_at=due + SURVEY_VALID,
-                           payload={"registration_id": reg.id, "days": days,
-                                    "token": make_token(SURVEY_PURPOSE, {"r": reg.id})})
+        written += _ensure(
+            kind,
+            existing,
+            subject=reg,
+            version=version,
+            address=reg.user.email,
+            user=reg.user,
+            event=event,
+            due_at=due,
+            expires_at=due + SURVEY_VALID,
+            payload={"registration_id": reg.id, "days": days, "token": make_token(SURVEY_PURPOSE, {"r": reg.id})},
+        )
     return written
 
 
@@ -354,8 +530,11 @@ def schedule_event_messages() -> int:
 
     now = utcnow()
     written = 0
-    events = db.session.scalars(select(Event).where(
-        Event.status.in_(("published", "closed", "finished")), Event.ends_at >= now - FOLLOWUP_HORIZON)).all()
+    events = db.session.scalars(
+        select(Event).where(
+            Event.status.in_(("published", "closed", "finished")), Event.ends_at >= now - FOLLOWUP_HORIZON
+        )
+    ).all()
     for event in events:
         written += ensure_event_messages(event, now)
         db.session.commit()

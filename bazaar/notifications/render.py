@@ -7,6 +7,7 @@ Templates live in ``templates/emails/<kind>.subject.txt``, ``<kind>.txt`` and ``
 the endpoint does not exist). Attachments come from the subject object: a calendar file for
 booking messages, the QR ticket for the registration confirmation.
 """
+
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -69,9 +70,11 @@ def _language(message: OutboxMessage) -> str:
 def _subject_object(message: OutboxMessage):
     if message.subject_type == "booking":
         from bazaar.booking.models import Booking
+
         return db.session.get(Booking, message.subject_id)
     if message.subject_type == "registration":
         from bazaar.registrations.models import Registration
+
         return db.session.get(Registration, message.subject_id)
     return None
 
@@ -128,7 +131,6 @@ def render(message: OutboxMessage) -> Rendered:
         except TemplateNotFound:
             html = None
         return Rendered(subject=subject, text=text, html=html, attachments=_attachments(message))
-
 
 
 def build_email(message: OutboxMessage, rendered: Rendered) -> Message:

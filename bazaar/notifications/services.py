@@ -17,6 +17,7 @@ broker or other infrastructure error while rendering puts the row back to pendin
 usual backoff (:func:`retry_delay`); the outcome marks retry a cut connection a few times, so a
 failover between the SMTP acceptance and the sent mark does not reopen the duplicate window.
 """
+
 import logging
 import secrets
 import time
@@ -60,9 +61,20 @@ def dedup_key(kind: str, recipient: str, subject_type: str | None, subject_id: i
     return f"{kind}:{recipient}:{subject_type or '-'}:{subject_id or '-'}:{version}"
 
 
-def queue(kind: str, *, user=None, to_address: str | None = None, event=None, subject=None,
-          payload: dict | None = None, due_at: datetime | None = None, expires_at: datetime | None = None,
-          version=0, channel: str = "email", language: str | None = None) -> OutboxMessage | None:
+def queue(
+    kind: str,
+    *,
+    user=None,
+    to_address: str | None = None,
+    event=None,
+    subject=None,
+    payload: dict | None = None,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    version=0,
+    channel: str = "email",
+    language: str | None = None,
+) -> OutboxMessage | None:
     """Add a message to the outbox in the current transaction (the caller commits).
 
     ``subject`` is the object the message is about (a Booking, Registration, ...); with ``kind``,
@@ -78,10 +90,18 @@ def queue(kind: str, *, user=None, to_address: str | None = None, event=None, su
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is not None:
         return None
     message = OutboxMessage(
-        dedup_key=key, kind=kind, channel=channel, user_id=user.id if user is not None else None,
-        to_address=address, language=language or (user.preferred_language if user is not None else "sv"),
-        event_id=event.id if event is not None else None, subject_type=subject_type, subject_id=subject_id,
-        payload=payload or {}, due_at=due_at or utcnow(), expires_at=expires_at,
+        dedup_key=key,
+        kind=kind,
+        channel=channel,
+        user_id=user.id if user is not None else None,
+        to_address=address,
+        language=language or (user.preferred_language if user is not None else "sv"),
+        event_id=event.id if event is not None else None,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        payload=payload or {},
+        due_at=due_at or utcnow(),
+        expires_at=expires_at,
     )
     db.session.add(message)
     return message
@@ -124,9 +144,8 @@ def cancel_pending(subject, kinds: tuple[str, ...] | None = None) -> int:
     return db.session.execute(q.values(status="cancelled")).rowcount
 
 
-
-
 # ---- after-commit kick ---------------------------------------------------------------------
+
 
 @sa_event.listens_for(db.session, "after_flush")
 def _remember_immediate(session, flush_context):
@@ -155,15 +174,14 @@ def kick(message_ids: list[int]) -> None:
 
     for message_id in message_ids:
         try:
-            send_message.apply_async((message_id,), retry=True,
-                                     retry_policy={"max_retries": 1, "interval_start": 0.2})
+            send_message.apply_async((message_id,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0.2})
         except Exception:  # the broker's errors vary by transport; the row is safe in the outbox
-            log.warning("could not hand message %s to the broker; the sweep will send it", message_id,
-                        exc_info=True)
+            log.warning("could not hand message %s to the broker; the sweep will send it", message_id, exc_info=True)
             return
 
 
 # ---- claiming and sending ------------------------------------------------------------------
+
 
 def _new_token() -> str:
     return secrets.token_hex(16)
@@ -185,19 +203,26 @@ def claim_due(limit: int = BATCH_SIZE) -> tuple[str, list[int]]:
     """Claim up to ``limit`` due rows, oldest first. PostgreSQL: rows locked by another sweep are
     skipped, not waited for. SQLite: the transaction is BEGIN IMMEDIATE, so sweeps take turns."""
     token, now = _new_token(), utcnow()
-    due = (select(OutboxMessage.id)
-           .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
-           .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+    )
     if is_postgres():
         due = due.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(due))
     if ids:
         db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
             .values(status="claimed", claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1)
         )
-        ids = list(db.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)))
+        ids = list(
+            db.session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+            )
+        )
     db.session.commit()
     return token, ids
 
@@ -209,8 +234,11 @@ def _finish(message_id: int, token: str, **values) -> bool:
         try:
             done = db.session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token,
-                       OutboxMessage.status == "claimed")
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.claim_token == token,
+                    OutboxMessage.status == "claimed",
+                )
                 .values(claim_token=None, **values)
             ).rowcount
             db.session.commit()
@@ -275,8 +303,12 @@ def _prepare_claimed(token: str) -> list[_Ready]:
     prepared: list[_Ready] = []
     claimed: list[tuple[int, int]] = []  # (id, attempts) of every row of the claim
     try:
-        messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.claim_token == token)
-                                      .order_by(OutboxMessage.id).execution_options(populate_existing=True)).all()
+        messages = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.claim_token == token)
+            .order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        ).all()
         claimed = [(m.id, m.attempts) for m in messages]
         # Fill the identity map, so rendering finds recipients and events without a query each.
         for model, ids in ((User, {m.user_id for m in messages}), (Event, {m.event_id for m in messages})):
@@ -291,8 +323,11 @@ def _prepare_claimed(token: str) -> list[_Ready]:
         log.warning("rendering claim %s stopped on %s; its rows will be tried again", token, type(exc).__name__)
         error = f"temporary: {type(exc).__name__}: {exc}"
         done = {ready.message_id for ready in prepared}
-        prepared += [_Ready(message_id, attempts, outcome=_retry_later(attempts, error))
-                     for message_id, attempts in claimed if message_id not in done]
+        prepared += [
+            _Ready(message_id, attempts, outcome=_retry_later(attempts, error))
+            for message_id, attempts in claimed
+            if message_id not in done
+        ]
     finally:
         db.session.rollback()
     return prepared
@@ -306,6 +341,7 @@ def _transmit(ready: _Ready, token: str, mailer) -> str:
     try:
         if ready.channel == "sms":
             from bazaar.notifications.sms import get_gateway
+
             get_gateway().send(ready.to_address, ready.content)
         else:
             mailer.send(ready.content)
@@ -349,8 +385,9 @@ def skip_expired() -> int:
     now = utcnow()
     count = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.expires_at.is_not(None),
-               OutboxMessage.expires_at <= now)
+        .where(
+            OutboxMessage.status == "pending", OutboxMessage.expires_at.is_not(None), OutboxMessage.expires_at <= now
+        )
         .values(status="skipped", last_error="expired before it could be sent")
     ).rowcount
     db.session.commit()
@@ -371,8 +408,9 @@ def reclaim_abandoned() -> int:
     return count
 
 
-def dispatch_due_messages(max_seconds: float = SWEEP_SECONDS, batch_size: int = BATCH_SIZE,
-                          on_backlog=None, on_time_up=None) -> int:
+def dispatch_due_messages(
+    max_seconds: float = SWEEP_SECONDS, batch_size: int = BATCH_SIZE, on_backlog=None, on_time_up=None
+) -> int:
     """The beat sweep: skip expired rows, take back abandoned claims, then claim and send due rows
     in batches until none are left (or ``max_seconds`` passed). Returns how many were sent.
 
@@ -401,9 +439,11 @@ def dispatch_due_messages(max_seconds: float = SWEEP_SECONDS, batch_size: int = 
 
 # ---- the organisers' outbox ----------------------------------------------------------------
 
+
 def status_counts(event_id: int) -> dict[str, int]:
     rows = db.session.execute(
-        select(OutboxMessage.status, func.count()).where(OutboxMessage.event_id == event_id)
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.event_id == event_id)
         .group_by(OutboxMessage.status)
     )
     counts = dict.fromkeys(("pending", "claimed", "sent", "failed", "skipped", "cancelled"), 0)
@@ -414,7 +454,8 @@ def status_counts(event_id: int) -> dict[str, int]:
 def resend(message: OutboxMessage) -> bool:
     """Give a failed message another go: back to pending, due now, tries counted afresh."""
     done = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.status == "failed")
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == "failed")
         .values(status="pending", due_at=utcnow(), attempts=0, claim_token=None)
     ).rowcount
     db.session.commit()
@@ -428,8 +469,11 @@ def failed_messages(page: int, page_size: int) -> tuple[int, list[OutboxMessage]
     newest first: (how many in all, the rows of ``page``)."""
     query = select(OutboxMessage).where(OutboxMessage.status == "failed")
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
-                              .limit(page_size).offset((page - 1) * page_size)).all()
+    rows = db.session.scalars(
+        query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
     return total, rows
 
 

@@ -5,6 +5,7 @@ A gateway is any object with ``send(to: str, text: str) -> None`` that raises
 Select one with ``SMS_BACKEND`` (``console`` is built in), or install an object as
 ``app.extensions["sms_gateway"]``.
 """
+
 import logging
 from typing import Protocol
 

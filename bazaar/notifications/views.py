@@ -1,5 +1,6 @@
 """The organisers' view of an event's outbox (what is due, sent, failed or skipped), and the site
 operators' view of every failed message, event or not."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -27,8 +28,9 @@ def _event_outbox(event_id: int) -> Event:
 def outbox(event_id):
     event = _event_outbox(event_id)
     form = OutboxFilterForm(request.args)
-    kinds = db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.event_id == event.id)
-                               .distinct().order_by(OutboxMessage.kind)).all()
+    kinds = db.session.scalars(
+        select(OutboxMessage.kind).where(OutboxMessage.event_id == event.id).distinct().order_by(OutboxMessage.kind)
+    ).all()
     form.kind.choices = [("", _("All"))] + [(k, k) for k in kinds]
     query = select(OutboxMessage).where(OutboxMessage.event_id == event.id)
     if form.validate():
@@ -37,18 +39,30 @@ def outbox(event_id):
         if form.kind.data:
             query = query.where(OutboxMessage.kind == form.kind.data)
         if form.q.data:
-            query = query.where(func.lower(OutboxMessage.to_address).contains(form.q.data.strip().lower(),
-                                                                            autoescape=True))
+            query = query.where(
+                func.lower(OutboxMessage.to_address).contains(form.q.data.strip().lower(), autoescape=True)
+            )
     page = page_number(request.args)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    messages = db.session.scalars(query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
-                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    messages = db.session.scalars(
+        query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
     counts = services.status_counts(event.id)
     summary = {name: sum(counts[s] for s in statuses) for name, statuses in STATUS_FILTERS.items()}
     args = link_args(request.args, form)
-    return render_template("notifications/outbox.html", event=event, form=form, messages=messages,
-                           summary=summary, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
-                           args=args)
+    return render_template(
+        "notifications/outbox.html",
+        event=event,
+        form=form,
+        messages=messages,
+        summary=summary,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        args=args,
+    )
 
 
 @bp.post("/organiser/events/<int:event_id>/outbox/<int:message_id>/resend")
@@ -71,10 +85,18 @@ def failed_everywhere():
     permissions.require("notifications.failed_everywhere")
     page = page_number(request.args)
     total, messages = services.failed_messages(page, PAGE_SIZE)
-    events = {e.id: e for e in db.session.scalars(
-        select(Event).where(Event.id.in_({m.event_id for m in messages if m.event_id})))}
-    return render_template("notifications/failed_everywhere.html", messages=messages, events=events,
-                           total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+    events = {
+        e.id: e
+        for e in db.session.scalars(select(Event).where(Event.id.in_({m.event_id for m in messages if m.event_id})))
+    }
+    return render_template(
+        "notifications/failed_everywhere.html",
+        messages=messages,
+        events=events,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+    )
 
 
 @bp.post("/operator/failed-messages/<int:message_id>/resend")

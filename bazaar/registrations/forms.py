@@ -2,8 +2,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, FieldList, Form, FormField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from bazaar.accounts.forms import (EMAIL_MAX, PASSWORD_MIN, ProfileFieldsForm, email_field, language_field,
-                                   language_options, name_field, no_control_characters, strip)
+from bazaar.accounts.forms import (
+    EMAIL_MAX,
+    PASSWORD_MIN,
+    ProfileFieldsForm,
+    email_field,
+    language_field,
+    language_options,
+    name_field,
+    no_control_characters,
+    strip,
+)
 from bazaar.forms import BazaarForm
 from bazaar.i18n import current_lang
 from bazaar.registrations.services import GROUP_MAX, GROUP_MIN, Participant
@@ -14,8 +23,13 @@ class RegistrationForm(ProfileFieldsForm):
 
     name = name_field()
     email = email_field()
-    password = PasswordField(_l("Choose a password for your account"), validators=[
-        DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_l("Use between 10 and 200 characters."))])
+    password = PasswordField(
+        _l("Choose a password for your account"),
+        validators=[
+            DataRequired(),
+            Length(min=PASSWORD_MIN, max=200, message=_l("Use between 10 and 200 characters.")),
+        ],
+    )
     preferred_language = language_field(_l("Language for emails and messages"))
 
     def __init__(self, *args, logged_in: bool = False, **kwargs):
@@ -30,15 +44,25 @@ class RegistrationForm(ProfileFieldsForm):
 
 class ParticipantForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200), no_control_characters])
-    email = EmailField(_l("Email"), filters=[strip], validators=[
-        Optional(), Length(max=EMAIL_MAX), no_control_characters, Email(message=_l("Please enter a valid email address."))])
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=EMAIL_MAX),
+            no_control_characters,
+            Email(message=_l("Please enter a valid email address.")),
+        ],
+    )
     preferred_language = SelectField(_l("Language"))
 
 
 class GroupRegistrationForm(BazaarForm):
     participants = FieldList(FormField(ParticipantForm), min_entries=GROUP_MAX, max_entries=GROUP_MAX)
-    confirm = BooleanField(_l("The participants know I am registering them and have agreed to it"),
-                           validators=[DataRequired(message=_l("Please confirm."))])
+    confirm = BooleanField(
+        _l("The participants know I am registering them and have agreed to it"),
+        validators=[DataRequired(message=_l("Please confirm."))],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,16 +99,25 @@ class RegistrationSearchForm(BazaarForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField(_l("Search name or email"), filters=[strip],
-                    validators=[Optional(), Length(max=200), no_control_characters])
-    status = SelectField(_l("Status"), choices=[("", _l("All"))] + [
-        ("registered", _l("Registered")), ("waitlisted", _l("Waiting list")), ("offered", _l("Offered a place")),
-        ("cancelled", _l("Cancelled"))], validators=[Optional()])
-    checked_in = SelectField(_l("Checked in"), choices=[("", _l("All")), ("yes", _l("Yes")), ("no", _l("No"))],
-                             validators=[Optional()])
+    q = StringField(
+        _l("Search name or email"), filters=[strip], validators=[Optional(), Length(max=200), no_control_characters]
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[("", _l("All"))]
+        + [
+            ("registered", _l("Registered")),
+            ("waitlisted", _l("Waiting list")),
+            ("offered", _l("Offered a place")),
+            ("cancelled", _l("Cancelled")),
+        ],
+        validators=[Optional()],
+    )
+    checked_in = SelectField(
+        _l("Checked in"), choices=[("", _l("All")), ("yes", _l("Yes")), ("no", _l("No"))], validators=[Optional()]
+    )
 
     def filters(self) -> dict:
         if not self.validate():
             return {}
         return {"q": self.q.data or "", "status": self.status.data or "", "checked_in": self.checked_in.data or ""}
-

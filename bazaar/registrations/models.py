@@ -1,4 +1,5 @@
 """A visitor's place at an event, and the event's waiting list."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, text

@@ -5,6 +5,7 @@ commit), and on SQLite the write lock every transaction takes (``BEGIN IMMEDIATE
 that takes or frees a place goes through :func:`_lock_event` first, so counting then inserting is
 safe: nobody else can count or insert for that event until we commit.
 """
+
 import csv
 import io
 import secrets
@@ -77,6 +78,7 @@ def new_ticket_code() -> str:
 
 # ---- capacity ------------------------------------------------------------------------------
 
+
 def _lock_event(event_id: int) -> None:
     """Serialise every place-changing transaction of one event until commit or rollback."""
     if is_postgres():
@@ -86,13 +88,25 @@ def _lock_event(event_id: int) -> None:
 
 
 def places_taken(event_id: int) -> int:
-    return db.session.scalar(select(func.count(Registration.id)).where(
-        Registration.event_id == event_id, Registration.status.in_(PLACE_HOLDING))) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Registration.id)).where(
+                Registration.event_id == event_id, Registration.status.in_(PLACE_HOLDING)
+            )
+        )
+        or 0
+    )
 
 
 def waiting_count(event_id: int) -> int:
-    return db.session.scalar(select(func.count(Registration.id)).where(
-        Registration.event_id == event_id, Registration.status == "waitlisted")) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Registration.id)).where(
+                Registration.event_id == event_id, Registration.status == "waitlisted"
+            )
+        )
+        or 0
+    )
 
 
 def free_places(event: Event) -> int | None:
@@ -105,15 +119,20 @@ def free_places(event: Event) -> int | None:
 
 
 def live_registration(event_id: int, user_id: int) -> Registration | None:
-    return db.session.scalar(select(Registration).where(
-        Registration.event_id == event_id, Registration.user_id == user_id, Registration.status != "cancelled"))
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event_id, Registration.user_id == user_id, Registration.status != "cancelled"
+        )
+    )
 
 
 def my_url() -> str:
     return external_url("accounts.my_page")
 
 
-def register(event: Event, user: User, *, join_waitlist: bool = True, registered_by: User | None = None) -> Registration:
+def register(
+    event: Event, user: User, *, join_waitlist: bool = True, registered_by: User | None = None
+) -> Registration:
     """Give ``user`` a place at ``event``, or a place on its waiting list when it is full.
 
     Commits. Raises :class:`RegistrationClosed`, :class:`AlreadyRegistered`, or
@@ -130,16 +149,20 @@ def register(event: Event, user: User, *, join_waitlist: bool = True, registered
     if status == "waitlisted" and not join_waitlist:
         db.session.rollback()
         raise RegistrationError(_("The event is full."))
-    reg = Registration(event_id=event.id, user_id=user.id, status=status, ticket_code=new_ticket_code(),
-                       registered_by_id=registered_by.id if registered_by else None)
+    reg = Registration(
+        event_id=event.id,
+        user_id=user.id,
+        status=status,
+        ticket_code=new_ticket_code(),
+        registered_by_id=registered_by.id if registered_by else None,
+    )
     db.session.add(reg)
     try:
         db.session.flush()
-    except IntegrityError:
+    except IntegrityError as race:
         db.session.rollback()
-        raise AlreadyRegistered(live_registration(event.id, user.id))
-    queue("registration_confirmed", user=user, event=event, subject=reg,
-          payload={"status": status, "my_url": my_url()})
+        raise AlreadyRegistered(live_registration(event.id, user.id)) from race
+    queue("registration_confirmed", user=user, event=event, subject=reg, payload={"status": status, "my_url": my_url()})
     db.session.commit()
     return reg
 
@@ -167,31 +190,54 @@ def register_group(event: Event, coach: User, participants: list[Participant]) -
     room = free_places(event)
     if room is not None and room < len(participants):
         db.session.rollback()
-        raise RegistrationError(_(
-            "There are only %(free)d places left, so the group of %(size)d does not fit. Nobody was registered.",
-            free=room, size=len(participants)))
+        raise RegistrationError(
+            _(
+                "There are only %(free)d places left, so the group of %(size)d does not fit. Nobody was registered.",
+                free=room,
+                size=len(participants),
+            )
+        )
     try:
         for person in participants:
             user = find_user_by_email(person.email)
             if user is not None:
                 if user.is_active and live_registration(event.id, user.id) is None:
-                    queue("group_invitation", user=user, event=event, subject=event, payload={
-                        "coach_name": coach.name,
-                        "register_url": external_url("events.event_page", slug=event.slug)})
+                    queue(
+                        "group_invitation",
+                        user=user,
+                        event=event,
+                        subject=event,
+                        payload={
+                            "coach_name": coach.name,
+                            "register_url": external_url("events.event_page", slug=event.slug),
+                        },
+                    )
                 continue
             user = create_user(person.email, person.name, None, preferred_language=person.preferred_language)
             db.session.flush()
-            reg = Registration(event_id=event.id, user_id=user.id, status="registered",
-                               ticket_code=new_ticket_code(), registered_by_id=coach.id)
+            reg = Registration(
+                event_id=event.id,
+                user_id=user.id,
+                status="registered",
+                ticket_code=new_ticket_code(),
+                registered_by_id=coach.id,
+            )
             db.session.add(reg)
             db.session.flush()
-            queue("group_registration", user=user, event=event, subject=reg, payload={
-                "coach_name": coach.name, "my_url": my_url(),
-                "set_password_url": external_url("accounts.forgot_password"),
-            })
-    except IntegrityError:
+            queue(
+                "group_registration",
+                user=user,
+                event=event,
+                subject=reg,
+                payload={
+                    "coach_name": coach.name,
+                    "my_url": my_url(),
+                    "set_password_url": external_url("accounts.forgot_password"),
+                },
+            )
+    except IntegrityError as race:
         db.session.rollback()
-        raise RegistrationError(_("Someone in the group registered at the same moment. Please send again."))
+        raise RegistrationError(_("Someone in the group registered at the same moment. Please send again.")) from race
     db.session.commit()
     return participants
 
@@ -208,8 +254,11 @@ def offer_free_places(event: Event, now: datetime | None = None) -> list[Registr
     limit = None if event.capacity is None else event.capacity - places_taken(event.id)
     if limit is not None and limit <= 0:
         return []
-    q = (select(Registration).where(Registration.event_id == event.id, Registration.status == "waitlisted")
-         .order_by(Registration.created_at, Registration.id))
+    q = (
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
+        .order_by(Registration.created_at, Registration.id)
+    )
     if limit is not None:
         q = q.limit(limit)
     offered = list(db.session.scalars(q))
@@ -218,10 +267,17 @@ def offer_free_places(event: Event, now: datetime | None = None) -> list[Registr
         reg.status = "offered"
         reg.offer_expires_at = expires
         if reg.user is not None:
-            queue("registration_offer", user=reg.user, event=event, subject=reg, expires_at=expires, payload={
-                "claim_url": external_url("registrations.offer", token=_offer_token(reg)),
-                "expires_at": expires.isoformat(),
-            })
+            queue(
+                "registration_offer",
+                user=reg.user,
+                event=event,
+                subject=reg,
+                expires_at=expires,
+                payload={
+                    "claim_url": external_url("registrations.offer", token=_offer_token(reg)),
+                    "expires_at": expires.isoformat(),
+                },
+            )
     return offered
 
 
@@ -244,12 +300,17 @@ def cancel_registration(reg: Registration, commit: bool = True) -> bool:
         raise RegistrationError(_("This registration can no longer be cancelled."))
     _lock_event(reg.event_id)
     was = db.session.scalar(select(Registration.status).where(Registration.id == reg.id))
-    done = db.session.execute(update(Registration).where(
-        Registration.id == reg.id, Registration.status != "cancelled"
-    ).values(status="cancelled", cancelled_at=now, offer_expires_at=None)).rowcount
+    done = db.session.execute(
+        update(Registration)
+        .where(Registration.id == reg.id, Registration.status != "cancelled")
+        .values(status="cancelled", cancelled_at=now, offer_expires_at=None)
+    ).rowcount
     if done:
-        for booking in db.session.scalars(select(Booking).where(
-                Booking.registration_id == reg.id, Booking.status == "confirmed", Booking.starts_at > now)).all():
+        for booking in db.session.scalars(
+            select(Booking).where(
+                Booking.registration_id == reg.id, Booking.status == "confirmed", Booking.starts_at > now
+            )
+        ).all():
             cancel_booking(booking, reason="registration_cancelled", commit=False)
         cancel_pending(reg)
         db.session.flush()
@@ -274,16 +335,24 @@ def registration_from_offer(token: str) -> Registration:
 def claim_offer(reg: Registration) -> Registration:
     """Accept an offered place while the offer stands. Raises :class:`OfferGone` otherwise."""
     now = utcnow()
-    claimed = db.session.execute(update(Registration).where(
-        Registration.id == reg.id, Registration.status == "offered", Registration.offer_expires_at > now
-    ).values(status="registered", offer_expires_at=None)).rowcount
+    claimed = db.session.execute(
+        update(Registration)
+        .where(Registration.id == reg.id, Registration.status == "offered", Registration.offer_expires_at > now)
+        .values(status="registered", offer_expires_at=None)
+    ).rowcount
     if not claimed:
         db.session.rollback()
         raise OfferGone(_("This offer is no longer open."))
     db.session.expire(reg)
     if reg.user is not None:
-        queue("registration_confirmed", user=reg.user, event=reg.event, subject=reg, version=1,
-              payload={"status": "registered", "my_url": my_url()})
+        queue(
+            "registration_confirmed",
+            user=reg.user,
+            event=reg.event,
+            subject=reg,
+            version=1,
+            payload={"status": "registered", "my_url": my_url()},
+        )
     db.session.commit()
     return reg
 
@@ -298,17 +367,29 @@ def expire_offers(now: datetime | None = None) -> int:
     """Pass lapsed offers on to the next people waiting; also offer places that became free
     (a cancelled offer, a raised capacity). Run by Celery beat. Returns the number that lapsed."""
     now = now or utcnow()
-    event_ids = db.session.scalars(select(Registration.event_id).where(or_(
-        (Registration.status == "offered") & (Registration.offer_expires_at <= now),
-        Registration.status == "waitlisted",
-    )).distinct()).all()
+    event_ids = db.session.scalars(
+        select(Registration.event_id)
+        .where(
+            or_(
+                (Registration.status == "offered") & (Registration.offer_expires_at <= now),
+                Registration.status == "waitlisted",
+            )
+        )
+        .distinct()
+    ).all()
     db.session.rollback()
     lapsed = 0
     for event_id in event_ids:
         _lock_event(event_id)
-        lapsed += db.session.execute(update(Registration).where(
-            Registration.event_id == event_id, Registration.status == "offered", Registration.offer_expires_at <= now
-        ).values(status="cancelled", cancelled_at=now, offer_expires_at=None)).rowcount
+        lapsed += db.session.execute(
+            update(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == "offered",
+                Registration.offer_expires_at <= now,
+            )
+            .values(status="cancelled", cancelled_at=now, offer_expires_at=None)
+        ).rowcount
         event = db.session.get(Event, event_id)
         offer_free_places(event, now)
         db.session.commit()
@@ -317,17 +398,26 @@ def expire_offers(now: datetime | None = None) -> int:
 
 # ---- organisers' list ----------------------------------------------------------------------
 
+
 def search_registrations(event: Event, q: str = "", status: str = "", checked_in: str = ""):
     """A select of the event's registrations for the organiser list, newest first."""
-    query = (select(Registration).outerjoin(User, User.id == Registration.user_id)
-             .where(Registration.event_id == event.id)
-             .options(contains_eager(Registration.user), selectinload(Registration.registered_by)))
+    query = (
+        select(Registration)
+        .outerjoin(User, User.id == Registration.user_id)
+        .where(Registration.event_id == event.id)
+        .options(contains_eager(Registration.user), selectinload(Registration.registered_by))
+    )
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         like, lower_like = f"%{escaped}%", f"%{escaped.lower()}%"
         # lower() on both sides for PostgreSQL; SQLite lowers ASCII only, so also match as typed.
-        query = query.where(or_(func.lower(User.name).like(lower_like, escape="\\"),
-                                User.name.like(like, escape="\\"), User.email.like(lower_like, escape="\\")))
+        query = query.where(
+            or_(
+                func.lower(User.name).like(lower_like, escape="\\"),
+                User.name.like(like, escape="\\"),
+                User.email.like(lower_like, escape="\\"),
+            )
+        )
     if status:
         query = query.where(Registration.status == status)
     if checked_in == "yes":
@@ -337,8 +427,17 @@ def search_registrations(event: Event, q: str = "", status: str = "", checked_in
     return query.order_by(Registration.created_at.desc(), Registration.id.desc())
 
 
-CSV_COLUMNS = ("name", "email", "preferred_language", "phone", "status", "registered_at", "checked_in_at",
-               "registered_by", "walk_in")
+CSV_COLUMNS = (
+    "name",
+    "email",
+    "preferred_language",
+    "phone",
+    "status",
+    "registered_at",
+    "checked_in_at",
+    "registered_by",
+    "walk_in",
+)
 
 
 def registrations_csv(event: Event, **filters) -> str:
@@ -350,10 +449,20 @@ def registrations_csv(event: Event, **filters) -> str:
     for reg in db.session.scalars(query):
         user = reg.user
         profile = user.profile if user is not None else None
-        writer.writerow([csv_cell(v) for v in (
-            user.name if user else "", user.email if user else "", user.preferred_language if user else "",
-            profile.phone if profile else "", reg.status, reg.created_at.isoformat(),
-            reg.checked_in_at.isoformat() if reg.checked_in_at else "",
-            reg.registered_by.name if reg.registered_by else "", "yes" if reg.walk_in else "no",
-        )])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    user.name if user else "",
+                    user.email if user else "",
+                    user.preferred_language if user else "",
+                    profile.phone if profile else "",
+                    reg.status,
+                    reg.created_at.isoformat(),
+                    reg.checked_in_at.isoformat() if reg.checked_in_at else "",
+                    reg.registered_by.name if reg.registered_by else "",
+                    "yes" if reg.walk_in else "no",
+                )
+            ]
+        )
     return out.getvalue()

@@ -1,5 +1,6 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, refresh
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
@@ -54,8 +55,13 @@ def register(slug):
                 user = sign_up(form.email.data, form.name.data, form.password.data, form.preferred_language.data)
             except EmailTaken:
                 form.email.errors.append(_("There is already an account with this email. Please log in first."))
-                return render_template("registrations/register.html", event=event, form=form,
-                                       full=services.free_places(event) == 0, email_taken=True)
+                return render_template(
+                    "registrations/register.html",
+                    event=event,
+                    form=form,
+                    full=services.free_places(event) == 0,
+                    email_taken=True,
+                )
         save_profile(user, form.profile_data())
         try:
             reg = services.register(event, user)
@@ -72,13 +78,16 @@ def register(slug):
             db.session.commit()
             refresh()  # speak the new account's language from this message on
         if reg.status == "waitlisted":
-            flash(_("The event is full, so you are on the waiting list. We will email you if a place frees up."),
-                  "success")
+            flash(
+                _("The event is full, so you are on the waiting list. We will email you if a place frees up."),
+                "success",
+            )
         else:
             flash(_("You are registered! We have emailed you a confirmation and your ticket."), "success")
         return redirect(url_for("accounts.my_page"))
-    return render_template("registrations/register.html", event=event, form=form,
-                           full=services.free_places(event) == 0, email_taken=False)
+    return render_template(
+        "registrations/register.html", event=event, form=form, full=services.free_places(event) == 0, email_taken=False
+    )
 
 
 @bp.post("/my/registrations/<int:registration_id>/cancel")
@@ -132,11 +141,18 @@ def group(slug):
             flash(str(exc), "error")
         else:
             return render_template("registrations/group_done.html", event=event, participants=participants)
-    return render_template("registrations/group.html", event=event, form=form, free=services.free_places(event),
-                           group_min=services.GROUP_MIN, group_max=services.GROUP_MAX)
+    return render_template(
+        "registrations/group.html",
+        event=event,
+        form=form,
+        free=services.free_places(event),
+        group_min=services.GROUP_MIN,
+        group_max=services.GROUP_MAX,
+    )
 
 
 # ---- organisers ----------------------------------------------------------------------------
+
 
 def _listed_event(event_id: int) -> Event:
     return permissions.load(Event, event_id, "registration.list")
@@ -148,11 +164,21 @@ def organiser_list(event_id):
     event = _listed_event(event_id)
     form = RegistrationSearchForm(request.args)
     filters = form.filters()
-    pagination = db.paginate(services.search_registrations(event, **filters), page=page_number(request.args),
-                             per_page=PER_PAGE, error_out=False)
-    return render_template("registrations/organiser_list.html", event=event, form=form, filters=filters,
-                           pagination=pagination, taken=services.places_taken(event.id),
-                           waiting=services.waiting_count(event.id))
+    pagination = db.paginate(
+        services.search_registrations(event, **filters),
+        page=page_number(request.args),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "registrations/organiser_list.html",
+        event=event,
+        form=form,
+        filters=filters,
+        pagination=pagination,
+        taken=services.places_taken(event.id),
+        waiting=services.waiting_count(event.id),
+    )
 
 
 @bp.get("/organiser/events/<int:event_id>/registrations.csv")
@@ -160,6 +186,11 @@ def organiser_list(event_id):
 def organiser_csv(event_id):
     event = _listed_event(event_id)
     filters = RegistrationSearchForm(request.args).filters()
-    return Response(services.registrations_csv(event, **filters), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="registrations-{event.slug}.csv"',
-        "Cache-Control": "no-store"})
+    return Response(
+        services.registrations_csv(event, **filters),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="registrations-{event.slug}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -3,6 +3,7 @@
 Colours come from classes styled in ``style.css`` (the CSP forbids inline styles). Each chart has
 a title for screen readers; the same figures are always in a table next to it.
 """
+
 from markupsafe import Markup, escape
 
 BAR_HEIGHT = 22
@@ -35,13 +36,17 @@ def bar_chart(title: str, items: list[tuple[str, int | float | None, str]]) -> M
     body = []
     for i, (label, value, text) in enumerate(items):
         y = i * (BAR_HEIGHT + GAP)
-        body.append(f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT - 6}" '
-                    f'text-anchor="end">{escape(label)}</text>')
+        body.append(
+            f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT - 6}" '
+            f'text-anchor="end">{escape(label)}</text>'
+        )
         body += _bar(y, value, top, text, "bar")
     return _svg(title, max(1, len(items)) * (BAR_HEIGHT + GAP), body)
 
 
-def grouped_bar_chart(title: str, series: list[str], groups: list[tuple[str, list[int | float | None], list[str]]]) -> Markup:
+def grouped_bar_chart(
+    title: str, series: list[str], groups: list[tuple[str, list[int | float | None], list[str]]]
+) -> Markup:
     """One group of bars per figure, one bar per series (e.g. per event), scaled within the group
     so a small figure (jobs) is as readable as a large one (visitors)."""
     body, y = [], 0
@@ -50,8 +55,10 @@ def grouped_bar_chart(title: str, series: list[str], groups: list[tuple[str, lis
         y += 20
         top = max((v for v in values if v), default=0)
         for i, (name, value, text) in enumerate(zip(series, values, texts)):
-            body.append(f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT - 6}" '
-                        f'text-anchor="end">{escape(name)}</text>')
+            body.append(
+                f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT - 6}" '
+                f'text-anchor="end">{escape(name)}</text>'
+            )
             body += _bar(y, value, top, text, f"bar series-{i % 6}")
             y += BAR_HEIGHT + 4
         y += GAP

@@ -7,6 +7,7 @@ the database, none is issued per visitor or per exhibitor.
 Counts of people in breakdowns and in the per-exhibitor table are suppressed when they describe
 fewer than :data:`SMALL_CELL` people, together with a complementary cell (see :func:`suppress`).
 """
+
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -32,25 +33,33 @@ DEFINITIONS = {
         "Exhibitors: organisations approved to exhibit when the figures were compiled, and organisations that "
         "took part on the day (at least one interview marked held or no-show) whatever their status now. "
         "These exhibitors are counted in every figure and table; bookings with other organisations (e.g. "
-        "rejected or withdrawn before the fair) are left out of every figure."),
+        "rejected or withdrawn before the fair) are left out of every figure."
+    ),
     "exhibitors_foreign": _l(
         "Employers registered abroad: exhibitors whose organisation is registered in a country other than "
-        "Sweden, wherever their jobs are."),
+        "Sweden, wherever their jobs are."
+    ),
     "exhibitors_jobs_abroad": _l(
         "Employers recruiting for jobs abroad: exhibitors with at least one job located in a country other "
-        "than Sweden, wherever the organisation is registered (a Swedish agency recruiting for Norway counts)."),
+        "than Sweden, wherever the organisation is registered (a Swedish agency recruiting for Norway counts)."
+    ),
     "exhibitors_by_job_country": _l(
         "Exhibitors by the country where their jobs are located; an exhibitor with jobs in several "
-        "countries counts in each."),
+        "countries counts in each."
+    ),
     "by_exhibitor_group": _l(
         "Totals by the exhibitor's country of registration: exhibitors, bookings and interviews held at those "
-        "exhibitors, and different people who got a job there. Only the count of people is hidden below five."),
+        "exhibitors, and different people who got a job there. Only the count of people is hidden below five."
+    ),
     "exhibitors_by_country": _l("Exhibitors by the country the organisation is registered in."),
     "exhibitors_by_type": _l("Exhibitors by type of organisation."),
     "visitors_registered": _l(
         "Visitors registered: registrations holding a place when compiled (pre-registered and walk-ins "
-        "registered at the door); cancelled registrations and the waiting list are not counted."),
-    "visitors_checked_in": _l("Visitors checked in: registrations scanned in at the door on the day, walk-ins included."),
+        "registered at the door); cancelled registrations and the waiting list are not counted."
+    ),
+    "visitors_checked_in": _l(
+        "Visitors checked in: registrations scanned in at the door on the day, walk-ins included."
+    ),
     "visitors_walk_in": _l("Walk-ins: visitors who registered at the door on the day."),
     "visitors_no_show": _l("No-shows: pre-registered visitors holding a place who were never checked in."),
     "registrations_cancelled": _l("Registrations cancelled by the visitor (or lapsed offers from the waiting list)."),
@@ -58,102 +67,166 @@ DEFINITIONS = {
     "bookings_cancelled": _l("Bookings cancelled: booked interviews cancelled before the interview."),
     "interviews_booked_held": _l("Booked interviews held: confirmed bookings marked as attended."),
     "interviews_walk_in": _l(
-        "Walk-in interviews: interviews logged at the booth without a booking (unless later marked as a no-show)."),
+        "Walk-in interviews: interviews logged at the booth without a booking (unless later marked as a no-show)."
+    ),
     "interviews_held": _l("Interviews held: booked interviews marked as attended plus walk-in interviews."),
     "interview_no_shows": _l("Interview no-shows: confirmed bookings marked as the visitor not coming."),
     "interview_no_show_rate": _l(
         "Interview no-show rate: interview no-shows divided by confirmed bookings whose attendance was marked "
-        "(attended or no-show)."),
+        "(attended or no-show)."
+    ),
     "visitors_interviewed": _l("Visitors interviewed: different visitors with at least one interview held."),
     "outcome_second_interview": _l(
         "Second interviews: visitor–exhibitor pairs for which the exhibitor reported a second interview "
-        "after an interview held."),
-    "outcome_offer": _l("Offers: visitor–exhibitor pairs for which the exhibitor reported a job offer after an interview held."),
-    "outcome_hired": _l("Hired (reported by exhibitors): visitor–exhibitor pairs for which the exhibitor reported a hire after an interview held."),
-    "outcome_internship": _l("Internships: visitor–exhibitor pairs for which the exhibitor reported an internship after an interview held."),
-    "visitors_offered": _l("Visitors with an offer: different visitors for whom an exhibitor reported an offer or a hire."),
+        "after an interview held."
+    ),
+    "outcome_offer": _l(
+        "Offers: visitor–exhibitor pairs for which the exhibitor reported a job offer after an interview held."
+    ),
+    "outcome_hired": _l(
+        "Hired (reported by exhibitors): visitor–exhibitor pairs for which the exhibitor reported a hire after an "
+        "interview held."
+    ),
+    "outcome_internship": _l(
+        "Internships: visitor–exhibitor pairs for which the exhibitor reported an internship after an interview held."
+    ),
+    "visitors_offered": _l(
+        "Visitors with an offer: different visitors for whom an exhibitor reported an offer or a hire."
+    ),
     "survey_respondents": _l(
         "Survey respondents: different visitors who answered the follow-up survey in any wave; every wave's "
-        "answer is kept."),
+        "answer is kept."
+    ),
     "survey_results": _l(
-        "What survey respondents reported having obtained since the fair (their latest wave's answer)."),
+        "What survey respondents reported having obtained since the fair (their latest wave's answer)."
+    ),
     "jobs_visitor_reported": _l(
         "Jobs reported by visitors: different survey respondents who answered in any wave that they got a job "
-        "(a job at 30 days still counts when the 90-day answer is \"nothing yet\")."),
+        '(a job at 30 days still counts when the 90-day answer is "nothing yet").'
+    ),
     "visitors_hired": _l(
         "People who got a job: different visitors confirmed by both, by the employer only, by the visitor only, "
         "or resolved as hired by an organiser. Unresolved contradictions, cases resolved as not hired and jobs "
-        "reported by no-shows are not counted."),
+        "reported by no-shows are not counted."
+    ),
     "jobs_total": _l(
         "Jobs (visitor–exhibitor pairs): a person hired by two employers holds two jobs. For a person an exhibitor "
         "reported hiring, the jobs are the exhibitors' hires, whichever exhibitor the visitor names; for a person "
-        "only the visitor reported, the exhibitors named in any wave, or one job when none is named."),
+        "only the visitor reported, the exhibitors named in any wave, or one job when none is named."
+    ),
     "evidence": _l(
         "How the evidence combines: an exhibitor's record of a hire after an interview held, and the visitor's "
         "answer in every survey wave (each wave's answer is kept), are combined once per person. Each person "
         "counts in one of: confirmed by both, employer only, visitor only, contradicted (until an organiser resolves "
-        "it as hired or not hired), or reported by a no-show."),
+        "it as hired or not hired), or reported by a no-show."
+    ),
     "evidence_confirmed": _l(
         "Confirmed by both: people an exhibitor reported hiring who also answered in some wave that they got a job "
-        "(even naming another exhibitor, or none: one person)."),
+        "(even naming another exhibitor, or none: one person)."
+    ),
     "evidence_employer_only": _l(
         "Employer only: people an exhibitor reported hiring who have not answered the survey with a job or with "
-        "\"nothing yet\"."),
+        '"nothing yet".'
+    ),
     "evidence_visitor_only": _l(
         "Visitor only: people checked in at the fair, hired according to no exhibitor, who answered in some wave "
-        "that they got a job."),
+        "that they got a job."
+    ),
     "evidence_contradicted": _l(
-        "Contradicted: people an exhibitor reported hiring whose survey answers say \"nothing yet\" in some wave "
-        "and a job in none. They are not counted until an organiser resolves them (the list of cases)."),
+        'Contradicted: people an exhibitor reported hiring whose survey answers say "nothing yet" in some wave '
+        "and a job in none. They are not counted until an organiser resolves them (the list of cases)."
+    ),
     "evidence_resolved_hired": _l(
-        "Resolved: hired: contradicted cases an organiser checked by hand and found hired; counted."),
+        "Resolved: hired: contradicted cases an organiser checked by hand and found hired; counted."
+    ),
     "evidence_resolved_not_hired": _l(
-        "Resolved: not hired: contradicted cases an organiser checked by hand and found not hired; not counted."),
+        "Resolved: not hired: contradicted cases an organiser checked by hand and found not hired; not counted."
+    ),
     "evidence_no_show": _l(
         "Jobs reported by no-shows: visitors never checked in who answered that they got a job; not jobs from "
-        "the fair. No-shows are not invited to the survey."),
+        "the fair. No-shows are not invited to the survey."
+    ),
     "attribution_share": _l(
-        "Attribution: share of survey respondents who answered that the fair contributed to what they obtained."),
+        "Attribution: share of survey respondents who answered that the fair contributed to what they obtained."
+    ),
     "time_to_job_median_days": _l(
         "Time from fair to job: median number of days from the fair day to the first day of the month in which "
-        "the job reported by the visitor started (0 when it started in the month of the fair)."),
+        "the job reported by the visitor started (0 when it started in the month of the fair)."
+    ),
     "funnel": _l(
         "Funnel: visitors registered, checked in, interviewed, with an offer, and who obtained a job; each step "
-        "counts different visitors."),
+        "counts different visitors."
+    ),
     "per_exhibitor": _l(
         "Per exhibitor: bookings, interviews held and outcomes for each exhibitor counted. Bookings and "
         "interviews are shown as they are; outcomes, which count people, are hidden below five. No personal "
-        "characteristics are ever shown per exhibitor."),
+        "characteristics are ever shown per exhibitor."
+    ),
     "breakdowns": _l(
         "Breakdowns: registered visitors by what they stated in their profile, with how many were checked in, "
         "interviewed and obtained a job. Visitors without an answer (or who deleted their data) are counted "
-        "as not stated. Foreign background counts only answers given with explicit consent."),
+        "as not stated. Foreign background counts only answers given with explicit consent."
+    ),
     "sensitive_versions": _l(
         "Across versions: the breakdown by foreign background is published only once the follow-up survey has "
         "closed (14 days after the last invitation), and then compiled once; every later version repeats that "
         "same table. Comparing two versions therefore never shows a change that one registration, deletion or "
-        "survey answer made, so nobody's background can be read from the difference."),
+        "survey answer made, so nobody's background can be read from the difference."
+    ),
     "suppression": _l(
         "Privacy: a count of fewer than five people is hidden, and so is the next smallest count in the same "
-        "column when only one is hidden, so it cannot be recomputed from the total."),
+        "column when only one is hidden, so it cannot be recomputed from the total."
+    ),
 }
 
 HEADLINE = (
-    "visitors_hired", "jobs_total", "evidence_confirmed", "evidence_employer_only", "evidence_visitor_only",
-    "evidence_resolved_hired", "evidence_contradicted", "evidence_resolved_not_hired", "evidence_no_show",
-    "exhibitors", "exhibitors_foreign", "exhibitors_jobs_abroad", "visitors_registered", "visitors_checked_in",
+    "visitors_hired",
+    "jobs_total",
+    "evidence_confirmed",
+    "evidence_employer_only",
+    "evidence_visitor_only",
+    "evidence_resolved_hired",
+    "evidence_contradicted",
+    "evidence_resolved_not_hired",
+    "evidence_no_show",
+    "exhibitors",
+    "exhibitors_foreign",
+    "exhibitors_jobs_abroad",
+    "visitors_registered",
+    "visitors_checked_in",
     "visitors_walk_in",
-    "visitors_no_show", "registrations_cancelled", "bookings_made", "bookings_cancelled", "interviews_booked_held",
-    "interviews_walk_in", "interviews_held", "interview_no_shows", "interview_no_show_rate", "visitors_interviewed",
-    "outcome_second_interview", "outcome_offer", "outcome_hired", "outcome_internship", "visitors_offered",
-    "jobs_visitor_reported", "survey_respondents", "attribution_share",
+    "visitors_no_show",
+    "registrations_cancelled",
+    "bookings_made",
+    "bookings_cancelled",
+    "interviews_booked_held",
+    "interviews_walk_in",
+    "interviews_held",
+    "interview_no_shows",
+    "interview_no_show_rate",
+    "visitors_interviewed",
+    "outcome_second_interview",
+    "outcome_offer",
+    "outcome_hired",
+    "outcome_internship",
+    "visitors_offered",
+    "jobs_visitor_reported",
+    "survey_respondents",
+    "attribution_share",
     "time_to_job_median_days",
 )
 RATES = {"interview_no_show_rate", "attribution_share"}
 FUNNEL = ("visitors_registered", "visitors_checked_in", "visitors_interviewed", "visitors_offered", "visitors_hired")
 REPORTED_OUTCOMES = ("second_interview", "offer", "hired", "internship")
-EVIDENCE = ("confirmed", "employer_only", "visitor_only", "resolved_hired", "contradicted", "resolved_not_hired",
-            "no_show")
+EVIDENCE = (
+    "confirmed",
+    "employer_only",
+    "visitor_only",
+    "resolved_hired",
+    "contradicted",
+    "resolved_not_hired",
+    "no_show",
+)
 # An organiser's decisions on a contradicted hire (CaseResolution.decision).
 DECISIONS = ("hired", "not_hired")
 # The evidence categories whose jobs are the exhibitors' hires.
@@ -161,8 +234,16 @@ BY_EMPLOYER = ("confirmed", "employer_only", "resolved_hired")
 SURVEY_RESULTS = ("job", "internship", "education", "business", "interview", "nothing")
 BREAKDOWN_MEASURES = ("registered", "checked_in", "interviewed", "hired")
 EXHIBITOR_MEASURES = (
-    "bookings_made", "bookings_cancelled", "interviews_held", "interview_no_shows", "second_interviews",
-    "offers", "hired", "internships", "jobs_visitor_reported", "jobs_total",
+    "bookings_made",
+    "bookings_cancelled",
+    "interviews_held",
+    "interview_no_shows",
+    "second_interviews",
+    "offers",
+    "hired",
+    "internships",
+    "jobs_visitor_reported",
+    "jobs_total",
 )
 # Per-exhibitor measures that count people (suppressed); bookings and interviews are not personal data.
 EXHIBITOR_PEOPLE = ("second_interviews", "offers", "hired", "internships", "jobs_visitor_reported", "jobs_total")
@@ -241,8 +322,9 @@ class Compiler:
         """SQL condition on Exhibitor: it counts in this snapshot (see DEFINITIONS["exhibitors"]).
         Every held interview is with a counted exhibitor, so interview and outcome figures agree."""
         took_part = select(Booking.exhibitor_id).where(Booking.event_id == self.event_id, TOOK_PART)
-        return and_(Exhibitor.event_id == self.event_id,
-                    or_(Exhibitor.status == "approved", Exhibitor.id.in_(took_part)))
+        return and_(
+            Exhibitor.event_id == self.event_id, or_(Exhibitor.status == "approved", Exhibitor.id.in_(took_part))
+        )
 
     def _held_outcome_pairs(self):
         return (
@@ -258,17 +340,25 @@ class Compiler:
         """(registration_id, exhibitor_id) of every job counted, following :func:`evidence`."""
         evidence = self._evidence()
         by_employer = evidence.c.category.in_(BY_EMPLOYER)
-        hired = (select(Booking.registration_id, Booking.exhibitor_id)
-                 .join(evidence, evidence.c.registration_id == Booking.registration_id)
-                 .where(Booking.event_id == self.event_id, HELD, Booking.outcome == "hired", by_employer))
-        job = and_(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job",
-                   evidence.c.category == "visitor_only")
-        named = (select(SurveyResponse.registration_id, SurveyResponse.exhibitor_id)
-                 .join(evidence, evidence.c.registration_id == SurveyResponse.registration_id)
-                 .where(job, SurveyResponse.exhibitor_id.isnot(None)))
-        unnamed = (select(evidence.c.registration_id, null().label("exhibitor_id"))
-                   .where(evidence.c.category == "visitor_only",
-                          evidence.c.registration_id.not_in(select(named.subquery().c.registration_id))))
+        hired = (
+            select(Booking.registration_id, Booking.exhibitor_id)
+            .join(evidence, evidence.c.registration_id == Booking.registration_id)
+            .where(Booking.event_id == self.event_id, HELD, Booking.outcome == "hired", by_employer)
+        )
+        job = and_(
+            SurveyResponse.event_id == self.event_id,
+            SurveyResponse.result == "job",
+            evidence.c.category == "visitor_only",
+        )
+        named = (
+            select(SurveyResponse.registration_id, SurveyResponse.exhibitor_id)
+            .join(evidence, evidence.c.registration_id == SurveyResponse.registration_id)
+            .where(job, SurveyResponse.exhibitor_id.isnot(None))
+        )
+        unnamed = select(evidence.c.registration_id, null().label("exhibitor_id")).where(
+            evidence.c.category == "visitor_only",
+            evidence.c.registration_id.not_in(select(named.subquery().c.registration_id)),
+        )
         return union(hired, named, unnamed).subquery("jobs")
 
     def _scalar_row(self, query) -> dict:
@@ -277,8 +367,7 @@ class Compiler:
     # ---- steps -------------------------------------------------------------------------
     def exhibitors(self):
         rows = db.session.execute(
-            select(Exhibitor.country, Exhibitor.org_type, Exhibitor.job_countries)
-            .where(self._counted_exhibitor())
+            select(Exhibitor.country, Exhibitor.org_type, Exhibitor.job_countries).where(self._counted_exhibitor())
         ).all()
         by_country: dict[str, int] = {}
         by_type: dict[str, int] = {}
@@ -294,8 +383,11 @@ class Compiler:
         self.headline["exhibitors"] = len(rows)
         self.headline["exhibitors_foreign"] = sum(n for c, n in by_country.items() if c != HOME_COUNTRY)
         self.headline["exhibitors_jobs_abroad"] = abroad
-        for name, counts in (("exhibitors_by_country", by_country), ("exhibitors_by_type", by_type),
-                             ("exhibitors_by_job_country", by_job_country)):
+        for name, counts in (
+            ("exhibitors_by_country", by_country),
+            ("exhibitors_by_type", by_type),
+            ("exhibitors_by_job_country", by_job_country),
+        ):
             self.figures[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def visitors(self):
@@ -304,8 +396,9 @@ class Compiler:
                 _sum(HOLDS_PLACE).label("visitors_registered"),
                 _sum(Registration.checked_in_at.isnot(None)).label("visitors_checked_in"),
                 _sum(and_(HOLDS_PLACE, Registration.walk_in.is_(True))).label("visitors_walk_in"),
-                _sum(and_(HOLDS_PLACE, Registration.walk_in.is_(False), Registration.checked_in_at.is_(None)))
-                .label("visitors_no_show"),
+                _sum(and_(HOLDS_PLACE, Registration.walk_in.is_(False), Registration.checked_in_at.is_(None))).label(
+                    "visitors_no_show"
+                ),
                 _sum(Registration.status == "cancelled").label("registrations_cancelled"),
             ).where(Registration.event_id == self.event_id)
         )
@@ -322,8 +415,10 @@ class Compiler:
                 _sum(and_(booked, confirmed, Booking.attendance == "no_show")).label("interview_no_shows"),
                 _sum(and_(WALK_IN_HELD, confirmed)).label("interviews_walk_in"),
                 func.count(func.distinct(case((HELD, Booking.registration_id)))).label("visitors_interviewed"),
-            ).where(Booking.event_id == self.event_id,
-                    Booking.exhibitor_id.in_(select(Exhibitor.id).where(self._counted_exhibitor())))
+            ).where(
+                Booking.event_id == self.event_id,
+                Booking.exhibitor_id.in_(select(Exhibitor.id).where(self._counted_exhibitor())),
+            )
         )
         h = {k: int(v) for k, v in row.items()}
         h["interviews_held"] = h["interviews_booked_held"] + h["interviews_walk_in"]
@@ -333,23 +428,32 @@ class Compiler:
 
     def outcomes(self):
         pairs = self._held_outcome_pairs().subquery()
-        counts = dict(db.session.execute(
-            select(pairs.c.outcome, func.count()).group_by(pairs.c.outcome)).all())
+        counts = dict(db.session.execute(select(pairs.c.outcome, func.count()).group_by(pairs.c.outcome)).all())
         for outcome in REPORTED_OUTCOMES:
             self.headline[f"outcome_{outcome}"] = int(counts.get(outcome, 0))
-        self.headline["visitors_offered"] = int(db.session.scalar(
-            select(func.count(func.distinct(pairs.c.registration_id)))
-            .where(pairs.c.outcome.in_(("offer", "hired")))) or 0)
+        self.headline["visitors_offered"] = int(
+            db.session.scalar(
+                select(func.count(func.distinct(pairs.c.registration_id))).where(
+                    pairs.c.outcome.in_(("offer", "hired"))
+                )
+            )
+            or 0
+        )
 
     def survey(self):
         """Respondents by their latest wave's answer; jobs reported in any wave."""
-        latest = (select(SurveyResponse.registration_id, func.max(SurveyResponse.wave).label("wave"))
-                  .where(SurveyResponse.event_id == self.event_id)
-                  .group_by(SurveyResponse.registration_id).subquery("latest"))
+        latest = (
+            select(SurveyResponse.registration_id, func.max(SurveyResponse.wave).label("wave"))
+            .where(SurveyResponse.event_id == self.event_id)
+            .group_by(SurveyResponse.registration_id)
+            .subquery("latest")
+        )
         rows = db.session.execute(
             select(SurveyResponse.result, SurveyResponse.fair_contributed, func.count())
-            .join(latest, and_(latest.c.registration_id == SurveyResponse.registration_id,
-                               latest.c.wave == SurveyResponse.wave))
+            .join(
+                latest,
+                and_(latest.c.registration_id == SurveyResponse.registration_id, latest.c.wave == SurveyResponse.wave),
+            )
             .group_by(SurveyResponse.result, SurveyResponse.fair_contributed)
         ).all()
         results = dict.fromkeys(SURVEY_RESULTS, 0)
@@ -359,81 +463,118 @@ class Compiler:
             contributed += n if fair_contributed else 0
             results[result] = results.get(result, 0) + n
         self.headline["survey_respondents"] = respondents
-        self.headline["jobs_visitor_reported"] = int(db.session.scalar(
-            select(func.count(func.distinct(SurveyResponse.registration_id)))
-            .where(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job")) or 0)
+        self.headline["jobs_visitor_reported"] = int(
+            db.session.scalar(
+                select(func.count(func.distinct(SurveyResponse.registration_id))).where(
+                    SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job"
+                )
+            )
+            or 0
+        )
         self.headline["attribution_share"] = round(contributed / respondents, 4) if respondents else None
         self.figures["survey_results"] = list(results.items())
 
     def jobs(self):
         jobs = self._jobs()
-        row = self._scalar_row(select(
-            func.count().label("jobs_total"),
-            func.count(func.distinct(jobs.c.registration_id)).label("visitors_hired"),
-        ).select_from(jobs))
+        row = self._scalar_row(
+            select(
+                func.count().label("jobs_total"),
+                func.count(func.distinct(jobs.c.registration_id)).label("visitors_hired"),
+            ).select_from(jobs)
+        )
         self.headline.update({k: int(v) for k, v in row.items()})
         evidence = self._evidence()
-        counts = dict(db.session.execute(
-            select(evidence.c.category, func.count()).group_by(evidence.c.category)).all())
+        counts = dict(db.session.execute(select(evidence.c.category, func.count()).group_by(evidence.c.category)).all())
         for category in EVIDENCE:
             self.headline[f"evidence_{category}"] = int(counts.get(category, 0))
 
     def time_to_job(self):
-        first = (select(func.min(SurveyResponse.started_on).label("started_on"))
-                 .where(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job",
-                        SurveyResponse.started_on.isnot(None))
-                 .group_by(SurveyResponse.registration_id).subquery("first"))
-        rows = db.session.execute(
-            select(first.c.started_on, func.count()).group_by(first.c.started_on)).all()
+        first = (
+            select(func.min(SurveyResponse.started_on).label("started_on"))
+            .where(
+                SurveyResponse.event_id == self.event_id,
+                SurveyResponse.result == "job",
+                SurveyResponse.started_on.isnot(None),
+            )
+            .group_by(SurveyResponse.registration_id)
+            .subquery("first")
+        )
+        rows = db.session.execute(select(first.c.started_on, func.count()).group_by(first.c.started_on)).all()
         fair_day = self.event.starts_at.astimezone(ZoneInfo(self.event.timezone)).date()
         days = sorted((max(0, (started.date() - fair_day).days), n) for started, n in rows)
         self.headline["time_to_job_median_days"] = _median(days)
 
     def per_exhibitor(self):
         booked = Booking.walk_in.is_(False)
-        base = db.session.execute(
-            select(
-                Exhibitor.id, Exhibitor.name, Exhibitor.country, Exhibitor.org_type,
-                _sum(and_(Booking.id.isnot(None), booked)).label("bookings_made"),
-                _sum(and_(booked, Booking.status == "cancelled")).label("bookings_cancelled"),
-                _sum(HELD).label("interviews_held"),
-                _sum(and_(booked, Booking.status == "confirmed", Booking.attendance == "no_show"))
-                .label("interview_no_shows"),
+        base = (
+            db.session.execute(
+                select(
+                    Exhibitor.id,
+                    Exhibitor.name,
+                    Exhibitor.country,
+                    Exhibitor.org_type,
+                    _sum(and_(Booking.id.isnot(None), booked)).label("bookings_made"),
+                    _sum(and_(booked, Booking.status == "cancelled")).label("bookings_cancelled"),
+                    _sum(HELD).label("interviews_held"),
+                    _sum(and_(booked, Booking.status == "confirmed", Booking.attendance == "no_show")).label(
+                        "interview_no_shows"
+                    ),
+                )
+                .select_from(Exhibitor)
+                .outerjoin(Booking, Booking.exhibitor_id == Exhibitor.id)
+                .where(self._counted_exhibitor())
+                .group_by(Exhibitor.id, Exhibitor.name, Exhibitor.country, Exhibitor.org_type)
+                .order_by(Exhibitor.name)
             )
-            .select_from(Exhibitor).outerjoin(Booking, Booking.exhibitor_id == Exhibitor.id)
-            .where(self._counted_exhibitor())
-            .group_by(Exhibitor.id, Exhibitor.name, Exhibitor.country, Exhibitor.org_type)
-            .order_by(Exhibitor.name)
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
         pairs = self._held_outcome_pairs().subquery()
         outcomes: dict = {}
         for exhibitor_id, outcome, n in db.session.execute(
-                select(pairs.c.exhibitor_id, pairs.c.outcome, func.count())
-                .group_by(pairs.c.exhibitor_id, pairs.c.outcome)):
+            select(pairs.c.exhibitor_id, pairs.c.outcome, func.count()).group_by(pairs.c.exhibitor_id, pairs.c.outcome)
+        ):
             outcomes[(exhibitor_id, outcome)] = n
-        reported = dict(db.session.execute(
-            select(SurveyResponse.exhibitor_id, func.count(func.distinct(SurveyResponse.registration_id)))
-            .where(SurveyResponse.event_id == self.event_id, SurveyResponse.result == "job",
-                   SurveyResponse.exhibitor_id.isnot(None))
-            .group_by(SurveyResponse.exhibitor_id)).all())
+        reported = dict(
+            db.session.execute(
+                select(SurveyResponse.exhibitor_id, func.count(func.distinct(SurveyResponse.registration_id)))
+                .where(
+                    SurveyResponse.event_id == self.event_id,
+                    SurveyResponse.result == "job",
+                    SurveyResponse.exhibitor_id.isnot(None),
+                )
+                .group_by(SurveyResponse.exhibitor_id)
+            ).all()
+        )
         jobs = self._jobs()
-        totals = dict(db.session.execute(
-            select(jobs.c.exhibitor_id, func.count()).where(jobs.c.exhibitor_id.isnot(None))
-            .group_by(jobs.c.exhibitor_id)).all())
+        totals = dict(
+            db.session.execute(
+                select(jobs.c.exhibitor_id, func.count())
+                .where(jobs.c.exhibitor_id.isnot(None))
+                .group_by(jobs.c.exhibitor_id)
+            ).all()
+        )
         rows = []
         for r in base:
             ex = r["id"]
-            rows.append({
-                "id": ex, "name": r["name"], "country": r["country"], "org_type": r["org_type"],
-                "bookings_made": int(r["bookings_made"]), "bookings_cancelled": int(r["bookings_cancelled"]),
-                "interviews_held": int(r["interviews_held"]), "interview_no_shows": int(r["interview_no_shows"]),
-                "second_interviews": outcomes.get((ex, "second_interview"), 0),
-                "offers": outcomes.get((ex, "offer"), 0),
-                "hired": outcomes.get((ex, "hired"), 0),
-                "internships": outcomes.get((ex, "internship"), 0),
-                "jobs_visitor_reported": reported.get(ex, 0),
-                "jobs_total": totals.get(ex, 0),
-            })
+            rows.append(
+                {
+                    "id": ex,
+                    "name": r["name"],
+                    "country": r["country"],
+                    "org_type": r["org_type"],
+                    "bookings_made": int(r["bookings_made"]),
+                    "bookings_cancelled": int(r["bookings_cancelled"]),
+                    "interviews_held": int(r["interviews_held"]),
+                    "interview_no_shows": int(r["interview_no_shows"]),
+                    "second_interviews": outcomes.get((ex, "second_interview"), 0),
+                    "offers": outcomes.get((ex, "offer"), 0),
+                    "hired": outcomes.get((ex, "hired"), 0),
+                    "internships": outcomes.get((ex, "internship"), 0),
+                    "jobs_visitor_reported": reported.get(ex, 0),
+                    "jobs_total": totals.get(ex, 0),
+                }
+            )
         self.figures["per_exhibitor"] = suppress_columns(rows, EXHIBITOR_PEOPLE, key="id")
         self._by_exhibitor_group(rows, jobs)
 
@@ -448,7 +589,9 @@ class Compiler:
         people = db.session.execute(
             select(Exhibitor.country, func.count(func.distinct(jobs.c.registration_id)))
             .join(Exhibitor, Exhibitor.id == jobs.c.exhibitor_id)
-            .where(self._counted_exhibitor()).group_by(Exhibitor.country)).all()
+            .where(self._counted_exhibitor())
+            .group_by(Exhibitor.country)
+        ).all()
         for country, n in people:
             if country in groups:
                 groups[country]["people_hired"] = int(n)
@@ -462,7 +605,8 @@ class Compiler:
         has no grouping sets, uses one query per question. Occupations, of which a visitor may
         seek several, are unnested in one more query."""
         interviewed = Registration.id.in_(
-            select(Booking.registration_id).where(Booking.event_id == self.event_id, HELD))
+            select(Booking.registration_id).where(Booking.event_id == self.event_id, HELD)
+        )
         jobs = self._jobs()
         hired = Registration.id.in_(select(jobs.c.registration_id))
         measures = (
@@ -473,15 +617,20 @@ class Compiler:
         )
         single = [name for name in DIMENSIONS if name != "occupation"]
         occupations = _occupations_sought()
-        people = (select().select_from(Registration)
-                  .outerjoin(VisitorProfile, VisitorProfile.user_id == Registration.user_id)
-                  .where(Registration.event_id == self.event_id, HOLDS_PLACE))
+        people = (
+            select()
+            .select_from(Registration)
+            .outerjoin(VisitorProfile, VisitorProfile.user_id == Registration.user_id)
+            .where(Registration.event_id == self.event_id, HOLDS_PLACE)
+        )
         counted: dict = {name: {} for name in DIMENSIONS}
         if db.engine.dialect.name == "postgresql":
             expressions = [DIMENSIONS[name][0] for name in single]
-            query = (people.add_columns(*[e.label(n) for e, n in zip(expressions, single)],
-                                        func.grouping(*expressions).label("grouping_id"), *measures)
-                     .group_by(func.grouping_sets(*[tuple_(e) for e in expressions])))
+            query = people.add_columns(
+                *[e.label(n) for e, n in zip(expressions, single)],
+                func.grouping(*expressions).label("grouping_id"),
+                *measures,
+            ).group_by(func.grouping_sets(*[tuple_(e) for e in expressions]))
             every_bit = (1 << len(single)) - 1
             by_mask = {every_bit ^ (1 << (len(single) - 1 - i)): name for i, name in enumerate(single)}
             for row in db.session.execute(query).mappings():
@@ -491,16 +640,20 @@ class Compiler:
             for name in single:
                 column = DIMENSIONS[name][0]
                 for row in db.session.execute(
-                        people.add_columns(column.label("value"), *measures).group_by(column)).mappings():
+                    people.add_columns(column.label("value"), *measures).group_by(column)
+                ).mappings():
                     _add(counted[name], row["value"], row)
         for row in db.session.execute(
-                people.outerjoin(occupations, true()).add_columns(occupations.c.value.label("occupation"), *measures)
-                .group_by(occupations.c.value)).mappings():
+            people.outerjoin(occupations, true())
+            .add_columns(occupations.c.value.label("occupation"), *measures)
+            .group_by(occupations.c.value)
+        ).mappings():
             _add(counted["occupation"], row["occupation"], row)
         result = {}
         for name, (_column, sensitive) in DIMENSIONS.items():
-            ordered = sorted(counted[name].values(),
-                             key=lambda r: (r["value"] == NOT_STATED, -r["registered"], r["value"]))
+            ordered = sorted(
+                counted[name].values(), key=lambda r: (r["value"] == NOT_STATED, -r["registered"], r["value"])
+            )
             result[name] = {"sensitive": sensitive, "rows": suppress_columns(ordered, BREAKDOWN_MEASURES, key="value")}
             if sensitive:
                 result[name] = self._published_once(name, result[name])
@@ -515,18 +668,31 @@ class Compiler:
         if utcnow() < published_from:
             return {"sensitive": True, "withheld": True, "published_from": published_from.isoformat(), "rows": []}
         for version, figures in db.session.execute(
-                select(StatsSnapshot.version, StatsSnapshot.figures)
-                .where(StatsSnapshot.event_id == self.event_id, StatsSnapshot.status == "done",
-                       StatsSnapshot.finished_at >= published_from)
-                .order_by(StatsSnapshot.version)):
+            select(StatsSnapshot.version, StatsSnapshot.figures)
+            .where(
+                StatsSnapshot.event_id == self.event_id,
+                StatsSnapshot.status == "done",
+                StatsSnapshot.finished_at >= published_from,
+            )
+            .order_by(StatsSnapshot.version)
+        ):
             earlier = (figures.get("breakdowns") or {}).get(name)
             if earlier is not None and not earlier.get("withheld"):
                 return earlier | {"first_version": earlier.get("first_version", version)}
         return table
 
     # ---- the whole run -------------------------------------------------------------------
-    STEPS = ("exhibitors", "visitors", "interviews", "outcomes", "survey", "jobs", "time_to_job",
-             "per_exhibitor", "breakdowns")
+    STEPS = (
+        "exhibitors",
+        "visitors",
+        "interviews",
+        "outcomes",
+        "survey",
+        "jobs",
+        "time_to_job",
+        "per_exhibitor",
+        "breakdowns",
+    )
 
     def run(self) -> dict:
         for i, step in enumerate(self.STEPS, start=1):
@@ -539,8 +705,13 @@ class Compiler:
         return {
             "schema": SCHEMA,
             "compiled_at": utcnow().isoformat(),
-            "event": {"id": ev.id, "name": ev.name, "starts_at": ev.starts_at.isoformat(),
-                      "ends_at": ev.ends_at.isoformat(), "timezone": ev.timezone},
+            "event": {
+                "id": ev.id,
+                "name": ev.name,
+                "starts_at": ev.starts_at.isoformat(),
+                "ends_at": ev.ends_at.isoformat(),
+                "timezone": ev.timezone,
+            },
             "suppression_threshold": SMALL_CELL,
             "headline": {key: self.headline[key] for key in HEADLINE},
             "funnel": [[key, self.headline[key]] for key in FUNNEL],
@@ -564,18 +735,29 @@ class Compiler:
 def evidence(event_id: int):
     """(registration_id, category) of every person with an exhibitor's hire or a survey answer of
     "a job" or "nothing yet", combined as written above ("none": only "nothing yet")."""
-    hired = (select(Booking.registration_id.label("registration_id"), literal(1).label("by_exhibitor"),
-                    literal(0).label("said_job"), literal(0).label("said_nothing"))
-             .where(Booking.event_id == event_id, HELD, Booking.outcome == "hired"))
-    answered = (select(SurveyResponse.registration_id, literal(0), _flag(SurveyResponse.result == "job"),
-                       _flag(SurveyResponse.result == "nothing"))
-                .where(SurveyResponse.event_id == event_id, SurveyResponse.result.in_(("job", "nothing"))))
+    hired = select(
+        Booking.registration_id.label("registration_id"),
+        literal(1).label("by_exhibitor"),
+        literal(0).label("said_job"),
+        literal(0).label("said_nothing"),
+    ).where(Booking.event_id == event_id, HELD, Booking.outcome == "hired")
+    answered = select(
+        SurveyResponse.registration_id,
+        literal(0),
+        _flag(SurveyResponse.result == "job"),
+        _flag(SurveyResponse.result == "nothing"),
+    ).where(SurveyResponse.event_id == event_id, SurveyResponse.result.in_(("job", "nothing")))
     sources = union_all(hired, answered).subquery("sources")
-    person = (select(sources.c.registration_id,
-                     func.max(sources.c.by_exhibitor).label("by_exhibitor"),
-                     func.max(sources.c.said_job).label("said_job"),
-                     func.max(sources.c.said_nothing).label("said_nothing"))
-              .group_by(sources.c.registration_id).subquery("person"))
+    person = (
+        select(
+            sources.c.registration_id,
+            func.max(sources.c.by_exhibitor).label("by_exhibitor"),
+            func.max(sources.c.said_job).label("said_job"),
+            func.max(sources.c.said_nothing).label("said_nothing"),
+        )
+        .group_by(sources.c.registration_id)
+        .subquery("person")
+    )
     contradicted = and_(person.c.by_exhibitor == 1, person.c.said_job == 0, person.c.said_nothing == 1)
     category = case(
         (and_(person.c.by_exhibitor == 1, person.c.said_job == 1), "confirmed"),
@@ -587,10 +769,12 @@ def evidence(event_id: int):
         (person.c.said_job == 1, "no_show"),
         else_="none",
     )
-    return (select(person.c.registration_id, category.label("category"))
-            .join(Registration, Registration.id == person.c.registration_id)
-            .outerjoin(CaseResolution, CaseResolution.registration_id == person.c.registration_id)
-            .subquery("evidence"))
+    return (
+        select(person.c.registration_id, category.label("category"))
+        .join(Registration, Registration.id == person.c.registration_id)
+        .outerjoin(CaseResolution, CaseResolution.registration_id == person.c.registration_id)
+        .subquery("evidence")
+    )
 
 
 def _add(counts: dict, value, row) -> None:
@@ -604,8 +788,10 @@ def _add(counts: dict, value, row) -> None:
 def _occupations_sought():
     """The occupations in each visitor's JSON list, unnested in SQL (one row per occupation)."""
     if db.engine.dialect.name == "postgresql":
-        as_array = case((func.json_typeof(VisitorProfile.occupations) == "array", VisitorProfile.occupations),
-                        else_=literal_column("'[]'::json"))
+        as_array = case(
+            (func.json_typeof(VisitorProfile.occupations) == "array", VisitorProfile.occupations),
+            else_=literal_column("'[]'::json"),
+        )
         return func.json_array_elements_text(as_array).table_valued("value").lateral("occupation")
     return func.json_each(VisitorProfile.occupations).table_valued("value").alias("occupation")
 

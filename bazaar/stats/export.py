@@ -1,4 +1,5 @@
 """CSV and XLSX exports of a snapshot; every cell goes through ``bazaar.spreadsheets.safe_cell``."""
+
 import csv
 import io
 
@@ -8,6 +9,7 @@ from openpyxl import Workbook
 from bazaar.spreadsheets import safe_cell
 from bazaar.stats import labels
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES, GROUP_MEASURES
+
 
 def _count(value):
     return _("hidden") if value is None else value
@@ -21,20 +23,26 @@ def breakdown_rows(figures: dict) -> list[list]:
     rows = []
     for dimension, table in figures["breakdowns"].items():
         for row in table["rows"]:
-            rows.append([str(labels.DIMENSIONS[dimension]), labels.dimension_value(dimension, row["value"])]
-                        + [_count(row[m]) for m in BREAKDOWN_MEASURES])
+            rows.append(
+                [str(labels.DIMENSIONS[dimension]), labels.dimension_value(dimension, row["value"])]
+                + [_count(row[m]) for m in BREAKDOWN_MEASURES]
+            )
     return rows
 
 
 def exhibitor_rows(figures: dict) -> list[list]:
-    return [[row["name"], row["country"], str(labels.ORG_TYPES.get(row["org_type"], row["org_type"]))]
-            + [_count(row[m]) for m in EXHIBITOR_MEASURES] for row in figures["per_exhibitor"]]
+    return [
+        [row["name"], row["country"], str(labels.ORG_TYPES.get(row["org_type"], row["org_type"]))]
+        + [_count(row[m]) for m in EXHIBITOR_MEASURES]
+        for row in figures["per_exhibitor"]
+    ]
 
 
 def group_rows(figures: dict) -> list[list]:
     """Totals by the exhibitors' country of registration (absent from snapshots before schema 2)."""
-    return [[row["country"]] + [_count(row[m]) for m in GROUP_MEASURES]
-            for row in figures.get("by_exhibitor_group", [])]
+    return [
+        [row["country"]] + [_count(row[m]) for m in GROUP_MEASURES] for row in figures.get("by_exhibitor_group", [])
+    ]
 
 
 def to_csv(figures: dict) -> str:
@@ -53,16 +61,14 @@ def to_csv(figures: dict) -> str:
     for code, n in figures["exhibitors_by_country"]:
         write([_("Exhibitors by country"), str(labels.FIGURES["exhibitors"]), code, n])
     for code, n in figures["exhibitors_by_type"]:
-        write([_("Exhibitors by type"), str(labels.FIGURES["exhibitors"]),
-               str(labels.ORG_TYPES.get(code, code)), n])
+        write([_("Exhibitors by type"), str(labels.FIGURES["exhibitors"]), str(labels.ORG_TYPES.get(code, code)), n])
     for code, n in figures.get("exhibitors_by_job_country", []):
         write([_("Exhibitors by job country"), str(labels.FIGURES["exhibitors"]), code, n])
     for row in group_rows(figures):
         for measure, value in zip(GROUP_MEASURES, row[1:]):
             write([_("By the exhibitor's country"), str(labels.MEASURES[measure]), row[0], value])
     for code, n in figures["survey_results"]:
-        write([_("Survey results"), str(labels.FIGURES["survey_respondents"]),
-               str(labels.SURVEY_RESULTS[code]), n])
+        write([_("Survey results"), str(labels.FIGURES["survey_respondents"]), str(labels.SURVEY_RESULTS[code]), n])
     for row in breakdown_rows(figures):
         for measure, value in zip(BREAKDOWN_MEASURES, row[2:]):
             write([row[0], str(labels.MEASURES[measure]), row[1], value])
@@ -77,16 +83,27 @@ def to_xlsx(figures: dict) -> bytes:
     book = Workbook()
     sheets = [
         (_("Headline"), [_("Figure"), _("Value"), _("Definition")], headline_rows(figures)),
-        (_("Funnel"), [_("Step"), _("Visitors")],
-         [[str(labels.FIGURES[key]), value] for key, value in figures["funnel"]]),
-        (_("Breakdowns"), [_("Breakdown"), _("Answer")] + [str(labels.MEASURES[m]) for m in BREAKDOWN_MEASURES],
-         breakdown_rows(figures)),
-        (_("Per exhibitor"), [_("Exhibitor"), _("Country"), _("Type")]
-         + [str(labels.MEASURES[m]) for m in EXHIBITOR_MEASURES], exhibitor_rows(figures)),
-        (_("By the exhibitor's country"), [_("Country")] + [str(labels.MEASURES[m]) for m in GROUP_MEASURES],
-         group_rows(figures)),
-        (_("Definitions"), [_("Figure"), _("Definition")],
-         [[key, str(text)] for key, text in DEFINITIONS.items()]),
+        (
+            _("Funnel"),
+            [_("Step"), _("Visitors")],
+            [[str(labels.FIGURES[key]), value] for key, value in figures["funnel"]],
+        ),
+        (
+            _("Breakdowns"),
+            [_("Breakdown"), _("Answer")] + [str(labels.MEASURES[m]) for m in BREAKDOWN_MEASURES],
+            breakdown_rows(figures),
+        ),
+        (
+            _("Per exhibitor"),
+            [_("Exhibitor"), _("Country"), _("Type")] + [str(labels.MEASURES[m]) for m in EXHIBITOR_MEASURES],
+            exhibitor_rows(figures),
+        ),
+        (
+            _("By the exhibitor's country"),
+            [_("Country")] + [str(labels.MEASURES[m]) for m in GROUP_MEASURES],
+            group_rows(figures),
+        ),
+        (_("Definitions"), [_("Figure"), _("Definition")], [[key, str(text)] for key, text in DEFINITIONS.items()]),
     ]
     book.remove(book.active)
     for title, header, rows in sheets:

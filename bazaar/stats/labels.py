@@ -1,4 +1,5 @@
 """Readable, translated names for the codes stored in snapshots (figures, measures, answers)."""
+
 from flask_babel import lazy_gettext as _l
 
 from bazaar.accounts import choices

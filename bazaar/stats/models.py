@@ -1,4 +1,5 @@
 """Follow-up survey answers and compiled statistics snapshots."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint

@@ -1,4 +1,5 @@
 """Turning a snapshot's figures into what the pages show: labelled rows and SVG charts."""
+
 from flask_babel import gettext as _
 
 from bazaar.stats import labels
@@ -6,8 +7,15 @@ from bazaar.stats.charts import bar_chart, grouped_bar_chart
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, HEADLINE
 
 # The figures a funder asks for first, shown as cards and compared across events.
-KEY_FIGURES = ("visitors_hired", "jobs_total", "exhibitors", "exhibitors_foreign", "visitors_checked_in",
-               "interviews_held", "attribution_share")
+KEY_FIGURES = (
+    "visitors_hired",
+    "jobs_total",
+    "exhibitors",
+    "exhibitors_foreign",
+    "visitors_checked_in",
+    "interviews_held",
+    "attribution_share",
+)
 
 
 def _count_text(value) -> str:
@@ -17,14 +25,22 @@ def _count_text(value) -> str:
 
 def headline(figures: dict, keys=HEADLINE) -> list[dict]:
     """Labelled figures; a figure an older snapshot did not compile yet shows as a dash."""
-    return [{"id": key, "label": labels.FIGURES[key],
-             "value": labels.format_figure(key, figures["headline"].get(key)),
-             "definition": DEFINITIONS[key]} for key in keys]
+    return [
+        {
+            "id": key,
+            "label": labels.FIGURES[key],
+            "value": labels.format_figure(key, figures["headline"].get(key)),
+            "definition": DEFINITIONS[key],
+        }
+        for key in keys
+    ]
 
 
 def funnel_chart(figures: dict):
-    return bar_chart(_("From registration to job"), [
-        (str(labels.FIGURES[key]), value, _count_text(value)) for key, value in figures["funnel"]])
+    return bar_chart(
+        _("From registration to job"),
+        [(str(labels.FIGURES[key]), value, _count_text(value)) for key, value in figures["funnel"]],
+    )
 
 
 def exhibitor_charts(figures: dict) -> list:
@@ -38,30 +54,57 @@ def exhibitor_charts(figures: dict) -> list:
 
 
 def survey_chart(figures: dict):
-    return bar_chart(_("What survey respondents obtained"), [
-        (str(labels.SURVEY_RESULTS[code]), n, _count_text(n)) for code, n in figures["survey_results"]])
+    return bar_chart(
+        _("What survey respondents obtained"),
+        [(str(labels.SURVEY_RESULTS[code]), n, _count_text(n)) for code, n in figures["survey_results"]],
+    )
 
 
 def breakdowns(figures: dict) -> list[dict]:
     """Each breakdown with readable rows and a chart of who obtained a job."""
     out = []
     for dimension, table in figures["breakdowns"].items():
-        rows = [{"label": labels.dimension_value(dimension, row["value"]),
-                 "cells": [_count_text(row[m]) for m in BREAKDOWN_MEASURES]} for row in table["rows"]]
-        chart = bar_chart(_("Registered visitors: %(breakdown)s", breakdown=labels.DIMENSIONS[dimension]), [
-            (labels.dimension_value(dimension, row["value"]), row["registered"], _count_text(row["registered"]))
-            for row in table["rows"]])
-        out.append({"id": dimension, "label": labels.DIMENSIONS[dimension], "sensitive": table["sensitive"],
-                    "withheld": table.get("withheld", False), "rows": rows, "chart": None if not rows else chart})
+        rows = [
+            {
+                "label": labels.dimension_value(dimension, row["value"]),
+                "cells": [_count_text(row[m]) for m in BREAKDOWN_MEASURES],
+            }
+            for row in table["rows"]
+        ]
+        chart = bar_chart(
+            _("Registered visitors: %(breakdown)s", breakdown=labels.DIMENSIONS[dimension]),
+            [
+                (labels.dimension_value(dimension, row["value"]), row["registered"], _count_text(row["registered"]))
+                for row in table["rows"]
+            ],
+        )
+        out.append(
+            {
+                "id": dimension,
+                "label": labels.DIMENSIONS[dimension],
+                "sensitive": table["sensitive"],
+                "withheld": table.get("withheld", False),
+                "rows": rows,
+                "chart": None if not rows else chart,
+            }
+        )
     return out
 
 
 def comparison(pairs) -> dict:
     """Figures of several events side by side, and a chart of the key figures."""
     compiled = [(event, snapshot) for event, snapshot in pairs if snapshot is not None]
-    rows = [{"label": labels.FIGURES[key], "definition": DEFINITIONS[key],
-             "values": [labels.format_figure(key, snapshot.figures["headline"].get(key)) if snapshot else "–"
-                        for _event, snapshot in pairs]} for key in HEADLINE]
+    rows = [
+        {
+            "label": labels.FIGURES[key],
+            "definition": DEFINITIONS[key],
+            "values": [
+                labels.format_figure(key, snapshot.figures["headline"].get(key)) if snapshot else "–"
+                for _event, snapshot in pairs
+            ],
+        }
+        for key in HEADLINE
+    ]
     groups = []
     for key in KEY_FIGURES:
         values = [s.figures["headline"].get(key) for _e, s in compiled]

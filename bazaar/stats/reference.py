@@ -6,6 +6,7 @@ seeded random generator and bulk inserts; the headline figures are what compilin
 never typed into a snapshot. The demo loads it so the dashboard compares a past edition with the
 current fair.
 """
+
 import random
 import secrets
 from datetime import datetime, timedelta
@@ -82,13 +83,22 @@ class _Builder:
 
     def build(self) -> Event:
         event = Event(
-            slug=REFERENCE_SLUG, name="Jobbdating 07",
-            description={"sv": "Jobbdating i Helsingborg 2007: arbetsgivare från Skåne och Danmark.",
-                         "en": "Job dating in Helsingborg 2007: employers from Skåne and Denmark."},
-            venue_name="Helsingborg Arena", venue_address="Hälsovägen 10, 252 21 Helsingborg",
-            starts_at=FAIR_START, ends_at=FAIR_END, capacity=6000, status="finished",
-            registration_opens_at=FAIR_START - timedelta(days=40), booking_opens_at=FAIR_START - timedelta(days=21),
-            followup_days=[30, 90], created_at=FAIR_START - timedelta(days=90),
+            slug=REFERENCE_SLUG,
+            name="Jobbdating 07",
+            description={
+                "sv": "Jobbdating i Helsingborg 2007: arbetsgivare från Skåne och Danmark.",
+                "en": "Job dating in Helsingborg 2007: employers from Skåne and Denmark.",
+            },
+            venue_name="Helsingborg Arena",
+            venue_address="Hälsovägen 10, 252 21 Helsingborg",
+            starts_at=FAIR_START,
+            ends_at=FAIR_END,
+            capacity=6000,
+            status="finished",
+            registration_opens_at=FAIR_START - timedelta(days=40),
+            booking_opens_at=FAIR_START - timedelta(days=21),
+            followup_days=[30, 90],
+            created_at=FAIR_START - timedelta(days=90),
         )
         for org in self.organisations:
             event.organisers.append(EventOrganiser(organisation=org))
@@ -111,12 +121,20 @@ class _Builder:
         for i, (name, org_type, sector) in enumerate(SWEDISH_EXHIBITORS + DANISH_EXHIBITORS):
             danish = i >= len(SWEDISH_EXHIBITORS)
             exhibitor = Exhibitor(
-                event_id=self.event.id, name=name, org_type=org_type, sector=sector,
-                country="DK" if danish else "SE", org_number=None if danish else _org_number(i),
-                job_countries=["DK"] if danish else ["SE"], contact_name="Kontaktperson",
-                contact_email=f"jd07-contact{i}@exhibitor.demo", status="approved",
-                decided_at=FAIR_START - timedelta(days=30), recruits_abroad=danish,
-                booth_number=f"{'D' if danish else 'S'}{i + 1:02d}", created_at=FAIR_START - timedelta(days=60),
+                event_id=self.event.id,
+                name=name,
+                org_type=org_type,
+                sector=sector,
+                country="DK" if danish else "SE",
+                org_number=None if danish else _org_number(i),
+                job_countries=["DK"] if danish else ["SE"],
+                contact_name="Kontaktperson",
+                contact_email=f"jd07-contact{i}@exhibitor.demo",
+                status="approved",
+                decided_at=FAIR_START - timedelta(days=30),
+                recruits_abroad=danish,
+                booth_number=f"{'D' if danish else 'S'}{i + 1:02d}",
+                created_at=FAIR_START - timedelta(days=60),
             )
             for t in range(TABLES_PER_EXHIBITOR):
                 exhibitor.tables.append(InterviewTable(name=f"Bord {t + 1}"))
@@ -132,9 +150,18 @@ class _Builder:
             starts.append(at)
             at += timedelta(minutes=SLOT_MINUTES)
         rows = [
-            {"event_id": self.event.id, "exhibitor_id": ex.id, "table_id": table.id, "starts_at": start,
-             "ends_at": start + timedelta(minutes=SLOT_MINUTES), "format": "jobbdating", "status": "open"}
-            for ex in self.exhibitors for table in ex.tables for start in starts
+            {
+                "event_id": self.event.id,
+                "exhibitor_id": ex.id,
+                "table_id": table.id,
+                "starts_at": start,
+                "ends_at": start + timedelta(minutes=SLOT_MINUTES),
+                "format": "jobbdating",
+                "status": "open",
+            }
+            for ex in self.exhibitors
+            for table in ex.tables
+            for start in starts
         ]
         ids = db.session.scalars(_insert(Slot, returning_ids=True), rows).all()
         for row, slot_id in zip(rows, ids):
@@ -147,14 +174,24 @@ class _Builder:
         from bazaar.demo import FIRST_NAMES, LAST_NAMES, MUNICIPALITIES
 
         rng = self.rng
-        kinds = (["checked_in"] * PREREGISTERED_CHECKED_IN + ["no_show"] * (PREREGISTERED - PREREGISTERED_CHECKED_IN)
-                 + ["walk_in"] * WALK_INS + ["cancelled"] * CANCELLED)
+        kinds = (
+            ["checked_in"] * PREREGISTERED_CHECKED_IN
+            + ["no_show"] * (PREREGISTERED - PREREGISTERED_CHECKED_IN)
+            + ["walk_in"] * WALK_INS
+            + ["cancelled"] * CANCELLED
+        )
         people = [{"kind": kind, "anonymised": rng.random() < ANONYMISED_SHARE} for kind in kinds]
-        users = [{
-            "email": f"jd07-visitor{n}@example.demo", "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-            "preferred_language": rng.choice(["sv", "sv", "en", "ar", "so", "fa", "ti", "da"]),
-            "is_active_account": True, "created_at": FAIR_START - timedelta(days=rng.randint(5, 40)),
-        } for n, person in enumerate(people) if not person["anonymised"]]
+        users = [
+            {
+                "email": f"jd07-visitor{n}@example.demo",
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "preferred_language": rng.choice(["sv", "sv", "en", "ar", "so", "fa", "ti", "da"]),
+                "is_active_account": True,
+                "created_at": FAIR_START - timedelta(days=rng.randint(5, 40)),
+            }
+            for n, person in enumerate(people)
+            if not person["anonymised"]
+        ]
         user_ids = iter(db.session.scalars(_insert(User, returning_ids=True), users).all())
         profiles = []
         for person in people:
@@ -168,19 +205,29 @@ class _Builder:
         registrations = []
         for person in people:
             walk_in = person["kind"] == "walk_in"
-            created = (FAIR_START + timedelta(minutes=rng.randint(0, 300)) if walk_in
-                       else FAIR_START - timedelta(days=rng.randint(1, 35), minutes=rng.randint(0, 1440)))
+            created = (
+                FAIR_START + timedelta(minutes=rng.randint(0, 300))
+                if walk_in
+                else FAIR_START - timedelta(days=rng.randint(1, 35), minutes=rng.randint(0, 1440))
+            )
             checked_in = person["kind"] in ("checked_in", "walk_in")
-            registrations.append({
-                "event_id": self.event.id, "user_id": person["user_id"],
-                "status": "cancelled" if person["kind"] == "cancelled" else "registered",
-                "ticket_code": secrets.token_urlsafe(16), "walk_in": walk_in, "created_at": created,
-                "checked_in_at": (max(created, FAIR_START + timedelta(minutes=rng.randint(0, 330)))
-                                  if checked_in else None),
-                "cancelled_at": FAIR_START - timedelta(days=rng.randint(1, 10)) if person["kind"] == "cancelled" else None,
-            })
-        ids = db.session.scalars(
-            _insert(Registration, returning_ids=True), registrations).all()
+            registrations.append(
+                {
+                    "event_id": self.event.id,
+                    "user_id": person["user_id"],
+                    "status": "cancelled" if person["kind"] == "cancelled" else "registered",
+                    "ticket_code": secrets.token_urlsafe(16),
+                    "walk_in": walk_in,
+                    "created_at": created,
+                    "checked_in_at": (
+                        max(created, FAIR_START + timedelta(minutes=rng.randint(0, 330))) if checked_in else None
+                    ),
+                    "cancelled_at": FAIR_START - timedelta(days=rng.randint(1, 10))
+                    if person["kind"] == "cancelled"
+                    else None,
+                }
+            )
+        ids = db.session.scalars(_insert(Registration, returning_ids=True), registrations).all()
         for person, registration_id in zip(people, ids):
             person["registration_id"] = registration_id
         self.people = people
@@ -189,11 +236,22 @@ class _Builder:
         rng = self.rng
         sensitive = rng.random() < 0.4
         return {
-            "user_id": user_id, "municipality": rng.choice(municipalities),
-            "education_level": rng.choice(["compulsory", "upper_secondary", "post_secondary_short", "university", None]),
+            "user_id": user_id,
+            "municipality": rng.choice(municipalities),
+            "education_level": rng.choice(
+                ["compulsory", "upper_secondary", "post_secondary_short", "university", None]
+            ),
             "degree_origin": rng.choice(["swedish", "foreign", "foreign", None]),
-            "employment_status": rng.choice(["unemployed", "unemployed", "establishment_programme",
-                                             "employed_below_qualifications", "studying", None]),
+            "employment_status": rng.choice(
+                [
+                    "unemployed",
+                    "unemployed",
+                    "establishment_programme",
+                    "employed_below_qualifications",
+                    "studying",
+                    None,
+                ]
+            ),
             "occupations": rng.sample(list(OCCUPATIONS)[:-1], rng.randint(1, 3)),
             "languages": rng.sample(["ar", "so", "fa", "ti", "sv", "da", "en"], rng.randint(1, 3)),
             "years_in_sweden": rng.choice(["0-2", "3-5", "6-10", "10+", "born", None]),
@@ -203,7 +261,8 @@ class _Builder:
             "consent_followup_at": FAIR_START - timedelta(days=10) if rng.random() < 0.7 else None,
             "consent_sensitive_at": FAIR_START - timedelta(days=10) if sensitive else None,
             "foreign_background": rng.choice(["born_abroad", "born_abroad", "parents_abroad", "neither", "prefer_not"])
-            if sensitive else None,
+            if sensitive
+            else None,
             "foreign_background_definition": "scb_mis_2002_3" if sensitive else None,
         }
 
@@ -227,28 +286,45 @@ class _Builder:
                     return reg
 
         slots = iter(self.slots)
-        plan = (["attended"] * BOOKINGS_HELD + ["no_show"] * BOOKINGS_NO_SHOW + ["cancelled"] * BOOKINGS_CANCELLED)
+        plan = ["attended"] * BOOKINGS_HELD + ["no_show"] * BOOKINGS_NO_SHOW + ["cancelled"] * BOOKINGS_CANCELLED
         for attendance in plan:
             slot = next(slots)
             pool = came if attendance == "attended" else preregistered
-            bookings.append(self._booking(slot["exhibitor_id"], pick(pool, slot["exhibitor_id"], slot["starts_at"]),
-                                          slot["starts_at"], slot["id"], attendance))
+            bookings.append(
+                self._booking(
+                    slot["exhibitor_id"],
+                    pick(pool, slot["exhibitor_id"], slot["starts_at"]),
+                    slot["starts_at"],
+                    slot["id"],
+                    attendance,
+                )
+            )
         for _ in range(WALK_IN_INTERVIEWS):
             exhibitor = rng.choice(self.exhibitors)
             starts_at = FAIR_START + timedelta(minutes=5 * rng.randint(0, 69))
-            bookings.append(self._booking(exhibitor.id, pick(present, exhibitor.id, starts_at), starts_at, None,
-                                          "attended", walk_in=True))
+            bookings.append(
+                self._booking(
+                    exhibitor.id, pick(present, exhibitor.id, starts_at), starts_at, None, "attended", walk_in=True
+                )
+            )
         self._outcomes([b for b in bookings if b["attendance"] == "attended" and b["status"] == "confirmed"])
         db.session.execute(_insert(Booking), bookings)
 
     def _booking(self, exhibitor_id, registration_id, starts_at, slot_id, attendance, walk_in=False) -> dict:
         cancelled = attendance == "cancelled"
         return {
-            "event_id": self.event.id, "exhibitor_id": exhibitor_id, "registration_id": registration_id,
-            "slot_id": slot_id, "starts_at": starts_at, "ends_at": starts_at + timedelta(minutes=SLOT_MINUTES),
-            "status": "cancelled" if cancelled else "confirmed", "walk_in": walk_in,
-            "attendance": "unknown" if cancelled else attendance, "outcome": None,
-            "outcome_employment_type": None, "outcome_recorded_at": None,
+            "event_id": self.event.id,
+            "exhibitor_id": exhibitor_id,
+            "registration_id": registration_id,
+            "slot_id": slot_id,
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(minutes=SLOT_MINUTES),
+            "status": "cancelled" if cancelled else "confirmed",
+            "walk_in": walk_in,
+            "attendance": "unknown" if cancelled else attendance,
+            "outcome": None,
+            "outcome_employment_type": None,
+            "outcome_recorded_at": None,
             "created_at": starts_at if walk_in else FAIR_START - timedelta(days=self.rng.randint(1, 20)),
             "cancelled_at": FAIR_START - timedelta(days=1) if cancelled else None,
         }
@@ -258,8 +334,12 @@ class _Builder:
         rng = self.rng
         rng.shuffle(held)
         hired_people: set = set()
-        plan = (["hired"] * HIRED_BY_EXHIBITORS + ["offer"] * OFFERS_NOT_HIRED
-                + ["second_interview"] * SECOND_INTERVIEWS + ["internship"] * INTERNSHIPS)
+        plan = (
+            ["hired"] * HIRED_BY_EXHIBITORS
+            + ["offer"] * OFFERS_NOT_HIRED
+            + ["second_interview"] * SECOND_INTERVIEWS
+            + ["internship"] * INTERNSHIPS
+        )
         queue = list(held)
         for outcome in plan:
             booking = next(b for b in queue if outcome != "hired" or b["registration_id"] not in hired_people)
@@ -267,8 +347,9 @@ class _Builder:
             if outcome == "hired":
                 hired_people.add(booking["registration_id"])
             booking["outcome"] = outcome
-            booking["outcome_employment_type"] = (rng.choice(["permanent", "temporary", "probationary", "seasonal"])
-                                                  if outcome == "hired" else None)
+            booking["outcome_employment_type"] = (
+                rng.choice(["permanent", "temporary", "probationary", "seasonal"]) if outcome == "hired" else None
+            )
             booking["outcome_recorded_at"] = FAIR_END + timedelta(days=rng.randint(1, 30))
         for booking in queue:
             booking["outcome"] = "none"
@@ -284,34 +365,48 @@ class _Builder:
         def answer(registration_id, result, exhibitor_id=None):
             used.add(registration_id)
             job = result == "job"
-            answers.append({
-                "event_id": self.event.id, "registration_id": registration_id, "wave": rng.choice([1, 2, 2]),
-                "result": result, "exhibitor_id": exhibitor_id,
-                "employment_type": rng.choice(["permanent", "temporary", "probationary"]) if job else None,
-                "fair_contributed": (rng.random() < 0.8) if job else rng.choice([True, False, None]),
-                "started_on": (datetime(2007, rng.randint(5, 10), 1, tzinfo=ZoneInfo("UTC")) if job else None),
-                "missing": rng.choice([None, None, None, "Fler arbetsgivare inom vården.", "Mer tid per intervju."]),
-                "answered_at": FAIR_END + timedelta(days=rng.randint(30, 110)),
-            })
+            answers.append(
+                {
+                    "event_id": self.event.id,
+                    "registration_id": registration_id,
+                    "wave": rng.choice([1, 2, 2]),
+                    "result": result,
+                    "exhibitor_id": exhibitor_id,
+                    "employment_type": rng.choice(["permanent", "temporary", "probationary"]) if job else None,
+                    "fair_contributed": (rng.random() < 0.8) if job else rng.choice([True, False, None]),
+                    "started_on": (datetime(2007, rng.randint(5, 10), 1, tzinfo=ZoneInfo("UTC")) if job else None),
+                    "missing": rng.choice(
+                        [None, None, None, "Fler arbetsgivare inom vården.", "Mer tid per intervju."]
+                    ),
+                    "answered_at": FAIR_END + timedelta(days=rng.randint(30, 110)),
+                }
+            )
 
         hires = list(self.hires)
         for booking in hires[:JOBS_CONFIRMING_HIRE]:
             answer(booking["registration_id"], "job", booking["exhibitor_id"])
-        for booking in hires[JOBS_CONFIRMING_HIRE:JOBS_CONFIRMING_HIRE + JOBS_HIRED_UNNAMED]:
+        for booking in hires[JOBS_CONFIRMING_HIRE : JOBS_CONFIRMING_HIRE + JOBS_HIRED_UNNAMED]:
             answer(booking["registration_id"], "job")
         hired_people = {b["registration_id"] for b in hires}
         offered = {b["registration_id"]: b["exhibitor_id"] for b in self.offers}
         for registration_id, exhibitor_id in list(offered.items())[:JOBS_NEW_PAIR]:
             answer(registration_id, "job", exhibitor_id)
-        others = [p["registration_id"] for p in self.people
-                  if p["kind"] in ("checked_in", "walk_in") and p["registration_id"] not in hired_people | used]
+        others = [
+            p["registration_id"]
+            for p in self.people
+            if p["kind"] in ("checked_in", "walk_in") and p["registration_id"] not in hired_people | used
+        ]
         rng.shuffle(others)
         for registration_id in others[:JOBS_UNNAMED]:
             answer(registration_id, "job")
-        rest = others[JOBS_UNNAMED:JOBS_UNNAMED + SURVEY_RESPONDENTS - len(answers)]
+        rest = others[JOBS_UNNAMED : JOBS_UNNAMED + SURVEY_RESPONDENTS - len(answers)]
         for registration_id in rest:
-            answer(registration_id, rng.choice(
-                ["internship"] * 2 + ["education"] * 6 + ["business"] + ["interview"] * 12 + ["nothing"] * 40))
+            answer(
+                registration_id,
+                rng.choice(
+                    ["internship"] * 2 + ["education"] * 6 + ["business"] + ["interview"] * 12 + ["nothing"] * 40
+                ),
+            )
         db.session.execute(_insert(SurveyResponse), answers)
 
 

@@ -1,4 +1,5 @@
 """Follow-up survey answers and versioned statistics snapshots."""
+
 import logging
 from datetime import datetime, timedelta
 
@@ -34,6 +35,7 @@ class SurveyUnavailable(Exception):
 
 # ---- follow-up survey --------------------------------------------------------------------
 
+
 def registration_for_survey(token: str) -> Registration:
     """The registration a survey link was made for, or :class:`SurveyUnavailable`."""
     try:
@@ -64,20 +66,35 @@ def survey_response(registration: Registration, wave: int | None = None) -> Surv
     return db.session.scalar(query.order_by(SurveyResponse.wave.desc()).limit(1))
 
 
-def save_survey(registration: Registration, *, result: str, exhibitor_id: int | None, employment_type: str | None,
-                fair_contributed: bool | None, started_on: datetime | None, missing: str | None) -> SurveyResponse:
+def save_survey(
+    registration: Registration,
+    *,
+    result: str,
+    exhibitor_id: int | None,
+    employment_type: str | None,
+    fair_contributed: bool | None,
+    started_on: datetime | None,
+    missing: str | None,
+) -> SurveyResponse:
     """Store the visitor's answer to the current wave; a second click in the same wave updates it,
     and the answers to earlier waves are kept."""
     wave = current_wave(registration.event)
-    answers = dict(result=result, exhibitor_id=exhibitor_id, employment_type=employment_type,
-                   fair_contributed=fair_contributed, started_on=started_on, missing=missing or None,
-                   answered_at=utcnow())
+    answers = dict(
+        result=result,
+        exhibitor_id=exhibitor_id,
+        employment_type=employment_type,
+        fair_contributed=fair_contributed,
+        started_on=started_on,
+        missing=missing or None,
+        answered_at=utcnow(),
+    )
     response = survey_response(registration, wave)
     if response is None:
         try:
             with db.session.begin_nested():
-                response = SurveyResponse(event_id=registration.event_id, registration_id=registration.id,
-                                          wave=wave, **answers)
+                response = SurveyResponse(
+                    event_id=registration.event_id, registration_id=registration.id, wave=wave, **answers
+                )
                 db.session.add(response)
         except IntegrityError:  # a concurrent submit created it first
             response = survey_response(registration, wave)
@@ -101,23 +118,33 @@ def cases_to_resolve(event_id: int) -> list[dict]:
 
     For the event's organisers to check by hand; holds no profile answers (no background)."""
     found = evidence(event_id)
-    people = dict(db.session.execute(
-        select(found.c.registration_id, found.c.category)
-        .where(found.c.category.in_((*RESOLVABLE, "confirmed", "no_show")))).all())
+    people = dict(
+        db.session.execute(
+            select(found.c.registration_id, found.c.category).where(
+                found.c.category.in_((*RESOLVABLE, "confirmed", "no_show"))
+            )
+        ).all()
+    )
     if not people:
         return []
     hires: dict = {}
     for registration_id, name in db.session.execute(
-            select(Booking.registration_id, Exhibitor.name).join(Exhibitor, Exhibitor.id == Booking.exhibitor_id)
-            .where(Booking.event_id == event_id, HELD, Booking.outcome == "hired",
-                   Booking.registration_id.in_(people)).order_by(Exhibitor.name)):
+        select(Booking.registration_id, Exhibitor.name)
+        .join(Exhibitor, Exhibitor.id == Booking.exhibitor_id)
+        .where(Booking.event_id == event_id, HELD, Booking.outcome == "hired", Booking.registration_id.in_(people))
+        .order_by(Exhibitor.name)
+    ):
         hires.setdefault(registration_id, []).append(name)
     answers: dict = {}
     for answer, named in db.session.execute(
-            select(SurveyResponse, Exhibitor.name).outerjoin(Exhibitor, Exhibitor.id == SurveyResponse.exhibitor_id)
-            .where(SurveyResponse.registration_id.in_(people)).order_by(SurveyResponse.wave)):
+        select(SurveyResponse, Exhibitor.name)
+        .outerjoin(Exhibitor, Exhibitor.id == SurveyResponse.exhibitor_id)
+        .where(SurveyResponse.registration_id.in_(people))
+        .order_by(SurveyResponse.wave)
+    ):
         answers.setdefault(answer.registration_id, []).append(
-            {"wave": answer.wave, "result": answer.result, "exhibitor": named, "answered_at": answer.answered_at})
+            {"wave": answer.wave, "result": answer.result, "exhibitor": named, "answered_at": answer.answered_at}
+        )
     registrations = {r.id: r for r in db.session.scalars(select(Registration).where(Registration.id.in_(people)))}
     cases = []
     for registration_id, category in people.items():
@@ -127,9 +154,15 @@ def cases_to_resolve(event_id: int) -> list[dict]:
                 continue
             category = "other_exhibitor"
         registration = registrations[registration_id]
-        cases.append({"kind": category, "registration": registration,
-                      "name": registration.user.name if registration.user else None,
-                      "hired_by": hires.get(registration_id, []), "answers": answers.get(registration_id, [])})
+        cases.append(
+            {
+                "kind": category,
+                "registration": registration,
+                "name": registration.user.name if registration.user else None,
+                "hired_by": hires.get(registration_id, []),
+                "answers": answers.get(registration_id, []),
+            }
+        )
     return sorted(cases, key=lambda c: (CASE_KINDS.index(c["kind"]), c["registration"].id))
 
 
@@ -154,13 +187,22 @@ def resolve_case(event_id: int, registration_id: int, decision: str, user) -> Ca
 
 # ---- snapshots ---------------------------------------------------------------------------
 
+
 def create_snapshot(event_id: int, reason: str) -> StatsSnapshot:
     """A new, empty, running snapshot with the event's next version number (committed)."""
     for _attempt in range(5):
-        version = (db.session.scalar(
-            select(func.max(StatsSnapshot.version)).where(StatsSnapshot.event_id == event_id)) or 0) + 1
-        snapshot = StatsSnapshot(event_id=event_id, version=version, reason=reason, status="running", progress=0,
-                                 figures={}, created_at=utcnow())
+        version = (
+            db.session.scalar(select(func.max(StatsSnapshot.version)).where(StatsSnapshot.event_id == event_id)) or 0
+        ) + 1
+        snapshot = StatsSnapshot(
+            event_id=event_id,
+            version=version,
+            reason=reason,
+            status="running",
+            progress=0,
+            figures={},
+            created_at=utcnow(),
+        )
         db.session.add(snapshot)
         try:
             db.session.commit()
@@ -173,9 +215,15 @@ def create_snapshot(event_id: int, reason: str) -> StatsSnapshot:
 def running_snapshot(event_id: int, now: datetime | None = None) -> StatsSnapshot | None:
     now = now or utcnow()
     return db.session.scalar(
-        select(StatsSnapshot).where(StatsSnapshot.event_id == event_id, StatsSnapshot.status == "running",
-                                    StatsSnapshot.created_at > now - STALE_AFTER)
-        .order_by(StatsSnapshot.version.desc()).limit(1))
+        select(StatsSnapshot)
+        .where(
+            StatsSnapshot.event_id == event_id,
+            StatsSnapshot.status == "running",
+            StatsSnapshot.created_at > now - STALE_AFTER,
+        )
+        .order_by(StatsSnapshot.version.desc())
+        .limit(1)
+    )
 
 
 def request_snapshot(event_id: int, reason: str) -> StatsSnapshot | None:
@@ -194,8 +242,12 @@ def compile_snapshot(event_id: int, reason: str = "on_demand", snapshot_id: int 
         snapshot_id = create_snapshot(event_id, reason).id
     claimed = db.session.execute(
         update(StatsSnapshot)
-        .where(StatsSnapshot.id == snapshot_id, StatsSnapshot.event_id == event_id,
-               StatsSnapshot.status == "running", StatsSnapshot.progress == 0)
+        .where(
+            StatsSnapshot.id == snapshot_id,
+            StatsSnapshot.event_id == event_id,
+            StatsSnapshot.status == "running",
+            StatsSnapshot.progress == 0,
+        )
         .values(progress=1)
     ).rowcount
     db.session.commit()
@@ -205,38 +257,53 @@ def compile_snapshot(event_id: int, reason: str = "on_demand", snapshot_id: int 
         figures = compile_event(event_id, on_progress=lambda percent: _set_progress(snapshot_id, percent))
     except Exception as exc:
         db.session.rollback()
-        db.session.execute(update(StatsSnapshot).where(StatsSnapshot.id == snapshot_id).values(
-            status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow()))
+        db.session.execute(
+            update(StatsSnapshot)
+            .where(StatsSnapshot.id == snapshot_id)
+            .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
+        )
         db.session.commit()
         log.exception("compiling statistics failed", extra={"event_id": event_id, "snapshot_id": snapshot_id})
         raise
-    db.session.execute(update(StatsSnapshot).where(StatsSnapshot.id == snapshot_id).values(
-        status="done", progress=100, figures=figures, finished_at=utcnow()))
+    db.session.execute(
+        update(StatsSnapshot)
+        .where(StatsSnapshot.id == snapshot_id)
+        .values(status="done", progress=100, figures=figures, finished_at=utcnow())
+    )
     db.session.commit()
     return snapshot_id
 
 
 def _set_progress(snapshot_id: int, percent: int) -> None:
-    db.session.execute(update(StatsSnapshot).where(StatsSnapshot.id == snapshot_id)
-                       .values(progress=max(1, min(99, percent))))
+    db.session.execute(
+        update(StatsSnapshot).where(StatsSnapshot.id == snapshot_id).values(progress=max(1, min(99, percent)))
+    )
     db.session.commit()
 
 
 def latest_snapshot(event_id: int) -> StatsSnapshot | None:
     return db.session.scalar(
-        select(StatsSnapshot).where(StatsSnapshot.event_id == event_id, StatsSnapshot.status == "done")
-        .order_by(StatsSnapshot.version.desc()).limit(1))
+        select(StatsSnapshot)
+        .where(StatsSnapshot.event_id == event_id, StatsSnapshot.status == "done")
+        .order_by(StatsSnapshot.version.desc())
+        .limit(1)
+    )
 
 
 def snapshot_version(event_id: int, version: int) -> StatsSnapshot | None:
     return db.session.scalar(
-        select(StatsSnapshot).where(StatsSnapshot.event_id == event_id, StatsSnapshot.version == version,
-                                    StatsSnapshot.status == "done"))
+        select(StatsSnapshot).where(
+            StatsSnapshot.event_id == event_id, StatsSnapshot.version == version, StatsSnapshot.status == "done"
+        )
+    )
 
 
 def snapshot_history(event_id: int) -> list[StatsSnapshot]:
-    return list(db.session.scalars(
-        select(StatsSnapshot).where(StatsSnapshot.event_id == event_id).order_by(StatsSnapshot.version.desc())))
+    return list(
+        db.session.scalars(
+            select(StatsSnapshot).where(StatsSnapshot.event_id == event_id).order_by(StatsSnapshot.version.desc())
+        )
+    )
 
 
 def milestones(event: Event) -> list[tuple[datetime, str]]:
@@ -257,17 +324,24 @@ def due_snapshots(now: datetime | None = None) -> list[StatsSnapshot]:
 
     Interrupted compilations are marked failed first."""
     now = now or utcnow()
-    db.session.execute(update(StatsSnapshot).where(
-        StatsSnapshot.status == "running", StatsSnapshot.created_at <= now - STALE_AFTER
-    ).values(status="failed", error="interrupted", finished_at=now))
+    db.session.execute(
+        update(StatsSnapshot)
+        .where(StatsSnapshot.status == "running", StatsSnapshot.created_at <= now - STALE_AFTER)
+        .values(status="failed", error="interrupted", finished_at=now)
+    )
     db.session.commit()
-    events = db.session.scalars(select(Event).where(
-        Event.status != "draft", Event.ends_at <= now, Event.ends_at > now - AUTO_COMPILE_HORIZON)).all()
+    events = db.session.scalars(
+        select(Event).where(Event.status != "draft", Event.ends_at <= now, Event.ends_at > now - AUTO_COMPILE_HORIZON)
+    ).all()
     if not events:
         return []
-    last_made = dict(db.session.execute(
-        select(StatsSnapshot.event_id, func.max(StatsSnapshot.created_at))
-        .where(StatsSnapshot.event_id.in_([e.id for e in events])).group_by(StatsSnapshot.event_id)).all())
+    last_made = dict(
+        db.session.execute(
+            select(StatsSnapshot.event_id, func.max(StatsSnapshot.created_at))
+            .where(StatsSnapshot.event_id.in_([e.id for e in events]))
+            .group_by(StatsSnapshot.event_id)
+        ).all()
+    )
     created = []
     for event in events:
         passed = [(at, reason) for at, reason in milestones(event) if at <= now]

@@ -4,12 +4,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bazaar import i18n, permissions
-from bazaar.routing import ROW_ID_MAX
 from bazaar.events.models import Event
 from bazaar.events.services import events_for_organiser
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.funding import services as funding
+from bazaar.routing import ROW_ID_MAX
 from bazaar.stats import export, labels, presentation, services
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES, GROUP_MEASURES
 from bazaar.stats.forms import ResolveCaseForm, SurveyForm
@@ -22,6 +22,7 @@ MAX_COMPARED = 6
 
 # ---- follow-up survey (visitors, by signed link) ------------------------------------------
 
+
 @bp.route("/survey/<token>", methods=["GET", "POST"])
 def survey(token):
     try:
@@ -29,14 +30,18 @@ def survey(token):
     except services.SurveyUnavailable:
         return render_template("stats/survey_unavailable.html"), 404
     language = registration.user.preferred_language
-    if (request.method == "GET" and "lang" not in request.args and i18n.LANG_COOKIE not in request.cookies
-            and language in i18n.supported()):
+    if (
+        request.method == "GET"
+        and "lang" not in request.args
+        and i18n.LANG_COOKIE not in request.cookies
+        and language in i18n.supported()
+    ):
         # The link in the email carries no language: open the survey in the visitor's own.
         return redirect(url_for("stats.survey", token=token, lang=language))
     event = registration.event
     exhibitors = db.session.scalars(
-        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
-        .order_by(Exhibitor.name)).all()
+        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.name)
+    ).all()
     form = SurveyForm(exhibitors)
     existing = services.survey_response(registration)
     if request.method == "GET" and existing is not None:
@@ -48,6 +53,7 @@ def survey(token):
 
 
 # ---- organiser dashboard -----------------------------------------------------------------
+
 
 def _event(event_id: int, action: str = "stats.view") -> Event:
     return permissions.load(Event, event_id, action)
@@ -69,7 +75,9 @@ def _report_context(event: Event, snapshot) -> dict:
         return {"event": event, "snapshot": None}
     figures = snapshot.figures
     return {
-        "event": event, "snapshot": snapshot, "figures": figures,
+        "event": event,
+        "snapshot": snapshot,
+        "figures": figures,
         "headline": presentation.headline(figures),
         "key_figures": presentation.headline(figures, presentation.KEY_FIGURES),
         "funnel_chart": presentation.funnel_chart(figures),
@@ -77,8 +85,10 @@ def _report_context(event: Event, snapshot) -> dict:
         "survey_chart": presentation.survey_chart(figures),
         "breakdowns": presentation.breakdowns(figures),
         "breakdown_measures": [labels.MEASURES[m] for m in BREAKDOWN_MEASURES],
-        "exhibitor_measures": EXHIBITOR_MEASURES, "group_measures": GROUP_MEASURES,
-        "labels": labels, "definitions": DEFINITIONS,
+        "exhibitor_measures": EXHIBITOR_MEASURES,
+        "group_measures": GROUP_MEASURES,
+        "labels": labels,
+        "definitions": DEFINITIONS,
     }
 
 
@@ -88,8 +98,9 @@ def dashboard(event_id):
     event = _event(event_id)
     running = services.running_snapshot(event.id)
     context = _report_context(event, _snapshot(event))
-    response = make_response(render_template(
-        "stats/dashboard.html", running=running, history=services.snapshot_history(event.id), **context))
+    response = make_response(
+        render_template("stats/dashboard.html", running=running, history=services.snapshot_history(event.id), **context)
+    )
     if running is not None:
         response.headers["Refresh"] = str(REFRESH_SECONDS)
     return response
@@ -114,9 +125,14 @@ def compile_now(event_id):
 @login_required
 def cases(event_id):
     event = _event(event_id, "stats.cases")
-    return render_template("stats/cases.html", event=event, cases=services.cases_to_resolve(event.id),
-                           resolvable=services.RESOLVABLE, labels=labels,
-                           definitions=DEFINITIONS)
+    return render_template(
+        "stats/cases.html",
+        event=event,
+        cases=services.cases_to_resolve(event.id),
+        resolvable=services.RESOLVABLE,
+        labels=labels,
+        definitions=DEFINITIONS,
+    )
 
 
 @bp.post("/organiser/events/<int:event_id>/stats/cases/resolve")
@@ -142,8 +158,11 @@ def report(event_id):
     snapshot = _snapshot(event)
     if snapshot is None:
         abort(404)
-    return render_template("stats/report.html", costs=funding.cost_report(event, snapshot, current_user),
-                           **_report_context(event, snapshot))
+    return render_template(
+        "stats/report.html",
+        costs=funding.cost_report(event, snapshot, current_user),
+        **_report_context(event, snapshot),
+    )
 
 
 def _export_name(event: Event, snapshot, extension: str) -> str:
@@ -157,8 +176,11 @@ def export_csv(event_id):
     snapshot = _snapshot(event)
     if snapshot is None:
         abort(404)
-    return Response(export.to_csv(snapshot.figures), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{_export_name(event, snapshot, "csv")}"'})
+    return Response(
+        export.to_csv(snapshot.figures),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(event, snapshot, "csv")}"'},
+    )
 
 
 @bp.get("/organiser/events/<int:event_id>/stats/export.xlsx")
@@ -171,7 +193,8 @@ def export_xlsx(event_id):
     return Response(
         export.to_xlsx(snapshot.figures),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_export_name(event, snapshot, "xlsx")}"'})
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(event, snapshot, "xlsx")}"'},
+    )
 
 
 @bp.get("/organiser/stats/compare")
@@ -182,6 +205,11 @@ def compare():
     for event_id in list(dict.fromkeys(request.args.getlist("event", type=int)))[:MAX_COMPARED]:
         chosen.append(_event(event_id))
     pairs = services.comparison(chosen)
-    return render_template("stats/compare.html", events=events_for_organiser(current_user),
-                           chosen={e.id for e in chosen}, pairs=pairs, max_compared=MAX_COMPARED,
-                           comparison=presentation.comparison(pairs))
+    return render_template(
+        "stats/compare.html",
+        events=events_for_organiser(current_user),
+        chosen={e.id for e in chosen},
+        pairs=pairs,
+        max_compared=MAX_COMPARED,
+        comparison=presentation.comparison(pairs),
+    )

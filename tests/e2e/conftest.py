@@ -4,6 +4,7 @@
 Use the ``fair`` fixture: ``fair.base`` is the site's address, ``fair.mail`` the inbox (``tests.smtp.SmtpSink``),
 ``fair.shot(page, "name")`` saves a screenshot to artifacts/screenshots/e2e-<test>-<n>-<name>.png.
 """
+
 from types import SimpleNamespace
 
 import pytest
@@ -11,10 +12,6 @@ import pytest
 from bazaar.extensions import db
 from tests import factories as f
 from tests.conftest import SCREENSHOTS
-
-
-
-
 
 
 def release_database() -> None:
@@ -33,8 +30,9 @@ def fair(ctx, app, processes, smtp, tmp_path, request):
 
     def shot(page, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"e2e-{request.node.name}-{next(counter):02d}-{name}.png"),
-                        full_page=True)
+        page.screenshot(
+            path=str(SCREENSHOTS / f"e2e-{request.node.name}-{next(counter):02d}-{name}.png"), full_page=True
+        )
 
     def login(page, email_address: str, password: str = f.PASSWORD) -> None:
         release_database()
@@ -49,8 +47,15 @@ def fair(ctx, app, processes, smtp, tmp_path, request):
         page.locator("header form[action$='/logout'] button").click()
         page.wait_for_load_state()
 
-    return SimpleNamespace(base=base, mail=smtp, shot=shot, login=login, logout=logout,
-                           worker_log=tmp_path / "worker.log", server_log=tmp_path / "gunicorn.log")
+    return SimpleNamespace(
+        base=base,
+        mail=smtp,
+        shot=shot,
+        login=login,
+        logout=logout,
+        worker_log=tmp_path / "worker.log",
+        server_log=tmp_path / "gunicorn.log",
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """A visitor signs up in the browser; the confirmation mail goes through the real worker and SMTP."""
+
 import pytest
 from flask_babel import force_locale, gettext
 

@@ -1,6 +1,7 @@
 """A door volunteer on the fair day, on a phone in Swedish: checks one visitor in by the code on their
 ticket (what a hand scanner types), sees a second scan refused as a repeat, and finds another visitor
 by name. The visitor's own ticket page is shown on the visitor's phone, in Somali."""
+
 from datetime import timedelta
 
 import pytest
@@ -31,8 +32,9 @@ def test_door_volunteer_checks_visitors_in(fair, page, chromium):
     amal_email, volunteer_email, event_id = amal.email, volunteer.email, ev.id
     release_database()
 
-    visitor_phone = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                         is_mobile=True, has_touch=True, locale="so")
+    visitor_phone = chromium.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="so"
+    )
     ticket_page = visitor_phone.new_page()
     try:
         fair.login(ticket_page, amal_email)

@@ -1,5 +1,6 @@
 """An exhibitor, in Swedish on a phone: creates interview slots for a table, and after the interviews
 records what came of them (one held with a job offer, one no-show)."""
+
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,8 +26,10 @@ def fair_day(days_ahead: int = 10, tz: str = "Europe/Stockholm") -> tuple[dateti
     """09:00–17:00 local time, ``days_ahead`` days from now, as UTC."""
     zone = ZoneInfo(tz)
     day = (utcnow() + timedelta(days=days_ahead)).astimezone(zone).date()
-    return (datetime.combine(day, time(9), zone).astimezone(ZoneInfo("UTC")),
-            datetime.combine(day, time(17), zone).astimezone(ZoneInfo("UTC")))
+    return (
+        datetime.combine(day, time(9), zone).astimezone(ZoneInfo("UTC")),
+        datetime.combine(day, time(17), zone).astimezone(ZoneInfo("UTC")),
+    )
 
 
 def test_exhibitor_creates_slots_and_records_outcomes(fair, page, clock):
@@ -56,8 +59,10 @@ def test_exhibitor_creates_slots_and_records_outcomes(fair, page, clock):
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     # 10:00–12:00 in 15-minute slots is eight; the break takes one.
-    assert sv("%(created)d slots created, %(skipped)d left out because they overlap existing slots.",
-              created=7, skipped=0) in page.content()
+    assert (
+        sv("%(created)d slots created, %(skipped)d left out because they overlap existing slots.", created=7, skipped=0)
+        in page.content()
+    )
     fair.shot(page, "slots-created")
     slots = db.session.scalars(db.select(Slot).where(Slot.table_id == table_id).order_by(Slot.starts_at)).all()
     local = [s.starts_at.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%H:%M") for s in slots]
@@ -73,11 +78,15 @@ def test_exhibitor_creates_slots_and_records_outcomes(fair, page, clock):
     page.fill("#breaks", "11:00-11:15")
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
-    assert sv("%(created)d slots created, %(skipped)d left out because they overlap existing slots.",
-              created=0, skipped=7) in page.content()
+    assert (
+        sv("%(created)d slots created, %(skipped)d left out because they overlap existing slots.", created=0, skipped=7)
+        in page.content()
+    )
 
-    held, missed = (f.booked(db.session.get(Registration, reg_id), db.session.get(Slot, slot_id))
-                    for reg_id, slot_id in zip(visitor_ids, slot_ids[:2]))
+    held, missed = (
+        f.booked(db.session.get(Registration, reg_id), db.session.get(Slot, slot_id))
+        for reg_id, slot_id in zip(visitor_ids, slot_ids[:2])
+    )
     held_id, missed_id = held.id, missed.id
     release_database()
     clock.advance(seconds=(third_start - utcnow()).total_seconds())

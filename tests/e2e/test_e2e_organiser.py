@@ -1,5 +1,6 @@
 """An organiser after the fair, in Swedish: asks for the statistics, waits while the real worker compiles
 them, and downloads the Excel workbook, whose key figures match what happened at the fair."""
+
 from datetime import timedelta
 
 import pytest
@@ -28,13 +29,22 @@ def build_finished_fair(organiser):
     for reg in arrived:
         reg.checked_in_at = ev.starts_at + timedelta(minutes=5)
     db.session.commit()
-    held = [f.interview(reg, builders if i % 2 else care, outcome="hired" if i < 2 else "second_interview",
-                        outcome_employment_type="permanent" if i < 2 else None)
-            for i, reg in enumerate(arrived[:5])]
+    held = [
+        f.interview(
+            reg,
+            builders if i % 2 else care,
+            outcome="hired" if i < 2 else "second_interview",
+            outcome_employment_type="permanent" if i < 2 else None,
+        )
+        for i, reg in enumerate(arrived[:5])
+    ]
     held += [f.interview(reg, care, walk_in=True, outcome="none") for reg in arrived[5:7]]
     f.interview(registrations[7], builders, attendance="no_show")
-    expected = {"Visitors registered": len(registrations), "Visitors checked in": len(arrived),
-                "Interviews held": len(held)}
+    expected = {
+        "Visitors registered": len(registrations),
+        "Visitors checked in": len(arrived),
+        "Interviews held": len(held),
+    }
     ev.status = "finished"
     db.session.commit()
     return ev.name, expected

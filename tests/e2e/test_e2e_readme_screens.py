@@ -1,6 +1,7 @@
 """The screenshots the README shows: the visitor flow in Swedish and in Arabic on a phone, and the
 organiser's statistics on a laptop. ``bin/screenshots`` runs this with BAZAAR_SCREENSHOT_DIR=docs/screenshots;
 a normal test run writes them under artifacts/screenshots/readme/ instead."""
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -28,19 +29,40 @@ def text(lang: str, msgid: str, **values) -> str:
 
 def build_fair():
     organiser = f.organiser(name="Lena Organiser")
-    ev = f.event(org=organiser.organisation, name="Jobbdating Helsingborg", starts_in=timedelta(days=12),
-                 description={"sv": "Träffa 40 arbetsgivare och gör en kort jobbintervju på plats.",
-                              "ar": "قابل 40 صاحب عمل وأجرِ مقابلة عمل قصيرة في المكان نفسه."})
-    builders = f.exhibitor(ev, name="Byggkompaniet Helsingborg AB", booth_number="12",
-                           description={"sv": "Vi bygger bostäder i hela Skåne.",
-                                        "ar": "نبني مساكن في كل منطقة سكونه."})
+    ev = f.event(
+        org=organiser.organisation,
+        name="Jobbdating Helsingborg",
+        starts_in=timedelta(days=12),
+        description={
+            "sv": "Träffa 40 arbetsgivare och gör en kort jobbintervju på plats.",
+            "ar": "قابل 40 صاحب عمل وأجرِ مقابلة عمل قصيرة في المكان نفسه.",
+        },
+    )
+    builders = f.exhibitor(
+        ev,
+        name="Byggkompaniet Helsingborg AB",
+        booth_number="12",
+        description={"sv": "Vi bygger bostäder i hela Skåne.", "ar": "نبني مساكن في كل منطقة سكونه."},
+    )
     care = f.exhibitor(ev, name="Region Skåne", booth_number="30", org_type="public_employer")
-    db.session.add_all([
-        Opening(exhibitor_id=builders.id, title={"sv": "Snickare", "ar": "نجّار"}, positions=4,
-                location="Helsingborg", swedish_developing_ok=True),
-        Opening(exhibitor_id=care.id, title={"sv": "Undersköterska", "ar": "مساعد تمريض"}, positions=10,
-                location="Helsingborg", swedish_developing_ok=True),
-    ])
+    db.session.add_all(
+        [
+            Opening(
+                exhibitor_id=builders.id,
+                title={"sv": "Snickare", "ar": "نجّار"},
+                positions=4,
+                location="Helsingborg",
+                swedish_developing_ok=True,
+            ),
+            Opening(
+                exhibitor_id=care.id,
+                title={"sv": "Undersköterska", "ar": "مساعد تمريض"},
+                positions=10,
+                location="Helsingborg",
+                swedish_developing_ok=True,
+            ),
+        ]
+    )
     db.session.commit()
     builder_slots = f.slots_for(builders, count=8, minutes=15)
     f.slots_for(care, start=ev.starts_at + timedelta(hours=1), count=8, minutes=15)
@@ -50,16 +72,24 @@ def build_fair():
         reg = f.registration(ev, person)
         f.booked(reg, builder_slots[0 if lang == "sv" else 1])
         people[lang] = person.email
-    past = f.event(org=organiser.organisation, name="Rekryteringsbazaren Stockholm", starts_in=timedelta(days=-3),
-                   status="finished")
+    past = f.event(
+        org=organiser.organisation,
+        name="Rekryteringsbazaren Stockholm",
+        starts_in=timedelta(days=-3),
+        status="finished",
+    )
     past_exhibitors = [f.exhibitor(past, name=n) for n in ("Stockholms stad", "Vårdbolaget AB", "Bygg & Montage AB")]
     for i in range(30):
         reg = f.registration(past, f.visitor(name=f"Besökare {i}"))
         if i < 26:
             reg.checked_in_at = past.starts_at + timedelta(minutes=i)
         if i < 20:
-            f.interview(reg, past_exhibitors[i % 3], outcome=("hired", "second_interview", "offer", "none")[i % 4],
-                        outcome_employment_type="permanent" if i % 4 == 0 else None)
+            f.interview(
+                reg,
+                past_exhibitors[i % 3],
+                outcome=("hired", "second_interview", "offer", "none")[i % 4],
+                outcome_employment_type="permanent" if i % 4 == 0 else None,
+            )
     db.session.commit()
     ids = {"slug": ev.slug, "builders": builders.id, "organiser": organiser.email, "past": past.id, **people}
     release_database()
@@ -75,8 +105,9 @@ def test_readme_screenshots(fair, chromium):
     ids = build_fair()
     slug = ids["slug"]
     for lang in ("sv", "ar"):
-        phone = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1.5,
-                                     is_mobile=True, has_touch=True, locale=lang)
+        phone = chromium.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=1.5, is_mobile=True, has_touch=True, locale=lang
+        )
         page = phone.new_page()
         page.set_default_timeout(30000)
         try:
@@ -110,6 +141,9 @@ def test_readme_screenshots(fair, chromium):
         save(page, "organiser-dashboard")
     finally:
         laptop.close()
-    expected = {f"visitor-{lang}-{step}.png" for lang in ("sv", "ar")
-                for step in ("1-event", "2-register", "3-book", "4-schedule")} | {"organiser-dashboard.png"}
+    expected = {
+        f"visitor-{lang}-{step}.png"
+        for lang in ("sv", "ar")
+        for step in ("1-event", "2-register", "3-book", "4-schedule")
+    } | {"organiser-dashboard.png"}
     assert expected <= {p.name for p in OUT.glob("*.png")}

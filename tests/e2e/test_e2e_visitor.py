@@ -1,5 +1,6 @@
 """A visitor, in Arabic, on a phone: registers, books two interviews (the second with the keyboard only),
 moves one and cancels the other. Every email arrives through the real worker and SMTP, in Arabic."""
+
 from datetime import timedelta
 
 import pytest
@@ -34,8 +35,11 @@ def subject_prefix(msgid: str) -> str:
 
 def build_fair():
     organiser = f.organiser()
-    ev = f.event(org=organiser.organisation, name="Jobbdating Helsingborg",
-                 description={"sv": "Träffa arbetsgivare.", "ar": "قابل أصحاب العمل."})
+    ev = f.event(
+        org=organiser.organisation,
+        name="Jobbdating Helsingborg",
+        description={"sv": "Träffa arbetsgivare.", "ar": "قابل أصحاب العمل."},
+    )
     builders = f.exhibitor(ev, name="Byggkompaniet AB", booth_number="12")
     care = f.exhibitor(ev, name="Region Skåne", booth_number="30")
     f.slots_for(builders, count=4, minutes=15)
@@ -119,8 +123,11 @@ def test_visitor_registers_books_moves_and_cancels_in_arabic(fair, page):
     fair.shot(page, "two-booked-ar")
 
     for employer in (builders, care):
-        booked_mail = fair.mail.wait_for(email, subject_prefix("Interview booked: %(employer)s, %(when)s"),
-                                         where=lambda m: squeezed(employer) in squeezed(m["Subject"]))
+        booked_mail = fair.mail.wait_for(
+            email,
+            subject_prefix("Interview booked: %(employer)s, %(when)s"),
+            where=lambda m, employer=employer: squeezed(employer) in squeezed(m["Subject"]),
+        )
         assert any(part.get_content_type() == "text/calendar" for part in booked_mail.walk())
 
     # Move the first interview to another time.
@@ -145,10 +152,12 @@ def test_visitor_registers_books_moves_and_cancels_in_arabic(fair, page):
     assert squeezed(builders) in squeezed(moved["Subject"]) and squeezed(care) in squeezed(cancelled["Subject"])
     assert "http" in SmtpSink.text(moved)
 
-    registration = db.session.scalar(db.select(Registration).join(Registration.user).where(
-        Registration.event.has(slug=slug)))
-    bookings = db.session.scalars(db.select(Booking).where(Booking.registration_id == registration.id)
-                                  .order_by(Booking.id)).all()
+    registration = db.session.scalar(
+        db.select(Registration).join(Registration.user).where(Registration.event.has(slug=slug))
+    )
+    bookings = db.session.scalars(
+        db.select(Booking).where(Booking.registration_id == registration.id).order_by(Booking.id)
+    ).all()
     assert registration.user.preferred_language == LANG
     statuses = {b.exhibitor.name: b.status for b in bookings if b.status == "confirmed"}
     assert statuses == {builders: "confirmed"}
