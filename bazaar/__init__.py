@@ -42,7 +42,7 @@ def create_app(config=None) -> Flask:
         models,  # noqa: F401  (registers every table)
     )
 
-    database.configure_engine_events(app)
+    database.init_app(app)
 
     from bazaar.accounts import auth
 

@@ -1,21 +1,91 @@
-"""Engine behaviour per database.
+"""Engine behaviour per database, and one replay of a request the database cut off.
 
 SQLite: WAL so readers never block the writer, a busy timeout, and ``BEGIN IMMEDIATE`` for every
 transaction so concurrent writers queue instead of failing half way (SQLite ignores
 ``SELECT ... FOR UPDATE``). This follows SQLAlchemy's documented recipe for pysqlite.
+
+Replay: a request whose database connection was cut (a failover, a pooler restart,
+``pg_terminate_backend``) or whose transaction the database aborted for a reason that passes
+(deadlock, serialization failure) is run once more on a fresh connection, but only when no COMMIT
+was sent during it: the server rolled back everything the request did, so running it again cannot
+do anything twice. A request that had sent a COMMIT cannot know whether it took effect; it answers
+503 "try again" (bazaar/errors.py), as does a replay that fails again.
 """
 
-from flask import Flask
+import io
+import logging
+
+from flask import Flask, has_request_context, request
 from sqlalchemy import String, event, func, literal_column
+from sqlalchemy.exc import DBAPIError
 
 from bazaar.extensions import db
 
+log = logging.getLogger("bazaar.database")
 
-def configure_engine_events(app: Flask) -> None:
+REPLAY_KEY = "bazaar.replay_request"  # in the WSGI environ of a request that may run once more
+COMMIT_SENT_KEY = "bazaar.commit_sent"
+TRANSIENT_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn):
+        if has_request_context():
+            request.environ[COMMIT_SENT_KEY] = True
+
+    app.wsgi_app = ReplayCutRequests(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def request_may_replay(error: Exception, environ: dict) -> bool:
+    """Mark the request for one replay if ``error`` passes and nothing was committed (see above)."""
+    transient = isinstance(error, DBAPIError) and (
+        error.connection_invalidated or getattr(error.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+    )
+    if not transient or environ.get(COMMIT_SENT_KEY) or REPLAY_KEY not in environ:
+        return False
+    environ[REPLAY_KEY] = True
+    return True
+
+
+class ReplayCutRequests:
+    """WSGI middleware: keep the request body, and run a request marked by ``request_may_replay`` once more."""
+
+    def __init__(self, app, max_body: int):
+        self.app = app
+        self.max_body = max_body
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > self.max_body or environ.get("HTTP_TRANSFER_ENCODING"):
+            return self.app(environ, start_response)  # too large to keep: Flask answers it as usual
+        body = environ["wsgi.input"].read(length) if length else b""
+        first = dict(environ, **{"wsgi.input": io.BytesIO(body), REPLAY_KEY: False})
+        held = []
+
+        def hold(status, headers, exc_info=None):
+            held.append((status, headers, exc_info))
+            return lambda data: None  # Flask never writes through this
+
+        chunks = self.app(first, hold)
+        if not first[REPLAY_KEY]:
+            start_response(*held[-1])
+            return chunks
+        if hasattr(chunks, "close"):
+            chunks.close()
+        log.warning(
+            "replaying a request the database cut off",
+            extra={"path": environ.get("PATH_INFO"), "method": environ.get("REQUEST_METHOD")},
+        )
+        return self.app(dict(environ, **{"wsgi.input": io.BytesIO(body)}), start_response)
+
+
+def _configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record):

@@ -5,9 +5,10 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from bazaar.database import request_may_replay
 from bazaar.extensions import db
 
 log = logging.getLogger("bazaar.errors")
@@ -62,14 +63,18 @@ def init_app(app) -> None:
         ), e.code
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
     @app.errorhandler(DisconnectionError)
     def database_unavailable(e: Exception):
-        """A cut or refused database connection is transient: say so (503), never 500."""
-        log.warning("database unavailable", extra={"path": request.path, "error": type(e).__name__})
+        """A cut or refused database connection is transient: run the request once more where that is
+        safe (bazaar/database.py), else say so (503), never 500."""
         try:
             db.session.rollback()
         except Exception:  # the connection may be gone entirely; the pool replaces it on next use
             db.session.close()
+        if request_may_replay(e, request.environ):
+            return "", 503  # discarded: the request runs again
+        log.warning("database unavailable", extra={"path": request.path, "error": type(e).__name__})
         detail = _("The service is busy for a moment. Nothing you entered is lost: please try again in a minute.")
         if request.path.startswith("/api/"):
             from bazaar.api.problems import problem

@@ -9,6 +9,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -23,7 +24,7 @@ from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from bazaar.registrations.models import Registration
 from tests import factories as f
-from tests.conftest import PG_ADMIN_URL, free_port, wait_for
+from tests.conftest import PG_ADMIN_URL, free_port, login, wait_for
 from tests.test_registration import FORM
 
 
@@ -223,22 +224,113 @@ def test_cut_database_connections_never_answer_500(app, database_url):
     assert after == before  # stale pooled connections are replaced before use
 
 
+@contextmanager
+def cut_connection(where: str, times: int = 1):
+    """Terminate the backend of the connection about to run a statement starting with ``where``
+    (or, for ``where="COMMIT"``, about to commit), the first ``times`` times: a failover mid-request."""
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    cuts = []
+
+    def cut(dbapi_connection):
+        if len(cuts) < times:
+            cuts.append(dbapi_connection.info.backend_pid)
+            with admin.connect() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": cuts[-1]})
+
+    def before_statement(conn, cursor, statement, *args):
+        if statement.startswith(where):
+            cut(cursor.connection)
+
+    def before_commit(conn):
+        cut(conn.connection.dbapi_connection)
+
+    target, name, listener = (
+        (db.engine, "commit", before_commit)
+        if where == "COMMIT"
+        else (db.engine, "before_cursor_execute", before_statement)
+    )
+    sa.event.listen(target, name, listener)
+    try:
+        yield cuts
+    finally:
+        sa.event.remove(target, name, listener)
+        admin.dispose()
+
+
+@pytest.fixture
+def booking_visitor(ctx, client):
+    event = f.event()
+    exhibitor = f.exhibitor(event)
+    db.session.commit()
+    slot = f.slots_for(exhibitor, count=1)[0]
+    reg = f.registration(event, f.visitor())
+    login(client, reg.user)
+    url = f"/events/{event.slug}/exhibitors/{exhibitor.id}/book"
+    return reg.id, url, {"starts_at": slot.starts_at.isoformat()}
+
+
+def _bookings_and_messages(registration_id: int) -> tuple[int, list[str]]:
+    """The visitor's bookings, and the kinds of the messages queued about them."""
+    db.session.rollback()
+    booking_ids = db.session.scalars(select(Booking.id).where(Booking.registration_id == registration_id)).all()
+    kinds = db.session.scalars(
+        select(OutboxMessage.kind).where(
+            OutboxMessage.subject_type == "booking", OutboxMessage.subject_id.in_(booking_ids)
+        )
+    ).all()
+    return len(booking_ids), sorted(kinds)
+
+
 @pytest.mark.postgresql_only
-def test_a_request_on_a_cut_connection_gets_a_clear_503(ctx, client, database_url):
-    """A connection cut while a request holds it: 503 "try again" (JSON problem under /api/), not 500."""
+def test_a_booking_cut_off_before_commit_is_run_again_and_made_once(booking_visitor, client):
+    registration_id, url, form = booking_visitor
+    with cut_connection("INSERT INTO booking ") as cuts:
+        response = client.post(url, data=form)
+    assert len(cuts) == 1
+    assert response.status_code == 303 and response.headers["Location"].endswith("/my-schedule")
+    bookings, kinds = _bookings_and_messages(registration_id)
+    assert bookings == 1 and "booking_confirmed" in kinds and len(set(kinds)) == len(kinds), kinds
+
+
+@pytest.mark.postgresql_only
+def test_a_page_on_a_cut_pooled_connection_is_served(ctx, client, database_url):
+    """A connection cut while the request holds it (after the pool's pre-ping): served on a fresh one."""
     event = f.event()
     _, secret = create_token(f.organiser(org=event.organisers[0].organisation), event, "Import")
     db.session.commit()
     bearer = {"Authorization": f"Bearer {secret}"}
-    for path, expect_json in ((f"/events/{event.slug}", False), (f"/api/v1/events/{event.id}", True)):
+    for path in (f"/events/{event.slug}", f"/api/v1/events/{event.id}"):
         db.session.execute(sa.text("SELECT 1"))  # the request will reuse this session's connection
         assert _terminate_app_connections(database_url) >= 1
-        response = client.get(path + "?lang=en", headers=bearer)
-        assert response.status_code == 503, path
-        assert response.headers["Retry-After"]
-        if expect_json:
-            assert response.get_json()["status"] == 503
-        else:
-            assert "try again" in response.get_data(as_text=True)
+        assert client.get(path + "?lang=en", headers=bearer).status_code == 200, path
         db.session.remove()
-        assert client.get(path, headers=bearer).status_code == 200  # and the next request is served
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize(("where", "times"), [("COMMIT", 1), ("INSERT INTO booking ", 2)])
+def test_a_request_that_cannot_be_run_again_answers_a_clear_503(booking_visitor, client, where, times):
+    """Cut at COMMIT (did it take effect? unknown: no replay) or cut twice: 503 "try again", nothing made,
+    and the visitor's next try books."""
+    registration_id, url, form = booking_visitor
+    with cut_connection(where, times) as cuts:
+        response = client.post(url + "?lang=en", data=form)
+    assert len(cuts) == times
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "try again" in response.get_data(as_text=True)
+    assert _bookings_and_messages(registration_id) == (0, [])
+    assert client.post(url, data=form).status_code == 303
+    bookings, kinds = _bookings_and_messages(registration_id)
+    assert bookings == 1 and "booking_confirmed" in kinds and len(set(kinds)) == len(kinds), kinds
+
+
+@pytest.mark.postgresql_only
+def test_an_api_call_cut_twice_answers_a_json_503(ctx, client):
+    event = f.event()
+    _, secret = create_token(f.organiser(org=event.organisers[0].organisation), event, "Import")
+    db.session.commit()
+    path = f"/api/v1/events/{event.id}"
+    with cut_connection("SELECT", times=2) as cuts:
+        response = client.get(path, headers={"Authorization": f"Bearer {secret}"})
+    assert len(cuts) == 2
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.get_json()["status"] == 503

@@ -158,6 +158,8 @@ def _search_query() -> str:
 @login_required
 def door(event_id):
     event = _event_or_404(event_id, "checkin.door")
+    # Read before the scan commits, so that nothing after the commit needs the database.
+    organiser = permissions.can("checkin.counters", event)
     form = ScanForm()
     outcome = None
     if request.method == "GET":
@@ -179,7 +181,7 @@ def door(event_id):
             results=services.search_registrations(event, query, current_user) if query else [],
             search_min=services.SEARCH_MIN,
             arrival_door=services.arrival_door,
-            organiser=permissions.can("checkin.counters", event),
+            organiser=organiser,
         )
     )
     return _remember_door(response, form.door.data if outcome else None)
