@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,23 @@ def clock(test_env):
             self.path.write_text(str(self.seconds))
 
     return Clock()
+
+
+@contextmanager
+def counted_statements():
+    """Count the SQL statements sent while the block runs: ``with counted_statements() as sent: ...; len(sent)``."""
+    from bazaar.extensions import db
+
+    sent = []
+
+    def count(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def login(client, user) -> None:

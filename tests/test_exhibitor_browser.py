@@ -55,21 +55,32 @@ def test_employer_applies_on_a_phone(ctx, live_server, page):
 def test_interviewer_records_an_outcome_on_a_phone(ctx, live_server, page):
     ev = f.event(starts_in=timedelta(hours=-1), hours=6)
     ex = f.exhibitor(ev, tables=1, booth_number="B4")
-    slot = f.slots_for(ex, start=ev.starts_at, count=2, minutes=15)[0]
+    slot, second = f.slots_for(ex, start=ev.starts_at, count=2, minutes=15)
     booking = f.booked(f.registration(ev, f.visitor(name="Yohannes Kidane")), slot)
+    other = f.booked(f.registration(ev, f.visitor(name="Leila Ahmadi")), second)
     interviewer = f.exhibitor_staff(ex, role="interviewer", preferred_language="en")
-    booking_id, exhibitor_id = booking.id, ex.id
+    booking_id, other_id, exhibitor_id = booking.id, other.id, ex.id
     browser_login(page, live_server, interviewer)
     page.goto(f"{live_server}/exhibitor/{exhibitor_id}/day")
     assert "Yohannes Kidane" in page.locator(f"#interview-{booking_id}").inner_text()
     assert_accessible(page, "exhibitor-day")
+
+    page.fill("#interview-search", "yoha")  # narrows as you type
+    assert page.locator(f"#interview-{booking_id}").is_visible()
+    assert not page.locator(f"#interview-{other_id}").is_visible()
+    page.fill("#interview-search", "")
+    assert page.locator(f"#interview-{other_id}").is_visible()
+
+    page.evaluate("window.stayedOnThePage = true")
     row = page.locator(f"#interview-{booking_id}")
     row.locator("select[name$='-outcome']").select_option("hired")
     row.locator("select[name$='-employment_type']").select_option("permanent")
     row.locator("input[name$='-note']").fill("Startar i mars")
     row.locator("button[value=attended]").click()
-    page.wait_for_load_state()
-    assert "Hired" in page.locator(f"#interview-{booking_id}").inner_text()
+    page.locator(f"#interview-{booking_id} .saved").wait_for(state="visible")
+    assert page.locator(f"#interview-{booking_id} .saved").inner_text() == "Saved."  # inline, in view
+    assert page.evaluate("window.stayedOnThePage") is True  # no reload
+    assert "Hired" in page.locator(f"#interview-{booking_id} .when").inner_text()
     booking = db.session.get(Booking, booking_id)
     assert (booking.attendance, booking.outcome, booking.outcome_employment_type, booking.outcome_note) == (
         "attended",
@@ -85,8 +96,8 @@ def test_interviewer_records_an_outcome_on_a_phone(ctx, live_server, page):
     page.emulate_media(media="screen")
 
     page.locator(f"#interview-{booking_id} button[value=no_show]").click()  # changed mind: one tap
-    page.wait_for_load_state()
-    assert "No-show" in page.locator(f"#interview-{booking_id} .when").inner_text()
+    page.locator(f"#interview-{booking_id} .badge", has_text="No-show").wait_for()
+    assert page.evaluate("window.stayedOnThePage") is True
     db.session.expire_all()
     assert db.session.get(Booking, booking_id).attendance == "no_show"
     release_database()

@@ -10,6 +10,7 @@ from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.i18n import format_time
 from tests import factories as f
+from tests.conftest import counted_statements
 from tests.conftest import login as conftest_login
 
 
@@ -236,3 +237,68 @@ def test_dashboard_counts_interviews_and_missing_outcomes(ctx, client):
     missing = len([b for b in bookings if b.starts_at <= utcnow()])
     assert f"{len(bookings)} booked or walk-in" in page
     assert f"{missing} interviews still need an outcome" in page
+
+
+def _interviews(ex, count, start, minutes=10):
+    """``count`` booked interviews of visitors sharing their profile, one after the other from ``start``."""
+    ev = ex.event
+    return [
+        f.booked(f.registration(ev, f.visitor()), slot)
+        for slot in f.slots_for(ex, start=start, count=count, minutes=minutes)
+    ]
+
+
+def test_day_page_puts_now_and_next_first_and_folds_what_is_done(ctx, client):
+    ev = f.event(starts_in=timedelta(hours=-2), hours=8)
+    ex = f.exhibitor(ev, tables=1)
+    now = utcnow()
+    past = _interviews(ex, 3, now - timedelta(minutes=45), minutes=10)  # over
+    current_and_coming = _interviews(ex, 6, now - timedelta(minutes=5), minutes=10)
+    past[0].attendance, past[1].attendance = "attended", "no_show"  # past[2] still unmarked: it needs the interviewer
+    db.session.commit()
+    login(client, f.exhibitor_staff(ex, role="interviewer"))
+    page = client.get(f"/exhibitor/{ex.id}/day").get_data(as_text=True)
+    now_part, rest = page.split("<h2>Later</h2>")
+    later_part, done_part = rest.split('<details class="finished">')
+    ids = lambda part, bookings: [b for b in bookings if f'id="interview-{b.id}"' in part]  # noqa: E731
+    assert ids(now_part, past + current_and_coming) == [past[2], *current_and_coming[:4]]  # under way + next 3
+    assert ids(later_part, past + current_and_coming) == current_and_coming[4:]
+    assert ids(done_part, past + current_and_coming) == past[:2] and "Finished (2)" in done_part
+    assert now_part.count('<details class="outcome-fields" open>') == 5 and 'outcome-fields" open' not in later_part
+
+    number = current_and_coming[5].registration.ticket_code[:6]
+    found = client.get(f"/exhibitor/{ex.id}/day?q={number.lower()}").get_data(as_text=True)
+    assert found.count('class="interview"') == 1 and f'id="interview-{current_and_coming[5].id}"' in found
+
+
+def test_day_page_statements_do_not_grow_with_the_interviews(ctx, client):
+    ev = f.event(starts_in=timedelta(hours=-1), hours=8)
+    few, many = f.exhibitor(ev, tables=1), f.exhibitor(ev, tables=1)
+    _interviews(few, 3, ev.starts_at)
+    _interviews(many, 40, ev.starts_at)
+    db.session.commit()
+    counts = []
+    for ex in (few, many):
+        login(client, f.exhibitor_staff(ex, role="interviewer"))
+        with counted_statements() as sent:
+            assert client.get(f"/exhibitor/{ex.id}/day").status_code == 200
+        counts.append(len(sent))
+    assert counts[0] == counts[1], counts
+
+
+def test_inline_save_answers_the_row_alone_or_the_errors(ctx, client):
+    _ev, ex, _tables, (b_sharing, *_rest), _reg = day_setup()
+    login(client, f.exhibitor_staff(ex, role="interviewer"))
+    p = f"b{b_sharing.id}-"
+    url = f"/exhibitor/{ex.id}/interviews/{b_sharing.id}"
+    inline = {"X-Inline-Save": "1"}
+    saved = client.post(url, data={p + "attendance": "attended", p + "outcome": "offer"}, headers=inline)
+    html = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and html.strip().startswith(f'<li class="interview" id="interview-{b_sharing.id}"')
+    assert "Saved." in html and "Job offer" in html and "<html" not in html
+    db.session.refresh(b_sharing)
+    assert (b_sharing.attendance, b_sharing.outcome) == ("attended", "offer")
+    refused = client.post(url, data={p + "attendance": "attended", p + "outcome": "hired"}, headers=inline)
+    assert refused.status_code == 400 and refused.get_json()["errors"] == ["Choose the employment type for a hire."]
+    db.session.refresh(b_sharing)
+    assert b_sharing.outcome == "offer"

@@ -19,6 +19,7 @@ from bazaar.notifications.reminders import (
 )
 from bazaar.tokens import read_token
 from tests import factories as f
+from tests.conftest import counted_statements
 
 
 def _rows(kind):
@@ -189,20 +190,9 @@ def _busy_fair(bookings: int):
 
 
 def _count_statements(action) -> int:
-    from sqlalchemy import event as sa_event
-
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
-    engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counted_statements() as sent:
         action()
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
+    return len(sent)
 
 
 def _reminder_state():

@@ -279,10 +279,17 @@ class TableForm(BazaarForm):
     interviewer_id = SelectField(_l("Interviewer"), coerce=int, validators=[Optional()])
 
 
+TIME_INPUT = {"type": "time"}  # the phone's time picker; it sends HH:MM (or HH:MM:SS), as typed text may
+
+
 class SlotPlanForm(BazaarForm):
     day = SelectField(_l("Day"))
-    start = StringField(_l("First slot starts (HH:MM, local time)"), validators=[DataRequired(), Length(max=5)])
-    end = StringField(_l("Last slot ends by (HH:MM, local time)"), validators=[DataRequired(), Length(max=5)])
+    start = StringField(
+        _l("First slot starts (local time)"), validators=[DataRequired(), Length(max=8)], render_kw=TIME_INPUT
+    )
+    end = StringField(
+        _l("Last slot ends by (local time)"), validators=[DataRequired(), Length(max=8)], render_kw=TIME_INPUT
+    )
     length = SelectField(
         _l("Slot length (minutes)"), coerce=int, default=15, choices=[(n, str(n)) for n in SLOT_LENGTHS]
     )

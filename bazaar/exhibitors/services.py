@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
@@ -469,17 +470,43 @@ class InterviewRow:
 
 
 def day_interviews(exhibitor: Exhibitor, table_id: int | None = None) -> list[InterviewRow]:
-    """The exhibitor's live interviews in time order: booked slots and walk-ins alike."""
+    """The exhibitor's live interviews in time order: booked slots and walk-ins alike (one query,
+    however many there are)."""
     q = (
         select(Booking, InterviewTable)
         .outerjoin(Slot, Slot.id == Booking.slot_id)
         .outerjoin(InterviewTable, InterviewTable.id == Slot.table_id)
         .where(Booking.exhibitor_id == exhibitor.id, Booking.status == "confirmed")
+        .options(joinedload(Booking.registration).joinedload(Registration.user).joinedload(User.profile))
         .order_by(Booking.starts_at, Booking.id)
     )
     if table_id is not None:
         q = q.where(Slot.table_id == table_id)
     return [InterviewRow(booking=b, table=t, visitor=visitor_card(b.registration)) for b, t in db.session.execute(q)]
+
+
+NEXT_SHOWN = 3  # interviews still to come shown open on the day page; later ones start folded
+
+
+@dataclass
+class DayPlan:
+    """The day page's three parts: what needs the interviewer now, what comes later, what is done."""
+
+    now: list[InterviewRow]  # unmarked interviews already begun, the one under way and the next few
+    later: list[InterviewRow]
+    done: list[InterviewRow]  # over and marked held or no-show
+
+
+def day_plan(rows: list[InterviewRow], now: datetime | None = None) -> DayPlan:
+    now = now or utcnow()
+    begun, coming, done = [], [], []
+    for row in rows:
+        b = row.booking
+        if b.ends_at <= now and b.attendance != "unknown":
+            done.append(row)
+        else:
+            (begun if b.starts_at <= now else coming).append(row)
+    return DayPlan(now=begun + coming[:NEXT_SHOWN], later=coming[NEXT_SHOWN:], done=done)
 
 
 def missing_outcomes(exhibitor: Exhibitor, now: datetime | None = None) -> list[InterviewRow]:

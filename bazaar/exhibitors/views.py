@@ -1,7 +1,16 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
@@ -553,16 +562,25 @@ def slot_action(exhibitor_id, slot_id, action):
 # ---- the day --------------------------------------------------------------------------------
 
 
+def _outcome_choices() -> dict:
+    """The outcome form's choices, built once per page rather than once per interview."""
+    form = OutcomeForm(formdata=None, meta={"csrf": False})
+    return {"outcome": form.outcome.choices, "employment_type": form.employment_type.choices}
+
+
 def _day_page(exhibitor, rows, title, missing=False):
-    forms = {}
-    for row in rows:
-        form = OutcomeForm(formdata=None, prefix=f"b{row.booking.id}")
-        form.outcome.data = row.booking.outcome or ""
-        form.employment_type.data = row.booking.outcome_employment_type or ""
-        form.note.data = row.booking.outcome_note or ""
-        forms[row.booking.id] = form
+    query = (request.args.get("q") or "").strip()[:100]
+    if query:
+        rows = [r for r in rows if query.lower() in f"{r.visitor.name or ''} {r.visitor.reference}".lower()]
+    plan = services.DayPlan(now=rows, later=[], done=[]) if missing else services.day_plan(rows)
     return render_template(
-        "exhibitors/day.html", exhibitor=exhibitor, rows=rows, forms=forms, title=title, missing=missing
+        "exhibitors/day.html",
+        exhibitor=exhibitor,
+        plan=plan,
+        choices=_outcome_choices(),
+        title=title,
+        missing=missing,
+        query=query,
     )
 
 
@@ -596,6 +614,7 @@ def record_interview(exhibitor_id, booking_id):
     form = OutcomeForm(prefix=f"b{booking.id}")
     back = request.form.get("back") == "missing"
     target = url_for("exhibitors.missing_outcomes" if back else "exhibitors.day", exhibitor_id=exhibitor.id)
+    inline = request.headers.get("X-Inline-Save") == "1"  # day.js saves without reloading the page
     if form.validate_on_submit():
         services.record_interview(
             booking,
@@ -605,9 +624,25 @@ def record_interview(exhibitor_id, booking_id):
             form.employment_type.data or None,
             form.note.data,
         )
+        if inline:
+            return _interview_fragment(exhibitor, booking, request.form.get("back"))
         flash(_("Saved."), "success")
         return redirect(f"{target}#interview-{booking.id}")
-    for errors in form.errors.values():
-        for error in errors:
-            flash(str(error), "error")
+    errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
+    if inline:
+        return {"errors": errors}, 400
+    for error in errors:
+        flash(error, "error")
     return redirect(f"{target}#interview-{booking.id}")
+
+
+def _interview_fragment(exhibitor, booking, back):
+    """The saved interview's row alone, for day.js to put in place of the old one."""
+    row = services.InterviewRow(
+        booking=booking,
+        table=booking.slot.table if booking.slot else None,
+        visitor=services.visitor_card(booking.registration),
+    )
+    return render_template(
+        "exhibitors/interview_saved.html", exhibitor=exhibitor, row=row, choices=_outcome_choices(), back=back
+    )
