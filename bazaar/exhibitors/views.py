@@ -565,7 +565,10 @@ def slot_action(exhibitor_id, slot_id, action):
 def _outcome_choices() -> dict:
     """The outcome form's choices, built once per page rather than once per interview."""
     form = OutcomeForm(formdata=None, meta={"csrf": False})
-    return {"outcome": form.outcome.choices, "employment_type": form.employment_type.choices}
+    return {  # translated once here, not once per option per interview
+        name: [(value, str(label)) for value, label in getattr(form, name).choices]
+        for name in ("outcome", "employment_type")
+    }
 
 
 def _day_page(exhibitor, rows, title, missing=False):
