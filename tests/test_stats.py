@@ -107,11 +107,11 @@ def test_every_headline_figure_follows_its_definition(fair):
     assert dict(figures["exhibitors_by_job_country"]) == {"SE": 1, "NO": 1, "DK": 1}
     assert dict(figures["exhibitors_by_type"]) == {"employer": 1, "staffing_agency": 1, "public_employer": 1}
     assert figures["funnel"] == [
-        ["visitors_registered", 9],
-        ["visitors_checked_in", 7],
-        ["visitors_interviewed", 5],
-        ["visitors_offered", 3],
-        ["visitors_hired", 4],
+        ["funnel_registered", 9],  # r1-r9
+        ["funnel_came", 7],  # r1-r6 and the walk-in r9 were scanned in
+        ["funnel_interviewed", 5],  # r1, r2, r4, r5, r9
+        ["funnel_offer_or_job", 4],  # r1, r2 (offer), r4 (hired); r5 (a job by the survey)
+        ["funnel_job", 4],  # r1, r4 (confirmed); r2, r5 (visitor only)
     ]
     assert dict(figures["survey_results"]) == {
         "job": 4,
@@ -247,3 +247,29 @@ def test_progress_is_reported_step_by_step_and_committed(fair):
     assert len(progress) >= 5  # one short transaction per step
     db.session.refresh(snapshot)
     assert (snapshot.status, snapshot.progress) == ("done", 100)
+
+
+def test_funnel_steps_are_nested_when_interviews_were_not_scanned_at_the_door(ctx):
+    """Walk-in interviews and bookings of visitors the door never scanned: still a funnel, never a step
+    larger than the one before (they came: they were interviewed)."""
+    ev = factories.event(starts_in=PAST)
+    a = factories.exhibitor(ev)
+    came = ev.starts_at + timedelta(hours=1)
+    scanned = [factories.registration(ev, checked_in_at=came) for _ in range(3)]
+    unscanned = [factories.registration(ev) for _ in range(3)]
+    for reg in unscanned:
+        factories.interview(reg, a, outcome="hired")
+    factories.interview(scanned[0], a, walk_in=True, outcome="offer")
+    factories.registration(ev)  # registered, never came
+    figures = compile_event(ev.id)
+    assert figures["headline"]["visitors_checked_in"] < figures["headline"]["visitors_interviewed"]  # the old mix
+    steps = dict(figures["funnel"])
+    assert steps == {
+        "funnel_registered": 7,
+        "funnel_came": 6,
+        "funnel_interviewed": 4,
+        "funnel_offer_or_job": 4,
+        "funnel_job": 3,
+    }
+    values = list(steps.values())
+    assert values == sorted(values, reverse=True)

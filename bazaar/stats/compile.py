@@ -25,7 +25,7 @@ from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
 
 # 2: people who got a job lead; evidence reconciled per wave; totals by exhibitor group; jobs abroad;
 # the sensitive breakdown published once the survey period has closed.
-SCHEMA = 2
+SCHEMA = 3  # 3: the funnel's steps are nested (each a subset of the one before)
 SMALL_CELL = 5
 
 DEFINITIONS = {
@@ -154,8 +154,11 @@ DEFINITIONS = {
         "the job reported by the visitor started (0 when it started in the month of the fair)."
     ),
     "funnel": _l(
-        "Funnel: visitors registered, checked in, interviewed, with an offer, and who obtained a job; each step "
-        "counts different visitors."
+        "Funnel: each step counts the visitors of the step before who also went one step further: registered "
+        "(holding a place); came (checked in at the door, or interviewed without a scan); interviewed (at least one "
+        "interview held); offer or job (an exhibitor reported an offer or a hire, or the person got a job); got a "
+        "job (counted as in People who got a job). People who got a job without an interview held at the fair "
+        "are in the headline figure, not in the funnel."
     ),
     "per_exhibitor": _l(
         "Per exhibitor: bookings, interviews held and outcomes for each exhibitor counted. Bookings and "
@@ -216,7 +219,7 @@ HEADLINE = (
     "time_to_job_median_days",
 )
 RATES = {"interview_no_show_rate", "attribution_share"}
-FUNNEL = ("visitors_registered", "visitors_checked_in", "visitors_interviewed", "visitors_offered", "visitors_hired")
+FUNNEL = ("funnel_registered", "funnel_came", "funnel_interviewed", "funnel_offer_or_job", "funnel_job")
 REPORTED_OUTCOMES = ("second_interview", "offer", "hired", "internship")
 EVIDENCE = (
     "confirmed",
@@ -488,6 +491,28 @@ class Compiler:
         for category in EVIDENCE:
             self.headline[f"evidence_{category}"] = int(counts.get(category, 0))
 
+    def funnel(self):
+        """Nested steps (the definition "funnel" says the same): each is a subset of the one before."""
+        interviewed = Registration.id.in_(
+            select(Booking.registration_id).where(
+                Booking.event_id == self.event_id,
+                HELD,
+                Booking.exhibitor_id.in_(select(Exhibitor.id).where(self._counted_exhibitor())),
+            )
+        )
+        pairs = self._held_outcome_pairs().subquery()
+        offered = Registration.id.in_(select(pairs.c.registration_id).where(pairs.c.outcome.in_(("offer", "hired"))))
+        job = Registration.id.in_(select(self._jobs().c.registration_id))
+        came = or_(Registration.checked_in_at.isnot(None), interviewed)
+        steps = (HOLDS_PLACE, came, interviewed, or_(offered, job), job)
+        conditions = [and_(*steps[: i + 1]) for i in range(len(steps))]
+        row = self._scalar_row(
+            select(*(_sum(c).label(key) for key, c in zip(FUNNEL, conditions))).where(
+                Registration.event_id == self.event_id
+            )
+        )
+        self.figures["funnel"] = [[key, int(row[key])] for key in FUNNEL]
+
     def time_to_job(self):
         first = (
             select(func.min(SurveyResponse.started_on).label("started_on"))
@@ -689,6 +714,7 @@ class Compiler:
         "outcomes",
         "survey",
         "jobs",
+        "funnel",
         "time_to_job",
         "per_exhibitor",
         "breakdowns",
@@ -714,7 +740,6 @@ class Compiler:
             },
             "suppression_threshold": SMALL_CELL,
             "headline": {key: self.headline[key] for key in HEADLINE},
-            "funnel": [[key, self.headline[key]] for key in FUNNEL],
             **self.figures,
         }
 
