@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from bazaar.api.problems import problem
 from bazaar.extensions import db
 
 log = logging.getLogger("bazaar.errors")
@@ -32,8 +33,6 @@ def init_app(app) -> None:
         if e.code is None or e.code < 400:
             return e
         if request.path.startswith("/api/"):
-            from bazaar.api.problems import problem
-
             errors = (getattr(e, "data", None) or {}).get("messages")
             return problem(
                 e.code,
@@ -72,8 +71,6 @@ def init_app(app) -> None:
             db.session.close()
         detail = _("The service is busy for a moment. Nothing you entered is lost: please try again in a minute.")
         if request.path.startswith("/api/"):
-            from bazaar.api.problems import problem
-
             response = problem(503, "service_unavailable", detail)
         elif _wants_json():
             response = jsonify(error="Service Unavailable", code=503)
