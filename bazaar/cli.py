@@ -2,8 +2,19 @@
 
 import click
 from flask import current_app
+from sqlalchemy import select
 
+from bazaar import demo
+from bazaar.accounts.models import Organisation
+from bazaar.accounts.services import create_user, find_user_by_email, set_site_operator
+from bazaar.clock import utcnow
+from bazaar.events.models import Event
+from bazaar.events.services import CannotOrganise, make_organiser
 from bazaar.extensions import db
+from bazaar.health import check_configuration
+from bazaar.notifications.mail import DeliveryError, send_test_email
+from bazaar.notifications.services import resend_failed
+from worker.tasks import ping
 
 
 def init_app(app) -> None:
@@ -13,7 +24,6 @@ def init_app(app) -> None:
     @click.option("--visitors", default=4700, show_default=True, help="How many demo visitors.")
     def demo_command(visitors: int):
         """Load the demo fair (idempotent: running it again adds nothing)."""
-        from bazaar import demo
 
         created = demo.load_demo(visitors=visitors)
         click.echo("Demo loaded." if created else "Demo already present; nothing added.")
@@ -27,11 +37,6 @@ def init_app(app) -> None:
     @click.password_option()
     def create_organiser(email, organisation, name, password):
         """Create an organiser account for an organising body (created if new)."""
-        from sqlalchemy import select
-
-        from bazaar.accounts.models import Organisation
-        from bazaar.accounts.services import create_user
-        from bazaar.clock import utcnow
 
         org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
         if org is None:
@@ -46,7 +51,6 @@ def init_app(app) -> None:
     @click.option("--revoke", is_flag=True, help="Take the role away instead.")
     def site_operator(email, revoke):
         """Make an existing account a site operator (sees every failed message), or --revoke it."""
-        from bazaar.accounts.services import set_site_operator
 
         if not set_site_operator(email, not revoke):
             raise click.ClickException(f"No account with the email {email}.")
@@ -56,7 +60,6 @@ def init_app(app) -> None:
     @click.option("--timeout", default=10.0, show_default=True)
     def ping_worker(timeout: float):
         """Send a task and wait for a worker to answer it."""
-        from worker.tasks import ping
 
         if not current_app.config["CELERY"].get("result_backend"):
             raise click.ClickException("No result backend configured (set REDIS_URL).")
@@ -72,7 +75,6 @@ def add_operations_commands(group: click.Group) -> None:
     @group.command("check")
     def check_command():
         """Check the configuration: secret key, database, broker, SMTP. Exits 1 if any fails."""
-        from bazaar.health import check_configuration
 
         results = check_configuration()
         for what, ok, detail in results:
@@ -84,7 +86,6 @@ def add_operations_commands(group: click.Group) -> None:
     @click.argument("address")
     def send_test_email_command(address: str):
         """Send a test email to ADDRESS through the configured mailer, now."""
-        from bazaar.notifications.mail import DeliveryError, send_test_email
 
         try:
             send_test_email(address)
@@ -97,9 +98,6 @@ def add_operations_commands(group: click.Group) -> None:
     @click.argument("event_id", type=int)
     def promote_organiser_command(email: str, event_id: int):
         """Make the user EMAIL an organiser of event EVENT_ID (joins its organising body)."""
-        from bazaar.accounts.services import find_user_by_email
-        from bazaar.events.models import Event
-        from bazaar.events.services import CannotOrganise, make_organiser
 
         user = find_user_by_email(email)
         event = db.session.get(Event, event_id)
@@ -115,6 +113,5 @@ def add_operations_commands(group: click.Group) -> None:
     @click.option("--event", "event_id", type=int, help="Only this event's messages.")
     def resend_failed_command(event_id: int | None):
         """Give every failed message another go (as the outbox page's Resend does)."""
-        from bazaar.notifications.services import resend_failed
 
         click.echo(f"{resend_failed(event_id)} failed message(s) queued again.")

@@ -11,13 +11,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bazaar.accounts.auth import hash_password
+from bazaar.accounts.choices import FOREIGN_BACKGROUND_DEFINITION
 from bazaar.accounts.models import Organisation, User, VisitorProfile
+from bazaar.booking.demo import add_slots_and_bookings
 from bazaar.clock import utcnow
+from bazaar.demo_names import DANISH_EXHIBITORS, FIRST_NAMES, LAST_NAMES, MUNICIPALITIES, SWEDISH_EXHIBITORS
 from bazaar.events.models import Event, EventOrganiser, EventStaff
 from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable, Opening
 from bazaar.extensions import db
 from bazaar.occupations import OCCUPATIONS
 from bazaar.registrations.models import Registration
+from bazaar.stats.reference import add_to_demo
 
 DEMO_SLUG = "jobbdating-helsingborg"
 DEMO_PASSWORD = "bazaar-demo"
@@ -30,152 +34,6 @@ DEMO_LOGINS = {
     "job coach": "coach@demo.bazaar",
 }
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-SWEDISH_EXHIBITORS = [
-    ("Byggkompaniet Helsingborg AB", "employer", "construction"),
-    ("Region Skåne", "public_employer", "healthcare"),
-    ("Helsingborgs stad", "public_employer", "public_sector"),
-    ("Kullabygdens Vård AB", "employer", "healthcare"),
-    ("Öresunds Logistik AB", "employer", "logistics"),
-    ("Skånetrafikens Förare AB", "employer", "transport"),
-    ("Hamnens Lager & Terminal AB", "employer", "logistics"),
-    ("Bemanningsbolaget Syd AB", "staffing_agency", "staffing"),
-    ("Jobbpoolen Skåne AB", "staffing_agency", "staffing"),
-    ("Städkraft Nordväst AB", "employer", "cleaning"),
-    ("Restaurang Sundet AB", "employer", "hospitality"),
-    ("Hotell Kärnan AB", "employer", "hospitality"),
-    ("Elinstallatörerna i Skåne AB", "employer", "construction"),
-    ("Rör & Värme Helsingborg AB", "employer", "construction"),
-    ("Nordvästra Skånes Räddningstjänst", "public_employer", "public_sector"),
-    ("Höganäs Verkstad AB", "employer", "manufacturing"),
-    ("Ängelholms Livsmedel AB", "employer", "manufacturing"),
-    ("IT-Support Öresund AB", "employer", "it"),
-    ("Kodhuset Syd AB", "employer", "it"),
-    ("Skolverket Lokalt – Grundskolor Helsingborg", "public_employer", "education"),
-    ("Förskolan Solrosen AB", "employer", "education"),
-    ("Apoteksgruppen Väst AB", "employer", "healthcare"),
-    ("Tandvården Norra Skåne AB", "employer", "healthcare"),
-    ("Hemtjänst Omsorg Plus AB", "employer", "healthcare"),
-    ("Fastighetsservice Sundet AB", "employer", "property"),
-    ("Grönyteskötsel Skåne AB", "employer", "property"),
-    ("Handelshuset Väla AB", "employer", "retail"),
-    ("Kundtjänst Center Helsingborg AB", "employer", "customer_service"),
-    ("Folkuniversitetet Helsingborg", "education_provider", "education"),
-    ("Röda Korset Helsingborg", "civil_society", "civil_society"),
-]
-DANISH_EXHIBITORS = [
-    ("Nordsjællands Byg ApS", "employer", "construction"),
-    ("Region Hovedstaden Sygepleje", "public_employer", "healthcare"),
-    ("Helsingør Havneservice A/S", "employer", "logistics"),
-    ("Københavns Rengøring A/S", "employer", "cleaning"),
-    ("Øresund Vikar ApS", "staffing_agency", "staffing"),
-    ("Kronborg Hotel & Restaurant A/S", "employer", "hospitality"),
-    ("Dansk Busdrift A/S", "employer", "transport"),
-    ("Sjællands Maskinfabrik A/S", "employer", "manufacturing"),
-    ("Hillerød Kommune Ældrepleje", "public_employer", "healthcare"),
-    ("Frederiksborg IT ApS", "employer", "it"),
-]
-FIRST_NAMES = [
-    "Ahmed",
-    "Fatima",
-    "Mohammed",
-    "Amina",
-    "Yusuf",
-    "Hodan",
-    "Abdi",
-    "Fardowsa",
-    "Samira",
-    "Omar",
-    "Ali",
-    "Zahra",
-    "Reza",
-    "Maryam",
-    "Dawit",
-    "Selam",
-    "Tesfay",
-    "Helen",
-    "Olena",
-    "Oksana",
-    "Dmytro",
-    "Andrii",
-    "Mehmet",
-    "Ayşe",
-    "Emre",
-    "Elif",
-    "Anna",
-    "Erik",
-    "Maria",
-    "Johan",
-    "Sara",
-    "Karin",
-    "Lars",
-    "Mikael",
-    "Nadia",
-    "Hassan",
-    "Leyla",
-    "Kaveh",
-    "Shirin",
-    "Mahmoud",
-    "أحمد",
-    "فاطمة",
-    "محمد",
-    "ሰላም",
-    "ዳዊት",
-    "Олена",
-    "Андрій",
-    "رضا",
-    "مریم",
-    "Sofia",
-]
-LAST_NAMES = [
-    "Hassan",
-    "Mohamed",
-    "Ali",
-    "Ahmadi",
-    "Hosseini",
-    "Karimi",
-    "Tesfaye",
-    "Gebremedhin",
-    "Haile",
-    "Kovalenko",
-    "Shevchenko",
-    "Bondarenko",
-    "Yılmaz",
-    "Kaya",
-    "Demir",
-    "Andersson",
-    "Johansson",
-    "Karlsson",
-    "Nilsson",
-    "Eriksson",
-    "Larsson",
-    "Olsen",
-    "Jensen",
-    "Nielsen",
-    "Abdullahi",
-    "Warsame",
-    "Farah",
-    "Rahimi",
-    "Mousavi",
-    "العلي",
-    "حسن",
-    "ተስፋይ",
-    "Коваленко",
-    "Persson",
-    "Svensson",
-]
-MUNICIPALITIES = [
-    "Helsingborg",
-    "Landskrona",
-    "Höganäs",
-    "Ängelholm",
-    "Bjuv",
-    "Åstorp",
-    "Klippan",
-    "Malmö",
-    "Lund",
-    "Helsingør",
-]
 
 
 def _local(year, month, day, hour, minute=0) -> datetime:
@@ -287,11 +145,9 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
     db.session.flush()
     _visitors(event, rng, visitors, demo_visitor, now)
     _registration_variety(event, coach, visitors, now)
-    from bazaar.booking.demo import add_slots_and_bookings
 
     add_slots_and_bookings(event, demo_visitor, rng, now)  # interview slots, bookings, a waiting list
     db.session.commit()
-    from bazaar.stats.reference import add_to_demo
 
     add_to_demo(orgs, event)  # the past edition Jobbdating 07, compiled next to this fair
     return True
@@ -367,7 +223,6 @@ def _registration_variety(event, coach, visitors, now) -> None:
     sensitive question answered by those who consented, newsletters, sign-ups spread over the
     registration weeks, SFI classes registered by a job coach, and a few cancellations.
     Uses its own random stream so the rest of the demo stays as it was."""
-    from bazaar.accounts.choices import FOREIGN_BACKGROUND_DEFINITION
 
     rng = random.Random(visitors * 7919)
     profiles = db.session.execute(

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from bazaar.api.problems import problem
 from bazaar.database import request_may_replay
 from bazaar.extensions import db
 
@@ -33,8 +34,6 @@ def init_app(app) -> None:
         if e.code is None or e.code < 400:
             return e
         if request.path.startswith("/api/"):
-            from bazaar.api.problems import problem
-
             errors = (getattr(e, "data", None) or {}).get("messages")
             return problem(
                 e.code,
@@ -77,8 +76,6 @@ def init_app(app) -> None:
         log.warning("database unavailable", extra={"path": request.path, "error": type(e).__name__})
         detail = _("The service is busy for a moment. Nothing you entered is lost: please try again in a minute.")
         if request.path.startswith("/api/"):
-            from bazaar.api.problems import problem
-
             response = problem(503, "service_unavailable", detail)
         elif _wants_json():
             response = jsonify(error="Service Unavailable", code=503)

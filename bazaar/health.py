@@ -4,12 +4,17 @@
 200 with ``"status": "degraded"`` when only the rate-limit storage is down, since limits then
 count in each process's memory and every request is still served."""
 
+import os
+
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select, text
 
 from bazaar.clock import utcnow
 from bazaar.extensions import csrf, db, limiter
+from bazaar.notifications.mail import SMTPMailer, get_mailer
 from bazaar.notifications.models import OutboxMessage
+from config import instance_dir
+from worker import celery
 
 bp = Blueprint("health", __name__)
 
@@ -26,8 +31,6 @@ def _check_database() -> tuple[bool, str]:
 
 
 def _check_broker() -> tuple[bool, str]:
-    from worker import celery
-
     try:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
@@ -59,10 +62,6 @@ def _outbox_backlog() -> dict:
 def check_configuration() -> list[tuple[str, bool, str]]:
     """What ``flask bazaar check`` reports: (what, ok, detail) for the secret key, the database,
     the broker and, when mail goes by SMTP, the SMTP server."""
-    import os
-
-    from bazaar.notifications.mail import SMTPMailer, get_mailer
-    from config import instance_dir
 
     key = os.environ.get("SECRET_KEY")
     dev_key = instance_dir() / "secret_key"

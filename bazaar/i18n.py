@@ -14,6 +14,8 @@ from flask import current_app, request
 from flask_babel import get_locale, refresh
 from flask_login import current_user, user_logged_in
 
+from bazaar.extensions import db
+
 LANG_COOKIE = "bazaar_lang"
 
 
@@ -176,8 +178,6 @@ def init_app(app) -> None:
         so the pages after login and the emails that follow use it too."""
         chosen = request.cookies.get(LANG_COOKIE) if request else None
         if chosen in supported() and user.preferred_language != chosen:
-            from bazaar.extensions import db
-
             user.preferred_language = chosen
             db.session.commit()
 

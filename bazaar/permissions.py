@@ -9,7 +9,10 @@ from collections.abc import Callable
 from flask import abort
 from flask_login import current_user
 
-from bazaar.extensions import db
+from bazaar.events.models import EventStaff
+from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
+from bazaar.extensions import db, login_manager
+from bazaar.routing import ROW_ID_MAX
 
 _RULES: dict[str, Callable] = {}
 
@@ -37,8 +40,6 @@ def require(action: str, obj=None, user=None, not_found: bool = False) -> None:
         return
     user = current_user if user is None else user
     if not getattr(user, "is_authenticated", False) and action not in _PUBLIC:
-        from bazaar.extensions import login_manager
-
         abort(login_manager.unauthorized())
     abort(404 if not_found else 403)
 
@@ -47,7 +48,6 @@ def load(model, object_id: int, action: str, not_found: bool = False):
     """The ``model`` row with ``object_id`` if the current user may do ``action`` on it; else 404/403.
 
     Ids from query strings or forms may be any integer; out-of-range ones name no row."""
-    from bazaar.routing import ROW_ID_MAX
 
     obj = db.session.get(model, object_id) if 0 < object_id <= ROW_ID_MAX else None
     if obj is None:
@@ -68,7 +68,6 @@ def organises(user, event) -> bool:
 
 def exhibitor_role(user, exhibitor) -> str | None:
     """'admin', 'interviewer' or None for the user's role at ``exhibitor``."""
-    from bazaar.exhibitors.models import ExhibitorStaff
 
     if not user.is_authenticated or exhibitor is None:
         return None
@@ -150,7 +149,6 @@ def _application_review(user, exhibitor):
 
 def staffs_event(user, event, role: str) -> bool:
     """The user was given ``role`` (e.g. 'checkin') for ``event``."""
-    from bazaar.events.models import EventStaff
 
     if not user.is_authenticated or event is None:
         return False
@@ -311,7 +309,6 @@ def token_allows(token, action: str, event, obj=None, write: bool = False) -> bo
 @rule("api.token.create")
 def _api_token_create(user, event):
     """Organisers of the event and admins of one of its exhibitors may make API tokens for it."""
-    from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
 
     if organises(user, event):
         return True

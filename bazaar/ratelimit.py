@@ -15,7 +15,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits.storage import Storage
 
-from bazaar.accounts.services import normalise_email
+from bazaar.accounts.models import normalise_email
 
 # Per client address: a crowd behind one NAT address must get through.
 LOGIN_PER_ADDRESS = "120 per minute; 2000 per hour"

@@ -215,7 +215,7 @@ def test_a_failing_notification_rolls_the_booking_back(fair, monkeypatch):
     def broken(booking, change):
         raise RuntimeError("mail template missing")
 
-    monkeypatch.setattr(services, "_notify", broken)
+    monkeypatch.setattr(services, "booking_changed", broken)
     with pytest.raises(RuntimeError):
         services.book(f.registration(event), exhibitor, _at(event, 0))
     assert _live() == 0
@@ -291,7 +291,7 @@ def test_reschedule_is_all_or_nothing(fair, monkeypatch):
     db.session.refresh(booking)
     assert booking.starts_at == _at(event, 0)
     # a failure after the move (the notification) undoes the move too
-    monkeypatch.setattr(services, "_notify", lambda b, change: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(services, "booking_changed", lambda b, change: (_ for _ in ()).throw(RuntimeError("boom")))
     with pytest.raises(RuntimeError):
         services.reschedule(booking, _at(event, 10))
     db.session.refresh(booking)

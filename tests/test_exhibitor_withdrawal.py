@@ -14,7 +14,7 @@ from bazaar.clock import utcnow
 from bazaar.exhibitors import services
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
-from bazaar.notifications.reminders import REMINDER
+from bazaar.reminders.notifications import REMINDER
 from tests import factories as f
 from tests.conftest import login, wait_for
 

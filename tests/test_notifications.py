@@ -9,11 +9,11 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from bazaar.booking.notifications import booking_changed
 from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications import services
 from bazaar.notifications.models import OutboxMessage
-from bazaar.notifications.reminders import booking_changed
 from tests import factories as f
 
 

@@ -139,7 +139,7 @@ def test_only_site_operators_see_every_failed_message(app, client, ctx):
 
 
 def test_pager_links_keep_the_filters_and_the_event(app, client, ctx):
-    from bazaar.notifications.views import PAGE_SIZE
+    from bazaar.outbox.views import PAGE_SIZE
 
     org, ev, _ = _outbox_event()
     for i in range(PAGE_SIZE + 1):

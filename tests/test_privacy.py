@@ -203,7 +203,7 @@ def _texts_holding(marker: str) -> list[str]:
 
 
 def test_delete_account_leaves_no_free_text_anywhere_and_figures_unchanged(ctx):
-    from bazaar.notifications.reminders import day_before_due, ensure_event_messages
+    from bazaar.reminders.services import day_before_due, ensure_event_messages
     from bazaar.stats.compile import compile_event
 
     visitor = f.visitor(name=f"{MARKER} Hosseini", email=f"{MARKER.lower()}@example.org")

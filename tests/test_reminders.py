@@ -5,13 +5,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bazaar.booking.notifications import booking_changed
 from bazaar.clock import utcnow
 from bazaar.events.services import update_event
 from bazaar.extensions import db
 from bazaar.notifications import services
 from bazaar.notifications.models import OutboxMessage
-from bazaar.notifications.reminders import (
-    booking_changed,
+from bazaar.reminders.services import (
     day_before_due,
     morning_after_due,
     schedule_event_messages,
@@ -207,7 +207,8 @@ def test_changing_reminder_minutes_on_a_busy_event_is_set_based(ctx):
     """Issue 11.5: the statements issued do not grow with the bookings, and the outcome is the one
     the per-booking rule (``sync_interview_reminder``) gives."""
     from bazaar.booking.models import Booking
-    from bazaar.notifications.reminders import booking_payload, sync_interview_reminder
+    from bazaar.booking.notifications import booking_payload
+    from bazaar.reminders.services import sync_interview_reminder
 
     small, _ = _busy_fair(2)
     busy, bookings = _busy_fair(30)

@@ -15,10 +15,10 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from bazaar.booking.notifications import booking_changed
 from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
-from bazaar.notifications.reminders import booking_changed
 from bazaar.notifications.services import queue
 from tests import factories as f
 from tests.conftest import ROOT, free_port, wait_for
@@ -261,7 +261,7 @@ def _book_in_a_web_process(processes, booking_ids):
         "from bazaar import create_app\n"
         "from bazaar.booking.models import Booking\n"
         "from bazaar.extensions import db\n"
-        "from bazaar.notifications.reminders import booking_changed\n"
+        "from bazaar.booking.notifications import booking_changed\n"
         "app = create_app()\n"
         "with app.app_context():\n"
         "    for booking_id in map(int, sys.argv[1:]):\n"
@@ -282,7 +282,7 @@ def _confirmations(count: int) -> list[int]:
     """``count`` booking confirmations for as many visitors, due in a minute (so no kick sends them)."""
     from bazaar.accounts.models import User
     from bazaar.booking.models import Booking
-    from bazaar.notifications.reminders import booking_payload
+    from bazaar.booking.notifications import booking_payload
     from bazaar.registrations.models import Registration
 
     ev = f.event(starts_in=timedelta(days=3))

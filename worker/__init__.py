@@ -11,6 +11,8 @@ from datetime import timedelta
 from celery import Celery, Task
 from celery.signals import worker_process_init
 
+from bazaar.extensions import db
+
 celery = Celery("bazaar")
 
 # How often beat sweeps the outbox, in seconds: a minute in production, shorter in tests.
@@ -35,8 +37,6 @@ def init_celery(app) -> Celery:
         next task starts clean (a cut connection is then replaced, pool_pre_ping checks the rest)."""
 
         def __call__(self, *args, **kwargs):
-            from bazaar.extensions import db
-
             with app.app_context():
                 try:
                     return self.run(*args, **kwargs)
@@ -47,8 +47,6 @@ def init_celery(app) -> Celery:
     @worker_process_init.connect(weak=False)
     def _own_database_connections(**_):
         """A forked pool process must not share the parent's pooled database connections."""
-        from bazaar.extensions import db
-
         with app.app_context():
             db.engine.dispose(close=False)
 

@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g
 
+from bazaar.accounts.models import User
 from bazaar.extensions import db, login_manager
 
 _hasher = PasswordHasher()
@@ -30,8 +31,6 @@ def check_password(user, password: str) -> bool:
 
 
 def init_app(app) -> None:
-    from bazaar.accounts.models import User
-
     @app.before_request
     def _forget_cached_user():
         # Flask-Login caches the user on ``g``; a request must never inherit one from an app

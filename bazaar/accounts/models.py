@@ -14,6 +14,11 @@ from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 
 
+def normalise_email(email: str) -> str:
+    """The form every address is stored and looked up in (the rate limits key on it too)."""
+    return email.strip().lower()
+
+
 class Organisation(db.Model):
     """An organising body (county board, municipality, employment service ...)."""
 

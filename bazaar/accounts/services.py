@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bazaar.accounts.auth import hash_password
 from bazaar.accounts.choices import FOREIGN_BACKGROUND_DEFINITION
-from bazaar.accounts.models import User, VisitorProfile
+from bazaar.accounts.models import User, VisitorProfile, normalise_email
 from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
@@ -21,10 +21,6 @@ RESET_PURPOSE = "password_reset"
 
 class EmailTaken(Exception):
     """An account with this email exists already."""
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:

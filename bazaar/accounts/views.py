@@ -6,7 +6,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from bazaar import ratelimit
+from bazaar import i18n, ratelimit
 from bazaar.accounts import services
 from bazaar.accounts.auth import check_password
 from bazaar.accounts.forms import (
@@ -18,8 +18,11 @@ from bazaar.accounts.forms import (
     SignupForm,
 )
 from bazaar.accounts.services import find_user_by_email
+from bazaar.booking.models import Booking
 from bazaar.clock import utcnow
+from bazaar.events.models import Event
 from bazaar.extensions import db, limiter
+from bazaar.registrations.models import Registration
 from bazaar.tokens import InvalidToken
 
 bp = Blueprint("accounts", __name__)
@@ -57,7 +60,6 @@ def login():
 @bp.post("/language")
 def set_language():
     """The language switcher for a logged-in user: a CSRF-checked POST stores the preference."""
-    from bazaar import i18n
 
     lang = request.form.get("lang", "")
     response = redirect(safe_next(request.form.get("next")) or url_for("events.home"))
@@ -167,8 +169,6 @@ def reset_password(token):
 
 
 def _my_bookings(registrations):
-    from bazaar.booking.models import Booking
-
     ids = [r.id for r in registrations]
     if not ids:
         return []
@@ -182,9 +182,6 @@ def _my_bookings(registrations):
 @bp.get("/my")
 @login_required
 def my_page():
-    from bazaar.events.models import Event
-    from bazaar.registrations.models import Registration
-
     registrations = db.session.scalars(
         select(Registration)
         .join(Event)

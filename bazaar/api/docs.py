@@ -3,6 +3,7 @@
 from flask import render_template
 from flask_smorest import Api
 
+from bazaar.api.views import bp
 from bazaar.extensions import csrf
 
 
@@ -14,8 +15,6 @@ class BazaarApi(Api):
 
 
 def init_app(app) -> None:
-    from bazaar.api.views import bp
-
     app.config.setdefault("API_TITLE", "Bazaar API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
+from bazaar.booking.models import my_bookings
 from bazaar.clock import utcnow
 
 PRODID = "-//Bazaar//Recruitment fair bookings//EN"
@@ -97,6 +98,4 @@ def booking_ics(booking) -> bytes:
 
 def schedule_ics(registration) -> bytes:
     """All the visitor's live bookings for the event, in one file (same UIDs as the invitations)."""
-    from bazaar.booking.services import my_bookings
-
     return _calendar("PUBLISH", my_bookings(registration))

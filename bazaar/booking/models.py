@@ -6,7 +6,7 @@ booking per slot and one live booking per visitor and start time (partial unique
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
@@ -96,6 +96,14 @@ class Booking(db.Model):
             sqlite_where=LIVE,
         ),
     )
+
+
+def my_bookings(registration, include_cancelled: bool = False) -> list[Booking]:
+    """The visitor's bookings at the event (live ones unless ``include_cancelled``), earliest first."""
+    q = select(Booking).where(Booking.registration_id == registration.id)
+    if not include_cancelled:
+        q = q.where(Booking.status == "confirmed")
+    return list(db.session.scalars(q.order_by(Booking.starts_at, Booking.id)))
 
 
 class WaitlistEntry(db.Model):

@@ -12,7 +12,7 @@ How a booking stays correct under concurrency:
   with the nearest free times. Nothing is decided by a read followed by a write.
 
 Every change raises ``Booking.sequence`` and calls
-:func:`bazaar.notifications.reminders.booking_changed` in the same transaction.
+:func:`bazaar.booking.notifications.booking_changed` in the same transaction.
 """
 
 from dataclasses import dataclass
@@ -22,12 +22,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import selectinload
 
 from bazaar.booking.models import Booking, Slot, WaitlistEntry
+from bazaar.booking.notifications import WAITLIST_OFFER, booking_changed
 from bazaar.clock import utcnow
 from bazaar.database import is_postgres
+from bazaar.exhibitors.models import Exhibitor, Opening
 from bazaar.extensions import db
 from bazaar.i18n import format_datetime, format_time
+from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
 from bazaar.tokens import InvalidToken, make_token, read_token
 
@@ -175,13 +179,6 @@ def nearest_alternatives(exhibitor, wanted: datetime, registration_id: int | Non
     return sorted(times[:ALTERNATIVES])
 
 
-def my_bookings(registration, include_cancelled: bool = False) -> list[Booking]:
-    q = select(Booking).where(Booking.registration_id == registration.id)
-    if not include_cancelled:
-        q = q.where(Booking.status == "confirmed")
-    return list(db.session.scalars(q.order_by(Booking.starts_at, Booking.id)))
-
-
 # ---- rules -----------------------------------------------------------------------------------
 
 
@@ -205,8 +202,6 @@ def exhibitor_takes_bookings(exhibitor_id: int) -> bool:
     """The exhibitor is approved, read from the database with a share lock (PostgreSQL) held until
     commit: a decision taking it off the fair locks the row for update, so either it waits for
     this booking (and then counts and cancels it) or this booking waits and sees the new status."""
-    from bazaar.exhibitors.models import Exhibitor
-
     return (
         db.session.scalar(select(Exhibitor.status).where(Exhibitor.id == exhibitor_id).with_for_update(read=True))
         == "approved"
@@ -296,12 +291,6 @@ def _place(registration: Registration, candidates: list[Slot], put, now: datetim
     return None
 
 
-def _notify(booking: Booking, change: str) -> None:
-    from bazaar.notifications.reminders import booking_changed
-
-    booking_changed(booking, change)
-
-
 def _taken(exhibitor, wanted: datetime, registration_id: int) -> SlotTaken:
     alternatives = nearest_alternatives(exhibitor, wanted, registration_id)
     return SlotTaken(_("Sorry, that time was just taken."), alternatives)
@@ -388,7 +377,7 @@ def _book(registration: Registration, exhibitor, starts_at: datetime, actor, can
         raise _taken(exhibitor, starts_at, registration.id)
     booking = box[-1]
     _close_waitlist_entries(registration.id, booking.exhibitor_id, now)
-    _notify(booking, "created")
+    booking_changed(booking, "created")
     return booking
 
 
@@ -433,7 +422,7 @@ def cancel_booking(booking: Booking, actor=None, reason: str = "visitor", commit
         if result.rowcount != 1:
             raise NotChangeable(_("This booking is already cancelled."))
         db.session.refresh(booking)
-        _notify(booking, "cancelled")
+        booking_changed(booking, "cancelled")
         if booking.slot is not None and reason not in NOT_OFFERED_ON:
             offer_slot(booking.slot, now)
         return booking
@@ -492,7 +481,7 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
         if _place(registration, candidates, move, now) is None:
             raise _taken(exhibitor, wanted, registration.id)
         db.session.refresh(booking)
-        _notify(booking, "rescheduled")
+        booking_changed(booking, "rescheduled")
         if old_slot is not None:
             offer_slot(old_slot, now)
         return booking
@@ -726,12 +715,10 @@ def offer_slot(slot: Slot, now: datetime | None = None) -> WaitlistEntry | None:
 
 
 def _queue_offer(entry: WaitlistEntry, slot: Slot) -> None:
-    from bazaar.notifications.services import queue
-
     registration = entry.registration
     exhibitor = slot.exhibitor
     queue(
-        "waitlist_offer",
+        WAITLIST_OFFER,
         user=registration.user,
         event=registration.event,
         subject=entry,
@@ -830,10 +817,6 @@ def directory(
 ) -> list[Listing]:
     """Approved exhibitors at ``event`` filtered by what visitors ask for. Opening filters
     (occupation, country, employment type) keep exhibitors with at least one matching opening."""
-    from sqlalchemy.orm import selectinload
-
-    from bazaar.exhibitors.models import Exhibitor
-
     exhibitors = db.session.scalars(
         select(Exhibitor)
         .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
@@ -873,8 +856,6 @@ def directory(
 
 def directory_choices(event) -> dict[str, list[str]]:
     """Codes present at ``event`` for the directory's filters (languages and job countries)."""
-    from bazaar.exhibitors.models import Exhibitor, Opening
-
     rows = db.session.execute(
         select(Exhibitor.booth_languages, Exhibitor.job_countries).where(
             Exhibitor.event_id == event.id, Exhibitor.status == "approved"

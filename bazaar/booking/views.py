@@ -9,10 +9,10 @@ from sqlalchemy import select
 from bazaar import permissions
 from bazaar.booking import calendar, services
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
-from bazaar.booking.models import Booking, WaitlistEntry
+from bazaar.booking.models import Booking, WaitlistEntry, my_bookings
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
-from bazaar.exhibitors.models import EMPLOYMENT_TYPES, Exhibitor
+from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, Exhibitor
 from bazaar.extensions import db
 from bazaar.i18n import current_lang, format_time
 from bazaar.occupations import OCCUPATIONS
@@ -59,8 +59,6 @@ def _country_name(code: str, lang: str) -> str:
 def _browse_form(event: Event) -> BrowseForm:
     lang = current_lang()
     present = services.directory_choices(event)
-    from bazaar.exhibitors.forms import EMPLOYMENT_TYPE_LABELS
-
     form = BrowseForm(request.args)
     anything = [("", _("Any"))]
     form.occupation.choices = anything + sorted(((k, str(v)) for k, v in OCCUPATIONS.items()), key=lambda c: c[1])
@@ -98,7 +96,7 @@ def browse(slug):
 def _exhibitor_page(event, exhibitor, error: services.BookingError | None = None, status: int = 200):
     registration = services.live_registration(current_user, event)
     reg_id = registration.id if registration is not None else None
-    mine = services.my_bookings(registration) if registration is not None else []
+    mine = my_bookings(registration) if registration is not None else []
     return render_template(
         "booking/exhibitor.html",
         event=event,
@@ -161,7 +159,7 @@ def _time(moment, event) -> str:
 def my_schedule(slug):
     event = _event(slug)
     registration = services.live_registration(current_user, event)
-    bookings = services.my_bookings(registration) if registration is not None else []
+    bookings = my_bookings(registration) if registration is not None else []
     waiting = []
     if registration is not None:
         waiting = db.session.scalars(

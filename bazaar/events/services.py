@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bazaar.clock import utcnow
+from bazaar.events import signals
 from bazaar.events.models import Event, EventOrganiser
 from bazaar.extensions import db
 
@@ -46,9 +47,7 @@ def update_event(event: Event, **fields) -> Event:
     for key, value in fields.items():
         setattr(event, key, value)
     if times_changed:
-        from bazaar.notifications.reminders import event_times_changed
-
-        event_times_changed(event)
+        signals.times_changed.send(event)
     db.session.commit()
     return event
 

@@ -7,6 +7,7 @@ from bazaar import permissions
 from bazaar.events import services
 from bazaar.events.forms import EventForm
 from bazaar.events.models import Event
+from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 
 bp = Blueprint("events", __name__)
@@ -28,7 +29,6 @@ def home():
 def event_page(slug):
     event = get_event_or_404(slug)
     permissions.require("event.view", event, not_found=True)
-    from bazaar.exhibitors.models import Exhibitor
 
     exhibitors = db.session.scalars(
         select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.name)

@@ -1,3 +1,5 @@
+from datetime import time
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -14,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import HiddenInput
 
 from bazaar.booking.models import OUTCOMES
+from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS
 from bazaar.exhibitors.schedule import SLOT_LENGTHS, ScheduleError, parse_breaks
 from bazaar.exhibitors.validation import normalise_org_number, normalise_phone
 from bazaar.forms import BazaarForm
@@ -25,15 +28,6 @@ ORG_TYPE_LABELS = {
     "public_employer": _l("Public employer"),
     "civil_society": _l("Civil society organisation"),
     "education_provider": _l("Education provider"),
-}
-EMPLOYMENT_TYPE_LABELS = {
-    "permanent": _l("Permanent"),
-    "temporary": _l("Temporary"),
-    "internship": _l("Internship"),
-    "probationary": _l("Probationary"),
-    "apprenticeship": _l("Apprenticeship"),
-    "subsidised": _l("Subsidised entry job"),
-    "seasonal": _l("Seasonal"),
 }
 OUTCOME_LABELS = {
     "none": _l("No further step"),
@@ -299,8 +293,6 @@ class SlotPlanForm(BazaarForm):
     opening_id = SelectField(_l("Tied to an opening (optional)"), validators=[Optional()])
 
     def _time(self, field):
-        from datetime import time
-
         try:
             return time.fromisoformat(field.data.strip())
         except (ValueError, AttributeError):

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +21,16 @@ EMPLOYMENT_TYPES = (
     "subsidised",
     "seasonal",
 )
+# With the codes, so every package that shows an opening (the booking directory too) names them alike.
+EMPLOYMENT_TYPE_LABELS = {
+    "permanent": _l("Permanent"),
+    "temporary": _l("Temporary"),
+    "internship": _l("Internship"),
+    "probationary": _l("Probationary"),
+    "apprenticeship": _l("Apprenticeship"),
+    "subsidised": _l("Subsidised entry job"),
+    "seasonal": _l("Seasonal"),
+}
 
 
 class Exhibitor(db.Model):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 
 from bazaar.booking.models import SLOT_FORMATS, Booking, Slot
+from bazaar.booking.services import cancel_booking
 from bazaar.database import is_postgres
 from bazaar.exhibitors.models import InterviewTable, Opening
 from bazaar.extensions import db
@@ -155,7 +156,6 @@ def set_blocked(slot: Slot, blocked: bool) -> Slot:
 def remove_slot(slot: Slot, actor) -> Booking | None:
     """Take a slot off the schedule; a booking in it is cancelled and the visitor told (by the
     booking domain). Returns the cancelled booking, if any."""
-    from bazaar.booking.services import cancel_booking
 
     booking = live_booking(slot)
     if booking is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
-from bazaar.booking.models import Booking, Slot
+from bazaar.booking.models import ATTENDANCE, OUTCOMES, Booking, Slot
 from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
@@ -532,7 +532,6 @@ def record_interview(
     note: str | None = None,
 ) -> Booking:
     """Mark an interview held or a no-show and, if held, its outcome (who and when recorded)."""
-    from bazaar.booking.models import ATTENDANCE, OUTCOMES
 
     if attendance not in ATTENDANCE or attendance == "unknown":
         raise ExhibitorError("attendance")

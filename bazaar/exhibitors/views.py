@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -499,8 +499,6 @@ def _event_days(event: Event) -> list[str]:
 @bp.route("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/generate", methods=["GET", "POST"])
 @login_required
 def generate(exhibitor_id, table_id):
-    from datetime import date, time
-
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
     table = _owned(InterviewTable, table_id, exhibitor)
     form = SlotPlanForm()

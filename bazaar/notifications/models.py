@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
@@ -39,5 +39,9 @@ class OutboxMessage(db.Model):
     claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # Named, not imported: the outbox knows no domain's code (docs/architecture.md).
+    user = relationship("User", viewonly=True)
+    event = relationship("Event", viewonly=True)
 
     __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)

@@ -4,11 +4,11 @@ Templates live in ``templates/emails/<kind>.subject.txt``, ``<kind>.txt`` and ``
 (``<kind>.sms.txt`` for text messages). They get ``message``, ``payload``, ``user``, ``event``,
 ``base_url`` and ``lang``, plus ``when(iso)`` to turn a payload time back into a datetime for the
 ``dt``/``time``/``date`` filters, and ``link(endpoint, **values)`` for an absolute URL (None while
-the endpoint does not exist). Attachments come from the subject object: a calendar file for
-booking messages, the QR ticket for the registration confirmation.
+the endpoint does not exist). Attachments are the ones the domains declared for the message's kind
+(:mod:`bazaar.notifications.registry`): a calendar file for booking messages, the QR ticket for the
+registration confirmation.
 """
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import encoders
@@ -25,22 +25,9 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from werkzeug.routing import BuildError
 
-from bazaar.extensions import db
+from bazaar.notifications import registry
 from bazaar.notifications.models import OutboxMessage
-
-log = logging.getLogger("bazaar.notifications")
-
-BOOKING_KINDS = ("booking_confirmed", "booking_changed", "booking_cancelled")
-TICKET_KINDS = ("registration_confirmed", "group_registration")
-
-
-@dataclass
-class Attachment:
-    filename: str
-    maintype: str
-    subtype: str
-    data: bytes | str
-    params: dict = field(default_factory=dict)
+from bazaar.notifications.registry import Attachment
 
 
 @dataclass
@@ -67,55 +54,14 @@ def _language(message: OutboxMessage) -> str:
     return message.language if message.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _subject_object(message: OutboxMessage):
-    if message.subject_type == "booking":
-        from bazaar.booking.models import Booking
-
-        return db.session.get(Booking, message.subject_id)
-    if message.subject_type == "registration":
-        from bazaar.registrations.models import Registration
-
-        return db.session.get(Registration, message.subject_id)
-    return None
-
-
-def _attachments(message: OutboxMessage) -> list[Attachment]:
-    if message.kind not in BOOKING_KINDS + TICKET_KINDS:
-        return []
-    obj = _subject_object(message)
-    if obj is None:
-        return []
-    if message.kind in BOOKING_KINDS:
-        try:
-            from bazaar.booking.calendar import booking_ics
-        except ImportError:
-            log.warning("bazaar.booking.calendar is missing: booking email %s goes without .ics", message.id)
-            return []
-        data = booking_ics(obj)
-        text = data.decode() if isinstance(data, bytes) else data
-        method = "CANCEL" if "METHOD:CANCEL" in text else "REQUEST"
-        return [Attachment("interview.ics", "text", "calendar", text, {"method": method})]
-    if obj.status != "registered":
-        return []  # a waiting-list confirmation carries no ticket
-    try:
-        from bazaar.checkin.qr import ticket_qr_png
-    except ImportError:
-        log.warning("bazaar.checkin.qr is missing: confirmation %s goes without the QR ticket", message.id)
-        return []
-    return [Attachment("ticket.png", "image", "png", ticket_qr_png(obj))]
-
-
 def render(message: OutboxMessage) -> Rendered:
-    from bazaar.accounts.models import User
-    from bazaar.events.models import Event
-
     base_url = current_app.config["BASE_URL"]
     lang = _language(message)
     context = {
         "message": message,
         "payload": message.payload or {},
-        "user": db.session.get(User, message.user_id) if message.user_id else None,
-        "event": db.session.get(Event, message.event_id) if message.event_id else None,
+        "user": message.user,
+        "event": message.event,
         "base_url": base_url,
         "lang": lang,
         "when": _when,
@@ -130,7 +76,7 @@ def render(message: OutboxMessage) -> Rendered:
             html = render_template(f"emails/{message.kind}.html", **context)
         except TemplateNotFound:
             html = None
-        return Rendered(subject=subject, text=text, html=html, attachments=_attachments(message))
+        return Rendered(subject=subject, text=text, html=html, attachments=registry.attachments(message))
 
 
 def build_email(message: OutboxMessage, rendered: Rendered) -> Message:

@@ -19,6 +19,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from bazaar.accounts.models import User
 from bazaar.accounts.services import create_user, external_url, find_user_by_email, read_dict_token
+from bazaar.booking.models import Booking
+from bazaar.booking.services import cancel_booking
 from bazaar.clock import utcnow
 from bazaar.database import is_postgres
 from bazaar.events.models import Event
@@ -292,8 +294,6 @@ def cancel_registration(reg: Registration, commit: bool = True) -> bool:
     Returns False if it was already cancelled; raises :class:`RegistrationError` once the event is
     over or the visitor has checked in. The visitor's coming interviews are cancelled too (through
     the booking rules, so the slot goes to its waiting list and the visitor is told)."""
-    from bazaar.booking.models import Booking
-    from bazaar.booking.services import cancel_booking
 
     now = utcnow()
     if reg.status != "cancelled" and not cancellable(reg, now):

@@ -21,6 +21,7 @@ from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
+from bazaar.stats.milestones import sensitive_published_from
 from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
 
 # 2: people who got a job lead; evidence reconciled per wave; totals by exhibitor group; jobs abroad;
@@ -687,8 +688,6 @@ class Compiler:
     def _published_once(self, name: str, table: dict) -> dict:
         """The sensitive table as the definition "sensitive_versions" says: withheld until the survey
         period closed, then the table of the first version compiled after it, in every version."""
-        from bazaar.stats.services import sensitive_published_from
-
         published_from = sensitive_published_from(self.event)
         if utcnow() < published_from:
             return {"sensitive": True, "withheld": True, "published_from": published_from.isoformat(), "rows": []}

@@ -16,12 +16,14 @@ from sqlalchemy import select
 
 from bazaar.accounts.models import Organisation, User, VisitorProfile
 from bazaar.booking.models import Booking, Slot
+from bazaar.demo_names import DANISH_EXHIBITORS, FIRST_NAMES, LAST_NAMES, MUNICIPALITIES, SWEDISH_EXHIBITORS
 from bazaar.events.models import Event, EventOrganiser
 from bazaar.exhibitors.models import Exhibitor, InterviewTable
 from bazaar.extensions import db
 from bazaar.occupations import OCCUPATIONS
 from bazaar.registrations.models import Registration
 from bazaar.stats.models import SurveyResponse
+from bazaar.stats.services import compile_snapshot
 
 REFERENCE_SLUG = "jobbdating-07"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -67,7 +69,6 @@ def load_reference_edition(organisations: list[Organisation], seed: int = 2007) 
 def add_to_demo(organisations: list[Organisation], current_event: Event) -> None:
     """Load the reference edition next to the demo fair and compile both, so the organiser's
     dashboard and comparison show figures at once."""
-    from bazaar.stats.services import compile_snapshot
 
     reference = load_reference_edition(organisations)
     db.session.commit()
@@ -115,8 +116,6 @@ class _Builder:
 
     # ---- exhibitors and their interview slots -------------------------------------------
     def _exhibitors(self) -> list[Exhibitor]:
-        from bazaar.demo import DANISH_EXHIBITORS, SWEDISH_EXHIBITORS
-
         exhibitors = []
         for i, (name, org_type, sector) in enumerate(SWEDISH_EXHIBITORS + DANISH_EXHIBITORS):
             danish = i >= len(SWEDISH_EXHIBITORS)
@@ -171,8 +170,6 @@ class _Builder:
 
     # ---- visitors ------------------------------------------------------------------------
     def _visitors(self) -> None:
-        from bazaar.demo import FIRST_NAMES, LAST_NAMES, MUNICIPALITIES
-
         rng = self.rng
         kinds = (
             ["checked_in"] * PREREGISTERED_CHECKED_IN

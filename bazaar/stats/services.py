@@ -13,6 +13,7 @@ from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
 from bazaar.stats.compile import DECISIONS, HELD, compile_event, evidence
+from bazaar.stats.milestones import milestones
 from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
 from bazaar.tokens import InvalidToken, read_token
 
@@ -21,8 +22,6 @@ log = logging.getLogger("bazaar.stats")
 SURVEY_PURPOSE = "survey"
 # A link from the last invitation (90 days after the fair) still works for a good while.
 SURVEY_LINK_MAX_AGE = int(timedelta(days=120).total_seconds())
-# Survey answers are given time to come in before a wave's figures are compiled.
-SURVEY_RESPONSE_WINDOW = timedelta(days=14)
 # A snapshot still "running" after this long was interrupted (its worker died).
 STALE_AFTER = timedelta(hours=1)
 # Events that ended longer ago than this are no longer compiled automatically.
@@ -304,19 +303,6 @@ def snapshot_history(event_id: int) -> list[StatsSnapshot]:
             select(StatsSnapshot).where(StatsSnapshot.event_id == event_id).order_by(StatsSnapshot.version.desc())
         )
     )
-
-
-def milestones(event: Event) -> list[tuple[datetime, str]]:
-    """When figures should be compiled: at the end, and after each survey wave's answers came in."""
-    points = [(event.ends_at, "event_end")]
-    for days in sorted(int(d) for d in (event.followup_days or [])):
-        points.append((event.ends_at + timedelta(days=days) + SURVEY_RESPONSE_WINDOW, "survey_wave"))
-    return points
-
-
-def sensitive_published_from(event: Event) -> datetime:
-    """When the survey period closes and the sensitive breakdown may be published (once)."""
-    return milestones(event)[-1][0]
 
 
 def due_snapshots(now: datetime | None = None) -> list[StatsSnapshot]:

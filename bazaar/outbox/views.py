@@ -10,10 +10,11 @@ from bazaar import permissions
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.notifications import services
-from bazaar.notifications.forms import STATUS_FILTERS, OutboxFilterForm
 from bazaar.notifications.models import OutboxMessage
+from bazaar.outbox.forms import STATUS_FILTERS, OutboxFilterForm
 from bazaar.routing import ROW_ID_MAX, link_args, page_number
 
+# The endpoints keep the name "notifications." that templates and permissions use.
 bp = Blueprint("notifications", __name__)
 
 PAGE_SIZE = 100

@@ -1,8 +1,9 @@
 """Messages that follow from bookings and from the event calendar.
 
-Booking code calls :func:`booking_changed` inside its transaction; it queues the visitor's
-confirmation, change or cancellation and keeps exactly one live interview reminder per booking
-(due ``Event.reminder_minutes_before`` before the start, skipped if not sent by the start).
+Every booking change (booking's ``booking_changed`` signal, sent inside the booking's transaction)
+keeps exactly one live interview reminder per booking and channel (due ``Event.reminder_minutes_before``
+before the start, skipped if not sent by the start); changed event times (events' ``times_changed``
+signal) recompute them all, and the scheduled messages with them.
 
 The beat task :func:`schedule_event_messages` writes, once their time is near, the day-before
 reminder to every registered visitor, the day-before digest for every interview table, the
@@ -16,17 +17,30 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, cast, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import selectinload
 
+from bazaar.accounts.models import User, VisitorProfile
+from bazaar.booking import signals as booking_signals
+from bazaar.booking.models import Booking, Slot
+from bazaar.booking.notifications import booking_payload
 from bazaar.clock import utcnow
 from bazaar.database import iso_utc, json_object, minute_stamp, minutes_before
 from bazaar.db_types import UTCDateTime
+from bazaar.events import signals as event_signals
+from bazaar.events.models import Event
+from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.services import dedup_key, queue
+from bazaar.registrations.models import Registration
+from bazaar.reminders.notifications import (
+    DAY_BEFORE,
+    DIGEST,
+    OUTCOME_NUDGE,
+    REMINDER,
+    SCHEDULED_KINDS,
+    SURVEY_INVITATION,
+)
 from bazaar.tokens import make_token
 
-BOOKING_MESSAGES = {"created": "booking_confirmed", "rescheduled": "booking_changed", "cancelled": "booking_cancelled"}
-REMINDER = "interview_reminder"
-SCHEDULED_KINDS = ("event_day_before", "exhibitor_digest", "outcome_nudge", "survey_invitation")
 # Scheduled rows are written this long before they are due (so their contents are fresh).
 LOOKAHEAD = timedelta(minutes=10)
 DAY_BEFORE_AT = time(10, 0)  # local time at the venue
@@ -84,42 +98,8 @@ def _queue_or_revive(
 # ---- bookings ------------------------------------------------------------------------------
 
 
-def booking_payload(booking) -> dict:
-    exhibitor, slot = booking.exhibitor, booking.slot
-    return {
-        "booking_id": booking.id,
-        "exhibitor": exhibitor.name,
-        "booth": exhibitor.booth_number or "",
-        "booth_location": exhibitor.booth_location or "",
-        "table": slot.table.name if slot is not None else "",
-        "format": slot.format if slot is not None else "",
-        "starts_at": booking.starts_at.isoformat(),
-        "ends_at": booking.ends_at.isoformat(),
-        "sequence": booking.sequence,
-        "cancel_reason": getattr(booking, "cancel_reason", None) or "",
-    }
-
-
-def booking_changed(booking, change: str) -> None:
-    """Queue the visitor's message about ``change`` and bring the interview reminder in line.
-    Call inside the transaction that changed the booking (the caller commits)."""
-    from bazaar.events.models import Event
-
-    if change not in BOOKING_MESSAGES:
-        raise ValueError(f"unknown booking change {change!r}")
-    if booking.id is None:
-        db.session.flush()
-    event = db.session.get(Event, booking.event_id)
-    visitor = booking.registration.user
-    if visitor is not None and not booking.walk_in:
-        queue(
-            BOOKING_MESSAGES[change],
-            user=visitor,
-            event=event,
-            subject=booking,
-            payload=booking_payload(booking),
-            version=booking.sequence,
-        )
+@booking_signals.booking_changed.connect
+def _booking_changed(booking, event, **_) -> None:
     sync_interview_reminder(booking, event)
 
 
@@ -163,7 +143,8 @@ def sync_interview_reminder(booking, event) -> None:
         )
 
 
-def event_times_changed(event) -> None:
+@event_signals.times_changed.connect
+def event_times_changed(event, **_) -> None:
     """The event's times or reminder settings changed: recompute every pending reminder and
     scheduled message (the caller commits). Set-based, a fixed handful of statements however many
     bookings the event has, with the same outcome as :func:`sync_interview_reminder` per booking."""
@@ -232,10 +213,6 @@ def _wanted_reminders(event):
     message where the visitor gave a phone number), with the outbox columns and key it gets.
     The key and payload are :func:`dedup_key` and :func:`booking_payload` written in SQL (booking
     times are whole minutes); tests/test_reminders.py holds the two equal."""
-    from bazaar.accounts.models import User, VisitorProfile
-    from bazaar.booking.models import Booking, Slot
-    from bazaar.exhibitors.models import Exhibitor, InterviewTable
-    from bazaar.registrations.models import Registration
 
     due = minutes_before(Booking.starts_at, event.reminder_minutes_before)
     payload = json_object(
@@ -331,9 +308,6 @@ def _ensure(kind: str, existing: dict, *, subject, version, address: str, **kw) 
 
 
 def _registered(event_id: int):
-    from bazaar.accounts.models import User
-    from bazaar.registrations.models import Registration
-
     return db.session.scalars(
         select(Registration)
         .join(User, User.id == Registration.user_id)
@@ -344,8 +318,6 @@ def _registered(event_id: int):
 
 
 def _live_bookings(event_id: int):
-    from bazaar.booking.models import Booking, Slot
-
     return db.session.scalars(
         select(Booking)
         .where(Booking.event_id == event_id, Booking.status == "confirmed")
@@ -359,7 +331,7 @@ def _live_bookings(event_id: int):
 
 
 def _day_before(event, due: datetime) -> int:
-    kind, version = "event_day_before", f"{due:%Y%m%d}"
+    kind, version = DAY_BEFORE, f"{due:%Y%m%d}"
     existing = _existing_keys(event.id, kind)
     schedules: dict[int, list] = {}
     for booking in _live_bookings(event.id):
@@ -382,10 +354,7 @@ def _day_before(event, due: datetime) -> int:
 
 
 def _digests(event, due: datetime) -> int:
-    from bazaar.accounts.models import User
-    from bazaar.exhibitors.models import Exhibitor
-
-    kind, version = "exhibitor_digest", f"{due:%Y%m%d}"
+    kind, version = DIGEST, f"{due:%Y%m%d}"
     existing = _existing_keys(event.id, kind)
     by_table: dict[int, list] = {}
     for booking in _live_bookings(event.id):
@@ -432,10 +401,7 @@ def _digests(event, due: datetime) -> int:
 
 
 def _outcome_nudges(event, due: datetime) -> int:
-    from bazaar.booking.models import Booking
-    from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
-
-    kind, version = "outcome_nudge", f"{due:%Y%m%d}"
+    kind, version = OUTCOME_NUDGE, f"{due:%Y%m%d}"
     existing = _existing_keys(event.id, kind)
     missing: dict[int, int] = {}
     for exhibitor_id in db.session.scalars(
@@ -479,7 +445,7 @@ def _outcome_nudges(event, due: datetime) -> int:
 
 
 def _surveys(event, days: int, due: datetime) -> int:
-    kind, version = "survey_invitation", f"{days}d"
+    kind, version = SURVEY_INVITATION, f"{days}d"
     existing = _existing_keys(event.id, kind)
     written = 0
     for reg in _registered(event.id):
@@ -526,7 +492,6 @@ def ensure_event_messages(event, now: datetime | None = None) -> int:
 
 def schedule_event_messages() -> int:
     """For every live event, write the scheduled messages that are due soon (beat, every minute)."""
-    from bazaar.events.models import Event
 
     now = utcnow()
     written = 0

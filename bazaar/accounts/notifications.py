@@ -1,0 +1,5 @@
+"""Accounts' messages."""
+
+from bazaar.notifications.registry import declare
+
+declare("verify_email", "password_reset")

@@ -1,0 +1,62 @@
+"""Booking's messages: the visitor's confirmation, change and cancellation (each with a calendar
+file), and the waiting list's offer."""
+
+from bazaar.booking import signals
+from bazaar.booking.calendar import booking_ics
+from bazaar.booking.models import Booking
+from bazaar.events.models import Event
+from bazaar.extensions import db
+from bazaar.notifications.registry import Attachment, attachment, declare
+from bazaar.notifications.services import queue
+
+BOOKING_MESSAGES = {"created": "booking_confirmed", "rescheduled": "booking_changed", "cancelled": "booking_cancelled"}
+WAITLIST_OFFER = "waitlist_offer"
+declare(*BOOKING_MESSAGES.values(), WAITLIST_OFFER)
+
+
+def booking_payload(booking) -> dict:
+    exhibitor, slot = booking.exhibitor, booking.slot
+    return {
+        "booking_id": booking.id,
+        "exhibitor": exhibitor.name,
+        "booth": exhibitor.booth_number or "",
+        "booth_location": exhibitor.booth_location or "",
+        "table": slot.table.name if slot is not None else "",
+        "format": slot.format if slot is not None else "",
+        "starts_at": booking.starts_at.isoformat(),
+        "ends_at": booking.ends_at.isoformat(),
+        "sequence": booking.sequence,
+        "cancel_reason": getattr(booking, "cancel_reason", None) or "",
+    }
+
+
+def booking_changed(booking, change: str) -> None:
+    """Queue the visitor's message about ``change`` and tell the listeners (the interview reminder
+    follows). Call inside the transaction that changed the booking (the caller commits)."""
+    if change not in BOOKING_MESSAGES:
+        raise ValueError(f"unknown booking change {change!r}")
+    if booking.id is None:
+        db.session.flush()
+    event = db.session.get(Event, booking.event_id)
+    visitor = booking.registration.user
+    if visitor is not None and not booking.walk_in:
+        queue(
+            BOOKING_MESSAGES[change],
+            user=visitor,
+            event=event,
+            subject=booking,
+            payload=booking_payload(booking),
+            version=booking.sequence,
+        )
+    signals.booking_changed.send(booking, event=event, change=change)
+
+
+@attachment(*BOOKING_MESSAGES.values())
+def _calendar_file(message) -> Attachment | None:
+    booking = db.session.get(Booking, message.subject_id) if message.subject_type == "booking" else None
+    if booking is None:
+        return None
+    data = booking_ics(booking)
+    text = data.decode() if isinstance(data, bytes) else data
+    method = "CANCEL" if "METHOD:CANCEL" in text else "REQUEST"
+    return Attachment("interview.ics", "text", "calendar", text, {"method": method})

@@ -1,0 +1,58 @@
+"""Which messages exist, and what they carry besides their text.
+
+Each domain declares its own kinds in its ``notifications.py`` (``declare("booking_confirmed", ...)``)
+and may add attachments to a kind, its own or another domain's (``@attachment("registration_confirmed")``:
+check-in puts the QR ticket on the registration confirmation). The outbox renders only declared kinds,
+so a message no domain owns fails loudly instead of going out half-made. Notifications imports no
+domain: the domains come to it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Attachment:
+    filename: str
+    maintype: str
+    subtype: str
+    data: bytes | str
+    params: dict = field(default_factory=dict)
+
+
+class UnknownKind(LookupError):
+    """A message kind that no domain declared."""
+
+
+# kind -> the functions that make its attachments: fn(message) -> Attachment | None
+_KINDS: dict[str, list[Callable]] = {}
+
+
+def declare(*kinds: str) -> None:
+    """Declare message kinds (each has templates ``emails/<kind>.*``)."""
+    for kind in kinds:
+        _KINDS.setdefault(kind, [])
+
+
+def attachment(*kinds: str):
+    """Decorator: ``fn(message) -> Attachment | None`` adds a file to every message of ``kinds``."""
+
+    def register(fn: Callable) -> Callable:
+        for kind in kinds:
+            if kind not in _KINDS:
+                raise UnknownKind(f"attachment for undeclared message kind {kind!r}")
+            _KINDS[kind].append(fn)
+        return fn
+
+    return register
+
+
+def kinds() -> list[str]:
+    return sorted(_KINDS)
+
+
+def attachments(message) -> list[Attachment]:
+    """The files ``message`` carries; raises :class:`UnknownKind` for a kind nobody declared."""
+    if message.kind not in _KINDS:
+        raise UnknownKind(f"no domain declares the message kind {message.kind!r}")
+    return [made for fn in _KINDS[message.kind] if (made := fn(message)) is not None]
