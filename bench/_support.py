@@ -33,6 +33,15 @@ def create_database() -> tuple[str, str]:
     return name, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
+def dispose(app) -> None:
+    """Close the app's own database connections (before its database is dropped)."""
+    from bazaar.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def drop_database(name: str) -> None:
     """Drop a database made by :func:`create_database` (and only such a one)."""
     import sqlalchemy as sa
@@ -95,6 +104,24 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def stack_env(database_url: str, instance: Path, redis_port: int, smtp_port: int, queue: str, **extra) -> dict:
+    """The environment of every web and worker process of a bench: one database, one Redis, one SMTP sink
+    (and the real clock, unless ``extra`` names a clock offset file)."""
+    return {
+        **{k: v for k, v in os.environ.items() if k != "BAZAAR_CLOCK_OFFSET_FILE"},
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "BAZAAR_INSTANCE_DIR": str(instance),
+        "BAZAAR_BASE_URL": "http://127.0.0.1",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "BAZAAR_QUEUE": f"{queue}-{secrets.token_hex(4)}",
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        **extra,
+    }
 
 
 class Processes:

@@ -417,12 +417,8 @@ def main() -> int:
     finally:
         for server in servers:
             server.stop()
-        from bazaar.extensions import db
-
         if "app" in locals():
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            support.dispose(app)
         drop_database(db_name)
         shutil.rmtree(tmp, ignore_errors=True)
 

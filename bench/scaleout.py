@@ -32,7 +32,6 @@ Everything it started is stopped and the database dropped, also on errors or Ctr
 import argparse
 import os
 import random
-import secrets
 import shutil
 import signal
 import sys
@@ -198,20 +197,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bazaar_bench_"))
     db_name, url = support.create_database()
     redis_port, sink = support.free_port(), SmtpSink()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": secrets.token_hex(32),
-        "BAZAAR_INSTANCE_DIR": str(tmp),
-        "BAZAAR_BASE_URL": "http://127.0.0.1",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "BAZAAR_QUEUE": f"bazaar-scaleout-{secrets.token_hex(4)}",
-        "BAZAAR_SWEEP_INTERVAL": "2",
-        "MAIL_BACKEND": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(sink.port),
-    }
-    env.pop("BAZAAR_CLOCK_OFFSET_FILE", None)
+    env = support.stack_env(url, tmp, redis_port, sink.port, "bazaar-scaleout", BAZAAR_SWEEP_INTERVAL="2")
     procs = support.Processes(env, tmp)
     servers: list = []
     bouncer = None
@@ -300,11 +286,7 @@ def main() -> int:
             bouncer.stop()
         sink.stop()
         if "app" in locals():
-            from bazaar.extensions import db
-
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            support.dispose(app)
         support.drop_database(db_name)
         shutil.rmtree(tmp, ignore_errors=True)
 

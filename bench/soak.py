@@ -27,7 +27,6 @@ import http.client
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
 import sys
@@ -195,20 +194,15 @@ def main() -> int:
     db_name, url = create_database()
     redis_port, sink = support.free_port(), SmtpSink()
     clock_file = tmp / "clock_offset"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": secrets.token_hex(32),
-        "BAZAAR_INSTANCE_DIR": str(tmp),
-        "BAZAAR_BASE_URL": "http://127.0.0.1",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "BAZAAR_QUEUE": f"bazaar-soak-{secrets.token_hex(4)}",
-        "BAZAAR_CLOCK_OFFSET_FILE": str(clock_file),
-        "BAZAAR_SWEEP_INTERVAL": "1",
-        "MAIL_BACKEND": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(sink.port),
-    }
+    env = support.stack_env(
+        url,
+        tmp,
+        redis_port,
+        sink.port,
+        "bazaar-soak",
+        BAZAAR_CLOCK_OFFSET_FILE=str(clock_file),
+        BAZAAR_SWEEP_INTERVAL="1",
+    )
     redis_cmd = support.redis_server(redis_port)
     procs = support.Processes(env, tmp)
     server = None
@@ -424,11 +418,7 @@ def main() -> int:
         procs.stop_all()
         sink.stop()
         if "app" in locals():
-            from bazaar.extensions import db
-
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            support.dispose(app)
         drop_database(db_name)
         if args.keep_logs:
             print(f"logs kept in {tmp}")
