@@ -10,7 +10,7 @@ Each Celery worker is its own ``celery worker --concurrency=1`` node, and exactl
 dropped afterwards), one throw-away ``redis-server`` (broker, results, rate limits) and one SMTP
 sink (aiosmtpd on loopback, ``tests/smtp.py``).
 
-It seeds booking_rush's fair once (40 exhibitors x 3 tables x 24 slots, 4,700 visitors) and runs
+It seeds booking_rush's fair once (40 exhibitors x 3 tables x 24 slots, 1,000 visitors) and runs
 six cells: 1, 2 and 4 web processes, each with 1 and then 2 workers. Before each cell the bookings
 and the outbox are emptied and the same shuffled attempts (every rushing visitor tries 3
 interviews) go through the real booking form over ``--clients`` connections. After each cell:
@@ -209,7 +209,7 @@ def main() -> int:
 
         app = create_app()
         t0 = time.perf_counter()
-        fair = booking_rush.seed(app)
+        fair = booking_rush.seed(app, VISITORS)
         rng = random.Random(2027)
         visitors = rng.sample(fair["user_ids"], rushing)
         cookies = booking_rush.sessions(app, visitors)
