@@ -1,8 +1,9 @@
 """Bookings through a real PgBouncer in transaction mode (``BAZAAR_DB_PREPARED_STATEMENTS=0``).
 
-Each transaction may reach another server connection, so this proves that the per-visitor lock
-(``pg_advisory_xact_lock``) and ``lock_timeout`` (``set_config(..., true)``) are transaction-scoped
-and that no server-side prepared statement outlives its transaction.
+Each transaction may reach another server connection: bookings (with their per-visitor
+``pg_advisory_xact_lock`` and ``set_config('lock_timeout', ..., true)``, both transaction-scoped)
+keep their rules, confirmations are sent, and no server-side prepared statement is left behind
+(without the setting psycopg prepares a query run 5 times, and the next server does not know it).
 """
 
 import threading
@@ -93,8 +94,7 @@ def test_bookings_and_their_mail_through_pgbouncer_in_transaction_mode(ctx, pool
         db.session.remove()
     assert free[exhibitors[0].id] == 8
 
-    # One visitor books one exhibitor after another: the same statements run again and again
-    # (psycopg would prepare them from the 5th run) on alternating server connections.
+    # One visitor books one exhibitor after another, each booking on the next server connection.
     booked = [
         _book(pooled_app, reg.id, ex.id, ex_slots[i].starts_at)
         for i, (ex, ex_slots) in enumerate(zip(exhibitors, slots))
