@@ -66,6 +66,13 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY") or None
         self.SQLALCHEMY_DATABASE_URI = _database_url(env.get("DATABASE_URL"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        if not _bool("BAZAAR_DB_PREPARED_STATEMENTS", True) and self.SQLALCHEMY_DATABASE_URI.startswith(
+            "postgresql+psycopg://"
+        ):
+            # psycopg prepares a statement on its 5th run; behind PgBouncer in transaction mode (before
+            # 1.21, or without max_prepared_statements) the next transaction may reach another server
+            # connection, where that statement does not exist. None: never prepare.
+            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"prepare_threshold": None}
         self.REDIS_URL = env.get("REDIS_URL") or None
         broker_dir = instance_dir() / "broker"
         self.CELERY = {

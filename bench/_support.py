@@ -33,6 +33,15 @@ def create_database() -> tuple[str, str]:
     return name, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
+def dispose(app) -> None:
+    """Close the app's own database connections (before its database is dropped)."""
+    from bazaar.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def drop_database(name: str) -> None:
     """Drop a database made by :func:`create_database` (and only such a one)."""
     import sqlalchemy as sa
@@ -95,3 +104,72 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def stack_env(database_url: str, instance: Path, redis_port: int, smtp_port: int, queue: str, **extra) -> dict:
+    """The environment of every web and worker process of a bench: one database, one Redis, one SMTP sink
+    (and the real clock, unless ``extra`` names a clock offset file)."""
+    return {
+        **{k: v for k, v in os.environ.items() if k != "BAZAAR_CLOCK_OFFSET_FILE"},
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "BAZAAR_INSTANCE_DIR": str(instance),
+        "BAZAAR_BASE_URL": "http://127.0.0.1",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "BAZAAR_QUEUE": f"{queue}-{secrets.token_hex(4)}",
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        **extra,
+    }
+
+
+class Processes:
+    """Named processes (worker, beat, Redis...) in their own process groups, logging to ``<logs>/<name>.log``;
+    ``stop_all`` stops them newest first. ``restarts`` is the caller's count of processes started again."""
+
+    def __init__(self, env: dict, logs: Path):
+        self.env, self.logs = env, logs
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.restarts = 0
+
+    def start(self, name: str, *args, env: dict | None = None) -> None:
+        log = open(self.logs / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(
+            list(args), cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def kill(self, name: str, sig=signal.SIGKILL) -> None:
+        proc = self.procs.get(name)
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.procs)):
+            self.kill(name, signal.SIGTERM)
+
+
+def celery(*args) -> tuple[str, ...]:
+    return (sys.executable, "-m", "celery", "-A", "worker.app", *args, "--loglevel=INFO")
+
+
+def redis_server(port: int) -> tuple[str, ...]:
+    """A throw-away redis-server on loopback that keeps nothing on disk."""
+    return ("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+
+
+def deliveries(expected_ids: set[int], received_ids: list[int]) -> dict[str, int]:
+    """Outbox rows expected against the outbox ids an SMTP sink received (duplicates included)."""
+    received = [i for i in received_ids if i in expected_ids]
+    delivered = set(received)
+    return {
+        "expected": len(expected_ids),
+        "sent": len(delivered),
+        "duplicated": len(received) - len(delivered),
+        "lost": len(expected_ids - delivered),
+    }

@@ -83,8 +83,8 @@ def bare_app():
 # ---- setup ---------------------------------------------------------------------------------------
 
 
-def seed(app) -> dict:
-    """The fair: exhibitors with tables and slots, visitors with registrations."""
+def seed(app, visitors: int = VISITORS) -> dict:
+    """The fair: exhibitors with tables and slots, ``visitors`` visitors with registrations."""
     from datetime import datetime
     from datetime import time as clock_time
     from zoneinfo import ZoneInfo
@@ -164,7 +164,7 @@ def seed(app) -> dict:
                     "is_active_account": True,
                     "created_at": now,
                 }
-                for i in range(VISITORS)
+                for i in range(visitors)
             ],
         )
         user_ids = db.session.scalars(
@@ -417,12 +417,8 @@ def main() -> int:
     finally:
         for server in servers:
             server.stop()
-        from bazaar.extensions import db
-
         if "app" in locals():
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            support.dispose(app)
         drop_database(db_name)
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -27,10 +27,8 @@ import http.client
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,39 +42,6 @@ from _support import create_database, drop_database
 ROOT = Path(__file__).resolve().parent.parent
 USER_AGENT = "booking-rush/1"  # the minted sessions are bound to it (see booking_rush.sessions)
 RESULT_RE = re.compile(r'data-result="([a-z_]+)"')
-
-
-class Processes:
-    """Worker, beat and Redis processes in their own process groups; always stopped."""
-
-    def __init__(self, env: dict, logs: Path):
-        self.env, self.logs = env, logs
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.restarts = 0
-
-    def start(self, name: str, *args) -> None:
-        log = open(self.logs / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen(
-            list(args), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def kill(self, name: str, sig=signal.SIGKILL) -> None:
-        proc = self.procs.get(name)
-        if proc is not None and proc.poll() is None:
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-    def stop_all(self) -> None:
-        for name in reversed(list(self.procs)):
-            self.kill(name, signal.SIGTERM)
-
-
-def celery(*args) -> tuple[str, ...]:
-    return (sys.executable, "-m", "celery", "-A", "worker.app", *args, "--loglevel=INFO")
 
 
 def seed_door(app, event_slug: str) -> tuple[int, int, list[str]]:
@@ -229,22 +194,17 @@ def main() -> int:
     db_name, url = create_database()
     redis_port, sink = support.free_port(), SmtpSink()
     clock_file = tmp / "clock_offset"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": secrets.token_hex(32),
-        "BAZAAR_INSTANCE_DIR": str(tmp),
-        "BAZAAR_BASE_URL": "http://127.0.0.1",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "BAZAAR_QUEUE": f"bazaar-soak-{secrets.token_hex(4)}",
-        "BAZAAR_CLOCK_OFFSET_FILE": str(clock_file),
-        "BAZAAR_SWEEP_INTERVAL": "1",
-        "MAIL_BACKEND": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(sink.port),
-    }
-    redis_cmd = ("redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-    procs = Processes(env, tmp)
+    env = support.stack_env(
+        url,
+        tmp,
+        redis_port,
+        sink.port,
+        "bazaar-soak",
+        BAZAAR_CLOCK_OFFSET_FILE=str(clock_file),
+        BAZAAR_SWEEP_INTERVAL="1",
+    )
+    redis_cmd = support.redis_server(redis_port)
+    procs = support.Processes(env, tmp)
     server = None
     try:
         os.environ.update(
@@ -277,12 +237,14 @@ def main() -> int:
         def start_worker(name):
             procs.start(
                 name,
-                *celery("worker", "--concurrency=1", "--pool=prefork", "-Q", env["BAZAAR_QUEUE"], "-n", f"{name}@%h"),
+                *support.celery(
+                    "worker", "--concurrency=1", "--pool=prefork", "-Q", env["BAZAAR_QUEUE"], "-n", f"{name}@%h"
+                ),
             )
 
         for name in workers:
             start_worker(name)
-        procs.start("beat", *celery("beat", "--schedule", str(tmp / "beat-schedule")))
+        procs.start("beat", *support.celery("beat", "--schedule", str(tmp / "beat-schedule")))
         print(
             f"seeded and started in {time.perf_counter() - t0:.1f}s (database {db_name}, redis :{redis_port}, "
             f"smtp :{sink.port}, {args.workers} gunicorn workers, 2 celery workers + beat, "
@@ -294,7 +256,7 @@ def main() -> int:
                 if procs.procs[name].poll() is not None:
                     procs.restarts += 1
                     if name == "beat":
-                        procs.start("beat", *celery("beat", "--schedule", str(tmp / "beat-schedule")))
+                        procs.start("beat", *support.celery("beat", "--schedule", str(tmp / "beat-schedule")))
                     else:
                         start_worker(name)
 
@@ -411,10 +373,9 @@ def main() -> int:
             )
             stored = db.session.scalar(db.text("SELECT count(*) FROM booking WHERE status = 'confirmed'"))
             db.session.remove()
-        received = [i for i in sink.ids() if i in expected_ids]
-        delivered = set(received)
+        delivery = support.deliveries(expected_ids, sink.ids())
         counts = load.counts
-        lost = len(expected_ids - delivered)
+        lost = delivery["lost"]
         fivexx = counts.get("5xx", 0)
         print(f"bookings_made: {counts.get('bookings', 0)}")
         print(f"bookings_stored: {stored}")
@@ -422,9 +383,9 @@ def main() -> int:
         print(f"checkin_requests: {counts.get('checkin_requests', 0)}")
         for key in sorted(k for k in counts if k.startswith("checkin_") and k != "checkin_requests"):
             print(f"{key}: {counts[key]}")
-        print(f"messages_expected: {len(expected_ids)}")
-        print(f"messages_sent: {len(delivered)}")
-        print(f"messages_duplicated: {len(received) - len(delivered)}")
+        print(f"messages_expected: {delivery['expected']}")
+        print(f"messages_sent: {delivery['sent']}")
+        print(f"messages_duplicated: {delivery['duplicated']}")
         print(f"messages_lost: {lost}")
         print(f"messages_failed: {states.get('failed', 0)}")
         print(f"http_5xx: {fivexx}")
@@ -457,11 +418,7 @@ def main() -> int:
         procs.stop_all()
         sink.stop()
         if "app" in locals():
-            from bazaar.extensions import db
-
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            support.dispose(app)
         drop_database(db_name)
         if args.keep_logs:
             print(f"logs kept in {tmp}")
