@@ -20,6 +20,7 @@ from bazaar.accounts.forms import (
 from bazaar.accounts.services import find_user_by_email
 from bazaar.clock import utcnow
 from bazaar.extensions import db, limiter
+from bazaar.privacy import services as privacy
 from bazaar.tokens import InvalidToken
 
 bp = Blueprint("accounts", __name__)
@@ -223,7 +224,7 @@ def edit_profile():
 @bp.get("/my/data.json")
 @login_required
 def export_data():
-    body = json.dumps(services.export_user_data(current_user), ensure_ascii=False, indent=2)
+    body = json.dumps(privacy.export_user_data(current_user), ensure_ascii=False, indent=2)
     return Response(
         body,
         mimetype="application/json",
@@ -241,7 +242,7 @@ def delete_account():
         else:
             user = current_user._get_current_object()
             logout_user()
-            services.delete_account(user)
+            privacy.delete_account(user)
             return render_template(
                 "accounts/message.html",
                 title=_("Your account is deleted"),

@@ -1,0 +1,65 @@
+"""What accounts hold about a person: the account and the visitor profile."""
+
+from datetime import datetime
+
+from bazaar.accounts.models import User
+from bazaar.extensions import db
+from bazaar.privacy.registry import iso, register
+
+PROFILE_FIELDS = (
+    "phone",
+    "municipality",
+    "education_level",
+    "degree_origin",
+    "credential_validated",
+    "employment_status",
+    "occupations",
+    "languages",
+    "swedish_level",
+    "years_in_sweden",
+    "gender",
+    "age_band",
+    "heard_via",
+    "foreign_background",
+    "foreign_background_definition",
+)
+CONSENTS = ("share_profile", "followup", "news", "sensitive")
+
+
+def placeholder_address(user: User) -> str:
+    """The address an erased account (and its messages) is left with."""
+    return f"deleted-{user.id}@deleted.invalid"
+
+
+def export(user: User) -> dict:
+    profile = user.profile
+    return {
+        "account": {
+            "email": user.email,
+            "name": user.name,
+            "preferred_language": user.preferred_language,
+            "email_verified_at": iso(user.email_verified_at),
+            "created_at": iso(user.created_at),
+        },
+        "profile": None if profile is None else {name: getattr(profile, name) for name in PROFILE_FIELDS},
+        "consents": None
+        if profile is None
+        else {name: iso(getattr(profile, f"consent_{name}_at")) for name in CONSENTS},
+    }
+
+
+def erase(user: User, now: datetime) -> None:
+    """The profile goes; the User row stays, anonymised, so rows that point to it keep counting."""
+    if user.profile is not None:
+        db.session.delete(user.profile)
+    user.email = placeholder_address(user)
+    user.name = ""
+    user.password_hash = None
+    user.email_verified_at = None
+    user.last_login_at = None
+    user.organisation_id = None
+    user.is_active_account = False
+    user.deleted_at = now
+
+
+register("accounts", order=90, description="Name, email, password and profile", export=export, erase=erase)

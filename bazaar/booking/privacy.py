@@ -1,0 +1,47 @@
+"""What booking holds about a person: their interviews (kept for the figures, free text erased)."""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from bazaar.accounts.models import User
+from bazaar.booking.models import Booking
+from bazaar.extensions import db
+from bazaar.privacy.registry import iso, register
+from bazaar.registrations.models import Registration
+
+
+def _own_registrations(user: User):
+    return select(Registration.id).where(Registration.user_id == user.id).scalar_subquery()
+
+
+def export(user: User) -> dict:
+    bookings = db.session.scalars(
+        select(Booking).where(Booking.registration_id.in_(_own_registrations(user))).order_by(Booking.starts_at)
+    ).all()
+    return {
+        "bookings": [
+            {
+                "event": b.registration.event.name,
+                "exhibitor": b.exhibitor.name,
+                "starts_at": iso(b.starts_at),
+                "ends_at": iso(b.ends_at),
+                "status": b.status,
+                "walk_in": b.walk_in,
+                "attendance": b.attendance,
+                "outcome": b.outcome,
+                "outcome_employment_type": b.outcome_employment_type,
+            }
+            for b in bookings
+        ]
+    }
+
+
+def erase(user: User, now: datetime) -> None:
+    """An interviewer's free-text note is about the person; the outcome itself stays for the figures."""
+    db.session.execute(
+        update(Booking).where(Booking.registration_id.in_(_own_registrations(user))).values(outcome_note=None)
+    )
+
+
+register("booking", order=20, description="Interviews (notes erased)", export=export, erase=erase)

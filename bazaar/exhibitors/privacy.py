@@ -1,0 +1,15 @@
+"""What exhibitors hold about a person: their staff memberships."""
+
+from datetime import datetime
+
+from bazaar.accounts.models import User
+from bazaar.exhibitors.models import ExhibitorStaff
+from bazaar.extensions import db
+from bazaar.privacy.registry import register
+
+
+def erase(user: User, now: datetime) -> None:
+    db.session.execute(db.delete(ExhibitorStaff).where(ExhibitorStaff.user_id == user.id))
+
+
+register("exhibitors", order=60, description="Exhibitor staff memberships", erase=erase)
