@@ -59,6 +59,7 @@ def create_app(config=None) -> Flask:
     from bazaar.exhibitors.views import bp as exhibitors_bp
     from bazaar.funding.views import bp as funding_bp
     from bazaar.notifications.views import bp as notifications_bp
+    from bazaar.privacy.views import bp as privacy_bp
     from bazaar.registrations.views import bp as registrations_bp
     from bazaar.stats.views import bp as stats_bp
 
@@ -72,6 +73,7 @@ def create_app(config=None) -> Flask:
         notifications_bp,
         stats_bp,
         funding_bp,
+        privacy_bp,
         health.bp,
     ):
         app.register_blueprint(bp)

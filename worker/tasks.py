@@ -74,3 +74,11 @@ def expire_waitlist_offers() -> int:
     from bazaar.booking.services import expire_waitlist_offers as expire
 
     return expire()
+
+
+@shared_task(name="worker.tasks.purge_retention")
+def purge_retention() -> int:
+    """Erase the personal data of visitors whose events' retention period has passed (beat)."""
+    from bazaar.privacy.retention import purge_due
+
+    return purge_due()

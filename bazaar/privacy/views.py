@@ -1,0 +1,40 @@
+"""The organiser's retention page: when the event's visitors' data goes, and running it early."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from bazaar import permissions
+from bazaar.events.models import Event
+from bazaar.privacy import retention
+from bazaar.privacy.forms import PurgeForm, RetentionForm
+
+bp = Blueprint("privacy", __name__)
+
+
+@bp.route("/organiser/events/<int:event_id>/retention", methods=["GET", "POST"])
+@login_required
+def retention_page(event_id):
+    event = permissions.load(Event, event_id, "privacy.retention")
+    form = RetentionForm(data={"months": event.retention_months})
+    if form.validate_on_submit():
+        retention.set_retention_months(event, form.months.data)
+        flash(_("Saved."), "success")
+        return redirect(url_for("privacy.retention_page", event_id=event.id))
+    return render_template(
+        "privacy/retention.html", event=event, form=form, forecast=retention.forecast(event), purge_form=PurgeForm()
+    )
+
+
+@bp.route("/organiser/events/<int:event_id>/retention/purge", methods=["GET", "POST"])
+@login_required
+def purge(event_id):
+    """A confirmation step, then the purge, as if the event's purge date were today."""
+    event = permissions.load(Event, event_id, "privacy.retention")
+    form = PurgeForm()
+    if form.validate_on_submit():
+        erased = retention.purge_event(event, early=True, by=current_user)
+        flash(ngettext("%(num)d person's data was erased.", "%(num)d people's data was erased.", erased), "success")
+        return redirect(url_for("privacy.retention_page", event_id=event.id))
+    return render_template("privacy/purge.html", event=event, form=form, forecast=retention.forecast(event))
