@@ -2,28 +2,14 @@
 
 from datetime import datetime
 
-from bazaar.accounts.models import User
+from bazaar.accounts.models import User, VisitorProfile
 from bazaar.extensions import db
 from bazaar.privacy.registry import iso, register
 
-PROFILE_FIELDS = (
-    "phone",
-    "municipality",
-    "education_level",
-    "degree_origin",
-    "credential_validated",
-    "employment_status",
-    "occupations",
-    "languages",
-    "swedish_level",
-    "years_in_sweden",
-    "gender",
-    "age_band",
-    "heard_via",
-    "foreign_background",
-    "foreign_background_definition",
-)
-CONSENTS = ("share_profile", "followup", "news", "sensitive")
+# Every answer and consent column, so a column added to the profile is exported without a change here.
+_COLUMNS = [c.name for c in VisitorProfile.__table__.columns if c.name not in ("id", "user_id")]
+CONSENTS = [name[len("consent_") : -len("_at")] for name in _COLUMNS if name.startswith("consent_")]
+PROFILE_FIELDS = [name for name in _COLUMNS if not name.startswith("consent_")]
 
 
 def placeholder_address(user: User) -> str:

@@ -8,16 +8,12 @@ from bazaar.accounts.models import User
 from bazaar.booking.models import Booking
 from bazaar.extensions import db
 from bazaar.privacy.registry import iso, register
-from bazaar.registrations.models import Registration
-
-
-def _own_registrations(user: User):
-    return select(Registration.id).where(Registration.user_id == user.id).scalar_subquery()
+from bazaar.registrations.privacy import registration_ids
 
 
 def export(user: User) -> dict:
     bookings = db.session.scalars(
-        select(Booking).where(Booking.registration_id.in_(_own_registrations(user))).order_by(Booking.starts_at)
+        select(Booking).where(Booking.registration_id.in_(registration_ids(user))).order_by(Booking.starts_at)
     ).all()
     return {
         "bookings": [
@@ -40,7 +36,7 @@ def export(user: User) -> dict:
 def erase(user: User, now: datetime) -> None:
     """An interviewer's free-text note is about the person; the outcome itself stays for the figures."""
     db.session.execute(
-        update(Booking).where(Booking.registration_id.in_(_own_registrations(user))).values(outcome_note=None)
+        update(Booking).where(Booking.registration_id.in_(registration_ids(user))).values(outcome_note=None)
     )
 
 

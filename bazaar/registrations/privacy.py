@@ -12,6 +12,11 @@ from bazaar.registrations import services
 from bazaar.registrations.models import Registration
 
 
+def registration_ids(user: User):
+    """A subquery of the ids of the person's own registrations, for the domains that hang off them."""
+    return select(Registration.id).where(Registration.user_id == user.id).scalar_subquery()
+
+
 def export(user: User) -> dict:
     registrations = db.session.scalars(
         select(Registration).where(Registration.user_id == user.id).order_by(Registration.id)

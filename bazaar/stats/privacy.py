@@ -8,19 +8,15 @@ from bazaar.accounts.models import User
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.privacy.registry import iso, register
-from bazaar.registrations.models import Registration
+from bazaar.registrations.privacy import registration_ids
 from bazaar.stats.models import SurveyResponse
-
-
-def _own_registrations(user: User):
-    return select(Registration.id).where(Registration.user_id == user.id).scalar_subquery()
 
 
 def export(user: User) -> dict:
     answers = db.session.execute(
         select(SurveyResponse, Event.name)
         .join(Event, Event.id == SurveyResponse.event_id)
-        .where(SurveyResponse.registration_id.in_(_own_registrations(user)))
+        .where(SurveyResponse.registration_id.in_(registration_ids(user)))
         .order_by(SurveyResponse.id)
     ).all()
     return {
@@ -43,7 +39,7 @@ def export(user: User) -> dict:
 def erase(user: User, now: datetime) -> None:
     """The free-text answer goes; the answers counted in the figures stay."""
     db.session.execute(
-        update(SurveyResponse).where(SurveyResponse.registration_id.in_(_own_registrations(user))).values(missing=None)
+        update(SurveyResponse).where(SurveyResponse.registration_id.in_(registration_ids(user))).values(missing=None)
     )
 
 
