@@ -269,3 +269,30 @@ def test_the_beat_task_purges_in_a_real_worker(fair, clock, processes, tmp_path)
     wait_for(erased, timeout=90, message="the worker to purge the old fair")
     assert _texts_holding(MARKER) == []
     assert db.session.get(User, fair["kept"]["later event"].id).deleted_at is None
+
+
+def test_a_large_early_purge_finishes_in_a_real_worker(fair, clock, client, processes, tmp_path, monkeypatch):
+    """The organiser's request erases for a few seconds at most; a worker erases the rest."""
+    from bazaar.accounts.models import Organisation
+    from bazaar.privacy import views
+
+    event = fair["event"]
+    _past_purge_date(clock, event)
+    monkeypatch.setattr(retention, "BATCH", 2)
+    monkeypatch.setattr(views, "REQUEST_TIME_LIMIT", 0)
+    organiser = f.organiser(db.session.get(Organisation, event.organisers[0].organisation_id), preferred_language="en")
+    ids = set(db.session.scalars(retention.purgeable(event)))
+    assert len(ids) == 7  # the six, and the one who never logged in
+    login(client, organiser)
+    page = client.post(f"/organiser/events/{event.id}/retention/purge", data={"confirm": "y"}, follow_redirects=True)
+    assert "2 people" in page.get_data(as_text=True) and "in the background" in page.get_data(as_text=True)
+    db.session.rollback()
+    processes.start_worker(tmp_path / "worker.log")
+
+    def erased():
+        done = db.session.scalar(select(func.count()).where(User.id.in_(ids), User.deleted_at.isnot(None)))
+        db.session.rollback()
+        return done == len(ids)
+
+    wait_for(erased, timeout=90, message="the worker to finish the purge")
+    assert _texts_holding(MARKER) == []

@@ -77,8 +77,16 @@ def expire_waitlist_offers() -> int:
 
 
 @shared_task(name="worker.tasks.purge_retention")
-def purge_retention() -> int:
-    """Erase the personal data of visitors whose events' retention period has passed (beat)."""
-    from bazaar.privacy.retention import purge_due
+def purge_retention(event_id: int | None = None, user_id: int | None = None) -> int:
+    """Erase the personal data of visitors whose events' retention period has passed (beat); or
+    finish an organiser's early purge of ``event_id`` that ran out of time in the request."""
+    from bazaar.accounts.models import User
+    from bazaar.events.models import Event
+    from bazaar.extensions import db
+    from bazaar.privacy.retention import purge_due, purge_event
 
-    return purge_due()
+    if event_id is None:
+        return purge_due()
+    event = db.session.get(Event, event_id)
+    by = db.session.get(User, user_id) if user_id is not None else None
+    return purge_event(event, early=True, by=by) if event is not None else 0

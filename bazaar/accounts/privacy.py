@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from sqlalchemy import delete
+
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.extensions import db
 from bazaar.privacy.registry import iso, register
@@ -34,18 +36,21 @@ def export(user: User) -> dict:
     }
 
 
-def erase(user: User, now: datetime) -> None:
+def erase(users: list[User], now: datetime) -> None:
     """The profile goes; the User row stays, anonymised, so rows that point to it keep counting."""
-    if user.profile is not None:
-        db.session.delete(user.profile)
-    user.email = placeholder_address(user)
-    user.name = ""
-    user.password_hash = None
-    user.email_verified_at = None
-    user.last_login_at = None
-    user.organisation_id = None
-    user.is_active_account = False
-    user.deleted_at = now
+    db.session.execute(
+        delete(VisitorProfile).where(VisitorProfile.user_id.in_([u.id for u in users])),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    for user in users:
+        user.email = placeholder_address(user)
+        user.name = ""
+        user.password_hash = None
+        user.email_verified_at = None
+        user.last_login_at = None
+        user.organisation_id = None
+        user.is_active_account = False
+        user.deleted_at = now
 
 
 register("accounts", order=90, description="Name, email, password and profile", export=export, erase=erase)

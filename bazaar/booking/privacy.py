@@ -13,7 +13,7 @@ from bazaar.registrations.privacy import registration_ids
 
 def export(user: User) -> dict:
     bookings = db.session.scalars(
-        select(Booking).where(Booking.registration_id.in_(registration_ids(user))).order_by(Booking.starts_at)
+        select(Booking).where(Booking.registration_id.in_(registration_ids([user]))).order_by(Booking.starts_at)
     ).all()
     return {
         "bookings": [
@@ -33,10 +33,10 @@ def export(user: User) -> dict:
     }
 
 
-def erase(user: User, now: datetime) -> None:
+def erase(users: list[User], now: datetime) -> None:
     """An interviewer's free-text note is about the person; the outcome itself stays for the figures."""
     db.session.execute(
-        update(Booking).where(Booking.registration_id.in_(registration_ids(user))).values(outcome_note=None)
+        update(Booking).where(Booking.registration_id.in_(registration_ids(users))).values(outcome_note=None)
     )
 
 

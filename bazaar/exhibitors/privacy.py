@@ -8,8 +8,8 @@ from bazaar.extensions import db
 from bazaar.privacy.registry import register
 
 
-def erase(user: User, now: datetime) -> None:
-    db.session.execute(db.delete(ExhibitorStaff).where(ExhibitorStaff.user_id == user.id))
+def erase(users: list[User], now: datetime) -> None:
+    db.session.execute(db.delete(ExhibitorStaff).where(ExhibitorStaff.user_id.in_([u.id for u in users])))
 
 
 register("exhibitors", order=60, description="Exhibitor staff memberships", erase=erase)

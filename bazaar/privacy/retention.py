@@ -1,7 +1,7 @@
 """Erasure by retention period: an event's visitors are erased when the period after its survey
 closes has passed, unless they have been active since (:func:`purgeable` is the rule).
 
-Erasing a person is the same as the right to erasure (:func:`bazaar.privacy.services.erase_person`):
+Erasing a person is the same as the right to erasure (:func:`bazaar.privacy.services.erase_people`):
 the account is anonymised, its registrations, interviews and survey answers stay detached, so every
 figure counts them as before. The profile answers behind the breakdowns are gone, so before the
 first purge touching an event a "retention" snapshot is compiled, and from then on the event's
@@ -11,6 +11,7 @@ were and recompiled figures do not change.
 
 import calendar
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,7 @@ from bazaar.clock import utcnow
 from bazaar.events.models import Event, EventStaff
 from bazaar.exhibitors.models import ExhibitorStaff
 from bazaar.extensions import db
-from bazaar.privacy.services import erase_person
+from bazaar.privacy.services import erase_people
 from bazaar.registrations.models import Registration
 from bazaar.stats.compile import RETENTION_REASON
 from bazaar.stats.models import StatsSnapshot
@@ -136,23 +137,32 @@ def _freeze_figures(people) -> None:
         compile_snapshot(event_id, RETENTION_REASON)
 
 
-def purge_event(event: Event, now: datetime | None = None, *, early: bool = False, by: User | None = None) -> int:
+def purge_event(
+    event: Event,
+    now: datetime | None = None,
+    *,
+    early: bool = False,
+    by: User | None = None,
+    time_limit: float | None = None,
+) -> int:
     """Erase the personal data of the people :func:`purgeable` names, if the event's purge date
     has come (or ``early``, an organiser's decision). Returns how many were erased; running it
-    again erases nobody more. Logged, with who ran it."""
+    again erases nobody more. Logged, with who ran it. With ``time_limit`` (seconds) it stops after
+    the batch that passes it, and :func:`pending` tells whether people are left."""
     now = now or utcnow()
+    started = time.monotonic()
     if not early and purge_date(event) > now:
         return 0
-    people = purgeable(event, now)
-    if db.session.scalar(select(exists(people))) is False:
+    if not pending(event, now):
         return 0
-    _freeze_figures(people)
+    _freeze_figures(purgeable(event, now))
     erased = 0
     while ids := db.session.scalars(purgeable(event, now).order_by(User.id).limit(BATCH)).all():
-        for user in db.session.scalars(select(User).where(User.id.in_(ids))):
-            erase_person(user, now)
+        erase_people(db.session.scalars(select(User).where(User.id.in_(ids))).all(), now)
         db.session.commit()
         erased += len(ids)
+        if time_limit is not None and time.monotonic() - started > time_limit:
+            break
     log.info(
         "retention purge: %s people erased (%s)",
         erased,
@@ -160,6 +170,11 @@ def purge_event(event: Event, now: datetime | None = None, *, early: bool = Fals
         extra={"event": event.id, "user_id": by.id if by else None},
     )
     return erased
+
+
+def pending(event: Event, now: datetime | None = None) -> bool:
+    """Someone is left to purge early (a purge stopped by its time limit)."""
+    return bool(db.session.scalar(select(exists(purgeable(event, now)))))
 
 
 def due_events(now: datetime | None = None) -> list[Event]:

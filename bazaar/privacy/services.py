@@ -21,8 +21,8 @@ def export_user_data(user: User) -> dict:
     return data
 
 
-def erase_person(user: User, now=None) -> None:
-    """Erase ``user``'s personal data in every domain and keep anonymous figures (the caller commits).
+def erase_people(users: list[User], now=None) -> None:
+    """Erase these people's personal data in every domain and keep anonymous figures (the caller commits).
 
     The User row stays, anonymised, so registrations and bookings keep counting; they are detached
     (user_id NULL). Places at events that have not ended are given up so the waiting list moves.
@@ -31,10 +31,10 @@ def erase_person(user: User, now=None) -> None:
     now = now or utcnow()
     for shredder in shredders():
         if shredder.erase is not None:
-            shredder.erase(user, now)
+            shredder.erase(users, now)
 
 
 def delete_account(user: User) -> None:
     """The right to erasure, asked for by the person: erase them and commit."""
-    erase_person(user)
+    erase_people([user])
     db.session.commit()

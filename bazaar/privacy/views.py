@@ -9,8 +9,12 @@ from bazaar import permissions
 from bazaar.events.models import Event
 from bazaar.privacy import retention
 from bazaar.privacy.forms import PurgeForm, RetentionForm
+from worker.tasks import purge_retention
 
 bp = Blueprint("privacy", __name__)
+
+# Seconds of erasing in the organiser's request; a large event's remainder goes to a worker.
+REQUEST_TIME_LIMIT = 10.0
 
 
 @bp.route("/organiser/events/<int:event_id>/retention", methods=["GET", "POST"])
@@ -34,7 +38,10 @@ def purge(event_id):
     event = permissions.load(Event, event_id, "privacy.retention")
     form = PurgeForm()
     if form.validate_on_submit():
-        erased = retention.purge_event(event, early=True, by=current_user)
+        erased = retention.purge_event(event, early=True, by=current_user, time_limit=REQUEST_TIME_LIMIT)
         flash(ngettext("%(num)d person's data was erased.", "%(num)d people's data was erased.", erased), "success")
+        if retention.pending(event):
+            purge_retention.delay(event.id, current_user.id)
+            flash(_("The rest are erased in the background; this page shows how many are left."), "success")
         return redirect(url_for("privacy.retention_page", event_id=event.id))
     return render_template("privacy/purge.html", event=event, form=form, forecast=retention.forecast(event))

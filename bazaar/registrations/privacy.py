@@ -12,9 +12,9 @@ from bazaar.registrations import services
 from bazaar.registrations.models import Registration
 
 
-def registration_ids(user: User):
-    """A subquery of the ids of the person's own registrations, for the domains that hang off them."""
-    return select(Registration.id).where(Registration.user_id == user.id).scalar_subquery()
+def registration_ids(users: list[User]):
+    """A subquery of the ids of these people's own registrations, for the domains that hang off them."""
+    return select(Registration.id).where(Registration.user_id.in_([u.id for u in users])).scalar_subquery()
 
 
 def export(user: User) -> dict:
@@ -40,23 +40,26 @@ def export(user: User) -> dict:
     }
 
 
-def give_up_places(user: User, now: datetime) -> None:
+def give_up_places(users: list[User], now: datetime) -> None:
     """Places at events that have not ended are given up, so the waiting list moves."""
     for reg in db.session.scalars(
-        select(Registration).where(Registration.user_id == user.id, Registration.status != "cancelled")
+        select(Registration)
+        .where(Registration.user_id.in_([u.id for u in users]), Registration.status != "cancelled")
+        .order_by(Registration.id)
     ).all():
         if services.cancellable(reg, now):
             services.cancel_registration(reg, commit=False)
 
 
-def detach(user: User, now: datetime) -> None:
-    """The person's name and address go from other people's messages of their events (an
+def detach(users: list[User], now: datetime) -> None:
+    """The people's names and addresses go from other people's messages of their events (an
     interviewer's digest, a group's "registered by"); their registrations stay, with no user."""
+    ids = [u.id for u in users]
     event_ids = select(Registration.event_id).where(
-        or_(Registration.user_id == user.id, Registration.registered_by_id == user.id)
+        or_(Registration.user_id.in_(ids), Registration.registered_by_id.in_(ids))
     )
-    erase_mentions(event_ids, user.name, user.email)
-    db.session.execute(update(Registration).where(Registration.user_id == user.id).values(user_id=None))
+    erase_mentions(event_ids, [(u.name, u.email) for u in users])
+    db.session.execute(update(Registration).where(Registration.user_id.in_(ids)).values(user_id=None))
 
 
 register("registrations.places", order=10, description="Places at coming events", erase=give_up_places)

@@ -16,7 +16,7 @@ def export(user: User) -> dict:
     answers = db.session.execute(
         select(SurveyResponse, Event.name)
         .join(Event, Event.id == SurveyResponse.event_id)
-        .where(SurveyResponse.registration_id.in_(registration_ids(user)))
+        .where(SurveyResponse.registration_id.in_(registration_ids([user])))
         .order_by(SurveyResponse.id)
     ).all()
     return {
@@ -36,10 +36,10 @@ def export(user: User) -> dict:
     }
 
 
-def erase(user: User, now: datetime) -> None:
+def erase(users: list[User], now: datetime) -> None:
     """The free-text answer goes; the answers counted in the figures stay."""
     db.session.execute(
-        update(SurveyResponse).where(SurveyResponse.registration_id.in_(registration_ids(user))).values(missing=None)
+        update(SurveyResponse).where(SurveyResponse.registration_id.in_(registration_ids(users))).values(missing=None)
     )
 
 
