@@ -132,6 +132,9 @@ class Config:
         self.LANGUAGES = LANGUAGES
         self.PASSWORD_RESET_MAX_AGE = 2 * 3600
         self.EMAIL_VERIFY_MAX_AGE = 7 * 24 * 3600
+        # Months after an event's survey period closes that its visitors' personal data is kept,
+        # unless the event sets its own period (see bazaar.privacy.retention).
+        self.RETENTION_MONTHS = int(env.get("BAZAAR_RETENTION_MONTHS", "24"))
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)

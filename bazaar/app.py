@@ -37,6 +37,7 @@ from bazaar.exhibitors.views import bp as exhibitors_bp
 from bazaar.extensions import babel, csrf, db, limiter, login_manager, migrate
 from bazaar.funding.views import bp as funding_bp
 from bazaar.outbox.views import bp as outbox_bp
+from bazaar.privacy.views import bp as privacy_bp
 from bazaar.registrations.views import bp as registrations_bp
 from bazaar.stats.views import bp as stats_bp
 from config import Config
@@ -81,6 +82,7 @@ def create_app(config=None) -> Flask:
         outbox_bp,
         stats_bp,
         funding_bp,
+        privacy_bp,
         health.bp,
     ):
         app.register_blueprint(bp)

@@ -14,6 +14,7 @@ from bazaar.extensions import db
 from bazaar.health import check_configuration
 from bazaar.notifications.mail import DeliveryError, send_test_email
 from bazaar.notifications.services import resend_failed
+from bazaar.privacy import retention
 from worker.tasks import ping
 
 
@@ -115,3 +116,38 @@ def add_operations_commands(group: click.Group) -> None:
         """Give every failed message another go (as the outbox page's Resend does)."""
 
         click.echo(f"{resend_failed(event_id)} failed message(s) queued again.")
+
+    @group.command("purge-retention")
+    @click.option("--event", "event_id", type=int, help="Only this event.")
+    @click.option("--early", is_flag=True, help="With --event: purge even if its purge date has not come.")
+    @click.option("--dry-run", is_flag=True, help="Say who would be purged; change nothing.")
+    def purge_retention_command(event_id: int | None, early: bool, dry_run: bool):
+        """Erase the personal data of visitors whose events' retention period has passed."""
+        if early and event_id is None:
+            raise click.ClickException("--early needs --event.")
+        if event_id is not None:
+            event = db.session.get(Event, event_id)
+            if event is None:
+                raise click.ClickException("No such event.")
+            if not early and retention.purge_date(event) > utcnow():
+                click.echo(
+                    f"Event {event.id} is not due until {retention.purge_date(event):%Y-%m-%d} (--early runs it now)."
+                )
+                return
+            events = [event]
+        else:
+            events = retention.due_events()
+        if dry_run:
+            everyone: set[int] = set()
+            for event in events:
+                people = set(db.session.scalars(retention.purgeable(event)))
+                click.echo(f"event {event.id} ({event.name}): {len(people)} people would be purged")
+                everyone |= people
+            click.echo(f"{len(everyone)} people would be purged in {len(events)} event(s).")
+            return
+        total = 0
+        for event in events:
+            people = retention.purge_event(event, early=early)
+            click.echo(f"event {event.id} ({event.name}): {people} people purged")
+            total += people
+        click.echo(f"{total} people purged in {len(events)} event(s).")

@@ -293,6 +293,16 @@ def _budget_manage(user, event):
     return organises(user, event)
 
 
+# ---- privacy ---------------------------------------------------------------------------------
+
+
+@rule("privacy.retention")
+def _privacy_retention(user, event):
+    """See when the event's visitors' data is purged, change the period, and run the purge early:
+    the event's co-organisers."""
+    return organises(user, event)
+
+
 # ---- API tokens ------------------------------------------------------------------------------
 # A token acts as its owner, but only within its one event, and writes only with "read-write".
 

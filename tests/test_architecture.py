@@ -13,13 +13,6 @@ from bazaar.notifications import registry
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [*sorted((ROOT / "bazaar").rglob("*.py")), *sorted((ROOT / "worker").rglob("*.py"))]
 
-# Imports inside functions that another change removes: data export and deletion move out of accounts into
-# bazaar/privacy, above the domains (issue 13). Remove an entry when its function has moved.
-PENDING_MOVE = {
-    ("bazaar/accounts/services.py", "export_user_data"),
-    ("bazaar/accounts/services.py", "delete_account"),
-}
-
 
 def _comments(source: str) -> dict[int, str]:
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
@@ -46,20 +39,15 @@ def _says_why(comment: str) -> bool:
 
 
 def test_imports_inside_functions_say_why():
-    unexplained, pending_seen = [], set()
+    unexplained = []
     for path in CODE:
         name = path.relative_to(ROOT).as_posix()
         for function, line, comment in function_imports(path):
-            if (name, function) in PENDING_MOVE:
-                pending_seen.add((name, function))
-            elif not _says_why(comment):
+            if not _says_why(comment):
                 unexplained.append(f"{name}:{line} in {function}()")
     assert not unexplained, (
         "Move these imports to the top of their module, or say on the import's line why it must wait:\n"
         + "\n".join(unexplained)
-    )
-    assert not PENDING_MOVE - pending_seen, (
-        f"these have moved; remove them from PENDING_MOVE: {PENDING_MOVE - pending_seen}"
     )
 
 

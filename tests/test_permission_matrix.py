@@ -67,8 +67,8 @@ PUBLIC_API_ENDPOINTS = {
 OWN_DATA_ENDPOINTS = {
     "accounts.my_page": "my registrations, bookings and tickets",
     "accounts.edit_profile": "my profile",
-    "accounts.export_data": "my data as JSON",
-    "accounts.delete_account": "delete my account (confirmation page)",
+    "privacy.export_data": "my data as JSON",
+    "privacy.delete_account": "delete my account (confirmation page)",
     "accounts.resend_verification": "resend my verification email",
     "accounts.logout": "log me out",
     "exhibitors.mine": "the exhibitors I work for",
@@ -87,7 +87,7 @@ OWN_DATA_ENDPOINTS = {
 # Mutating own-data endpoints that are never sent, with the reason.
 NOT_SENT = {
     ("accounts.logout", "POST"): "ends the session of the client doing the sweep",
-    ("accounts.delete_account", "POST"): "deletes the caller's own account",
+    ("privacy.delete_account", "POST"): "deletes the caller's own account",
 }
 
 
@@ -353,3 +353,32 @@ def test_cases_to_resolve_are_for_the_events_organisers_only(app, world):
     login(client, f.organiser(world["org"], preferred_language="en"))
     page = client.get(url)
     assert page.status_code == 200 and b"Owner hired visitor" in page.data
+
+
+# Endpoints for the event's co-organisers only, where even the owner's own people are refused.
+ORGANISER_ONLY_ENDPOINTS = {
+    "privacy.retention_page": "when the event's visitors' data is purged, and its retention period",
+    "privacy.purge": "run the retention purge early (confirmation step)",
+}
+
+
+def test_retention_is_for_the_events_organisers_only(app, world):
+    """The event's exhibitor, interviewer, door staff and visitor, and another event's organiser,
+    can neither see nor run the purge; the organiser sees both pages, and an unconfirmed POST changes nothing."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints >= set(ORGANISER_ONLY_ENDPOINTS)
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in ORGANISER_ONLY_ENDPOINTS:
+            continue
+        for role in ("visitor", "exhibitor", "interviewer", "door staff", "other-event organiser", "organiser"):
+            login(client, world["roles"][role])
+            before = snapshot()
+            status = send(client, method, url).status_code
+            allowed = (200, 302) if role == "organiser" else (403, 404)
+            if status not in allowed:
+                failures.append(f"{role}: {method} {url} ({endpoint}) -> {status}")
+            if changed_tables(before, snapshot()):
+                failures.append(f"{role}: {method} {url} ({endpoint}) changed {changed_tables(before, snapshot())}")
+    assert not failures, "\n".join(failures)

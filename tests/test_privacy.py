@@ -6,11 +6,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bazaar.accounts.models import User, VisitorProfile
-from bazaar.accounts.services import delete_account, export_user_data, find_user_by_email
+from bazaar.accounts.services import find_user_by_email
 from bazaar.booking.models import Booking
 from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
+from bazaar.privacy.services import delete_account, export_user_data
 from bazaar.registrations import services
 from bazaar.registrations.models import Registration
 from bazaar.stats.models import SurveyResponse

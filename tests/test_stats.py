@@ -179,7 +179,7 @@ def test_breakdowns_suppress_small_cells_and_count_sensitive_answers_only_with_c
 
 
 def test_figures_survive_a_visitor_deleting_their_data(fair, app):
-    from bazaar.accounts.services import delete_account
+    from bazaar.privacy.services import delete_account
 
     first_id = services.compile_snapshot(fair["event"].id, "on_demand")
     before = db.session.get(StatsSnapshot, first_id).figures

@@ -55,7 +55,7 @@ def test_differencing_two_versions_reveals_no_background(ctx):
     # deleting an account afterwards changes nothing either
     from sqlalchemy import select
 
-    from bazaar.accounts.services import delete_account
+    from bazaar.privacy.services import delete_account
     from bazaar.registrations.models import Registration
 
     someone = db.session.scalars(select(Registration).where(Registration.event_id == ev.id)).first()

@@ -130,7 +130,7 @@ def test_forged_links_get_a_friendly_page(client, visit, token):
 
 
 def test_links_for_another_purpose_or_a_missing_or_deleted_registration_do_not_work(client, visit, app):
-    from bazaar.accounts.services import delete_account
+    from bazaar.privacy.services import delete_account
 
     wrong = [
         make_token("ticket", {"r": visit["reg"].id}),

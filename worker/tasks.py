@@ -2,8 +2,12 @@
 
 from celery import shared_task
 
+from bazaar.accounts.models import User
 from bazaar.booking.services import expire_waitlist_offers as expire_interview_holds
+from bazaar.events.models import Event
+from bazaar.extensions import db
 from bazaar.notifications.services import dispatch_due_messages, send_now
+from bazaar.privacy.retention import purge_due, purge_event
 from bazaar.registrations.services import expire_offers
 from bazaar.reminders.services import schedule_event_messages as schedule
 from bazaar.stats.services import compile_snapshot, due_snapshots
@@ -68,3 +72,14 @@ def expire_registration_offers() -> int:
 def expire_waitlist_offers() -> int:
     """Pass lapsed interview holds on and offer free slots to exhibitors' waiting lists (beat)."""
     return expire_interview_holds()
+
+
+@shared_task(name="worker.tasks.purge_retention")
+def purge_retention(event_id: int | None = None, user_id: int | None = None) -> int:
+    """Erase the personal data of visitors whose events' retention period has passed (beat); or
+    finish an organiser's early purge of ``event_id`` that ran out of time in the request."""
+    if event_id is None:
+        return purge_due()
+    event = db.session.get(Event, event_id)
+    by = db.session.get(User, user_id) if user_id is not None else None
+    return purge_event(event, early=True, by=by) if event is not None else 0

@@ -5,8 +5,10 @@ import hmac
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g
+from flask_login import user_loaded_from_cookie, user_logged_in
 
 from bazaar.accounts.models import User
+from bazaar.clock import utcnow
 from bazaar.extensions import db, login_manager
 
 _hasher = PasswordHasher()
@@ -49,3 +51,11 @@ def init_app(app) -> None:
         if user is None or not hmac.compare_digest(stamp, user.session_stamp()):
             return None  # the password changed since this session began
         return user
+
+    @user_logged_in.connect_via(app)
+    @user_loaded_from_cookie.connect_via(app)
+    def _note_login(sender, user, **extra):
+        """A login (by password, link or remember cookie) is activity: it keeps the person's data
+        past an event's retention period (see :func:`bazaar.privacy.retention.purgeable`)."""
+        user.last_login_at = utcnow()
+        db.session.commit()

@@ -45,6 +45,8 @@ class User(UserMixin, db.Model):
     # Runs the site (set with ``flask bazaar site-operator``): sees every failed message, event or not.
     is_site_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last time they logged in: activity that keeps their data past an event's retention period.
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")

@@ -1,6 +1,4 @@
-import json
-
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,7 +8,6 @@ from bazaar import i18n, ratelimit
 from bazaar.accounts import services
 from bazaar.accounts.auth import check_password
 from bazaar.accounts.forms import (
-    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -215,33 +212,3 @@ def edit_profile():
         flash(_("Saved."), "success")
         return redirect(url_for("accounts.my_page"))
     return render_template("accounts/profile.html", form=form)
-
-
-@bp.get("/my/data.json")
-@login_required
-def export_data():
-    body = json.dumps(services.export_user_data(current_user), ensure_ascii=False, indent=2)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="my-bazaar-data.json"', "Cache-Control": "no-store"},
-    )
-
-
-@bp.route("/my/delete", methods=["GET", "POST"])
-@login_required
-def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        if current_user.password_hash and not check_password(current_user, form.password.data or ""):
-            form.password.errors.append(_("Wrong password."))
-        else:
-            user = current_user._get_current_object()
-            logout_user()
-            services.delete_account(user)
-            return render_template(
-                "accounts/message.html",
-                title=_("Your account is deleted"),
-                message=_("Your personal data has been erased. Only anonymous figures remain."),
-            )
-    return render_template("accounts/delete.html", form=form)

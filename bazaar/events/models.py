@@ -41,6 +41,8 @@ class Event(db.Model):
     allow_multiple_per_exhibitor: Mapped[bool] = mapped_column(default=False)
     reminder_minutes_before: Mapped[int] = mapped_column(default=60)
     followup_days: Mapped[list] = mapped_column(db.JSON, default=lambda: [30, 90])
+    # Months after the survey period closes that visitors' personal data is kept (None: the site's default).
+    retention_months: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

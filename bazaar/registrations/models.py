@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
@@ -50,3 +50,8 @@ class Registration(db.Model):
     @property
     def holds_place(self) -> bool:
         return self.status in ("registered", "offered")
+
+
+def registration_ids(users):
+    """A subquery of the ids of these people's own registrations, for the tables that hang off them."""
+    return select(Registration.id).where(Registration.user_id.in_([u.id for u in users])).scalar_subquery()

@@ -28,6 +28,8 @@ from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
 # the sensitive breakdown published once the survey period has closed.
 SCHEMA = 3  # 3: the funnel's steps are nested (each a subset of the one before)
 SMALL_CELL = 5
+# The reason of the snapshot compiled just before a retention purge first erases visitors' profiles.
+RETENTION_REASON = "retention"
 
 DEFINITIONS = {
     "exhibitors": _l(
@@ -629,7 +631,12 @@ class Compiler:
 
         PostgreSQL counts every single-answer question in one pass (GROUPING SETS); SQLite, which
         has no grouping sets, uses one query per question. Occupations, of which a visitor may
-        seek several, are unnested in one more query."""
+        seek several, are unnested in one more query. Once a retention purge has erased profiles,
+        the breakdowns compiled just before it stand (see :meth:`_frozen_breakdowns`)."""
+        frozen = self._frozen_breakdowns()
+        if frozen is not None:
+            self.figures["breakdowns"] = frozen
+            return
         interviewed = Registration.id.in_(
             select(Booking.registration_id).where(Booking.event_id == self.event_id, HELD)
         )
@@ -684,6 +691,21 @@ class Compiler:
             if sensitive:
                 result[name] = self._published_once(name, result[name])
         self.figures["breakdowns"] = result
+
+    def _frozen_breakdowns(self) -> dict | None:
+        """The breakdowns of the first retention snapshot, if a purge has happened: the erased
+        profiles cannot be counted again, and the published tables must not change."""
+        figures = db.session.scalar(
+            select(StatsSnapshot.figures)
+            .where(
+                StatsSnapshot.event_id == self.event_id,
+                StatsSnapshot.reason == RETENTION_REASON,
+                StatsSnapshot.status == "done",
+            )
+            .order_by(StatsSnapshot.version)
+            .limit(1)
+        )
+        return None if figures is None else figures.get("breakdowns")
 
     def _published_once(self, name: str, table: dict) -> dict:
         """The sensitive table as the definition "sensitive_versions" says: withheld until the survey

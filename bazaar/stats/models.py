@@ -50,7 +50,7 @@ class StatsSnapshot(db.Model):
     version: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default="running")  # running / done / failed
     progress: Mapped[int] = mapped_column(default=0)  # percent
-    reason: Mapped[str | None] = mapped_column(String(32))  # event_end / survey_wave / on_demand
+    reason: Mapped[str | None] = mapped_column(String(32))  # event_end / survey_wave / on_demand / retention
     figures: Mapped[dict] = mapped_column(db.JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,61 @@
+"""What registrations hold about a person: their places at events (kept, detached, for the figures)."""
+
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+
+from bazaar.accounts.models import User
+from bazaar.extensions import db
+from bazaar.notifications.services import erase_mentions
+from bazaar.registrations import services
+from bazaar.registrations.models import Registration
+from bazaar.shredders import iso, register
+
+
+def export(user: User) -> dict:
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.user_id == user.id).order_by(Registration.id)
+    ).all()
+    return {
+        "registrations": [
+            {
+                "event": r.event.name,
+                "event_starts_at": iso(r.event.starts_at),
+                "status": r.status,
+                "registered_at": iso(r.created_at),
+                "checked_in_at": iso(r.checked_in_at),
+                "cancelled_at": iso(r.cancelled_at),
+                "offer_expires_at": iso(r.offer_expires_at),
+                "registered_by": r.registered_by.name
+                if r.registered_by_id and r.registered_by_id != user.id and r.registered_by
+                else None,
+            }
+            for r in registrations
+        ]
+    }
+
+
+def give_up_places(users: list[User], now: datetime) -> None:
+    """Places at events that have not ended are given up, so the waiting list moves."""
+    for reg in db.session.scalars(
+        select(Registration)
+        .where(Registration.user_id.in_([u.id for u in users]), Registration.status != "cancelled")
+        .order_by(Registration.id)
+    ).all():
+        if services.cancellable(reg, now):
+            services.cancel_registration(reg, commit=False)
+
+
+def detach(users: list[User], now: datetime) -> None:
+    """The people's names and addresses go from other people's messages of their events (an
+    interviewer's digest, a group's "registered by"); their registrations stay, with no user."""
+    ids = [u.id for u in users]
+    event_ids = select(Registration.event_id).where(
+        or_(Registration.user_id.in_(ids), Registration.registered_by_id.in_(ids))
+    )
+    erase_mentions(event_ids, [(u.name, u.email) for u in users])
+    db.session.execute(update(Registration).where(Registration.user_id.in_(ids)).values(user_id=None))
+
+
+register("registrations.places", order=10, description="Places at coming events", erase=give_up_places)
+register("registrations", order=50, description="Registrations (kept anonymous)", export=export, erase=detach)
