@@ -11,7 +11,7 @@ dropped afterwards), one throw-away ``redis-server`` (broker, results, rate limi
 sink (aiosmtpd on loopback, ``tests/smtp.py``).
 
 It seeds booking_rush's fair once (40 exhibitors x 3 tables x 24 slots, 1,000 visitors) and runs
-six cells: 1, 2 and 4 web processes, each with 1 and then 2 workers. Before each cell the bookings
+six cells: 1, 2 and 4 web processes with 1 worker, then the same with 2. Before each cell the bookings
 and the outbox are emptied and the same shuffled attempts (every rushing visitor tries 3
 interviews) go through the real booking form over ``--clients`` connections. After each cell:
 the rules by SQL (no slot with two live bookings, no visitor with overlapping bookings, none over
