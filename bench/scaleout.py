@@ -26,7 +26,7 @@ requests/s with 4 web processes> (<ratio> of 1 web process; double bookings, los
 messages)``, both with 2 workers, measured in the same run. This machine has 2 cores, shared by
 PostgreSQL, Redis, every web and worker process and the load client itself: throughput cannot
 grow past 2 processes here; what the run shows is that the rules and exactly-once delivery hold
-across processes. ``--quick`` rushes 100 visitors per cell (under a minute); without it 1,000.
+across processes. ``--quick`` rushes 100 visitors per cell instead of 1,000.
 Everything it started is stopped and the database dropped, also on errors or Ctrl-C.
 """
 
