@@ -23,9 +23,10 @@ def create_app(config=None) -> Flask:
     )
     app.config.from_mapping(config.as_dict())
 
-    from bazaar import logs
+    from bazaar import logs, sentry
 
     logs.configure(app)
+    sentry.init_app(app)
 
     from bazaar import i18n, ratelimit  # noqa: F401  (ratelimit registers the embedded limiter storage)
     from bazaar.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -49,7 +50,7 @@ def create_app(config=None) -> Flask:
     auth.init_app(app)
     i18n.init_app(app)
 
-    from bazaar import errors, health, routing, security
+    from bazaar import errors, health, metrics, routing, security
 
     routing.init_app(app)  # before any blueprint, so every <int:...> is bounded
     from bazaar.accounts.views import bp as accounts_bp
@@ -81,6 +82,7 @@ def create_app(config=None) -> Flask:
     from bazaar.api.tokens import bp as api_tokens_bp
 
     app.register_blueprint(api_tokens_bp)
+    metrics.init_app(app)
     errors.init_app(app)
     security.init_app(app)
 

@@ -9,7 +9,8 @@ import os
 from datetime import timedelta
 
 from celery import Celery, Task
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_process_init
+from celery.utils.log import get_multiprocessing_logger
 
 celery = Celery("bazaar")
 
@@ -27,6 +28,22 @@ BEAT_SCHEDULE = {
     "expire-waitlist-offers": {"task": "worker.tasks.expire_waitlist_offers", "schedule": timedelta(seconds=60)},
     "compile-due-stats": {"task": "worker.tasks.compile_due_stats", "schedule": timedelta(minutes=10)},
 }
+
+
+@setup_logging.connect(weak=False)
+def _json_logs(loglevel=None, **_):
+    """Worker and beat log JSON lines like the app (a receiver here stops Celery's own set-up)."""
+    import logging
+
+    from bazaar import logs
+
+    logs.configure()
+    logging.getLogger().setLevel(loglevel or logging.INFO)
+    # billiard's pool logger does not propagate; Celery would give it a handler of its own at ERROR
+    pool_logger = get_multiprocessing_logger()
+    if pool_logger is not None:
+        pool_logger.propagate = True
+        pool_logger.setLevel(logging.ERROR)
 
 
 def init_celery(app) -> Celery:
