@@ -161,7 +161,11 @@ def _serve_worker_metrics(**_):
     if not port:
         return
     address = os.environ.get("BAZAAR_WORKER_METRICS_ADDR", "127.0.0.1")
-    start_http_server(int(port), addr=address, registry=_Scrape())
+    try:
+        start_http_server(int(port), addr=address, registry=_Scrape())
+    except OSError as exc:  # e.g. a second worker on this machine with the same port: it still works
+        log.error("worker metrics not served", extra={"path": f"{address}:{port}", "error": str(exc)})
+        return
     log.info("worker metrics served", extra={"path": f"http://{address}:{port}/metrics"})
 
 
