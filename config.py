@@ -5,6 +5,7 @@ broker under ``instance/``, so a newcomer needs no server. In production set at 
 ``SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
 """
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -103,6 +104,16 @@ class Config:
         # How many reverse proxies in front of Bazaar set X-Forwarded-For/-Proto/-Host (0: none, trust no header).
         self.TRUSTED_PROXIES = int(env.get("BAZAAR_TRUSTED_PROXIES", "0"))
         self.BASE_URL = env.get("BAZAAR_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        # Who may read /metrics: client addresses in these networks (after the trusted proxies), or a bearer token.
+        self.METRICS_ALLOW = [
+            ipaddress.ip_network(n.strip(), strict=False)
+            for n in env.get("BAZAAR_METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",")
+            if n.strip()
+        ]
+        self.METRICS_TOKEN = env.get("BAZAAR_METRICS_TOKEN") or None
+        # Errors to Sentry (sentry-sdk's Flask and Celery integrations) when set.
+        self.SENTRY_DSN = env.get("SENTRY_DSN") or None
+        self.SENTRY_ENVIRONMENT = env.get("SENTRY_ENVIRONMENT", "production")
         self.MAIL_SERVER = env.get("SMTP_HOST", "localhost")
         self.MAIL_PORT = int(env.get("SMTP_PORT", "25"))
         self.MAIL_USE_TLS = _bool("SMTP_STARTTLS")

@@ -21,10 +21,12 @@ from bazaar import (
     health,
     i18n,
     logs,
+    metrics,
     models,  # noqa: F401  (registers every table)
     ratelimit,  # noqa: F401  (registers the embedded limiter storage)
     routing,
     security,
+    sentry,
 )
 from bazaar.accounts import auth
 from bazaar.accounts.views import bp as accounts_bp
@@ -60,6 +62,7 @@ def create_app(config=None) -> Flask:
     )
     app.config.from_mapping(config.as_dict())
     logs.configure(app)
+    sentry.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -88,6 +91,7 @@ def create_app(config=None) -> Flask:
         app.register_blueprint(bp)
     docs.init_app(app)
     app.register_blueprint(api_tokens_bp)
+    metrics.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     init_celery(app)

@@ -2,6 +2,7 @@
 
 import logging
 
+import sentry_sdk
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -91,6 +92,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def server_error(e: Exception):
+        sentry_sdk.capture_exception(e)  # handled here, so Sentry's Flask integration does not see it
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         db.session.rollback()
         if _wants_json():

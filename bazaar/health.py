@@ -48,7 +48,7 @@ def _check_rate_limit_storage() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
-def _outbox_backlog() -> dict:
+def outbox_backlog() -> dict:
     """Messages due and not yet sent, and how long the oldest of them has waited."""
     now = utcnow()
     count, oldest = db.session.execute(
@@ -99,5 +99,5 @@ def healthz():
         "rate_limit_storage": {"ok": limits_ok, "detail": limits_info},
     }
     if db_ok:
-        body["outbox"] = _outbox_backlog()
+        body["outbox"] = outbox_backlog()
     return jsonify(body), 200 if ok else 503

@@ -211,15 +211,15 @@ class ProcessGroup:
         self.env = {**os.environ, **env}
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, *args, log: Path | None = None) -> subprocess.Popen:
+    def start(self, *args, log: Path | None = None, stderr: Path | None = None) -> subprocess.Popen:
+        """Start ``args``; its output goes to ``log`` (stderr too, unless ``stderr`` names a file of its own)."""
         out = open(log, "ab") if log else subprocess.DEVNULL
-        proc = subprocess.Popen(
-            list(args), cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        err = open(stderr, "ab") if stderr else subprocess.STDOUT
+        proc = subprocess.Popen(list(args), cwd=ROOT, env=self.env, stdout=out, stderr=err, start_new_session=True)
         self.procs.append(proc)
         return proc
 
-    def start_worker(self, log: Path, *extra) -> subprocess.Popen:
+    def start_worker(self, log: Path, *extra, stderr: Path | None = None) -> subprocess.Popen:
         return self.start(
             sys.executable,
             "-m",
@@ -234,6 +234,7 @@ class ProcessGroup:
             self.env["BAZAAR_QUEUE"],
             *extra,
             log=log,
+            stderr=stderr,
         )
 
     def kill(self, proc, sig=signal.SIGTERM, timeout=8) -> None:

@@ -31,6 +31,7 @@ from tests.conftest import login
 PUBLIC_ENDPOINTS = {
     "static": "CSS, JS and images",
     "health.healthz": "load balancer health check",
+    "metrics.scrape": "Prometheus: the client's network or a bearer token decides (bazaar/metrics.py), not an account",
     "events.home": "list of published fairs",
     "events.event_page": "a published fair's public page",
     "accounts.set_language": "language switcher (CSRF-checked POST; stores a preference only for the logged-in user)",

@@ -5,12 +5,15 @@ Web processes import :data:`celery` to send tasks; worker processes start from
 Every task runs inside the Flask app context (the pattern from Flask's Celery docs).
 """
 
+import logging
 import os
 from datetime import timedelta
 
 from celery import Celery, Task
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_process_init
+from celery.utils.log import get_multiprocessing_logger
 
+from bazaar import logs
 from bazaar.extensions import db
 
 celery = Celery("bazaar")
@@ -31,6 +34,18 @@ BEAT_SCHEDULE = {
     # Idempotent: each run erases only people whose retention has passed since the last.
     "purge-retention": {"task": "worker.tasks.purge_retention", "schedule": timedelta(hours=6)},
 }
+
+
+@setup_logging.connect(weak=False)
+def _json_logs(loglevel=None, **_):
+    """Worker and beat log JSON lines like the app (a receiver here stops Celery's own set-up)."""
+    logs.configure()
+    logging.getLogger().setLevel(loglevel or logging.INFO)
+    # billiard's pool logger does not propagate; Celery would give it a handler of its own at ERROR
+    pool_logger = get_multiprocessing_logger()
+    if pool_logger is not None:
+        pool_logger.propagate = True
+        pool_logger.setLevel(logging.ERROR)
 
 
 def init_celery(app) -> Celery:
