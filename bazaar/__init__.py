@@ -83,6 +83,9 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(api_tokens_bp)
     errors.init_app(app)
     security.init_app(app)
+    from bazaar import vocabularies
+
+    vocabularies.init_app(app)
 
     from worker import init_celery
 

@@ -130,6 +130,13 @@ def spreadsheet_time(dt: datetime | None, tz: str = "Europe/Stockholm") -> str:
     return _local(dt, tz).strftime("%Y-%m-%d %H:%M") if dt is not None else ""
 
 
+def country_name(code: str | None, lang: str | None = None) -> str:
+    """A country's name in the reader's language ("Norge", "النرويج"), not its code ("NO")."""
+    if not code:
+        return ""
+    return Locale.parse(lang or current_lang()).territories.get(code.upper(), code)
+
+
 def format_number(value: int | float | None, lang: str | None = None, decimals: int | None = None) -> str:
     """Group digits and pick the decimal sign per locale (``1 234,5`` in Swedish, ``1,234.5`` in English)."""
     if value is None:
@@ -173,6 +180,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["zone"] = zone_abbreviation
+    app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["localized_lang"] = localized_lang
 

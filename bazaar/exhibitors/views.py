@@ -13,12 +13,8 @@ from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
 from bazaar.exhibitors.forms import (
     APPLICATION_STATUS_LABELS,
-    EDUCATION_LEVELS,
-    EMPLOYMENT_TYPE_LABELS,
-    FORMAT_LABELS,
     LANGUAGE_NAMES,
     ORG_TYPE_LABELS,
-    OUTCOME_LABELS,
     AcceptInvitationForm,
     ApplicationFilterForm,
     ApplicationForm,
@@ -45,7 +41,6 @@ from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, E
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
 from bazaar.extensions import db, limiter
 from bazaar.i18n import current_lang
-from bazaar.occupations import OCCUPATIONS
 from bazaar.tokens import InvalidToken
 
 bp = Blueprint("exhibitors", __name__)
@@ -53,16 +48,9 @@ bp = Blueprint("exhibitors", __name__)
 
 @bp.app_context_processor
 def _labels():
-    """Label tables the exhibitor templates use to show stored codes in the reader's language."""
+    """Language names and permission checks the exhibitor templates use (codes: the ``label`` filter)."""
     return {
-        "ORG_TYPE_LABELS": ORG_TYPE_LABELS,
-        "EMPLOYMENT_TYPE_LABELS": EMPLOYMENT_TYPE_LABELS,
-        "OUTCOME_LABELS": OUTCOME_LABELS,
-        "FORMAT_LABELS": FORMAT_LABELS,
         "LANGUAGE_NAMES": LANGUAGE_NAMES,
-        "EDUCATION_LABELS": EDUCATION_LEVELS,
-        "OCCUPATION_LABELS": OCCUPATIONS,
-        "APPLICATION_STATUS_LABELS": APPLICATION_STATUS_LABELS,
         "permissions_can": permissions.can,
         "works_for_exhibitor": _works_for_exhibitor,
     }

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,6 +13,12 @@ from bazaar.extensions import db
 # registered: holds a place; waitlisted: waiting for one; offered: a place is held for them until
 # offer_expires_at; cancelled: gave it up (or the offer lapsed).
 REGISTRATION_STATUSES = ("registered", "waitlisted", "offered", "cancelled")
+STATUS_LABELS = {
+    "registered": _l("Registered"),
+    "waitlisted": _l("Waiting list"),
+    "offered": _l("Offered a place"),
+    "cancelled": _l("Cancelled"),
+}
 
 
 class Registration(db.Model):
