@@ -124,10 +124,10 @@ def format_datetime(
     return f"{text} {zone_abbreviation(dt, tz)}" if with_zone else text
 
 
-def spreadsheet_time(dt: datetime | None, tz: str = "Europe/Stockholm") -> str:
-    """A local time for exports, in the form spreadsheets read as a date in every language
-    ("2026-12-12 16:30"): minutes, no seconds or microseconds, no offset."""
-    return _local(dt, tz).strftime("%Y-%m-%d %H:%M") if dt is not None else ""
+def spreadsheet_time(dt: datetime | None, tz: str = "Europe/Stockholm") -> datetime | None:
+    """A local wall-clock time for exports, to the minute and without a zone (spreadsheets cannot
+    hold one): a CSV shows it as "2026-12-12 16:30", an XLSX as a date cell (bazaar/spreadsheets.py)."""
+    return _local(dt, tz).replace(second=0, microsecond=0, tzinfo=None) if dt is not None else None
 
 
 def country_name(code: str | None, lang: str | None = None) -> str:

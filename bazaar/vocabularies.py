@@ -5,14 +5,8 @@ their domain and nowhere else. An unknown code (old data) shows as itself rather
 """
 
 from bazaar.events.models import STATUS_LABELS as EVENT_STATUS_LABELS
-from bazaar.exhibitors.forms import (
-    APPLICATION_STATUS_LABELS,
-    EDUCATION_LEVELS,
-    EMPLOYMENT_TYPE_LABELS,
-    FORMAT_LABELS,
-    ORG_TYPE_LABELS,
-    OUTCOME_LABELS,
-)
+from bazaar.exhibitors.forms import EDUCATION_LEVELS, FORMAT_LABELS, OUTCOME_LABELS
+from bazaar.exhibitors.models import APPLICATION_STATUS_LABELS, EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
 from bazaar.notifications.labels import CHANNEL_LABELS, KIND_LABELS
 from bazaar.notifications.labels import STATUS_LABELS as MESSAGE_STATUS_LABELS
 from bazaar.occupations import OCCUPATIONS

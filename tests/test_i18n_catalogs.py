@@ -63,10 +63,10 @@ STAFF_PATHS = (
     "templates/emails/staff",
 )
 # Visitor-facing names inside staff modules: the survey's answer labels live with the statistics,
-# the employment types (job cards, the directory's filter) with the exhibitors' forms.
+# the employment types (job cards, the directory's filter) with the exhibitors' models.
 VISITOR_NAMES = {
     "bazaar/stats/labels.py": ("SURVEY_RESULTS",),
-    "bazaar/exhibitors/forms.py": ("EMPLOYMENT_TYPE_LABELS",),
+    "bazaar/exhibitors/models.py": ("EMPLOYMENT_TYPE_LABELS",),
 }
 
 

@@ -12,7 +12,7 @@ from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
 from bazaar.booking.models import Booking, WaitlistEntry
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
-from bazaar.exhibitors.models import EMPLOYMENT_TYPES, Exhibitor
+from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, Exhibitor
 from bazaar.extensions import db
 from bazaar.i18n import country_name, current_lang, format_time
 from bazaar.occupations import OCCUPATIONS
@@ -52,8 +52,6 @@ def _language_name(code: str, lang: str) -> str:
 def _browse_form(event: Event) -> BrowseForm:
     lang = current_lang()
     present = services.directory_choices(event)
-    from bazaar.exhibitors.forms import EMPLOYMENT_TYPE_LABELS
-
     form = BrowseForm(request.args)
     anything = [("", _("Any"))]
     form.occupation.choices = anything + sorted(((k, str(v)) for k, v in OCCUPATIONS.items()), key=lambda c: c[1])

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +21,29 @@ EMPLOYMENT_TYPES = (
     "subsidised",
     "seasonal",
 )
+# What people read for the codes above (``bazaar.vocabularies``).
+APPLICATION_STATUS_LABELS = {
+    "applied": _l("New"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "waitlisted": _l("Waiting list"),
+}
+ORG_TYPE_LABELS = {
+    "employer": _l("Employer"),
+    "staffing_agency": _l("Staffing agency"),
+    "public_employer": _l("Public employer"),
+    "civil_society": _l("Civil society organisation"),
+    "education_provider": _l("Education provider"),
+}
+EMPLOYMENT_TYPE_LABELS = {
+    "permanent": _l("Permanent"),
+    "temporary": _l("Temporary"),
+    "internship": _l("Internship"),
+    "probationary": _l("Probationary"),
+    "apprenticeship": _l("Apprenticeship"),
+    "subsidised": _l("Subsidised entry job"),
+    "seasonal": _l("Seasonal"),
+}
 
 
 class Exhibitor(db.Model):

@@ -6,15 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
-from bazaar import permissions, ratelimit
+from bazaar import permissions, ratelimit, spreadsheets
 from bazaar.accounts.services import create_user, find_user_by_email
 from bazaar.booking.models import Booking, Slot
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
 from bazaar.exhibitors.forms import (
-    APPLICATION_STATUS_LABELS,
     LANGUAGE_NAMES,
-    ORG_TYPE_LABELS,
     AcceptInvitationForm,
     ApplicationFilterForm,
     ApplicationForm,
@@ -30,7 +28,9 @@ from bazaar.exhibitors.forms import (
     TableForm,
 )
 from bazaar.exhibitors.models import (
+    APPLICATION_STATUS_LABELS,
     APPLICATION_STATUSES,
+    ORG_TYPE_LABELS,
     Exhibitor,
     ExhibitorStaff,
     InterviewTable,
@@ -183,13 +183,20 @@ def applications_csv(event_id):
     event, _filters, chosen = _application_filters(event_id)
     if chosen is None:
         abort(400)
-    return Response(
-        services.applications_csv(event, **chosen),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="applications-{event.slug}.csv"',
-            "Cache-Control": "no-store",
-        },
+    header, rows = services.application_table(event, **chosen)
+    body = spreadsheets.to_csv(header, rows, spreadsheets.separator(request.args.get("sep")))
+    return spreadsheets.download(body, f"applications-{event.slug}.csv")
+
+
+@bp.get("/organiser/events/<int:event_id>/applications.xlsx")
+@login_required
+def applications_xlsx(event_id):
+    event, _filters, chosen = _application_filters(event_id)
+    if chosen is None:
+        abort(400)
+    header, rows = services.application_table(event, **chosen)
+    return spreadsheets.download(
+        spreadsheets.to_xlsx([(_("Exhibitor applications"), header, rows)]), f"applications-{event.slug}.xlsx"
     )
 
 

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from bazaar.accounts import choices
-from bazaar.exhibitors.forms import EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
+from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
 from bazaar.occupations import OCCUPATIONS
 
 FIGURES = {
