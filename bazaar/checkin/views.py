@@ -223,6 +223,7 @@ def walk_in(event_id):
                     results=[],
                     arrival_door=services.arrival_door,
                     organiser=permissions.can("checkin.counters", event),
+                    tally=services.door_tally(event),  # the walk-in is committed: counted as arrived and expected
                 )
             ),
             form.door.data,
