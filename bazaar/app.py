@@ -27,6 +27,7 @@ from bazaar import (
     routing,
     security,
     sentry,
+    vocabularies,
 )
 from bazaar.accounts import auth
 from bazaar.accounts.views import bp as accounts_bp
@@ -94,6 +95,7 @@ def create_app(config=None) -> Flask:
     metrics.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    vocabularies.init_app(app)
     init_celery(app)
     cli.init_app(app)
     return app

@@ -74,41 +74,69 @@ def localized_lang(texts: dict | None, lang: str | None = None) -> str:
     return _pick(texts, lang)[0] or (lang or current_lang())
 
 
-def format_datetime(
-    dt: datetime | None,
-    tz: str = "Europe/Stockholm",
-    fmt: str = "medium",
-    lang: str | None = None,
-    with_zone: bool = True,
-) -> str:
-    """Format an aware UTC datetime in ``tz`` for ``lang``, naming the zone (e.g. "CEST")."""
+TIME_PATTERN = "HH:mm"  # the venue's signs say 16:00 in every language: never 4:00 PM, never seconds
+
+
+def _local(dt: datetime, tz: str) -> datetime:
+    return dt.astimezone(ZoneInfo(tz))
+
+
+def zone_abbreviation(dt: datetime | None, tz: str = "Europe/Stockholm") -> str:
+    """The zone as people read it at that moment ("CET" in winter, "CEST" in summer), not "Europe/Stockholm"."""
+    return _local(dt, tz).tzname() if dt is not None else ""
+
+
+def format_date(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "full", lang: str | None = None) -> str:
+    """``full``: the day's full name and the month's ("lördag 12 december 2026"); any other ``fmt``:
+    the month's short name ("12 dec. 2026"). Never all digits, so 12/12/26 cannot be misread."""
     if dt is None:
         return ""
+    day = _local(dt, tz).date()
     locale = lang or current_lang()
-    zone = ZoneInfo(tz)
-    local = dt.astimezone(zone)
-    text = babel_dates.format_datetime(local, format=fmt, tzinfo=zone, locale=locale)
-    if with_zone:
-        text += " " + local.tzname()
-    return text
+    if fmt == "full":
+        return babel_dates.format_date(day, format="full", locale=locale)
+    return babel_dates.format_skeleton("yMMMd", day, locale=locale)
 
 
 def format_time(
     dt: datetime | None, tz: str = "Europe/Stockholm", lang: str | None = None, with_zone: bool = False
 ) -> str:
+    """A 24-hour time of hours and minutes ("16:30"), with the zone abbreviation if asked ("16:30 CET")."""
     if dt is None:
         return ""
-    zone = ZoneInfo(tz)
-    local = dt.astimezone(zone)
-    text = babel_dates.format_time(local, format="short", tzinfo=zone, locale=lang or current_lang())
+    local = _local(dt, tz)
+    text = babel_dates.format_time(local, format=TIME_PATTERN, locale=lang or current_lang())
     return f"{text} {local.tzname()}" if with_zone else text
 
 
-def format_date(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "full", lang: str | None = None) -> str:
+def format_datetime(
+    dt: datetime | None,
+    tz: str = "Europe/Stockholm",
+    fmt: str = "full",
+    lang: str | None = None,
+    with_zone: bool = True,
+) -> str:
+    """:func:`format_date` and :func:`format_time` joined the locale's way, naming the zone
+    ("lördag 12 december 2026 16:30 CET"; ``fmt="short"``: "12 dec. 2026 16:30 CET")."""
     if dt is None:
         return ""
-    zone = ZoneInfo(tz)
-    return babel_dates.format_date(dt.astimezone(zone).date(), format=fmt, locale=lang or current_lang())
+    locale = lang or current_lang()
+    joined = babel_dates.get_datetime_format("medium", locale=locale)
+    text = joined.replace("{1}", format_date(dt, tz, fmt, locale)).replace("{0}", format_time(dt, tz, locale))
+    return f"{text} {zone_abbreviation(dt, tz)}" if with_zone else text
+
+
+def spreadsheet_time(dt: datetime | None, tz: str = "Europe/Stockholm") -> datetime | None:
+    """A local wall-clock time for exports, to the minute and without a zone (spreadsheets cannot
+    hold one): a CSV shows it as "2026-12-12 16:30", an XLSX as a date cell (bazaar/spreadsheets.py)."""
+    return _local(dt, tz).replace(second=0, microsecond=0, tzinfo=None) if dt is not None else None
+
+
+def country_name(code: str | None, lang: str | None = None) -> str:
+    """A country's name in the reader's language ("Norge", "النرويج"), not its code ("NO")."""
+    if not code:
+        return ""
+    return Locale.parse(lang or current_lang()).territories.get(code.upper(), code)
 
 
 def format_number(value: int | float | None, lang: str | None = None, decimals: int | None = None) -> str:
@@ -153,6 +181,8 @@ def init_app(app) -> None:
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["zone"] = zone_abbreviation
+    app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["localized_lang"] = localized_lang
 

@@ -285,14 +285,18 @@ def test_applications_export_to_csv_with_filters_and_no_formulas(ctx, client):
         event, name="Gamma Städ", status="approved", org_type="employer", booth_number="A3", job_countries=["SE", "NO"]
     )
     f.exhibitor(f.event(), name="Other fair AB")
-    login(client, f.organiser(org))
+    login(client, f.organiser(org, preferred_language="en"))
     response = client.get(f"/organiser/events/{event.id}/applications.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert sorted(r["name"] for r in rows) == ['\'=HYPERLINK("http://evil.example")', "Gamma Städ"]
-    gamma = next(r for r in rows if r["name"] == "Gamma Städ")
-    assert (gamma["status"], gamma["booth_number"], gamma["job_countries"]) == ("approved", "A3", "SE NO")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff")), delimiter=";"))
+    assert sorted(r["Organisation"] for r in rows) == ['\'=HYPERLINK("http://evil.example")', "Gamma Städ"]
+    gamma = next(r for r in rows if r["Organisation"] == "Gamma Städ")
+    assert (gamma["Status"], gamma["Booth number"], gamma["Countries where the jobs are"]) == (
+        "Approved",
+        "A3",
+        "Sweden, Norway",
+    )
     only_approved = client.get(f"/organiser/events/{event.id}/applications.csv?status=approved").get_data(as_text=True)
-    assert [r["name"] for r in csv.DictReader(io.StringIO(only_approved))] == ["Gamma Städ"]
+    assert [r["Organisation"] for r in csv.DictReader(io.StringIO(only_approved[1:]), delimiter=";")] == ["Gamma Städ"]
     assert client.get(f"/organiser/events/{event.id}/applications.csv?status=bogus").status_code == 400
     assert client.get(f"/organiser/events/{event.id}/applications.csv?q=" + "x" * 500).status_code == 400

@@ -62,9 +62,11 @@ STAFF_PATHS = (
     "templates/emails/outcome_nudge",
     "templates/emails/staff",
 )
-# Visitor-facing names inside staff modules: the survey's answer labels live with the statistics.
+# Visitor-facing names inside staff modules: the survey's answer labels live with the statistics,
+# the employment types (job cards, the directory's filter) with the exhibitors' models.
 VISITOR_NAMES = {
-    "bazaar/stats/labels.py": ("SURVEY_RESULTS", "EMPLOYMENT_TYPES"),
+    "bazaar/stats/labels.py": ("SURVEY_RESULTS",),
+    "bazaar/exhibitors/models.py": ("EMPLOYMENT_TYPE_LABELS",),
 }
 
 
@@ -158,6 +160,7 @@ def test_visitor_scope_covers_the_visitor_pages(extracted):
     """The scope is not empty by mistake: the start page's and the login form's text are in it."""
     visitor_ids = {m.id for m in extracted if is_visitor_facing(m)}
     assert {"Upcoming fairs", "Log in", "Skip to content", "Email"} <= visitor_ids
+    assert {"Subsidised entry job", "Permanent", "Seasonal"} <= visitor_ids  # on job cards and filters
     assert "Create an event" not in visitor_ids  # organiser-only
 
 

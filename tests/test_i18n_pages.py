@@ -1,7 +1,7 @@
 """Language choice, text direction and locale formatting as a visitor meets them."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,10 +9,23 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
 from bazaar.accounts.models import User
 from bazaar.extensions import db
-from bazaar.i18n import LANG_COOKIE, format_date, format_datetime, format_number, format_percent, format_time
+from bazaar.i18n import (
+    LANG_COOKIE,
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    format_time,
+    spreadsheet_time,
+    zone_abbreviation,
+)
+from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.reminders import booking_changed
+from bazaar.notifications.render import render
 from config import LANGUAGES
 from tests import factories as f
 from tests.conftest import limiter_on_redis, login
@@ -111,24 +124,80 @@ def test_switcher_is_on_every_page_keeps_the_other_query_arguments_and_needs_no_
         assert 'id="lang-select"' in client.get(url).get_data(as_text=True)
 
 
+NUMERIC_DATE = re.compile(r"\d{1,4}\u200f?[/.\-]\d{1,2}\u200f?[/.\-]\d{2,4}")  # 12/12/26, 12.12.2026
+SECONDS = re.compile(r"\d:\d\d[:.]\d\d")
+
+
+def assert_24_hour_without_seconds(text: str, lang: str) -> None:
+    """No "4:00 ድ.ቀ.", "3:30:33 PM", "12/12/26": the venue's clock, named months."""
+    periods = {str(p) for p in babel_dates.get_period_names("abbreviated", locale=lang).values()}
+    periods |= {str(p) for p in babel_dates.get_period_names("wide", locale=lang).values()}
+    words = {w.strip(",،") for w in text.split()}
+    assert not words & periods, f"12-hour clock in {text!r}"
+    assert not SECONDS.search(text), f"seconds in {text!r}"
+    assert not NUMERIC_DATE.search(text), f"an all-digit date in {text!r}"
+
+
 @pytest.mark.parametrize("lang", list(LANGUAGES))
-@pytest.mark.parametrize("moment", [datetime(2026, 1, 20, 8, 30, tzinfo=UTC), datetime(2026, 6, 20, 8, 30, tzinfo=UTC)])
-def test_dates_and_times_follow_the_locale_and_name_the_zone(lang, moment):
+@pytest.mark.parametrize(
+    "moment", [datetime(2026, 1, 20, 15, 30, 33, tzinfo=UTC), datetime(2026, 6, 20, 14, 5, tzinfo=UTC)]
+)
+def test_one_formatter_gives_24_hour_times_full_day_names_and_the_zone_abbreviation(lang, moment):
     zone = ZoneInfo("Europe/Stockholm")
     local = moment.astimezone(zone)
-    zone_name = local.tzname()
-    assert zone_name == ("CET" if moment.month == 1 else "CEST")
-    shown = format_datetime(moment, "Europe/Stockholm", "medium", lang=lang)
-    assert shown == babel_dates.format_datetime(local, "medium", tzinfo=zone, locale=lang) + " " + zone_name
-    assert shown.endswith(zone_name)
-    # The local wall-clock hour (09:30 in winter, 10:30 in summer), not the UTC one.
-    assert re.search(rf"\b0?{local.hour}[:.]{local.minute:02d}\b", shown)
-    assert format_time(moment, "Europe/Stockholm", lang=lang, with_zone=True) == (
-        babel_dates.format_time(local, "short", tzinfo=zone, locale=lang) + " " + zone_name
+    zone_name = "CET" if moment.month == 1 else "CEST"
+    clock = f"{local.hour:02d}:{local.minute:02d}"  # 16:30 in winter, 16:05 in summer: the local hour
+    day_name = babel_dates.get_day_names("wide", locale=lang)[local.weekday()]
+    month_name = babel_dates.get_month_names("wide", locale=lang)[local.month]
+    assert format_time(moment, "Europe/Stockholm", lang=lang) == clock
+    assert format_time(moment, "Europe/Stockholm", lang=lang, with_zone=True) == f"{clock} {zone_name}"
+    full = format_datetime(moment, "Europe/Stockholm", lang=lang)
+    assert day_name in full and month_name in full and clock in full and full.endswith(" " + zone_name)
+    assert day_name in format_date(moment, "Europe/Stockholm", lang=lang)
+    short = format_datetime(moment, "Europe/Stockholm", "short", lang=lang)
+    assert clock in short and short.endswith(" " + zone_name) and "2026" in short
+    for text in (full, short, format_date(moment, "Europe/Stockholm", "medium", lang=lang)):
+        assert_24_hour_without_seconds(text, lang)
+        assert "Europe/" not in text
+    assert zone_abbreviation(moment, "Europe/Stockholm") == zone_name
+    assert f"{spreadsheet_time(moment, 'Europe/Stockholm'):%Y-%m-%d %H:%M:%S}" == f"{local:%Y-%m-%d} {clock}:00"
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_pages_and_emails_show_event_times_the_one_way(ctx, client, lang):
+    """The event page, the door's arrival card, the ticket and an email in every visitor language."""
+    ev = f.event()
+    clock = format_time(ev.starts_at, ev.timezone, lang=lang)
+    zone = zone_abbreviation(ev.starts_at, ev.timezone)
+    body = client.get(f"/events/{ev.slug}?lang={lang}").get_data(as_text=True)
+    assert f"{clock}–{format_time(ev.ends_at, ev.timezone, lang=lang)} {zone}" in body
+    assert (
+        babel_dates.get_day_names("wide", locale=lang)[ev.starts_at.astimezone(ZoneInfo(ev.timezone)).weekday()] in body
     )
-    assert format_date(moment, "Europe/Stockholm", lang=lang) == babel_dates.format_date(
-        local.date(), "full", locale=lang
-    )
+    assert "Europe/Stockholm" not in body
+    assert_24_hour_without_seconds(main_text(body), lang)
+
+    slot = f.slots_for(f.exhibitor(ev, name="Acme Bygg AB"), count=1)[0]
+    person = f.visitor(preferred_language=lang)
+    reg = f.registration(ev, person, checked_in_at=ev.starts_at + timedelta(minutes=7, seconds=33))
+    booking = f.booked(reg, slot)
+    booking_changed(booking, "created")
+    db.session.commit()
+    login(client, person)
+    ticket = client.get(f"/my/tickets/{reg.id}").get_data(as_text=True)
+    assert format_time(reg.checked_in_at, ev.timezone, lang=lang) in ticket and zone in ticket
+    assert_24_hour_without_seconds(main_text(ticket), lang)
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "booking_confirmed")).one()
+    mail = render(message)
+    for part in (mail.subject, mail.text, re.sub(r"<[^>]+>", " ", mail.html)):
+        assert format_time(slot.starts_at, ev.timezone, lang=lang) in part
+        assert_24_hour_without_seconds(part, lang)
+    assert format_datetime(slot.starts_at, ev.timezone, lang=lang) in mail.text  # the day's full name
+    assert "Europe/Stockholm" not in mail.text
+
+
+def main_text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html.split("<main", 1)[1])
 
 
 def test_times_are_shown_in_the_events_zone_not_the_servers():

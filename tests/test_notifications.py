@@ -68,7 +68,7 @@ def test_confirmation_has_times_in_the_event_zone_html_and_ics(ctx, smtp):
     html = mail.get_body(("html",)).get_content()
     local = booking.starts_at.astimezone(ZoneInfo("Europe/Stockholm"))
     zone = local.tzname()
-    assert f"{local:%-I}:{local:%M}" in text and zone in text  # English, 12-hour clock, zone named
+    assert f"{local:%H:%M}" in text and zone in text  # English too: the 24-hour clock, the zone named
     assert "B12" in text and "Kulturhuset" in text and "Amina Visitor" in text
     assert "Acme Bygg AB" in html and "<html" in html
     [ics] = [part for part in mail.iter_attachments() if part.get_content_type() == "text/calendar"]

@@ -14,7 +14,7 @@ from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, Exhibitor
 from bazaar.extensions import db
-from bazaar.i18n import current_lang, format_time
+from bazaar.i18n import country_name, current_lang, format_time
 from bazaar.occupations import OCCUPATIONS
 from bazaar.tokens import InvalidToken
 
@@ -49,13 +49,6 @@ def _language_name(code: str, lang: str) -> str:
         return code
 
 
-def _country_name(code: str, lang: str) -> str:
-    try:
-        return Locale.parse(lang).territories.get(code, code)
-    except ValueError:
-        return code
-
-
 def _browse_form(event: Event) -> BrowseForm:
     lang = current_lang()
     present = services.directory_choices(event)
@@ -63,7 +56,7 @@ def _browse_form(event: Event) -> BrowseForm:
     anything = [("", _("Any"))]
     form.occupation.choices = anything + sorted(((k, str(v)) for k, v in OCCUPATIONS.items()), key=lambda c: c[1])
     form.language.choices = anything + [(c, _language_name(c, lang)) for c in present["languages"]]
-    form.country.choices = anything + [(c, _country_name(c, lang)) for c in present["countries"]]
+    form.country.choices = anything + [(c, country_name(c, lang)) for c in present["countries"]]
     form.employment_type.choices = anything + [(t, str(EMPLOYMENT_TYPE_LABELS.get(t, t))) for t in EMPLOYMENT_TYPES]
     return form
 

@@ -265,6 +265,30 @@ class DoorCounters:
     refused_scans: int
 
 
+@dataclass
+class DoorTally:
+    checked_in_today: int
+    expected: int  # registered (walk-ins included), the number the door works towards
+
+    def after(self, outcome: "ScanOutcome | None") -> "DoorTally":
+        """The tally once ``outcome`` is counted: read before the scan commits (a page after the
+        commit reads nothing more), a fresh arrival adds one."""
+        if outcome is not None and outcome.result == CHECKED_IN:
+            return DoorTally(self.checked_in_today + 1, self.expected)
+        return self
+
+
+def door_tally(event: Event, now: datetime | None = None) -> DoorTally:
+    """Arrivals since midnight of today at the fair, and how many are expected."""
+    zone = ZoneInfo(event.timezone)
+    local_now = (now or utcnow()).astimezone(zone)
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(ZoneInfo("UTC"))
+    arrived = func.count(Registration.id).filter(Registration.checked_in_at >= midnight)
+    expected = func.count(Registration.id).filter(Registration.status == "registered")
+    row = db.session.execute(select(arrived, expected).where(Registration.event_id == event.id)).one()
+    return DoorTally(checked_in_today=row[0], expected=row[1])
+
+
 def door_counters(event: Event) -> DoorCounters:
     """Server-side counts for the organisers' live view."""
     by_status = dict(

@@ -160,6 +160,7 @@ def door(event_id):
     event = _event_or_404(event_id, "checkin.door")
     # Read before the scan commits, so that nothing after the commit needs the database.
     organiser = permissions.can("checkin.counters", event)
+    tally = services.door_tally(event)
     form = ScanForm()
     outcome = None
     if request.method == "GET":
@@ -182,6 +183,7 @@ def door(event_id):
             search_min=services.SEARCH_MIN,
             arrival_door=services.arrival_door,
             organiser=organiser,
+            tally=tally.after(outcome),
         )
     )
     return _remember_door(response, form.door.data if outcome else None)
@@ -221,6 +223,7 @@ def walk_in(event_id):
                     results=[],
                     arrival_door=services.arrival_door,
                     organiser=permissions.can("checkin.counters", event),
+                    tally=services.door_tally(event),  # the walk-in is committed: counted as arrived and expected
                 )
             ),
             form.door.data,

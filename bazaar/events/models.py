@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,6 +11,12 @@ from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 
 EVENT_STATUSES = ("draft", "published", "closed", "finished")
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+    "closed": _l("Closed"),
+    "finished": _l("Finished"),
+}
 
 
 class Event(db.Model):

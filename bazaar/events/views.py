@@ -9,6 +9,7 @@ from bazaar.events.forms import EventForm
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
+from bazaar.registrations.models import live_registration
 
 bp = Blueprint("events", __name__)
 
@@ -38,6 +39,7 @@ def event_page(slug):
         event=event,
         exhibitors=exhibitors,
         registration_open=services.registration_open(event),
+        registration=live_registration(event.id, current_user.id) if current_user.is_authenticated else None,
     )
 
 

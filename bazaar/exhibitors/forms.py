@@ -16,19 +16,12 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import HiddenInput
 
 from bazaar.booking.models import OUTCOMES
-from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS
+from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
 from bazaar.exhibitors.schedule import SLOT_LENGTHS, ScheduleError, parse_breaks
 from bazaar.exhibitors.validation import normalise_org_number, normalise_phone
 from bazaar.forms import BazaarForm
 from bazaar.occupations import OCCUPATIONS
 
-ORG_TYPE_LABELS = {
-    "employer": _l("Employer"),
-    "staffing_agency": _l("Staffing agency"),
-    "public_employer": _l("Public employer"),
-    "civil_society": _l("Civil society organisation"),
-    "education_provider": _l("Education provider"),
-}
 OUTCOME_LABELS = {
     "none": _l("No further step"),
     "second_interview": _l("Second interview"),
@@ -36,12 +29,6 @@ OUTCOME_LABELS = {
     "hired": _l("Hired"),
     "internship": _l("Internship"),
     "other": _l("Other"),
-}
-APPLICATION_STATUS_LABELS = {
-    "applied": _l("New"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "waitlisted": _l("Waiting list"),
 }
 FORMAT_LABELS = {"jobbdating": _l("Jobbdating (short talk)"), "interview": _l("Interview")}
 EDUCATION_LEVELS = {

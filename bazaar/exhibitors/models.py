@@ -21,6 +21,20 @@ EMPLOYMENT_TYPES = (
     "subsidised",
     "seasonal",
 )
+# What people read for the codes above (``bazaar.vocabularies``).
+APPLICATION_STATUS_LABELS = {
+    "applied": _l("New"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "waitlisted": _l("Waiting list"),
+}
+ORG_TYPE_LABELS = {
+    "employer": _l("Employer"),
+    "staffing_agency": _l("Staffing agency"),
+    "public_employer": _l("Public employer"),
+    "civil_society": _l("Civil society organisation"),
+    "education_provider": _l("Education provider"),
+}
 # With the codes, so every package that shows an opening (the booking directory too) names them alike.
 EMPLOYMENT_TYPE_LABELS = {
     "permanent": _l("Permanent"),

@@ -1,11 +1,10 @@
 """Rules about exhibitors: applications and decisions, staff, booth profile, openings, tables,
 and the interview list an exhibitor works through on the day."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -17,7 +16,9 @@ from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import (
+    APPLICATION_STATUS_LABELS,
     EMPLOYMENT_TYPES,
+    ORG_TYPE_LABELS,
     Exhibitor,
     ExhibitorStaff,
     InterviewTable,
@@ -26,9 +27,9 @@ from bazaar.exhibitors.models import (
 )
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, sniff_logo
 from bazaar.extensions import db
+from bazaar.i18n import country_name, spreadsheet_time
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
-from bazaar.spreadsheets import csv_cell
 from bazaar.tokens import InvalidToken, make_token, read_token
 
 DECISIONS = ("approved", "rejected", "waitlisted")
@@ -121,52 +122,45 @@ def list_applications(
     return list(db.session.scalars(q.order_by(Exhibitor.created_at, Exhibitor.id)))
 
 
-APPLICATION_CSV_COLUMNS = (
-    "name",
-    "org_number",
-    "country",
-    "org_type",
-    "sector",
-    "job_countries",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "status",
-    "applied_at",
-    "decided_at",
-    "booth_number",
-    "booth_location",
-)
-
-
-def applications_csv(event: Event, **filters) -> str:
-    """The organiser export of applications, with cells spreadsheets will not run as formulas."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(APPLICATION_CSV_COLUMNS)
-    for ex in list_applications(event, **filters):
-        writer.writerow(
-            [
-                csv_cell(v)
-                for v in (
-                    ex.name,
-                    ex.org_number,
-                    ex.country,
-                    ex.org_type,
-                    ex.sector,
-                    " ".join(ex.job_countries or ()),
-                    ex.contact_name,
-                    ex.contact_email,
-                    ex.contact_phone,
-                    ex.status,
-                    ex.created_at.isoformat(),
-                    ex.decided_at.isoformat() if ex.decided_at else "",
-                    ex.booth_number,
-                    ex.booth_location,
-                )
-            ]
-        )
-    return out.getvalue()
+def application_table(event: Event, **filters) -> tuple[list[str], list[list]]:
+    """The organiser export of applications: headers, types, statuses and countries in the
+    reader's language, local times to the minute."""
+    header = [
+        _("Organisation"),
+        _("Organisation number"),
+        _("Country"),
+        _("Type"),
+        _("Sector"),
+        _("Countries where the jobs are"),
+        _("Contact person"),
+        _("Contact email"),
+        _("Contact phone"),
+        _("Status"),
+        _("Applied"),
+        _("Decided"),
+        _("Booth number"),
+        _("Booth location"),
+    ]
+    rows = [
+        [
+            ex.name,
+            ex.org_number,
+            country_name(ex.country),
+            str(ORG_TYPE_LABELS.get(ex.org_type, ex.org_type)),
+            ex.sector,
+            ", ".join(country_name(code) for code in ex.job_countries or ()),
+            ex.contact_name,
+            ex.contact_email,
+            ex.contact_phone,
+            str(APPLICATION_STATUS_LABELS.get(ex.status, ex.status)),
+            spreadsheet_time(ex.created_at, event.timezone),
+            spreadsheet_time(ex.decided_at, event.timezone),
+            ex.booth_number,
+            ex.booth_location,
+        ]
+        for ex in list_applications(event, **filters)
+    ]
+    return header, rows
 
 
 def admins(exhibitor: Exhibitor) -> list[User]:

@@ -15,19 +15,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
-from bazaar import permissions, ratelimit
+from bazaar import permissions, ratelimit, spreadsheets
 from bazaar.accounts.services import create_user, find_user_by_email
 from bazaar.booking.models import Booking, Slot
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
 from bazaar.exhibitors.forms import (
-    APPLICATION_STATUS_LABELS,
-    EDUCATION_LEVELS,
-    EMPLOYMENT_TYPE_LABELS,
-    FORMAT_LABELS,
     LANGUAGE_NAMES,
-    ORG_TYPE_LABELS,
-    OUTCOME_LABELS,
     AcceptInvitationForm,
     ApplicationFilterForm,
     ApplicationForm,
@@ -43,7 +37,9 @@ from bazaar.exhibitors.forms import (
     TableForm,
 )
 from bazaar.exhibitors.models import (
+    APPLICATION_STATUS_LABELS,
     APPLICATION_STATUSES,
+    ORG_TYPE_LABELS,
     Exhibitor,
     ExhibitorStaff,
     InterviewTable,
@@ -54,7 +50,6 @@ from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, E
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
 from bazaar.extensions import db, limiter
 from bazaar.i18n import current_lang
-from bazaar.occupations import OCCUPATIONS
 from bazaar.tokens import InvalidToken
 
 bp = Blueprint("exhibitors", __name__)
@@ -62,16 +57,9 @@ bp = Blueprint("exhibitors", __name__)
 
 @bp.app_context_processor
 def _labels():
-    """Label tables the exhibitor templates use to show stored codes in the reader's language."""
+    """Language names and permission checks the exhibitor templates use (codes: the ``label`` filter)."""
     return {
-        "ORG_TYPE_LABELS": ORG_TYPE_LABELS,
-        "EMPLOYMENT_TYPE_LABELS": EMPLOYMENT_TYPE_LABELS,
-        "OUTCOME_LABELS": OUTCOME_LABELS,
-        "FORMAT_LABELS": FORMAT_LABELS,
         "LANGUAGE_NAMES": LANGUAGE_NAMES,
-        "EDUCATION_LABELS": EDUCATION_LEVELS,
-        "OCCUPATION_LABELS": OCCUPATIONS,
-        "APPLICATION_STATUS_LABELS": APPLICATION_STATUS_LABELS,
         "permissions_can": permissions.can,
         "works_for_exhibitor": _works_for_exhibitor,
     }
@@ -204,13 +192,20 @@ def applications_csv(event_id):
     event, _filters, chosen = _application_filters(event_id)
     if chosen is None:
         abort(400)
-    return Response(
-        services.applications_csv(event, **chosen),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="applications-{event.slug}.csv"',
-            "Cache-Control": "no-store",
-        },
+    header, rows = services.application_table(event, **chosen)
+    body = spreadsheets.to_csv(header, rows, spreadsheets.separator(request.args.get("sep")))
+    return spreadsheets.download(body, f"applications-{event.slug}.csv")
+
+
+@bp.get("/organiser/events/<int:event_id>/applications.xlsx")
+@login_required
+def applications_xlsx(event_id):
+    event, _filters, chosen = _application_filters(event_id)
+    if chosen is None:
+        abort(400)
+    header, rows = services.application_table(event, **chosen)
+    return spreadsheets.download(
+        spreadsheets.to_xlsx([(_("Exhibitor applications"), header, rows)]), f"applications-{event.slug}.xlsx"
     )
 
 

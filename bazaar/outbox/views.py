@@ -13,6 +13,7 @@ from bazaar.notifications import services
 from bazaar.notifications.models import OutboxMessage
 from bazaar.outbox.forms import STATUS_FILTERS, OutboxFilterForm
 from bazaar.routing import ROW_ID_MAX, link_args, page_number
+from bazaar.vocabularies import label
 
 # The endpoints keep the name "notifications." that templates and permissions use.
 bp = Blueprint("notifications", __name__)
@@ -32,7 +33,7 @@ def outbox(event_id):
     kinds = db.session.scalars(
         select(OutboxMessage.kind).where(OutboxMessage.event_id == event.id).distinct().order_by(OutboxMessage.kind)
     ).all()
-    form.kind.choices = [("", _("All"))] + [(k, k) for k in kinds]
+    form.kind.choices = [("", _("All"))] + [(k, label(k, "message_kind")) for k in kinds]
     query = select(OutboxMessage).where(OutboxMessage.event_id == event.id)
     if form.validate():
         if form.status.data:

@@ -15,6 +15,7 @@ from bazaar.accounts.forms import (
 )
 from bazaar.forms import BazaarForm
 from bazaar.i18n import current_lang
+from bazaar.registrations.models import STATUS_LABELS
 from bazaar.registrations.services import GROUP_MAX, GROUP_MIN, Participant
 
 
@@ -104,13 +105,7 @@ class RegistrationSearchForm(BazaarForm):
     )
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("All"))]
-        + [
-            ("registered", _l("Registered")),
-            ("waitlisted", _l("Waiting list")),
-            ("offered", _l("Offered a place")),
-            ("cancelled", _l("Cancelled")),
-        ],
+        choices=[("", _l("All"))] + list(STATUS_LABELS.items()),
         validators=[Optional()],
     )
     checked_in = SelectField(

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,6 +13,12 @@ from bazaar.extensions import db
 # registered: holds a place; waitlisted: waiting for one; offered: a place is held for them until
 # offer_expires_at; cancelled: gave it up (or the offer lapsed).
 REGISTRATION_STATUSES = ("registered", "waitlisted", "offered", "cancelled")
+STATUS_LABELS = {
+    "registered": _l("Registered"),
+    "waitlisted": _l("Waiting list"),
+    "offered": _l("Offered a place"),
+    "cancelled": _l("Cancelled"),
+}
 
 
 class Registration(db.Model):
@@ -55,3 +62,12 @@ class Registration(db.Model):
 def registration_ids(users):
     """A subquery of the ids of these people's own registrations, for the tables that hang off them."""
     return select(Registration.id).where(Registration.user_id.in_([u.id for u in users])).scalar_subquery()
+
+
+def live_registration(event_id: int, user_id: int) -> Registration | None:
+    """The person's registration for the event that has not been cancelled, if any."""
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event_id, Registration.user_id == user_id, Registration.status != "cancelled"
+        )
+    )

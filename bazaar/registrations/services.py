@@ -6,12 +6,11 @@ that takes or frees a place goes through :func:`_lock_event` first, so counting 
 safe: nobody else can count or insert for that event until we commit.
 """
 
-import csv
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -26,9 +25,9 @@ from bazaar.database import is_postgres
 from bazaar.events.models import Event
 from bazaar.events.services import registration_open
 from bazaar.extensions import db
+from bazaar.i18n import spreadsheet_time
 from bazaar.notifications.services import cancel_pending, queue
-from bazaar.registrations.models import Registration
-from bazaar.spreadsheets import csv_cell
+from bazaar.registrations.models import STATUS_LABELS, Registration, live_registration
 from bazaar.tokens import InvalidToken, make_token, read_token
 
 TICKET_PURPOSE = "ticket"
@@ -118,14 +117,6 @@ def free_places(event: Event) -> int | None:
     if waiting_count(event.id):
         return 0
     return max(event.capacity - places_taken(event.id), 0)
-
-
-def live_registration(event_id: int, user_id: int) -> Registration | None:
-    return db.session.scalar(
-        select(Registration).where(
-            Registration.event_id == event_id, Registration.user_id == user_id, Registration.status != "cancelled"
-        )
-    )
 
 
 def my_url() -> str:
@@ -427,42 +418,38 @@ def search_registrations(event: Event, q: str = "", status: str = "", checked_in
     return query.order_by(Registration.created_at.desc(), Registration.id.desc())
 
 
-CSV_COLUMNS = (
-    "name",
-    "email",
-    "preferred_language",
-    "phone",
-    "status",
-    "registered_at",
-    "checked_in_at",
-    "registered_by",
-    "walk_in",
-)
-
-
-def registrations_csv(event: Event, **filters) -> str:
-    """The organiser export: who is registered, never the sensitive answer."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+def registration_table(event: Event, **filters) -> tuple[list[str], list[list]]:
+    """The organiser export: who is registered, never the sensitive answer; headers and
+    statuses in the reader's language, local times to the minute."""
+    header = [
+        _("Name"),
+        _("Email"),
+        _("Language"),
+        _("Phone"),
+        _("Status"),
+        _("Registered at"),
+        _("Checked in"),
+        _("Registered by"),
+        _("Walk-in"),
+    ]
+    languages = current_app.config["LANGUAGES"]
     query = search_registrations(event, **filters).options(selectinload(Registration.user, User.profile))
+    rows = []
     for reg in db.session.scalars(query):
         user = reg.user
         profile = user.profile if user is not None else None
-        writer.writerow(
+        language = user.preferred_language if user else ""
+        rows.append(
             [
-                csv_cell(v)
-                for v in (
-                    user.name if user else "",
-                    user.email if user else "",
-                    user.preferred_language if user else "",
-                    profile.phone if profile else "",
-                    reg.status,
-                    reg.created_at.isoformat(),
-                    reg.checked_in_at.isoformat() if reg.checked_in_at else "",
-                    reg.registered_by.name if reg.registered_by else "",
-                    "yes" if reg.walk_in else "no",
-                )
+                user.name if user else "",
+                user.email if user else "",
+                languages[language][0] if language in languages else language,
+                profile.phone if profile else "",
+                str(STATUS_LABELS.get(reg.status, reg.status)),
+                spreadsheet_time(reg.created_at, event.timezone),
+                spreadsheet_time(reg.checked_in_at, event.timezone),
+                reg.registered_by.name if reg.registered_by else "",
+                _("Yes") if reg.walk_in else _("No"),
             ]
         )
-    return out.getvalue()
+    return header, rows

@@ -1,12 +1,9 @@
-"""CSV and XLSX exports of a snapshot; every cell goes through ``bazaar.spreadsheets.safe_cell``."""
-
-import csv
-import io
+"""CSV and XLSX exports of a snapshot, written by ``bazaar.spreadsheets`` (every cell made safe there)."""
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
-from bazaar.spreadsheets import safe_cell
+from bazaar import spreadsheets
+from bazaar.i18n import country_name
 from bazaar.stats import labels
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES, GROUP_MEASURES
 
@@ -32,7 +29,7 @@ def breakdown_rows(figures: dict) -> list[list]:
 
 def exhibitor_rows(figures: dict) -> list[list]:
     return [
-        [row["name"], row["country"], str(labels.ORG_TYPES.get(row["org_type"], row["org_type"]))]
+        [row["name"], country_name(row["country"]), str(labels.ORG_TYPES.get(row["org_type"], row["org_type"]))]
         + [_count(row[m]) for m in EXHIBITOR_MEASURES]
         for row in figures["per_exhibitor"]
     ]
@@ -41,29 +38,25 @@ def exhibitor_rows(figures: dict) -> list[list]:
 def group_rows(figures: dict) -> list[list]:
     """Totals by the exhibitors' country of registration (absent from snapshots before schema 2)."""
     return [
-        [row["country"]] + [_count(row[m]) for m in GROUP_MEASURES] for row in figures.get("by_exhibitor_group", [])
+        [country_name(row["country"])] + [_count(row[m]) for m in GROUP_MEASURES]
+        for row in figures.get("by_exhibitor_group", [])
     ]
 
 
-def to_csv(figures: dict) -> str:
+def to_csv(figures: dict, sep: str = ";") -> str:
     """One long table: section, figure, category, value."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-
-    def write(row):
-        writer.writerow([safe_cell(cell) for cell in row])
-
-    write([_("Section"), _("Figure"), _("Category"), _("Value")])
+    rows = []
+    write = rows.append
     for name, value, _definition in headline_rows(figures):
         write([_("Headline"), name, "", value])
     for key, value in figures["funnel"]:
         write([_("Funnel"), str(labels.FIGURES[key]), "", value])
     for code, n in figures["exhibitors_by_country"]:
-        write([_("Exhibitors by country"), str(labels.FIGURES["exhibitors"]), code, n])
+        write([_("Exhibitors by country"), str(labels.FIGURES["exhibitors"]), country_name(code), n])
     for code, n in figures["exhibitors_by_type"]:
         write([_("Exhibitors by type"), str(labels.FIGURES["exhibitors"]), str(labels.ORG_TYPES.get(code, code)), n])
     for code, n in figures.get("exhibitors_by_job_country", []):
-        write([_("Exhibitors by job country"), str(labels.FIGURES["exhibitors"]), code, n])
+        write([_("Exhibitors by job country"), str(labels.FIGURES["exhibitors"]), country_name(code), n])
     for row in group_rows(figures):
         for measure, value in zip(GROUP_MEASURES, row[1:]):
             write([_("By the exhibitor's country"), str(labels.MEASURES[measure]), row[0], value])
@@ -75,12 +68,11 @@ def to_csv(figures: dict) -> str:
     for row in exhibitor_rows(figures):
         for measure, value in zip(EXHIBITOR_MEASURES, row[3:]):
             write([_("Per exhibitor"), str(labels.MEASURES[measure]), row[0], value])
-    return out.getvalue()
+    return spreadsheets.to_csv([_("Section"), _("Figure"), _("Category"), _("Value")], rows, sep)
 
 
 def to_xlsx(figures: dict) -> bytes:
     """A workbook with one sheet per table and one with every definition."""
-    book = Workbook()
     sheets = [
         (_("Headline"), [_("Figure"), _("Value"), _("Definition")], headline_rows(figures)),
         (
@@ -105,12 +97,4 @@ def to_xlsx(figures: dict) -> bytes:
         ),
         (_("Definitions"), [_("Figure"), _("Definition")], [[key, str(text)] for key, text in DEFINITIONS.items()]),
     ]
-    book.remove(book.active)
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(title=title[:31])
-        sheet.append([safe_cell(h) for h in header])
-        for row in rows:
-            sheet.append([safe_cell(c) for c in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.to_xlsx(sheets)

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from bazaar.accounts import choices
+from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
 from bazaar.occupations import OCCUPATIONS
 
 FIGURES = {
@@ -91,22 +92,9 @@ SURVEY_RESULTS = {
     "interview": _l("A further interview"),
     "nothing": _l("Nothing yet"),
 }
-EMPLOYMENT_TYPES = {
-    "permanent": _l("Permanent"),
-    "temporary": _l("Temporary"),
-    "internship": _l("Internship"),
-    "probationary": _l("Probationary"),
-    "apprenticeship": _l("Apprenticeship"),
-    "subsidised": _l("Subsidised employment"),
-    "seasonal": _l("Seasonal"),
-}
-ORG_TYPES = {
-    "employer": _l("Employer"),
-    "staffing_agency": _l("Staffing agency"),
-    "public_employer": _l("Public employer"),
-    "civil_society": _l("Civil society"),
-    "education_provider": _l("Education provider"),
-}
+# The exhibitors' vocabularies, one set of labels for the openings, the outcomes and the figures.
+EMPLOYMENT_TYPES = EMPLOYMENT_TYPE_LABELS
+ORG_TYPES = ORG_TYPE_LABELS
 NOT_STATED = _l("Not stated")
 
 

@@ -2,6 +2,7 @@
 
 from flask_babel import gettext as _
 
+from bazaar.i18n import country_name
 from bazaar.stats import labels
 from bazaar.stats.charts import bar_chart, grouped_bar_chart
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, HEADLINE
@@ -44,9 +45,11 @@ def funnel_chart(figures: dict):
 
 
 def exhibitor_charts(figures: dict) -> list:
-    by_country = [(code, n, _count_text(n)) for code, n in figures["exhibitors_by_country"]]
+    by_country = [(country_name(code), n, _count_text(n)) for code, n in figures["exhibitors_by_country"]]
     by_type = [(str(labels.ORG_TYPES.get(code, code)), n, _count_text(n)) for code, n in figures["exhibitors_by_type"]]
-    by_job_country = [(code, n, _count_text(n)) for code, n in figures.get("exhibitors_by_job_country", [])]
+    by_job_country = [
+        (country_name(code), n, _count_text(n)) for code, n in figures.get("exhibitors_by_job_country", [])
+    ]
     charts = [bar_chart(_("Exhibitors by country"), by_country), bar_chart(_("Exhibitors by type"), by_type)]
     if by_job_country:  # compiled since schema 2
         charts.append(bar_chart(_("Exhibitors by country of the job"), by_job_country))

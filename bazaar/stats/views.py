@@ -1,6 +1,5 @@
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -14,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from bazaar import i18n, permissions
+from bazaar import i18n, permissions, spreadsheets
 from bazaar.events.models import Event
 from bazaar.events.services import events_for_organiser
 from bazaar.exhibitors.models import Exhibitor
@@ -188,11 +187,8 @@ def export_csv(event_id):
     snapshot = _snapshot(event)
     if snapshot is None:
         abort(404)
-    return Response(
-        export.to_csv(snapshot.figures),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_export_name(event, snapshot, "csv")}"'},
-    )
+    body = export.to_csv(snapshot.figures, spreadsheets.separator(request.args.get("sep")))
+    return spreadsheets.download(body, _export_name(event, snapshot, "csv"))
 
 
 @bp.get("/organiser/events/<int:event_id>/stats/export.xlsx")
@@ -202,11 +198,7 @@ def export_xlsx(event_id):
     snapshot = _snapshot(event)
     if snapshot is None:
         abort(404)
-    return Response(
-        export.to_xlsx(snapshot.figures),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_export_name(event, snapshot, "xlsx")}"'},
-    )
+    return spreadsheets.download(export.to_xlsx(snapshot.figures), _export_name(event, snapshot, "xlsx"))
 
 
 @bp.get("/organiser/stats/compare")

@@ -1,0 +1,35 @@
+"""Staff-readable names for the outbox's codes: message statuses, kinds and channels."""
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "pending": _l("Waiting to be sent"),
+    "claimed": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "skipped": _l("Skipped"),
+    "cancelled": _l("Cancelled"),
+}
+KIND_LABELS = {
+    "application_received": _l("Application received"),
+    "application_approved": _l("Application approved"),
+    "application_rejected": _l("Application rejected"),
+    "application_waitlisted": _l("Application on the waiting list"),
+    "booking_confirmed": _l("Interview booked"),
+    "booking_changed": _l("Interview moved"),
+    "booking_cancelled": _l("Interview cancelled"),
+    "interview_reminder": _l("Interview reminder"),
+    "waitlist_offer": _l("Interview time offered"),
+    "registration_confirmed": _l("Registration confirmed"),
+    "registration_offer": _l("Place offered"),
+    "group_registration": _l("Group registration"),
+    "group_invitation": _l("Group invitation"),
+    "event_day_before": _l("Day-before reminder"),
+    "exhibitor_digest": _l("Exhibitor's schedule"),
+    "outcome_nudge": _l("Reminder to report outcomes"),
+    "survey_invitation": _l("Follow-up survey"),
+    "password_reset": _l("Password reset"),
+    "verify_email": _l("Email address check"),
+    "staff_invitation": _l("Staff invitation"),
+}
+CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS")}
