@@ -182,8 +182,14 @@ def kick(message_ids: list[int]) -> None:
     celery = current_app.extensions["celery"]
     for message_id in message_ids:
         try:
+            # ignore_result: as the task itself does; else send_task subscribes to the result backend,
+            # and with Redis down that waits instead of failing fast.
             celery.send_task(
-                SEND_TASK, (message_id,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0.2}
+                SEND_TASK,
+                (message_id,),
+                ignore_result=True,
+                retry=True,
+                retry_policy={"max_retries": 1, "interval_start": 0.2},
             )
         except Exception:  # the broker's errors vary by transport; the row is safe in the outbox
             log.warning("could not hand message %s to the broker; the sweep will send it", message_id, exc_info=True)

@@ -126,7 +126,7 @@ def compile_now(event_id):
     else:
         # By name: the worker's tasks sit above every domain (docs/architecture.md).
         current_app.extensions["celery"].send_task(
-            "worker.tasks.compile_stats", (event.id, "on_demand"), {"snapshot_id": snapshot.id}
+            "worker.tasks.compile_stats", (event.id, "on_demand"), {"snapshot_id": snapshot.id}, ignore_result=True
         )
         flash(_("Compiling the figures. This page shows the progress."), "success")
     return redirect(url_for("stats.dashboard", event_id=event.id))
