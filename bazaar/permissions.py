@@ -207,6 +207,12 @@ def _registration_list(user, event):
     return organises(user, event)
 
 
+@rule("registration.view")
+def _registration_view(user, registration):
+    """One registration of an event the organiser co-organises (the API's read)."""
+    return organises(user, registration.event)
+
+
 @rule("registration.group")
 def _registration_group(user, event):
     """An intermediary (job coach) with a verified email may register a group for a public event."""
@@ -244,6 +250,12 @@ def _waitlist_own(user, entry):
     return entry is not None and _owns_registration(user, entry.registration)
 
 
+@rule("booking.outcome")
+def _booking_outcome(user, booking):
+    """Record attendance and outcome of a live interview: its exhibitor's admins and interviewers."""
+    return booking.status == "confirmed" and _exhibitor_run_day(user, booking.exhibitor)
+
+
 # ---- notifications ---------------------------------------------------------------------------
 
 
@@ -267,6 +279,14 @@ def _notifications_failed_everywhere(user, _):
 @rule("stats.view")
 def _stats_view(user, event):
     return organises(user, event)
+
+
+@rule("stats.snapshot")
+def _stats_snapshot(user, snapshot):
+    """A stored snapshot's figures: the co-organisers of its event."""
+    from bazaar.events.models import Event
+
+    return organises(user, db.session.get(Event, snapshot.event_id))
 
 
 @rule("stats.compile")
@@ -300,20 +320,44 @@ def _budget_manage(user, event):
 
 
 def token_allows(token, action: str, event, obj=None, write: bool = False) -> bool:
-    """``token`` may do ``action`` on ``obj`` (default: ``event``) of ``event``."""
+    """``token`` may do ``action`` on ``obj`` (default: ``event``) of ``event``. A token scoped to
+    an exhibitor reads the event's public data and acts on that exhibitor's things only."""
     if token is None or token.revoked_at is not None or event is None or token.event_id != event.id:
         return False
     if write and token.scope != "read-write":
         return False
-    return can(action, event if obj is None else obj, user=token.user)
+    target = event if obj is None else obj
+    if token.exhibitor_id is not None and action not in _PUBLIC and _exhibitor_id_of(target) != token.exhibitor_id:
+        return False
+    return can(action, target, user=token.user)
+
+
+def _exhibitor_id_of(obj) -> int | None:
+    from bazaar.exhibitors.models import Exhibitor
+
+    return obj.id if isinstance(obj, Exhibitor) else getattr(obj, "exhibitor_id", None)
+
+
+@rule("api.token.event")
+def _api_token_event(user, event):
+    """Make a token that acts for the whole event (as its maker): organisers and door staff (a
+    door app)."""
+    return organises(user, event) or staffs_event(user, event, "checkin")
+
+
+@rule("api.token.exhibitor")
+def _api_token_exhibitor(user, exhibitor):
+    """Make a token that acts for one exhibitor only: that exhibitor's admins."""
+    return _exhibitor_manage(user, exhibitor)
 
 
 @rule("api.token.create")
 def _api_token_create(user, event):
-    """Organisers of the event and admins of one of its exhibitors may make API tokens for it."""
+    """Organisers and door staff of the event and admins of one of its exhibitors may make API
+    tokens for it."""
     from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
 
-    if organises(user, event):
+    if _api_token_event(user, event):
         return True
     return (
         db.session.scalar(
