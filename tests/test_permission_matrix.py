@@ -51,6 +51,8 @@ PUBLIC_ENDPOINTS = {
     "stats.survey": "signed token for a follow-up survey",
     "api-docs.openapi_json": "the API's OpenAPI document",
     "api_docs": "the API's browsable documentation",
+    "checkin.door_service_worker": "the offline door's service worker script (no data)",
+    "checkin.door_manifest": "the door app's install manifest (fetched without cookies; names no event data)",
 }
 
 # API endpoints take no session: a logged-in browser without a token gets 401 there.
