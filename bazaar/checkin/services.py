@@ -229,6 +229,7 @@ def _replayed(scan: DoorScan) -> ScanOutcome:
     reg = scan.registration
     if reg is None:
         return ScanOutcome(scan.result)
+    db.session.refresh(reg)  # its arrival may have moved since (an earlier scan from another door)
     door = arrival_door(reg) if reg.checked_in_at is not None else None
     return describe(ScanOutcome(scan.result, reg, reg.checked_in_at, door))
 
