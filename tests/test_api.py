@@ -374,6 +374,7 @@ def test_organiser_creates_sees_and_revokes_a_token_on_the_page(client, fair):
     organiser.preferred_language = "en"
     db.session.commit()
     login(client, organiser)
+    assert f"/events/{event.id}/api-tokens" in client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
     page = client.post(f"/events/{event.id}/api-tokens", data={"name": "Door app", "scope": "read"})
     html = page.get_data(as_text=True)
     secret = html.split("<code data-secret>", 1)[1].split("</code>", 1)[0]
@@ -394,6 +395,7 @@ def test_exhibitor_admin_may_make_tokens_interviewer_may_not(client, fair):
     assert client.get(f"/events/{event.id}/api-tokens").status_code == 403
     admin = f.exhibitor_staff(exhibitor, role="admin")
     login(client, admin)
+    assert f"/events/{event.id}/api-tokens" in client.get(f"/exhibitor/{exhibitor.id}").get_data(as_text=True)
     assert client.get(f"/events/{event.id}/api-tokens").status_code == 200
     rival = f.exhibitor(event, name="Rival")
     for acts_for in ("event", str(rival.id)):  # neither the whole event nor another exhibitor

@@ -154,32 +154,32 @@ def arrival_door(registration: Registration) -> str | None:
     )
 
 
-def _check_in_locked(event: Event, reg: Registration, staff: User, at: datetime | None = None) -> ScanOutcome:
+def _check_in_locked(event: Event, reg: Registration, staff: User, reported_at: datetime | None = None) -> ScanOutcome:
     """Claim the arrival with a conditional UPDATE; the caller logs the scan and commits.
 
-    ``at`` is when the door scanned (an offline door reports it later): an earlier scan than the
-    recorded arrival takes the arrival over, and the later scan's log row becomes a repeat, so a
-    ticket scanned at two offline doors counts once, at the earliest time."""
+    ``reported_at`` is when a door says it scanned (an offline door reports it later): a scan
+    earlier than the recorded arrival takes the arrival over, and the later scan's log row becomes
+    a repeat, so a ticket scanned at two offline doors counts once, at the earliest time."""
     if reg.event_id != event.id:
         return ScanOutcome(WRONG_EVENT)
-    at = at or utcnow()
+    at = reported_at or utcnow()
+    unclaimed = Registration.checked_in_at.is_(None)
+    if reported_at is not None:
+        unclaimed = or_(unclaimed, Registration.checked_in_at > reported_at)
     claimed = db.session.execute(
         update(Registration)
-        .where(
-            Registration.id == reg.id,
-            Registration.status == "registered",
-            or_(Registration.checked_in_at.is_(None), Registration.checked_in_at > at),
-        )
+        .where(Registration.id == reg.id, Registration.status == "registered", unclaimed)
         .values(checked_in_at=at, checked_in_by_id=staff.id)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if claimed:
+    if claimed and reported_at is not None:
         db.session.execute(
             update(DoorScan)
             .where(DoorScan.registration_id == reg.id, DoorScan.result == CHECKED_IN)
             .values(result=ALREADY)
             .execution_options(synchronize_session=False)
         )
+    if claimed:
         return ScanOutcome(CHECKED_IN, reg, at)
     db.session.refresh(reg)
     if reg.status == "cancelled":
@@ -260,7 +260,7 @@ def check_in_scan(
     else:
         reg = db.session.get(Registration, registration_id)
         failure = UNKNOWN if reg is None or reg.event_id != event.id else None
-    outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff, scanned_at or now)
+    outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff, scanned_at)
     try:
         return _log_door_scan(event, staff, door, outcome, scan_id, scanned_at or now)
     except IntegrityError:  # the same scan id sent twice at once: the other request recorded it
