@@ -93,8 +93,10 @@
             body: JSON.stringify({ scan_id: scan.scan_id, ticket: scan.ticket, door: scan.door,
                                    scanned_at: scan.scanned_at })
           }).then(function (response) {
-            // 200: applied (or already applied: same scan id); 422: refused for good (e.g. its time).
-            if (response.ok || response.status === 422) {
+            // 200 JSON: applied (or already applied: same scan id); 422: refused for good (e.g. its
+            // time). A login page (the session ran out) is neither: the scan waits.
+            var json = /json/.test(response.headers.get("Content-Type") || "");
+            if ((response.ok && !response.redirected && json) || response.status === 422) {
               return store("scans", "readwrite").then(function (s) { return request(s.delete(scan.scan_id)); })
                 .then(function () { return true; });
             }
