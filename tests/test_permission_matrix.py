@@ -145,7 +145,8 @@ def world(ctx):
     funding = add_funding(event, "Owner's funder", 100_000)
     from bazaar.stats.models import StatsSnapshot
 
-    snapshot = StatsSnapshot(event_id=event.id, version=1, status="done", figures={"visitors": 3})
+    # a failed compile: the API reads any stored snapshot; the stats pages show only finished ones
+    snapshot = StatsSnapshot(event_id=event.id, version=1, status="failed", figures={})
     db.session.add(snapshot)
     db.session.commit()
 
