@@ -9,9 +9,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from bazaar.api.problems import problem
 from bazaar.database import request_may_replay
 from bazaar.extensions import db
+from bazaar.problems import problem
 
 log = logging.getLogger("bazaar.errors")
 

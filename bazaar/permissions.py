@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import abort
 from flask_login import current_user
 
-from bazaar.events.models import EventStaff
+from bazaar.events.models import Event, EventStaff
 from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
 from bazaar.extensions import db, login_manager
 from bazaar.routing import ROW_ID_MAX
@@ -205,6 +205,12 @@ def _registration_list(user, event):
     return organises(user, event)
 
 
+@rule("registration.view")
+def _registration_view(user, registration):
+    """One registration of an event the organiser co-organises (the API's read)."""
+    return organises(user, registration.event)
+
+
 @rule("registration.group")
 def _registration_group(user, event):
     """An intermediary (job coach) with a verified email may register a group for a public event."""
@@ -242,6 +248,12 @@ def _waitlist_own(user, entry):
     return entry is not None and _owns_registration(user, entry.registration)
 
 
+@rule("booking.outcome")
+def _booking_outcome(user, booking):
+    """Record attendance and outcome of a live interview: its exhibitor's admins and interviewers."""
+    return booking.status == "confirmed" and _exhibitor_run_day(user, booking.exhibitor)
+
+
 # ---- notifications ---------------------------------------------------------------------------
 
 
@@ -265,6 +277,12 @@ def _notifications_failed_everywhere(user, _):
 @rule("stats.view")
 def _stats_view(user, event):
     return organises(user, event)
+
+
+@rule("stats.snapshot")
+def _stats_snapshot(user, snapshot):
+    """A stored snapshot's figures: the co-organisers of its event."""
+    return organises(user, db.session.get(Event, snapshot.event_id))
 
 
 @rule("stats.compile")
@@ -308,19 +326,41 @@ def _privacy_retention(user, event):
 
 
 def token_allows(token, action: str, event, obj=None, write: bool = False) -> bool:
-    """``token`` may do ``action`` on ``obj`` (default: ``event``) of ``event``."""
+    """``token`` may do ``action`` on ``obj`` (default: ``event``) of ``event``. A token scoped to
+    an exhibitor reads the event's public data and acts on that exhibitor's things only."""
     if token is None or token.revoked_at is not None or event is None or token.event_id != event.id:
         return False
     if write and token.scope != "read-write":
         return False
-    return can(action, event if obj is None else obj, user=token.user)
+    target = event if obj is None else obj
+    if token.exhibitor_id is not None and action not in _PUBLIC and _exhibitor_id_of(target) != token.exhibitor_id:
+        return False
+    return can(action, target, user=token.user)
+
+
+def _exhibitor_id_of(obj) -> int | None:
+    return obj.id if isinstance(obj, Exhibitor) else getattr(obj, "exhibitor_id", None)
+
+
+@rule("api.token.event")
+def _api_token_event(user, event):
+    """Make a token that acts for the whole event (as its maker): organisers and door staff (a
+    door app)."""
+    return organises(user, event) or staffs_event(user, event, "checkin")
+
+
+@rule("api.token.exhibitor")
+def _api_token_exhibitor(user, exhibitor):
+    """Make a token that acts for one exhibitor only: that exhibitor's admins."""
+    return _exhibitor_manage(user, exhibitor)
 
 
 @rule("api.token.create")
 def _api_token_create(user, event):
-    """Organisers of the event and admins of one of its exhibitors may make API tokens for it."""
+    """Organisers and door staff of the event and admins of one of its exhibitors may make API
+    tokens for it."""
 
-    if organises(user, event):
+    if _api_token_event(user, event):
         return True
     return (
         db.session.scalar(

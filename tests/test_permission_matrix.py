@@ -52,6 +52,8 @@ PUBLIC_ENDPOINTS = {
     "stats.survey": "signed token for a follow-up survey",
     "api-docs.openapi_json": "the API's OpenAPI document",
     "api_docs": "the API's browsable documentation",
+    "checkin.door_service_worker": "the offline door's service worker script (no data)",
+    "checkin.door_manifest": "the door app's install manifest (fetched without cookies; names no event data)",
 }
 
 # API endpoints take no session: a logged-in browser without a token gets 401 there.
@@ -142,6 +144,12 @@ def world(ctx):
     from bazaar.funding.services import add_funding
 
     funding = add_funding(event, "Owner's funder", 100_000)
+    from bazaar.stats.models import StatsSnapshot
+
+    # a failed compile: the API reads any stored snapshot; the stats pages show only finished ones
+    snapshot = StatsSnapshot(event_id=event.id, version=1, status="failed", figures={})
+    db.session.add(snapshot)
+    db.session.commit()
 
     other_org = f.organisation("Other organisation")
     other_event = f.event(org=other_org, name="Other fair")
@@ -173,6 +181,7 @@ def world(ctx):
         "message_id": message.id,
         "token_id": api_token.id,
         "funding_id": funding.id,
+        "snapshot_id": snapshot.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {
@@ -382,4 +391,54 @@ def test_retention_is_for_the_events_organisers_only(app, world):
                 failures.append(f"{role}: {method} {url} ({endpoint}) -> {status}")
             if changed_tables(before, snapshot()):
                 failures.append(f"{role}: {method} {url} ({endpoint}) changed {changed_tables(before, snapshot())}")
+    assert not failures, "\n".join(failures)
+
+
+# Which of the owner's people (and an organiser of another fair) reach each API endpoint with a
+# read-write token for the owner's fair; the exhibitor admin's token acts for the owner's exhibitor.
+# A token acts as its maker (interviewers and visitors cannot make one on the page; this checks
+# the rules all the same). Every API endpoint must be listed; the others get 404.
+ANYONE = {"organiser", "door staff", "exhibitor", "interviewer", "visitor", "other-event organiser"}
+API_ACCESS = {
+    "api.EventView": ANYONE,
+    "api.ExhibitorList": ANYONE,
+    "api.FreeTimes": ANYONE,
+    "api.RegistrationList": {"organiser"},
+    "api.RegistrationRead": {"organiser"},
+    "api.TicketLookup": {"organiser", "door staff"},
+    "api.CheckIn": {"organiser", "door staff"},
+    "api.BookingList": {"exhibitor", "interviewer"},
+    "api.Outcome": {"exhibitor", "interviewer"},
+    "api.SnapshotList": {"organiser"},
+    "api.SnapshotRead": {"organiser"},
+}
+API_INPUT = {  # what a request that passes the permission check sends, so it answers 200
+    "api.TicketLookup": {"query_string": {"ticket": "not-a-valid-token"}},
+    "api.CheckIn": {"json": {"scan_id": "6f1b6a3e-9a43-4f0e-8f52-4a0f7c1d2b11", "registration_id": None}},
+    "api.Outcome": {"json": {"attendance": "no_show"}},
+}
+
+
+def test_each_role_reaches_exactly_its_api_endpoints(app, world):
+    from bazaar.api.services import create_token
+    from bazaar.events.models import Event
+    from bazaar.exhibitors.models import Exhibitor
+
+    event = db.session.get(Event, world["ids"]["event_id"])
+    exhibitor = db.session.get(Exhibitor, world["ids"]["exhibitor_id"])
+    api_requests = [r for r in requests_for(app, world) if r[0].startswith(API_PREFIX)]
+    assert {endpoint for endpoint, _, _ in api_requests} == set(API_ACCESS)
+    client = app.test_client()
+    failures = []
+    for role in sorted(ANYONE):
+        scoped = exhibitor if role == "exhibitor" else None
+        _, secret = create_token(world["roles"][role], event, role, "read-write", scoped)
+        for endpoint, method, url in api_requests:
+            given = dict(API_INPUT.get(endpoint, {}))
+            if "json" in given:
+                given["json"] = {k: v or world["ids"]["registration_id"] for k, v in given["json"].items()}
+            response = client.open(url, method=method, headers={"Authorization": f"Bearer {secret}"}, **given)
+            expected = 200 if role in API_ACCESS[endpoint] else 404
+            if response.status_code != expected:
+                failures.append(f"{role}: {method} {url} ({endpoint}) -> {response.status_code}, not {expected}")
     assert not failures, "\n".join(failures)

@@ -22,9 +22,12 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     scope: Mapped[str] = mapped_column(String(16), default="read")
+    # An exhibitor admin's token acts for this one exhibitor only.
+    exhibitor_id: Mapped[int | None] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user = relationship("User")
     event = relationship("Event")
+    exhibitor = relationship("Exhibitor")

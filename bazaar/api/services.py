@@ -14,10 +14,13 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(user, event, name: str, scope: str = "read") -> tuple[ApiToken, str]:
-    """A new token and its secret (shown once, never stored)."""
+def create_token(user, event, name: str, scope: str = "read", exhibitor=None) -> tuple[ApiToken, str]:
+    """A new token and its secret (shown once, never stored); with ``exhibitor``, it acts for
+    that exhibitor only."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, event=event, name=name.strip()[:100], scope=scope, token_hash=_digest(secret))
+    token = ApiToken(
+        user=user, event=event, exhibitor=exhibitor, name=name.strip()[:100], scope=scope, token_hash=_digest(secret)
+    )
     db.session.add(token)
     db.session.commit()
     return token, secret

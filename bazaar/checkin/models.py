@@ -20,7 +20,9 @@ class DoorScan(db.Model):
     scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     door: Mapped[str | None] = mapped_column(String(50))
     result: Mapped[str] = mapped_column(String(24))
-    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # the door's clock if it sent one
+    # The client's id for an offline or API scan: sent again, it answers the first scan's result.
+    scan_id: Mapped[str | None] = mapped_column(String(36), unique=True)
 
     registration: Mapped["Registration | None"] = relationship()  # noqa: F821
     scanned_by: Mapped["User | None"] = relationship()  # noqa: F821

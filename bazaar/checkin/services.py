@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
@@ -63,7 +63,11 @@ class ScanOutcome:
 def ticket_number(registration: Registration) -> str:
     """A short number printed on the ticket; the same reference exhibitors see for a visitor
     who does not share their profile (``bazaar.exhibitors.services.visitor_card``)."""
-    return registration.ticket_code[:6].upper()
+    return number_of(registration.ticket_code)
+
+
+def number_of(ticket_code: str) -> str:
+    return ticket_code[:6].upper()
 
 
 def _ticket_data(token: str) -> tuple[int, str]:
@@ -95,12 +99,25 @@ def _resolve(event_id: int, token: str) -> tuple[str | None, Registration | None
 # ---- door ----------------------------------------------------------------------------------
 
 
-def _log_door_scan(event: Event, staff: User, door: str | None, outcome: ScanOutcome) -> ScanOutcome:
+def describe(outcome: ScanOutcome) -> ScanOutcome:
+    """Copy the name, number and walk-in flag of the registration found into the outcome."""
     reg = outcome.registration
     if reg is not None:
         outcome.name = reg.user.name if reg.user else None
         outcome.number = ticket_number(reg)
         outcome.walk_in = reg.walk_in
+    return outcome
+
+
+def _log_door_scan(
+    event: Event,
+    staff: User,
+    door: str | None,
+    outcome: ScanOutcome,
+    scan_id: str | None = None,
+    scanned_at: datetime | None = None,
+) -> ScanOutcome:
+    reg = describe(outcome).registration
     db.session.add(
         DoorScan(
             event_id=event.id,
@@ -108,6 +125,8 @@ def _log_door_scan(event: Event, staff: User, door: str | None, outcome: ScanOut
             scanned_by_id=staff.id,
             door=door or None,
             result=outcome.result,
+            scan_id=scan_id,
+            scanned_at=scanned_at or utcnow(),
         )
     )
     _commit_keeping_loaded_rows()
@@ -135,19 +154,33 @@ def arrival_door(registration: Registration) -> str | None:
     )
 
 
-def _check_in_locked(event: Event, reg: Registration, staff: User) -> ScanOutcome:
-    """Claim the arrival with a conditional UPDATE; the caller logs the scan and commits."""
+def _check_in_locked(event: Event, reg: Registration, staff: User, reported_at: datetime | None = None) -> ScanOutcome:
+    """Claim the arrival with a conditional UPDATE; the caller logs the scan and commits.
+
+    ``reported_at`` is when a door says it scanned (an offline door reports it later): a scan
+    earlier than the recorded arrival takes the arrival over, and the later scan's log row becomes
+    a repeat, so a ticket scanned at two offline doors counts once, at the earliest time."""
     if reg.event_id != event.id:
         return ScanOutcome(WRONG_EVENT)
-    now = utcnow()
+    at = reported_at or utcnow()
+    unclaimed = Registration.checked_in_at.is_(None)
+    if reported_at is not None:
+        unclaimed = or_(unclaimed, Registration.checked_in_at > reported_at)
     claimed = db.session.execute(
         update(Registration)
-        .where(Registration.id == reg.id, Registration.status == "registered", Registration.checked_in_at.is_(None))
-        .values(checked_in_at=now, checked_in_by_id=staff.id)
+        .where(Registration.id == reg.id, Registration.status == "registered", unclaimed)
+        .values(checked_in_at=at, checked_in_by_id=staff.id)
         .execution_options(synchronize_session=False)
     ).rowcount
+    if claimed and reported_at is not None:
+        db.session.execute(
+            update(DoorScan)
+            .where(DoorScan.registration_id == reg.id, DoorScan.result == CHECKED_IN)
+            .values(result=ALREADY)
+            .execution_options(synchronize_session=False)
+        )
     if claimed:
-        return ScanOutcome(CHECKED_IN, reg, now)
+        return ScanOutcome(CHECKED_IN, reg, at)
     db.session.refresh(reg)
     if reg.status == "cancelled":
         return ScanOutcome(CANCELLED, reg)
@@ -174,6 +207,78 @@ def check_in_by_id(event: Event, registration_id: int, staff: User, door: str | 
     if reg is None or reg.event_id != event.id:
         return _log_door_scan(event, staff, door, ScanOutcome(UNKNOWN))
     return check_in(event, reg, staff, door)
+
+
+# A door's clock may run a little ahead of the server's.
+SCAN_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class ScanTimeRefused(Exception):
+    """A client-reported scan time outside the event's day(s), or in the future."""
+
+
+def event_days(event: Event) -> tuple[datetime, datetime]:
+    """From the start of the event's first local day to the end of its last (UTC)."""
+    zone = ZoneInfo(event.timezone)
+    first = event.starts_at.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    last = event.ends_at.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return first.astimezone(UTC), last.astimezone(UTC)
+
+
+def _replayed(scan: DoorScan) -> ScanOutcome:
+    reg = scan.registration
+    if reg is None:
+        return ScanOutcome(scan.result)
+    db.session.refresh(reg)  # its arrival may have moved since (an earlier scan from another door)
+    door = arrival_door(reg) if reg.checked_in_at is not None else None
+    return describe(ScanOutcome(scan.result, reg, reg.checked_in_at, door))
+
+
+def check_in_scan(
+    event: Event,
+    staff: User,
+    scan_id: str,
+    door: str | None,
+    token: str | None = None,
+    registration_id: int | None = None,
+    scanned_at: datetime | None = None,
+) -> ScanOutcome:
+    """An API or offline-door scan, idempotent by the client's ``scan_id``: the same id again
+    answers the stored result and checks nobody in twice. ``scanned_at`` (the door's clock) must
+    fall within the event's day(s) and not lie ahead of now by more than :data:`SCAN_CLOCK_SKEW`;
+    raises ScanTimeRefused."""
+    seen = db.session.scalar(select(DoorScan).where(DoorScan.scan_id == scan_id))
+    if seen is not None:
+        return _replayed(seen)
+    now = utcnow()
+    if scanned_at is not None:
+        first, last = event_days(event)
+        if not (first <= scanned_at < last) or scanned_at > now + SCAN_CLOCK_SKEW:
+            raise ScanTimeRefused(scanned_at.isoformat())
+    if token is not None:
+        failure, reg = _resolve(event.id, token)
+    else:
+        reg = db.session.get(Registration, registration_id)
+        failure = UNKNOWN if reg is None or reg.event_id != event.id else None
+    outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff, scanned_at)
+    try:
+        return _log_door_scan(event, staff, door, outcome, scan_id, scanned_at or now)
+    except IntegrityError:  # the same scan id sent twice at once: the other request recorded it
+        db.session.rollback()
+        return _replayed(db.session.scalar(select(DoorScan).where(DoorScan.scan_id == scan_id)))
+
+
+def door_ticket_list(event: Event) -> list[dict]:
+    """What an offline door needs to check tickets against: code, number, name, whether in."""
+    rows = db.session.execute(
+        select(Registration.ticket_code, Registration.checked_in_at, User.name)
+        .outerjoin(User, User.id == Registration.user_id)
+        .where(Registration.event_id == event.id, Registration.status == "registered")
+        .order_by(Registration.id)
+    )
+    return [
+        {"code": code, "number": number_of(code), "name": name, "checked_in": at is not None} for code, at, name in rows
+    ]
 
 
 SEARCH_MIN = 4
@@ -337,7 +442,12 @@ def door_counters(event: Event) -> DoorCounters:
 
 def booth_lookup(exhibitor: Exhibitor, token: str) -> ScanOutcome:
     """Whom a badge scanned at the booth names; only registrations of the exhibitor's event."""
-    failure, reg = _resolve(exhibitor.event_id, token)
+    return ticket_lookup(exhibitor.event_id, token)
+
+
+def ticket_lookup(event_id: int, token: str) -> ScanOutcome:
+    """Whom a ticket names and whether they are in, without checking anyone in."""
+    failure, reg = _resolve(event_id, token)
     if failure:
         return ScanOutcome(failure)
     if reg.status == "cancelled":

@@ -1,14 +1,31 @@
 """Event-day pages: tickets and badges, the door, walk-ins, live counters and booth scans."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+import json
+
+import marshmallow as ma
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import literal, or_, select, union_all
 
-from bazaar import permissions
+from bazaar import permissions, problems
 from bazaar.checkin import services
 from bazaar.checkin.forms import DOOR_MAX, BoothLogForm, BoothScanForm, ScanForm, WalkInForm
 from bazaar.checkin.qr import ticket_qr_png, ticket_qr_svg
+from bazaar.checkin.schemas import CheckInArgs, CheckInSchema, apply_door_scan
 from bazaar.events.models import Event, EventOrganiser, EventStaff
 from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
 from bazaar.exhibitors.services import visitor_card
@@ -187,6 +204,66 @@ def door(event_id):
         )
     )
     return _remember_door(response, form.door.data if outcome else None)
+
+
+# ---- the offline door: an installable web app that keeps scanning when the network drops ----
+
+
+@bp.get("/organiser/events/door-sw.js")
+def door_service_worker():
+    """The door's service worker, served from a path whose scope covers every event's door page."""
+    response = send_from_directory(current_app.static_folder, "door-sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/organiser/events/<int:event_id>/door.webmanifest")
+def door_manifest(event_id):
+    """The install manifest of one event's door page (fetched without cookies: names no event data)."""
+    door_url = url_for("checkin.door", event_id=event_id)
+    manifest = {
+        "name": "Bazaar door check-in",
+        "short_name": "Bazaar door",
+        "id": door_url,
+        "start_url": door_url,
+        "scope": door_url,
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1f4e79",
+        "icons": [{"src": url_for("static", filename="door-icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return Response(json.dumps(manifest), mimetype="application/manifest+json")
+
+
+@bp.get("/organiser/events/<int:event_id>/door/tickets")
+@login_required
+def door_tickets(event_id):
+    """The ticket list an offline door checks scans against, and a fresh CSRF token for sending them."""
+    event = _event_or_404(event_id, "checkin.door")
+    first, last = services.event_days(event)
+    response = jsonify(
+        event_id=event.id,
+        valid_from=first.isoformat(),
+        valid_until=last.isoformat(),
+        csrf_token=generate_csrf(),
+        tickets=services.door_ticket_list(event),
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/organiser/events/<int:event_id>/door/scans")
+@login_required
+def door_scan_sync(event_id):
+    """A scan the door stored while offline (JSON, CSRF header), applied idempotently by its scan id."""
+    event = _event_or_404(event_id, "checkin.door")
+    try:
+        args = CheckInArgs().load(request.get_json(silent=True) or {})
+    except ma.ValidationError as error:
+        return problems.problem(422, "invalid_scan", "The scan is not valid.", errors=error.messages)
+    if not args["ticket"]:
+        return problems.problem(422, "ticket_missing", "Send 'ticket'.")
+    return jsonify(CheckInSchema().dump(apply_door_scan(event, current_user, args)))
 
 
 @bp.route("/organiser/events/<int:event_id>/door/walk-in", methods=["GET", "POST"])

@@ -37,6 +37,8 @@ class Registration(db.Model):
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped by every ORM or Core UPDATE of the row (the API's ``updated_since`` reads it).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, index=True)
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     user: Mapped["User | None"] = relationship(foreign_keys=[user_id])  # noqa: F821
