@@ -58,6 +58,7 @@ def create_app(config=None) -> Flask:
     from bazaar.events.views import bp as events_bp
     from bazaar.exhibitors.views import bp as exhibitors_bp
     from bazaar.funding.views import bp as funding_bp
+    from bazaar.matching.views import bp as matching_bp
     from bazaar.notifications.views import bp as notifications_bp
     from bazaar.registrations.views import bp as registrations_bp
     from bazaar.stats.views import bp as stats_bp
@@ -72,6 +73,7 @@ def create_app(config=None) -> Flask:
         notifications_bp,
         stats_bp,
         funding_bp,
+        matching_bp,
         health.bp,
     ):
         app.register_blueprint(bp)

@@ -74,3 +74,11 @@ def expire_waitlist_offers() -> int:
     from bazaar.booking.services import expire_waitlist_offers as expire
 
     return expire()
+
+
+@shared_task(name="worker.tasks.expire_match_invitations")
+def expire_match_invitations() -> int:
+    """Release the interview times of lapsed matching invitations (beat, every minute)."""
+    from bazaar.matching.services import expire_invitations
+
+    return expire_invitations()

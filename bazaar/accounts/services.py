@@ -1,7 +1,7 @@
 """Accounts: creating, verifying, resetting, the visitor profile, data export and erasure."""
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import String, cast, literal, or_, select, update
@@ -185,7 +185,7 @@ def save_profile(user: User, data: dict, now: datetime | None = None) -> Visitor
 # ---- my data -------------------------------------------------------------------------------
 
 
-def _iso(value: datetime | None) -> str | None:
+def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -233,16 +233,18 @@ def export_user_data(user: User) -> dict:
                     "gender",
                     "age_band",
                     "heard_via",
+                    "driving_licence",
                     "foreign_background",
                     "foreign_background_definition",
                 )
             },
+            "available_from": _iso(profile.available_from),
         },
         "consents": None
         if profile is None
         else {
             name: _iso(getattr(profile, f"consent_{name}_at"))
-            for name in ("share_profile", "followup", "news", "sensitive")
+            for name in ("share_profile", "followup", "news", "matching", "sensitive")
         },
         "registrations": [
             {
