@@ -45,6 +45,7 @@ PUBLIC_ENDPOINTS = {
     "booking.exhibitor": "an approved exhibitor's public booth page",
     "booking.claim": "signed token for a waiting-list slot offer",
     "booking.email_link": "signed cancel/reschedule links from emails",
+    "matching.invitation": "signed token for a matching invitation",
     "exhibitors.apply": "application to exhibit (creates the applicant's account)",
     "exhibitors.logo": "logos of approved exhibitors at public fairs appear on public pages",
     "exhibitors.invitation": "signed token for a staff invitation",
@@ -82,6 +83,7 @@ OWN_DATA_ENDPOINTS = {
     "events.create": "create an event for my organisation",
     "stats.compare": "compare my organisation's events",
     "api_tokens.tokens": "my own API tokens for a fair I organise or exhibit at (others get 403)",
+    "matching.withdraw_consent": "stop being suggested to employers (POST, my own consent)",
 }
 
 # Mutating own-data endpoints that are never sent, with the reason.
@@ -138,6 +140,11 @@ def world(ctx):
     from bazaar.api.services import create_token
 
     api_token, _ = create_token(admin, event, "Owner's token", scope="read-write")
+    from bazaar.matching.models import Need
+
+    need = Need(exhibitor_id=exhibitor.id, title="Owner's need", occupations=["nurse"], languages=[])
+    db.session.add(need)
+    db.session.commit()
     from bazaar.funding.services import add_funding
 
     funding = add_funding(event, "Owner's funder", 100_000)
@@ -172,6 +179,7 @@ def world(ctx):
         "message_id": message.id,
         "token_id": api_token.id,
         "funding_id": funding.id,
+        "need_id": need.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {

@@ -96,7 +96,9 @@ def event_needs(event_id):
         db.select(Need).join(Exhibitor).where(Exhibitor.event_id == event.id).order_by(Exhibitor.name, Need.id)
     ).all()
     exhibitors = db.session.scalars(
-        db.select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.name)
+        db.select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+        .order_by(Exhibitor.name)
     ).all()
     return render_template("matching/event_needs.html", event=event, needs=rows, exhibitors=exhibitors)
 
