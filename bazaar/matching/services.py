@@ -10,6 +10,7 @@ the self-declared background is never loaded, used or shown.
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -45,8 +46,7 @@ class MatchingError(Exception):
 # ---- the candidate's side: compact rows, loaded in one query ----------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
+class Profile(NamedTuple):
     """What matching may read about one consenting visitor (nothing else is loaded)."""
 
     user_id: int
@@ -104,12 +104,11 @@ def candidate_profiles(event_id: int, fair_only: bool = True, user_id: int | Non
 # ---- the need's side and the score ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Spec:
+class Spec(NamedTuple):
     """A need reduced to what scoring compares."""
 
-    occupations: frozenset
-    languages: frozenset
+    occupations: tuple  # sorted
+    languages: tuple  # sorted
     education_rank: int
     driving_licence: bool
     starts_on: date | None
@@ -119,8 +118,8 @@ class Spec:
 
 def spec(need: Need) -> Spec:
     return Spec(
-        frozenset(need.occupations or ()),
-        frozenset(need.languages or ()),
+        tuple(sorted(set(need.occupations or ()))),
+        tuple(sorted(set(need.languages or ()))),
         EDUCATION_RANK.get(need.education_level or "", 0),
         bool(need.driving_licence),
         need.starts_on,
@@ -129,8 +128,7 @@ def spec(need: Need) -> Spec:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Criterion:
+class Criterion(NamedTuple):
     """One thing the need asks for: ``key`` (a WEIGHTS key), met or not, and what matched
     (occupation or language codes; ``learning`` when Swedish still being learned counted)."""
 
@@ -140,15 +138,11 @@ class Criterion:
     learning: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     profile: Profile
     score: int
     criteria: tuple
-
-    @property
-    def met(self) -> int:
-        return sum(c.met for c in self.criteria)
+    met: int  # how many criteria are met
 
 
 def _speaks(profile: Profile, language: str, learning_ok: bool) -> tuple[bool, bool]:
@@ -167,11 +161,11 @@ def score(need: Spec, profile: Profile) -> Match:
     """How well ``profile`` fits ``need``, with every criterion the need states, met or not."""
     criteria = []
     if need.occupations:
-        common = tuple(sorted(need.occupations & profile.occupations))
+        common = tuple(code for code in need.occupations if code in profile.occupations)
         criteria.append(Criterion("occupation", bool(common), common))
     if need.languages:
         spoken, learning = [], False
-        for code in sorted(need.languages):
+        for code in need.languages:
             ok, by_learning = _speaks(profile, code, need.swedish_developing_ok)
             if ok:
                 spoken.append(code)
@@ -189,7 +183,8 @@ def score(need: Spec, profile: Profile) -> Match:
         criteria.append(Criterion("location", (profile.municipality or "").strip().casefold() == need.location))
     stated = sum(WEIGHTS[c.key] for c in criteria)
     got = sum(WEIGHTS[c.key] for c in criteria if c.met)
-    return Match(profile, round(100 * got / stated) if stated else 0, tuple(criteria))
+    met = sum(c.met for c in criteria)
+    return Match(profile, round(100 * got / stated) if stated else 0, tuple(criteria), met)
 
 
 def rank(need: Need, profiles: list[Profile]) -> list[Match]:
