@@ -141,7 +141,7 @@ def bare_fetch(event_id: int) -> int:
     rows = db.session.execute(
         sa.text(
             "SELECT u.id, u.name, r.id, p.occupations, p.languages, p.swedish_level, p.education_level, "
-            "p.driving_licence, p.available_from, p.municipality FROM \"user\" u "
+            'p.driving_licence, p.available_from, p.municipality FROM "user" u '
             "JOIN visitor_profile p ON p.user_id = u.id "
             "JOIN registration r ON r.user_id = u.id AND r.event_id = :e AND r.status = 'registered' "
             "WHERE p.consent_matching_at IS NOT NULL AND u.is_active_account AND u.deleted_at IS NULL"
