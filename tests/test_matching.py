@@ -351,3 +351,37 @@ def test_invitations_end_on_the_exhibitors_timeline(fair):
     [invitation] = _invite(need, reg)
     slot = db.session.get(Slot, invitation.slot_id)
     assert invitation.expires_at <= slot.starts_at - timedelta(minutes=5)
+
+
+def test_matched_interviews_and_hires_from_matching_are_counted_apart_with_definitions(fair, client):
+    """Two hires at the fair, one through a matching invitation: the statistics count that one as
+    a hire from matching, next to (and inside) the fair's figures."""
+    from bazaar.exhibitors.services import record_interview
+    from bazaar.stats import services as stats
+    from bazaar.stats.compile import DEFINITIONS
+
+    event, exhibitor, need, org = fair
+    admin = f.exhibitor_staff(exhibitor, role="admin")
+    matched = _candidate(event, "Matched", occupations=["assistant_nurse"])
+    declined = _candidate(event, "Declined", occupations=["assistant_nurse"])
+    first, second = _invite(need, matched, declined)
+    services.decline(second)
+    via_matching = services.accept(first)
+    walk_up = f.registration(event, checked_in_at=event.starts_at)
+    direct = booking.book(walk_up, exhibitor, db.session.get(Slot, second.slot_id).starts_at)
+    for made in (via_matching, direct):
+        record_interview(made, admin, "attended", "hired", "permanent")
+    unattended_reg = _candidate(event, "No show", occupations=["assistant_nurse"])
+    [third] = _invite(need, unattended_reg)
+    record_interview(services.accept(third), admin, "no_show")
+
+    from bazaar.stats.models import StatsSnapshot
+
+    snapshot = db.session.get(StatsSnapshot, stats.compile_snapshot(event.id, "on_demand"))
+    headline = snapshot.figures["headline"]
+    assert headline["matched_interviews"] == 1 and headline["hires_from_matching"] == 1
+    assert headline["interviews_held"] == 2 and headline["outcome_hired"] == 2
+    assert "invitation" in str(DEFINITIONS["matched_interviews"]) and "hire" in str(DEFINITIONS["hires_from_matching"])
+    login(client, f.organiser(org, preferred_language="en"))
+    page = client.get(f"/organiser/events/{event.id}/stats").text
+    assert 'id="figure-hires_from_matching"' in page and "Hires from matching" in page
