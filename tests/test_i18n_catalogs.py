@@ -47,6 +47,7 @@ VISITOR_PATHS = (
     "templates/stats/survey",
     "templates/emails/",
     "templates/matching/invitation",
+    "templates/matching/_recommendations",
     "bazaar/accounts/",
     "bazaar/registrations/",
     "bazaar/booking/",

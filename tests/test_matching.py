@@ -385,3 +385,20 @@ def test_matched_interviews_and_hires_from_matching_are_counted_apart_with_defin
     login(client, f.organiser(org, preferred_language="en"))
     page = client.get(f"/organiser/events/{event.id}/stats").text
     assert 'id="figure-hires_from_matching"' in page and "Hires from matching" in page
+
+
+def test_a_consenting_visitor_sees_fitting_employers_with_the_reason_and_where_to_book(fair, client):
+    event, exhibitor, need, _ = fair
+    reg = _candidate(event, "Amal", occupations=["assistant_nurse"], languages=["ar"])
+    login(client, reg.user)
+    for url in ("/my", f"/events/{event.slug}/exhibitors"):
+        page = client.get(url).text
+        assert "Employers that fit you" in page, url
+        assert "They look for Assistant nurse, which you are looking for." in page
+        assert "You speak العربية; they look for people who do." in page
+        assert f"/events/{event.slug}/exhibitors/{exhibitor.id}" in page
+    services.withdraw_consent(reg.user)
+    assert "Employers that fit you" not in client.get("/my").text
+    other = _candidate(event, "Cook", occupations=["cook"], languages=["so"])
+    login(client, other.user)
+    assert "Employers that fit you" not in client.get(f"/events/{event.slug}/exhibitors").text

@@ -23,13 +23,31 @@ from bazaar.tokens import InvalidToken
 bp = Blueprint("matching", __name__)
 
 
+def _recommendations(event) -> list:
+    """For templates: what fits the logged-in visitor at ``event`` (nothing without the consent)."""
+    if not current_user.is_authenticated or event is None or event.ends_at <= utcnow():
+        return []
+    return services.recommendations(current_user, event)
+
+
 @bp.app_context_processor
 def _labels():
     return {
         "MATCH_OCCUPATIONS": OCCUPATIONS,
         "MATCH_LANGUAGES": LANGUAGE_NAMES,
         "MATCH_EDUCATION": dict(EDUCATION_LEVELS),
+        "matching_recommendations": _recommendations,
     }
+
+
+@bp.app_template_filter("occupation_label")
+def _occupation_label(code: str) -> str:
+    return str(OCCUPATIONS.get(code, code))
+
+
+@bp.app_template_filter("language_label")
+def _language_label(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
 
 
 # ---- needs ------------------------------------------------------------------------------------
