@@ -248,8 +248,9 @@ def invitation_token(invitation: Invitation) -> str:
     return make_token(INVITATION_PURPOSE, {"i": invitation.id, "r": invitation.registration_id})
 
 
-def invitation_url(invitation: Invitation) -> str:
-    return f"{current_app.config['BASE_URL']}/matching/invitations/{invitation_token(invitation)}"
+def invitation_url(invitation: Invitation, lang: str) -> str:
+    """The link in the invitation; the page opens in the candidate's language (``?lang``)."""
+    return f"{current_app.config['BASE_URL']}/matching/invitations/{invitation_token(invitation)}?lang={lang}"
 
 
 def invitation_from_token(token: str) -> Invitation:
@@ -351,7 +352,7 @@ def _queue_invitation(invitation: Invitation, registration: Registration, slot: 
         "starts_at": slot.starts_at.isoformat(),
         "ends_at": slot.ends_at.isoformat(),
         "expires_at": invitation.expires_at.isoformat(),
-        "url": invitation_url(invitation),
+        "url": invitation_url(invitation, user.preferred_language),
     }
     common = {"event": registration.event, "subject": invitation, "expires_at": invitation.expires_at}
     queue("match_invitation", user=user, payload=payload, **common)
