@@ -47,18 +47,19 @@ def test_organiser_invites_and_the_candidate_accepts_in_arabic_on_a_phone(ctx, l
         )
     )
     registration = f.registration(event, amal)
+    need_id, registration_id = need.id, registration.id
     db.session.commit()  # and touch no row until the end: SQLite lets one transaction write at a time
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("response", lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
 
     _sign_in(page, live_server, "org@example.org")
-    page.goto(f"{live_server}/needs/{need.id}/candidates")
+    page.goto(f"{live_server}/needs/{need_id}/candidates")
     row = page.locator("tr", has_text="Amal Haddad")
     assert "100" in row.inner_text() and "Swedish still developing" in row.inner_text()
     row.locator("input[type=checkbox]").check()
     page.click("text=Invite the chosen candidates")
-    page.wait_for_url(f"{live_server}/needs/{need.id}")
+    page.wait_for_url(f"{live_server}/needs/{need_id}")
     assert "1 invited." in page.locator("main").inner_text()
     page.context.clear_cookies()
 
@@ -67,8 +68,9 @@ def test_organiser_invites_and_the_candidate_accepts_in_arabic_on_a_phone(ctx, l
         select(OutboxMessage).where(OutboxMessage.kind == "match_invitation", OutboxMessage.channel == "email")
     )
     assert email.language == "ar"
-    db.session.commit()
-    page.goto(email.payload["url"])
+    link = email.payload["url"]
+    db.session.commit()  # SQLite: the server may write only once this process holds no transaction
+    page.goto(link)
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("document.documentElement.lang") == "ar"
     main = page.locator("main").inner_text()
@@ -84,6 +86,6 @@ def test_organiser_invites_and_the_candidate_accepts_in_arabic_on_a_phone(ctx, l
     invitation = db.session.scalar(select(Invitation))
     booking = db.session.get(Booking, invitation.booking_id)
     assert invitation.status == "accepted" and booking.status == "confirmed"
-    assert booking.registration_id == registration.id and booking.slot_id == invitation.slot_id
+    assert booking.registration_id == registration_id and booking.slot_id == invitation.slot_id
     db.session.commit()
     assert errors == []
