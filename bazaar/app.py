@@ -11,6 +11,7 @@ import bazaar.accounts.notifications  # noqa: F401
 import bazaar.booking.notifications  # noqa: F401
 import bazaar.checkin.notifications  # noqa: F401
 import bazaar.exhibitors.notifications  # noqa: F401
+import bazaar.matching.notifications  # noqa: F401
 import bazaar.registrations.notifications  # noqa: F401
 import bazaar.reminders.notifications  # noqa: F401
 import bazaar.reminders.services  # noqa: F401
@@ -39,6 +40,7 @@ from bazaar.events.views import bp as events_bp
 from bazaar.exhibitors.views import bp as exhibitors_bp
 from bazaar.extensions import babel, csrf, db, limiter, login_manager, migrate
 from bazaar.funding.views import bp as funding_bp
+from bazaar.matching.views import bp as matching_bp
 from bazaar.outbox.views import bp as outbox_bp
 from bazaar.privacy.views import bp as privacy_bp
 from bazaar.registrations.views import bp as registrations_bp
@@ -87,6 +89,7 @@ def create_app(config=None) -> Flask:
         stats_bp,
         funding_bp,
         privacy_bp,
+        matching_bp,
         health.bp,
     ):
         app.register_blueprint(bp)

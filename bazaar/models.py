@@ -13,6 +13,7 @@ from bazaar.exhibitors.models import (  # noqa: F401
     StaffInvitation,
 )
 from bazaar.funding.models import FairBudget, Funding  # noqa: F401
+from bazaar.matching.models import Invitation, Need  # noqa: F401
 from bazaar.notifications.models import OutboxMessage  # noqa: F401
 from bazaar.registrations.models import Registration  # noqa: F401
 from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse  # noqa: F401

@@ -254,6 +254,33 @@ def _booking_outcome(user, booking):
     return booking.status == "confirmed" and _exhibitor_run_day(user, booking.exhibitor)
 
 
+# ---- matching --------------------------------------------------------------------------------
+# An exhibitor states its needs; the event's organisers find and invite candidates. Exhibitors
+# never see the candidate list, only their invitations as far as each candidate consented.
+
+
+@rule("matching.need.manage")
+def _matching_need_manage(user, exhibitor):
+    """Record and change the exhibitor's needs: its admins, or the event's co-organisers on its behalf."""
+    return exhibitor_role(user, exhibitor) == "admin" or organises(user, exhibitor.event)
+
+
+@rule("matching.need.view")
+def _matching_need_view(user, need):
+    return need is not None and _matching_need_manage(user, need.exhibitor)
+
+
+@rule("matching.candidates")
+def _matching_candidates(user, need):
+    """See the ranked candidates for a need and invite them: the event's co-organisers only."""
+    return need is not None and organises(user, need.exhibitor.event)
+
+
+@rule("matching.list")
+def _matching_list(user, event):
+    return organises(user, event)
+
+
 # ---- notifications ---------------------------------------------------------------------------
 
 

@@ -46,6 +46,8 @@ VISITOR_PATHS = (
     "templates/checkin/badge",
     "templates/stats/survey",
     "templates/emails/",
+    "templates/matching/invitation",
+    "templates/matching/_recommendations",
     "bazaar/accounts/",
     "bazaar/registrations/",
     "bazaar/booking/",
@@ -53,6 +55,8 @@ VISITOR_PATHS = (
     "bazaar/errors.py",
     "bazaar/forms.py",
     "bazaar/occupations.py",
+    "bazaar/matching/services.py",
+    "bazaar/matching/views.py",
 )
 # Pages and emails within those folders that only staff (exhibitors, organisers, door volunteers) see.
 STAFF_PATHS = (

@@ -46,6 +46,7 @@ PUBLIC_ENDPOINTS = {
     "booking.exhibitor": "an approved exhibitor's public booth page",
     "booking.claim": "signed token for a waiting-list slot offer",
     "booking.email_link": "signed cancel/reschedule links from emails",
+    "matching.invitation": "signed token for a matching invitation",
     "exhibitors.apply": "application to exhibit (creates the applicant's account)",
     "exhibitors.logo": "logos of approved exhibitors at public fairs appear on public pages",
     "exhibitors.invitation": "signed token for a staff invitation",
@@ -85,6 +86,7 @@ OWN_DATA_ENDPOINTS = {
     "events.create": "create an event for my organisation",
     "stats.compare": "compare my organisation's events",
     "api_tokens.tokens": "my own API tokens for a fair I organise or exhibit at (others get 403)",
+    "matching.withdraw_consent": "stop being suggested to employers (POST, my own consent)",
 }
 
 # Mutating own-data endpoints that are never sent, with the reason.
@@ -141,6 +143,11 @@ def world(ctx):
     from bazaar.api.services import create_token
 
     api_token, _ = create_token(admin, event, "Owner's token", scope="read-write")
+    from bazaar.matching.models import Need
+
+    need = Need(exhibitor_id=exhibitor.id, title="Owner's need", occupations=["nurse"], languages=[])
+    db.session.add(need)
+    db.session.commit()
     from bazaar.funding.services import add_funding
 
     funding = add_funding(event, "Owner's funder", 100_000)
@@ -182,6 +189,7 @@ def world(ctx):
         "token_id": api_token.id,
         "funding_id": funding.id,
         "snapshot_id": snapshot.id,
+        "need_id": need.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {

@@ -84,6 +84,8 @@ def test_every_headline_figure_follows_its_definition(fair):
         "outcome_offer": 1,
         "outcome_hired": 3,
         "outcome_internship": 1,
+        "matched_interviews": 0,  # counted in tests/test_matching.py
+        "hires_from_matching": 0,
         "visitors_offered": 3,
         "jobs_visitor_reported": 4,
         # (r1, Alfa) from both sources once, (r1, Beta), (r4, Gamma) whose unnamed answer is the

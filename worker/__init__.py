@@ -30,6 +30,7 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=60),
     },
     "expire-waitlist-offers": {"task": "worker.tasks.expire_waitlist_offers", "schedule": timedelta(seconds=60)},
+    "expire-match-invitations": {"task": "worker.tasks.expire_match_invitations", "schedule": timedelta(seconds=60)},
     "compile-due-stats": {"task": "worker.tasks.compile_due_stats", "schedule": timedelta(minutes=10)},
     # Idempotent: each run erases only people whose retention has passed since the last.
     "purge-retention": {"task": "worker.tasks.purge_retention", "schedule": timedelta(hours=6)},

@@ -6,6 +6,7 @@ from bazaar.accounts.models import User
 from bazaar.booking.services import expire_waitlist_offers as expire_interview_holds
 from bazaar.events.models import Event
 from bazaar.extensions import db
+from bazaar.matching.services import expire_invitations
 from bazaar.notifications.services import dispatch_due_messages, send_now
 from bazaar.privacy.retention import purge_due, purge_event
 from bazaar.registrations.services import expire_offers
@@ -83,3 +84,9 @@ def purge_retention(event_id: int | None = None, user_id: int | None = None) -> 
     event = db.session.get(Event, event_id)
     by = db.session.get(User, user_id) if user_id is not None else None
     return purge_event(event, early=True, by=by) if event is not None else 0
+
+
+@shared_task(name="worker.tasks.expire_match_invitations")
+def expire_match_invitations() -> int:
+    """Release the interview times of lapsed matching invitations (beat, every minute)."""
+    return expire_invitations()

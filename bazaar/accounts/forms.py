@@ -1,7 +1,7 @@
 import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -153,10 +153,13 @@ class ProfileFieldsForm(BazaarForm):
     gender = optional_select(_l("Gender"), choices.GENDERS, _l("Prefer not to say"))
     age_band = optional_select(_l("Age"), choices.AGE_BANDS)
     heard_via = optional_select(_l("How did you hear about the fair?"), choices.HEARD_VIA)
+    driving_licence = BooleanField(_l("I have a driving licence for a car"))
+    available_from = DateField(_l("I can start a new job from"), validators=[Optional()])
 
     consent_share_profile = BooleanField(_l("Share my profile with the employers I book an interview with"))
     consent_followup = BooleanField(_l("You may contact me for a short survey after the fair"))
     consent_news = BooleanField(_l("Tell me about next year's fair"))
+    consent_matching = BooleanField(_l("Suggest me to employers who need someone like me"))
 
     consent_sensitive = BooleanField(
         _l("I agree to answer a question about foreign background, used only in anonymous statistics")
@@ -177,8 +180,10 @@ class ProfileFieldsForm(BazaarForm):
         "gender",
         "age_band",
         "heard_via",
+        "driving_licence",
+        "available_from",
     )
-    CONSENTS = ("share_profile", "followup", "news")
+    CONSENTS = ("share_profile", "followup", "news", "matching")
 
     WHY = {
         "phone": _l("So we can send you a text message reminder before your interviews."),
@@ -194,9 +199,17 @@ class ProfileFieldsForm(BazaarForm):
         "gender": _l("Used only in anonymous statistics, to check the fair reaches everyone."),
         "age_band": _l("Used only in anonymous statistics about who the fair reaches."),
         "heard_via": _l("Helps the organisers spread the word next year."),
+        "driving_licence": _l("Some jobs need one."),
+        "available_from": _l("Employers look for people who can start when they need them."),
         "consent_share_profile": _l("Employers then see your answers above (never the background question)."),
         "consent_followup": _l("The answers show whether the fair led to jobs. You can say no."),
         "consent_news": _l("At most a few emails a year. You can stop them at any time."),
+        "consent_matching": _l(
+            "When an employer tells the organisers what kind of person they need, the organisers compare it "
+            "with your jobs, languages, education, driving licence and start date, and may invite you to an "
+            "interview. They also show you employers that fit you. Your background answer is never used. "
+            "You can untick this at any time on My page."
+        ),
         "consent_sensitive": _l(
             "Only if you tick this box do we ask the next question. No person will see "
             "your answer; it is counted only in totals of at least five people."

@@ -2,11 +2,11 @@
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import Date, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
@@ -95,9 +95,14 @@ class VisitorProfile(db.Model):
     gender: Mapped[str | None] = mapped_column(String(16))
     age_band: Mapped[str | None] = mapped_column(String(16))
     heard_via: Mapped[str | None] = mapped_column(String(32))
+    driving_licence: Mapped[bool | None] = mapped_column()
+    available_from: Mapped[date | None] = mapped_column(Date)
     consent_share_profile_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_news_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Matching: the organisers may suggest the visitor to employers who state a need, and show
+    # the visitor employers that fit (bazaar.matching). Separate from sharing with booked employers.
+    consent_matching_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_sensitive_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     foreign_background: Mapped[str | None] = mapped_column(String(32))
     foreign_background_definition: Mapped[str | None] = mapped_column(String(32))

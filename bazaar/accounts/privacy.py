@@ -1,6 +1,6 @@
 """What accounts hold about a person: the account and the visitor profile."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete
 
@@ -19,6 +19,10 @@ def placeholder_address(user: User) -> str:
     return f"deleted-{user.id}@deleted.invalid"
 
 
+def _json(value):
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
 def export(user: User) -> dict:
     profile = user.profile
     return {
@@ -29,7 +33,7 @@ def export(user: User) -> dict:
             "email_verified_at": iso(user.email_verified_at),
             "created_at": iso(user.created_at),
         },
-        "profile": None if profile is None else {name: getattr(profile, name) for name in PROFILE_FIELDS},
+        "profile": None if profile is None else {name: _json(getattr(profile, name)) for name in PROFILE_FIELDS},
         "consents": None
         if profile is None
         else {name: iso(getattr(profile, f"consent_{name}_at")) for name in CONSENTS},

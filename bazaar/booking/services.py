@@ -390,9 +390,19 @@ def book(registration: Registration, exhibitor, starts_at: datetime, actor=None)
     return _run(lambda: _book(registration, exhibitor, starts_at, actor, None))
 
 
-def book_slot(registration: Registration, slot: Slot, actor=None) -> Booking:
-    """Book exactly ``slot`` (a waiting-list offer names one table's slot)."""
-    return _run(lambda: _book(registration, slot.exhibitor, slot.starts_at, actor, [slot]))
+def book_slot(registration: Registration, slot: Slot, actor=None, then=None) -> Booking:
+    """Book exactly ``slot`` (a waiting-list offer or a matching invitation names one table's slot).
+
+    ``then(booking)`` runs in the same transaction once the booking is placed; what it raises
+    undoes the booking (a matching invitation marks itself accepted there)."""
+
+    def work():
+        booking = _book(registration, slot.exhibitor, slot.starts_at, actor, [slot])
+        if then is not None:
+            then(booking)
+        return booking
+
+    return _run(work)
 
 
 def cancel_booking(booking: Booking, actor=None, reason: str = "visitor", commit: bool = True) -> Booking:

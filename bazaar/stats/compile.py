@@ -20,6 +20,7 @@ from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
+from bazaar.matching.models import Invitation
 from bazaar.registrations.models import Registration
 from bazaar.stats.milestones import sensitive_published_from
 from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
@@ -92,6 +93,15 @@ DEFINITIONS = {
     ),
     "outcome_internship": _l(
         "Internships: visitor–exhibitor pairs for which the exhibitor reported an internship after an interview held."
+    ),
+    "matched_interviews": _l(
+        "Matched interviews: interviews held (marked attended) that the visitor booked by accepting an invitation "
+        "the organisers sent for an employer's stated need (employer-need-first matching). They are also counted "
+        "in Interviews held."
+    ),
+    "hires_from_matching": _l(
+        "Hires from matching: visitor–exhibitor pairs for which the exhibitor reported a hire after a matched "
+        "interview. They are also counted in Hired (reported by exhibitors)."
     ),
     "visitors_offered": _l(
         "Visitors with an offer: different visitors for whom an exhibitor reported an offer or a hire."
@@ -215,6 +225,8 @@ HEADLINE = (
     "outcome_offer",
     "outcome_hired",
     "outcome_internship",
+    "matched_interviews",
+    "hires_from_matching",
     "visitors_offered",
     "jobs_visitor_reported",
     "survey_respondents",
@@ -444,6 +456,20 @@ class Compiler:
                 )
             )
             or 0
+        )
+
+    def matching(self):
+        """Interviews booked through matching invitations, and the hires after them."""
+        matched = and_(
+            Booking.event_id == self.event_id,
+            HELD,
+            Booking.walk_in.is_(False),
+            Booking.id.in_(select(Invitation.booking_id).where(Invitation.status == "accepted")),
+        )
+        hires = select(Booking.registration_id, Booking.exhibitor_id).where(matched, Booking.outcome == "hired")
+        self.headline["matched_interviews"] = int(db.session.scalar(select(func.count(Booking.id)).where(matched)))
+        self.headline["hires_from_matching"] = int(
+            db.session.scalar(select(func.count()).select_from(hires.distinct().subquery()))
         )
 
     def survey(self):
@@ -733,6 +759,7 @@ class Compiler:
         "visitors",
         "interviews",
         "outcomes",
+        "matching",
         "survey",
         "jobs",
         "funnel",

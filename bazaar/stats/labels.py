@@ -34,6 +34,8 @@ FIGURES = {
     "outcome_offer": _l("Offers"),
     "outcome_hired": _l("Hired (reported by exhibitors)"),
     "outcome_internship": _l("Internships"),
+    "matched_interviews": _l("Matched interviews"),
+    "hires_from_matching": _l("Hires from matching"),
     "visitors_offered": _l("Visitors with an offer"),
     "jobs_visitor_reported": _l("Jobs reported by visitors"),
     "jobs_total": _l("Jobs (visitor–exhibitor pairs)"),

@@ -1,0 +1,1 @@
+"""Employer-need-first matching: needs, ranked consenting candidates, invitations, recommendations."""

@@ -1,0 +1,489 @@
+"""Matching rules as plain functions: who may be suggested, how a candidate is scored and why,
+invitations with a held interview time, and recommendations for visitors.
+
+Scoring is written once (:func:`score`): each criterion the need states is met or not, met
+criteria add their weight, and the score is the share of the stated criteria's weight (0-100).
+Ties are broken by the number of criteria met, then by the visitor's id, so the order never
+changes between two runs over the same data. Only the columns in :class:`Profile` are read:
+the self-declared background is never loaded, used or shown.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, select, update
+
+from bazaar.accounts.models import User, VisitorProfile
+from bazaar.booking import services as booking
+from bazaar.booking.models import Booking, Slot
+from bazaar.clock import utcnow
+from bazaar.exhibitors.models import Exhibitor
+from bazaar.extensions import db
+from bazaar.matching.models import Invitation, Need
+from bazaar.notifications.services import queue
+from bazaar.registrations.models import Registration
+from bazaar.tokens import InvalidToken, make_token, read_token
+
+WEIGHTS = {"occupation": 35, "languages": 25, "education": 15, "driving_licence": 10, "start": 10, "location": 5}
+EDUCATION_RANK = {"compulsory": 1, "upper_secondary": 2, "post_secondary_short": 3, "university": 4}
+# Swedish good enough for a job that asks for Swedish; lower levels pass where learning is fine.
+SWEDISH_SPOKEN = ("intermediate", "fluent")
+SWEDISH_LEARNING = ("none", "basic")
+INVITATION_HOLD = timedelta(hours=24)
+INVITATION_PURPOSE = "matching.invitation"
+RECOMMENDATIONS = 5
+
+
+class MatchingError(Exception):
+    """A matching action is not possible; ``message`` says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# ---- the candidate's side: compact rows, loaded in one query ----------------------------------
+
+
+class Profile(NamedTuple):
+    """What matching may read about one consenting visitor (nothing else is loaded)."""
+
+    user_id: int
+    name: str
+    registration_id: int | None  # live registration for the need's fair, if any
+    occupations: frozenset
+    languages: frozenset
+    swedish_level: str | None
+    education_level: str | None
+    driving_licence: bool
+    available_from: date | None
+    municipality: str | None
+
+
+def consents(profile: VisitorProfile | None) -> bool:
+    return profile is not None and profile.consent_matching_at is not None
+
+
+def candidate_profiles(event_id: int, fair_only: bool = True, user_id: int | None = None) -> list[Profile]:
+    """Consenting, active visitors as compact rows; ``fair_only``: only those registered for
+    ``event_id`` (a standing need also reaches consenting visitors of other fairs); ``user_id``:
+    only that visitor."""
+    registration = and_(
+        Registration.user_id == User.id, Registration.event_id == event_id, Registration.status == "registered"
+    )
+    q = (
+        select(
+            User.id,
+            User.name,
+            Registration.id,
+            VisitorProfile.occupations,
+            VisitorProfile.languages,
+            VisitorProfile.swedish_level,
+            VisitorProfile.education_level,
+            VisitorProfile.driving_licence,
+            VisitorProfile.available_from,
+            VisitorProfile.municipality,
+        )
+        .join(VisitorProfile, VisitorProfile.user_id == User.id)
+        .where(
+            VisitorProfile.consent_matching_at.isnot(None),
+            User.is_active_account.is_(True),
+            User.deleted_at.is_(None),
+        )
+    )
+    if user_id is not None:
+        q = q.where(User.id == user_id)
+    q = q.join(Registration, registration) if fair_only else q.outerjoin(Registration, registration)
+    return [
+        Profile(uid, name, reg, frozenset(occ or ()), frozenset(lang or ()), sv, edu, bool(dl), avail, muni)
+        for uid, name, reg, occ, lang, sv, edu, dl, avail, muni in db.session.execute(q)
+    ]
+
+
+# ---- the need's side and the score ------------------------------------------------------------
+
+
+class Spec(NamedTuple):
+    """A need reduced to what scoring compares."""
+
+    occupations: tuple  # sorted
+    languages: tuple  # sorted
+    education_rank: int
+    driving_licence: bool
+    starts_on: date | None
+    location: str
+    swedish_developing_ok: bool
+
+
+def spec(need: Need) -> Spec:
+    return Spec(
+        tuple(sorted(set(need.occupations or ()))),
+        tuple(sorted(set(need.languages or ()))),
+        EDUCATION_RANK.get(need.education_level or "", 0),
+        bool(need.driving_licence),
+        need.starts_on,
+        (need.location or "").strip().casefold(),
+        bool(need.swedish_developing_ok),
+    )
+
+
+class Criterion(NamedTuple):
+    """One thing the need asks for: ``key`` (a WEIGHTS key), met or not, and what matched
+    (occupation or language codes; ``learning`` when Swedish still being learned counted)."""
+
+    key: str
+    met: bool
+    matched: tuple = ()
+    learning: bool = False
+
+
+class Match(NamedTuple):
+    profile: Profile
+    score: int
+    criteria: tuple
+    met: int  # how many criteria are met
+
+
+def _speaks(profile: Profile, language: str, learning_ok: bool) -> tuple[bool, bool]:
+    """(counts as speaking ``language``, only because Swedish still being learned is fine)."""
+    if language in profile.languages:
+        return True, False
+    if language == "sv":
+        if profile.swedish_level in SWEDISH_SPOKEN:
+            return True, False
+        if learning_ok and profile.swedish_level in SWEDISH_LEARNING:
+            return True, True
+    return False, False
+
+
+def score(need: Spec, profile: Profile) -> Match:
+    """How well ``profile`` fits ``need``, with every criterion the need states, met or not."""
+    criteria = []
+    if need.occupations:
+        common = tuple(code for code in need.occupations if code in profile.occupations)
+        criteria.append(Criterion("occupation", bool(common), common))
+    if need.languages:
+        spoken, learning = [], False
+        for code in need.languages:
+            ok, by_learning = _speaks(profile, code, need.swedish_developing_ok)
+            if ok:
+                spoken.append(code)
+                learning = learning or by_learning
+        criteria.append(Criterion("languages", len(spoken) == len(need.languages), tuple(spoken), learning))
+    if need.education_rank:
+        education = EDUCATION_RANK.get(profile.education_level or "", 0)
+        criteria.append(Criterion("education", education >= need.education_rank))
+    if need.driving_licence:
+        criteria.append(Criterion("driving_licence", profile.driving_licence))
+    if need.starts_on:
+        available = profile.available_from
+        criteria.append(Criterion("start", available is not None and available <= need.starts_on))
+    if need.location:
+        criteria.append(Criterion("location", (profile.municipality or "").strip().casefold() == need.location))
+    stated = sum(WEIGHTS[c.key] for c in criteria)
+    got = sum(WEIGHTS[c.key] for c in criteria if c.met)
+    met = sum(c.met for c in criteria)
+    return Match(profile, round(100 * got / stated) if stated else 0, tuple(criteria), met)
+
+
+def rank(need: Need, profiles: list[Profile]) -> list[Match]:
+    """Candidates meeting at least one criterion, best first (score, criteria met, then id)."""
+    wanted = spec(need)
+    matches = [m for m in (score(wanted, p) for p in profiles) if m.score > 0]
+    matches.sort(key=lambda m: (-m.score, -m.met, m.profile.user_id))
+    return matches
+
+
+def candidates(need: Need) -> list[Match]:
+    """The ranked candidates for ``need``: its fair's consenting visitors, everyone's if standing."""
+    return rank(need, candidate_profiles(need.exhibitor.event_id, fair_only=not need.standing))
+
+
+# ---- needs ------------------------------------------------------------------------------------
+
+NEED_FIELDS = (
+    "title",
+    "opening_id",
+    "occupations",
+    "positions",
+    "languages",
+    "education_level",
+    "driving_licence",
+    "location",
+    "starts_on",
+    "swedish_developing_ok",
+    "standing",
+)
+
+
+def save_need(exhibitor, data: dict, actor, need: Need | None = None) -> Need:
+    """Record or change a need of ``exhibitor`` (commits); an opening must be the exhibitor's own."""
+    opening_id = data.get("opening_id")
+    if opening_id and opening_id not in {o.id for o in exhibitor.openings}:
+        raise MatchingError(_("That opening is not this exhibitor's."))
+    if need is None:
+        need = Need(exhibitor_id=exhibitor.id, created_by_id=actor.id)
+        db.session.add(need)
+    for name in NEED_FIELDS:
+        setattr(need, name, data.get(name))
+    db.session.commit()
+    return need
+
+
+def close_need(need: Need, now: datetime | None = None) -> None:
+    """The need is filled or dropped: open invitations are withdrawn and their times released."""
+    now = now or utcnow()
+    need.closed_at = now
+    for invitation in need.invitations:
+        if invitation.status == "offered":
+            _end(invitation, "withdrawn", now)
+    db.session.commit()
+
+
+# ---- invitations ------------------------------------------------------------------------------
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return make_token(INVITATION_PURPOSE, {"i": invitation.id, "r": invitation.registration_id})
+
+
+def invitation_url(invitation: Invitation, lang: str) -> str:
+    """The link in the invitation; the page opens in the candidate's language (``?lang``)."""
+    return f"{current_app.config['BASE_URL']}/matching/invitations/{invitation_token(invitation)}?lang={lang}"
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The invitation a link names; raises InvalidToken if forged, too old or unknown."""
+    data = read_token(INVITATION_PURPOSE, token, max_age=int(INVITATION_HOLD.total_seconds()) + 7 * 24 * 3600)
+    if not isinstance(data, dict) or not isinstance(data.get("i"), int):
+        raise InvalidToken("malformed")
+    invitation = db.session.get(Invitation, data["i"])
+    if invitation is None or invitation.registration_id != data.get("r"):
+        raise InvalidToken("unknown invitation")
+    return invitation
+
+
+def free_slots(need: Need, now: datetime | None = None) -> list[Slot]:
+    """The exhibitor's future slots that nobody holds or booked, in time order."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Slot)
+            .where(
+                Slot.exhibitor_id == need.exhibitor_id,
+                Slot.starts_at > now + booking.WAITLIST_MIN_NOTICE,
+                booking._bookable_for(None, now),
+                ~booking._live_booking_on(Slot.id),
+            )
+            .order_by(Slot.starts_at, Slot.table_id)
+        )
+    )
+
+
+def _hold(slot: Slot, registration_id: int, until: datetime, now: datetime) -> bool:
+    """Hold ``slot`` for the candidate, if nobody holds or booked it (the slot row stays locked)."""
+    held = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, booking._bookable_for(None, now), ~booking._live_booking_on(Slot.id))
+        .values(held_for_registration_id=registration_id, held_until=until)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(slot, ["held_for_registration_id", "held_until"])
+    return held == 1
+
+
+def invite(need: Need, registration_ids: list[int], actor, now: datetime | None = None) -> list[Invitation]:
+    """Invite the chosen candidates, each to the next free time the booking rules let them book,
+    held for them for :data:`INVITATION_HOLD`; each gets an email (and a text message with a phone).
+    One transaction; candidates who no longer consent, are not registered for the fair, are
+    already invited or fit no free time are skipped. Returns the invitations made."""
+    now = now or utcnow()
+    if need.closed_at is not None:
+        raise MatchingError(_("This need is closed."))
+    event = need.exhibitor.event
+    registrations = db.session.scalars(
+        select(Registration).where(
+            Registration.id.in_(registration_ids),
+            Registration.event_id == event.id,
+            Registration.status == "registered",
+        )
+    ).all()
+    already = {i.registration_id for i in need.invitations if i.status in ("offered", "accepted")}
+    slots = free_slots(need, now)
+    made = []
+    for registration in sorted(registrations, key=lambda r: registration_ids.index(r.id)):
+        if registration.id in already or not consents(registration.user.profile):
+            continue
+        for slot in slots:
+            try:
+                booking.check_rules(registration, slot, now=now)
+            except booking.BookingError:
+                continue
+            expires = min(now + INVITATION_HOLD, slot.starts_at - booking.WAITLIST_MIN_NOTICE)
+            if not _hold(slot, registration.id, expires, now):
+                continue
+            slots.remove(slot)
+            invitation = Invitation(
+                need=need,
+                registration_id=registration.id,
+                slot_id=slot.id,
+                status="offered",
+                expires_at=expires,
+                invited_by_id=actor.id,
+            )
+            db.session.add(invitation)
+            db.session.flush()
+            _queue_invitation(invitation, registration, slot)
+            made.append(invitation)
+            break
+    db.session.commit()
+    return made
+
+
+def _queue_invitation(invitation: Invitation, registration: Registration, slot: Slot) -> None:
+    need, user = invitation.need, registration.user
+    payload = {
+        "need": need.title,
+        "exhibitor": need.exhibitor.name,
+        "booth": need.exhibitor.booth_number or "",
+        "starts_at": slot.starts_at.isoformat(),
+        "ends_at": slot.ends_at.isoformat(),
+        "expires_at": invitation.expires_at.isoformat(),
+        "url": invitation_url(invitation, user.preferred_language),
+    }
+    common = {"event": registration.event, "subject": invitation, "expires_at": invitation.expires_at}
+    queue("match_invitation", user=user, payload=payload, **common)
+    phone = user.profile.phone if user.profile is not None else None
+    if phone:
+        queue("match_invitation", user=user, to_address=phone, channel="sms", payload=payload, **common)
+
+
+def _respond(invitation: Invitation, status: str, now: datetime) -> None:
+    """Move an open, unexpired invitation to ``status``, or raise (a conditional UPDATE)."""
+    done = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.status == "offered", Invitation.expires_at > now)
+        .values(status=status, responded_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise MatchingError(_("This invitation is no longer open."))
+
+
+def accept(invitation: Invitation, actor=None) -> Booking:
+    """Book the held time under the normal booking rules; the invitation is accepted in the
+    same transaction, or neither happens."""
+    now = utcnow()
+    if invitation.status != "offered" or invitation.expires_at <= now or invitation.slot is None:
+        raise MatchingError(_("This invitation is no longer open."))
+
+    def accepted(made):
+        _respond(invitation, "accepted", now)
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id)
+            .values(booking_id=made.id)
+            .execution_options(synchronize_session=False)
+        )
+
+    made = booking.book_slot(invitation.registration, invitation.slot, actor, then=accepted)
+    db.session.refresh(invitation)
+    return made
+
+
+def _release(invitation: Invitation, now: datetime) -> None:
+    """Free the time held for the invitation and pass it on to the exhibitor's waiting list."""
+    slot = invitation.slot
+    if slot is None:
+        return
+    released = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.held_for_registration_id == invitation.registration_id)
+        .values(held_for_registration_id=None, held_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(slot, ["held_for_registration_id", "held_until"])
+    if released:
+        booking.offer_slot(slot, now)
+
+
+def _end(invitation: Invitation, status: str, now: datetime) -> None:
+    invitation.status, invitation.responded_at = status, now
+    db.session.flush()
+    _release(invitation, now)
+
+
+def decline(invitation: Invitation) -> None:
+    now = utcnow()
+    _respond(invitation, "declined", now)
+    db.session.refresh(invitation)
+    _release(invitation, now)
+    db.session.commit()
+
+
+def expire_invitations(now: datetime | None = None) -> int:
+    """Mark lapsed invitations expired and release their times (beat, every minute)."""
+    now = now or utcnow()
+    lapsed = db.session.scalars(
+        select(Invitation).where(Invitation.status == "offered", Invitation.expires_at <= now)
+    ).all()
+    for invitation in lapsed:
+        _end(invitation, "expired", now)
+    db.session.commit()
+    return len(lapsed)
+
+
+def shared_profile(invitation: Invitation) -> VisitorProfile | None:
+    """What the employer may see of an invited candidate: nothing before they accept, their
+    name after, and their profile answers only if they consented to share them."""
+    profile = invitation.registration.user.profile
+    if invitation.status != "accepted" or profile is None or profile.consent_share_profile_at is None:
+        return None
+    return profile
+
+
+# ---- recommendations for visitors -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    need: Need
+    match: Match
+
+
+def recommendations(user, event, limit: int = RECOMMENDATIONS) -> list[Recommendation]:
+    """Open needs at ``event`` (of approved exhibitors) that fit a consenting visitor, best first."""
+    if not consents(user.profile):
+        return []
+    mine = candidate_profiles(event.id, fair_only=False, user_id=user.id)
+    if not mine:
+        return []
+    me = mine[0]
+    needs = db.session.scalars(
+        select(Need)
+        .join(Exhibitor)
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved", Need.closed_at.is_(None))
+        .order_by(Need.id)
+    ).all()
+    found = [Recommendation(n, score(spec(n), me)) for n in needs]
+    found = [r for r in found if r.match.score > 0]
+    found.sort(key=lambda r: (-r.match.score, r.need.id))
+    return found[:limit]
+
+
+def withdraw_consent(user, now: datetime | None = None) -> None:
+    """Stop matching: the consent is cleared and open invitations are withdrawn (commits)."""
+    now = now or utcnow()
+    if user.profile is not None:
+        user.profile.consent_matching_at = None
+    open_invitations = db.session.scalars(
+        select(Invitation)
+        .join(Registration, Registration.id == Invitation.registration_id)
+        .where(Registration.user_id == user.id, Invitation.status == "offered")
+    ).all()
+    for invitation in open_invitations:
+        _end(invitation, "withdrawn", now)
+    db.session.commit()
