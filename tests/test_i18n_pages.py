@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from bazaar.accounts.models import User
+from bazaar.booking.notifications import booking_changed
 from bazaar.extensions import db
 from bazaar.i18n import (
     LANG_COOKIE,
@@ -24,7 +25,6 @@ from bazaar.i18n import (
     zone_abbreviation,
 )
 from bazaar.notifications.models import OutboxMessage
-from bazaar.notifications.reminders import booking_changed
 from bazaar.notifications.render import render
 from config import LANGUAGES
 from tests import factories as f
