@@ -11,6 +11,7 @@ from bazaar.extensions import db
 from bazaar.registrations.models import Registration
 from bazaar.registrations.services import ticket_token
 from tests import factories as f
+from tests.test_a11y import release_database
 
 PENDING_SCANS = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open("bazaar-door", 1);
@@ -89,6 +90,7 @@ def test_a_visitor_checked_in_offline_is_applied_exactly_once_when_back_online(c
     (stored,) = page.evaluate(PENDING_SCANS)
     db.session.expire_all()
     assert db.session.get(Registration, reg_id).checked_in_at is None  # nothing reached the server yet
+    release_database()  # on SQLite an open read would hold the lock the server's writes need
 
     page.context.set_offline(False)
     page.wait_for_function("() => document.querySelector('#door-offline [data-waiting]').textContent === '0'")

@@ -31,5 +31,6 @@ KIND_LABELS = {
     "password_reset": _l("Password reset"),
     "verify_email": _l("Email address check"),
     "staff_invitation": _l("Staff invitation"),
+    "match_invitation": _l("Matching invitation"),
 }
 CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS")}

@@ -99,10 +99,12 @@ def test_exhibitor_creates_slots_and_records_outcomes(fair, page, clock):
     first.locator("select[name$='outcome']").select_option("offer")
     first.get_by_role("button", name=sv("Held: save")).click()
     page.wait_for_load_state()
+    page.locator(f"#interview-{held_id} .saved").wait_for(state="visible")  # saved in place, no reload
     page.locator(f"#interview-{missed_id}").get_by_role("button", name=sv("No-show")).click()
-    page.wait_for_load_state()
+    page.locator(f"#interview-{missed_id} .saved").wait_for(state="visible")
     fair.shot(page, "outcomes-recorded")
-    assert page.locator("li.interview").count() == 0
+    page.reload()
+    assert page.locator("li.interview").count() == 0  # nothing is missing any more
     assert sv("No interviews here.") in page.content()
 
     page.get_by_role("link", name=sv("Interviews")).click()
