@@ -12,6 +12,13 @@
     window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
   }
 
+  function scanFieldReady() {
+    // A hand scanner types into whatever has focus: after each scan the page comes back with the
+    // code field focused even where the browser skipped its autofocus (a page restored, a late load).
+    var input = document.querySelector(".scan-input[autofocus]");
+    if (input && (!document.activeElement || document.activeElement === document.body)) { input.focus(); }
+  }
+
   function printButtons() {
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
@@ -92,5 +99,6 @@
 
   autoRefresh();
   printButtons();
+  scanFieldReady();
   document.querySelectorAll("[data-qr-camera]").forEach(cameraScanner);
 }());
