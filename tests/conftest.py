@@ -35,15 +35,23 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql_only: needs PostgreSQL (concurrency at scale)")
     config.addinivalue_line("markers", "browser: drives real Chromium")
+    config.addinivalue_line(
+        "markers",
+        "rendering: checks only what the browser draws (layout, accessibility, screenshots), which no "
+        "database changes: run on the PostgreSQL pass only",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--db") == "postgresql":
         return
-    deselected = [i for i in items if i.get_closest_marker("postgresql_only")]
+    def postgresql_pass_only(item):
+        return item.get_closest_marker("postgresql_only") or item.get_closest_marker("rendering")
+
+    deselected = [i for i in items if postgresql_pass_only(i)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [i for i in items if not i.get_closest_marker("postgresql_only")]
+        items[:] = [i for i in items if not postgresql_pass_only(i)]
 
 
 @pytest.fixture(scope="session")

@@ -106,6 +106,7 @@ def test_interviewer_records_an_outcome_on_a_phone(ctx, live_server, page):
     assert_accessible(page, "exhibitor-tables-ar")
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_admin_and_organiser_pages_are_accessible(ctx, live_server, page, lang):
     from bazaar.exhibitors.models import Opening, StaffInvitation

@@ -8,7 +8,7 @@ from bazaar.stats import services
 from tests import factories as f
 from tests.test_a11y import browser_login, release_database
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 
 
 def test_charts_are_drawn_at_a_readable_size_on_a_phone(ctx, live_server, page):

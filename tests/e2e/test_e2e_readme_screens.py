@@ -15,7 +15,7 @@ from tests import factories as f
 from tests.conftest import ROOT, SCREENSHOTS, wait_for
 from tests.e2e.conftest import release_database
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 
 OUT = Path(os.environ.get("BAZAAR_SCREENSHOT_DIR") or SCREENSHOTS / "readme")
 if not OUT.is_absolute():
