@@ -45,6 +45,7 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--db") == "postgresql":
         return
+
     def postgresql_pass_only(item):
         return item.get_closest_marker("postgresql_only") or item.get_closest_marker("rendering")
 

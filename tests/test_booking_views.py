@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bazaar.booking import services
 from bazaar.booking.models import Booking
+from bazaar.booking.notifications import MANAGE_LINK, manage_url
 from bazaar.exhibitors.models import Opening
 from bazaar.extensions import db
 from tests import factories as f
@@ -241,8 +242,8 @@ def test_email_links_confirm_with_a_post_and_are_rechecked(fair, client, app):
     reg = f.registration(event)
     booking = services.book(reg, builder, event.starts_at)
     with app.test_request_context():
-        cancel_url = services.manage_url(booking, "cancel")
-        reschedule_url = services.manage_url(booking, "reschedule")
+        cancel_url = manage_url(booking, "cancel")
+        reschedule_url = manage_url(booking, "reschedule")
     assert cancel_url.startswith(app.config["BASE_URL"] + "/bookings/link/")
     anon = client.application.test_client()
     cancel_path = cancel_url[len(app.config["BASE_URL"]) :]
@@ -266,11 +267,40 @@ def test_email_links_confirm_with_a_post_and_are_rechecked(fair, client, app):
         assert anon.get(f"/bookings/link/{token}/cancel").status_code == 404
     from bazaar.tokens import make_token
 
-    forged = make_token(services.MANAGE_PURPOSE, {"b": booking.id, "r": booking.registration_id + 1})
+    forged = make_token(MANAGE_LINK.purpose, {"b": booking.id, "r": booking.registration_id + 1})
     assert anon.get(f"/bookings/link/{forged}/cancel").status_code == 404
     other_purpose = make_token("ticket", {"b": booking.id, "r": booking.registration_id})
     assert anon.get(f"/bookings/link/{other_purpose}/cancel").status_code == 404
     assert anon.get(f"{cancel_path[:-6]}delete").status_code == 404
+
+
+def test_booking_emails_carry_working_cancel_and_change_links(fair, client, app):
+    from bazaar.notifications.models import OutboxMessage
+    from bazaar.notifications.render import render
+
+    event, builder, _, _ = fair
+    reg = f.registration(event)
+    booking = services.book(reg, builder, event.starts_at)
+    services.reschedule(booking, event.starts_at + timedelta(minutes=20))
+    services.cancel_booking(booking, reg.user)
+    rows = {
+        m.kind: m
+        for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.subject_id == booking.id))
+        if m.kind.startswith("booking_")
+    }
+    assert set(rows) == {"booking_confirmed", "booking_changed", "booking_cancelled"}
+    for kind in ("booking_confirmed", "booking_changed"):
+        payload = rows[kind].payload
+        rendered = render(rows[kind])
+        for url in (payload["cancel_url"], payload["reschedule_url"]):
+            assert url.startswith(app.config["BASE_URL"] + "/bookings/link/")
+            assert url in rendered.text and f'href="{url}"' in rendered.html
+        assert "utan inloggning" in rendered.text  # in the visitor's language (Swedish here)
+    cancelled = rows["booking_cancelled"]
+    assert "cancel_url" not in cancelled.payload and "/bookings/link/" not in render(cancelled).text
+    # the link in the first email still names the booking, now cancelled: it says so, changes nothing
+    page = client.get(rows["booking_confirmed"].payload["cancel_url"][len(app.config["BASE_URL"]) :])
+    assert page.status_code == 200 and "This interview is cancelled." in page.get_data(as_text=True)
 
 
 def test_calendar_downloads(fair, client):

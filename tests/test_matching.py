@@ -197,7 +197,7 @@ def test_accepting_through_the_link_books_the_held_time(fair, client):
     event, exhibitor, need, _ = fair
     reg = _candidate(event, "Amal", occupations=["assistant_nurse"])
     [invitation] = _invite(need, reg)
-    url = "/matching/invitations/" + services.invitation_token(invitation)
+    url = "/matching/invitations/" + services.INVITATION_LINK.token(invitation)
     page = client.get(url)
     assert page.status_code == 200 and b"Vardbolaget" not in page.data and "Vårdbolaget" in page.text
     assert db.session.scalar(select(Booking.id)) is None  # a GET changes nothing

@@ -60,7 +60,7 @@ def test_anonymous_visitor_registers_and_gets_account_ticket_and_email(ctx, clie
     assert user.profile.consent_share_profile_at is not None and user.profile.consent_followup_at is None
     [reg] = db.session.scalars(select(Registration)).all()
     assert (reg.event_id, reg.user_id, reg.status) == (event.id, user.id, "registered")
-    assert len(reg.ticket_code) >= 20 and services.registration_from_ticket(services.ticket_token(reg)).id == reg.id
+    assert len(reg.ticket_code) >= 20 and services.TICKET_LINK.load(services.ticket_token(reg)).id == reg.id
 
     [confirmation] = outbox("registration_confirmed")
     assert (confirmation.to_address, confirmation.subject_type, confirmation.subject_id) == (

@@ -15,7 +15,7 @@ from bazaar.reminders.services import (
     day_before_due,
     morning_after_due,
     schedule_event_messages,
-    survey_due,
+    survey_waves,
 )
 from bazaar.tokens import read_token
 from tests import factories as f
@@ -115,7 +115,7 @@ def test_survey_invitations_only_to_those_who_consented_and_came(ctx, clock, smt
     second.user.profile.consent_followup_at = utcnow()  # consented, but a no-show: not invited
     db.session.commit()
     assert ev.followup_days == [30, 90]
-    _advance_to(clock, survey_due(ev, 30))
+    _advance_to(clock, dict(survey_waves(ev))[30])
     schedule_event_messages()
     [invite] = _rows("survey_invitation")
     assert invite.user_id == first.user_id and invite.payload["days"] == 30
@@ -132,7 +132,7 @@ def test_survey_invitations_only_to_those_who_consented_and_came(ctx, clock, smt
         has_survey_page = False
     if has_survey_page:
         assert invite.payload["token"] in text
-    _advance_to(clock, survey_due(ev, 90))
+    _advance_to(clock, dict(survey_waves(ev))[90])
     schedule_event_messages()
     assert [r.payload["days"] for r in _rows("survey_invitation")] == [30, 90]
     assert schedule_event_messages() == 0

@@ -1,7 +1,8 @@
 """Erasure by retention period: who is purged and who is kept, figures unchanged, nothing left behind."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -75,7 +76,10 @@ def _ids(query):
 
 def test_the_purge_date_counts_months_after_the_survey_closes(ctx, app):
     event = f.event(starts_in=-timedelta(days=2))
-    closes = event.ends_at + timedelta(days=90) + SURVEY_RESPONSE_WINDOW
+    # the last survey wave goes out at 10:00 at the venue, 90 days after the fair; answers get two weeks
+    zone = ZoneInfo(event.timezone)
+    last_wave = datetime.combine(event.ends_at.astimezone(zone).date() + timedelta(days=90), time(10), tzinfo=zone)
+    closes = (last_wave + SURVEY_RESPONSE_WINDOW).astimezone(ZoneInfo("UTC"))
     assert retention.retention_starts_at(event) == closes
     assert retention.purge_date(event) == retention.add_months(closes, app.config["RETENTION_MONTHS"])
     assert app.config["RETENTION_MONTHS"] == 24

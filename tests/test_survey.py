@@ -148,9 +148,9 @@ def test_links_for_another_purpose_or_a_missing_or_deleted_registration_do_not_w
 
 
 def test_a_survey_link_expires_by_the_application_clock(client, visit, clock):
-    from bazaar.stats.services import SURVEY_LINK_MAX_AGE
+    from bazaar.reminders.services import SURVEY_LINK
 
-    clock.advance(seconds=SURVEY_LINK_MAX_AGE - 3600)
+    clock.advance(seconds=SURVEY_LINK.max_age_seconds() - 3600)
     assert client.get(visit["url"]).status_code == 200
     clock.advance(hours=2)
     response = client.get(visit["url"])

@@ -160,7 +160,7 @@ def test_claim_links_are_checked(full, client):
     from bazaar.tokens import make_token
 
     entry = _entry(first, exhibitor)
-    stale = make_token(services.CLAIM_PURPOSE, {"w": entry.id, "n": entry.offers_made + 5})
+    stale = make_token(services.CLAIM_LINK.purpose, {"w": entry.id, "n": entry.offers_made + 5})
     assert client.get(f"/waitlist/claim/{stale}").status_code == 404
 
 

@@ -1,6 +1,5 @@
 """Accounts: creating, verifying, resetting, the visitor profile (export and erasure: bazaar.privacy)."""
 
-import hashlib
 from datetime import datetime
 
 from flask import current_app
@@ -13,10 +12,16 @@ from bazaar.accounts.models import User, VisitorProfile, normalise_email
 from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
-from bazaar.tokens import InvalidToken, make_token, read_token
+from bazaar.tokens import SignedLink
 
-VERIFY_PURPOSE = "verify_email"
-RESET_PURPOSE = "password_reset"
+# The link in the verification email: stale once the address changes.
+VERIFY_LINK = SignedLink(
+    "verify_email", User, {"u": "id", "e": "email"}, "EMAIL_VERIFY_MAX_AGE", usable=lambda user: user.is_active
+)
+# The password-reset link works once: it goes stale when the password changes.
+RESET_LINK = SignedLink(
+    "password_reset", User, {"u": "id", "p": User.session_stamp}, "PASSWORD_RESET_MAX_AGE", usable=lambda u: u.is_active
+)
 
 
 class EmailTaken(Exception):
@@ -54,13 +59,6 @@ def external_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"] + path
 
 
-def read_dict_token(purpose: str, token: str, max_age: int) -> dict:
-    data = read_token(purpose, token, max_age=max_age)
-    if not isinstance(data, dict):
-        raise InvalidToken("malformed")
-    return data
-
-
 def sign_up(email: str, name: str, password: str | None, preferred_language: str) -> User:
     """Create an account and queue the verification email (the caller commits).
 
@@ -77,7 +75,7 @@ def sign_up(email: str, name: str, password: str | None, preferred_language: str
 
 
 def send_verification(user: User) -> None:
-    token = make_token(VERIFY_PURPOSE, {"u": user.id, "e": user.email})
+    token = VERIFY_LINK.token(user)
     queue(
         "verify_email",
         user=user,
@@ -89,21 +87,11 @@ def send_verification(user: User) -> None:
 
 def verify_email(token: str) -> User:
     """Mark the account's email verified; raises InvalidToken for bad, expired or stale links."""
-    data = read_dict_token(VERIFY_PURPOSE, token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
-    if not isinstance(data.get("u"), int):
-        raise InvalidToken("malformed")
-    user = db.session.get(User, data["u"])
-    if user is None or not user.is_active or user.email != data.get("e"):
-        raise InvalidToken("unknown account")
+    user = VERIFY_LINK.load(token)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         db.session.commit()
     return user
-
-
-def _password_fingerprint(user: User) -> str:
-    """Changes whenever the password does, so a reset link works once."""
-    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
 
 
 def request_password_reset(email: str) -> None:
@@ -111,8 +99,8 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
-    fingerprint = _password_fingerprint(user)
-    token = make_token(RESET_PURPOSE, {"u": user.id, "p": fingerprint})
+    fingerprint = user.session_stamp()
+    token = RESET_LINK.token(user)
     # Requests within the same second collapse into one message.
     queue(
         "password_reset",
@@ -129,13 +117,7 @@ def request_password_reset(email: str) -> None:
 
 
 def user_from_reset_token(token: str) -> User:
-    data = read_dict_token(RESET_PURPOSE, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
-    if not isinstance(data.get("u"), int):
-        raise InvalidToken("malformed")
-    user = db.session.get(User, data["u"])
-    if user is None or not user.is_active or data.get("p") != _password_fingerprint(user):
-        raise InvalidToken("used or unknown")
-    return user
+    return RESET_LINK.load(token)
 
 
 def reset_password(token: str, password: str) -> User:

@@ -1,5 +1,9 @@
 """Booking's messages: the visitor's confirmation, change and cancellation (each with a calendar
-file), and the waiting list's offer."""
+file and, while the interview stands, links to cancel or change it), and the waiting list's offer."""
+
+from datetime import timedelta
+
+from flask import current_app
 
 from bazaar.booking import signals
 from bazaar.booking.calendar import booking_ics
@@ -8,10 +12,22 @@ from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.notifications.registry import Attachment, attachment, declare
 from bazaar.notifications.services import queue
+from bazaar.tokens import SignedLink
 
 BOOKING_MESSAGES = {"created": "booking_confirmed", "rescheduled": "booking_changed", "cancelled": "booking_cancelled"}
 WAITLIST_OFFER = "waitlist_offer"
 declare(*BOOKING_MESSAGES.values(), WAITLIST_OFFER)
+
+# The cancel and change links in a visitor's booking emails; a link lands on a page that needs a
+# POST, so a mail scanner following it changes nothing.
+MANAGE_LINK = SignedLink("booking.manage", Booking, {"b": "id", "r": "registration_id"}, timedelta(days=120))
+
+
+def manage_url(booking: Booking, action: str) -> str:
+    """Absolute link for emails to the page that confirms ``action`` ("cancel" or "reschedule")."""
+    if action not in ("cancel", "reschedule"):
+        raise ValueError(action)
+    return f"{current_app.config['BASE_URL']}/bookings/link/{MANAGE_LINK.token(booking)}/{action}"
 
 
 def booking_payload(booking) -> dict:
@@ -40,12 +56,15 @@ def booking_changed(booking, change: str) -> None:
     event = db.session.get(Event, booking.event_id)
     visitor = booking.registration.user
     if visitor is not None and not booking.walk_in:
+        payload = booking_payload(booking)
+        if change != "cancelled":
+            payload.update(cancel_url=manage_url(booking, "cancel"), reschedule_url=manage_url(booking, "reschedule"))
         queue(
             BOOKING_MESSAGES[change],
             user=visitor,
             event=event,
             subject=booking,
-            payload=booking_payload(booking),
+            payload=payload,
             version=booking.sequence,
         )
     signals.booking_changed.send(booking, event=event, change=change)

@@ -33,7 +33,7 @@ from bazaar.extensions import db
 from bazaar.i18n import format_datetime, format_time
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
-from bazaar.tokens import InvalidToken, make_token, read_token
+from bazaar.tokens import SignedLink
 
 # pg_advisory_xact_lock(namespace, registration id): the namespace keeps our keys apart from others'.
 VISITOR_LOCK_NAMESPACE = 2094233337
@@ -42,9 +42,11 @@ WAITLIST_HOLD = timedelta(minutes=30)
 # An offer shorter than this before the interview starts is not worth making.
 WAITLIST_MIN_NOTICE = timedelta(minutes=5)
 ALTERNATIVES = 3
-MANAGE_PURPOSE = "booking.manage"
-MANAGE_MAX_AGE = 120 * 24 * 3600
-CLAIM_PURPOSE = "waitlist.claim"
+# The link in a waiting-list offer, good only while that very offer stands (``offers_made``); it
+# outlives the hold by an hour so a late click hears "gone", not "broken link".
+CLAIM_LINK = SignedLink(
+    "waitlist.claim", WaitlistEntry, {"w": "id", "n": "offers_made"}, WAITLIST_HOLD + timedelta(hours=1)
+)
 # cancel_booking's reason when the exhibitor removes the slot: the slot is not offered on.
 SLOT_REMOVED = "slot_removed"
 # cancel_booking's reason when the exhibitor no longer takes part (rejected or withdrawn after approval).
@@ -543,51 +545,6 @@ def withdraw_exhibitor_bookings(exhibitor, actor=None, now: datetime | None = No
     return cancelled
 
 
-# ---- signed links for emails -----------------------------------------------------------------
-
-
-def manage_token(booking: Booking) -> str:
-    return make_token(MANAGE_PURPOSE, {"b": booking.id, "r": booking.registration_id})
-
-
-def manage_url(booking: Booking, action: str) -> str:
-    """Absolute link for emails to a page that confirms ``action`` ("cancel" or "reschedule")
-    with a POST; mail scanners that follow the link change nothing."""
-    if action not in ("cancel", "reschedule"):
-        raise ValueError(action)
-    return f"{current_app.config['BASE_URL']}/bookings/link/{manage_token(booking)}/{action}"
-
-
-def booking_from_token(token: str) -> Booking:
-    """The booking a manage link names; raises InvalidToken if forged, expired or stale."""
-    data = read_token(MANAGE_PURPOSE, token, max_age=MANAGE_MAX_AGE)
-    if not isinstance(data, dict) or not isinstance(data.get("b"), int):
-        raise InvalidToken("malformed")
-    booking = db.session.get(Booking, data["b"])
-    if booking is None or booking.registration_id != data.get("r"):
-        raise InvalidToken("unknown booking")
-    return booking
-
-
-def claim_token(entry: WaitlistEntry) -> str:
-    return make_token(CLAIM_PURPOSE, {"w": entry.id, "n": entry.offers_made})
-
-
-def claim_url(entry: WaitlistEntry) -> str:
-    return f"{current_app.config['BASE_URL']}/waitlist/claim/{claim_token(entry)}"
-
-
-def entry_from_claim_token(token: str) -> WaitlistEntry:
-    """The waiting-list entry an offer link names, only while that very offer stands."""
-    data = read_token(CLAIM_PURPOSE, token, max_age=int(WAITLIST_HOLD.total_seconds()) + 3600)
-    if not isinstance(data, dict) or not isinstance(data.get("w"), int):
-        raise InvalidToken("malformed")
-    entry = db.session.get(WaitlistEntry, data["w"])
-    if entry is None or entry.offers_made != data.get("n"):
-        raise InvalidToken("unknown or replaced offer")
-    return entry
-
-
 # ---- waiting list ----------------------------------------------------------------------------
 
 
@@ -722,6 +679,10 @@ def offer_slot(slot: Slot, now: datetime | None = None) -> WaitlistEntry | None:
         _queue_offer(entry, slot)
         return entry
     return None
+
+
+def claim_url(entry: WaitlistEntry) -> str:
+    return f"{current_app.config['BASE_URL']}/waitlist/claim/{CLAIM_LINK.token(entry)}"
 
 
 def _queue_offer(entry: WaitlistEntry, slot: Slot) -> None:

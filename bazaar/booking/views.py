@@ -10,6 +10,7 @@ from bazaar import permissions
 from bazaar.booking import calendar, services
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
 from bazaar.booking.models import Booking, WaitlistEntry, my_bookings
+from bazaar.booking.notifications import MANAGE_LINK
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, Exhibitor
@@ -267,7 +268,7 @@ def email_link(token, action):
     """Where the links in booking emails land. GET only shows a page; the change needs a POST,
     so a mail scanner following the link changes nothing. The token is re-checked each time."""
     try:
-        booking = services.booking_from_token(token)
+        booking = MANAGE_LINK.load(token)
     except InvalidToken:
         return render_template("booking/link_invalid.html"), 404
     done = url_for("booking.email_link", token=token, action=action)
@@ -320,7 +321,7 @@ def leave_waitlist(entry_id):
 def claim(token):
     """The link in a waiting-list offer: shows the held time; booking it needs a POST."""
     try:
-        entry = services.entry_from_claim_token(token)
+        entry = services.CLAIM_LINK.load(token)
     except InvalidToken:
         return render_template("booking/link_invalid.html"), 404
     event = entry.registration.event

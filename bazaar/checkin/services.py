@@ -25,9 +25,9 @@ from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
-from bazaar.registrations.services import TICKET_PURPOSE, free_places, my_url, new_ticket_code
+from bazaar.registrations.services import TICKET_LINK, free_places, my_url, new_ticket_code
 from bazaar.registrations.services import _lock_event as lock_event_places
-from bazaar.tokens import InvalidToken, read_token
+from bazaar.tokens import InvalidToken
 
 # What a scan can find. "forged": the signature does not hold; "unknown": a genuine ticket whose
 # registration no longer exists; "not_registered": waiting list or an unanswered offer.
@@ -70,22 +70,15 @@ def number_of(ticket_code: str) -> str:
     return ticket_code[:6].upper()
 
 
-def _ticket_data(token: str) -> tuple[int, str]:
-    """(event id, ticket code) from a scanned token; raises InvalidToken."""
-    data = read_token(TICKET_PURPOSE, (token or "").strip())
-    if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not isinstance(data.get("e"), int):
-        raise InvalidToken("malformed")
-    return data["e"], data["t"]
-
-
 def _resolve(event_id: int, token: str) -> tuple[str | None, Registration | None]:
     """Find the registration a token names for ``event_id``: (failure result or None, registration)."""
     try:
-        token_event_id, code = _ticket_data(token)
+        data = TICKET_LINK.data(token)
     except InvalidToken:
         return FORGED, None
-    if token_event_id != event_id:
+    if data["e"] != event_id:
         return WRONG_EVENT, None
+    code = data["t"]
     reg = db.session.scalar(
         select(Registration)
         .options(joinedload(Registration.user))

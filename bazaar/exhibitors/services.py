@@ -2,7 +2,7 @@
 and the interview list an exhibitor works through on the day."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
@@ -30,12 +30,14 @@ from bazaar.extensions import db
 from bazaar.i18n import country_name, spreadsheet_time
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
-from bazaar.tokens import InvalidToken, make_token, read_token
+from bazaar.tokens import InvalidToken, SignedLink
 
 DECISIONS = ("approved", "rejected", "waitlisted")
 STAFF_ROLES = ("admin", "interviewer")
-INVITATION_PURPOSE = "staff_invitation"
-INVITATION_MAX_AGE = 14 * 24 * 3600
+# The link in a staff invitation: for its address, while the invitation is pending.
+INVITATION_LINK = SignedLink(
+    "staff_invitation", StaffInvitation, {"i": "id", "e": "email"}, timedelta(days=14), usable=lambda i: i.is_pending
+)
 
 
 class ExhibitorError(Exception):
@@ -253,7 +255,7 @@ def invite_staff(exhibitor: Exhibitor, email: str, role: str, inviter: User) -> 
     invitation = StaffInvitation(exhibitor_id=exhibitor.id, email=email, role=role, invited_by_id=inviter.id)
     db.session.add(invitation)
     db.session.flush()
-    token = make_token(INVITATION_PURPOSE, {"i": invitation.id, "e": email})
+    token = INVITATION_LINK.token(invitation)
     queue(
         "staff_invitation",
         to_address=email,
@@ -295,13 +297,7 @@ def withdraw_invitation(invitation: StaffInvitation) -> None:
 def invitation_from_token(token: str) -> StaffInvitation:
     """The pending invitation a link stands for; raises InvalidToken if forged, expired, used
     or withdrawn."""
-    data = read_token(INVITATION_PURPOSE, token, max_age=INVITATION_MAX_AGE)
-    if not isinstance(data, dict) or not isinstance(data.get("i"), int):
-        raise InvalidToken("malformed")
-    invitation = db.session.get(StaffInvitation, data["i"])
-    if invitation is None or invitation.email != data.get("e") or not invitation.is_pending:
-        raise InvalidToken("used or withdrawn")
-    return invitation
+    return INVITATION_LINK.load(token)
 
 
 def accept_invitation(invitation: StaffInvitation, user: User) -> ExhibitorStaff:

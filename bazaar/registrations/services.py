@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
 from bazaar.accounts.models import User
-from bazaar.accounts.services import create_user, external_url, find_user_by_email, read_dict_token
+from bazaar.accounts.services import create_user, external_url, find_user_by_email
 from bazaar.booking.models import Booking
 from bazaar.booking.services import cancel_booking
 from bazaar.clock import utcnow
@@ -28,11 +28,15 @@ from bazaar.extensions import db
 from bazaar.i18n import spreadsheet_time
 from bazaar.notifications.services import cancel_pending, queue
 from bazaar.registrations.models import STATUS_LABELS, Registration, live_registration
-from bazaar.tokens import InvalidToken, make_token, read_token
+from bazaar.tokens import SignedLink
 
-TICKET_PURPOSE = "ticket"
-OFFER_PURPOSE = "registration_offer"
+# What a QR ticket carries: the ticket code (never the row id) and the event; it does not expire.
+TICKET_LINK = SignedLink("ticket", Registration, {"t": "ticket_code", "e": "event_id"})
 OFFER_HOLD = timedelta(hours=48)
+# The link in an offer of a freed place: stale once the place is given up (a new ticket code).
+OFFER_LINK = SignedLink(
+    "registration_offer", Registration, {"r": "id", "t": "ticket_code"}, OFFER_HOLD + timedelta(days=1)
+)
 PLACE_HOLDING = ("registered", "offered")
 # First key of the two-int advisory lock: "registration capacity" (other domains use other numbers).
 LOCK_NAMESPACE = 31
@@ -59,18 +63,7 @@ class OfferGone(RegistrationError):
 
 def ticket_token(registration: Registration) -> str:
     """The signed token a QR ticket carries: it names the ticket code, never the row id."""
-    return make_token(TICKET_PURPOSE, {"e": registration.event_id, "t": registration.ticket_code})
-
-
-def registration_from_ticket(token: str) -> Registration:
-    """The registration a ticket token stands for; raises InvalidToken if forged or unknown."""
-    data = read_token(TICKET_PURPOSE, token.strip())
-    if not isinstance(data, dict) or not isinstance(data.get("t"), str):
-        raise InvalidToken("malformed")
-    reg = db.session.scalar(select(Registration).where(Registration.ticket_code == data["t"]))
-    if reg is None or reg.event_id != data.get("e"):
-        raise InvalidToken("unknown ticket")
-    return reg
+    return TICKET_LINK.token(registration)
 
 
 def new_ticket_code() -> str:
@@ -235,10 +228,6 @@ def register_group(event: Event, coach: User, participants: list[Participant]) -
     return participants
 
 
-def _offer_token(reg: Registration) -> str:
-    return make_token(OFFER_PURPOSE, {"r": reg.id, "t": reg.ticket_code})
-
-
 def offer_free_places(event: Event, now: datetime | None = None) -> list[Registration]:
     """Offer every free place to the next people waiting (call with the event locked)."""
     now = now or utcnow()
@@ -267,7 +256,7 @@ def offer_free_places(event: Event, now: datetime | None = None) -> list[Registr
                 subject=reg,
                 expires_at=expires,
                 payload={
-                    "claim_url": external_url("registrations.offer", token=_offer_token(reg)),
+                    "claim_url": external_url("registrations.offer", token=OFFER_LINK.token(reg)),
                     "expires_at": expires.isoformat(),
                 },
             )
@@ -311,16 +300,6 @@ def cancel_registration(reg: Registration, commit: bool = True) -> bool:
     if commit:
         db.session.commit()
     return bool(done)
-
-
-def registration_from_offer(token: str) -> Registration:
-    data = read_dict_token(OFFER_PURPOSE, token, int((OFFER_HOLD + timedelta(days=1)).total_seconds()))
-    if not isinstance(data.get("r"), int):
-        raise InvalidToken("malformed")
-    reg = db.session.get(Registration, data["r"])
-    if reg is None or reg.ticket_code != data.get("t"):
-        raise InvalidToken("unknown registration")
-    return reg
 
 
 def claim_offer(reg: Registration) -> Registration:

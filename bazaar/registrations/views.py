@@ -106,7 +106,7 @@ def cancel(registration_id):
 @bp.route("/registrations/offer/<token>", methods=["GET", "POST"])
 def offer(token):
     try:
-        reg = services.registration_from_offer(token)
+        reg = services.OFFER_LINK.load(token)
     except InvalidToken:
         return render_template("registrations/offer_gone.html"), 400
     if request.method == "POST":

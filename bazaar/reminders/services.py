@@ -39,7 +39,7 @@ from bazaar.reminders.notifications import (
     SCHEDULED_KINDS,
     SURVEY_INVITATION,
 )
-from bazaar.tokens import make_token
+from bazaar.tokens import SignedLink
 
 # Scheduled rows are written this long before they are due (so their contents are fresh).
 LOOKAHEAD = timedelta(minutes=10)
@@ -47,7 +47,14 @@ DAY_BEFORE_AT = time(10, 0)  # local time at the venue
 NUDGE_AT = time(9, 0)
 NUDGE_VALID = timedelta(days=3)
 SURVEY_VALID = timedelta(days=21)
-SURVEY_PURPOSE = "survey"
+# The link in a survey invitation; one from the last wave (90 days after the fair) works a good while.
+SURVEY_LINK = SignedLink(
+    "survey",
+    Registration,
+    {"r": "id"},
+    timedelta(days=120),
+    usable=lambda reg: reg.user_id is not None,
+)
 # Events that ended longer ago than this have nothing left to schedule (surveys go out within a year).
 FOLLOWUP_HORIZON = timedelta(days=400)
 
@@ -67,8 +74,13 @@ def morning_after_due(event) -> datetime:
     return _local_at(event.ends_at, event.timezone, 1, NUDGE_AT)
 
 
-def survey_due(event, days: int) -> datetime:
-    return _local_at(event.ends_at, event.timezone, days, DAY_BEFORE_AT)
+def survey_waves(event) -> list[tuple[int, datetime]]:
+    """(days after the fair, when its invitations go out) for each survey wave, in order. The one
+    place that says when a wave is sent; the statistics' wave and milestones follow it."""
+    return [
+        (days, _local_at(event.ends_at, event.timezone, days, DAY_BEFORE_AT))
+        for days in sorted({int(d) for d in event.followup_days or ()})
+    ]
 
 
 def _queue_or_revive(
@@ -462,7 +474,7 @@ def _surveys(event, days: int, due: datetime) -> int:
             event=event,
             due_at=due,
             expires_at=due + SURVEY_VALID,
-            payload={"registration_id": reg.id, "days": days, "token": make_token(SURVEY_PURPOSE, {"r": reg.id})},
+            payload={"registration_id": reg.id, "days": days, "token": SURVEY_LINK.token(reg)},
         )
     return written
 
@@ -483,10 +495,9 @@ def ensure_event_messages(event, now: datetime | None = None) -> int:
     due = morning_after_due(event)
     if _near(due, now, due + NUDGE_VALID):
         written += _outcome_nudges(event, due)
-    for days in event.followup_days or ():
-        due = survey_due(event, int(days))
+    for days, due in survey_waves(event):
         if _near(due, now, due + SURVEY_VALID):
-            written += _surveys(event, int(days), due)
+            written += _surveys(event, days, due)
     return written
 
 

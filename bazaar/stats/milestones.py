@@ -3,6 +3,8 @@ Read by the compilation (the sensitive table waits for the last wave) and by the
 
 from datetime import datetime, timedelta
 
+from bazaar.reminders.services import survey_waves
+
 # Survey answers are given time to come in before a wave's figures are compiled.
 SURVEY_RESPONSE_WINDOW = timedelta(days=14)
 
@@ -10,8 +12,8 @@ SURVEY_RESPONSE_WINDOW = timedelta(days=14)
 def milestones(event) -> list[tuple[datetime, str]]:
     """When figures should be compiled: at the end, and after each survey wave's answers came in."""
     points = [(event.ends_at, "event_end")]
-    for days in sorted(int(d) for d in (event.followup_days or [])):
-        points.append((event.ends_at + timedelta(days=days) + SURVEY_RESPONSE_WINDOW, "survey_wave"))
+    for _days, sent_at in survey_waves(event):
+        points.append((sent_at + SURVEY_RESPONSE_WINDOW, "survey_wave"))
     return points
 
 

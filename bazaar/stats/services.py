@@ -12,16 +12,14 @@ from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
+from bazaar.reminders.services import SURVEY_LINK, survey_waves
 from bazaar.stats.compile import DECISIONS, HELD, compile_event, evidence
 from bazaar.stats.milestones import milestones
 from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
-from bazaar.tokens import InvalidToken, read_token
+from bazaar.tokens import InvalidToken
 
 log = logging.getLogger("bazaar.stats")
 
-SURVEY_PURPOSE = "survey"
-# A link from the last invitation (90 days after the fair) still works for a good while.
-SURVEY_LINK_MAX_AGE = int(timedelta(days=120).total_seconds())
 # A snapshot still "running" after this long was interrupted (its worker died).
 STALE_AFTER = timedelta(hours=1)
 # Events that ended longer ago than this are no longer compiled automatically.
@@ -38,22 +36,15 @@ class SurveyUnavailable(Exception):
 def registration_for_survey(token: str) -> Registration:
     """The registration a survey link was made for, or :class:`SurveyUnavailable`."""
     try:
-        data = read_token(SURVEY_PURPOSE, token, max_age=SURVEY_LINK_MAX_AGE)
+        return SURVEY_LINK.load(token)
     except InvalidToken as exc:
         raise SurveyUnavailable(str(exc)) from exc
-    registration_id = data.get("r") if isinstance(data, dict) else None
-    if not isinstance(registration_id, int) or isinstance(registration_id, bool):
-        raise SurveyUnavailable("no registration in token")
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.user_id is None:
-        raise SurveyUnavailable("registration gone or anonymised")
-    return registration
 
 
 def current_wave(event: Event, now: datetime | None = None) -> int:
     """1 until the second invitation has gone out, then 2, and so on."""
     now = now or utcnow()
-    passed = sum(1 for days in (event.followup_days or []) if now >= event.ends_at + timedelta(days=int(days)))
+    passed = sum(1 for _days, sent_at in survey_waves(event) if now >= sent_at)
     return max(1, passed)
 
 
