@@ -302,3 +302,29 @@ def test_inline_save_answers_the_row_alone_or_the_errors(ctx, client):
     assert refused.status_code == 400 and refused.get_json()["errors"] == ["Choose the employment type for a hire."]
     db.session.refresh(b_sharing)
     assert b_sharing.outcome == "offer"
+
+
+def test_outcome_missing_means_the_same_in_python_and_in_sql(ctx):
+    """One rule for the booth's "missing outcomes" and the morning-after nudge: a live interview,
+    not a no-show, with no outcome yet."""
+    ev = f.event(starts_in=timedelta(hours=-3))
+    ex = f.exhibitor(ev)
+    made = {}
+    for status in ("confirmed", "cancelled"):
+        for attendance in ("unknown", "attended", "no_show"):
+            for outcome in (None, "offer"):
+                if outcome and attendance != "attended":
+                    continue
+                made[(status, attendance, outcome)] = f.interview(
+                    f.registration(ev), ex, attendance=attendance, status=status, outcome=outcome
+                )
+    missing_in_sql = set(db.session.scalars(select(Booking.id).where(Booking.outcome_missing)))
+    missing_in_python = {b.id for b in made.values() if b.outcome_missing}
+    assert (
+        missing_in_sql
+        == missing_in_python
+        == {
+            made[("confirmed", "unknown", None)].id,
+            made[("confirmed", "attended", None)].id,
+        }
+    )

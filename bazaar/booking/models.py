@@ -6,7 +6,8 @@ booking per slot and one live booking per visitor and start time (partial unique
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, select, text
+from sqlalchemy import ForeignKey, Index, String, Text, and_, select, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
@@ -84,6 +85,17 @@ class Booking(db.Model):
     slot: Mapped[Slot | None] = relationship()
     registration: Mapped["Registration"] = relationship()  # noqa: F821
     exhibitor: Mapped["Exhibitor"] = relationship()  # noqa: F821
+
+    @hybrid_property
+    def outcome_missing(self) -> bool:
+        """A live interview nobody has marked a no-show whose outcome is not recorded yet: what the
+        booth's "missing outcomes" list and the morning-after nudge ask for."""
+        return self.status == "confirmed" and self.attendance != "no_show" and self.outcome is None
+
+    @outcome_missing.inplace.expression
+    @classmethod
+    def _outcome_missing_expression(cls):
+        return and_(cls.status == "confirmed", cls.attendance != "no_show", cls.outcome.is_(None))
 
     __table_args__ = (
         Index("uq_booking_slot_live", "slot_id", unique=True, postgresql_where=LIVE, sqlite_where=LIVE),

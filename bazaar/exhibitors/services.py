@@ -502,15 +502,7 @@ def day_plan(rows: list[InterviewRow], now: datetime | None = None) -> DayPlan:
 def missing_outcomes(exhibitor: Exhibitor, now: datetime | None = None) -> list[InterviewRow]:
     """Interviews already over that still lack attendance or, if held, an outcome."""
     now = now or utcnow()
-    return [
-        row
-        for row in day_interviews(exhibitor)
-        if row.booking.starts_at <= now
-        and (
-            row.booking.attendance == "unknown"
-            or (row.booking.attendance == "attended" and row.booking.outcome is None)
-        )
-    ]
+    return [row for row in day_interviews(exhibitor) if row.booking.starts_at <= now and row.booking.outcome_missing]
 
 
 def record_interview(

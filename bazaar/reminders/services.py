@@ -418,10 +418,7 @@ def _outcome_nudges(event, due: datetime) -> int:
     missing: dict[int, int] = {}
     for exhibitor_id in db.session.scalars(
         select(Booking.exhibitor_id).where(
-            Booking.event_id == event.id,
-            Booking.status == "confirmed",
-            Booking.attendance != "no_show",
-            Booking.outcome_recorded_at.is_(None),
+            Booking.event_id == event.id, Booking.outcome_missing, Booking.starts_at <= due
         )
     ):
         missing[exhibitor_id] = missing.get(exhibitor_id, 0) + 1
