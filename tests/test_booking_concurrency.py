@@ -13,6 +13,7 @@ from bazaar.booking import services
 from bazaar.booking.models import Booking
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
+from bazaar.locking import Lock
 from bazaar.registrations.models import Registration
 from tests import factories as f
 from tests.conftest import limiter_on_redis
@@ -139,7 +140,10 @@ def test_without_the_visitor_lock_the_race_double_books(ctx, wide_app, monkeypat
     """The control experiment: switch the per-visitor lock off and overlapping bookings get in,
     which proves the test above exercises a real race."""
     _slow_rule_check(monkeypatch)
-    monkeypatch.setattr(services, "_lock_visitor", lambda registration_id: None)
+    real_lock = services.lock
+    monkeypatch.setattr(
+        services, "lock", lambda kind, key, **kw: None if kind == Lock.VISITOR_BOOKINGS else real_lock(kind, key, **kw)
+    )
     reg, jobs = _overlapping_setup()
     _fire(wide_app, jobs)
     assert (

@@ -2,10 +2,11 @@
 
 How a booking stays correct under concurrency:
 
-* Per visitor, writes are serialised: on PostgreSQL with ``pg_advisory_xact_lock`` on the
-  registration (SQLite runs every transaction as ``BEGIN IMMEDIATE``, one writer at a time). Inside
-  that lock the overlap, cap and one-per-exhibitor rules read committed data, so two requests by one
-  visitor cannot both pass them. The unique (registration, start) index is the backstop.
+* Per visitor, writes are serialised: on PostgreSQL with the advisory lock
+  ``Lock.VISITOR_BOOKINGS`` (bazaar/locking.py) on the registration (SQLite runs every transaction
+  as ``BEGIN IMMEDIATE``, one writer at a time). Inside that lock the overlap, cap and
+  one-per-exhibitor rules read committed data, so two requests by one visitor cannot both pass them.
+  The unique (registration, start) index is the backstop.
 * Per slot, the claim is conditional: an ``UPDATE slot ... WHERE status = 'open' AND not held for
   someone else`` locks the slot row, then the booking INSERT relies on the partial unique index of
   live bookings per slot. The loser of a race gets an IntegrityError, mapped to :class:`SlotTaken`
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -31,12 +32,11 @@ from bazaar.database import is_postgres
 from bazaar.exhibitors.models import Exhibitor, Opening
 from bazaar.extensions import db
 from bazaar.i18n import format_datetime, format_time
+from bazaar.locking import Lock, lock
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
 from bazaar.tokens import SignedLink
 
-# pg_advisory_xact_lock(namespace, registration id): the namespace keeps our keys apart from others'.
-VISITOR_LOCK_NAMESPACE = 2094233337
 LOCK_TIMEOUT = "10s"
 WAITLIST_HOLD = timedelta(minutes=30)
 # An offer shorter than this before the interview starts is not worth making.
@@ -182,15 +182,6 @@ def nearest_alternatives(exhibitor, wanted: datetime, registration_id: int | Non
 
 
 # ---- rules -----------------------------------------------------------------------------------
-
-
-def _lock_visitor(registration_id: int) -> None:
-    """Serialise this visitor's booking changes until the transaction ends (PostgreSQL)."""
-    if is_postgres():
-        db.session.execute(
-            text("SELECT set_config('lock_timeout', :timeout, true), pg_advisory_xact_lock(:ns, :id)"),
-            {"timeout": LOCK_TIMEOUT, "ns": VISITOR_LOCK_NAMESPACE, "id": registration_id},
-        )
 
 
 def _live_bookings_of(registration_id: int, replacing: Booking | None):
@@ -364,7 +355,7 @@ def _new_booking(registration: Registration, actor, booking_box: list):
 
 def _book(registration: Registration, exhibitor, starts_at: datetime, actor, candidates: list[Slot] | None) -> Booking:
     now = utcnow()
-    _lock_visitor(registration.id)
+    lock(Lock.VISITOR_BOOKINGS, registration.id, timeout=LOCK_TIMEOUT)
     if candidates is None:
         candidates = _candidate_slots(exhibitor.id, starts_at, registration.id, now)
     if not candidates:
@@ -452,7 +443,7 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
     def work():
         now = utcnow()
         registration = booking.registration
-        _lock_visitor(registration.id)
+        lock(Lock.VISITOR_BOOKINGS, registration.id, timeout=LOCK_TIMEOUT)
         db.session.refresh(booking)
         if booking.status != "confirmed":
             raise NotChangeable(_("This booking is cancelled."))

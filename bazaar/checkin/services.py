@@ -25,8 +25,7 @@ from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
-from bazaar.registrations.services import TICKET_LINK, free_places, my_url, new_ticket_code
-from bazaar.registrations.services import _lock_event as lock_event_places
+from bazaar.registrations.services import TICKET_LINK, free_places, lock_event_places, my_url, new_ticket_code
 from bazaar.tokens import InvalidToken
 
 # What a scan can find. "forged": the signature does not hold; "unknown": a genuine ticket whose

@@ -2,7 +2,7 @@
 
 Generation never puts two slots on a table at overlapping times: the unique (table, start)
 index refuses exact duplicates, the generator skips any time that overlaps a slot already there,
-and on PostgreSQL a transaction-scoped advisory lock per table serialises two generations
+and on PostgreSQL the advisory lock ``Lock.TABLE_SLOTS`` per table serialises two generations
 running at once (SQLite serialises every writer with BEGIN IMMEDIATE). Running the same
 generation twice therefore creates nothing the second time.
 """
@@ -11,16 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bazaar.booking.models import SLOT_FORMATS, Booking, Slot
 from bazaar.booking.services import cancel_booking
-from bazaar.database import is_postgres
 from bazaar.exhibitors.models import InterviewTable, Opening
 from bazaar.extensions import db
+from bazaar.locking import Lock, lock
 
 SLOT_LENGTHS = (10, 15, 20, 25, 30, 45, 60)
-_LOCK_NAMESPACE = 0x5107  # first key of pg_advisory_xact_lock(int, int) for slot generation
 
 
 class ScheduleError(Exception):
@@ -92,11 +91,6 @@ def planned_times(plan: SlotPlan, tz: str) -> list[tuple[datetime, datetime]]:
     return times
 
 
-def _lock_table(table: InterviewTable) -> None:
-    if is_postgres():
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": _LOCK_NAMESPACE, "key": table.id})
-
-
 def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
     """Create the plan's slots on ``table`` within the event's hours; times already covered by
     a slot on the table are skipped; a removed slot at the exact time is reopened."""
@@ -113,7 +107,7 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
     if wanted[0][0] < event.starts_at or wanted[-1][1] > event.ends_at:
         raise ScheduleError("outside event")
 
-    _lock_table(table)
+    lock(Lock.TABLE_SLOTS, table.id)
     existing = list(
         db.session.scalars(
             select(Slot).where(Slot.table_id == table.id, Slot.starts_at < wanted[-1][1], Slot.ends_at > wanted[0][0])

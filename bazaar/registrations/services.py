@@ -1,8 +1,8 @@
 """Rules about registrations: tickets, capacity and the event waiting list.
 
-Capacity is decided inside one lock per event: ``pg_advisory_xact_lock`` on PostgreSQL (held until
+Capacity is decided inside one lock per event: ``Lock.EVENT_PLACES`` on PostgreSQL (held until
 commit), and on SQLite the write lock every transaction takes (``BEGIN IMMEDIATE``). Every change
-that takes or frees a place goes through :func:`_lock_event` first, so counting then inserting is
+that takes or frees a place goes through :func:`lock_event_places` first, so counting then inserting is
 safe: nobody else can count or insert for that event until we commit.
 """
 
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -21,11 +21,11 @@ from bazaar.accounts.services import create_user, external_url, find_user_by_ema
 from bazaar.booking.models import Booking
 from bazaar.booking.services import cancel_booking
 from bazaar.clock import utcnow
-from bazaar.database import is_postgres
 from bazaar.events.models import Event
 from bazaar.events.services import registration_open
 from bazaar.extensions import db
 from bazaar.i18n import spreadsheet_time
+from bazaar.locking import Lock, lock
 from bazaar.notifications.services import cancel_pending, queue
 from bazaar.registrations.models import STATUS_LABELS, Registration, live_registration
 from bazaar.tokens import SignedLink
@@ -38,8 +38,6 @@ OFFER_LINK = SignedLink(
     "registration_offer", Registration, {"r": "id", "t": "ticket_code"}, OFFER_HOLD + timedelta(days=1)
 )
 PLACE_HOLDING = ("registered", "offered")
-# First key of the two-int advisory lock: "registration capacity" (other domains use other numbers).
-LOCK_NAMESPACE = 31
 GROUP_MIN, GROUP_MAX = 5, 15
 
 
@@ -73,12 +71,9 @@ def new_ticket_code() -> str:
 # ---- capacity ------------------------------------------------------------------------------
 
 
-def _lock_event(event_id: int) -> None:
+def lock_event_places(event_id: int) -> None:
     """Serialise every place-changing transaction of one event until commit or rollback."""
-    if is_postgres():
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": LOCK_NAMESPACE, "id": event_id})
-    else:  # BEGIN IMMEDIATE has already taken SQLite's write lock; make sure the transaction began
-        db.session.execute(text("SELECT 1"))
+    lock(Lock.EVENT_PLACES, event_id)
 
 
 def places_taken(event_id: int) -> int:
@@ -125,7 +120,7 @@ def register(
     :class:`RegistrationError` when full and ``join_waitlist`` is False."""
     if not registration_open(event):
         raise RegistrationClosed(_("Registration for this event is closed."))
-    _lock_event(event.id)
+    lock_event_places(event.id)
     existing = live_registration(event.id, user.id)
     if existing is not None:
         db.session.rollback()
@@ -172,7 +167,7 @@ def register_group(event: Event, coach: User, participants: list[Participant]) -
         raise RegistrationClosed(_("Registration for this event is closed."))
     if not GROUP_MIN <= len(participants) <= GROUP_MAX:
         raise RegistrationError(_("A group has %(min)d to %(max)d people.", min=GROUP_MIN, max=GROUP_MAX))
-    _lock_event(event.id)
+    lock_event_places(event.id)
     room = free_places(event)
     if room is not None and room < len(participants):
         db.session.rollback()
@@ -278,7 +273,7 @@ def cancel_registration(reg: Registration, commit: bool = True) -> bool:
     now = utcnow()
     if reg.status != "cancelled" and not cancellable(reg, now):
         raise RegistrationError(_("This registration can no longer be cancelled."))
-    _lock_event(reg.event_id)
+    lock_event_places(reg.event_id)
     was = db.session.scalar(select(Registration.status).where(Registration.id == reg.id))
     done = db.session.execute(
         update(Registration)
@@ -350,7 +345,7 @@ def expire_offers(now: datetime | None = None) -> int:
     db.session.rollback()
     lapsed = 0
     for event_id in event_ids:
-        _lock_event(event_id)
+        lock_event_places(event_id)
         lapsed += db.session.execute(
             update(Registration)
             .where(

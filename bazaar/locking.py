@@ -1,0 +1,43 @@
+"""The advisory locks Bazaar takes, in one list, and the one way to take them.
+
+Every lock is transaction-scoped (``pg_advisory_xact_lock(kind, key)``): held until the transaction
+commits or rolls back, so it works through PgBouncer's transaction pooling and cannot leak. The
+first key is the :class:`Lock` kind, so two kinds never collide on the same number. On SQLite every
+transaction already holds the database's write lock (``BEGIN IMMEDIATE``, bazaar/database.py);
+``lock`` then only makes sure the transaction has begun.
+
+Order, to keep PostgreSQL from deadlocking: a transaction that needs several takes them in the order
+the kinds are listed (event places, then a table's slots, then a visitor's bookings).
+"""
+
+from enum import IntEnum
+
+from sqlalchemy import text
+
+from bazaar.database import is_postgres
+from bazaar.extensions import db
+
+
+class Lock(IntEnum):
+    # Registering, cancelling, offering and door walk-ins of one event (key: event id): counting the
+    # places then inserting is safe inside it. bazaar/registrations/services.py.
+    EVENT_PLACES = 31
+    # Generating the slots of one interview table (key: table id). bazaar/exhibitors/schedule.py.
+    TABLE_SLOTS = 0x5107
+    # Booking, moving and cancelling the interviews of one visitor (key: registration id): the
+    # overlap, cap and one-per-exhibitor rules read committed data inside it. bazaar/booking/services.py.
+    VISITOR_BOOKINGS = 2094233337
+
+
+def lock(kind: Lock, key: int, timeout: str | None = None) -> None:
+    """Hold ``kind`` for ``key`` until the transaction ends; wait at most ``timeout`` (e.g. "10s",
+    PostgreSQL's lock_timeout, this transaction only) before the database refuses with an error."""
+    if not is_postgres():
+        db.session.execute(text("SELECT 1"))
+    elif timeout is None:
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:kind, :key)"), {"kind": int(kind), "key": key})
+    else:
+        db.session.execute(
+            text("SELECT set_config('lock_timeout', :timeout, true), pg_advisory_xact_lock(:kind, :key)"),
+            {"timeout": timeout, "kind": int(kind), "key": key},
+        )
