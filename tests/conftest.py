@@ -74,6 +74,9 @@ def database_url(backend, instance_dir):
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        # A throw-away database need not survive a crash of the machine: commits do not wait for the
+        # disk. Nothing a test can observe changes (visibility, locks and isolation are the same).
+        conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     yield url
     with admin.connect() as conn:
@@ -151,11 +154,10 @@ def _clean(request, backend):
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
-            if backend == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for t in tables:
-                    conn.execute(sa.text(f'DELETE FROM "{t}"'))
+            # DELETE, children first: on tables this small far quicker than TRUNCATE, which replaces
+            # every table's files. Row ids keep counting up; no test may assume them.
+            for t in tables:
+                conn.execute(sa.text(f'DELETE FROM "{t}"'))
         limiter.init_app(app)  # a test that built an app of its own re-pointed the one limiter: point it back
         limiter.reset()  # only this session's keys (its prefix)
     offset = Path(os.environ.get("BAZAAR_CLOCK_OFFSET_FILE", "/nonexistent"))

@@ -181,7 +181,7 @@ def _busy_fair(bookings: int):
         if i == bookings + 2:
             booking.starts_at = utcnow() - timedelta(minutes=5)
         if i % 3 == 0:
-            db.session.get(VisitorProfile, booking.registration.user_id).phone = f"+4670{i:07d}"
+            booking.registration.user.profile.phone = f"+4670{i:07d}"
         if i % 2 == 0:
             booking_changed(booking, "created")
         db.session.commit()
