@@ -50,3 +50,33 @@ def test_demo_fair_has_slots_bookings_and_a_waiting_list_that_follow_the_rules(c
         )
         >= 5
     )
+
+
+def test_a_small_demo_loads_and_every_employer_but_the_popular_one_keeps_free_times(ctx, app):
+    result = app.test_cli_runner().invoke(args=["bazaar", "demo", "--visitors", "50"])
+    assert result.exit_code == 0 and "Demo loaded." in result.output, result.output
+    event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+    exhibitors = db.session.scalars(select(Exhibitor).where(Exhibitor.event_id == event.id)).all()
+    assert len(exhibitors) == 40 and all(services.free_times(e) for e in exhibitors)
+    assert db.session.scalar(select(func.count(Booking.id)).where(Booking.event_id == event.id)) >= 50
+
+
+def test_a_crowded_demo_still_leaves_times_a_newcomer_can_book(ctx):
+    """With more visitors booking than there are times, every employer but the full one keeps times free,
+    and a visitor who just registered books one."""
+    assert load_demo(visitors=3200)
+    event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+    exhibitors = db.session.scalars(select(Exhibitor).where(Exhibitor.event_id == event.id)).all()
+    free = {e.id: services.free_times(e) for e in exhibitors}
+    assert sum(1 for times in free.values() if not times) == 1
+    slots = db.session.scalar(select(func.count(Slot.id)).where(Slot.event_id == event.id))
+    booked = db.session.scalar(
+        select(func.count(Booking.id)).where(Booking.event_id == event.id, Booking.status == "confirmed")
+    )
+    assert 0.6 * slots < booked < 0.8 * slots
+    from tests import factories
+
+    newcomer = factories.registration(event)
+    open_exhibitor = next(e for e in exhibitors if free[e.id])
+    booking = services.book(newcomer, open_exhibitor, free[open_exhibitor.id][0].starts_at)
+    assert booking.status == "confirmed"

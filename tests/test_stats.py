@@ -77,6 +77,12 @@ def test_every_headline_figure_follows_its_definition(fair):
         "interviews_booked_held": 5,
         "interviews_walk_in": 1,
         "interviews_held": 6,
+        "talks_held": 0,  # counted in tests/test_talks_and_jobs_abroad.py
+        "talks_to_interview": 0,
+        "jobs_after_talks": 0,
+        # Beta's jobs are all in Denmark: (r1, Beta) held and hired; Alfa's are in two countries, Gamma's unstated
+        "interviews_jobs_abroad": 1,
+        "hires_jobs_abroad": 1,
         "interview_no_shows": 1,
         "interview_no_show_rate": round(1 / 6, 4),
         "visitors_interviewed": 5,

@@ -2,7 +2,8 @@
 
 Every exhibitor gets 3 tables x 24 slots of 10 minutes (10:00-12:00 and 13:00-15:00, lunch in
 between); about half the visitors book 1-3 interviews following the booking rules (no overlaps, one
-per exhibitor, at most the event's cap); the most popular exhibitor is full and has a waiting list.
+per exhibitor, at most the event's cap) while every exhibitor keeps 30 % of its times free for
+newcomers, but the most popular one, which is full and has a waiting list.
 Bulk inserts keep ``flask bazaar demo`` fast.
 """
 
@@ -19,6 +20,7 @@ from bazaar.registrations.models import Registration
 SLOT_MINUTES = 10
 SESSIONS = ((time(10, 0), 12), (time(13, 0), 12))  # (first start, number of slots): 24 a table
 BOOKING_SHARE = 0.5
+KEEP_FREE = 0.3  # the share of each exhibitor's times (but the popular one's) left for newcomers
 WAITING = 6
 
 
@@ -98,24 +100,33 @@ def add_slots_and_bookings(event, demo_user, rng, now) -> int:
     book(demo_reg, exhibitor_ids[0], starts[3])
     book(demo_reg, exhibitor_ids[5], starts[14])
 
-    # The most popular exhibitor is fully booked, with people waiting.
+    # The most popular exhibitor is fully booked (when there are visitors enough), with people waiting.
     popular = exhibitor_ids[1]
     queue = iter(others)
     for start in starts:
-        while free[(popular, start)]:
-            book(next(queue), popular, start)
+        while free[(popular, start)] and (reg_id := next(queue, None)) is not None:
+            book(reg_id, popular, start)
     used = len(rows) - 2
     waiting = others[used : used + WAITING]
     cap = event.max_bookings_per_visitor
+    # Every other exhibitor keeps a share of its times free, so a newcomer to the demo can still book.
+    keep_free = {
+        exhibitor_id: int(KEEP_FREE * sum(len(free[(exhibitor_id, s)]) for s in starts))
+        for exhibitor_id in exhibitor_ids
+    }
     for reg_id in others[used + WAITING : used + WAITING + int(len(others) * BOOKING_SHARE)]:
         taken: set[datetime] = set()
-        for exhibitor_id in rng.sample(exhibitor_ids, rng.randint(1, cap)):
+        for exhibitor_id in rng.sample(exhibitor_ids, min(len(exhibitor_ids), rng.randint(1, cap))):
+            if sum(len(free[(exhibitor_id, s)]) for s in starts) <= keep_free[exhibitor_id]:
+                continue
             options = [s for s in starts if free[(exhibitor_id, s)] and s not in taken]
             if options:
                 start = rng.choice(options)
                 taken.add(start)
                 book(reg_id, exhibitor_id, start)
     db.session.execute(insert(Booking), rows)
+    if not waiting:  # a demo too small to fill the popular exhibitor
+        return len(rows)
     db.session.execute(
         insert(WaitlistEntry),
         [

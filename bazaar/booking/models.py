@@ -14,7 +14,10 @@ from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 
-SLOT_FORMATS = ("jobbdating", "interview")
+# jobbdating: a short interview on the spot (Jobbdating 07's 300 interviews); interview: a longer one;
+# talk: a speed-dating talk of a few minutes, which is not an interview and never counts as one.
+SLOT_FORMATS = ("jobbdating", "interview", "talk")
+TALK = "talk"
 SLOT_STATUSES = ("open", "blocked", "removed")
 BOOKING_STATUSES = ("confirmed", "cancelled")
 ATTENDANCE = ("unknown", "attended", "no_show")

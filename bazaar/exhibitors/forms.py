@@ -30,7 +30,11 @@ OUTCOME_LABELS = {
     "internship": _l("Internship"),
     "other": _l("Other"),
 }
-FORMAT_LABELS = {"jobbdating": _l("Jobbdating (short talk)"), "interview": _l("Interview")}
+FORMAT_LABELS = {
+    "jobbdating": _l("Short interview (jobbdating)"),
+    "interview": _l("Interview"),
+    "talk": _l("Speed-dating talk (not counted as an interview)"),
+}
 EDUCATION_LEVELS = {
     "compulsory": _l("Compulsory school"),
     "upper_secondary": _l("Upper secondary school"),

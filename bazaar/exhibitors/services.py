@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
-from bazaar.booking.models import ATTENDANCE, OUTCOMES, Booking, Slot
+from bazaar.booking.models import ATTENDANCE, OUTCOMES, TALK, Booking, Slot
 from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
@@ -42,6 +42,10 @@ INVITATION_LINK = SignedLink(
 
 class ExhibitorError(Exception):
     """A rule refused the change; ``str(error)`` is a message for the user."""
+
+
+class TalkTakesNoOutcome(ExhibitorError):
+    """An outcome was given for a speed-dating talk; only an interview takes one."""
 
 
 class DuplicateApplication(ExhibitorError):
@@ -457,13 +461,14 @@ class InterviewRow:
     booking: Booking
     table: InterviewTable | None
     visitor: VisitorCard
+    talk: bool = False  # a speed-dating talk: held or no-show, no outcome
 
 
 def day_interviews(exhibitor: Exhibitor, table_id: int | None = None) -> list[InterviewRow]:
     """The exhibitor's live interviews in time order: booked slots and walk-ins alike (one query,
     however many there are)."""
     q = (
-        select(Booking, InterviewTable)
+        select(Booking, InterviewTable, Slot.format)
         .outerjoin(Slot, Slot.id == Booking.slot_id)
         .outerjoin(InterviewTable, InterviewTable.id == Slot.table_id)
         .where(Booking.exhibitor_id == exhibitor.id, Booking.status == "confirmed")
@@ -472,7 +477,10 @@ def day_interviews(exhibitor: Exhibitor, table_id: int | None = None) -> list[In
     )
     if table_id is not None:
         q = q.where(Slot.table_id == table_id)
-    return [InterviewRow(booking=b, table=t, visitor=visitor_card(b.registration)) for b, t in db.session.execute(q)]
+    return [
+        InterviewRow(booking=b, table=t, visitor=visitor_card(b.registration), talk=slot_format == TALK)
+        for b, t, slot_format in db.session.execute(q)
+    ]
 
 
 NEXT_SHOWN = 3  # interviews still to come shown open on the day page; later ones start folded
@@ -513,10 +521,13 @@ def record_interview(
     employment_type: str | None = None,
     note: str | None = None,
 ) -> Booking:
-    """Mark an interview held or a no-show and, if held, its outcome (who and when recorded)."""
+    """Mark an interview held or a no-show and, if held, its outcome (who and when recorded). A
+    speed-dating talk is only held or missed: it takes no outcome (an interview after it does)."""
 
     if attendance not in ATTENDANCE or attendance == "unknown":
         raise ExhibitorError("attendance")
+    if outcome is not None and booking.slot is not None and booking.slot.format == TALK:
+        raise TalkTakesNoOutcome("a talk takes no outcome")
     if attendance == "no_show":
         outcome, employment_type, note = None, None, None
     else:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bazaar import permissions, ratelimit, spreadsheets
 from bazaar.accounts.services import create_user, find_user_by_email
-from bazaar.booking.models import Booking, Slot
+from bazaar.booking.models import TALK, Booking, Slot
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
 from bazaar.exhibitors.forms import (
@@ -612,19 +612,24 @@ def record_interview(exhibitor_id, booking_id):
     target = url_for("exhibitors.missing_outcomes" if back else "exhibitors.day", exhibitor_id=exhibitor.id)
     inline = request.headers.get("X-Inline-Save") == "1"  # day.js saves without reloading the page
     if form.validate_on_submit():
-        services.record_interview(
-            booking,
-            current_user,
-            form.attendance.data,
-            form.outcome.data or None,
-            form.employment_type.data or None,
-            form.note.data,
-        )
-        if inline:
-            return _interview_fragment(exhibitor, booking, request.form.get("back"))
-        flash(_("Saved."), "success")
-        return redirect(f"{target}#interview-{booking.id}")
-    errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
+        try:
+            services.record_interview(
+                booking,
+                current_user,
+                form.attendance.data,
+                form.outcome.data or None,
+                form.employment_type.data or None,
+                form.note.data,
+            )
+        except services.TalkTakesNoOutcome:
+            errors = [_("A speed-dating talk has no outcome. Log an interview with this visitor to record one.")]
+        else:
+            if inline:
+                return _interview_fragment(exhibitor, booking, request.form.get("back"))
+            flash(_("Saved."), "success")
+            return redirect(f"{target}#interview-{booking.id}")
+    else:
+        errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
     if inline:
         return {"errors": errors}, 400
     for error in errors:
@@ -638,6 +643,7 @@ def _interview_fragment(exhibitor, booking, back):
         booking=booking,
         table=booking.slot.table if booking.slot else None,
         visitor=services.visitor_card(booking.registration),
+        talk=booking.slot is not None and booking.slot.format == TALK,
     )
     return render_template(
         "exhibitors/interview_saved.html", exhibitor=exhibitor, row=row, choices=_outcome_choices(), back=back

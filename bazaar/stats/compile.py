@@ -12,13 +12,29 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, literal_column, null, or_, select, true, tuple_, union, union_all
+from sqlalchemy import (
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+    union,
+    union_all,
+)
 
 from bazaar.accounts.models import VisitorProfile
-from bazaar.booking.models import Booking
+from bazaar.booking.models import TALK, Booking, Slot
+from bazaar.checkin.models import BoothScan
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
-from bazaar.exhibitors.models import Exhibitor
+from bazaar.exhibitors.models import Exhibitor, Opening
 from bazaar.extensions import db
 from bazaar.matching.models import Invitation
 from bazaar.registrations.models import Registration
@@ -73,7 +89,35 @@ DEFINITIONS = {
     "interviews_walk_in": _l(
         "Walk-in interviews: interviews logged at the booth without a booking (unless later marked as a no-show)."
     ),
-    "interviews_held": _l("Interviews held: booked interviews marked as attended plus walk-in interviews."),
+    "interviews_held": _l(
+        "Interviews held: booked interviews marked as attended plus walk-in interviews. Speed-dating talks are "
+        "not interviews and are never counted here (see Talks held)."
+    ),
+    "talks_held": _l(
+        "Talks held: different visitor–exhibitor pairs who had a speed-dating talk, booked in a talk round and "
+        "marked as attended or logged at the booth as a conversation. Not counted in Interviews held."
+    ),
+    "talks_to_interview": _l(
+        "Talks that led to an interview: visitor–exhibitor pairs counted in Talks held who also had an interview "
+        "held with that exhibitor."
+    ),
+    "jobs_after_talks": _l(
+        "Hires after a talk: visitor–exhibitor pairs counted in Talks that led to an interview for which the "
+        "exhibitor reported a hire after the interview. They are also counted in Hired (reported by exhibitors)."
+    ),
+    "interviews_jobs_abroad": _l(
+        "Interviews for jobs abroad: interviews held whose job is in a country other than Sweden. The job's "
+        "country is that of the opening the interview time was for or, for times not tied to an opening, that "
+        "of the exhibitor's jobs when all of them are in one country; other interviews have no known country."
+    ),
+    "hires_jobs_abroad": _l(
+        "Hires for jobs abroad: visitor–exhibitor pairs for which the exhibitor reported a hire after an "
+        "interview held for a job abroad (country of the job as for Interviews for jobs abroad)."
+    ),
+    "by_job_country": _l(
+        "Interviews held and hires (reported by exhibitors) by the country of the job, as defined for "
+        "Interviews for jobs abroad. The count of people hired is hidden below five."
+    ),
     "interview_no_shows": _l("Interview no-shows: confirmed bookings marked as the visitor not coming."),
     "interview_no_show_rate": _l(
         "Interview no-show rate: interview no-shows divided by confirmed bookings whose attendance was marked "
@@ -218,6 +262,11 @@ HEADLINE = (
     "interviews_booked_held",
     "interviews_walk_in",
     "interviews_held",
+    "talks_held",
+    "talks_to_interview",
+    "jobs_after_talks",
+    "interviews_jobs_abroad",
+    "hires_jobs_abroad",
     "interview_no_shows",
     "interview_no_show_rate",
     "visitors_interviewed",
@@ -266,6 +315,7 @@ EXHIBITOR_MEASURES = (
 # Per-exhibitor measures that count people (suppressed); bookings and interviews are not personal data.
 EXHIBITOR_PEOPLE = ("second_interviews", "offers", "hired", "internships", "jobs_visitor_reported", "jobs_total")
 GROUP_MEASURES = ("exhibitors", "bookings_made", "interviews_held", "people_hired")
+JOB_COUNTRY_MEASURES = ("interviews_held", "hires")
 HOME_COUNTRY = "SE"
 # Profile answers a breakdown groups by; ``sensitive`` ones need explicit consent and are shown
 # only in aggregate.
@@ -285,8 +335,12 @@ DIMENSIONS = {
 NOT_STATED = ""
 
 HOLDS_PLACE = Registration.status.in_(("registered", "offered"))
+# A booking in a speed-dating round: a talk, never an interview.
+IS_TALK = select(Slot.id).where(Slot.id == Booking.slot_id, Slot.format == TALK).correlate_except(Slot).exists()
+IS_INTERVIEW = not_(IS_TALK)
 WALK_IN_HELD = and_(Booking.walk_in.is_(True), Booking.attendance != "no_show")
-HELD = and_(Booking.status == "confirmed", or_(Booking.attendance == "attended", WALK_IN_HELD))
+HELD = and_(Booking.status == "confirmed", IS_INTERVIEW, or_(Booking.attendance == "attended", WALK_IN_HELD))
+TALK_HELD = and_(Booking.status == "confirmed", IS_TALK, Booking.attendance == "attended")
 # The exhibitor was there on the day: an interview of theirs was marked (held or no-show) or logged as a walk-in.
 TOOK_PART = and_(Booking.status == "confirmed", or_(Booking.attendance != "unknown", Booking.walk_in.is_(True)))
 
@@ -423,7 +477,7 @@ class Compiler:
         self.headline.update({k: int(v) for k, v in row.items()})
 
     def interviews(self):
-        booked = Booking.walk_in.is_(False)
+        booked = and_(Booking.walk_in.is_(False), IS_INTERVIEW)
         confirmed = Booking.status == "confirmed"
         row = self._scalar_row(
             select(
@@ -457,6 +511,70 @@ class Compiler:
             )
             or 0
         )
+
+    def talks(self):
+        """Speed-dating talks (booked rounds and conversations logged at the booth), the interviews
+        they led to and the hires after those, as visitor–exhibitor pairs."""
+        counted = Booking.exhibitor_id.in_(select(Exhibitor.id).where(self._counted_exhibitor()))
+        booked_talks = select(Booking.registration_id, Booking.exhibitor_id).where(
+            Booking.event_id == self.event_id, TALK_HELD, counted
+        )
+        logged_talks = (
+            select(BoothScan.registration_id, BoothScan.exhibitor_id)
+            .join(Exhibitor, Exhibitor.id == BoothScan.exhibitor_id)
+            .where(BoothScan.kind == "conversation", BoothScan.registration_id.isnot(None), self._counted_exhibitor())
+        )
+        talks = union(booked_talks, logged_talks).subquery("talks")
+        interviewed = exists().where(
+            Booking.event_id == self.event_id,
+            HELD,
+            Booking.registration_id == talks.c.registration_id,
+            Booking.exhibitor_id == talks.c.exhibitor_id,
+        )
+        hired = exists().where(
+            Booking.event_id == self.event_id,
+            HELD,
+            Booking.outcome == "hired",
+            Booking.registration_id == talks.c.registration_id,
+            Booking.exhibitor_id == talks.c.exhibitor_id,
+        )
+        row = self._scalar_row(
+            select(
+                func.count().label("talks_held"),
+                _sum(interviewed).label("talks_to_interview"),
+                _sum(hired).label("jobs_after_talks"),
+            ).select_from(talks)
+        )
+        self.headline.update({k: int(v) for k, v in row.items()})
+
+    def jobs_abroad(self):
+        """Interviews held and hires by the country of the job (DEFINITIONS["interviews_jobs_abroad"])."""
+        rows = db.session.execute(
+            select(
+                Booking.registration_id, Booking.exhibitor_id, Booking.outcome, Opening.country, Exhibitor.job_countries
+            )
+            .join(Exhibitor, Exhibitor.id == Booking.exhibitor_id)
+            .outerjoin(Slot, Slot.id == Booking.slot_id)
+            .outerjoin(Opening, Opening.id == Slot.opening_id)
+            .where(Booking.event_id == self.event_id, HELD, self._counted_exhibitor())
+        ).all()
+        interviews: dict[str, int] = {}
+        hires: dict[str, set] = {}
+        for registration_id, exhibitor_id, outcome, opening_country, job_countries in rows:
+            countries = set(job_countries or ())
+            country = opening_country or (countries.pop() if len(countries) == 1 else None)
+            if country is None:
+                continue
+            interviews[country] = interviews.get(country, 0) + 1
+            if outcome == "hired":
+                hires.setdefault(country, set()).add((registration_id, exhibitor_id))
+        self.headline["interviews_jobs_abroad"] = sum(n for c, n in interviews.items() if c != HOME_COUNTRY)
+        self.headline["hires_jobs_abroad"] = sum(len(p) for c, p in hires.items() if c != HOME_COUNTRY)
+        table = [
+            {"country": c, "interviews_held": n, "hires": len(hires.get(c, ()))}
+            for c, n in sorted(interviews.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        self.figures["by_job_country"] = suppress_columns(table, ("hires",), key="country")
 
     def matching(self):
         """Interviews booked through matching invitations, and the hires after them."""
@@ -559,7 +677,7 @@ class Compiler:
         self.headline["time_to_job_median_days"] = _median(days)
 
     def per_exhibitor(self):
-        booked = Booking.walk_in.is_(False)
+        booked = and_(Booking.walk_in.is_(False), IS_INTERVIEW)
         base = (
             db.session.execute(
                 select(
@@ -760,6 +878,8 @@ class Compiler:
         "interviews",
         "outcomes",
         "matching",
+        "talks",
+        "jobs_abroad",
         "survey",
         "jobs",
         "funnel",

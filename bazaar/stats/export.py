@@ -5,7 +5,13 @@ from flask_babel import gettext as _
 from bazaar import spreadsheets
 from bazaar.i18n import country_name
 from bazaar.stats import labels
-from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES, GROUP_MEASURES
+from bazaar.stats.compile import (
+    BREAKDOWN_MEASURES,
+    DEFINITIONS,
+    EXHIBITOR_MEASURES,
+    GROUP_MEASURES,
+    JOB_COUNTRY_MEASURES,
+)
 
 
 def _count(value):
@@ -43,6 +49,14 @@ def group_rows(figures: dict) -> list[list]:
     ]
 
 
+def job_country_rows(figures: dict) -> list[list]:
+    """Interviews held and hires by the country of the job (absent from snapshots before it was compiled)."""
+    return [
+        [country_name(row["country"])] + [_count(row[m]) for m in JOB_COUNTRY_MEASURES]
+        for row in figures.get("by_job_country", [])
+    ]
+
+
 def to_csv(figures: dict, sep: str = ";") -> str:
     """One long table: section, figure, category, value."""
     rows = []
@@ -60,6 +74,9 @@ def to_csv(figures: dict, sep: str = ";") -> str:
     for row in group_rows(figures):
         for measure, value in zip(GROUP_MEASURES, row[1:]):
             write([_("By the exhibitor's country"), str(labels.MEASURES[measure]), row[0], value])
+    for row in job_country_rows(figures):
+        for measure, value in zip(JOB_COUNTRY_MEASURES, row[1:]):
+            write([_("By the country of the job"), str(labels.MEASURES[measure]), row[0], value])
     for code, n in figures["survey_results"]:
         write([_("Survey results"), str(labels.FIGURES["survey_respondents"]), str(labels.SURVEY_RESULTS[code]), n])
     for row in breakdown_rows(figures):
@@ -94,6 +111,11 @@ def to_xlsx(figures: dict) -> bytes:
             _("By the exhibitor's country"),
             [_("Country")] + [str(labels.MEASURES[m]) for m in GROUP_MEASURES],
             group_rows(figures),
+        ),
+        (
+            _("By the country of the job"),
+            [_("Country")] + [str(labels.MEASURES[m]) for m in JOB_COUNTRY_MEASURES],
+            job_country_rows(figures),
         ),
         (_("Definitions"), [_("Figure"), _("Definition")], [[key, str(text)] for key, text in DEFINITIONS.items()]),
     ]

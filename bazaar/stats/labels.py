@@ -27,6 +27,11 @@ FIGURES = {
     "interviews_booked_held": _l("Booked interviews held"),
     "interviews_walk_in": _l("Walk-in interviews"),
     "interviews_held": _l("Interviews held"),
+    "talks_held": _l("Talks held (speed-dating)"),
+    "talks_to_interview": _l("Talks that led to an interview"),
+    "jobs_after_talks": _l("Hires after a talk"),
+    "interviews_jobs_abroad": _l("Interviews for jobs abroad"),
+    "hires_jobs_abroad": _l("Hires for jobs abroad"),
     "interview_no_shows": _l("Interview no-shows"),
     "interview_no_show_rate": _l("Interview no-show rate"),
     "visitors_interviewed": _l("Visitors interviewed"),
@@ -65,6 +70,7 @@ MEASURES = {
     "jobs_total": _l("Jobs in total"),
     "exhibitors": _l("Exhibitors"),
     "people_hired": _l("People who got a job"),
+    "hires": _l("Hires (reported by exhibitors)"),
 }
 DIMENSIONS = {
     "education_level": _l("Education level"),

@@ -21,7 +21,13 @@ from bazaar.extensions import db
 from bazaar.funding import services as funding
 from bazaar.routing import ROW_ID_MAX
 from bazaar.stats import export, labels, presentation, services
-from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, EXHIBITOR_MEASURES, GROUP_MEASURES
+from bazaar.stats.compile import (
+    BREAKDOWN_MEASURES,
+    DEFINITIONS,
+    EXHIBITOR_MEASURES,
+    GROUP_MEASURES,
+    JOB_COUNTRY_MEASURES,
+)
 from bazaar.stats.forms import ResolveCaseForm, SurveyForm
 
 bp = Blueprint("stats", __name__)
@@ -97,6 +103,7 @@ def _report_context(event: Event, snapshot) -> dict:
         "breakdown_measures": [labels.MEASURES[m] for m in BREAKDOWN_MEASURES],
         "exhibitor_measures": EXHIBITOR_MEASURES,
         "group_measures": GROUP_MEASURES,
+        "job_country_measures": JOB_COUNTRY_MEASURES,
         "labels": labels,
         "definitions": DEFINITIONS,
     }
