@@ -168,7 +168,6 @@ def _busy_fair(bookings: int):
     """A fair with ``bookings`` upcoming bookings: half with their messages queued as the booking
     service does, half written in bulk without any (as the demo loader does); some visitors gave a
     phone number. Plus a walk-in, a cancelled and a past booking, which get no reminder."""
-    from bazaar.accounts.models import VisitorProfile
 
     ev = f.event(starts_in=timedelta(days=3), reminder_minutes_before=60)
     ex = f.exhibitor(ev, name="Hamn & Co", booth_number="B2", booth_location="Hall 1")
