@@ -42,6 +42,7 @@ def test_visitor_books_moves_and_cancels_on_a_phone(ctx, live_server, page):
     page.click("text=Öresunds Logistik AB")
 
     buttons = page.locator("ul.times button")
+    buttons.first.wait_for()  # the employer's page has loaded before the times are counted
     assert buttons.count() == 4  # four times, two tables each: grouped
     assert all(b.bounding_box()["height"] >= 44 for b in buttons.all())
     buttons.nth(1).click()
