@@ -124,6 +124,8 @@ class Config:
         # "console" prints mail to the log instead of sending it (the embedded default).
         self.MAIL_BACKEND = env.get("MAIL_BACKEND", "smtp" if env.get("SMTP_HOST") else "console")
         self.SMS_BACKEND = env.get("SMS_BACKEND", "console")
+        # Webhooks to private, loopback and link-local addresses (refused unless set: a receiver on the same network).
+        self.WEBHOOK_ALLOW_PRIVATE = _bool("BAZAAR_WEBHOOK_ALLOW_PRIVATE")
         self.WTF_CSRF_TIME_LIMIT = 24 * 3600  # a page left open through a fair day still submits
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.BASE_URL.startswith("https"))
         self.SESSION_COOKIE_HTTPONLY = True

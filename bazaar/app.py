@@ -15,6 +15,7 @@ import bazaar.matching.notifications  # noqa: F401
 import bazaar.registrations.notifications  # noqa: F401
 import bazaar.reminders.notifications  # noqa: F401
 import bazaar.reminders.services  # noqa: F401
+import bazaar.webhooks.services  # noqa: F401  (hears the domains' signals, signs deliveries)
 from bazaar import (
     cli,
     database,
@@ -45,6 +46,7 @@ from bazaar.outbox.views import bp as outbox_bp
 from bazaar.privacy.views import bp as privacy_bp
 from bazaar.registrations.views import bp as registrations_bp
 from bazaar.stats.views import bp as stats_bp
+from bazaar.webhooks.views import bp as webhooks_bp
 from config import Config
 from worker import init_celery
 
@@ -90,6 +92,7 @@ def create_app(config=None) -> Flask:
         funding_bp,
         privacy_bp,
         matching_bp,
+        webhooks_bp,
         health.bp,
     ):
         app.register_blueprint(bp)

@@ -17,3 +17,4 @@ from bazaar.matching.models import Invitation, Need  # noqa: F401
 from bazaar.notifications.models import OutboxMessage  # noqa: F401
 from bazaar.registrations.models import Registration  # noqa: F401
 from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse  # noqa: F401
+from bazaar.webhooks.models import WebhookEndpoint  # noqa: F401

@@ -297,6 +297,20 @@ def _notifications_failed_everywhere(user, _):
     return bool(getattr(user, "is_site_operator", False))
 
 
+# ---- webhooks --------------------------------------------------------------------------------
+
+
+@rule("webhooks.manage")
+def _webhooks_manage(user, event):
+    """Add an event's webhooks and read their secrets and delivery log: the event's co-organisers."""
+    return organises(user, event)
+
+
+@rule("webhooks.manage_endpoint")
+def _webhooks_manage_endpoint(user, endpoint):
+    return endpoint is not None and organises(user, endpoint.event)
+
+
 # ---- stats -----------------------------------------------------------------------------------
 # Figures are aggregates about many visitors; only the event's co-organisers read or compile them.
 

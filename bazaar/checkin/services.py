@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.accounts.services import create_user, find_user_by_email
 from bazaar.booking.models import Booking
+from bazaar.checkin import signals
 from bazaar.checkin.models import BoothScan, DoorScan
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
@@ -25,7 +26,7 @@ from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
-from bazaar.registrations.services import TICKET_LINK, free_places, lock_event_places, my_url, new_ticket_code
+from bazaar.registrations.services import TICKET_LINK, add_registration, free_places, lock_event_places, my_url
 from bazaar.tokens import InvalidToken
 
 # What a scan can find. "forged": the signature does not hold; "unknown": a genuine ticket whose
@@ -146,7 +147,9 @@ def arrival_door(registration: Registration) -> str | None:
     )
 
 
-def _check_in_locked(event: Event, reg: Registration, staff: User, reported_at: datetime | None = None) -> ScanOutcome:
+def _check_in_locked(
+    event: Event, reg: Registration, staff: User, door: str | None, reported_at: datetime | None = None
+) -> ScanOutcome:
     """Claim the arrival with a conditional UPDATE; the caller logs the scan and commits.
 
     ``reported_at`` is when a door says it scanned (an offline door reports it later): a scan
@@ -155,6 +158,7 @@ def _check_in_locked(event: Event, reg: Registration, staff: User, reported_at: 
     if reg.event_id != event.id:
         return ScanOutcome(WRONG_EVENT)
     at = reported_at or utcnow()
+    first_arrival = reg.checked_in_at is None  # as loaded: an earlier offline scan only moves the time
     unclaimed = Registration.checked_in_at.is_(None)
     if reported_at is not None:
         unclaimed = or_(unclaimed, Registration.checked_in_at > reported_at)
@@ -172,6 +176,8 @@ def _check_in_locked(event: Event, reg: Registration, staff: User, reported_at: 
             .execution_options(synchronize_session=False)
         )
     if claimed:
+        if first_arrival:
+            signals.checked_in.send(reg, event=event, at=at, door=door)
         return ScanOutcome(CHECKED_IN, reg, at)
     db.session.refresh(reg)
     if reg.status == "cancelled":
@@ -183,13 +189,13 @@ def _check_in_locked(event: Event, reg: Registration, staff: User, reported_at: 
 
 def check_in(event: Event, registration: Registration, staff: User, door: str | None) -> ScanOutcome:
     """Check a registration in (found by search); idempotent, logged."""
-    return _log_door_scan(event, staff, door, _check_in_locked(event, registration, staff))
+    return _log_door_scan(event, staff, door, _check_in_locked(event, registration, staff, door))
 
 
 def check_in_ticket(event: Event, token: str, staff: User, door: str | None) -> ScanOutcome:
     """Check in whoever the scanned ticket token names; idempotent, logged, never raises on junk."""
     failure, reg = _resolve(event.id, token)
-    outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff)
+    outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff, door)
     return _log_door_scan(event, staff, door, outcome)
 
 
@@ -252,7 +258,7 @@ def check_in_scan(
     else:
         reg = db.session.get(Registration, registration_id)
         failure = UNKNOWN if reg is None or reg.event_id != event.id else None
-    outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff, scanned_at)
+    outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff, door, scanned_at)
     try:
         return _log_door_scan(event, staff, door, outcome, scan_id, scanned_at or now)
     except IntegrityError:  # the same scan id sent twice at once: the other request recorded it
@@ -329,16 +335,7 @@ def register_walk_in(
     address = email or f"walk-in-{secrets.token_hex(8)}@{WALK_IN_EMAIL_DOMAIN}"
     user = create_user(address, name, None, preferred_language=language)
     db.session.flush()
-    reg = Registration(
-        event_id=event.id,
-        user_id=user.id,
-        ticket_code=new_ticket_code(),
-        status="registered",
-        registered_by_id=staff.id,
-        walk_in=True,
-    )
-    db.session.add(reg)
-    db.session.flush()
+    reg = add_registration(event, user, "registered", staff, walk_in=True)
     if wants_messages and email:  # told to the staff by the newcomer in person, for their new account
         db.session.add(VisitorProfile(user_id=user.id, consent_followup_at=utcnow()))
         queue(

@@ -15,6 +15,7 @@ from bazaar.booking.models import ATTENDANCE, OUTCOMES, TALK, Booking, Slot
 from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
+from bazaar.exhibitors import signals
 from bazaar.exhibitors.models import (
     APPLICATION_STATUS_LABELS,
     EMPLOYMENT_TYPES,
@@ -544,5 +545,6 @@ def record_interview(
     booking.outcome_note = (note or "").strip() or None
     booking.outcome_recorded_at = utcnow() if outcome else None
     booking.outcome_recorded_by_id = actor.id if outcome else None
+    signals.interview_recorded.send(booking, event=booking.exhibitor.event)
     db.session.commit()
     return booking

@@ -32,5 +32,6 @@ KIND_LABELS = {
     "verify_email": _l("Email address check"),
     "staff_invitation": _l("Staff invitation"),
     "match_invitation": _l("Matching invitation"),
+    "webhook": _l("Webhook delivery"),
 }
-CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS")}
+CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS"), "webhook": _l("Webhook")}

@@ -2,8 +2,9 @@
 
 Each domain declares its own kinds in its ``notifications.py`` (``declare("booking_confirmed", ...)``)
 and may add attachments to a kind, its own or another domain's (``@attachment("registration_confirmed")``:
-check-in puts the QR ticket on the registration confirmation). The outbox renders only declared kinds,
-so a message no domain owns fails loudly instead of going out half-made. Notifications imports no
+check-in puts the QR ticket on the registration confirmation). A webhook delivery is signed with a
+secret the webhooks domain looks up when it is sent (``@webhook_secret_lookup``). The outbox renders
+only declared kinds, so a message no domain owns fails loudly instead of going out half-made. Notifications imports no
 domain: the domains come to it.
 """
 
@@ -45,6 +46,22 @@ def attachment(*kinds: str):
         return fn
 
     return register
+
+
+# fn(message) -> the secret that signs a webhook delivery, or None when its endpoint is gone or off.
+_WEBHOOK_SECRET: list[Callable] = []
+
+
+def webhook_secret_lookup(fn: Callable) -> Callable:
+    """Decorator: the one function that finds the signing secret of a webhook delivery."""
+    _WEBHOOK_SECRET[:] = [fn]
+    return fn
+
+
+def webhook_secret(message) -> str | None:
+    if not _WEBHOOK_SECRET:
+        raise UnknownKind("no domain signs webhook deliveries")
+    return _WEBHOOK_SECRET[0](message)
 
 
 def kinds() -> list[str]:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import selectinload
 from bazaar.clock import utcnow
 from bazaar.database import is_postgres
 from bazaar.extensions import db
+from bazaar.notifications import registry, webhook
 from bazaar.notifications.mail import DeliveryError, PermanentFailure, TemporaryFailure, get_mailer
 from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.render import build_email, render
@@ -298,6 +299,13 @@ def _prepare(message: OutboxMessage, now: datetime) -> _Ready:
         ready.outcome = {"status": "skipped", "last_error": "expired before it could be sent"}
         return ready
     try:
+        if message.channel == "webhook":
+            secret = registry.webhook_secret(message)
+            if secret is None:
+                ready.outcome = {"status": "skipped", "last_error": "the webhook was removed or switched off"}
+                return ready
+            ready.content = webhook.build(message.to_address, message.payload, secret)
+            return ready
         rendered = render(message)
         ready.content = build_email(message, rendered) if message.channel == "email" else rendered.text
     except TRANSIENT_ERRORS:
@@ -349,6 +357,8 @@ def _transmit(ready: _Ready, token: str, mailer) -> str:
     try:
         if ready.channel == "sms":
             get_gateway().send(ready.to_address, ready.content)
+        elif ready.channel == "webhook":
+            webhook.post(ready.content)
         else:
             mailer.send(ready.content)
     except PermanentFailure as exc:

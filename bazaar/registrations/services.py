@@ -27,6 +27,7 @@ from bazaar.extensions import db
 from bazaar.i18n import spreadsheet_time
 from bazaar.locking import Lock, lock
 from bazaar.notifications.services import cancel_pending, queue
+from bazaar.registrations import signals
 from bazaar.registrations.models import STATUS_LABELS, Registration, live_registration
 from bazaar.tokens import SignedLink
 
@@ -111,6 +112,25 @@ def my_url() -> str:
     return external_url("accounts.my_page")
 
 
+def add_registration(
+    event: Event, user: User, status: str, registered_by: User | None = None, walk_in: bool = False
+) -> Registration:
+    """Write a new registration with its own ticket (the caller holds the event's places lock and
+    commits); the house hears of it through ``registration_changed``."""
+    reg = Registration(
+        event_id=event.id,
+        user_id=user.id,
+        status=status,
+        ticket_code=new_ticket_code(),
+        registered_by_id=registered_by.id if registered_by else None,
+        walk_in=walk_in,
+    )
+    db.session.add(reg)
+    db.session.flush()
+    signals.registration_changed.send(reg, event=event, change="created")
+    return reg
+
+
 def register(
     event: Event, user: User, *, join_waitlist: bool = True, registered_by: User | None = None
 ) -> Registration:
@@ -130,16 +150,8 @@ def register(
     if status == "waitlisted" and not join_waitlist:
         db.session.rollback()
         raise RegistrationError(_("The event is full."))
-    reg = Registration(
-        event_id=event.id,
-        user_id=user.id,
-        status=status,
-        ticket_code=new_ticket_code(),
-        registered_by_id=registered_by.id if registered_by else None,
-    )
-    db.session.add(reg)
     try:
-        db.session.flush()
+        reg = add_registration(event, user, status, registered_by)
     except IntegrityError as race:
         db.session.rollback()
         raise AlreadyRegistered(live_registration(event.id, user.id)) from race
@@ -196,15 +208,7 @@ def register_group(event: Event, coach: User, participants: list[Participant]) -
                 continue
             user = create_user(person.email, person.name, None, preferred_language=person.preferred_language)
             db.session.flush()
-            reg = Registration(
-                event_id=event.id,
-                user_id=user.id,
-                status="registered",
-                ticket_code=new_ticket_code(),
-                registered_by_id=coach.id,
-            )
-            db.session.add(reg)
-            db.session.flush()
+            reg = add_registration(event, user, "registered", coach)
             queue(
                 "group_registration",
                 user=user,
@@ -290,6 +294,7 @@ def cancel_registration(reg: Registration, commit: bool = True) -> bool:
         cancel_pending(reg)
         db.session.flush()
         db.session.expire(reg)
+        signals.registration_changed.send(reg, event=reg.event, change="cancelled")
         if was in PLACE_HOLDING:
             offer_free_places(reg.event, now)
     if commit:
@@ -309,6 +314,7 @@ def claim_offer(reg: Registration) -> Registration:
         db.session.rollback()
         raise OfferGone(_("This offer is no longer open."))
     db.session.expire(reg)
+    signals.registration_changed.send(reg, event=reg.event, change="confirmed")
     if reg.user is not None:
         queue(
             "registration_confirmed",

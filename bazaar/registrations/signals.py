@@ -1,0 +1,9 @@
+"""What registrations tell the rest of the house (blinker signals; receivers run inside the caller's transaction)."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# A registration was made ("created"), its offered place taken ("confirmed") or it was given up
+# ("cancelled"): send(registration, event=..., change=...).
+registration_changed = _signals.signal("registration-changed")
