@@ -151,6 +151,9 @@ def world(ctx):
     from bazaar.funding.services import add_funding
 
     funding = add_funding(event, "Owner's funder", 100_000)
+    from bazaar.webhooks.services import create_endpoint
+
+    webhook = create_endpoint(event, "https://hooks.example.org/owner", ["registration.created"], "", admin)
     from bazaar.stats.models import StatsSnapshot
 
     # a failed compile: the API reads any stored snapshot; the stats pages show only finished ones
@@ -190,6 +193,7 @@ def world(ctx):
         "funding_id": funding.id,
         "snapshot_id": snapshot.id,
         "need_id": need.id,
+        "webhook_id": webhook.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {
