@@ -20,9 +20,11 @@ from tests import factories as f
 from tests.conftest import login
 
 EMAILS = Path(__file__).resolve().parent.parent / "templates" / "emails"
-MESSAGE_KINDS = {p.name.split(".")[0] for p in EMAILS.glob("*.subject.txt")} | {
-    p.name.split(".")[0] for p in EMAILS.glob("*.sms.txt")
-}
+MESSAGE_KINDS = (
+    {p.name.split(".")[0] for p in EMAILS.glob("*.subject.txt")}
+    | {p.name.split(".")[0] for p in EMAILS.glob("*.sms.txt")}
+    | {"webhook"}
+)  # a webhook delivery has no template: its body is JSON
 
 
 @pytest.mark.parametrize(
@@ -36,7 +38,7 @@ MESSAGE_KINDS = {p.name.split(".")[0] for p in EMAILS.glob("*.subject.txt")} | {
         ("outcome", OUTCOMES),
         ("message_status", MESSAGE_STATUSES),
         ("message_kind", MESSAGE_KINDS),
-        ("message_channel", ("email", "sms")),
+        ("message_channel", ("email", "sms", "webhook")),
     ],
 )
 def test_every_code_has_exactly_its_label_in_swedish(app, vocabulary, codes):
