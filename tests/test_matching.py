@@ -402,3 +402,22 @@ def test_a_consenting_visitor_sees_fitting_employers_with_the_reason_and_where_t
     other = _candidate(event, "Cook", occupations=["cook"], languages=["so"])
     login(client, other.user)
     assert "Employers that fit you" not in client.get(f"/events/{event.slug}/exhibitors").text
+
+
+def test_unticking_matching_on_the_profile_page_withdraws_open_invitations_too(fair, client):
+    from tests.test_accounts import PROFILE
+
+    event, exhibitor, need, _ = fair
+    reg = _candidate(event, "Samira", occupations=["assistant_nurse"])
+    [invitation] = _invite(need, reg)
+    login(client, reg.user)
+    answer = client.post("/my/profile", data={**PROFILE, "consent_matching": ""})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(VisitorProfile, reg.user.profile.id).consent_matching_at is None
+    assert db.session.get(Invitation, invitation.id).status == "withdrawn"
+    assert db.session.get(Slot, invitation.slot_id).held_for_registration_id is None
+    # ticking it again starts matching afresh; the withdrawn invitation stays withdrawn
+    client.post("/my/profile", data={**PROFILE, "consent_matching": "y"})
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).status == "withdrawn"

@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bazaar.accounts import signals
 from bazaar.accounts.auth import hash_password
 from bazaar.accounts.choices import FOREIGN_BACKGROUND_DEFINITION
 from bazaar.accounts.models import User, VisitorProfile, normalise_email
@@ -135,8 +136,8 @@ def reset_password(token: str, password: str) -> User:
 def save_profile(user: User, data: dict, now: datetime | None = None) -> VisitorProfile:
     """Store profile answers from :meth:`ProfileFieldsForm.profile_data` (the caller commits).
 
-    A consent keeps the time it was first given while it stays given, and is cleared when withdrawn.
-    Withdrawing the sensitive consent erases the sensitive answer."""
+    A consent keeps the time it was first given while it stays given, and is cleared when withdrawn
+    (the house hears of it through ``consent_withdrawn``). Withdrawing the sensitive consent erases the sensitive answer."""
     now = now or utcnow()
     data = dict(data)
     consents = data.pop("consents")
@@ -147,6 +148,8 @@ def save_profile(user: User, data: dict, now: datetime | None = None) -> Visitor
     for consent, given in consents.items():
         attr = f"consent_{consent}_at"
         if not given:
+            if getattr(profile, attr) is not None:
+                signals.consent_withdrawn.send(user, consent=consent, now=now)
             setattr(profile, attr, None)
         elif getattr(profile, attr) is None:
             setattr(profile, attr, now)

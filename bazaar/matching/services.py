@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, select, update
 
+from bazaar.accounts import signals as account_signals
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.booking import services as booking
 from bazaar.booking.models import Booking, Slot
@@ -472,6 +473,18 @@ def withdraw_consent(user, now: datetime | None = None) -> None:
     now = now or utcnow()
     if user.profile is not None:
         user.profile.consent_matching_at = None
+    _withdraw_invitations(user, now)
+    db.session.commit()
+
+
+@account_signals.consent_withdrawn.connect
+def _consent_withdrawn(user, consent: str, now: datetime) -> None:
+    """Unticking matching on the profile page withdraws open invitations as the My page button does."""
+    if consent == "matching":
+        _withdraw_invitations(user, now)
+
+
+def _withdraw_invitations(user, now: datetime) -> None:
     open_invitations = db.session.scalars(
         select(Invitation)
         .join(Registration, Registration.id == Invitation.registration_id)
@@ -479,4 +492,3 @@ def withdraw_consent(user, now: datetime | None = None) -> None:
     ).all()
     for invitation in open_invitations:
         _end(invitation, "withdrawn", now)
-    db.session.commit()
