@@ -137,7 +137,8 @@ def save_profile(user: User, data: dict, now: datetime | None = None) -> Visitor
     """Store profile answers from :meth:`ProfileFieldsForm.profile_data` (the caller commits).
 
     A consent keeps the time it was first given while it stays given, and is cleared when withdrawn
-    (the house hears of it through ``consent_withdrawn``). Withdrawing the sensitive consent erases the sensitive answer."""
+    (the house hears of it through ``consent_withdrawn``). Withdrawing the sensitive consent erases
+    the sensitive answer."""
     now = now or utcnow()
     data = dict(data)
     consents = data.pop("consents")
