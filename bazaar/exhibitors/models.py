@@ -71,7 +71,7 @@ class Exhibitor(db.Model):
     recruits_abroad: Mapped[bool] = mapped_column(default=False)
     booth_number: Mapped[str | None] = mapped_column(String(16))
     booth_location: Mapped[str | None] = mapped_column(String(100))
-    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # lists test logo_mimetype
     logo_mimetype: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
