@@ -155,3 +155,52 @@ def test_pager_links_keep_the_filters_and_the_event(app, client, ctx):
     second = client.get(f"/organiser/events/{ev.id}/outbox?kind=survey_invitation&page=2").get_data(as_text=True)
     assert "Page 2 of 2" in second and "Next" not in second
     assert f'href="/organiser/events/{ev.id}/outbox?page=1&amp;kind=survey_invitation"' in second
+
+
+def test_organiser_reads_a_message_as_sent_without_the_recipients_links(app, client, ctx):
+    from bazaar.booking.notifications import manage_url
+    from bazaar.booking.services import book_slot
+
+    org = f.organisation()
+    ev = f.event(org=org)
+    ex = f.exhibitor(ev, name="Hamnbolaget", booth_number="C3")
+    reg = f.registration(ev, f.visitor(preferred_language="en", name="Lina"))
+    booking = book_slot(reg, f.slots_for(ex, count=1)[0])
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "booking_confirmed"))
+    cancel_link = manage_url(booking, "cancel")
+    token = cancel_link.rsplit("/", 2)[-2]
+    login(client, f.organiser(org, preferred_language="en"))
+    outbox = client.get(f"/organiser/events/{ev.id}/outbox").text
+    assert f"/organiser/events/{ev.id}/outbox/{message.id}" in outbox
+    page = client.get(f"/organiser/events/{ev.id}/outbox/{message.id}")
+    assert page.status_code == 200
+    assert "Hamnbolaget" in page.text and "C3" in page.text and "Lina" in page.text
+    assert token not in page.text, "the visitor's cancel link must not reach staff"
+    assert "[personal link removed]" in page.text
+    assert "srcdoc=" in page.text and 'sandbox=""' in page.text
+    assert "booking.ics" in page.text or ".ics" in page.text
+
+    outsider = app.test_client()
+    login(outsider, f.organiser(f.organisation()))
+    assert outsider.get(f"/organiser/events/{ev.id}/outbox/{message.id}").status_code in (403, 404)
+    other_event = f.event(org=org)
+    assert client.get(f"/organiser/events/{other_event.id}/outbox/{message.id}").status_code == 404
+
+
+def test_a_webhook_delivery_shows_its_body_and_a_broken_message_says_why(client, ctx):
+    org = f.organisation()
+    ev = f.event(org=org)
+    hook = queue(
+        "webhook",
+        to_address="https://hooks.example.org/x",
+        event=ev,
+        channel="webhook",
+        payload={"endpoint_id": 1, "topic": "ping", "delivery": "d1", "body": {"topic": "ping", "data": {"n": 7}}},
+    )
+    broken = queue("no_such_kind", user=f.user(), event=ev)  # no template: cannot render
+    db.session.commit()
+    login(client, f.organiser(org))
+    page = client.get(f"/organiser/events/{ev.id}/outbox/{hook.id}").text
+    assert "&#34;topic&#34;: &#34;ping&#34;" in page or "&quot;topic&quot;: &quot;ping&quot;" in page
+    answer = client.get(f"/organiser/events/{ev.id}/outbox/{broken.id}")
+    assert answer.status_code == 200 and "data-render-error" in answer.text and "no_such_kind" in answer.text

@@ -1,6 +1,8 @@
 """The organisers' view of an event's outbox (what is due, sent, failed or skipped), and the site
 operators' view of every failed message, event or not."""
 
+import json
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -11,8 +13,10 @@ from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.notifications import services
 from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.render import render
 from bazaar.outbox.forms import STATUS_FILTERS, OutboxFilterForm
 from bazaar.routing import ROW_ID_MAX, link_args, page_number
+from bazaar.tokens import redact_tokens
 from bazaar.vocabularies import label
 
 # The endpoints keep the name "notifications." that templates and permissions use.
@@ -79,6 +83,33 @@ def resend(event_id, message_id):
     else:
         flash(_("Only a failed message can be sent again."), "error")
     return redirect(url_for("notifications.outbox", event_id=event.id, status="failed"))
+
+
+@bp.get("/organiser/events/<int:event_id>/outbox/<int:message_id>")
+@login_required
+def message(event_id, message_id):
+    """One message as its recipient gets it, with the recipient's signed links taken out."""
+    event = _event_outbox(event_id)
+    message = db.session.get(OutboxMessage, message_id) if message_id <= ROW_ID_MAX else None
+    if message is None or message.event_id != event.id:
+        abort(404)
+    removed = _("[personal link removed]")
+    content, error = None, None
+    if message.channel == "webhook":
+        content = {"text": json.dumps(message.payload.get("body"), indent=2, ensure_ascii=False)}
+    else:
+        try:
+            rendered = render(message)
+        except Exception as exc:  # a template or data error: shown, as the sender would record it
+            error = f"{type(exc).__name__}: {exc}"
+        else:
+            content = {
+                "subject": redact_tokens(rendered.subject, removed),
+                "text": redact_tokens(rendered.text, removed),
+                "html": redact_tokens(rendered.html, removed) if rendered.html else None,
+                "attachments": [a.filename for a in rendered.attachments],
+            }
+    return render_template("notifications/message.html", event=event, message=message, content=content, error=error)
 
 
 @bp.get("/operator/failed-messages")
