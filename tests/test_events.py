@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bazaar.clock import utcnow
+from bazaar.events import services
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from tests import factories as f
@@ -137,3 +139,45 @@ def test_event_page_lists_approved_exhibitors_only(ctx, client):
     f.exhibitor(event, name="Pending Employer AB", status="applied")
     html = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "Approved Employer AB" in html and "Pending Employer AB" not in html
+
+
+def test_the_organisers_event_page_shows_the_figures_counted_from_the_rows(ctx, client):
+    from bazaar.booking.services import book_slot
+    from bazaar.notifications.services import queue
+    from tests.conftest import counted_statements
+
+    org = f.organisation()
+    ev = f.event(org=org, starts_in=timedelta(hours=-1))
+    f.event(org=org)  # another fair's rows count nowhere here
+    ex = f.exhibitor(ev)
+    f.exhibitor(ev, status="applied")
+    f.exhibitor(ev, status="rejected")
+    slots = f.slots_for(ex, start=ev.starts_at + timedelta(hours=2), count=5)
+    regs = [f.registration(ev) for _ in range(3)]
+    f.registration(ev, status="waitlisted")
+    f.registration(ev, status="cancelled")
+    book_slot(regs[0], slots[0])
+    book_slot(regs[1], slots[1])
+    regs[2].checked_in_at = utcnow()
+    failed = queue("survey_invitation", user=regs[0].user, event=ev, payload={"days": 30, "token": "t"})
+    db.session.flush()
+    failed.status = "failed"
+    db.session.commit()
+    expected = {
+        "registered": 3,
+        "waitlisted": 1,
+        "checked_in_today": 1,
+        "exhibitors_approved": 1,
+        "exhibitors_pending": 1,
+        "slots_booked": 2,
+        "messages_failed": 1,
+    }
+    assert ev.timezone  # the event row is loaded: only the figures are counted below
+    with counted_statements() as sent:
+        figures = services.overview(ev)
+    assert len(sent) == 1, "one statement, however many rows"
+    assert {k: getattr(figures, k) for k in expected} == expected and figures.slots_offered == 5
+    login(client, f.organiser(org))
+    page = client.get(f"/organiser/events/{ev.id}").text
+    for name, value in expected.items():
+        assert f'data-figure="{name}">{value}<' in page, name

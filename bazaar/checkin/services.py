@@ -374,10 +374,7 @@ class DoorTally:
 
 def door_tally(event: Event, now: datetime | None = None) -> DoorTally:
     """Arrivals since midnight of today at the fair, and how many are expected."""
-    zone = ZoneInfo(event.timezone)
-    local_now = (now or utcnow()).astimezone(zone)
-    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(ZoneInfo("UTC"))
-    arrived = func.count(Registration.id).filter(Registration.checked_in_at >= midnight)
+    arrived = func.count(Registration.id).filter(Registration.checked_in_at >= event.local_midnight(now))
     expected = func.count(Registration.id).filter(Registration.status == "registered")
     row = db.session.execute(select(arrived, expected).where(Registration.event_id == event.id)).one()
     return DoorTally(checked_in_today=row[0], expected=row[1])

@@ -1,6 +1,7 @@
 """Events (fairs) and who runs them."""
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -58,6 +59,11 @@ class Event(db.Model):
     @property
     def is_public(self) -> bool:
         return self.status != "draft"
+
+    def local_midnight(self, now: datetime | None = None) -> datetime:
+        """The start of today at the fair (in its time zone), in UTC: where "today's arrivals" begin."""
+        local_now = (now or utcnow()).astimezone(ZoneInfo(self.timezone))
+        return local_now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 class EventOrganiser(db.Model):

@@ -2,14 +2,19 @@
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 
+from bazaar.booking.models import Booking, Slot
 from bazaar.clock import utcnow
 from bazaar.events import signals
 from bazaar.events.models import Event, EventOrganiser
+from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
+from bazaar.notifications.models import OutboxMessage
+from bazaar.registrations.models import Registration
 
 
 def slugify(text: str) -> str:
@@ -113,3 +118,45 @@ def make_organiser(user, event: Event) -> None:
     elif user.organisation_id not in {b.id for b in bodies}:
         raise CannotOrganise(f"{user.email} belongs to {user.organisation.name}, which does not organise this event")
     db.session.commit()
+
+
+@dataclass
+class Overview:
+    """The figures an organiser looks at first on the event's page."""
+
+    registered: int
+    waitlisted: int  # waiting, or offered a freed place
+    checked_in_today: int
+    exhibitors_approved: int
+    exhibitors_pending: int
+    slots_offered: int
+    slots_booked: int
+    messages_failed: int
+
+
+def overview(event: Event, now: datetime | None = None) -> Overview:
+    """Counted in one statement of subqueries, from the domains' tables (the models are one schema)."""
+
+    def count(column, *where):
+        return select(func.count(column)).where(*where).scalar_subquery()
+
+    in_event = Registration.event_id == event.id
+    offered = and_(Slot.exhibitor_id == Exhibitor.id, Exhibitor.event_id == event.id, Slot.status == "open")
+    row = db.session.execute(
+        select(
+            count(Registration.id, in_event, Registration.status == "registered"),
+            count(Registration.id, in_event, Registration.status.in_(("waitlisted", "offered"))),
+            count(Registration.id, in_event, Registration.checked_in_at >= event.local_midnight(now)),
+            count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == "approved"),
+            count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == "applied"),
+            count(Slot.id, offered),
+            count(
+                Booking.id,
+                Booking.event_id == event.id,
+                Booking.status == "confirmed",
+                Booking.slot_id.in_(select(Slot.id).join(Exhibitor).where(offered)),
+            ),
+            count(OutboxMessage.id, OutboxMessage.event_id == event.id, OutboxMessage.status == "failed"),
+        )
+    ).one()
+    return Overview(*row)

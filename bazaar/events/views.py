@@ -70,7 +70,7 @@ def _managed_event(event_id: int) -> Event:
 @login_required
 def manage(event_id):
     event = _managed_event(event_id)
-    return render_template("events/manage.html", event=event)
+    return render_template("events/manage.html", event=event, figures=services.overview(event))
 
 
 @bp.route("/organiser/events/<int:event_id>/edit", methods=["GET", "POST"])
