@@ -1,5 +1,7 @@
 """Booking on a phone in real Chromium against gunicorn: find, book, see my schedule, move, cancel."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -40,9 +42,10 @@ def test_visitor_books_moves_and_cancels_on_a_phone(ctx, live_server, page):
     assert "Öresunds Logistik AB" in main and "Kodhuset Syd AB" not in main
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.click("text=Öresunds Logistik AB")
+    page.wait_for_url(re.compile(r"/exhibitors/\d+$"))  # loaded, styles too, before the times are measured
 
     buttons = page.locator("ul.times button")
-    buttons.first.wait_for()  # the employer's page has loaded before the times are counted
+    buttons.first.wait_for()
     assert buttons.count() == 4  # four times, two tables each: grouped
     assert all(b.bounding_box()["height"] >= 44 for b in buttons.all())
     buttons.nth(1).click()
