@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -138,23 +139,27 @@ RANK_COLUMNS = (
 
 def rank_rows(event_id: int, fair_only: bool = True) -> list[tuple]:
     """The compact rows of every candidate, in :data:`RANK_COLUMNS` order: one statement, no ORM
-    objects, no name, no background."""
-    return db.session.execute(
-        _candidate_query(
-            (
-                User.id,
-                cast(VisitorProfile.occupations, Text),
-                cast(VisitorProfile.languages, Text),
-                VisitorProfile.swedish_level,
-                VisitorProfile.education_level,
-                VisitorProfile.driving_licence,
-                VisitorProfile.available_from,
-                VisitorProfile.municipality,
-            ),
-            event_id,
-            "join" if fair_only else None,
+    objects (a Core execute on the session's connection), no name, no background."""
+    return (
+        db.session.connection()
+        .execute(
+            _candidate_query(
+                (
+                    User.id,
+                    cast(VisitorProfile.occupations, Text),
+                    cast(VisitorProfile.languages, Text),
+                    VisitorProfile.swedish_level,
+                    VisitorProfile.education_level,
+                    VisitorProfile.driving_licence,
+                    VisitorProfile.available_from,
+                    VisitorProfile.municipality,
+                ),
+                event_id,
+                "join" if fair_only else None,
+            )
         )
-    ).all()
+        .all()
+    )
 
 
 # ---- the need's side and the score ------------------------------------------------------------
@@ -284,28 +289,27 @@ def score(need: Spec, profile: Profile) -> Match:
     return Match(profile, _share(got, stated), criteria, sum(c.met for c in criteria))
 
 
-def _decoded(text: str | None, cache: dict) -> frozenset:
-    found = cache.get(text)
-    if found is None:
-        found = cache[text] = frozenset(json.loads(text) or ()) if text else frozenset()
-    return found
+@lru_cache(maxsize=1 << 16)
+def _codes(text: str | None) -> frozenset:
+    """A stored JSON list of codes as a set, decoded once per distinct text (visitors repeat)."""
+    return frozenset(json.loads(text) or ()) if text else frozenset()
 
 
 def rank(need: Spec, rows: list[tuple]) -> list[tuple[int, int, int]]:
     """``(score, criteria met, user id)`` of every row (:func:`rank_rows`) meeting at least one
     criterion, best first (score, criteria met, then the older account). Each stated rule is
     judged once per distinct value of the fields it reads, so a visitor costs a few dict look-ups."""
-    plan, stated, lists = [], 0, {}
+    plan, stated = [], 0
     for rule in RULES:
         if not rule.stated(need):
             continue
         weight = WEIGHTS[rule.key]
         stated += weight
         where = [RANK_COLUMNS.index(name) for name in rule.fields]
-        decoders = [lists.setdefault(name, {}) if name in _LISTS else None for name in rule.fields]
+        lists = [name in _LISTS for name in rule.fields]
 
-        def verdict(*values, judge=rule.judge, decoders=decoders):
-            return judge(need, *(_decoded(v, d) if d is not None else v for d, v in zip(decoders, values)))[0]
+        def verdict(*values, judge=rule.judge, lists=lists):
+            return judge(need, *(_codes(v) if is_list else v for is_list, v in zip(lists, values, strict=True)))[0]
 
         plan.append((itemgetter(*where), weight, {}, verdict, len(where) > 1))
     ranked = []
