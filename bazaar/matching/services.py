@@ -433,8 +433,8 @@ def free_slots(need: Need, now: datetime | None = None) -> list[Slot]:
             .where(
                 Slot.exhibitor_id == need.exhibitor_id,
                 Slot.starts_at > now + booking.WAITLIST_MIN_NOTICE,
-                booking._bookable_for(None, now),
-                ~booking._live_booking_on(Slot.id),
+                booking.bookable_for(None, now),
+                ~booking.live_booking_on(Slot.id),
             )
             .order_by(Slot.starts_at, Slot.table_id)
         )
@@ -445,7 +445,7 @@ def _hold(slot: Slot, registration_id: int, until: datetime, now: datetime) -> b
     """Hold ``slot`` for the candidate, if nobody holds or booked it (the slot row stays locked)."""
     held = db.session.execute(
         update(Slot)
-        .where(Slot.id == slot.id, booking._bookable_for(None, now), ~booking._live_booking_on(Slot.id))
+        .where(Slot.id == slot.id, booking.bookable_for(None, now), ~booking.live_booking_on(Slot.id))
         .values(held_for_registration_id=registration_id, held_until=until)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -554,18 +554,7 @@ def accept(invitation: Invitation, actor=None) -> Booking:
 
 def _release(invitation: Invitation, now: datetime) -> None:
     """Free the time held for the invitation and pass it on to the exhibitor's waiting list."""
-    slot = invitation.slot
-    if slot is None:
-        return
-    released = db.session.execute(
-        update(Slot)
-        .where(Slot.id == slot.id, Slot.held_for_registration_id == invitation.registration_id)
-        .values(held_for_registration_id=None, held_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.expire(slot, ["held_for_registration_id", "held_until"])
-    if released:
-        booking.offer_slot(slot, now)
+    booking.release_held_slot(invitation.slot, invitation.registration_id, now)
 
 
 def _end(invitation: Invitation, status: str, now: datetime) -> None:
