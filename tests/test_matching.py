@@ -324,6 +324,29 @@ def test_withdrawing_the_consent_removes_the_candidate_and_their_invitations(fai
     assert services.candidates(need).matches == []
 
 
+def test_unticking_the_consent_on_the_profile_withdraws_invitations_as_the_button_does(fair, client):
+    event, exhibitor, need, _ = fair
+    reg = _candidate(event, "Amal", occupations=["assistant_nurse"], languages=["ar"])
+    stays = _candidate(event, "Stays", occupations=["assistant_nurse"], languages=["ar"])
+    mine, theirs = _invite(need, reg, stays)
+    login(client, reg.user)
+    form = client.get("/my/profile").text
+    box = next(tag for tag in re.findall(r"<input[^>]*>", form) if 'name="consent_matching"' in tag)
+    assert " checked" in box
+    # the same answers as before, the matching box unticked (an unticked box is not sent)
+    data = {"name": "Amal", "preferred_language": "en", "occupations": ["assistant_nurse"], "languages": ["ar"]}
+    assert client.post("/my/profile", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(VisitorProfile, reg.user.profile.id).consent_matching_at is None
+    assert db.session.get(Invitation, mine.id).status == "withdrawn"
+    assert db.session.get(Slot, mine.slot_id).held_for_registration_id is None
+    assert db.session.get(Invitation, theirs.id).status == "offered"  # only theirs own
+    assert [m.profile.name for m in services.candidates(need).matches] == ["Stays"]
+    # the invitation's link now says it is no longer open
+    url = "/matching/invitations/" + services.INVITATION_LINK.token(mine)
+    assert client.post(url, data={"action": "accept"}).status_code == 409
+
+
 def test_the_employer_sees_a_candidate_only_as_far_as_they_consented(fair, client):
     event, exhibitor, need, org = fair
     admin = f.exhibitor_staff(exhibitor, role="admin", preferred_language="en")

@@ -20,7 +20,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Text, and_, cast, select, update
 
+from bazaar.accounts import services as accounts
 from bazaar.accounts.models import User, VisitorProfile
+from bazaar.accounts.signals import consent_withdrawn
 from bazaar.booking import services as booking
 from bazaar.booking.models import Booking, Slot
 from bazaar.clock import utcnow
@@ -622,10 +624,18 @@ def recommendations(user, event, limit: int = RECOMMENDATIONS) -> list[Recommend
 
 
 def withdraw_consent(user, now: datetime | None = None) -> None:
-    """Stop matching: the consent is cleared and open invitations are withdrawn (commits)."""
-    now = now or utcnow()
-    if user.profile is not None:
-        user.profile.consent_matching_at = None
+    """Stop matching (My page's button): the consent is withdrawn as unticking it on the profile
+    does, which withdraws open invitations (:func:`_end_invitations`); commits."""
+    accounts.withdraw_consent(user, "matching", now)
+    db.session.commit()
+
+
+@consent_withdrawn.connect
+def _end_invitations(user, consent: str, now: datetime) -> None:
+    """The matching consent was withdrawn (anywhere): open invitations are withdrawn and their
+    times released, in the same transaction."""
+    if consent != "matching":
+        return
     open_invitations = db.session.scalars(
         select(Invitation)
         .join(Registration, Registration.id == Invitation.registration_id)
@@ -633,4 +643,3 @@ def withdraw_consent(user, now: datetime | None = None) -> None:
     ).all()
     for invitation in open_invitations:
         _end(invitation, "withdrawn", now)
-    db.session.commit()
