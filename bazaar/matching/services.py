@@ -1,11 +1,14 @@
 """Matching rules as plain functions: who may be suggested, how a candidate is scored and why,
 invitations with a held interview time, and recommendations for visitors.
 
-Scoring is written once (:func:`score`): each criterion the need states is met or not, met
-criteria add their weight, and the score is the share of the stated criteria's weight (0-100).
-Ties are broken by the number of criteria met, then by the visitor's id, so the order never
-changes between two runs over the same data. Only the columns in :class:`Profile` are read:
-the self-declared background is never loaded, used or shown.
+The rules are written once (:data:`RULES`, one judge per criterion): each criterion the need
+states is met or not, met criteria add their weight, and the score is the share of the stated
+criteria's weight (0-100). :func:`rank` orders every candidate by them over compact tuples (one
+statement, :func:`rank_rows`); :func:`score` explains one candidate with the same judges, for the
+page shown only. Ties are broken by the number of criteria met, then by the visitor's id, so the
+order never changes between two runs over the same data. Only the columns in
+:data:`RANK_COLUMNS` and :class:`Profile` are read: the self-declared background is never loaded,
+used or shown.
 """
 
 import json
@@ -325,8 +328,9 @@ def rank(need: Spec, rows: list[tuple]) -> list[tuple[int, int, int]]:
             if ok:
                 got += weight
                 met += 1
-        if got:
-            ranked.append((-_share(got, stated), -met, row[0]))
+        share = _share(got, stated)
+        if share > 0:
+            ranked.append((-share, -met, row[0]))
     ranked.sort()
     return [(-s, -m, uid) for s, m, uid in ranked]
 
