@@ -1,5 +1,6 @@
 """What every benchmark needs: a loopback port, a throw-away PostgreSQL database, a gunicorn."""
 
+import contextlib
 import http.client
 import os
 import secrets
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import typing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,3 +175,49 @@ def deliveries(expected_ids: set[int], received_ids: list[int]) -> dict[str, int
         "duplicated": len(received) - len(delivered),
         "lost": len(expected_ids - delivered),
     }
+
+
+@contextlib.contextmanager
+def bench_app():
+    """An app on a throw-away database (:func:`create_database`), its tables made, inside an app
+    context; the connections are closed and the database dropped afterwards, whatever happens."""
+    name, database_url = create_database()
+    os.environ.update(
+        {"DATABASE_URL": database_url, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16)}
+    )
+    os.environ.pop("REDIS_URL", None)
+    try:
+        from bazaar import create_app
+        from bazaar.extensions import db
+
+        app = create_app()
+        with app.app_context():
+            db.create_all()
+            try:
+                yield app
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+    finally:
+        drop_database(name)
+
+
+class Timing(typing.NamedTuple):
+    result: object
+    seconds: float  # wall clock
+    cpu_seconds: float  # this process's CPU: what the work costs when the machine is shared
+
+
+def timed(fn, *args, **kwargs) -> Timing:
+    """Run ``fn`` once, timing wall clock and CPU."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn(*args, **kwargs)
+    return Timing(result, time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def print_figures(figures: dict, headline: tuple[str, str] | None = None) -> None:
+    """Print ``name: value`` lines (floats with 4 decimals), then the headline ``name: text`` last."""
+    for name, value in figures.items():
+        print(f"{name}: {value:.4f}" if isinstance(value, float) else f"{name}: {value}", flush=True)
+    if headline:
+        print(f"{headline[0]}: {headline[1]}", flush=True)

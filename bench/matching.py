@@ -3,8 +3,9 @@
 Creates its own PostgreSQL database (``bazaar_bench_<random>``, dropped afterwards), fills one fair
 with visitors (profiles with occupations, languages, education, licence, start date, municipality)
 and 40 exhibitors with 200 needs, then times :func:`bazaar.matching.services.candidates` for each
-need (one SQL query for the compact rows plus one scoring pass), the scoring pass alone over rows
-loaded once, and, as the baseline, the bare SQL fetch of the same rows with no scoring.
+need (one SQL statement for the compact rows, one ranking pass, one statement for the first page's
+profiles and their explanations), the ranking pass alone over rows loaded once, and, as the
+baseline, the bare SQL fetch of the same compact rows with no scoring.
 
     .venv/bin/python bench/matching.py            # 10,000 visitors x 200 needs
     .venv/bin/python bench/matching.py --quick    # 10,000 visitors x 10 needs (under a minute)
@@ -18,7 +19,6 @@ import random
 import secrets
 import statistics
 import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _support import create_database, drop_database  # noqa: E402
+from _support import bench_app, print_figures, timed  # noqa: E402
 
 VISITORS = 10_000
 EXHIBITORS = 40
@@ -135,13 +135,14 @@ def build(rng: random.Random, needs: int) -> int:
 
 
 def bare_fetch(event_id: int) -> int:
-    """The same rows as the candidate query, fetched with no scoring: the baseline."""
+    """The rows ranking reads (the same columns, the lists as their JSON text), fetched with no
+    scoring: the baseline."""
     from bazaar.extensions import db
 
     rows = db.session.execute(
         sa.text(
-            "SELECT u.id, u.name, r.id, p.occupations, p.languages, p.swedish_level, p.education_level, "
-            'p.driving_licence, p.available_from, p.municipality FROM "user" u '
+            "SELECT u.id, CAST(p.occupations AS TEXT), CAST(p.languages AS TEXT), p.swedish_level, "
+            'p.education_level, p.driving_licence, p.available_from, p.municipality FROM "user" u '
             "JOIN visitor_profile p ON p.user_id = u.id "
             "JOIN registration r ON r.user_id = u.id AND r.event_id = :e AND r.status = 'registered' "
             "WHERE p.consent_matching_at IS NOT NULL AND u.is_active_account AND u.deleted_at IS NULL"
@@ -157,62 +158,47 @@ def main() -> None:
     args = parser.parse_args()
     needs = QUICK_NEEDS if args.quick else FULL_NEEDS
 
-    name, database_url = create_database()
-    os.environ.update(
-        {"DATABASE_URL": database_url, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16)}
-    )
-    os.environ.pop("REDIS_URL", None)
-    try:
-        from bazaar import create_app
+    with bench_app():
         from bazaar.extensions import db
         from bazaar.matching import services
         from bazaar.matching.models import Need
 
-        app = create_app()
-        with app.app_context():
-            db.create_all()
-            started = time.perf_counter()
-            event_id = build(random.Random(17), needs)
-            print(f"built_seconds: {time.perf_counter() - started:.1f}")
-            all_needs = db.session.scalars(sa.select(Need).order_by(Need.id)).all()
-            for need in all_needs:
-                need.exhibitor  # noqa: B018  (loaded before timing, as a page has it already)
+        built = timed(build, random.Random(17), needs)
+        event_id = built.result
+        print(f"built_seconds: {built.seconds:.1f}", flush=True)
+        all_needs = db.session.scalars(sa.select(Need).order_by(Need.id)).all()
+        for need in all_needs:
+            need.exhibitor  # noqa: B018  (loaded before timing, as a page has it already)
 
-            full, full_cpu, bare, bare_cpu, scoring, scoring_cpu, found = [], [], [], [], [], [], []
-            for need in all_needs:
-                t, c = time.perf_counter(), time.process_time()
-                ranked = services.candidates(need)
-                full.append(time.perf_counter() - t)
-                full_cpu.append(time.process_time() - c)
-                found.append(len(ranked))
-                t, c = time.perf_counter(), time.process_time()
-                bare_fetch(event_id)
-                bare.append(time.perf_counter() - t)
-                bare_cpu.append(time.process_time() - c)
-            profiles = services.candidate_profiles(event_id)
-            for need in all_needs:
-                t, c = time.perf_counter(), time.process_time()
-                services.rank(need, profiles)
-                scoring.append(time.perf_counter() - t)
-                scoring_cpu.append(time.process_time() - c)
-            db.session.remove()
-            db.engine.dispose()
-        print(f"visitors: {VISITORS}")
-        print(f"consenting_candidates: {len(profiles)}")
-        print(f"needs: {needs}")
-        print(f"ranked_per_need_median: {statistics.median(found):.0f}")
-        # CPU seconds of this process: what the work costs when the machine is shared (load).
-        print(f"load_average_1min: {os.getloadavg()[0]:.1f}")
-        print(f"scoring_only_seconds_per_need: {statistics.mean(scoring):.4f}")
-        print(f"scoring_only_cpu_seconds_per_need: {statistics.mean(scoring_cpu):.4f}")
-        print(f"bare_fetch_seconds_per_need: {statistics.mean(bare):.4f}")
-        print(f"bare_fetch_cpu_seconds_per_need: {statistics.mean(bare_cpu):.4f}")
-        print(f"candidates_cpu_seconds_per_need: {statistics.mean(full_cpu):.4f}")
-        print(f"candidates_seconds_per_need_p99: {sorted(full)[int(len(full) * 0.99) - 1]:.4f}")
-        per_need = statistics.mean(full)
-        print(f"matching: {per_need:.4f} s per need ({per_need / statistics.mean(bare):.2f} of the bare fetch)")
-    finally:
-        drop_database(name)
+        full, bare = [], []
+        for need in all_needs:
+            full.append(timed(services.candidates, need))
+            bare.append(timed(bare_fetch, event_id))
+        rows = services.rank_rows(event_id)
+        scoring = [timed(services.rank, services.spec(need), rows) for need in all_needs]
+
+    def mean(timings, attribute="seconds"):
+        return statistics.mean(getattr(t, attribute) for t in timings)
+
+    walls = sorted(t.seconds for t in full)
+    per_need = mean(full)
+    print_figures(
+        {
+            "visitors": VISITORS,
+            "consenting_candidates": len(rows),
+            "needs": needs,
+            "ranked_per_need_median": f"{statistics.median(t.result.total for t in full):.0f}",
+            "shown_per_page": services.CANDIDATES_PER_PAGE,
+            "load_average_1min": f"{os.getloadavg()[0]:.1f}",
+            "scoring_only_seconds_per_need": mean(scoring),
+            "scoring_only_cpu_seconds_per_need": mean(scoring, "cpu_seconds"),
+            "bare_fetch_seconds_per_need": mean(bare),
+            "bare_fetch_cpu_seconds_per_need": mean(bare, "cpu_seconds"),
+            "candidates_cpu_seconds_per_need": mean(full, "cpu_seconds"),
+            "candidates_seconds_per_need_p99": walls[max(0, int(len(walls) * 0.99) - 1)],
+        },
+        headline=("matching", f"{per_need:.4f} s per need ({per_need / mean(bare):.2f} of the bare fetch)"),
+    )
 
 
 if __name__ == "__main__":

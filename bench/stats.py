@@ -12,11 +12,9 @@ The last line is ``stats: <seconds> s (<ratio> of hand-written SQL)`` for the la
 """
 
 import argparse
-import os
 import random
 import secrets
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _support import create_database, drop_database  # noqa: E402
+from _support import bench_app, print_figures, timed  # noqa: E402
 
 FULL_SIZES = [(4_700, 60), (100_000, 600)]
 QUICK_SIZES = [(4_700, 60), (20_000, 120)]
@@ -223,25 +221,29 @@ def measure(event_id: int) -> tuple[float, int, float, dict]:
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    db.session.commit()
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    started = time.perf_counter()
-    try:
+    def compiled():
         figures = compile_event(event_id)
         db.session.commit()
+        return figures
+
+    def hand_written():
+        rows = db.session.execute(sa.text(HAND_WRITTEN), {"e": event_id}).all()
+        db.session.commit()
+        return rows
+
+    db.session.commit()
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        compiler = timed(compiled)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
-    seconds = time.perf_counter() - started
-
-    started = time.perf_counter()
-    rows = db.session.execute(sa.text(HAND_WRITTEN), {"e": event_id}).all()
-    db.session.commit()
-    hand = time.perf_counter() - started
-    total = next(r for r in rows if all(v is None for v in r[:7]))
+    figures = compiler.result
+    hand = timed(hand_written)
+    total = next(r for r in hand.result if all(v is None for v in r[:7]))
     assert total[7] == figures["headline"]["visitors_registered"], "hand-written pass disagrees"
     assert total[11] == figures["headline"]["interviews_held"], "hand-written pass disagrees"
     assert total[12] == figures["headline"]["jobs_total"], "hand-written pass disagrees"
-    return seconds, len(statements), hand, figures["headline"]
+    return compiler.seconds, len(statements), hand.seconds, figures["headline"]
 
 
 def main() -> None:
@@ -250,39 +252,22 @@ def main() -> None:
     args = parser.parse_args()
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
 
-    name, database_url = create_database()
-    os.environ.update(
-        {"DATABASE_URL": database_url, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16)}
-    )
-    os.environ.pop("REDIS_URL", None)
-    try:
-        from bazaar import create_app
-        from bazaar.extensions import db
-
-        app = create_app()
-        with app.app_context():
-            db.create_all()
-            rng = random.Random(7)
-            results = []
-            for visitors, exhibitors in sizes:
-                started = time.perf_counter()
-                event_id = build_event(rng, visitors, exhibitors, f"{visitors}")
-                built = time.perf_counter() - started
-                seconds, statements, hand, headline = measure(event_id)
-                results.append((seconds, hand))
-                print(
-                    f"{visitors:>7} visitors {exhibitors:>4} exhibitors: built in {built:5.1f} s; "
-                    f"compiled in {seconds:6.3f} s with {statements} SQL statements; "
-                    f"hand-written SQL pass {hand:6.3f} s; ratio {seconds / hand:4.1f}; "
-                    f"interviews held {headline['interviews_held']}, jobs {headline['jobs_total']}",
-                    flush=True,
-                )
-            db.session.remove()
-            db.engine.dispose()
-        seconds, hand = results[-1]
-        print(f"stats: {seconds:.3f} s ({seconds / hand:.1f} of hand-written SQL)")
-    finally:
-        drop_database(name)
+    with bench_app():
+        rng = random.Random(7)
+        results = []
+        for visitors, exhibitors in sizes:
+            built = timed(build_event, rng, visitors, exhibitors, f"{visitors}")
+            seconds, statements, hand, headline = measure(built.result)
+            results.append((seconds, hand))
+            print(
+                f"{visitors:>7} visitors {exhibitors:>4} exhibitors: built in {built.seconds:5.1f} s; "
+                f"compiled in {seconds:6.3f} s with {statements} SQL statements; "
+                f"hand-written SQL pass {hand:6.3f} s; ratio {seconds / hand:4.1f}; "
+                f"interviews held {headline['interviews_held']}, jobs {headline['jobs_total']}",
+                flush=True,
+            )
+    seconds, hand = results[-1]
+    print_figures({}, headline=("stats", f"{seconds:.3f} s ({seconds / hand:.1f} of hand-written SQL)"))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from bazaar.matching import services
 from bazaar.matching.models import Invitation, Need
 from bazaar.notifications.models import OutboxMessage
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import counted_statements, login
 
 
 @pytest.fixture(autouse=True)
@@ -149,17 +149,75 @@ def test_candidates_are_consenting_visitors_of_the_fair_ranked_deterministically
     _candidate(event, "None", occupations=["cook"], languages=["so"])
     _candidate(event, "No consent", consent=False, occupations=["assistant_nurse"], languages=["ar"])
     elsewhere = _candidate(f.event(), "Other fair", occupations=["assistant_nurse"], languages=["ar"])
-    ranked = services.candidates(need)
+    ranked = services.candidates(need).matches
     assert [m.profile.name for m in ranked] == ["Both", "Tie", "One"]
     assert [m.score for m in ranked] == [100, 100, 58]
     assert ranked[0].profile.registration_id == both.id and ranked[1].profile.registration_id == tie.id
-    assert services.candidates(need) == ranked
+    assert services.candidates(need).matches == ranked
     need.standing = True
     db.session.commit()
-    standing = services.candidates(need)
+    standing = services.candidates(need).matches
     assert "Other fair" in [m.profile.name for m in standing]
     assert next(m for m in standing if m.profile.name == "Other fair").profile.registration_id is None
     assert elsewhere.event_id != event.id and one.event_id == event.id
+
+
+def test_ranking_statements_do_not_grow_with_the_visitors_and_pages_go_on(fair, client):
+    event, exhibitor, need, org = fair
+    for i in range(3):
+        _candidate(event, f"Early {i}", occupations=["assistant_nurse"], languages=["ar"])
+    need = db.session.get(Need, need.id)
+    need.exhibitor  # noqa: B018  (loaded, as the page has it)
+    with counted_statements() as few:
+        small = services.candidates(need, per_page=2)
+    for i in range(12):
+        _candidate(event, f"Late {i}", occupations=["assistant_nurse"], languages=["so" if i % 2 else "ar"])
+    need = db.session.get(Need, need.id)
+    need.exhibitor  # noqa: B018
+    with counted_statements() as many:
+        big = services.candidates(need, per_page=2)
+    assert len(few) == len(many) == 2  # the compact rows, then the page's profiles
+    assert small.total == 3 and big.total == 15 and len(big.matches) == 2 and big.has_next
+    names = [m.profile.name for p in range(1, 9) for m in services.candidates(need, page=p, per_page=2).matches]
+    assert names == ["Early 0", "Early 1", "Early 2"] + [f"Late {i}" for i in range(0, 12, 2)] + [
+        f"Late {i}" for i in range(1, 12, 2)
+    ]
+    assert services.candidates(need, page=99, per_page=2).page == 8  # past the end: the last page
+    assert services.candidates(need, page=-3, per_page=2).page == 1
+    login(client, f.organiser(org, preferred_language="en"))
+    first = client.get(f"/needs/{need.id}/candidates").text
+    assert "Candidates 1-15 of 15" in first and "More candidates" not in first
+    for bad in ("x", "-1", "99999999999999999999"):
+        assert client.get(f"/needs/{need.id}/candidates?page={bad}").status_code == 200
+
+
+def test_ranking_scores_every_row_as_the_explanation_does(fair):
+    """rank (over the compact rows) and score (the page's explanations) read the same rules."""
+    import random
+
+    event, exhibitor, need, _ = fair
+    rng = random.Random(5)
+    for i in range(60):
+        _candidate(
+            event,
+            f"V{i}",
+            occupations=rng.sample(["assistant_nurse", "cook", "nurse", "driver"], rng.randint(0, 2)),
+            languages=rng.sample(["ar", "sv", "so", "en"], rng.randint(0, 2)),
+            swedish_level=rng.choice([None, "none", "basic", "intermediate", "fluent"]),
+            education_level=rng.choice([None, "compulsory", "upper_secondary", "university"]),
+            driving_licence=rng.choice([None, True, False]),
+            available_from=rng.choice([None, date(2027, 1, 1), date(2027, 6, 1)]),
+            municipality=rng.choice([None, "Solna", " solna", "Nacka"]),
+        )
+    wanted = services.Spec(("assistant_nurse", "cook"), ("ar", "sv"), 2, True, date(2027, 3, 1), "solna", True)
+    rows = services.rank_rows(event.id)
+    by_id = {p.user_id: p for p in services.candidate_profiles(event.id)}
+    explained = sorted(
+        ((m.score, m.met, m.profile.user_id) for m in (services.score(wanted, p) for p in by_id.values())),
+        key=lambda t: (-t[0], -t[1], t[2]),
+    )
+    assert services.rank(wanted, rows) == [t for t in explained if t[0] > 0]
+    assert len({t[0] for t in explained}) > 4  # the data set really spreads the scores
 
 
 def _invite(need, *registrations, actor=None):
@@ -263,7 +321,30 @@ def test_withdrawing_the_consent_removes_the_candidate_and_their_invitations(fai
     assert db.session.get(VisitorProfile, reg.user.profile.id).consent_matching_at is None
     assert db.session.get(Invitation, invitation.id).status == "withdrawn"
     assert db.session.get(Slot, invitation.slot_id).held_for_registration_id is None
-    assert services.candidates(need) == []
+    assert services.candidates(need).matches == []
+
+
+def test_unticking_the_consent_on_the_profile_withdraws_invitations_as_the_button_does(fair, client):
+    event, exhibitor, need, _ = fair
+    reg = _candidate(event, "Amal", occupations=["assistant_nurse"], languages=["ar"])
+    stays = _candidate(event, "Stays", occupations=["assistant_nurse"], languages=["ar"])
+    mine, theirs = _invite(need, reg, stays)
+    login(client, reg.user)
+    form = client.get("/my/profile").text
+    box = next(tag for tag in re.findall(r"<input[^>]*>", form) if 'name="consent_matching"' in tag)
+    assert " checked" in box
+    # the same answers as before, the matching box unticked (an unticked box is not sent)
+    data = {"name": "Amal", "preferred_language": "en", "occupations": ["assistant_nurse"], "languages": ["ar"]}
+    assert client.post("/my/profile", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(VisitorProfile, reg.user.profile.id).consent_matching_at is None
+    assert db.session.get(Invitation, mine.id).status == "withdrawn"
+    assert db.session.get(Slot, mine.slot_id).held_for_registration_id is None
+    assert db.session.get(Invitation, theirs.id).status == "offered"  # only theirs own
+    assert [m.profile.name for m in services.candidates(need).matches] == ["Stays"]
+    # the invitation's link now says it is no longer open
+    url = "/matching/invitations/" + services.INVITATION_LINK.token(mine)
+    assert client.post(url, data={"action": "accept"}).status_code == 409
 
 
 def test_the_employer_sees_a_candidate_only_as_far_as_they_consented(fair, client):

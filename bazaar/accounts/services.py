@@ -6,10 +6,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bazaar.accounts import signals
 from bazaar.accounts.auth import hash_password
 from bazaar.accounts.choices import FOREIGN_BACKGROUND_DEFINITION
 from bazaar.accounts.models import User, VisitorProfile, normalise_email
+from bazaar.accounts.signals import consent_withdrawn
 from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
@@ -133,12 +133,22 @@ def reset_password(token: str, password: str) -> User:
 # ---- the visitor profile --------------------------------------------------------------------
 
 
+def withdraw_consent(user: User, consent: str, now: datetime | None = None) -> None:
+    """Clear ``consent_<consent>_at`` and tell the domains that rest on it
+    (:data:`~bazaar.accounts.signals.consent_withdrawn`: matching withdraws open invitations), in the
+    caller's transaction (the caller commits). The one way a consent is withdrawn."""
+    now = now or utcnow()
+    if user.profile is not None:
+        setattr(user.profile, f"consent_{consent}_at", None)
+    consent_withdrawn.send(user, consent=consent, now=now)
+
+
 def save_profile(user: User, data: dict, now: datetime | None = None) -> VisitorProfile:
     """Store profile answers from :meth:`ProfileFieldsForm.profile_data` (the caller commits).
 
-    A consent keeps the time it was first given while it stays given, and is cleared when withdrawn
-    (the house hears of it through ``consent_withdrawn``). Withdrawing the sensitive consent erases
-    the sensitive answer."""
+    A consent keeps the time it was first given while it stays given, and is withdrawn with
+    :func:`withdraw_consent` when unticked.
+    Withdrawing the sensitive consent erases the sensitive answer."""
     now = now or utcnow()
     data = dict(data)
     consents = data.pop("consents")
@@ -150,8 +160,7 @@ def save_profile(user: User, data: dict, now: datetime | None = None) -> Visitor
         attr = f"consent_{consent}_at"
         if not given:
             if getattr(profile, attr) is not None:
-                signals.consent_withdrawn.send(user, consent=consent, now=now)
-            setattr(profile, attr, None)
+                withdraw_consent(user, consent, now)
         elif getattr(profile, attr) is None:
             setattr(profile, attr, now)
     if consents["sensitive"] and foreign_background:

@@ -134,11 +134,12 @@ def live_registration(user, event) -> Registration | None:
     )
 
 
-def _live_booking_on(slot_id_column):
+def live_booking_on(slot_id_column):
+    """SQL condition: a confirmed booking is on the slot (negate it for a free slot)."""
     return exists().where(Booking.slot_id == slot_id_column, Booking.status == "confirmed")
 
 
-def _bookable_for(registration_id: int | None, now: datetime):
+def bookable_for(registration_id: int | None, now: datetime):
     """SQL condition: the slot is open and not held for someone else."""
     not_held = or_(Slot.held_for_registration_id.is_(None), Slot.held_until <= now)
     if registration_id is not None:
@@ -154,8 +155,8 @@ def free_times(exhibitor, registration_id: int | None = None, now: datetime | No
         .where(
             Slot.exhibitor_id == exhibitor.id,
             Slot.starts_at > now,
-            _bookable_for(registration_id, now),
-            ~_live_booking_on(Slot.id),
+            bookable_for(registration_id, now),
+            ~live_booking_on(Slot.id),
         )
         .group_by(Slot.starts_at)
         .order_by(Slot.starts_at)
@@ -168,7 +169,7 @@ def free_slot_counts(event, now: datetime | None = None) -> dict[int, int]:
     now = now or utcnow()
     rows = db.session.execute(
         select(Slot.exhibitor_id, func.count(Slot.id))
-        .where(Slot.event_id == event.id, Slot.starts_at > now, _bookable_for(None, now), ~_live_booking_on(Slot.id))
+        .where(Slot.event_id == event.id, Slot.starts_at > now, bookable_for(None, now), ~live_booking_on(Slot.id))
         .group_by(Slot.exhibitor_id)
     ).all()
     return dict(rows)
@@ -251,7 +252,7 @@ def _claim_slot_row(slot: Slot, registration_id: int, now: datetime) -> bool:
     """Lock the slot row if it is open and not held for someone else; clears a hold on it."""
     result = db.session.execute(
         update(Slot)
-        .where(Slot.id == slot.id, _bookable_for(registration_id, now))
+        .where(Slot.id == slot.id, bookable_for(registration_id, now))
         .values(held_for_registration_id=None, held_until=None)
         .execution_options(synchronize_session=False)
     )
@@ -296,8 +297,8 @@ def _candidate_slots(exhibitor_id: int, starts_at: datetime, registration_id: in
             .where(
                 Slot.exhibitor_id == exhibitor_id,
                 Slot.starts_at == starts_at,
-                _bookable_for(registration_id, now),
-                ~_live_booking_on(Slot.id),
+                bookable_for(registration_id, now),
+                ~live_booking_on(Slot.id),
             )
             .order_by(Slot.table_id)
         )
@@ -573,7 +574,7 @@ def leave_waitlist(entry: WaitlistEntry) -> None:
         if result.rowcount != 1:
             raise WaitlistError(_("You are not on this waiting list."))
         db.session.refresh(entry)
-        _release_hold(entry, now)
+        release_held_slot(entry.offered_slot, entry.registration_id, now)
 
     _run(work)
 
@@ -605,23 +606,26 @@ def _close_waitlist_entries(registration_id: int, exhibitor_id: int, now: dateti
         return
     entry.status = "claimed"
     db.session.flush()
-    _release_hold(entry, now)
+    release_held_slot(entry.offered_slot, entry.registration_id, now)
 
 
-def _release_hold(entry: WaitlistEntry, now: datetime) -> None:
-    """Free the slot held for ``entry`` (if still held for it) and offer it to the next in line."""
-    slot = entry.offered_slot
+def release_held_slot(slot: Slot | None, registration_id: int, now: datetime, pass_on: bool = True) -> bool:
+    """Free ``slot`` if it is still held for ``registration_id`` (a conditional UPDATE, so a hold
+    passed on meanwhile stays) and, with ``pass_on``, offer it to the next in the exhibitor's line.
+    For waiting-list offers and matching invitations alike; runs in the caller's transaction.
+    True if it was freed."""
     if slot is None:
-        return
+        return False
     released = db.session.execute(
         update(Slot)
-        .where(Slot.id == slot.id, Slot.held_for_registration_id == entry.registration_id)
+        .where(Slot.id == slot.id, Slot.held_for_registration_id == registration_id)
         .values(held_for_registration_id=None, held_until=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.expire(slot, ["held_for_registration_id", "held_until"])
-    if released:
+    if released and pass_on:
         offer_slot(slot, now)
+    return bool(released)
 
 
 def _waiting_entries(exhibitor_id: int, limit: int):
@@ -656,13 +660,13 @@ def offer_slot(slot: Slot, now: datetime | None = None) -> WaitlistEntry | None:
         expires = min(now + WAITLIST_HOLD, slot.starts_at)
         held = db.session.execute(
             update(Slot)
-            .where(Slot.id == slot.id, _bookable_for(None, now))
+            .where(Slot.id == slot.id, bookable_for(None, now))
             .values(held_for_registration_id=entry.registration_id, held_until=expires)
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.expire(slot, ["held_for_registration_id", "held_until"])
         # The slot row is locked now, so a booking cannot appear on it before we commit.
-        if not held or db.session.scalar(select(_live_booking_on(slot.id))):
+        if not held or db.session.scalar(select(live_booking_on(slot.id))):
             return None
         entry.status, entry.offered_slot_id, entry.offer_expires_at = "offered", slot.id, expires
         entry.offers_made += 1
@@ -709,15 +713,8 @@ def expire_waitlist_offers() -> int:
     for entry in db.session.scalars(q).all():
         entry.status = "expired"
         db.session.flush()
-        slot = entry.offered_slot
-        if slot is not None:
-            db.session.execute(
-                update(Slot)
-                .where(Slot.id == slot.id, Slot.held_for_registration_id == entry.registration_id)
-                .values(held_for_registration_id=None, held_until=None)
-                .execution_options(synchronize_session=False)
-            )
-            db.session.expire(slot, ["held_for_registration_id", "held_until"])
+        # passed on below, with every other free slot, in line order
+        release_held_slot(entry.offered_slot, entry.registration_id, now, pass_on=False)
     db.session.commit()
     offers = 0
     waiting_exhibitors = db.session.scalars(
@@ -735,8 +732,8 @@ def _offer_free_slots(exhibitor_id: int, now: datetime) -> int:
         .where(
             Slot.exhibitor_id == exhibitor_id,
             Slot.starts_at > now + WAITLIST_MIN_NOTICE,
-            _bookable_for(None, now),
-            ~_live_booking_on(Slot.id),
+            bookable_for(None, now),
+            ~live_booking_on(Slot.id),
         )
         .order_by(Slot.starts_at, Slot.table_id)
     ).all()

@@ -1,23 +1,31 @@
 """Matching rules as plain functions: who may be suggested, how a candidate is scored and why,
 invitations with a held interview time, and recommendations for visitors.
 
-Scoring is written once (:func:`score`): each criterion the need states is met or not, met
-criteria add their weight, and the score is the share of the stated criteria's weight (0-100).
-Ties are broken by the number of criteria met, then by the visitor's id, so the order never
-changes between two runs over the same data. Only the columns in :class:`Profile` are read:
-the self-declared background is never loaded, used or shown.
+The rules are written once (:data:`RULES`, one judge per criterion): each criterion the need
+states is met or not, met criteria add their weight, and the score is the share of the stated
+criteria's weight (0-100). :func:`rank` orders every candidate by them over compact tuples (one
+statement, :func:`rank_rows`); :func:`score` explains one candidate with the same judges, for the
+page shown only. Ties are broken by the number of criteria met, then by the visitor's id, so the
+order never changes between two runs over the same data. Only the columns in
+:data:`RANK_COLUMNS` and :class:`Profile` are read: the self-declared background is never loaded,
+used or shown.
 """
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, select, update
+from sqlalchemy import Text, and_, cast, select, update
 
-from bazaar.accounts import signals as account_signals
+from bazaar.accounts import services as accounts
 from bazaar.accounts.models import User, VisitorProfile
+from bazaar.accounts.signals import consent_withdrawn
 from bazaar.booking import services as booking
 from bazaar.booking.models import Booking, Slot
 from bazaar.clock import utcnow
@@ -39,6 +47,7 @@ INVITATION_LINK = SignedLink(
     "matching.invitation", Invitation, {"i": "id", "r": "registration_id"}, INVITATION_HOLD + timedelta(days=7)
 )
 RECOMMENDATIONS = 5
+CANDIDATES_PER_PAGE = 50
 
 
 class MatchingError(Exception):
@@ -49,7 +58,7 @@ class MatchingError(Exception):
         self.message = message
 
 
-# ---- the candidate's side: compact rows, loaded in one query ----------------------------------
+# ---- the candidate's side: compact rows ----------------------------------------------------------
 
 
 class Profile(NamedTuple):
@@ -71,26 +80,13 @@ def consents(profile: VisitorProfile | None) -> bool:
     return profile is not None and profile.consent_matching_at is not None
 
 
-def candidate_profiles(event_id: int, fair_only: bool = True, user_id: int | None = None) -> list[Profile]:
-    """Consenting, active visitors as compact rows; ``fair_only``: only those registered for
-    ``event_id`` (a standing need also reaches consenting visitors of other fairs); ``user_id``:
-    only that visitor."""
-    registration = and_(
-        Registration.user_id == User.id, Registration.event_id == event_id, Registration.status == "registered"
-    )
+def _candidate_query(columns, event_id: int, registration: str | None):
+    """Consenting, active visitors; ``registration``: ``"join"`` keeps only those registered for
+    ``event_id``, ``"outer"`` adds their registration where there is one (a standing need also reaches
+    consenting visitors of other fairs), ``None`` leaves it out."""
     q = (
-        select(
-            User.id,
-            User.name,
-            Registration.id,
-            VisitorProfile.occupations,
-            VisitorProfile.languages,
-            VisitorProfile.swedish_level,
-            VisitorProfile.education_level,
-            VisitorProfile.driving_licence,
-            VisitorProfile.available_from,
-            VisitorProfile.municipality,
-        )
+        select(*columns)
+        .select_from(User)
         .join(VisitorProfile, VisitorProfile.user_id == User.id)
         .where(
             VisitorProfile.consent_matching_at.isnot(None),
@@ -98,13 +94,77 @@ def candidate_profiles(event_id: int, fair_only: bool = True, user_id: int | Non
             User.deleted_at.is_(None),
         )
     )
+    if registration is None:
+        return q
+    on = and_(Registration.user_id == User.id, Registration.event_id == event_id, Registration.status == "registered")
+    return q.join(Registration, on) if registration == "join" else q.outerjoin(Registration, on)
+
+
+def candidate_profiles(
+    event_id: int, fair_only: bool = True, user_id: int | None = None, user_ids: list[int] | None = None
+) -> list[Profile]:
+    """Consenting, active visitors as :class:`Profile` rows; ``fair_only``: only those registered
+    for ``event_id``; ``user_id`` / ``user_ids``: only those visitors."""
+    columns = (
+        User.id,
+        User.name,
+        Registration.id,
+        VisitorProfile.occupations,
+        VisitorProfile.languages,
+        VisitorProfile.swedish_level,
+        VisitorProfile.education_level,
+        VisitorProfile.driving_licence,
+        VisitorProfile.available_from,
+        VisitorProfile.municipality,
+    )
+    q = _candidate_query(columns, event_id, "join" if fair_only else "outer")
     if user_id is not None:
         q = q.where(User.id == user_id)
-    q = q.join(Registration, registration) if fair_only else q.outerjoin(Registration, registration)
+    if user_ids is not None:
+        q = q.where(User.id.in_(user_ids))
     return [
         Profile(uid, name, reg, frozenset(occ or ()), frozenset(lang or ()), sv, edu, bool(dl), avail, muni)
         for uid, name, reg, occ, lang, sv, edu, dl, avail, muni in db.session.execute(q)
     ]
+
+
+# The columns ranking reads, one tuple per visitor: the id, then what the rules compare, the two
+# lists as their stored JSON text (decoded once per distinct value, not once per visitor).
+RANK_COLUMNS = (
+    "user_id",
+    "occupations",
+    "languages",
+    "swedish_level",
+    "education_level",
+    "driving_licence",
+    "available_from",
+    "municipality",
+)
+
+
+def rank_rows(event_id: int, fair_only: bool = True) -> list[tuple]:
+    """The compact rows of every candidate, in :data:`RANK_COLUMNS` order: one statement, no ORM
+    objects (a Core execute on the session's connection), no name, no background."""
+    return (
+        db.session.connection()
+        .execute(
+            _candidate_query(
+                (
+                    User.id,
+                    cast(VisitorProfile.occupations, Text),
+                    cast(VisitorProfile.languages, Text),
+                    VisitorProfile.swedish_level,
+                    VisitorProfile.education_level,
+                    VisitorProfile.driving_licence,
+                    VisitorProfile.available_from,
+                    VisitorProfile.municipality,
+                ),
+                event_id,
+                "join" if fair_only else None,
+            )
+        )
+        .all()
+    )
 
 
 # ---- the need's side and the score ------------------------------------------------------------
@@ -151,59 +211,169 @@ class Match(NamedTuple):
     met: int  # how many criteria are met
 
 
-def _speaks(profile: Profile, language: str, learning_ok: bool) -> tuple[bool, bool]:
+def _speaks(languages: frozenset, swedish_level: str | None, language: str, learning_ok: bool) -> tuple[bool, bool]:
     """(counts as speaking ``language``, only because Swedish still being learned is fine)."""
-    if language in profile.languages:
+    if language in languages:
         return True, False
     if language == "sv":
-        if profile.swedish_level in SWEDISH_SPOKEN:
+        if swedish_level in SWEDISH_SPOKEN:
             return True, False
-        if learning_ok and profile.swedish_level in SWEDISH_LEARNING:
+        if learning_ok and swedish_level in SWEDISH_LEARNING:
             return True, True
     return False, False
 
 
+# ---- the rules: written once, read by the explanation (score) and by ranking (rank) -------------
+# Each judge answers (met, what matched, Swedish still being learned counted) from the profile
+# fields its rule reads.
+
+
+def _occupation(need: Spec, occupations: frozenset) -> tuple:
+    common = tuple(code for code in need.occupations if code in occupations)
+    return bool(common), common, False
+
+
+def _languages(need: Spec, languages: frozenset, swedish_level: str | None) -> tuple:
+    spoken, learning = [], False
+    for code in need.languages:
+        ok, by_learning = _speaks(languages, swedish_level, code, need.swedish_developing_ok)
+        if ok:
+            spoken.append(code)
+            learning = learning or by_learning
+    return len(spoken) == len(need.languages), tuple(spoken), learning
+
+
+def _education(need: Spec, education_level: str | None) -> tuple:
+    return EDUCATION_RANK.get(education_level or "", 0) >= need.education_rank, (), False
+
+
+def _driving_licence(need: Spec, driving_licence: bool | None) -> tuple:
+    return bool(driving_licence), (), False
+
+
+def _start(need: Spec, available_from: date | None) -> tuple:
+    return available_from is not None and available_from <= need.starts_on, (), False
+
+
+def _location(need: Spec, municipality: str | None) -> tuple:
+    return (municipality or "").strip().casefold() == need.location, (), False
+
+
+class Rule(NamedTuple):
+    key: str  # a WEIGHTS key
+    stated: Callable[[Spec], bool]  # whether the need asks for it (an unstated one is not scored)
+    fields: tuple  # the Profile fields the judge reads, in order
+    judge: Callable
+
+
+RULES = (
+    Rule("occupation", lambda n: bool(n.occupations), ("occupations",), _occupation),
+    Rule("languages", lambda n: bool(n.languages), ("languages", "swedish_level"), _languages),
+    Rule("education", lambda n: bool(n.education_rank), ("education_level",), _education),
+    Rule("driving_licence", lambda n: n.driving_licence, ("driving_licence",), _driving_licence),
+    Rule("start", lambda n: n.starts_on is not None, ("available_from",), _start),
+    Rule("location", lambda n: bool(n.location), ("municipality",), _location),
+)
+_LISTS = frozenset({"occupations", "languages"})  # JSON lists: a frozenset in Profile, text in a rank row
+
+
+def _share(got: int, stated: int) -> int:
+    """The score: the met criteria's share of the stated criteria's weight, 0-100."""
+    return round(100 * got / stated) if stated else 0
+
+
 def score(need: Spec, profile: Profile) -> Match:
     """How well ``profile`` fits ``need``, with every criterion the need states, met or not."""
-    criteria = []
-    if need.occupations:
-        common = tuple(code for code in need.occupations if code in profile.occupations)
-        criteria.append(Criterion("occupation", bool(common), common))
-    if need.languages:
-        spoken, learning = [], False
-        for code in need.languages:
-            ok, by_learning = _speaks(profile, code, need.swedish_developing_ok)
-            if ok:
-                spoken.append(code)
-                learning = learning or by_learning
-        criteria.append(Criterion("languages", len(spoken) == len(need.languages), tuple(spoken), learning))
-    if need.education_rank:
-        education = EDUCATION_RANK.get(profile.education_level or "", 0)
-        criteria.append(Criterion("education", education >= need.education_rank))
-    if need.driving_licence:
-        criteria.append(Criterion("driving_licence", profile.driving_licence))
-    if need.starts_on:
-        available = profile.available_from
-        criteria.append(Criterion("start", available is not None and available <= need.starts_on))
-    if need.location:
-        criteria.append(Criterion("location", (profile.municipality or "").strip().casefold() == need.location))
+    criteria = tuple(
+        Criterion(rule.key, *rule.judge(need, *(getattr(profile, name) for name in rule.fields)))
+        for rule in RULES
+        if rule.stated(need)
+    )
     stated = sum(WEIGHTS[c.key] for c in criteria)
     got = sum(WEIGHTS[c.key] for c in criteria if c.met)
-    met = sum(c.met for c in criteria)
-    return Match(profile, round(100 * got / stated) if stated else 0, tuple(criteria), met)
+    return Match(profile, _share(got, stated), criteria, sum(c.met for c in criteria))
 
 
-def rank(need: Need, profiles: list[Profile]) -> list[Match]:
-    """Candidates meeting at least one criterion, best first (score, criteria met, then id)."""
+@lru_cache(maxsize=1 << 16)
+def _codes(text: str | None) -> frozenset:
+    """A stored JSON list of codes as a set, decoded once per distinct text (visitors repeat)."""
+    return frozenset(json.loads(text) or ()) if text else frozenset()
+
+
+def rank(need: Spec, rows: list[tuple]) -> list[tuple[int, int, int]]:
+    """``(score, criteria met, user id)`` of every row (:func:`rank_rows`) meeting at least one
+    criterion, best first (score, criteria met, then the older account). Each stated rule is
+    judged once per distinct value of the fields it reads, so a visitor costs a few dict look-ups."""
+    plan, stated = [], 0
+    for rule in RULES:
+        if not rule.stated(need):
+            continue
+        weight = WEIGHTS[rule.key]
+        stated += weight
+        where = [RANK_COLUMNS.index(name) for name in rule.fields]
+        lists = [name in _LISTS for name in rule.fields]
+
+        def verdict(*values, judge=rule.judge, lists=lists):
+            return judge(need, *(_codes(v) if is_list else v for is_list, v in zip(lists, values, strict=True)))[0]
+
+        plan.append((itemgetter(*where), weight, {}, verdict, len(where) > 1))
+    ranked = []
+    for row in rows:
+        got = met = 0
+        for key_of, weight, seen, verdict, several in plan:
+            key = key_of(row)
+            ok = seen.get(key)
+            if ok is None:
+                ok = seen[key] = verdict(*key) if several else verdict(key)
+            if ok:
+                got += weight
+                met += 1
+        share = _share(got, stated)
+        if share > 0:
+            ranked.append((-share, -met, row[0]))
+    ranked.sort()
+    return [(-s, -m, uid) for s, m, uid in ranked]
+
+
+@dataclass(frozen=True)
+class CandidatePage:
+    """One page of the ranked candidates: ``matches`` (with their explanations) and where it is."""
+
+    matches: list[Match]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    @property
+    def has_next(self) -> bool:
+        return self.last < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def candidates(need: Need, page: int = 1, per_page: int = CANDIDATES_PER_PAGE) -> CandidatePage:
+    """The ranked candidates for ``need`` (its fair's consenting visitors, everyone's if standing),
+    one page of them: two statements however many visitors there are (the compact rows, then the
+    page's profiles), explanations only for the page. A page past the end shows the last one."""
     wanted = spec(need)
-    matches = [m for m in (score(wanted, p) for p in profiles) if m.score > 0]
-    matches.sort(key=lambda m: (-m.score, -m.met, m.profile.user_id))
-    return matches
-
-
-def candidates(need: Need) -> list[Match]:
-    """The ranked candidates for ``need``: its fair's consenting visitors, everyone's if standing."""
-    return rank(need, candidate_profiles(need.exhibitor.event_id, fair_only=not need.standing))
+    event_id, fair_only = need.exhibitor.event_id, not need.standing
+    ranked = rank(wanted, rank_rows(event_id, fair_only))
+    pages = max(1, -(-len(ranked) // per_page))
+    page = min(max(1, page), pages)
+    shown = [uid for _s, _m, uid in ranked[(page - 1) * per_page : page * per_page]]
+    profiles = {p.user_id: p for p in candidate_profiles(event_id, fair_only, user_ids=shown)} if shown else {}
+    matches = [score(wanted, profiles[uid]) for uid in shown if uid in profiles]
+    return CandidatePage(matches, len(ranked), page, per_page)
 
 
 # ---- needs ------------------------------------------------------------------------------------
@@ -269,8 +439,8 @@ def free_slots(need: Need, now: datetime | None = None) -> list[Slot]:
             .where(
                 Slot.exhibitor_id == need.exhibitor_id,
                 Slot.starts_at > now + booking.WAITLIST_MIN_NOTICE,
-                booking._bookable_for(None, now),
-                ~booking._live_booking_on(Slot.id),
+                booking.bookable_for(None, now),
+                ~booking.live_booking_on(Slot.id),
             )
             .order_by(Slot.starts_at, Slot.table_id)
         )
@@ -281,7 +451,7 @@ def _hold(slot: Slot, registration_id: int, until: datetime, now: datetime) -> b
     """Hold ``slot`` for the candidate, if nobody holds or booked it (the slot row stays locked)."""
     held = db.session.execute(
         update(Slot)
-        .where(Slot.id == slot.id, booking._bookable_for(None, now), ~booking._live_booking_on(Slot.id))
+        .where(Slot.id == slot.id, booking.bookable_for(None, now), ~booking.live_booking_on(Slot.id))
         .values(held_for_registration_id=registration_id, held_until=until)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -390,18 +560,7 @@ def accept(invitation: Invitation, actor=None) -> Booking:
 
 def _release(invitation: Invitation, now: datetime) -> None:
     """Free the time held for the invitation and pass it on to the exhibitor's waiting list."""
-    slot = invitation.slot
-    if slot is None:
-        return
-    released = db.session.execute(
-        update(Slot)
-        .where(Slot.id == slot.id, Slot.held_for_registration_id == invitation.registration_id)
-        .values(held_for_registration_id=None, held_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.expire(slot, ["held_for_registration_id", "held_until"])
-    if released:
-        booking.offer_slot(slot, now)
+    booking.release_held_slot(invitation.slot, invitation.registration_id, now)
 
 
 def _end(invitation: Invitation, status: str, now: datetime) -> None:
@@ -469,22 +628,18 @@ def recommendations(user, event, limit: int = RECOMMENDATIONS) -> list[Recommend
 
 
 def withdraw_consent(user, now: datetime | None = None) -> None:
-    """Stop matching: the consent is cleared and open invitations are withdrawn (commits)."""
-    now = now or utcnow()
-    if user.profile is not None:
-        user.profile.consent_matching_at = None
-    _withdraw_invitations(user, now)
+    """Stop matching (My page's button): the consent is withdrawn as unticking it on the profile
+    does, which withdraws open invitations (:func:`_end_invitations`); commits."""
+    accounts.withdraw_consent(user, "matching", now)
     db.session.commit()
 
 
-@account_signals.consent_withdrawn.connect
-def _consent_withdrawn(user, consent: str, now: datetime) -> None:
-    """Unticking matching on the profile page withdraws open invitations as the My page button does."""
-    if consent == "matching":
-        _withdraw_invitations(user, now)
-
-
-def _withdraw_invitations(user, now: datetime) -> None:
+@consent_withdrawn.connect
+def _end_invitations(user, consent: str, now: datetime) -> None:
+    """The matching consent was withdrawn (anywhere): open invitations are withdrawn and their
+    times released, in the same transaction."""
+    if consent != "matching":
+        return
     open_invitations = db.session.scalars(
         select(Invitation)
         .join(Registration, Registration.id == Invitation.registration_id)

@@ -138,11 +138,13 @@ def candidates(need_id):
             flash(_("%(n)d invited.", n=len(made)), "success" if made else "error")
         return redirect(url_for("matching.need", need_id=need.id), code=303)
     invited = {i.registration_id: i for i in need.invitations}
+    page = services.candidates(need, page=request.args.get("page", 1, type=int))
     return render_template(
         "matching/candidates.html",
         need=need,
         exhibitor=need.exhibitor,
-        matches=services.candidates(need),
+        page=page,
+        matches=page.matches,
         invited=invited,
         free=len(services.free_slots(need)),
         form=form,
