@@ -11,6 +11,9 @@ from tests.conftest import counted_statements
 from tests.test_a11y import assert_fits, release_database
 from tests.test_exhibitor_booth import png_bytes
 
+# True once the image has arrived and decoded (waited for: a lazy image loads after the page).
+LOADED = "(sel) => { const img = document.querySelector(sel); return img && img.complete && img.naturalWidth > 0; }"
+
 
 def _fair():
     event = f.event()
@@ -43,14 +46,14 @@ def test_logos_load_at_their_fixed_size_on_a_phone(ctx, live_server, page):
     release_database()
     page.goto(f"{live_server}/events/{slug}/exhibitors")
     logo = page.locator("img.card-logo")
-    logo.wait_for()
-    assert logo.evaluate("img => img.complete && img.naturalWidth") == 40
+    page.wait_for_function(LOADED, arg="img.card-logo")
+    assert logo.evaluate("img => img.naturalWidth") == 40
     box = logo.bounding_box()
     assert round(box["width"]) == 48 and round(box["height"]) == 48
     assert_fits(page)
     page.click("text=Hamnbolaget")
     big = page.locator("img.logo")
-    big.wait_for()
-    assert big.evaluate("img => img.complete && img.naturalWidth") == 40
+    page.wait_for_function(LOADED, arg="img.logo")
+    assert big.evaluate("img => img.naturalWidth") == 40
     assert big.bounding_box()["width"] <= 192
     assert_fits(page)
