@@ -88,7 +88,8 @@ def release_database() -> None:
 
 
 def browser_login(page, base: str, user) -> None:
-    email = user.email
+    """Sign ``user`` (a User, or an email address) in through the login form."""
+    email = getattr(user, "email", user)
     release_database()
     page.goto(base + "/login")
     page.fill("#email", email)
