@@ -9,18 +9,14 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("BAZAAR_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-pytest_plugins = ["tests.smtp"]  # the real loopback SMTP server fixture, ``smtp``
+from tests.support import PG_ADMIN_URL, REDIS_TEST_URL, ROOT, SCREENSHOTS, free_port, limiter_on_redis, wait_for
 
-REDIS_TEST_URL = os.environ.get("BAZAAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+pytest_plugins = ["tests.smtp"]  # the real loopback SMTP server fixture, ``smtp``
 
 
 def pytest_addoption(parser):
@@ -114,18 +110,6 @@ def test_env(backend, database_url, instance_dir):
             os.environ[k] = v
 
 
-def limiter_on_redis(url: str = REDIS_TEST_URL) -> dict:
-    """Rate limits counted in Redis, as production does, under this session's own key prefix."""
-    return {
-        "RATELIMIT_STORAGE_URI": url,
-        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": LIMITER_PREFIX, "socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-
-
-# in the environment, so this module imported a second time (as tests.conftest) keeps the same prefix
-LIMITER_PREFIX = os.environ.setdefault("BAZAAR_TEST_LIMITER_PREFIX", f"bazaar-test-limits-{secrets.token_hex(4)}")
-
-
 @pytest.fixture(scope="session")
 def app(test_env):
     from bazaar import create_app
@@ -176,6 +160,13 @@ def client(app):
 
 
 @pytest.fixture
+def english(app, monkeypatch):
+    """Pages in the English source text the assertions use, whatever the default language and its
+    catalog (``pytestmark = pytest.mark.usefixtures("english")`` in a module that reads them)."""
+    monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "en")
+
+
+@pytest.fixture
 def clock(test_env):
     """Move time forward for this process and every worker process: ``clock.advance(hours=2)``."""
     from datetime import timedelta
@@ -189,30 +180,6 @@ def clock(test_env):
             self.path.write_text(str(self.seconds))
 
     return Clock()
-
-
-@contextmanager
-def counted_statements():
-    """Count the SQL statements sent while the block runs: ``with counted_statements() as sent: ...; len(sent)``."""
-    from bazaar.extensions import db
-
-    sent = []
-
-    def count(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
-def login(client, user) -> None:
-    """Log ``user`` in on ``client`` (the same session cookie Flask-Login sets on a real login)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 class ProcessGroup:
@@ -272,24 +239,6 @@ def processes(test_env):
     group.stop_all()
 
 
-def wait_for(predicate, timeout=30.0, interval=0.2, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(app, processes, tmp_path):
     """A real gunicorn serving the app under test on loopback; yields its base URL.
@@ -323,7 +272,6 @@ def live_server(app, processes, tmp_path):
 
 
 CHROMIUM = os.environ.get("BAZAAR_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import time
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import free_port, wait_for
+from tests.support import free_port, wait_for
 
 
 class _Handler:

@@ -224,7 +224,7 @@ def _wanted_reminders(event):
     """One row per reminder the event's live, upcoming bookings should have (an email, and a text
     message where the visitor gave a phone number), with the outbox columns and key it gets.
     The key and payload are :func:`dedup_key` and :func:`booking_payload` written in SQL (booking
-    times are whole minutes); tests/test_reminders.py holds the two equal."""
+    times are whole minutes); tests/notifications/test_reminders.py holds the two equal."""
 
     due = minutes_before(Booking.starts_at, event.reminder_minutes_before)
     payload = json_object(

@@ -9,15 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bazaar.extensions import db
 from tests import factories as f
-from tests.conftest import SCREENSHOTS
-
-
-def release_database() -> None:
-    """End the test's own transaction before the browser acts: on SQLite every transaction takes
-    the write lock (BEGIN IMMEDIATE), and merely reading a committed object opens one."""
-    db.session.close()
+from tests.support import SCREENSHOTS, browser_login
 
 
 @pytest.fixture
@@ -35,13 +28,7 @@ def fair(ctx, app, processes, smtp, tmp_path, request):
         )
 
     def login(page, email_address: str, password: str = f.PASSWORD) -> None:
-        release_database()
-        page.goto(base + "/login")
-        page.fill("#email", email_address)
-        page.fill("#password", password)
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_load_state()
-        assert "/login" not in page.url, f"login as {email_address} failed"
+        browser_login(page, base, email_address, password)
 
     def logout(page) -> None:
         page.locator("header form[action$='/logout'] button").click()

@@ -11,7 +11,7 @@ from bazaar.extensions import db
 from bazaar.registrations.models import Registration
 from bazaar.registrations.services import ticket_token
 from tests import factories as f
-from tests.e2e.conftest import release_database
+from tests.support import release_database
 
 pytestmark = pytest.mark.browser
 

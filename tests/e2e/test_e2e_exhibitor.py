@@ -12,7 +12,7 @@ from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
 from tests import factories as f
-from tests.e2e.conftest import release_database
+from tests.support import release_database
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,7 @@ from openpyxl import load_workbook
 
 from bazaar.extensions import db
 from tests import factories as f
-from tests.conftest import wait_for
-from tests.e2e.conftest import release_database
+from tests.support import release_database, wait_for
 
 pytestmark = pytest.mark.browser
 

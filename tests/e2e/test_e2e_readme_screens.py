@@ -12,8 +12,7 @@ from flask_babel import force_locale, gettext
 from bazaar.exhibitors.models import Opening
 from bazaar.extensions import db
 from tests import factories as f
-from tests.conftest import ROOT, SCREENSHOTS, wait_for
-from tests.e2e.conftest import release_database
+from tests.support import ROOT, SCREENSHOTS, release_database, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 

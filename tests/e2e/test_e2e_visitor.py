@@ -10,8 +10,8 @@ from bazaar.booking.models import Booking
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
 from tests import factories as f
-from tests.e2e.conftest import release_database
 from tests.smtp import SmtpSink
+from tests.support import release_database
 
 pytestmark = pytest.mark.browser
 
