@@ -148,6 +148,8 @@ class Config:
         # Months after an event's survey period closes that its visitors' personal data is kept,
         # unless the event sets its own period (see bazaar.privacy.retention).
         self.RETENTION_MONTHS = int(env.get("BAZAAR_RETENTION_MONTHS", "24"))
+        # Who runs the site: named on the privacy notice and the accessibility statement.
+        self.CONTACT_EMAIL = env.get("BAZAAR_CONTACT_EMAIL") or None
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)

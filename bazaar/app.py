@@ -32,6 +32,7 @@ from bazaar import (
     sentry,
     vocabularies,
 )
+from bazaar.about.views import bp as about_bp
 from bazaar.accounts import auth
 from bazaar.accounts.views import bp as accounts_bp
 from bazaar.api import docs
@@ -94,6 +95,7 @@ def create_app(config=None) -> Flask:
         privacy_bp,
         matching_bp,
         webhooks_bp,
+        about_bp,
         health.bp,
     ):
         app.register_blueprint(bp)

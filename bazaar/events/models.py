@@ -51,6 +51,8 @@ class Event(db.Model):
     followup_days: Mapped[list] = mapped_column(db.JSON, default=lambda: [30, 90])
     # Months after the survey period closes that visitors' personal data is kept (None: the site's default).
     retention_months: Mapped[int | None] = mapped_column()
+    # Whom visitors ask about their data (the privacy notice names it; None: the site's contact).
+    privacy_contact: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

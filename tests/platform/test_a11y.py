@@ -36,6 +36,8 @@ def test_public_pages_have_no_serious_violations(ctx, live_server, page, lang):
         ("event", f"/events/{slug}"),
         ("login", "/login"),
         ("not-found", "/no-such-page"),
+        ("event-privacy", f"/events/{slug}/privacy"),
+        ("accessibility", "/accessibility"),
     ):
         page.goto(f"{live_server}{path}?lang={lang}")
         assert_accessible(page, f"{name}-{lang}")

@@ -35,6 +35,7 @@ VISITOR_LANGUAGES = tuple(code for code in LANGUAGES if code not in COMPLETE_LAN
 # flash messages, errors and calendar entries they see.
 VISITOR_PATHS = (
     "templates/base.html",
+    "templates/about/",
     "templates/macros/",
     "templates/errors/",
     "templates/events/home.html",
