@@ -7,14 +7,18 @@ from flask import current_app
 
 from bazaar.booking import signals
 from bazaar.booking.calendar import booking_ics
-from bazaar.booking.models import Booking
+from bazaar.booking.models import Booking, BookingChange
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.notifications.registry import Attachment, attachment, declare
 from bazaar.notifications.services import queue
 from bazaar.tokens import SignedLink
 
-BOOKING_MESSAGES = {"created": "booking_confirmed", "rescheduled": "booking_changed", "cancelled": "booking_cancelled"}
+BOOKING_MESSAGES = {
+    BookingChange.CREATED: "booking_confirmed",
+    BookingChange.RESCHEDULED: "booking_changed",
+    BookingChange.CANCELLED: "booking_cancelled",
+}
 WAITLIST_OFFER = "waitlist_offer"
 declare(*BOOKING_MESSAGES.values(), WAITLIST_OFFER)
 
@@ -57,7 +61,7 @@ def booking_changed(booking, change: str) -> None:
     visitor = booking.registration.user
     if visitor is not None and not booking.walk_in:
         payload = booking_payload(booking)
-        if change != "cancelled":
+        if change != BookingChange.CANCELLED:
             payload.update(cancel_url=manage_url(booking, "cancel"), reschedule_url=manage_url(booking, "reschedule"))
         queue(
             BOOKING_MESSAGES[change],
