@@ -34,6 +34,11 @@ def manage_url(booking: Booking, action: str) -> str:
     return f"{current_app.config['BASE_URL']}/bookings/link/{MANAGE_LINK.token(booking)}/{action}"
 
 
+def manage_links(booking: Booking) -> dict:
+    """The cancel and change links a visitor's email carries while the interview stands."""
+    return {"cancel_url": manage_url(booking, "cancel"), "reschedule_url": manage_url(booking, "reschedule")}
+
+
 def booking_payload(booking) -> dict:
     exhibitor, slot = booking.exhibitor, booking.slot
     return {
@@ -62,7 +67,7 @@ def booking_changed(booking, change: str) -> None:
     if visitor is not None and not booking.walk_in:
         payload = booking_payload(booking)
         if change != BookingChange.CANCELLED:
-            payload.update(cancel_url=manage_url(booking, "cancel"), reschedule_url=manage_url(booking, "reschedule"))
+            payload.update(manage_links(booking))
         queue(
             BOOKING_MESSAGES[change],
             user=visitor,

@@ -59,7 +59,7 @@ def render(message: OutboxMessage) -> Rendered:
     lang = _language(message)
     context = {
         "message": message,
-        "payload": message.payload or {},
+        "payload": registry.payload(message),
         "user": message.user,
         "event": message.event,
         "base_url": base_url,
