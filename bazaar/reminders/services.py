@@ -265,7 +265,7 @@ def _wanted_reminders(event):
             select(
                 key.label("dedup_key"),
                 literal(REMINDER).label("kind"),
-                literal(channel).label("channel"),
+                literal(channel, String).label("channel"),
                 Booking.event_id.label("event_id"),
                 User.id.label("user_id"),
                 address.label("to_address"),
@@ -275,7 +275,7 @@ def _wanted_reminders(event):
                 payload.label("payload"),
                 due.label("due_at"),
                 Booking.starts_at.label("expires_at"),
-                literal(MessageStatus.PENDING).label("status"),
+                literal(MessageStatus.PENDING, String).label("status"),
                 literal(0).label("attempts"),
             )
             .join(Registration, Registration.id == Booking.registration_id)
