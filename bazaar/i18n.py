@@ -12,8 +12,8 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import current_app, request
 from flask_babel import get_locale, refresh
-from markupsafe import Markup
 from flask_login import current_user, user_logged_in
+from markupsafe import Markup
 
 from bazaar.extensions import db
 
