@@ -15,7 +15,7 @@ from bazaar.i18n import localized, localized_attrs, pick_text
 from bazaar.occupations import OCCUPATIONS
 from config import LANGUAGES
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import SCREENSHOTS, login
 from tests.test_a11y import assert_accessible, assert_fits, browser_login
 from tests.test_events import FORM
 
@@ -131,6 +131,8 @@ def test_organiser_adds_an_arabic_translation_on_a_phone(ctx, live_server, page)
     assert arabic.get_attribute("dir") == "rtl" and arabic.get_attribute("lang") == "ar"
     assert_fits(page)
     assert_accessible(page, "event-form-translations")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "event-form-translations.png"), full_page=True)
     for name, value in FORM.items():
         selector = f"#{name}"
         if page.locator(selector).evaluate("el => el.tagName") == "SELECT":
