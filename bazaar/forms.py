@@ -3,11 +3,16 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
-from wtforms import DateTimeLocalField
+from wtforms import DateTimeLocalField, TextAreaField
 from wtforms.fields import FileField as _FileField
+from wtforms.validators import Length, Optional
+
+from config import LANGUAGES
 
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 _CONTROL[0x7F] = None
@@ -76,3 +81,56 @@ class LocalDateTimeField(DateTimeLocalField):
 
 
 LOCAL_TIME_HELP = _l("Local time in Sweden")
+
+
+# The languages an organiser or exhibitor may write their texts in; the first two are always shown
+# on the form, the others behind "Add a translation" (templates/macros/forms.html).
+TEXT_LANGUAGES = tuple(LANGUAGES)
+ALWAYS_SHOWN_LANGUAGES = ("sv", "en")
+
+
+def _language_label(label, lang: str) -> str:
+    """``label`` with the language named in the reader's language ("Beskrivning (arabiska)")."""
+    reader = Locale.parse(str(get_locale() or "en"))
+    return str(label) % {"language": reader.languages.get(lang, lang)}
+
+
+def translated(key: str, label, *, max_length: int, field=TextAreaField):
+    """A form class decorator adding one field ``<key>_<lang>`` per language of
+    :data:`TEXT_LANGUAGES`, each optional and at most ``max_length`` long; ``label`` holds
+    ``%(language)s``. The form's :meth:`TranslatedTexts.texts` reads them back as one dict."""
+
+    def add(form_cls):
+        for lang in TEXT_LANGUAGES:
+            render_kw = {"lang": lang, "dir": LANGUAGES[lang][1]}
+            validators = [Optional(), Length(max=max_length)]
+            setattr(
+                form_cls,
+                f"{key}_{lang}",
+                field(LazyString(_language_label, label, lang), validators, render_kw=render_kw),
+            )
+        form_cls.TRANSLATED = (*getattr(form_cls, "TRANSLATED", ()), key)
+        return form_cls
+
+    return add
+
+
+class TranslatedTexts:
+    """Reading and filling the fields :func:`translated` added, as dicts of language code to text."""
+
+    def texts(self, key: str) -> dict:
+        """The filled languages of ``key``, stripped: ``{"sv": "...", "ar": "..."}``."""
+        written = {lang: (getattr(self, f"{key}_{lang}").data or "").strip() for lang in TEXT_LANGUAGES}
+        return {lang: text for lang, text in written.items() if text}
+
+    def fill_texts(self, obj) -> None:
+        for key in self.TRANSLATED:
+            stored = getattr(obj, key) or {}
+            for lang in TEXT_LANGUAGES:
+                getattr(self, f"{key}_{lang}").data = stored.get(lang, "")
+
+    def translation_fields(self, key: str) -> tuple[list, list]:
+        """The fields of ``key`` always shown, and those behind "Add a translation"."""
+        shown = [getattr(self, f"{key}_{lang}") for lang in TEXT_LANGUAGES if lang in ALWAYS_SHOWN_LANGUAGES]
+        more = [getattr(self, f"{key}_{lang}") for lang in TEXT_LANGUAGES if lang not in ALWAYS_SHOWN_LANGUAGES]
+        return shown, more

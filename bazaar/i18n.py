@@ -13,6 +13,7 @@ from babel import numbers as babel_numbers
 from flask import current_app, request
 from flask_babel import get_locale, refresh
 from flask_login import current_user, user_logged_in
+from markupsafe import Markup
 
 from bazaar.extensions import db
 
@@ -53,25 +54,35 @@ def text_direction(lang: str | None = None) -> str:
     return Locale.parse(lang or current_lang()).text_direction
 
 
-def _pick(texts: dict | None, lang: str | None) -> tuple[str, str]:
+FALLBACK_LANGUAGES = ("en", "sv")  # after the reader's own language, before any other filled one
+
+
+def pick_text(texts: dict | None, lang: str | None = None) -> tuple[str, str]:
+    """The one choice of an organiser's or exhibitor's text (a dict of language code to text) for a
+    reader: their language, else English, else Swedish, else any filled language. Returns
+    ``(code, text)``, ``("", "")`` when nothing is written."""
     if not texts:
         return "", ""
-    lang = lang or current_lang()
-    for code in (lang, "sv", "en"):
+    for code in (lang or current_lang(), *FALLBACK_LANGUAGES):
         if texts.get(code):
             return code, texts[code]
-    return next(((code, v) for code, v in texts.items() if v), ("", ""))
+    return next(((code, text) for code, text in texts.items() if text), ("", ""))
 
 
 def localized(texts: dict | None, lang: str | None = None) -> str:
-    """Pick organiser-entered text in the reader's language, else Swedish, else English, else any."""
-    return _pick(texts, lang)[1]
+    """The text :func:`pick_text` picks for the reader."""
+    return pick_text(texts, lang)[1]
 
 
-def localized_lang(texts: dict | None, lang: str | None = None) -> str:
-    """The language of the text :func:`localized` picks, for the element's ``lang`` attribute
-    (so a screen reader reads Swedish fallback text in a Swedish voice on an Arabic page)."""
-    return _pick(texts, lang)[0] or (lang or current_lang())
+def localized_attrs(texts: dict | None, lang: str | None = None) -> Markup:
+    """`` lang="en" dir="ltr"`` for the element showing :func:`localized` text when it fell back to
+    another language than the page's (so a screen reader reads English on an Arabic page in an
+    English voice and the line runs left to right); nothing when it is in the page's language."""
+    page = lang or current_lang()
+    code = pick_text(texts, page)[0]
+    if not code or code == page:
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(code, text_direction(code))
 
 
 TIME_PATTERN = "HH:mm"  # the venue's signs say 16:00 in every language: never 4:00 PM, never seconds
@@ -184,7 +195,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["zone"] = zone_abbreviation
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["localized"] = localized
-    app.jinja_env.filters["localized_lang"] = localized_lang
+    app.jinja_env.filters["localized_attrs"] = localized_attrs
 
     @app.before_request
     def _choose_language_afresh():

@@ -1,18 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from bazaar.forms import BazaarForm, LocalDateTimeField
+from bazaar.forms import TEXT_LANGUAGES, BazaarForm, LocalDateTimeField, TranslatedTexts, translated
 
 
-class EventForm(BazaarForm):
+@translated("directions", _l("How to get there (%(language)s)"), max_length=2000)
+@translated("description", _l("Description (%(language)s)"), max_length=5000)
+class EventForm(TranslatedTexts, BazaarForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    description_sv = TextAreaField(_l("Description (Swedish)"), validators=[Optional(), Length(max=5000)])
-    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000)])
     venue_name = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
     venue_address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
-    directions_sv = TextAreaField(_l("How to get there (Swedish)"), validators=[Optional(), Length(max=2000)])
-    directions_en = TextAreaField(_l("How to get there (English)"), validators=[Optional(), Length(max=2000)])
     starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired()])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired()])
     registration_opens_at = LocalDateTimeField(_l("Registration opens"), validators=[Optional()])
@@ -44,17 +42,12 @@ class EventForm(BazaarForm):
         if self.booking_opens_at.data and field.data and field.data <= self.booking_opens_at.data:
             raise ValidationError(_l("Booking must close after it opens."))
 
-    I18N_FIELDS = ("description", "directions")
-
     def to_fields(self) -> dict:
         """The form's data as Event attributes."""
-        data = {k: v for k, v in self.data.items() if k != "csrf_token"}
-        for key in self.I18N_FIELDS:
-            texts = {lang: (data.pop(f"{key}_{lang}") or "").strip() for lang in ("sv", "en")}
-            data[key] = {lang: text for lang, text in texts.items() if text}
-        return data
+        texts = {key: self.texts(key) for key in self.TRANSLATED}
+        per_language = {f"{key}_{lang}" for key in texts for lang in TEXT_LANGUAGES}
+        data = {k: v for k, v in self.data.items() if k != "csrf_token" and k not in per_language}
+        return data | texts
 
     def fill_from(self, event) -> None:
-        for key in self.I18N_FIELDS:
-            for lang in ("sv", "en"):
-                getattr(self, f"{key}_{lang}").data = (getattr(event, key) or {}).get(lang, "")
+        self.fill_texts(event)

@@ -19,7 +19,7 @@ from bazaar.booking.models import Attendance, Outcome, SlotFormat
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
 from bazaar.exhibitors.schedule import SLOT_LENGTHS, ScheduleError, parse_breaks
 from bazaar.exhibitors.validation import normalise_org_number, normalise_phone
-from bazaar.forms import BazaarForm
+from bazaar.forms import BazaarForm, TranslatedTexts, translated
 from bazaar.occupations import OCCUPATIONS
 
 OUTCOME_LABELS = {
@@ -66,7 +66,6 @@ LANGUAGE_NAMES = {
     "am": "አማርኛ",
 }
 
-TEXT_LANGS = ("sv", "en")
 COUNTRY_HELP = _l("The organisation's country")
 
 
@@ -173,21 +172,18 @@ class BoothForm(BazaarForm):
     booth_location = StringField(_l("Booth location"), validators=[Optional(), Length(max=100)])
 
 
-class ProfileForm(BazaarForm):
-    description_sv = TextAreaField(_l("Description (Swedish)"), validators=[Optional(), Length(max=5000)])
-    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000)])
+@translated("description", _l("Description (%(language)s)"), max_length=5000)
+class ProfileForm(TranslatedTexts, BazaarForm):
     sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=64)])
     booth_languages = MultiChoiceField(_l("Languages spoken at the booth"), choices=list(LANGUAGE_NAMES.items()))
     recruits_abroad = BooleanField(_l("We recruit for jobs abroad (e.g. Denmark, Norway)"))
 
     def fill_from(self, exhibitor) -> None:
-        for lang in TEXT_LANGS:
-            getattr(self, f"description_{lang}").data = (exhibitor.description or {}).get(lang, "")
+        self.fill_texts(exhibitor)
 
     def profile_fields(self) -> dict:
-        texts = {lang: (getattr(self, f"description_{lang}").data or "").strip() for lang in TEXT_LANGS}
         return {
-            "description": {lang: t for lang, t in texts.items() if t},
+            "description": self.texts("description"),
             "sector": self.sector.data.strip(),
             "booth_languages": list(self.booth_languages.data or []),
             "recruits_abroad": bool(self.recruits_abroad.data),
@@ -198,9 +194,9 @@ class LogoForm(BazaarForm):
     logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 1 MB)"))
 
 
-class OpeningForm(BazaarForm):
-    title_sv = StringField(_l("Title (Swedish)"), validators=[Optional(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+@translated("description", _l("Description (%(language)s)"), max_length=5000)
+@translated("title", _l("Title (%(language)s)"), max_length=200, field=StringField)
+class OpeningForm(TranslatedTexts, BazaarForm):
     occupation = SelectField(_l("Occupation"), choices=list(OCCUPATIONS.items()))
     positions = IntegerField(_l("Number of positions"), default=1, validators=[DataRequired(), NumberRange(1, 10000)])
     location = StringField(_l("Workplace location"), validators=[Optional(), Length(max=100)])
@@ -231,22 +227,21 @@ class OpeningForm(BazaarForm):
         return valid
 
     def fill_from(self, opening) -> None:
-        for lang in TEXT_LANGS:
-            getattr(self, f"title_{lang}").data = (opening.title or {}).get(lang, "")
+        self.fill_texts(opening)
         for i, requirement in enumerate(opening.required_languages[: self.LANGUAGE_SLOTS], start=1):
             getattr(self, f"language_{i}").data = requirement.get("lang", "")
             getattr(self, f"level_{i}").data = requirement.get("level", "basic")
         self.education_level.data = opening.education_level or ""
 
     def opening_fields(self) -> dict:
-        titles = {lang: (getattr(self, f"title_{lang}").data or "").strip() for lang in TEXT_LANGS}
         required = []
         for i in range(1, self.LANGUAGE_SLOTS + 1):
             lang = getattr(self, f"language_{i}").data
             if lang and lang not in {r["lang"] for r in required}:
                 required.append({"lang": lang, "level": getattr(self, f"level_{i}").data})
         return {
-            "title": {lang: t for lang, t in titles.items() if t},
+            "title": self.texts("title"),
+            "description": self.texts("description"),
             "occupation": self.occupation.data,
             "positions": self.positions.data,
             "location": (self.location.data or "").strip() or None,

@@ -49,7 +49,7 @@ from bazaar.exhibitors.models import (
 from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, ExhibitorError
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
 from bazaar.extensions import db, limiter
-from bazaar.i18n import current_lang
+from bazaar.i18n import current_lang, localized
 from bazaar.tokens import InvalidToken
 
 bp = Blueprint("exhibitors", __name__)
@@ -498,9 +498,7 @@ def generate(exhibitor_id, table_id):
     table = _owned(InterviewTable, table_id, exhibitor)
     form = SlotPlanForm()
     form.day.choices = [(d, d) for d in _event_days(exhibitor.event)]
-    form.opening_id.choices = [("", _("Any opening"))] + [
-        (str(o.id), o.title.get(current_lang()) or next(iter(o.title.values()), "")) for o in exhibitor.openings
-    ]
+    form.opening_id.choices = [("", _("Any opening"))] + [(str(o.id), localized(o.title)) for o in exhibitor.openings]
     if form.validate_on_submit():
         plan = schedule.SlotPlan(
             day=date.fromisoformat(form.day.data),

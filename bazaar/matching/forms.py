@@ -8,6 +8,7 @@ from bazaar.accounts.choices import EDUCATION_LEVELS
 from bazaar.accounts.forms import MultiCheckboxField, no_control_characters, strip
 from bazaar.exhibitors.forms import LANGUAGE_NAMES
 from bazaar.forms import BazaarForm
+from bazaar.i18n import localized
 from bazaar.matching.services import NEED_FIELDS
 from bazaar.occupations import OCCUPATIONS
 
@@ -34,7 +35,7 @@ class NeedForm(BazaarForm):
     def __init__(self, exhibitor, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.opening_id.choices = [(0, _l("None"))] + [
-            (o.id, (o.title or {}).get("sv") or (o.title or {}).get("en") or str(o.id)) for o in exhibitor.openings
+            (o.id, localized(o.title) or str(o.id)) for o in exhibitor.openings
         ]
         self.education_level.choices = [("", _l("No requirement"))] + [(k, v) for k, v in EDUCATION_LEVELS]
 
