@@ -16,8 +16,7 @@ from bazaar.notifications import registry, services
 from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.render import render
 from tests import factories as f
-from tests.conftest import SCREENSHOTS
-from tests.test_a11y import assert_fits
+from tests.support import SCREENSHOTS, assert_fits
 
 
 class _Page(HTMLParser):

@@ -15,9 +15,8 @@ from bazaar.i18n import localized, localized_attrs, pick_text
 from bazaar.occupations import OCCUPATIONS
 from config import LANGUAGES
 from tests import factories as f
-from tests.conftest import SCREENSHOTS, login
-from tests.test_a11y import assert_accessible, assert_fits, browser_login
-from tests.test_events import FORM
+from tests.events.test_events import FORM
+from tests.support import SCREENSHOTS, assert_accessible, assert_fits, browser_login, login
 
 ARABIC = "تعرّف على أصحاب العمل في كولتورهوسيت."
 ENGLISH = "Meet employers at Kulturhuset."
