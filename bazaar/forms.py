@@ -26,6 +26,11 @@ def has_control_characters(value: str) -> bool:
     return value != value.translate(_CONTROL)
 
 
+def strip(value):
+    """A field filter: surrounding spaces go (what people paste from mail and office documents)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class BazaarForm(FlaskForm):
     """The base of every form: the one place request input is checked before any field sees it.
 

@@ -6,23 +6,13 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bazaar.accounts import choices
-from bazaar.forms import BazaarForm
+from bazaar.forms import BazaarForm, strip
 from bazaar.i18n import current_lang
 from bazaar.occupations import OCCUPATIONS
 
 # Emails longer than this would not fit the outbox's message key; no real address comes close.
 EMAIL_MAX = 160
 PASSWORD_MIN = 10
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def no_control_characters(form, field):
-    """Text in any script is welcome; control characters (NUL and friends) are not."""
-    if isinstance(field.data, str) and any(ord(c) < 32 and c not in "\t\n\r" for c in field.data):
-        raise ValidationError(_l("This contains characters that are not allowed."))
 
 
 def valid_phone(form, field):
@@ -66,14 +56,13 @@ def email_field(label=_l("Email")):
         validators=[
             DataRequired(),
             Length(max=EMAIL_MAX),
-            no_control_characters,
             Email(message=_l("Please enter a valid email address.")),
         ],
     )
 
 
 def name_field(label=_l("Your name")):
-    return StringField(label, filters=[strip], validators=[DataRequired(), Length(max=200), no_control_characters])
+    return StringField(label, filters=[strip], validators=[DataRequired(), Length(max=200)])
 
 
 def language_field(label=_l("Preferred language")):
@@ -85,9 +74,7 @@ def language_options():
 
 
 class LoginForm(BazaarForm):
-    email = EmailField(
-        _l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254), no_control_characters]
-    )
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in"))
 
@@ -128,13 +115,11 @@ class ResetPasswordForm(NewPasswordMixin, BazaarForm):
 class ProfileFieldsForm(BazaarForm):
     """The optional visitor profile, its consents and the sensitive question."""
 
-    phone = StringField(
-        _l("Mobile phone"), filters=[strip], validators=[Optional(), Length(max=32), no_control_characters, valid_phone]
-    )
+    phone = StringField(_l("Mobile phone"), filters=[strip], validators=[Optional(), Length(max=32), valid_phone])
     municipality = StringField(
         _l("Municipality where you live"),
         filters=[strip],
-        validators=[Optional(), Length(max=100), no_control_characters],
+        validators=[Optional(), Length(max=100)],
     )
     education_level = optional_select(_l("Highest education"), choices.EDUCATION_LEVELS)
     degree_origin = optional_select(

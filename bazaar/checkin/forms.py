@@ -1,28 +1,17 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Optional
 
 from bazaar.checkin.models import BoothScanKind
-from bazaar.forms import BazaarForm
+from bazaar.forms import BazaarForm, strip
 
 TOKEN_MAX = 2000  # bazaar.tokens refuses anything longer
 DOOR_MAX = 50
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def no_control_characters(form, field):
-    if isinstance(field.data, str) and any(ord(c) < 32 for c in field.data):
-        raise ValidationError(_l("This contains characters that are not allowed."))
-
-
 def door_field():
-    return StringField(
-        _l("Door"), filters=[strip], validators=[Optional(), Length(max=DOOR_MAX), no_control_characters]
-    )
+    return StringField(_l("Door"), filters=[strip], validators=[Optional(), Length(max=DOOR_MAX)])
 
 
 class ScanForm(BazaarForm):
@@ -41,14 +30,13 @@ class ScanForm(BazaarForm):
 
 
 class WalkInForm(BazaarForm):
-    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_characters])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     email = EmailField(
         _l("Email"),
         filters=[strip],
         validators=[
             Optional(),
             Length(max=160),
-            no_control_characters,
             Email(message=_l("Please enter a valid email address.")),
         ],
     )

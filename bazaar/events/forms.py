@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from bazaar.forms import TEXT_LANGUAGES, BazaarForm, LocalDateTimeField, TranslatedTexts, translated
+from bazaar.forms import TEXT_LANGUAGES, BazaarForm, LocalDateTimeField, TranslatedTexts, strip, translated
 
 
 @translated("directions", _l("How to get there (%(language)s)"), max_length=2000)
@@ -27,6 +27,12 @@ class EventForm(TranslatedTexts, BazaarForm):
         _l("Reminder before each interview (minutes)"),
         default=60,
         validators=[DataRequired(), NumberRange(min=5, max=1440)],
+    )
+    privacy_contact = EmailField(
+        _l("Contact for questions about personal data"),
+        description=_l("The privacy notice gives this address (for example your data protection officer)."),
+        filters=[strip, lambda value: value or None],
+        validators=[Optional(), Email(), Length(max=254)],
     )
     default_language = SelectField(_l("Default language"), choices=[("sv", "Svenska"), ("en", "English")])
 

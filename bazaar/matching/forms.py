@@ -5,9 +5,9 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from bazaar.accounts.choices import EDUCATION_LEVELS
-from bazaar.accounts.forms import MultiCheckboxField, no_control_characters, strip
+from bazaar.accounts.forms import MultiCheckboxField
 from bazaar.exhibitors.forms import LANGUAGE_NAMES
-from bazaar.forms import BazaarForm
+from bazaar.forms import BazaarForm, strip
 from bazaar.i18n import localized
 from bazaar.matching.services import NEED_FIELDS
 from bazaar.occupations import OCCUPATIONS
@@ -17,7 +17,7 @@ class NeedForm(BazaarForm):
     title = StringField(
         _l("What the need is called"),
         filters=[strip],
-        validators=[DataRequired(), Length(max=200), no_control_characters],
+        validators=[DataRequired(), Length(max=200)],
     )
     opening_id = SelectField(_l("The opening it relates to"), coerce=int, default=0)
     occupations = MultiCheckboxField(_l("Occupations"), choices=list(OCCUPATIONS.items()))
@@ -25,9 +25,7 @@ class NeedForm(BazaarForm):
     languages = MultiCheckboxField(_l("Languages they must speak"), choices=list(LANGUAGE_NAMES.items()))
     education_level = SelectField(_l("Least education"), validators=[Optional()])
     driving_licence = BooleanField(_l("Driving licence required"))
-    location = StringField(
-        _l("Workplace location"), filters=[strip], validators=[Optional(), Length(max=100), no_control_characters]
-    )
+    location = StringField(_l("Workplace location"), filters=[strip], validators=[Optional(), Length(max=100)])
     starts_on = DateField(_l("Start date"), validators=[Optional()])
     swedish_developing_ok = BooleanField(_l("Applicants whose Swedish is still developing are welcome"))
     standing = BooleanField(_l("Standing need: also look among visitors of other fairs"))

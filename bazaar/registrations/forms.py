@@ -10,10 +10,8 @@ from bazaar.accounts.forms import (
     language_field,
     language_options,
     name_field,
-    no_control_characters,
-    strip,
 )
-from bazaar.forms import BazaarForm
+from bazaar.forms import BazaarForm, strip
 from bazaar.i18n import current_lang
 from bazaar.registrations.models import STATUS_LABELS
 from bazaar.registrations.services import GROUP_MAX, GROUP_MIN, Participant
@@ -44,14 +42,13 @@ class RegistrationForm(ProfileFieldsForm):
 
 
 class ParticipantForm(Form):
-    name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200), no_control_characters])
+    name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200)])
     email = EmailField(
         _l("Email"),
         filters=[strip],
         validators=[
             Optional(),
             Length(max=EMAIL_MAX),
-            no_control_characters,
             Email(message=_l("Please enter a valid email address.")),
         ],
     )
@@ -100,9 +97,7 @@ class RegistrationSearchForm(BazaarForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField(
-        _l("Search name or email"), filters=[strip], validators=[Optional(), Length(max=200), no_control_characters]
-    )
+    q = StringField(_l("Search name or email"), filters=[strip], validators=[Optional(), Length(max=200)])
     status = SelectField(
         _l("Status"),
         choices=[("", _l("All"))] + list(STATUS_LABELS.items()),

@@ -11,6 +11,7 @@ from bazaar.extensions import db
 from bazaar.privacy import retention
 from config import LANGUAGES
 from tests import factories as f
+from tests.events.test_events import FORM
 from tests.support import login
 
 
@@ -73,3 +74,19 @@ def test_a_signed_in_visitor_is_pointed_to_my_page_for_their_rights(fair, client
     login(client, f.visitor(), language="en")
     text = client.get(f"/events/{fair.slug}/privacy").get_data(as_text=True)
     assert 'href="/my"' in text.split("Your rights", 1)[1]
+
+
+def test_the_organiser_names_the_privacy_contact_on_the_event_form(fair, client):
+
+    organiser = f.organiser(fair.organisers[0].organisation)
+    login(client, organiser, language="en")
+    edit = f"/organiser/events/{fair.id}/edit"
+    bad = client.post(edit, data={**FORM, "privacy_contact": "not an address"})
+    assert bad.status_code == 200 and "Invalid email address" in bad.get_data(as_text=True)
+    assert client.post(edit, data={**FORM, "privacy_contact": " dpo@helsingborg.se "}).status_code == 302
+    db.session.expire_all()
+    assert fair.privacy_contact == "dpo@helsingborg.se"
+    assert 'href="mailto:dpo@helsingborg.se"' in client.get(f"/events/{fair.slug}/privacy").get_data(as_text=True)
+    assert client.post(edit, data={**FORM, "privacy_contact": ""}).status_code == 302
+    db.session.expire_all()
+    assert fair.privacy_contact is None
