@@ -25,7 +25,8 @@ class Lock(IntEnum):
     # Generating the slots of one interview table (key: table id). bazaar/exhibitors/schedule.py.
     TABLE_SLOTS = 0x5107
     # Booking, moving and cancelling the interviews of one visitor (key: registration id): the
-    # overlap, cap and one-per-exhibitor rules read committed data inside it. bazaar/booking/services.py.
+    # overlap, cap and one-per-exhibitor rules (bazaar/booking/rules.py) read committed data
+    # inside it. bazaar/booking/services.py.
     VISITOR_BOOKINGS = 2094233337
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bazaar.booking import services
+from bazaar.booking import errors, services
 from bazaar.booking.models import Booking
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
@@ -51,7 +51,7 @@ def _fire(wide_app, jobs):
             try:
                 barrier.wait(timeout=60)
                 return job()
-            except services.BookingError as exc:
+            except errors.BookingError as exc:
                 return type(exc).__name__
             finally:
                 db.session.remove()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bazaar.accounts.models import User
-from bazaar.booking import services
+from bazaar.booking import rules, services
 from bazaar.booking.models import Booking, Slot, WaitlistEntry
 from bazaar.demo import DEMO_LOGINS, DEMO_SLUG, load_demo
 from bazaar.events.models import Event
@@ -39,7 +39,7 @@ def test_demo_fair_has_slots_bookings_and_a_waiting_list_that_follow_the_rules(c
     full = [
         e
         for e in db.session.scalars(select(Exhibitor).where(Exhibitor.event_id == event.id))
-        if not services.free_times(e)
+        if not rules.free_times(e)
     ]
     assert len(full) == 1
     assert (
@@ -57,7 +57,7 @@ def test_a_small_demo_loads_and_every_employer_but_the_popular_one_keeps_free_ti
     assert result.exit_code == 0 and "Demo loaded." in result.output, result.output
     event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
     exhibitors = db.session.scalars(select(Exhibitor).where(Exhibitor.event_id == event.id)).all()
-    assert len(exhibitors) == 40 and all(services.free_times(e) for e in exhibitors)
+    assert len(exhibitors) == 40 and all(rules.free_times(e) for e in exhibitors)
     assert db.session.scalar(select(func.count(Booking.id)).where(Booking.event_id == event.id)) >= 50
 
 
@@ -67,7 +67,7 @@ def test_a_crowded_demo_still_leaves_times_a_newcomer_can_book(ctx):
     assert load_demo(visitors=3200)
     event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
     exhibitors = db.session.scalars(select(Exhibitor).where(Exhibitor.event_id == event.id)).all()
-    free = {e.id: services.free_times(e) for e in exhibitors}
+    free = {e.id: rules.free_times(e) for e in exhibitors}
     assert sum(1 for times in free.values() if not times) == 1
     slots = db.session.scalar(select(func.count(Slot.id)).where(Slot.event_id == event.id))
     booked = db.session.scalar(

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bazaar.booking import services
+from bazaar.booking import errors, rules, services
 from bazaar.booking.models import Booking, Slot
 from bazaar.clock import utcnow
 from bazaar.extensions import db
@@ -46,7 +46,7 @@ def test_book_assigns_a_free_table_and_the_loser_gets_nearest_alternatives(fair)
     assert all(b.starts_at == _at(event, 20) and b.ends_at == _at(event, 30) for b in bookings)
     assert bookings[0].sequence == 0 and bookings[0].booked_by_id == regs[0].user_id
 
-    with pytest.raises(services.SlotTaken) as taken:
+    with pytest.raises(errors.SlotTaken) as taken:
         services.book(regs[3], exhibitor, _at(event, 20))
     assert "just taken" in taken.value.message
     # nearest first (10:10 and 10:30, then the earlier of the two 20 minutes away), shown in time order
@@ -57,10 +57,10 @@ def test_book_assigns_a_free_table_and_the_loser_gets_nearest_alternatives(fair)
 def test_free_times_are_grouped_per_start_time(fair):
     event, exhibitor, _ = fair
     services.book(f.registration(event), exhibitor, _at(event, 0))
-    times = services.free_times(exhibitor)
+    times = rules.free_times(exhibitor)
     assert [t.starts_at for t in times] == [_at(event, 10 * i) for i in range(6)]
     assert times[0].free_tables == 2 and times[1].free_tables == 3
-    assert services.free_slot_counts(event) == {exhibitor.id: 17}
+    assert rules.free_slot_counts(event) == {exhibitor.id: 17}
 
 
 def test_a_race_lost_at_the_insert_is_a_friendly_error_not_a_crash(fair, monkeypatch):
@@ -70,7 +70,7 @@ def test_a_race_lost_at_the_insert_is_a_friendly_error_not_a_crash(fair, monkeyp
     [slot] = f.slots_for(single, count=1)
     f.booked(f.registration(event), slot)
     monkeypatch.setattr(services, "_candidate_slots", lambda exhibitor_id, starts_at, reg_id, now: [slot])
-    with pytest.raises(services.SlotTaken):
+    with pytest.raises(errors.SlotTaken):
         services.book(f.registration(event), single, slot.starts_at)
     assert _live(slot_id=slot.id) == 1
     # with several tables the next free one is taken instead
@@ -93,7 +93,7 @@ def test_no_two_bookings_for_one_visitor_that_overlap(fair):
     f.slots_for(other, start=_at(event, 5), count=3)
     reg = f.registration(event)
     services.book(reg, exhibitor, _at(event, 0))
-    with pytest.raises(services.Overlap) as overlap:
+    with pytest.raises(errors.Overlap) as overlap:
         services.book(reg, other, _at(event, 5))
     assert exhibitor.name in overlap.value.message
     booking = services.book(reg, other, _at(event, 15))  # starts after 10:10 ends
@@ -110,7 +110,7 @@ def test_cap_per_visitor_is_configurable(fair):
     reg = f.registration(event)
     services.book(reg, exhibitors[0], _at(event, 0))
     services.book(reg, exhibitors[1], _at(event, 20))
-    with pytest.raises(services.CapReached) as cap:
+    with pytest.raises(errors.CapReached) as cap:
         services.book(reg, exhibitors[2], _at(event, 40))
     assert "(2)" in cap.value.message
     assert _live(registration_id=reg.id) == 2
@@ -126,7 +126,7 @@ def test_default_cap_is_three(fair):
         if i < 3:
             services.book(reg, ex, _at(event, 20 * i))
         else:
-            with pytest.raises(services.CapReached):
+            with pytest.raises(errors.CapReached):
                 services.book(reg, ex, _at(event, 20 * i))
 
 
@@ -134,7 +134,7 @@ def test_one_booking_per_exhibitor_unless_the_organiser_allows_more(fair):
     event, exhibitor, _ = fair
     reg = f.registration(event)
     services.book(reg, exhibitor, _at(event, 0))
-    with pytest.raises(services.AlreadyBookedExhibitor):
+    with pytest.raises(errors.AlreadyBookedExhibitor):
         services.book(reg, exhibitor, _at(event, 30))
     event.allow_multiple_per_exhibitor = True
     db.session.commit()
@@ -146,34 +146,34 @@ def test_booking_window(fair, clock):
     reg = f.registration(event)
     event.booking_opens_at = utcnow() + timedelta(days=1)
     db.session.commit()
-    with pytest.raises(services.BookingClosed) as closed:
+    with pytest.raises(errors.BookingClosed) as closed:
         services.book(reg, exhibitor, _at(event, 0))
     assert "Booking opens" in closed.value.message
     event.booking_opens_at = utcnow() - timedelta(days=1)
     event.booking_closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    with pytest.raises(services.BookingClosed):
+    with pytest.raises(errors.BookingClosed):
         services.book(reg, exhibitor, _at(event, 0))
     event.booking_closes_at = None
     db.session.commit()
     assert services.book(reg, exhibitor, _at(event, 0))
     # once the slot has started it cannot be booked
     clock.advance(days=10, minutes=15)
-    with pytest.raises((services.BookingClosed, services.SlotUnavailable)):
+    with pytest.raises((errors.BookingClosed, errors.SlotUnavailable)):
         services.book(f.registration(event), exhibitor, _at(event, 10))
     later = f.exhibitor(event, tables=1)
     [past] = f.slots_for(later, start=utcnow() - timedelta(minutes=5), count=1)
-    with pytest.raises(services.BookingClosed):
+    with pytest.raises(errors.BookingClosed):
         services.book_slot(f.registration(event), past)
 
 
 def test_only_registered_visitors_book(fair):
     event, exhibitor, _ = fair
     for status in ("waitlisted", "offered", "cancelled"):
-        with pytest.raises(services.NotRegistered):
+        with pytest.raises(errors.NotRegistered):
             services.book(f.registration(event, status=status), exhibitor, _at(event, 0))
     elsewhere = f.registration(f.event())
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         services.book(elsewhere, exhibitor, _at(event, 0))
     assert _live() == 0
 
@@ -184,14 +184,14 @@ def test_blocked_slots_and_unapproved_exhibitors_are_not_bookable(fair):
         if slot.starts_at == _at(event, 0):
             slot.status = "blocked"
     db.session.commit()
-    with pytest.raises(services.SlotUnavailable) as blocked:
+    with pytest.raises(errors.SlotUnavailable) as blocked:
         services.book(f.registration(event), exhibitor, _at(event, 0))
     assert blocked.value.alternatives[0] == _at(event, 10)
     pending = f.exhibitor(event, status="applied")
     [slot] = f.slots_for(pending, count=1)
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         services.book_slot(f.registration(event), slot)
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         services.book(f.registration(event), exhibitor, _at(event, 3))  # no slot at 10:03
 
 
@@ -235,14 +235,14 @@ def test_cancel_bumps_sequence_frees_the_slot_and_tells_the_visitor(fair, clock)
         )
         is not None
     )
-    assert services.free_times(exhibitor)[0].free_tables == 3
-    with pytest.raises(services.NotChangeable):
+    assert rules.free_times(exhibitor)[0].free_tables == 3
+    with pytest.raises(errors.NotChangeable):
         services.cancel_booking(booking, reg.user, "visitor")
     assert booking.sequence == 1
     # the visitor cannot cancel once the interview started; the exhibitor's staff can
     again = services.book(reg, exhibitor, _at(event, 10))
     clock.advance(days=10, minutes=12)
-    with pytest.raises(services.NotChangeable):
+    with pytest.raises(errors.NotChangeable):
         services.cancel_booking(again, reg.user, "visitor")
     staff = f.exhibitor_staff(exhibitor)
     services.cancel_booking(again, staff, services.SLOT_REMOVED)
@@ -277,7 +277,7 @@ def test_reschedule_is_all_or_nothing(fair, monkeypatch):
     # target fully booked: nothing changes
     for table_slot in [s for s in slots if s.starts_at == _at(event, 30)]:
         f.booked(f.registration(event), table_slot)
-    with pytest.raises(services.SlotTaken) as taken:
+    with pytest.raises(errors.SlotTaken) as taken:
         services.reschedule(booking, _at(event, 30))
     assert _at(event, 30) not in taken.value.alternatives
     db.session.refresh(booking)
@@ -286,7 +286,7 @@ def test_reschedule_is_all_or_nothing(fair, monkeypatch):
     other = f.exhibitor(event, tables=1)
     f.slots_for(other, start=_at(event, 40), count=1)
     services.book(reg, other, _at(event, 40))
-    with pytest.raises(services.Overlap):
+    with pytest.raises(errors.Overlap):
         services.reschedule(booking, _at(event, 40))
     db.session.refresh(booking)
     assert booking.starts_at == _at(event, 0)
@@ -300,7 +300,7 @@ def test_reschedule_is_all_or_nothing(fair, monkeypatch):
     # a cancelled booking cannot be moved
     monkeypatch.undo()
     services.cancel_booking(booking, reg.user)
-    with pytest.raises(services.NotChangeable):
+    with pytest.raises(errors.NotChangeable):
         services.reschedule(booking, _at(event, 10))
 
 
@@ -312,7 +312,7 @@ def test_a_slot_held_for_a_waiting_visitor_is_not_bookable_by_others(fair):
     slot.held_for_registration_id = holder.id
     slot.held_until = utcnow() + timedelta(minutes=30)
     db.session.commit()
-    with pytest.raises(services.SlotTaken):
+    with pytest.raises(errors.SlotTaken):
         services.book(other, single, slot.starts_at)
     booking = services.book(holder, single, slot.starts_at)
     db.session.refresh(slot)
@@ -350,13 +350,13 @@ def test_a_cancellation_that_lands_during_a_reschedule_wins(fair, monkeypatch):
     event, exhibitor, _ = fair
     reg = f.registration(event)
     booking = services.book(reg, exhibitor, _at(event, 0))
-    original = services.check_rules
+    original = rules.check_rules
 
     def cancelled_meanwhile(*args, **kwargs):
         original(*args, **kwargs)
         db.session.execute(update(Booking).where(Booking.id == booking.id).values(status="cancelled"))
 
     monkeypatch.setattr(services, "check_rules", cancelled_meanwhile)
-    with pytest.raises(services.NotChangeable):
+    with pytest.raises(errors.NotChangeable):
         services.reschedule(booking, _at(event, 30))
     assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "booking_changed")) == 0

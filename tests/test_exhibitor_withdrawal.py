@@ -9,7 +9,8 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from bazaar.booking.models import Booking, Slot, WaitlistEntry
-from bazaar.booking.services import EXHIBITOR_WITHDRAWN, book_slot, join_waitlist
+from bazaar.booking.services import EXHIBITOR_WITHDRAWN, book_slot
+from bazaar.booking.waitlist import join_waitlist
 from bazaar.clock import utcnow
 from bazaar.exhibitors import services
 from bazaar.extensions import db
@@ -186,7 +187,8 @@ def test_a_booking_racing_the_decision_waits_for_it_and_is_refused(app, ctx):
 
     from sqlalchemy import text
 
-    from bazaar.booking.services import BookingError, book
+    from bazaar.booking.errors import BookingError
+    from bazaar.booking.services import book
     from bazaar.exhibitors.models import Exhibitor
     from bazaar.registrations.models import Registration
 

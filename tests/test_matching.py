@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bazaar.accounts.models import VisitorProfile
+from bazaar.booking import errors as booking_errors
 from bazaar.booking import services as booking
 from bazaar.booking.models import Booking, Slot
 from bazaar.clock import utcnow
@@ -243,7 +244,7 @@ def test_an_invitation_holds_a_time_and_messages_the_candidate_in_their_language
     sms = render(next(m for m in messages if m.channel == "sms"))
     assert messages[0].payload["url"] in sms.text
     # nobody else can book the held time; a second invitation gets the next time
-    with pytest.raises(booking.SlotTaken):
+    with pytest.raises(booking_errors.SlotTaken):
         booking.book(f.registration(event), exhibitor, slot.starts_at)
     other = _candidate(event, "Other", occupations=["assistant_nurse"])
     [second] = _invite(need, other)
@@ -281,7 +282,7 @@ def test_accepting_is_refused_by_the_booking_rules_and_then_nothing_changes(fair
     rival = f.exhibitor(event, name="Rival")
     [rival_slot] = f.slots_for(rival, start=slot.starts_at, count=1)
     booking.book(reg, rival, rival_slot.starts_at)
-    with pytest.raises(booking.Overlap):
+    with pytest.raises(booking_errors.Overlap):
         services.accept(invitation)
     db.session.expire_all()
     assert db.session.get(Invitation, invitation.id).status == "offered"

@@ -16,6 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from bazaar.booking import errors as booking_errors
 from bazaar.booking import services as booking
 from bazaar.checkin import services as checkin
 from bazaar.clock import utcnow
@@ -196,7 +197,7 @@ def test_metrics_count_bookings_check_ins_and_read_the_outbox_from_the_database(
     before = _scrape(client)
 
     booking.book(first, exhibitor, event.starts_at)
-    with pytest.raises(booking.SlotTaken):  # the one table's slot is gone: no booking made
+    with pytest.raises(booking_errors.SlotTaken):  # the one table's slot is gone: no booking made
         booking.book(second, exhibitor, event.starts_at)
     checkin.check_in(event, first, staff, "North")
     checkin.check_in(event, first, staff, "South")  # already checked in: no second arrival

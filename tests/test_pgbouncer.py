@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select, text
 
-from bazaar.booking import services
+from bazaar.booking import errors, rules, services
 from bazaar.booking.models import Booking
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
@@ -72,7 +72,7 @@ def _book(pooled_app, reg_id, exhibitor_id, starts_at, barrier=None):
                 barrier.wait(timeout=60)
             reg = db.session.get(Registration, reg_id)
             return services.book(reg, db.session.get(Exhibitor, exhibitor_id), starts_at).id
-        except services.BookingError as exc:
+        except errors.BookingError as exc:
             return type(exc).__name__
         finally:
             db.session.remove()
@@ -89,7 +89,7 @@ def test_bookings_and_their_mail_through_pgbouncer_in_transaction_mode(ctx, pool
     event_id = event.id
     with pooled_app.app_context():
         for _ in range(8):
-            free = services.free_slot_counts(db.session.get(Event, event_id))
+            free = rules.free_slot_counts(db.session.get(Event, event_id))
             db.session.commit()
         db.session.remove()
     assert free[exhibitors[0].id] == 8

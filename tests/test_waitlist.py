@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bazaar.booking import services
+from bazaar.booking import errors, rules, services, waitlist
 from bazaar.booking.models import Booking, Slot, WaitlistEntry
+from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from tests import factories as f
@@ -28,8 +29,8 @@ def full(ctx):
     holders = [f.registration(event) for _ in slots]
     bookings = [services.book(reg, exhibitor, slot.starts_at) for reg, slot in zip(holders, slots)]
     first, second = f.registration(event), f.registration(event)
-    services.join_waitlist(first, exhibitor)
-    services.join_waitlist(second, exhibitor)
+    waitlist.join_waitlist(first, exhibitor)
+    waitlist.join_waitlist(second, exhibitor)
     return event, exhibitor, slots, bookings, first, second
 
 
@@ -49,16 +50,16 @@ def _offers(reg):
 
 def test_joining_twice_is_refused_and_leaving_works(full):
     event, exhibitor, _, _, first, _ = full
-    with pytest.raises(services.WaitlistError):
-        services.join_waitlist(first, exhibitor)
+    with pytest.raises(errors.WaitlistError):
+        waitlist.join_waitlist(first, exhibitor)
     entry = _entry(first, exhibitor)
-    services.leave_waitlist(entry)
+    waitlist.leave_waitlist(entry)
     assert entry.status == "left"
-    with pytest.raises(services.WaitlistError):
-        services.leave_waitlist(entry)
-    services.join_waitlist(first, exhibitor)  # may queue again, at the back
-    with pytest.raises(services.NotRegistered):
-        services.join_waitlist(f.registration(event, status="cancelled"), exhibitor)
+    with pytest.raises(errors.WaitlistError):
+        waitlist.leave_waitlist(entry)
+    waitlist.join_waitlist(first, exhibitor)  # may queue again, at the back
+    with pytest.raises(errors.NotRegistered):
+        waitlist.join_waitlist(f.registration(event, status="cancelled"), exhibitor)
 
 
 def test_a_cancellation_offers_the_slot_to_the_first_in_line_with_a_hold(full, client):
@@ -69,16 +70,16 @@ def test_a_cancellation_offers_the_slot_to_the_first_in_line_with_a_hold(full, c
     assert entry.status == "offered" and entry.offered_slot_id == slot.id
     assert slot.held_for_registration_id == first.id
     assert entry.offer_expires_at == slot.held_until
-    assert timedelta(minutes=29) < entry.offer_expires_at - services.utcnow() <= timedelta(minutes=30)
+    assert timedelta(minutes=29) < entry.offer_expires_at - utcnow() <= timedelta(minutes=30)
     assert _entry(second, exhibitor).status == "waiting"
     [offer] = _offers(first)
     assert offer.payload["claim_url"].startswith("http://127.0.0.1:5000/waitlist/claim/")
     assert offer.expires_at == entry.offer_expires_at
 
     # nobody else can book the held slot meanwhile
-    with pytest.raises(services.SlotTaken):
+    with pytest.raises(errors.SlotTaken):
         services.book(f.registration(event), exhibitor, slot.starts_at)
-    assert services.free_times(exhibitor) == []
+    assert rules.free_times(exhibitor) == []
 
     # the claim link shows the time; a GET books nothing, the POST does (no login needed)
     path = offer.payload["claim_url"][len("http://127.0.0.1:5000") :]
@@ -122,7 +123,7 @@ def test_an_unclaimed_hold_passes_to_the_next_in_line(full, clock, client):
 def test_new_slots_reach_the_waiting_list(full):
     event, exhibitor, slots, _, first, second = full
     f.slots_for(exhibitor, start=slots[-1].ends_at, count=1)
-    assert services.expire_waitlist_offers() == 1
+    assert waitlist.expire_waitlist_offers() == 1
     assert _entry(first, exhibitor).status == "offered"
     assert _entry(second, exhibitor).status == "waiting"
 
@@ -141,7 +142,7 @@ def test_a_visitor_who_could_not_book_the_slot_keeps_their_place(full):
 def test_leaving_while_holding_an_offer_passes_it_on(full):
     event, exhibitor, slots, bookings, first, second = full
     services.cancel_booking(bookings[1], bookings[1].registration.user)
-    services.leave_waitlist(_entry(first, exhibitor))
+    waitlist.leave_waitlist(_entry(first, exhibitor))
     assert _entry(second, exhibitor).status == "offered"
     assert db.session.get(Slot, slots[1].id).held_for_registration_id == second.id
 
@@ -160,7 +161,7 @@ def test_claim_links_are_checked(full, client):
     from bazaar.tokens import make_token
 
     entry = _entry(first, exhibitor)
-    stale = make_token(services.CLAIM_LINK.purpose, {"w": entry.id, "n": entry.offers_made + 5})
+    stale = make_token(waitlist.CLAIM_LINK.purpose, {"w": entry.id, "n": entry.offers_made + 5})
     assert client.get(f"/waitlist/claim/{stale}").status_code == 404
 
 

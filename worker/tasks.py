@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from bazaar.accounts.models import User
-from bazaar.booking.services import expire_waitlist_offers as expire_interview_holds
+from bazaar.booking.waitlist import expire_waitlist_offers as expire_interview_holds
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.matching.services import expire_invitations

@@ -7,8 +7,9 @@ from flask_smorest import Blueprint
 
 from bazaar import permissions, problems
 from bazaar.api.services import token_from_secret
-from bazaar.booking import services as booking
+from bazaar.booking.directory import directory
 from bazaar.booking.models import ATTENDANCE, OUTCOMES, Booking
+from bazaar.booking.rules import free_times
 from bazaar.checkin import services as checkin
 from bazaar.checkin.schemas import CheckInArgs, CheckInSchema, apply_door_scan
 from bazaar.events.models import Event
@@ -123,7 +124,7 @@ class ExhibitorList(ApiView):
     @bp.response(200, ListingSchema(many=True))
     def get(self, event_id):
         """The event's approved exhibitors with their openings and free slot counts (the public directory)."""
-        return booking.directory(g.api_event)
+        return directory(g.api_event)
 
 
 @bp.route("/events/<int:event_id>/exhibitors/<int:exhibitor_id>/free-times")
@@ -131,10 +132,10 @@ class FreeTimes(ApiView):
     @bp.response(200, FreeTimeSchema(many=True))
     def get(self, event_id, exhibitor_id):
         """Future start times with a free table at one approved exhibitor."""
-        listing = next((li for li in booking.directory(g.api_event) if li.exhibitor.id == exhibitor_id), None)
+        listing = next((li for li in directory(g.api_event) if li.exhibitor.id == exhibitor_id), None)
         if listing is None:
             problems.abort(404, "not_found", "No such approved exhibitor at this event.")
-        return booking.free_times(listing.exhibitor)
+        return free_times(listing.exhibitor)
 
 
 class RegistrationQuery(ma.Schema):

@@ -7,10 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bazaar import permissions
-from bazaar.booking import calendar, services
+from bazaar.booking import calendar, services, waitlist
+from bazaar.booking.directory import directory, directory_choices
+from bazaar.booking.errors import BookingError
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
 from bazaar.booking.models import Booking, WaitlistEntry, my_bookings
 from bazaar.booking.notifications import MANAGE_LINK
+from bazaar.booking.rules import free_times, live_registration
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, Exhibitor
@@ -52,7 +55,7 @@ def _language_name(code: str, lang: str) -> str:
 
 def _browse_form(event: Event) -> BrowseForm:
     lang = current_lang()
-    present = services.directory_choices(event)
+    present = directory_choices(event)
     form = BrowseForm(request.args)
     anything = [("", _("Any"))]
     form.occupation.choices = anything + sorted(((k, str(v)) for k, v in OCCUPATIONS.items()), key=lambda c: c[1])
@@ -67,7 +70,7 @@ def browse(slug):
     event = _event(slug)
     form = _browse_form(event)
     if request.args and form.validate():
-        listings = services.directory(
+        listings = directory(
             event,
             q=form.q.data or "",
             occupation=form.occupation.data or "",
@@ -77,18 +80,18 @@ def browse(slug):
             free_only=bool(form.free.data),
         )
     else:
-        listings = services.directory(event)
+        listings = directory(event)
     return render_template(
         "booking/browse.html",
         event=event,
         form=form,
         listings=listings,
-        registration=services.live_registration(current_user, event),
+        registration=live_registration(current_user, event),
     )
 
 
-def _exhibitor_page(event, exhibitor, error: services.BookingError | None = None, status: int = 200):
-    registration = services.live_registration(current_user, event)
+def _exhibitor_page(event, exhibitor, error: BookingError | None = None, status: int = 200):
+    registration = live_registration(current_user, event)
     reg_id = registration.id if registration is not None else None
     mine = my_bookings(registration) if registration is not None else []
     return render_template(
@@ -96,10 +99,10 @@ def _exhibitor_page(event, exhibitor, error: services.BookingError | None = None
         event=event,
         exhibitor=exhibitor,
         registration=registration,
-        times=services.free_times(exhibitor, reg_id),
+        times=free_times(exhibitor, reg_id),
         error=error,
         booked_here=[b for b in mine if b.exhibitor_id == exhibitor.id],
-        waitlist=services.waitlist_entry(reg_id, exhibitor.id) if reg_id else None,
+        waitlist=waitlist.waitlist_entry(reg_id, exhibitor.id) if reg_id else None,
         form=TimeForm(),
         confirm=ConfirmForm(),
         booth_languages=[_language_name(code, current_lang()) for code in exhibitor.booth_languages or []],
@@ -113,7 +116,7 @@ def exhibitor(slug, exhibitor_id):
 
 
 def _registration_or_redirect(event):
-    registration = services.live_registration(current_user, event)
+    registration = live_registration(current_user, event)
     if registration is None:
         flash(_("Register for the event first; then you can book interviews."), "error")
     return registration
@@ -135,7 +138,7 @@ def book(slug, exhibitor_id):
     name, zone, slug = exhibitor.name, event.timezone, event.slug  # no reload after the commit
     try:
         services.book(registration, exhibitor, form.starts_at.instant, actor=current_user)
-    except services.BookingError as exc:
+    except BookingError as exc:
         return _exhibitor_page(event, exhibitor, error=exc, status=409)
     flash(
         _("Booked: %(name)s at %(time)s.", name=name, time=format_time(form.starts_at.instant, zone, with_zone=True)),
@@ -152,7 +155,7 @@ def _time(moment, event) -> str:
 @login_required
 def my_schedule(slug):
     event = _event(slug)
-    registration = services.live_registration(current_user, event)
+    registration = live_registration(current_user, event)
     bookings = my_bookings(registration) if registration is not None else []
     waiting = []
     if registration is not None:
@@ -175,7 +178,7 @@ def my_schedule(slug):
 @login_required
 def schedule_download(slug):
     event = _event(slug)
-    registration = services.live_registration(current_user, event)
+    registration = live_registration(current_user, event)
     if registration is None:
         abort(404)
     return _ics(calendar.schedule_ics(registration), f"{event.slug}-schedule.ics")
@@ -204,7 +207,7 @@ def _cancel(booking: Booking, action_url: str, done_url: str):
     if form.validate_on_submit():
         try:
             services.cancel_booking(booking, actor=booking.registration.user, reason="visitor")
-        except services.BookingError as exc:
+        except BookingError as exc:
             flash(exc.message, "error")
         else:
             flash(_("Your interview with %(name)s is cancelled.", name=booking.exhibitor.name), "success")
@@ -220,15 +223,15 @@ def _reschedule(booking: Booking, action_url: str, done_url: str):
         if form.validate():
             try:
                 services.reschedule(booking, form.starts_at.instant, actor=booking.registration.user)
-            except services.BookingError as exc:
+            except BookingError as exc:
                 error = exc
             else:
                 flash(_("Your interview is moved to %(time)s.", time=_time(booking.starts_at, event)), "success")
                 return redirect(done_url, code=303)
         else:
-            error = services.BookingError(_("That time is not valid."))
+            error = BookingError(_("That time is not valid."))
     times = (
-        [t for t in services.free_times(booking.exhibitor, booking.registration_id) if t.starts_at != booking.starts_at]
+        [t for t in free_times(booking.exhibitor, booking.registration_id) if t.starts_at != booking.starts_at]
         if booking.status == "confirmed"
         else []
     )
@@ -293,8 +296,8 @@ def join_waitlist(slug, exhibitor_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.join_waitlist(registration, exhibitor)
-    except services.BookingError as exc:
+        waitlist.join_waitlist(registration, exhibitor)
+    except BookingError as exc:
         flash(exc.message, "error")
     else:
         flash(_("You are on the waiting list. We email you when a time frees up."), "success")
@@ -309,8 +312,8 @@ def leave_waitlist(entry_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.leave_waitlist(entry)
-    except services.BookingError as exc:
+        waitlist.leave_waitlist(entry)
+    except BookingError as exc:
         flash(exc.message, "error")
     else:
         flash(_("You have left the waiting list."), "success")
@@ -321,7 +324,7 @@ def leave_waitlist(entry_id):
 def claim(token):
     """The link in a waiting-list offer: shows the held time; booking it needs a POST."""
     try:
-        entry = services.CLAIM_LINK.load(token)
+        entry = waitlist.CLAIM_LINK.load(token)
     except InvalidToken:
         return render_template("booking/link_invalid.html"), 404
     event = entry.registration.event
@@ -330,7 +333,7 @@ def claim(token):
     if form.validate_on_submit():
         try:
             booking = services.claim_offer(entry, actor=entry.registration.user)
-        except services.BookingError as exc:
+        except BookingError as exc:
             error = exc
         else:
             flash(

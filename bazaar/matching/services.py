@@ -26,8 +26,11 @@ from sqlalchemy import Text, and_, cast, select, update
 from bazaar.accounts import services as accounts
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.accounts.signals import consent_withdrawn
-from bazaar.booking import services as booking
+from bazaar.booking.errors import BookingError
 from bazaar.booking.models import Booking, Slot
+from bazaar.booking.rules import bookable_for, check_rules, live_booking_on
+from bazaar.booking.services import book_slot
+from bazaar.booking.waitlist import WAITLIST_MIN_NOTICE, release_held_slot
 from bazaar.clock import utcnow
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
@@ -438,9 +441,9 @@ def free_slots(need: Need, now: datetime | None = None) -> list[Slot]:
             select(Slot)
             .where(
                 Slot.exhibitor_id == need.exhibitor_id,
-                Slot.starts_at > now + booking.WAITLIST_MIN_NOTICE,
-                booking.bookable_for(None, now),
-                ~booking.live_booking_on(Slot.id),
+                Slot.starts_at > now + WAITLIST_MIN_NOTICE,
+                bookable_for(None, now),
+                ~live_booking_on(Slot.id),
             )
             .order_by(Slot.starts_at, Slot.table_id)
         )
@@ -451,7 +454,7 @@ def _hold(slot: Slot, registration_id: int, until: datetime, now: datetime) -> b
     """Hold ``slot`` for the candidate, if nobody holds or booked it (the slot row stays locked)."""
     held = db.session.execute(
         update(Slot)
-        .where(Slot.id == slot.id, booking.bookable_for(None, now), ~booking.live_booking_on(Slot.id))
+        .where(Slot.id == slot.id, bookable_for(None, now), ~live_booking_on(Slot.id))
         .values(held_for_registration_id=registration_id, held_until=until)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -483,10 +486,10 @@ def invite(need: Need, registration_ids: list[int], actor, now: datetime | None 
             continue
         for slot in slots:
             try:
-                booking.check_rules(registration, slot, now=now)
-            except booking.BookingError:
+                check_rules(registration, slot, now=now)
+            except BookingError:
                 continue
-            expires = min(now + INVITATION_HOLD, slot.starts_at - booking.WAITLIST_MIN_NOTICE)
+            expires = min(now + INVITATION_HOLD, slot.starts_at - WAITLIST_MIN_NOTICE)
             if not _hold(slot, registration.id, expires, now):
                 continue
             slots.remove(slot)
@@ -553,14 +556,14 @@ def accept(invitation: Invitation, actor=None) -> Booking:
             .execution_options(synchronize_session=False)
         )
 
-    made = booking.book_slot(invitation.registration, invitation.slot, actor, then=accepted)
+    made = book_slot(invitation.registration, invitation.slot, actor, then=accepted)
     db.session.refresh(invitation)
     return made
 
 
 def _release(invitation: Invitation, now: datetime) -> None:
     """Free the time held for the invitation and pass it on to the exhibitor's waiting list."""
-    booking.release_held_slot(invitation.slot, invitation.registration_id, now)
+    release_held_slot(invitation.slot, invitation.registration_id, now)
 
 
 def _end(invitation: Invitation, status: str, now: datetime) -> None:

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from bazaar import permissions
 from bazaar.accounts.choices import EDUCATION_LEVELS
+from bazaar.booking.errors import BookingError
 from bazaar.booking.forms import ConfirmForm
-from bazaar.booking.services import BookingError
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.forms import LANGUAGE_NAMES

@@ -1,0 +1,95 @@
+"""The exhibitor directory: approved exhibitors at an event, filtered the way visitors ask."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bazaar.booking.rules import free_slot_counts
+from bazaar.exhibitors.models import Exhibitor, Opening
+from bazaar.extensions import db
+
+
+@dataclass
+class Listing:
+    """An approved exhibitor in the directory, with the openings that match the filters."""
+
+    exhibitor: object
+    openings: list
+    free_slots: int
+
+
+def _matches_text(exhibitor, openings, needle: str) -> bool:
+    texts = [exhibitor.name, exhibitor.sector or "", *(exhibitor.description or {}).values()]
+    for opening in openings:
+        texts += [*(opening.title or {}).values(), opening.location or "", opening.occupation or ""]
+    return any(needle in (t or "").casefold() for t in texts)
+
+
+def directory(
+    event,
+    q: str = "",
+    occupation: str = "",
+    language: str = "",
+    country: str = "",
+    employment_type: str = "",
+    free_only: bool = False,
+) -> list[Listing]:
+    """Approved exhibitors at ``event`` filtered by what visitors ask for. Opening filters
+    (occupation, country, employment type) keep exhibitors with at least one matching opening."""
+    exhibitors = db.session.scalars(
+        select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+        .options(selectinload(Exhibitor.openings))
+        .order_by(Exhibitor.name)
+    ).all()
+    free = free_slot_counts(event)
+    needle = (q or "").strip().casefold()
+    listings = []
+    for exhibitor in exhibitors:
+        openings = [
+            o
+            for o in exhibitor.openings
+            if (not occupation or o.occupation == occupation)
+            and (not employment_type or o.employment_type == employment_type)
+            and (not country or o.country == country)
+        ]
+        if (occupation or employment_type) and not openings:
+            continue
+        if country and not openings and country not in (exhibitor.job_countries or []):
+            continue
+        if language and language not in (exhibitor.booth_languages or []):
+            continue
+        if free_only and not free.get(exhibitor.id):
+            continue
+        if needle and not _matches_text(exhibitor, exhibitor.openings, needle):
+            continue
+        listings.append(
+            Listing(
+                exhibitor,
+                openings if (occupation or employment_type or country) else list(exhibitor.openings),
+                free.get(exhibitor.id, 0),
+            )
+        )
+    return listings
+
+
+def directory_choices(event) -> dict[str, list[str]]:
+    """Codes present at ``event`` for the directory's filters (languages and job countries)."""
+    rows = db.session.execute(
+        select(Exhibitor.booth_languages, Exhibitor.job_countries).where(
+            Exhibitor.event_id == event.id, Exhibitor.status == "approved"
+        )
+    ).all()
+    countries = set(
+        db.session.scalars(
+            select(Opening.country)
+            .join(Exhibitor)
+            .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+        )
+    )
+    languages = set()
+    for booth_languages, job_countries in rows:
+        languages.update(booth_languages or [])
+        countries.update(job_countries or [])
+    return {"languages": sorted(languages), "countries": sorted(c for c in countries if c)}

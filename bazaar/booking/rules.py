@@ -1,0 +1,162 @@
+"""The booking rules (:func:`check_rules`) and the read side: which registration may book, which
+slots are free (:func:`bookable_for`, :func:`live_booking_on`), free times and their counts."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select
+
+from bazaar.booking.errors import (
+    AlreadyBookedExhibitor,
+    BookingClosed,
+    CapReached,
+    NotRegistered,
+    Overlap,
+    SlotUnavailable,
+)
+from bazaar.booking.models import Booking, Slot
+from bazaar.clock import utcnow
+from bazaar.exhibitors.models import Exhibitor
+from bazaar.extensions import db
+from bazaar.i18n import format_datetime, format_time
+from bazaar.registrations.models import Registration
+
+ALTERNATIVES = 3
+EVENT_OPEN_STATUSES = ("published", "closed")
+
+
+@dataclass(frozen=True)
+class FreeTime:
+    """A start time at an exhibitor with at least one free table."""
+
+    starts_at: datetime
+    ends_at: datetime
+    free_tables: int
+
+
+def live_registration(user, event) -> Registration | None:
+    """The user's registration for ``event`` that may book (status ``registered``)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.user_id == user.id,
+            Registration.status == "registered",
+        )
+    )
+
+
+def live_booking_on(slot_id_column):
+    """SQL condition: a confirmed booking is on the slot (negate it for a free slot)."""
+    return exists().where(Booking.slot_id == slot_id_column, Booking.status == "confirmed")
+
+
+def bookable_for(registration_id: int | None, now: datetime):
+    """SQL condition: the slot is open and not held for someone else."""
+    not_held = or_(Slot.held_for_registration_id.is_(None), Slot.held_until <= now)
+    if registration_id is not None:
+        not_held = or_(not_held, Slot.held_for_registration_id == registration_id)
+    return and_(Slot.status == "open", not_held)
+
+
+def free_times(exhibitor, registration_id: int | None = None, now: datetime | None = None) -> list[FreeTime]:
+    """Future start times at ``exhibitor`` with a free table, tables grouped ("10:15", not per table)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Slot.starts_at, func.min(Slot.ends_at), func.count(Slot.id))
+        .where(
+            Slot.exhibitor_id == exhibitor.id,
+            Slot.starts_at > now,
+            bookable_for(registration_id, now),
+            ~live_booking_on(Slot.id),
+        )
+        .group_by(Slot.starts_at)
+        .order_by(Slot.starts_at)
+    ).all()
+    return [FreeTime(starts, ends, count) for starts, ends, count in rows]
+
+
+def free_slot_counts(event, now: datetime | None = None) -> dict[int, int]:
+    """Exhibitor id -> number of free future slots, for the whole event in one query."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Slot.exhibitor_id, func.count(Slot.id))
+        .where(Slot.event_id == event.id, Slot.starts_at > now, bookable_for(None, now), ~live_booking_on(Slot.id))
+        .group_by(Slot.exhibitor_id)
+    ).all()
+    return dict(rows)
+
+
+def nearest_alternatives(exhibitor, wanted: datetime, registration_id: int | None = None) -> list[datetime]:
+    """Up to three free start times at ``exhibitor`` closest to ``wanted``, in time order."""
+    times = [t.starts_at for t in free_times(exhibitor, registration_id) if t.starts_at != wanted]
+    times.sort(key=lambda t: abs((t - wanted).total_seconds()))
+    return sorted(times[:ALTERNATIVES])
+
+
+# ---- rules -----------------------------------------------------------------------------------
+
+
+def _live_bookings_of(registration_id: int, replacing: Booking | None):
+    conditions = [Booking.registration_id == registration_id, Booking.status == "confirmed", Booking.walk_in.is_(False)]
+    if replacing is not None:
+        conditions.append(Booking.id != replacing.id)
+    return conditions
+
+
+def exhibitor_takes_bookings(exhibitor_id: int) -> bool:
+    """The exhibitor is approved, read from the database with a share lock (PostgreSQL) held until
+    commit: a decision taking it off the fair locks the row for update, so either it waits for
+    this booking (and then counts and cancels it) or this booking waits and sees the new status."""
+    return (
+        db.session.scalar(select(Exhibitor.status).where(Exhibitor.id == exhibitor_id).with_for_update(read=True))
+        == "approved"
+    )
+
+
+def check_rules(
+    registration: Registration, slot: Slot, replacing: Booking | None = None, now: datetime | None = None
+) -> None:
+    """Raise the first rule ``registration`` would break by booking ``slot``.
+
+    ``replacing``: the booking being rescheduled, which does not count against the new slot.
+    Call inside the visitor lock for the answer to hold until commit."""
+    now = now or utcnow()
+    event = registration.event
+    zone = event.timezone
+    if registration.status != "registered" or registration.event_id != slot.event_id:
+        raise NotRegistered(_("Only visitors registered for this event can book interviews."))
+    if event.status not in EVENT_OPEN_STATUSES:
+        raise BookingClosed(_("Booking is not open for this event."))
+    if event.booking_opens_at and now < event.booking_opens_at:
+        raise BookingClosed(_("Booking opens %(when)s.", when=format_datetime(event.booking_opens_at, zone)))
+    if event.booking_closes_at and now >= event.booking_closes_at:
+        raise BookingClosed(_("Booking closed %(when)s.", when=format_datetime(event.booking_closes_at, zone)))
+    if slot.starts_at <= now:
+        raise BookingClosed(_("That time has already started."))
+    if slot.status != "open" or not exhibitor_takes_bookings(slot.exhibitor_id):
+        raise SlotUnavailable(_("That time cannot be booked."))
+    # One read of the visitor's live bookings (a handful), fresh from the database.
+    mine = db.session.scalars(
+        select(Booking).where(*_live_bookings_of(registration.id, replacing)).execution_options(populate_existing=True)
+    ).all()
+    overlapping = next((b for b in mine if b.starts_at < slot.ends_at and b.ends_at > slot.starts_at), None)
+    if overlapping is not None:
+        raise Overlap(
+            _(
+                "You already have an interview with %(name)s at %(time)s.",
+                name=overlapping.exhibitor.name,
+                time=format_time(overlapping.starts_at, zone),
+            )
+        )
+    if len(mine) >= event.max_bookings_per_visitor:
+        raise CapReached(
+            _(
+                "You have booked the most interviews allowed (%(n)d). Cancel one to book another.",
+                n=event.max_bookings_per_visitor,
+            )
+        )
+    if not event.allow_multiple_per_exhibitor and any(b.exhibitor_id == slot.exhibitor_id for b in mine):
+        raise AlreadyBookedExhibitor(_("You already have an interview with this exhibitor."))
