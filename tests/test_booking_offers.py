@@ -77,7 +77,7 @@ def test_own_interview_here_offers_move_here_and_the_move_works(fair, client):
     # the interview's own time is not offered; every other time moves it there, none books a second
     assert _offered(html) == [_at(event, m).isoformat() for m in (0, 20, 30)]
     assert html.count(f'action="/bookings/{booking_id}/reschedule"') == 3
-    assert f"/exhibitors/{employer.id}/book\"" not in html
+    assert f'/exhibitors/{employer.id}/book"' not in html
     assert html.count("Move here") >= 3
 
     response = client.post(f"/bookings/{booking_id}/reschedule", data={"starts_at": _at(event, 30).isoformat()})
