@@ -16,11 +16,11 @@ from bazaar.accounts.models import Organisation, User, VisitorProfile
 from bazaar.booking.demo import add_slots_and_bookings
 from bazaar.clock import utcnow
 from bazaar.demo_names import DANISH_EXHIBITORS, FIRST_NAMES, LAST_NAMES, MUNICIPALITIES, SWEDISH_EXHIBITORS
-from bazaar.events.models import Event, EventOrganiser, EventStaff
-from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable, Opening
+from bazaar.events.models import Event, EventOrganiser, EventStaff, EventStatus
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff, InterviewTable, Opening
 from bazaar.extensions import db
 from bazaar.occupations import OCCUPATIONS
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.stats.reference import add_to_demo
 
 DEMO_SLUG = "jobbdating-helsingborg"
@@ -84,7 +84,7 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
         registration_opens_at=now - timedelta(days=20),
         booking_opens_at=now - timedelta(days=10),
         capacity=6000,
-        status="published",
+        status=EventStatus.PUBLISHED,
     )
     for org in orgs:
         event.organisers.append(EventOrganiser(organisation=org))
@@ -105,7 +105,7 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
             job_countries=["DK"] if danish else (["SE", "NO"] if i % 7 == 0 else ["SE"]),
             contact_name=f"{rng.choice(FIRST_NAMES[25:40])} {rng.choice(LAST_NAMES[15:25])}",
             contact_email=f"contact{i}@exhibitor.demo",
-            status="approved",
+            status=ApplicationStatus.APPROVED,
             decided_at=now,
             description={
                 "sv": f"{name} söker nya medarbetare. Kom och prata med oss!",
@@ -208,7 +208,7 @@ def _visitors(event, rng, count, demo_visitor, now) -> None:
             {
                 "event_id": event.id,
                 "user_id": uid,
-                "status": "registered",
+                "status": RegistrationStatus.REGISTERED,
                 "ticket_code": secrets.token_urlsafe(16),
                 "created_at": now,
                 "walk_in": False,
@@ -269,7 +269,9 @@ def _registration_variety(event, coach, visitors, now) -> None:
         created = opened + timedelta(seconds=span * rng.random() ** 0.7)
         row = {"id": reg_id, "created_at": created, "registered_by_id": coach.id if reg_id in coached else None}
         if reg_id not in coached and rng.random() < 0.02:
-            row.update(status="cancelled", cancelled_at=min(created + timedelta(days=rng.randint(1, 10)), now))
+            row.update(
+                status=RegistrationStatus.CANCELLED, cancelled_at=min(created + timedelta(days=rng.randint(1, 10)), now)
+            )
         updates.append(row)
     db.session.execute(db.update(Registration), updates)
 

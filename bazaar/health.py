@@ -12,13 +12,13 @@ from sqlalchemy import func, select, text
 from bazaar.clock import utcnow
 from bazaar.extensions import csrf, db, limiter
 from bazaar.notifications.mail import SMTPMailer, get_mailer
-from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.models import MessageStatus, OutboxMessage
 from config import instance_dir
 from worker import celery
 
 bp = Blueprint("health", __name__)
 
-UNSENT = ("pending", "claimed")
+UNSENT = (MessageStatus.PENDING, MessageStatus.CLAIMED)
 
 
 def _check_database() -> tuple[bool, str]:

@@ -33,8 +33,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, inspect
 
 from bazaar.booking.models import Booking
-from bazaar.checkin.models import DoorScan
-from bazaar.checkin.services import CHECKED_IN
+from bazaar.checkin.models import DoorScan, ScanResult
 from bazaar.extensions import db
 from bazaar.health import outbox_backlog
 
@@ -129,7 +128,7 @@ def _note_rows(session, flush_context):
     for obj in session.new:
         # a booking of a slot (a walk-in interview logged at a booth has none), an arrival at the door
         if (isinstance(obj, Booking) and obj.slot_id is not None) or (
-            isinstance(obj, DoorScan) and obj.result == CHECKED_IN
+            isinstance(obj, DoorScan) and obj.result == ScanResult.CHECKED_IN
         ):
             noted.append(obj)
 

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from flask import abort
 from flask_login import current_user
 
-from bazaar.events.models import Event, EventStaff
-from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
+from bazaar.events.models import Event, EventStaff, EventStatus
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff
 from bazaar.extensions import db, login_manager
+from bazaar.registrations.models import RegistrationStatus
 from bazaar.routing import ROW_ID_MAX
 
 _RULES: dict[str, Callable] = {}
@@ -105,12 +106,12 @@ _PUBLIC |= {"exhibitor.apply", "exhibitor.logo"}
 
 @rule("exhibitor.apply")
 def _exhibitor_apply(user, event):
-    return event is not None and event.status == "published"
+    return event is not None and event.status == EventStatus.PUBLISHED
 
 
 @rule("exhibitor.logo")
 def _exhibitor_logo(user, exhibitor):
-    if exhibitor.status == "approved" and exhibitor.event.is_public:
+    if exhibitor.status == ApplicationStatus.APPROVED and exhibitor.event.is_public:
         return True
     return exhibitor_role(user, exhibitor) is not None or organises(user, exhibitor.event)
 
@@ -187,7 +188,10 @@ def _checkin_badge(user, registration):
 @rule("checkin.booth")
 def _checkin_booth(user, exhibitor):
     """Scan badges at the booth: staff of an approved exhibitor."""
-    return exhibitor.status == "approved" and exhibitor_role(user, exhibitor) in ("admin", "interviewer")
+    return exhibitor.status == ApplicationStatus.APPROVED and exhibitor_role(user, exhibitor) in (
+        "admin",
+        "interviewer",
+    )
 
 
 # ---- accounts & registrations ----------------------------------------------------------------
@@ -229,7 +233,7 @@ def _owns_registration(user, registration) -> bool:
 @rule("booking.book")
 def _booking_book(user, registration):
     """Book, and join waiting lists, with this registration: its visitor, while registered."""
-    return _owns_registration(user, registration) and registration.status == "registered"
+    return _owns_registration(user, registration) and registration.status == RegistrationStatus.REGISTERED
 
 
 @rule("booking.view")
@@ -251,7 +255,7 @@ def _waitlist_own(user, entry):
 @rule("booking.outcome")
 def _booking_outcome(user, booking):
     """Record attendance and outcome of a live interview: its exhibitor's admins and interviewers."""
-    return booking.status == "confirmed" and _exhibitor_run_day(user, booking.exhibitor)
+    return booking.is_live and _exhibitor_run_day(user, booking.exhibitor)
 
 
 # ---- matching --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bazaar.booking import errors, rules, services
-from bazaar.booking.models import Booking, Slot
+from bazaar.booking.models import Booking, CancelReason, Slot
 from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
@@ -245,7 +245,7 @@ def test_cancel_bumps_sequence_frees_the_slot_and_tells_the_visitor(fair, clock)
     with pytest.raises(errors.NotChangeable):
         services.cancel_booking(again, reg.user, "visitor")
     staff = f.exhibitor_staff(exhibitor)
-    services.cancel_booking(again, staff, services.SLOT_REMOVED)
+    services.cancel_booking(again, staff, CancelReason.SLOT_REMOVED)
     assert again.status == "cancelled" and again.cancel_reason == "slot_removed"
 
 

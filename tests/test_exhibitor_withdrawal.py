@@ -8,8 +8,8 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from bazaar.booking.models import Booking, Slot, WaitlistEntry
-from bazaar.booking.services import EXHIBITOR_WITHDRAWN, book_slot
+from bazaar.booking.models import Booking, CancelReason, Slot, WaitlistEntry
+from bazaar.booking.services import book_slot
 from bazaar.booking.waitlist import join_waitlist
 from bazaar.clock import utcnow
 from bazaar.exhibitors import services
@@ -68,7 +68,7 @@ def test_rejecting_asks_with_the_counts_then_cancels_and_tells_each_visitor(ctx)
     assert ex.status == "rejected"
     assert set(_statuses(Booking, coming).values()) == {"cancelled"}
     assert {b.cancel_reason for b in db.session.scalars(select(Booking).where(Booking.id.in_(coming)))} == {
-        EXHIBITOR_WITHDRAWN
+        CancelReason.EXHIBITOR_WITHDRAWN
     }
     assert set(_statuses(OutboxMessage, reminders).values()) == {"cancelled"}
     told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "booking_cancelled")).all()

@@ -7,13 +7,13 @@ import pytest
 from babel import Locale
 from flask_babel import force_locale
 
-from bazaar.booking.models import OUTCOMES
-from bazaar.events.models import EVENT_STATUSES
-from bazaar.exhibitors.models import APPLICATION_STATUSES, EMPLOYMENT_TYPES, ORG_TYPES, Opening
+from bazaar.booking.models import Outcome
+from bazaar.events.models import EventStatus
+from bazaar.exhibitors.models import EMPLOYMENT_TYPES, ORG_TYPES, ApplicationStatus, Opening
 from bazaar.extensions import db
-from bazaar.notifications.models import MESSAGE_STATUSES
+from bazaar.notifications.models import Channel, MessageStatus
 from bazaar.notifications.services import queue
-from bazaar.registrations.models import REGISTRATION_STATUSES
+from bazaar.registrations.models import RegistrationStatus
 from bazaar.vocabularies import VOCABULARIES, label
 from config import LANGUAGES
 from tests import factories as f
@@ -30,15 +30,15 @@ MESSAGE_KINDS = (
 @pytest.mark.parametrize(
     "vocabulary, codes",
     [
-        ("event_status", EVENT_STATUSES),
-        ("registration_status", REGISTRATION_STATUSES),
-        ("application_status", APPLICATION_STATUSES),
+        ("event_status", EventStatus),
+        ("registration_status", RegistrationStatus),
+        ("application_status", ApplicationStatus),
         ("org_type", ORG_TYPES),
         ("employment_type", EMPLOYMENT_TYPES),
-        ("outcome", OUTCOMES),
-        ("message_status", MESSAGE_STATUSES),
+        ("outcome", Outcome),
+        ("message_status", MessageStatus),
         ("message_kind", MESSAGE_KINDS),
-        ("message_channel", ("email", "sms", "webhook")),
+        ("message_channel", Channel),
     ],
 )
 def test_every_code_has_exactly_its_label_in_swedish(app, vocabulary, codes):

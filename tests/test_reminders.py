@@ -1,16 +1,19 @@
 """Scheduled messages: day-before reminder, exhibitor digest, outcome nudge, survey invitations."""
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bazaar.booking.models import BookingChange, BookingStatus
 from bazaar.booking.notifications import booking_changed
 from bazaar.clock import utcnow
 from bazaar.events.services import update_event
 from bazaar.extensions import db
 from bazaar.notifications import services
 from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.render import render
 from bazaar.reminders.services import (
     day_before_due,
     morning_after_due,
@@ -162,6 +165,40 @@ def test_changing_the_event_recomputes_reminders(ctx, clock):
     schedule_event_messages()
     pending = [r for r in _rows("event_day_before") if r.status == "pending"]
     assert len(pending) == 2 and all(r.due_at == day_before_due(ev) for r in pending)
+
+
+def test_the_interview_reminder_links_to_cancel_or_change_the_interview(ctx, app):
+    """Written per booking or in SQL (the event's reminder time changed), the reminder email
+    carries the booking's signed cancel and change links, made as it is rendered; they work."""
+    ev, ex, interviewer, admin, first, second, booking = _fair()
+    booking_changed(booking, BookingChange.CREATED)
+    db.session.commit()
+    per_booking = _rows("interview_reminder")
+    update_event(ev, reminder_minutes_before=30)
+    in_sql = [r for r in _rows("interview_reminder") if r.id not in {m.id for m in per_booking}]
+    assert len(per_booking) == len(in_sql) == 1
+    base = app.config["BASE_URL"]
+    links = {}
+    for row in per_booking + in_sql:
+        assert "cancel_url" not in row.payload  # signed when rendered, never stored
+        rendered = render(row)
+        found = dict(
+            (action, url)
+            for url, action in re.findall(
+                rf"({re.escape(base)}/bookings/link/[^\s/]+/(cancel|reschedule))", rendered.text
+            )
+        )
+        assert set(found) == {"cancel", "reschedule"}
+        assert all(f'href="{url}"' in rendered.html for url in found.values())
+        links = found
+    visitor = app.test_client()
+    page = visitor.get(links["reschedule"][len(base) :])
+    assert page.status_code == 200 and ex.name in page.get_data(as_text=True)
+    assert visitor.post(links["cancel"][len(base) :]).status_code == 303
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.CANCELLED
+    [row] = in_sql
+    assert "/bookings/link/" not in render(row).text  # a cancelled interview has nothing to manage
 
 
 def _busy_fair(bookings: int):

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bazaar.booking.models import TALK, Booking
+from bazaar.booking.models import Booking, SlotFormat
 from bazaar.checkin.models import BoothScan
 from bazaar.exhibitors import services as exhibitor_services
 from bazaar.exhibitors.models import Opening
@@ -28,7 +28,7 @@ def speed_dating(ctx):
     ev = f.event(org, starts_in=PAST)
     rounds = f.exhibitor(ev, name="Rounds AB", tables=1)
     other = f.exhibitor(ev, name="Interviews AB", tables=1)
-    talks = f.slots_for(rounds, count=10, minutes=5, format=TALK)
+    talks = f.slots_for(rounds, count=10, minutes=5, format=SlotFormat.TALK)
     interviews = f.slots_for(rounds, start=ev.starts_at + timedelta(hours=2), count=3, minutes=15, format="interview")
     people = [f.registration(ev, checked_in_at=ev.starts_at) for _ in range(10)]
     for person, slot in zip(people[:8], talks):

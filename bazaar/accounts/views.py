@@ -170,9 +170,7 @@ def _my_bookings(registrations):
     if not ids:
         return []
     return db.session.scalars(
-        select(Booking)
-        .where(Booking.registration_id.in_(ids), Booking.status == "confirmed")
-        .order_by(Booking.starts_at)
+        select(Booking).where(Booking.registration_id.in_(ids), Booking.is_live).order_by(Booking.starts_at)
     ).all()
 
 

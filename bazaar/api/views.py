@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from bazaar import permissions, problems
 from bazaar.api.services import token_from_secret
 from bazaar.booking.directory import directory
-from bazaar.booking.models import ATTENDANCE, OUTCOMES, Booking
+from bazaar.booking.models import Attendance, Booking, Outcome
 from bazaar.booking.rules import free_times
 from bazaar.checkin import services as checkin
 from bazaar.checkin.schemas import CheckInArgs, CheckInSchema, apply_door_scan
@@ -258,8 +258,10 @@ class BookingList(ApiView):
 
 
 class OutcomeArgs(ma.Schema):
-    attendance = ma.fields.Str(required=True, validate=ma.validate.OneOf([a for a in ATTENDANCE if a != "unknown"]))
-    outcome = ma.fields.Str(load_default=None, validate=ma.validate.OneOf(OUTCOMES))
+    attendance = ma.fields.Str(
+        required=True, validate=ma.validate.OneOf([a for a in Attendance if a != Attendance.UNKNOWN])
+    )
+    outcome = ma.fields.Str(load_default=None, validate=ma.validate.OneOf(list(Outcome)))
     employment_type = ma.fields.Str(load_default=None, validate=ma.validate.OneOf(EMPLOYMENT_TYPES))
     note = ma.fields.Str(load_default=None, validate=ma.validate.Length(max=2000))
 

@@ -56,7 +56,7 @@ def _vevent(booking, now) -> Event:
         lines.append(table)
     lines.append(_("Bring your CV and an ID document."))
     vevent.add("description", "\n".join(lines))
-    vevent.add("status", "CONFIRMED" if booking.status == "confirmed" else "CANCELLED")
+    vevent.add("status", "CONFIRMED" if booking.is_live else "CANCELLED")
     vevent.add("transp", "OPAQUE")
     sender = parseaddr(current_app.config.get("MAIL_FROM", ""))[1] or "no-reply@bazaar.local"
     organizer = vCalAddress(f"mailto:{sender}")
@@ -69,7 +69,7 @@ def _vevent(booking, now) -> Event:
         attendee.params["role"] = vText("REQ-PARTICIPANT")
         attendee.params["partstat"] = vText("ACCEPTED")
         vevent.add("attendee", attendee)
-    if booking.status == "confirmed":
+    if booking.is_live:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", vevent["summary"])
@@ -93,7 +93,7 @@ def _calendar(method: str, bookings) -> bytes:
 
 def booking_ics(booking) -> bytes:
     """The booking as a calendar invitation: REQUEST while live, CANCEL once cancelled."""
-    return _calendar("REQUEST" if booking.status == "confirmed" else "CANCEL", [booking])
+    return _calendar("REQUEST" if booking.is_live else "CANCEL", [booking])
 
 
 def schedule_ics(registration) -> bytes:

@@ -12,10 +12,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from bazaar.booking.models import Booking, Slot, WaitlistEntry
+from bazaar.booking.models import (
+    Attendance,
+    Booking,
+    BookingStatus,
+    Slot,
+    SlotFormat,
+    SlotStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from bazaar.exhibitors.models import Exhibitor, InterviewTable
 from bazaar.extensions import db
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 
 SLOT_MINUTES = 10
 SESSIONS = ((time(10, 0), 12), (time(13, 0), 12))  # (first start, number of slots): 24 a table
@@ -53,8 +62,8 @@ def add_slots_and_bookings(event, demo_user, rng, now) -> int:
                 "table_id": table_id,
                 "starts_at": start,
                 "ends_at": start + length,
-                "format": "jobbdating",
-                "status": "open",
+                "format": SlotFormat.JOBBDATING,
+                "status": SlotStatus.OPEN,
             }
             for table_id, exhibitor_id in tables
             for start in starts
@@ -70,7 +79,7 @@ def add_slots_and_bookings(event, demo_user, rng, now) -> int:
     registrations = dict(
         db.session.execute(
             select(Registration.user_id, Registration.id).where(
-                Registration.event_id == event.id, Registration.status == "registered"
+                Registration.event_id == event.id, Registration.status == RegistrationStatus.REGISTERED
             )
         ).all()
     )
@@ -88,10 +97,10 @@ def add_slots_and_bookings(event, demo_user, rng, now) -> int:
                 "slot_id": free[(exhibitor_id, start)].pop(),
                 "starts_at": start,
                 "ends_at": start + length,
-                "status": "confirmed",
+                "status": BookingStatus.CONFIRMED,
                 "sequence": 0,
                 "walk_in": False,
-                "attendance": "unknown",
+                "attendance": Attendance.UNKNOWN,
                 "created_at": now,
             }
         )
@@ -133,7 +142,7 @@ def add_slots_and_bookings(event, demo_user, rng, now) -> int:
             {
                 "exhibitor_id": popular,
                 "registration_id": reg_id,
-                "status": "waiting",
+                "status": WaitlistStatus.WAITING,
                 "offers_made": 0,
                 "created_at": now + timedelta(seconds=i),
             }

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bazaar.booking.rules import free_slot_counts
-from bazaar.exhibitors.models import Exhibitor, Opening
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, Opening
 from bazaar.extensions import db
 
 
@@ -46,7 +46,7 @@ def directory(
     (occupation, country, employment type) keep exhibitors with at least one matching opening."""
     exhibitors = db.session.scalars(
         select(Exhibitor)
-        .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
         .options(selectinload(Exhibitor.openings))
         .order_by(Exhibitor.name)
     ).all()
@@ -87,14 +87,14 @@ def directory_choices(event) -> dict[str, list[str]]:
     """Codes present at ``event`` for the directory's filters (languages and job countries)."""
     rows = db.session.execute(
         select(Exhibitor.booth_languages, Exhibitor.job_countries).where(
-            Exhibitor.event_id == event.id, Exhibitor.status == "approved"
+            Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED
         )
     ).all()
     countries = set(
         db.session.scalars(
             select(Opening.country)
             .join(Exhibitor)
-            .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+            .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
         )
     )
     languages = set()

@@ -5,6 +5,7 @@ booking per slot and one live booking per visitor and start time (partial unique
 """
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, and_, select, text
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -14,17 +15,73 @@ from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 
-# jobbdating: a short interview on the spot (Jobbdating 07's 300 interviews); interview: a longer one;
-# talk: a speed-dating talk of a few minutes, which is not an interview and never counts as one.
-SLOT_FORMATS = ("jobbdating", "interview", "talk")
-TALK = "talk"
-SLOT_STATUSES = ("open", "blocked", "removed")
-BOOKING_STATUSES = ("confirmed", "cancelled")
-ATTENDANCE = ("unknown", "attended", "no_show")
-OUTCOMES = ("none", "second_interview", "offer", "hired", "internship", "other")
+# The codes stored in this domain's String columns (labels: bazaar.vocabularies).
 
-LIVE = text("status = 'confirmed'")
-WAITING = text("status IN ('waiting', 'offered')")
+
+class SlotFormat(StrEnum):
+    """jobbdating: a short interview on the spot (Jobbdating 07's 300 interviews); interview: a
+    longer one; talk: a speed-dating talk of a few minutes, which never counts as an interview."""
+
+    JOBBDATING = "jobbdating"
+    INTERVIEW = "interview"
+    TALK = "talk"
+
+
+class SlotStatus(StrEnum):
+    OPEN = "open"
+    BLOCKED = "blocked"
+    REMOVED = "removed"
+
+
+class BookingStatus(StrEnum):
+    CONFIRMED = "confirmed"  # a live booking
+    CANCELLED = "cancelled"
+
+
+class Attendance(StrEnum):
+    UNKNOWN = "unknown"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class Outcome(StrEnum):
+    NONE = "none"
+    SECOND_INTERVIEW = "second_interview"
+    OFFER = "offer"
+    HIRED = "hired"
+    INTERNSHIP = "internship"
+    OTHER = "other"
+
+
+class CancelReason(StrEnum):
+    """Why a booking was cancelled (``Booking.cancel_reason``)."""
+
+    VISITOR = "visitor"
+    SLOT_REMOVED = "slot_removed"  # the exhibitor removed the slot: it is not offered on
+    EXHIBITOR_WITHDRAWN = "exhibitor_withdrawn"  # the exhibitor no longer takes part
+    REGISTRATION_CANCELLED = "registration_cancelled"
+
+
+class BookingChange(StrEnum):
+    """What happened to a booking (``booking_changed``'s ``change``)."""
+
+    CREATED = "created"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"  # a slot is held for the visitor until offer_expires_at
+    CLAIMED = "claimed"
+    EXPIRED = "expired"
+    LEFT = "left"
+    CLOSED = "closed"
+
+
+IN_LINE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+LIVE = text(f"status = '{BookingStatus.CONFIRMED}'")
+WAITING = text(f"status IN ('{WaitlistStatus.WAITING}', '{WaitlistStatus.OFFERED}')")
 
 
 class Slot(db.Model):
@@ -36,8 +93,8 @@ class Slot(db.Model):
     opening_id: Mapped[int | None] = mapped_column(ForeignKey("opening.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    format: Mapped[str] = mapped_column(String(16), default="jobbdating")
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    format: Mapped[str] = mapped_column(String(16), default=SlotFormat.JOBBDATING)
+    status: Mapped[str] = mapped_column(String(16), default=SlotStatus.OPEN)
     # A slot offered to a visitor from the waiting list is held for them until ``held_until``;
     # nobody else can book it meanwhile (the booking claim checks this on the locked slot row).
     held_for_registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"))
@@ -68,11 +125,11 @@ class Booking(db.Model):
     slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    status: Mapped[str] = mapped_column(String(16), default=BookingStatus.CONFIRMED)
     walk_in: Mapped[bool] = mapped_column(default=False)
     sequence: Mapped[int] = mapped_column(default=0)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    attendance: Mapped[str] = mapped_column(String(16), default="unknown")
+    attendance: Mapped[str] = mapped_column(String(16), default=Attendance.UNKNOWN)
     attendance_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(String(32))
     outcome_employment_type: Mapped[str | None] = mapped_column(String(32))
@@ -82,7 +139,7 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    # Why it was cancelled, e.g. "visitor", "slot_removed", "exhibitor": shown to the visitor.
+    # Why it was cancelled (a CancelReason): shown to the visitor.
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
 
     slot: Mapped[Slot | None] = relationship()
@@ -90,15 +147,25 @@ class Booking(db.Model):
     exhibitor: Mapped["Exhibitor"] = relationship()  # noqa: F821
 
     @hybrid_property
+    def is_live(self) -> bool:
+        """Booked and not cancelled (the partial unique indexes count these)."""
+        return self.status == BookingStatus.CONFIRMED
+
+    @is_live.inplace.expression
+    @classmethod
+    def _is_live_expression(cls):
+        return cls.status == BookingStatus.CONFIRMED
+
+    @hybrid_property
     def outcome_missing(self) -> bool:
         """A live interview nobody has marked a no-show whose outcome is not recorded yet: what the
         booth's "missing outcomes" list and the morning-after nudge ask for."""
-        return self.status == "confirmed" and self.attendance != "no_show" and self.outcome is None
+        return self.is_live and self.attendance != Attendance.NO_SHOW and self.outcome is None
 
     @outcome_missing.inplace.expression
     @classmethod
     def _outcome_missing_expression(cls):
-        return and_(cls.status == "confirmed", cls.attendance != "no_show", cls.outcome.is_(None))
+        return and_(cls.is_live, cls.attendance != Attendance.NO_SHOW, cls.outcome.is_(None))
 
     __table_args__ = (
         Index("uq_booking_slot_live", "slot_id", unique=True, postgresql_where=LIVE, sqlite_where=LIVE),
@@ -117,7 +184,7 @@ def my_bookings(registration, include_cancelled: bool = False) -> list[Booking]:
     """The visitor's bookings at the event (live ones unless ``include_cancelled``), earliest first."""
     q = select(Booking).where(Booking.registration_id == registration.id)
     if not include_cancelled:
-        q = q.where(Booking.status == "confirmed")
+        q = q.where(Booking.is_live)
     return list(db.session.scalars(q.order_by(Booking.starts_at, Booking.id)))
 
 
@@ -128,11 +195,21 @@ class WaitlistEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     exhibitor_id: Mapped[int] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting/offered/claimed/expired/left/closed
+    status: Mapped[str] = mapped_column(String(16), default=WaitlistStatus.WAITING)
     offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     offers_made: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @hybrid_property
+    def in_line(self) -> bool:
+        """Waiting, or holding an offer: the visitor still has a place in the exhibitor's line."""
+        return self.status in IN_LINE
+
+    @in_line.inplace.expression
+    @classmethod
+    def _in_line_expression(cls):
+        return cls.status.in_(IN_LINE)
 
     registration: Mapped["Registration"] = relationship()  # noqa: F821
     exhibitor: Mapped["Exhibitor"] = relationship()  # noqa: F821

@@ -7,14 +7,18 @@ from flask import current_app
 
 from bazaar.booking import signals
 from bazaar.booking.calendar import booking_ics
-from bazaar.booking.models import Booking
+from bazaar.booking.models import Booking, BookingChange
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.notifications.registry import Attachment, attachment, declare
 from bazaar.notifications.services import queue
 from bazaar.tokens import SignedLink
 
-BOOKING_MESSAGES = {"created": "booking_confirmed", "rescheduled": "booking_changed", "cancelled": "booking_cancelled"}
+BOOKING_MESSAGES = {
+    BookingChange.CREATED: "booking_confirmed",
+    BookingChange.RESCHEDULED: "booking_changed",
+    BookingChange.CANCELLED: "booking_cancelled",
+}
 WAITLIST_OFFER = "waitlist_offer"
 declare(*BOOKING_MESSAGES.values(), WAITLIST_OFFER)
 
@@ -28,6 +32,11 @@ def manage_url(booking: Booking, action: str) -> str:
     if action not in ("cancel", "reschedule"):
         raise ValueError(action)
     return f"{current_app.config['BASE_URL']}/bookings/link/{MANAGE_LINK.token(booking)}/{action}"
+
+
+def manage_links(booking: Booking) -> dict:
+    """The cancel and change links a visitor's email carries while the interview stands."""
+    return {"cancel_url": manage_url(booking, "cancel"), "reschedule_url": manage_url(booking, "reschedule")}
 
 
 def booking_payload(booking) -> dict:
@@ -57,8 +66,8 @@ def booking_changed(booking, change: str) -> None:
     visitor = booking.registration.user
     if visitor is not None and not booking.walk_in:
         payload = booking_payload(booking)
-        if change != "cancelled":
-            payload.update(cancel_url=manage_url(booking, "cancel"), reschedule_url=manage_url(booking, "reschedule"))
+        if change != BookingChange.CANCELLED:
+            payload.update(manage_links(booking))
         queue(
             BOOKING_MESSAGES[change],
             user=visitor,

@@ -16,15 +16,16 @@ from bazaar.booking.errors import (
     Overlap,
     SlotUnavailable,
 )
-from bazaar.booking.models import Booking, Slot
+from bazaar.booking.models import Booking, Slot, SlotStatus
 from bazaar.clock import utcnow
-from bazaar.exhibitors.models import Exhibitor
+from bazaar.events.models import EventStatus
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.i18n import format_datetime, format_time
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 
 ALTERNATIVES = 3
-EVENT_OPEN_STATUSES = ("published", "closed")
+EVENT_OPEN_STATUSES = (EventStatus.PUBLISHED, EventStatus.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,14 @@ def live_registration(user, event) -> Registration | None:
         select(Registration).where(
             Registration.event_id == event.id,
             Registration.user_id == user.id,
-            Registration.status == "registered",
+            Registration.status == RegistrationStatus.REGISTERED,
         )
     )
 
 
 def live_booking_on(slot_id_column):
     """SQL condition: a confirmed booking is on the slot (negate it for a free slot)."""
-    return exists().where(Booking.slot_id == slot_id_column, Booking.status == "confirmed")
+    return exists().where(Booking.slot_id == slot_id_column, Booking.is_live)
 
 
 def bookable_for(registration_id: int | None, now: datetime):
@@ -59,7 +60,7 @@ def bookable_for(registration_id: int | None, now: datetime):
     not_held = or_(Slot.held_for_registration_id.is_(None), Slot.held_until <= now)
     if registration_id is not None:
         not_held = or_(not_held, Slot.held_for_registration_id == registration_id)
-    return and_(Slot.status == "open", not_held)
+    return and_(Slot.status == SlotStatus.OPEN, not_held)
 
 
 def free_times(exhibitor, registration_id: int | None = None, now: datetime | None = None) -> list[FreeTime]:
@@ -101,7 +102,11 @@ def nearest_alternatives(exhibitor, wanted: datetime, registration_id: int | Non
 
 
 def _live_bookings_of(registration_id: int, replacing: Booking | None):
-    conditions = [Booking.registration_id == registration_id, Booking.status == "confirmed", Booking.walk_in.is_(False)]
+    conditions = [
+        Booking.registration_id == registration_id,
+        Booking.is_live,
+        Booking.walk_in.is_(False),
+    ]
     if replacing is not None:
         conditions.append(Booking.id != replacing.id)
     return conditions
@@ -113,7 +118,7 @@ def exhibitor_takes_bookings(exhibitor_id: int) -> bool:
     this booking (and then counts and cancels it) or this booking waits and sees the new status."""
     return (
         db.session.scalar(select(Exhibitor.status).where(Exhibitor.id == exhibitor_id).with_for_update(read=True))
-        == "approved"
+        == ApplicationStatus.APPROVED
     )
 
 
@@ -126,7 +131,7 @@ def check_rules(
     Call inside the visitor lock for the answer to hold until commit."""
     now = now or utcnow()
     check_event_rules(registration, slot.event_id, slot.starts_at, now)
-    if slot.status != "open" or not exhibitor_takes_bookings(slot.exhibitor_id):
+    if slot.status != SlotStatus.OPEN or not exhibitor_takes_bookings(slot.exhibitor_id):
         raise SlotUnavailable(_("That time cannot be booked."))
     # One read of the visitor's live bookings (a handful), fresh from the database.
     mine = db.session.scalars(
@@ -140,7 +145,7 @@ def check_event_rules(registration: Registration, event_id: int, starts_at: date
     period and the time itself (no database read)."""
     event = registration.event
     zone = event.timezone
-    if registration.status != "registered" or registration.event_id != event_id:
+    if registration.status != RegistrationStatus.REGISTERED or registration.event_id != event_id:
         raise NotRegistered(_("Only visitors registered for this event can book interviews."))
     if event.status not in EVENT_OPEN_STATUSES:
         raise BookingClosed(_("Booking is not open for this event."))

@@ -23,7 +23,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bazaar.booking.errors import NotChangeable, Overlap, SlotTaken, SlotUnavailable, WaitlistError, run
-from bazaar.booking.models import Booking, Slot, WaitlistEntry
+from bazaar.booking.models import (
+    Booking,
+    BookingChange,
+    BookingStatus,
+    CancelReason,
+    Slot,
+    SlotStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from bazaar.booking.notifications import booking_changed
 from bazaar.booking.rules import bookable_for, check_rules, live_booking_on, nearest_alternatives
 from bazaar.booking.waitlist import close_waitlist, close_waitlist_entries, offer_slot
@@ -33,12 +42,8 @@ from bazaar.locking import Lock, lock
 from bazaar.registrations.models import Registration
 
 LOCK_TIMEOUT = "10s"
-# cancel_booking's reason when the exhibitor removes the slot: the slot is not offered on.
-SLOT_REMOVED = "slot_removed"
-# cancel_booking's reason when the exhibitor no longer takes part (rejected or withdrawn after approval).
-EXHIBITOR_WITHDRAWN = "exhibitor_withdrawn"
 # Reasons whose freed slot is not offered to the waiting list.
-NOT_OFFERED_ON = (SLOT_REMOVED, EXHIBITOR_WITHDRAWN)
+NOT_OFFERED_ON = (CancelReason.SLOT_REMOVED, CancelReason.EXHIBITOR_WITHDRAWN)
 
 
 def _claim_slot_row(slot: Slot, registration_id: int, now: datetime) -> bool:
@@ -103,7 +108,7 @@ def _slot_exists_at(exhibitor_id: int, starts_at: datetime) -> bool:
     return (
         db.session.scalar(
             select(Slot.id)
-            .where(Slot.exhibitor_id == exhibitor_id, Slot.starts_at == starts_at, Slot.status == "open")
+            .where(Slot.exhibitor_id == exhibitor_id, Slot.starts_at == starts_at, Slot.status == SlotStatus.OPEN)
             .limit(1)
         )
         is not None
@@ -119,7 +124,7 @@ def _new_booking(registration: Registration, actor):
             slot_id=slot.id,
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
-            status="confirmed",
+            status=BookingStatus.CONFIRMED,
             sequence=0,
             booked_by_id=getattr(actor, "id", None),
         )
@@ -145,7 +150,7 @@ def _book(registration: Registration, exhibitor, starts_at: datetime, actor, can
     if booking is None:
         raise _taken(exhibitor, starts_at, registration.id)
     close_waitlist_entries(registration.id, booking.exhibitor_id, now)
-    booking_changed(booking, "created")
+    booking_changed(booking, BookingChange.CREATED)
     return booking
 
 
@@ -173,7 +178,7 @@ def book_slot(registration: Registration, slot: Slot, actor=None, then=None) -> 
     return run(work)
 
 
-def cancel_booking(booking: Booking, actor=None, reason: str = "visitor", commit: bool = True) -> Booking:
+def cancel_booking(booking: Booking, actor=None, reason: str = CancelReason.VISITOR, commit: bool = True) -> Booking:
     """Cancel a live booking and tell the visitor; the freed slot goes to the waiting list.
 
     A visitor may cancel until the interview starts; exhibitor staff and organisers (e.g. when a
@@ -187,9 +192,9 @@ def cancel_booking(booking: Booking, actor=None, reason: str = "visitor", commit
             raise NotChangeable(_("The interview has already started and can no longer be cancelled."))
         result = db.session.execute(
             update(Booking)
-            .where(Booking.id == booking.id, Booking.status == "confirmed")
+            .where(Booking.id == booking.id, Booking.is_live)
             .values(
-                status="cancelled",
+                status=BookingStatus.CANCELLED,
                 cancelled_at=now,
                 cancelled_by_id=getattr(actor, "id", None),
                 cancel_reason=(reason or "")[:200] or None,
@@ -200,7 +205,7 @@ def cancel_booking(booking: Booking, actor=None, reason: str = "visitor", commit
         if result.rowcount != 1:
             raise NotChangeable(_("This booking is already cancelled."))
         db.session.refresh(booking)
-        booking_changed(booking, "cancelled")
+        booking_changed(booking, BookingChange.CANCELLED)
         if booking.slot is not None and reason not in NOT_OFFERED_ON:
             offer_slot(booking.slot, now)
         return booking
@@ -220,7 +225,7 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
         registration = booking.registration
         lock(Lock.VISITOR_BOOKINGS, registration.id, timeout=LOCK_TIMEOUT)
         db.session.refresh(booking)
-        if booking.status != "confirmed":
+        if not booking.is_live:
             raise NotChangeable(_("This booking is cancelled."))
         if booking.starts_at <= now:
             raise NotChangeable(_("The interview has already started and can no longer be moved."))
@@ -243,7 +248,7 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
             # Conditional, so a cancellation committed meanwhile (it takes no visitor lock) wins.
             moved = db.session.execute(
                 update(Booking)
-                .where(Booking.id == booking.id, Booking.status == "confirmed")
+                .where(Booking.id == booking.id, Booking.is_live)
                 .values(
                     slot_id=slot.id,
                     exhibitor_id=slot.exhibitor_id,
@@ -260,7 +265,7 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
         if _place(registration, candidates, move, now) is None:
             raise _taken(exhibitor, wanted, registration.id)
         db.session.refresh(booking)
-        booking_changed(booking, "rescheduled")
+        booking_changed(booking, BookingChange.RESCHEDULED)
         if old_slot is not None:
             offer_slot(old_slot, now)
         return booking
@@ -276,7 +281,7 @@ def coming_bookings(exhibitor, now: datetime | None = None) -> list[Booking]:
             select(Booking)
             .where(
                 Booking.exhibitor_id == exhibitor.id,
-                Booking.status == "confirmed",
+                Booking.is_live,
                 Booking.walk_in.is_(False),
                 Booking.starts_at > now,
             )
@@ -294,7 +299,7 @@ def withdraw_exhibitor_bookings(exhibitor, actor=None, now: datetime | None = No
     cancelled = []
     for booking in coming_bookings(exhibitor, now):
         try:
-            cancelled.append(cancel_booking(booking, actor, reason=EXHIBITOR_WITHDRAWN, commit=False))
+            cancelled.append(cancel_booking(booking, actor, reason=CancelReason.EXHIBITOR_WITHDRAWN, commit=False))
         except NotChangeable:
             continue  # the visitor cancelled it meanwhile
     close_waitlist(exhibitor.id)
@@ -304,7 +309,7 @@ def withdraw_exhibitor_bookings(exhibitor, actor=None, now: datetime | None = No
 def claim_offer(entry: WaitlistEntry, actor=None) -> Booking:
     """Book the slot held for the visitor by a waiting-list offer."""
     now = utcnow()
-    if entry.status != "offered" or entry.offered_slot is None:
+    if entry.status != WaitlistStatus.OFFERED or entry.offered_slot is None:
         raise WaitlistError(_("This offer is no longer open."))
     if entry.offer_expires_at is None or entry.offer_expires_at <= now:
         raise WaitlistError(_("This offer has expired and was passed on."))

@@ -4,5 +4,5 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# A booking was created, rescheduled or cancelled: send(booking, event=..., change=...).
+# A booking was created, rescheduled or cancelled (a BookingChange): send(booking, event=..., change=...).
 booking_changed = _signals.signal("booking-changed")

@@ -11,12 +11,12 @@ from bazaar.booking import calendar, services, waitlist
 from bazaar.booking.directory import directory, directory_choices
 from bazaar.booking.errors import BookingError
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
-from bazaar.booking.models import Booking, WaitlistEntry, my_bookings
+from bazaar.booking.models import Booking, CancelReason, WaitlistEntry, my_bookings
 from bazaar.booking.notifications import MANAGE_LINK
 from bazaar.booking.rules import free_times, live_registration, offers_for
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
-from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, Exhibitor
+from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.i18n import country_name, current_lang, format_time
 from bazaar.occupations import OCCUPATIONS
@@ -35,7 +35,7 @@ def _event(slug: str) -> Event:
 
 def _exhibitor(event: Event, exhibitor_id: int) -> Exhibitor:
     exhibitor = db.session.get(Exhibitor, exhibitor_id)
-    if exhibitor is None or exhibitor.event_id != event.id or exhibitor.status != "approved":
+    if exhibitor is None or exhibitor.event_id != event.id or exhibitor.status != ApplicationStatus.APPROVED:
         abort(404)
     return exhibitor
 
@@ -162,7 +162,10 @@ def my_schedule(slug):
     if registration is not None:
         waiting = db.session.scalars(
             select(WaitlistEntry)
-            .where(WaitlistEntry.registration_id == registration.id, WaitlistEntry.status.in_(("waiting", "offered")))
+            .where(
+                WaitlistEntry.registration_id == registration.id,
+                WaitlistEntry.in_line,
+            )
             .order_by(WaitlistEntry.created_at)
         ).all()
     return render_template(
@@ -207,7 +210,7 @@ def _cancel(booking: Booking, action_url: str, done_url: str):
     event = booking.registration.event
     if form.validate_on_submit():
         try:
-            services.cancel_booking(booking, actor=booking.registration.user, reason="visitor")
+            services.cancel_booking(booking, actor=booking.registration.user, reason=CancelReason.VISITOR)
         except BookingError as exc:
             flash(exc.message, "error")
         else:
@@ -233,7 +236,7 @@ def _reschedule(booking: Booking, action_url: str, done_url: str):
             error = BookingError(_("That time is not valid."))
     times = (
         [o.time for o in offers_for(booking.registration, booking.exhibitor, moving=booking).offers]
-        if booking.status == "confirmed"
+        if booking.is_live
         else []
     )
     return render_template(

@@ -10,14 +10,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bazaar.booking.errors import BookingError, NotRegistered, SlotUnavailable, WaitlistError, run
-from bazaar.booking.models import Slot, WaitlistEntry
+from bazaar.booking.models import Slot, SlotStatus, WaitlistEntry, WaitlistStatus
 from bazaar.booking.notifications import WAITLIST_OFFER
 from bazaar.booking.rules import bookable_for, check_rules, exhibitor_takes_bookings, live_booking_on
 from bazaar.clock import utcnow
 from bazaar.database import is_postgres
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.tokens import SignedLink
 
 WAITLIST_HOLD = timedelta(minutes=30)
@@ -34,11 +34,11 @@ def join_waitlist(registration: Registration, exhibitor) -> WaitlistEntry:
     """Queue the visitor for the next free time at ``exhibitor``."""
 
     def work():
-        if registration.status != "registered" or exhibitor.event_id != registration.event_id:
+        if registration.status != RegistrationStatus.REGISTERED or exhibitor.event_id != registration.event_id:
             raise NotRegistered(_("Only visitors registered for this event can join a waiting list."))
         if not exhibitor_takes_bookings(exhibitor.id):
             raise SlotUnavailable(_("That exhibitor takes no bookings."))
-        entry = WaitlistEntry(exhibitor_id=exhibitor.id, registration_id=registration.id, status="waiting")
+        entry = WaitlistEntry(exhibitor_id=exhibitor.id, registration_id=registration.id, status=WaitlistStatus.WAITING)
         try:
             with db.session.begin_nested():
                 db.session.add(entry)
@@ -57,8 +57,8 @@ def leave_waitlist(entry: WaitlistEntry) -> None:
         now = utcnow()
         result = db.session.execute(
             update(WaitlistEntry)
-            .where(WaitlistEntry.id == entry.id, WaitlistEntry.status.in_(("waiting", "offered")))
-            .values(status="left")
+            .where(WaitlistEntry.id == entry.id, WaitlistEntry.in_line)
+            .values(status=WaitlistStatus.LEFT)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
@@ -74,7 +74,7 @@ def waitlist_entry(registration_id: int, exhibitor_id: int) -> WaitlistEntry | N
         select(WaitlistEntry).where(
             WaitlistEntry.registration_id == registration_id,
             WaitlistEntry.exhibitor_id == exhibitor_id,
-            WaitlistEntry.status.in_(("waiting", "offered")),
+            WaitlistEntry.in_line,
         )
     )
 
@@ -84,7 +84,7 @@ def close_waitlist_entries(registration_id: int, exhibitor_id: int, now: datetim
     entry = waitlist_entry(registration_id, exhibitor_id)
     if entry is None:
         return
-    entry.status = "claimed"
+    entry.status = WaitlistStatus.CLAIMED
     db.session.flush()
     release_held_slot(entry.offered_slot, entry.registration_id, now)
 
@@ -112,8 +112,8 @@ def close_waitlist(exhibitor_id: int) -> None:
     """The exhibitor takes no more bookings: close its line and release the slots held for it."""
     db.session.execute(
         update(WaitlistEntry)
-        .where(WaitlistEntry.exhibitor_id == exhibitor_id, WaitlistEntry.status.in_(("waiting", "offered")))
-        .values(status="closed")
+        .where(WaitlistEntry.exhibitor_id == exhibitor_id, WaitlistEntry.in_line)
+        .values(status=WaitlistStatus.CLOSED)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
@@ -127,7 +127,7 @@ def close_waitlist(exhibitor_id: int) -> None:
 def _waiting_entries(exhibitor_id: int, limit: int):
     q = (
         select(WaitlistEntry)
-        .where(WaitlistEntry.exhibitor_id == exhibitor_id, WaitlistEntry.status == "waiting")
+        .where(WaitlistEntry.exhibitor_id == exhibitor_id, WaitlistEntry.status == WaitlistStatus.WAITING)
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
         .limit(limit)
     )
@@ -148,7 +148,7 @@ def offer_slot(slot: Slot, now: datetime | None = None) -> WaitlistEntry | None:
     """Hold a free ``slot`` for the first visitor in its exhibitor's line who could book it, and
     send them a claim link. Runs in the caller's transaction."""
     now = now or utcnow()
-    if slot.status != "open" or slot.starts_at - WAITLIST_MIN_NOTICE <= now:
+    if slot.status != SlotStatus.OPEN or slot.starts_at - WAITLIST_MIN_NOTICE <= now:
         return None
     for entry in _waiting_entries(slot.exhibitor_id, limit=50):
         if not _eligible(entry, slot, now):
@@ -164,7 +164,7 @@ def offer_slot(slot: Slot, now: datetime | None = None) -> WaitlistEntry | None:
         # The slot row is locked now, so a booking cannot appear on it before we commit.
         if not held or db.session.scalar(select(live_booking_on(slot.id))):
             return None
-        entry.status, entry.offered_slot_id, entry.offer_expires_at = "offered", slot.id, expires
+        entry.status, entry.offered_slot_id, entry.offer_expires_at = WaitlistStatus.OFFERED, slot.id, expires
         entry.offers_made += 1
         db.session.flush()
         _queue_offer(entry, slot)
@@ -203,18 +203,20 @@ def expire_waitlist_offers() -> int:
     Free slots appear when holds lapse and when exhibitors add slots; both are picked up here.
     Returns the number of offers made."""
     now = utcnow()
-    q = select(WaitlistEntry).where(WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at <= now)
+    q = select(WaitlistEntry).where(
+        WaitlistEntry.status == WaitlistStatus.OFFERED, WaitlistEntry.offer_expires_at <= now
+    )
     if is_postgres():
         q = q.with_for_update(skip_locked=True)
     for entry in db.session.scalars(q).all():
-        entry.status = "expired"
+        entry.status = WaitlistStatus.EXPIRED
         db.session.flush()
         # passed on below, with every other free slot, in line order
         release_held_slot(entry.offered_slot, entry.registration_id, now, pass_on=False)
     db.session.commit()
     offers = 0
     waiting_exhibitors = db.session.scalars(
-        select(WaitlistEntry.exhibitor_id).where(WaitlistEntry.status == "waiting").distinct()
+        select(WaitlistEntry.exhibitor_id).where(WaitlistEntry.status == WaitlistStatus.WAITING).distinct()
     ).all()
     for exhibitor_id in waiting_exhibitors:
         offers += _offer_free_slots(exhibitor_id, now)

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from bazaar.checkin.services import BOOTH_KINDS
+from bazaar.checkin.models import BoothScanKind
 from bazaar.forms import BazaarForm
 
 TOKEN_MAX = 2000  # bazaar.tokens refuses anything longer
@@ -77,4 +77,4 @@ class BoothScanForm(BazaarForm):
 
 
 class BoothLogForm(BoothScanForm):
-    kind = HiddenField(validators=[AnyOf(BOOTH_KINDS)])
+    kind = HiddenField(validators=[AnyOf(tuple(BoothScanKind))])

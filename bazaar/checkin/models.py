@@ -1,6 +1,7 @@
 """Scans on the event day: at the door and at the booths."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,6 +9,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
+
+
+class ScanResult(StrEnum):
+    """What a door scan can find. forged: the signature does not hold; unknown: a genuine ticket
+    whose registration no longer exists; not_registered: waiting list or an unanswered offer."""
+
+    CHECKED_IN = "checked_in"
+    ALREADY = "already_checked_in"
+    UNKNOWN = "unknown"
+    WRONG_EVENT = "wrong_event"
+    CANCELLED = "cancelled"
+    NOT_REGISTERED = "not_registered"
+    FORGED = "forged"
+    NOT_CHECKED_IN = "not_checked_in"  # a lookup's answer (never a door scan's)
+
+
+class BoothScanKind(StrEnum):
+    CONVERSATION = "conversation"
+    INTERVIEW = "interview"  # a walk-in interview, also a Booking
 
 
 class DoorScan(db.Model):
@@ -36,7 +56,7 @@ class BoothScan(db.Model):
     exhibitor_id: Mapped[int] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"))
     scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(16), default="conversation")  # conversation / interview
+    kind: Mapped[str] = mapped_column(String(16), default=BoothScanKind.CONVERSATION)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -17,30 +17,19 @@ from sqlalchemy.orm import joinedload
 
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.accounts.services import create_user, find_user_by_email
-from bazaar.booking.models import Booking
+from bazaar.booking.models import Attendance, Booking, BookingStatus
 from bazaar.checkin import signals
-from bazaar.checkin.models import BoothScan, DoorScan
+from bazaar.checkin.models import BoothScan, BoothScanKind, DoorScan, ScanResult
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.notifications.services import queue
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.registrations.services import TICKET_LINK, add_registration, free_places, lock_event_places, my_url
 from bazaar.tokens import InvalidToken
 
-# What a scan can find. "forged": the signature does not hold; "unknown": a genuine ticket whose
-# registration no longer exists; "not_registered": waiting list or an unanswered offer.
-CHECKED_IN = "checked_in"
-ALREADY = "already_checked_in"
-UNKNOWN = "unknown"
-WRONG_EVENT = "wrong_event"
-CANCELLED = "cancelled"
-NOT_REGISTERED = "not_registered"
-FORGED = "forged"
-
 WALK_IN_INTERVIEW_MINUTES = 15
-BOOTH_KINDS = ("conversation", "interview")
 WALK_IN_EMAIL_DOMAIN = "walk-in.invalid"  # RFC 2606: never deliverable, so never mailed
 
 
@@ -53,7 +42,7 @@ class ScanOutcome:
     result: str
     registration: Registration | None = None
     checked_in_at: datetime | None = None
-    door: str | None = None  # for ALREADY: the door that recorded the arrival
+    door: str | None = None  # for ScanResult.ALREADY: the door that recorded the arrival
     # Copied before commit, so the feedback page needs no reload of the expired rows.
     name: str | None = None
     number: str | None = None
@@ -75,9 +64,9 @@ def _resolve(event_id: int, token: str) -> tuple[str | None, Registration | None
     try:
         data = TICKET_LINK.data(token)
     except InvalidToken:
-        return FORGED, None
+        return ScanResult.FORGED, None
     if data["e"] != event_id:
-        return WRONG_EVENT, None
+        return ScanResult.WRONG_EVENT, None
     code = data["t"]
     reg = db.session.scalar(
         select(Registration)
@@ -85,7 +74,7 @@ def _resolve(event_id: int, token: str) -> tuple[str | None, Registration | None
         .where(Registration.ticket_code == code, Registration.event_id == event_id)
     )
     if reg is None:
-        return UNKNOWN, None
+        return ScanResult.UNKNOWN, None
     return None, reg
 
 
@@ -141,7 +130,7 @@ def arrival_door(registration: Registration) -> str | None:
     """The door whose scan recorded the registration's arrival."""
     return db.session.scalar(
         select(DoorScan.door)
-        .where(DoorScan.registration_id == registration.id, DoorScan.result == CHECKED_IN)
+        .where(DoorScan.registration_id == registration.id, DoorScan.result == ScanResult.CHECKED_IN)
         .order_by(DoorScan.id)
         .limit(1)
     )
@@ -156,7 +145,7 @@ def _check_in_locked(
     earlier than the recorded arrival takes the arrival over, and the later scan's log row becomes
     a repeat, so a ticket scanned at two offline doors counts once, at the earliest time."""
     if reg.event_id != event.id:
-        return ScanOutcome(WRONG_EVENT)
+        return ScanOutcome(ScanResult.WRONG_EVENT)
     at = reported_at or utcnow()
     first_arrival = reg.checked_in_at is None  # as loaded: an earlier offline scan only moves the time
     unclaimed = Registration.checked_in_at.is_(None)
@@ -164,27 +153,27 @@ def _check_in_locked(
         unclaimed = or_(unclaimed, Registration.checked_in_at > reported_at)
     claimed = db.session.execute(
         update(Registration)
-        .where(Registration.id == reg.id, Registration.status == "registered", unclaimed)
+        .where(Registration.id == reg.id, Registration.status == RegistrationStatus.REGISTERED, unclaimed)
         .values(checked_in_at=at, checked_in_by_id=staff.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed and reported_at is not None:
         db.session.execute(
             update(DoorScan)
-            .where(DoorScan.registration_id == reg.id, DoorScan.result == CHECKED_IN)
-            .values(result=ALREADY)
+            .where(DoorScan.registration_id == reg.id, DoorScan.result == ScanResult.CHECKED_IN)
+            .values(result=ScanResult.ALREADY)
             .execution_options(synchronize_session=False)
         )
     if claimed:
         if first_arrival:
             signals.checked_in.send(reg, event=event, at=at, door=door)
-        return ScanOutcome(CHECKED_IN, reg, at)
+        return ScanOutcome(ScanResult.CHECKED_IN, reg, at)
     db.session.refresh(reg)
-    if reg.status == "cancelled":
-        return ScanOutcome(CANCELLED, reg)
+    if reg.status == RegistrationStatus.CANCELLED:
+        return ScanOutcome(ScanResult.CANCELLED, reg)
     if reg.checked_in_at is not None:
-        return ScanOutcome(ALREADY, reg, reg.checked_in_at, arrival_door(reg))
-    return ScanOutcome(NOT_REGISTERED, reg)
+        return ScanOutcome(ScanResult.ALREADY, reg, reg.checked_in_at, arrival_door(reg))
+    return ScanOutcome(ScanResult.NOT_REGISTERED, reg)
 
 
 def check_in(event: Event, registration: Registration, staff: User, door: str | None) -> ScanOutcome:
@@ -203,7 +192,7 @@ def check_in_by_id(event: Event, registration_id: int, staff: User, door: str | 
     """Check in a registration picked from the search; one of another event counts as unknown."""
     reg = db.session.get(Registration, registration_id)
     if reg is None or reg.event_id != event.id:
-        return _log_door_scan(event, staff, door, ScanOutcome(UNKNOWN))
+        return _log_door_scan(event, staff, door, ScanOutcome(ScanResult.UNKNOWN))
     return check_in(event, reg, staff, door)
 
 
@@ -257,7 +246,7 @@ def check_in_scan(
         failure, reg = _resolve(event.id, token)
     else:
         reg = db.session.get(Registration, registration_id)
-        failure = UNKNOWN if reg is None or reg.event_id != event.id else None
+        failure = ScanResult.UNKNOWN if reg is None or reg.event_id != event.id else None
     outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff, door, scanned_at)
     try:
         return _log_door_scan(event, staff, door, outcome, scan_id, scanned_at or now)
@@ -271,7 +260,7 @@ def door_ticket_list(event: Event) -> list[dict]:
     rows = db.session.execute(
         select(Registration.ticket_code, Registration.checked_in_at, User.name)
         .outerjoin(User, User.id == Registration.user_id)
-        .where(Registration.event_id == event.id, Registration.status == "registered")
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.REGISTERED)
         .order_by(Registration.id)
     )
     return [
@@ -335,7 +324,7 @@ def register_walk_in(
     address = email or f"walk-in-{secrets.token_hex(8)}@{WALK_IN_EMAIL_DOMAIN}"
     user = create_user(address, name, None, preferred_language=language)
     db.session.flush()
-    reg = add_registration(event, user, "registered", staff, walk_in=True)
+    reg = add_registration(event, user, RegistrationStatus.REGISTERED, staff, walk_in=True)
     if wants_messages and email:  # told to the staff by the newcomer in person, for their new account
         db.session.add(VisitorProfile(user_id=user.id, consent_followup_at=utcnow()))
         queue(
@@ -343,7 +332,7 @@ def register_walk_in(
             user=user,
             event=event,
             subject=reg,
-            payload={"status": "registered", "my_url": my_url()},
+            payload={"status": RegistrationStatus.REGISTERED, "my_url": my_url()},
         )
     return check_in(event, reg, staff, door)
 
@@ -367,7 +356,7 @@ class DoorTally:
     def after(self, outcome: "ScanOutcome | None") -> "DoorTally":
         """The tally once ``outcome`` is counted: read before the scan commits (a page after the
         commit reads nothing more), a fresh arrival adds one."""
-        if outcome is not None and outcome.result == CHECKED_IN:
+        if outcome is not None and outcome.result == ScanResult.CHECKED_IN:
             return DoorTally(self.checked_in_today + 1, self.expected)
         return self
 
@@ -375,7 +364,7 @@ class DoorTally:
 def door_tally(event: Event, now: datetime | None = None) -> DoorTally:
     """Arrivals since midnight of today at the fair, and how many are expected."""
     arrived = func.count(Registration.id).filter(Registration.checked_in_at >= event.local_midnight(now))
-    expected = func.count(Registration.id).filter(Registration.status == "registered")
+    expected = func.count(Registration.id).filter(Registration.status == RegistrationStatus.REGISTERED)
     row = db.session.execute(select(arrived, expected).where(Registration.event_id == event.id)).one()
     return DoorTally(checked_in_today=row[0], expected=row[1])
 
@@ -391,7 +380,9 @@ def door_counters(event: Event) -> DoorCounters:
     )
     walk_ins = db.session.scalar(
         select(func.count(Registration.id)).where(
-            Registration.event_id == event.id, Registration.walk_in.is_(True), Registration.status != "cancelled"
+            Registration.event_id == event.id,
+            Registration.walk_in.is_(True),
+            Registration.status != RegistrationStatus.CANCELLED,
         )
     )
     arrivals = db.session.scalars(
@@ -403,20 +394,20 @@ def door_counters(event: Event) -> DoorCounters:
     hours = Counter(at.astimezone(zone).replace(minute=0, second=0, microsecond=0) for at in arrivals)
     per_door = db.session.execute(
         select(DoorScan.door, func.count(DoorScan.id))
-        .where(DoorScan.event_id == event.id, DoorScan.result == CHECKED_IN)
+        .where(DoorScan.event_id == event.id, DoorScan.result == ScanResult.CHECKED_IN)
         .group_by(DoorScan.door)
         .order_by(func.count(DoorScan.id).desc(), DoorScan.door)
     ).all()
     refused = db.session.scalar(
         select(func.count(DoorScan.id)).where(
-            DoorScan.event_id == event.id, DoorScan.result.not_in((CHECKED_IN, ALREADY))
+            DoorScan.event_id == event.id, DoorScan.result.not_in((ScanResult.CHECKED_IN, ScanResult.ALREADY))
         )
     )
     return DoorCounters(
-        registered=by_status.get("registered", 0),
+        registered=by_status.get(RegistrationStatus.REGISTERED, 0),
         checked_in=len(arrivals),
         walk_ins=walk_ins,
-        waitlisted=by_status.get("waitlisted", 0) + by_status.get("offered", 0),
+        waitlisted=by_status.get(RegistrationStatus.WAITLISTED, 0) + by_status.get(RegistrationStatus.OFFERED, 0),
         per_hour=sorted(hours.items()),
         per_door=[(door or "", n) for door, n in per_door],
         refused_scans=refused,
@@ -436,11 +427,13 @@ def ticket_lookup(event_id: int, token: str) -> ScanOutcome:
     failure, reg = _resolve(event_id, token)
     if failure:
         return ScanOutcome(failure)
-    if reg.status == "cancelled":
-        return ScanOutcome(CANCELLED, reg)
-    if reg.status != "registered":
-        return ScanOutcome(NOT_REGISTERED, reg)
-    return ScanOutcome(CHECKED_IN if reg.checked_in_at else "not_checked_in", reg, reg.checked_in_at)
+    if reg.status == RegistrationStatus.CANCELLED:
+        return ScanOutcome(ScanResult.CANCELLED, reg)
+    if reg.status != RegistrationStatus.REGISTERED:
+        return ScanOutcome(ScanResult.NOT_REGISTERED, reg)
+    return ScanOutcome(
+        ScanResult.CHECKED_IN if reg.checked_in_at else ScanResult.NOT_CHECKED_IN, reg, reg.checked_in_at
+    )
 
 
 class BoothScanRefused(Exception):
@@ -452,14 +445,14 @@ class BoothScanRefused(Exception):
 def log_booth_scan(exhibitor: Exhibitor, token: str, staff: User, kind: str) -> BoothScan:
     """Log a conversation, or a walk-in interview (a Booking without a slot, already attended,
     which then appears in the exhibitor's schedule and takes an outcome like a booked one)."""
-    if kind not in BOOTH_KINDS:
+    if kind not in tuple(BoothScanKind):
         raise BoothScanRefused("bad_kind")
     outcome = booth_lookup(exhibitor, token)
-    if outcome.registration is None or outcome.result in (CANCELLED, NOT_REGISTERED):
+    if outcome.registration is None or outcome.result in (ScanResult.CANCELLED, ScanResult.NOT_REGISTERED):
         raise BoothScanRefused(outcome.result)
     reg = outcome.registration
     scan = BoothScan(exhibitor_id=exhibitor.id, registration_id=reg.id, scanned_by_id=staff.id, kind=kind)
-    if kind == "interview":
+    if kind == BoothScanKind.INTERVIEW:
         now = utcnow()
         booking = Booking(
             event_id=exhibitor.event_id,
@@ -468,9 +461,9 @@ def log_booth_scan(exhibitor: Exhibitor, token: str, staff: User, kind: str) -> 
             slot_id=None,
             starts_at=now,
             ends_at=now + timedelta(minutes=WALK_IN_INTERVIEW_MINUTES),
-            status="confirmed",
+            status=BookingStatus.CONFIRMED,
             walk_in=True,
-            attendance="attended",
+            attendance=Attendance.ATTENDED,
             attendance_marked_by_id=staff.id,
         )
         db.session.add(booking)

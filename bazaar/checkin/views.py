@@ -24,13 +24,14 @@ from sqlalchemy import literal, or_, select, union_all
 from bazaar import permissions, problems
 from bazaar.checkin import services
 from bazaar.checkin.forms import DOOR_MAX, BoothLogForm, BoothScanForm, ScanForm, WalkInForm
+from bazaar.checkin.models import BoothScanKind, ScanResult
 from bazaar.checkin.qr import ticket_qr_png, ticket_qr_svg
 from bazaar.checkin.schemas import CheckInArgs, CheckInSchema, apply_door_scan
-from bazaar.events.models import Event, EventOrganiser, EventStaff
-from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff
+from bazaar.events.models import Event, EventOrganiser, EventStaff, EventStatus
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff
 from bazaar.exhibitors.services import visitor_card
 from bazaar.extensions import db
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 
 bp = Blueprint("checkin", __name__)
 
@@ -53,14 +54,20 @@ def _event_day_nav():
             select(literal(None).label("exhibitor_id"), literal(None).label("name"))
             .select_from(EventStaff)
             .join(Event, Event.id == EventStaff.event_id)
-            .where(EventStaff.user_id == current_user.id, EventStaff.role == "checkin", Event.status != "finished")
+            .where(
+                EventStaff.user_id == current_user.id,
+                EventStaff.role == "checkin",
+                Event.status != EventStatus.FINISHED,
+            )
         )
         booths = (
             select(Exhibitor.id, Exhibitor.name)
             .join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id)
             .join(Event, Event.id == Exhibitor.event_id)
             .where(
-                ExhibitorStaff.user_id == current_user.id, Exhibitor.status == "approved", Event.status != "finished"
+                ExhibitorStaff.user_id == current_user.id,
+                Exhibitor.status == ApplicationStatus.APPROVED,
+                Event.status != EventStatus.FINISHED,
             )
         )
         rows = db.session.execute(union_all(staffed_doors, booths)).all()  # one round trip on every page
@@ -102,7 +109,7 @@ def ticket(registration_id):
         reg=reg,
         event=reg.event,
         number=services.ticket_number(reg),
-        qr_svg=ticket_qr_svg(reg) if reg.status == "registered" else None,
+        qr_svg=ticket_qr_svg(reg) if reg.status == RegistrationStatus.REGISTERED else None,
     )
 
 
@@ -110,7 +117,7 @@ def ticket(registration_id):
 @login_required
 def badge(registration_id):
     reg = _registration_or_404(registration_id, "checkin.badge")
-    if reg.status != "registered":
+    if reg.status != RegistrationStatus.REGISTERED:
         abort(404)
     return render_template(
         "checkin/badge.html", reg=reg, event=reg.event, number=services.ticket_number(reg), qr_svg=ticket_qr_svg(reg)
@@ -121,7 +128,7 @@ def badge(registration_id):
 @login_required
 def ticket_png(registration_id):
     reg = _registration_or_404(registration_id, "checkin.badge")
-    if reg.status != "registered":
+    if reg.status != RegistrationStatus.REGISTERED:
         abort(404)
     return Response(
         ticket_qr_png(reg),
@@ -149,7 +156,7 @@ def door_events():
             )
         )
     events = db.session.scalars(
-        select(Event).where(or_(*conditions), Event.status != "finished").order_by(Event.starts_at)
+        select(Event).where(or_(*conditions), Event.status != EventStatus.FINISHED).order_by(Event.starts_at)
     ).all()
     return render_template("checkin/door_events.html", events=events)
 
@@ -369,15 +376,15 @@ def booth_log(exhibitor_id):
     except services.BoothScanRefused as refused:
         messages = {
             "conflict": _("This visitor already has an interview starting at this moment."),
-            services.CANCELLED: _("This registration is cancelled."),
-            services.NOT_REGISTERED: _("This person has no place at the fair."),
-            services.WRONG_EVENT: _("This badge is for another event."),
+            ScanResult.CANCELLED: _("This registration is cancelled."),
+            ScanResult.NOT_REGISTERED: _("This person has no place at the fair."),
+            ScanResult.WRONG_EVENT: _("This badge is for another event."),
         }
         flash(messages.get(refused.result, _("This badge is not valid.")), "error")
     else:
         card = visitor_card(scan.registration)
         label = card.name if card.shared else card.reference
-        if scan.kind == "interview":
+        if scan.kind == BoothScanKind.INTERVIEW:
             flash(_("Walk-in interview with %(who)s logged. It is in your schedule.", who=label), "success")
         else:
             flash(_("Conversation with %(who)s logged.", who=label), "success")

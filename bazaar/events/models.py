@@ -1,6 +1,7 @@
 """Events (fairs) and who runs them."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -11,12 +12,19 @@ from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 
-EVENT_STATUSES = ("draft", "published", "closed", "finished")
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    FINISHED = "finished"
+
+
 STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "closed": _l("Closed"),
-    "finished": _l("Finished"),
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.CLOSED: _l("Closed"),
+    EventStatus.FINISHED: _l("Finished"),
 }
 
 
@@ -43,7 +51,7 @@ class Event(db.Model):
     booking_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     booking_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     capacity: Mapped[int | None] = mapped_column()  # None: no limit
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT)
     default_language: Mapped[str] = mapped_column(String(5), default="sv")
     max_bookings_per_visitor: Mapped[int] = mapped_column(default=3)
     allow_multiple_per_exhibitor: Mapped[bool] = mapped_column(default=False)
@@ -58,7 +66,7 @@ class Event(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status != "draft"
+        return self.status != EventStatus.DRAFT
 
     def local_midnight(self, now: datetime | None = None) -> datetime:
         """The start of today at the fair (in its time zone), in UTC: where "today's arrivals" begin."""

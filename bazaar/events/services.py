@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
-from bazaar.booking.models import Booking, Slot
+from bazaar.booking.models import Booking, Slot, SlotStatus
 from bazaar.clock import utcnow
 from bazaar.events import signals
-from bazaar.events.models import Event, EventOrganiser
-from bazaar.exhibitors.models import Exhibitor
+from bazaar.events.models import Event, EventOrganiser, EventStatus
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
-from bazaar.notifications.models import OutboxMessage
-from bazaar.registrations.models import Registration
+from bazaar.notifications.models import MessageStatus, OutboxMessage
+from bazaar.registrations.models import Registration, RegistrationStatus
 
 
 def slugify(text: str) -> str:
@@ -39,7 +39,7 @@ def create_event(organiser, **fields) -> Event:
     """Create a draft event co-organised by the organiser's body."""
     event = Event(**fields)
     event.slug = unique_slug(event.name)
-    event.status = "draft"
+    event.status = EventStatus.DRAFT
     event.organisers.append(EventOrganiser(organisation_id=organiser.organisation_id))
     db.session.add(event)
     db.session.commit()
@@ -59,10 +59,10 @@ def update_event(event: Event, **fields) -> Event:
 
 def set_status(event: Event, status: str) -> Event:
     allowed = {
-        "draft": {"published"},
-        "published": {"draft", "closed", "finished"},
-        "closed": {"published", "finished"},
-        "finished": set(),
+        EventStatus.DRAFT: {EventStatus.PUBLISHED},
+        EventStatus.PUBLISHED: {EventStatus.DRAFT, EventStatus.CLOSED, EventStatus.FINISHED},
+        EventStatus.CLOSED: {EventStatus.PUBLISHED, EventStatus.FINISHED},
+        EventStatus.FINISHED: set(),
     }
     if status not in allowed[event.status]:
         raise ValueError(f"cannot go from {event.status} to {status}")
@@ -76,7 +76,7 @@ def upcoming_events(now: datetime | None = None) -> list[Event]:
     return list(
         db.session.scalars(
             select(Event)
-            .where(Event.status.in_(("published", "closed")), Event.ends_at >= now)
+            .where(Event.status.in_((EventStatus.PUBLISHED, EventStatus.CLOSED)), Event.ends_at >= now)
             .order_by(Event.starts_at)
         )
     )
@@ -95,7 +95,7 @@ def events_for_organiser(user) -> list[Event]:
 
 def registration_open(event: Event, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         return False
     if event.registration_opens_at and now < event.registration_opens_at:
         return False
@@ -141,22 +141,26 @@ def overview(event: Event, now: datetime | None = None) -> Overview:
         return select(func.count(column)).where(*where).scalar_subquery()
 
     in_event = Registration.event_id == event.id
-    offered = and_(Slot.exhibitor_id == Exhibitor.id, Exhibitor.event_id == event.id, Slot.status == "open")
+    offered = and_(Slot.exhibitor_id == Exhibitor.id, Exhibitor.event_id == event.id, Slot.status == SlotStatus.OPEN)
     row = db.session.execute(
         select(
-            count(Registration.id, in_event, Registration.status == "registered"),
-            count(Registration.id, in_event, Registration.status.in_(("waitlisted", "offered"))),
+            count(Registration.id, in_event, Registration.status == RegistrationStatus.REGISTERED),
+            count(
+                Registration.id,
+                in_event,
+                Registration.status.in_((RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED)),
+            ),
             count(Registration.id, in_event, Registration.checked_in_at >= event.local_midnight(now)),
-            count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == "approved"),
-            count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == "applied"),
+            count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED),
+            count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPLIED),
             count(Slot.id, offered),
             count(
                 Booking.id,
                 Booking.event_id == event.id,
-                Booking.status == "confirmed",
+                Booking.is_live,
                 Booking.slot_id.in_(select(Slot.id).join(Exhibitor).where(offered)),
             ),
-            count(OutboxMessage.id, OutboxMessage.event_id == event.id, OutboxMessage.status == "failed"),
+            count(OutboxMessage.id, OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.FAILED),
         )
     ).one()
     return Overview(*row)

@@ -7,7 +7,7 @@ from bazaar import permissions
 from bazaar.events import services
 from bazaar.events.forms import EventForm
 from bazaar.events.models import Event
-from bazaar.exhibitors.models import Exhibitor
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import live_registration
 
@@ -32,7 +32,9 @@ def event_page(slug):
     permissions.require("event.view", event, not_found=True)
 
     exhibitors = db.session.scalars(
-        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.name)
+        select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
+        .order_by(Exhibitor.name)
     ).all()
     return render_template(
         "events/event.html",

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from bazaar.booking.models import OUTCOMES
+from bazaar.booking.models import Attendance, Outcome, SlotFormat
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
 from bazaar.exhibitors.schedule import SLOT_LENGTHS, ScheduleError, parse_breaks
 from bazaar.exhibitors.validation import normalise_org_number, normalise_phone
@@ -23,17 +23,17 @@ from bazaar.forms import BazaarForm
 from bazaar.occupations import OCCUPATIONS
 
 OUTCOME_LABELS = {
-    "none": _l("No further step"),
-    "second_interview": _l("Second interview"),
-    "offer": _l("Job offer"),
-    "hired": _l("Hired"),
-    "internship": _l("Internship"),
-    "other": _l("Other"),
+    Outcome.NONE: _l("No further step"),
+    Outcome.SECOND_INTERVIEW: _l("Second interview"),
+    Outcome.OFFER: _l("Job offer"),
+    Outcome.HIRED: _l("Hired"),
+    Outcome.INTERNSHIP: _l("Internship"),
+    Outcome.OTHER: _l("Other"),
 }
 FORMAT_LABELS = {
-    "jobbdating": _l("Short interview (jobbdating)"),
-    "interview": _l("Interview"),
-    "talk": _l("Speed-dating talk (not counted as an interview)"),
+    SlotFormat.JOBBDATING: _l("Short interview (jobbdating)"),
+    SlotFormat.INTERVIEW: _l("Interview"),
+    SlotFormat.TALK: _l("Speed-dating talk (not counted as an interview)"),
 }
 EDUCATION_LEVELS = {
     "compulsory": _l("Compulsory school"),
@@ -330,12 +330,16 @@ class OutcomeForm(BazaarForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.outcome.choices = [("", _l("Not decided yet"))] + [(o, OUTCOME_LABELS[o]) for o in OUTCOMES]
+        self.outcome.choices = [("", _l("Not decided yet"))] + [(o, OUTCOME_LABELS[o]) for o in Outcome]
         self.employment_type.choices = [("", "—")] + _choices(EMPLOYMENT_TYPE_LABELS)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.attendance.data == "attended" and self.outcome.data == "hired" and not self.employment_type.data:
+        if (
+            self.attendance.data == Attendance.ATTENDED
+            and self.outcome.data == Outcome.HIRED
+            and not self.employment_type.data
+        ):
             self.employment_type.errors = [*self.employment_type.errors, _l("Choose the employment type for a hire.")]
             return False
         return valid

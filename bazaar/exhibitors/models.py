@@ -1,6 +1,7 @@
 """Exhibitors, their staff, booths and job openings."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
@@ -10,7 +11,6 @@ from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 
-APPLICATION_STATUSES = ("applied", "approved", "rejected", "waitlisted")
 ORG_TYPES = ("employer", "staffing_agency", "public_employer", "civil_society", "education_provider")
 EMPLOYMENT_TYPES = (
     "permanent",
@@ -21,12 +21,23 @@ EMPLOYMENT_TYPES = (
     "subsidised",
     "seasonal",
 )
+
+
+class ApplicationStatus(StrEnum):
+    """An exhibitor's application; only an approved exhibitor is at the fair and takes bookings."""
+
+    APPLIED = "applied"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WAITLISTED = "waitlisted"
+
+
 # What people read for the codes above (``bazaar.vocabularies``).
 APPLICATION_STATUS_LABELS = {
-    "applied": _l("New"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "waitlisted": _l("Waiting list"),
+    ApplicationStatus.APPLIED: _l("New"),
+    ApplicationStatus.APPROVED: _l("Approved"),
+    ApplicationStatus.REJECTED: _l("Rejected"),
+    ApplicationStatus.WAITLISTED: _l("Waiting list"),
 }
 ORG_TYPE_LABELS = {
     "employer": _l("Employer"),
@@ -62,7 +73,7 @@ class Exhibitor(db.Model):
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="applied")
+    status: Mapped[str] = mapped_column(String(16), default=ApplicationStatus.APPLIED)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decision_message: Mapped[str | None] = mapped_column(Text)  # the organiser's words to the applicant

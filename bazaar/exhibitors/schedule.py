@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bazaar.booking.models import SLOT_FORMATS, Booking, Slot
+from bazaar.booking.models import Booking, CancelReason, Slot, SlotFormat, SlotStatus
 from bazaar.booking.services import cancel_booking
 from bazaar.exhibitors.models import InterviewTable, Opening
 from bazaar.extensions import db
@@ -36,7 +36,7 @@ class SlotPlan:
     length_minutes: int
     gap_minutes: int = 0
     breaks: tuple[tuple[time, time], ...] = ()
-    format: str = "jobbdating"
+    format: str = SlotFormat.JOBBDATING
     opening_id: int | None = None
 
 
@@ -95,7 +95,7 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
     """Create the plan's slots on ``table`` within the event's hours; times already covered by
     a slot on the table are skipped; a removed slot at the exact time is reopened."""
     event = table.exhibitor.event
-    if plan.format not in SLOT_FORMATS:
+    if plan.format not in tuple(SlotFormat):
         raise ScheduleError("format")
     if plan.opening_id is not None:
         opening = db.session.get(Opening, plan.opening_id)
@@ -113,8 +113,8 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
             select(Slot).where(Slot.table_id == table.id, Slot.starts_at < wanted[-1][1], Slot.ends_at > wanted[0][0])
         )
     )
-    live = [s for s in existing if s.status != "removed"]
-    removed_at = {s.starts_at: s for s in existing if s.status == "removed"}
+    live = [s for s in existing if s.status != SlotStatus.REMOVED]
+    removed_at = {s.starts_at: s for s in existing if s.status == SlotStatus.REMOVED}
     created, skipped = [], 0
     for starts_at, ends_at in wanted:
         if any(s.starts_at < ends_at and starts_at < s.ends_at for s in live):
@@ -127,7 +127,7 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
         slot.ends_at = ends_at
         slot.format = plan.format
         slot.opening_id = plan.opening_id
-        slot.status = "open"
+        slot.status = SlotStatus.OPEN
         live.append(slot)
         created.append(slot)
     db.session.commit()
@@ -135,14 +135,14 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
 
 
 def live_booking(slot: Slot) -> Booking | None:
-    return db.session.scalar(select(Booking).where(Booking.slot_id == slot.id, Booking.status == "confirmed"))
+    return db.session.scalar(select(Booking).where(Booking.slot_id == slot.id, Booking.is_live))
 
 
 def set_blocked(slot: Slot, blocked: bool) -> Slot:
     """Block a slot (no new bookings; a booking already made stays) or open it again."""
-    if slot.status == "removed":
+    if slot.status == SlotStatus.REMOVED:
         raise ScheduleError("removed")
-    slot.status = "blocked" if blocked else "open"
+    slot.status = SlotStatus.BLOCKED if blocked else SlotStatus.OPEN
     db.session.commit()
     return slot
 
@@ -153,8 +153,8 @@ def remove_slot(slot: Slot, actor) -> Booking | None:
 
     booking = live_booking(slot)
     if booking is not None:
-        cancel_booking(booking, actor, reason="slot_removed", commit=False)
-    slot.status = "removed"
+        cancel_booking(booking, actor, reason=CancelReason.SLOT_REMOVED, commit=False)
+    slot.status = SlotStatus.REMOVED
     slot.held_for_registration_id = None
     slot.held_until = None
     db.session.commit()
@@ -165,8 +165,8 @@ def table_slots(table: InterviewTable) -> list[tuple[Slot, Booking | None]]:
     """The table's slots that are not removed, in time order, each with its live booking."""
     rows = db.session.execute(
         select(Slot, Booking)
-        .outerjoin(Booking, (Booking.slot_id == Slot.id) & (Booking.status == "confirmed"))
-        .where(Slot.table_id == table.id, Slot.status != "removed")
+        .outerjoin(Booking, (Booking.slot_id == Slot.id) & (Booking.is_live))
+        .where(Slot.table_id == table.id, Slot.status != SlotStatus.REMOVED)
         .order_by(Slot.starts_at)
     )
     return [(slot, booking) for slot, booking in rows]

@@ -11,7 +11,13 @@ from sqlalchemy.orm import joinedload
 
 from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
-from bazaar.booking.models import ATTENDANCE, OUTCOMES, TALK, Booking, Slot
+from bazaar.booking.models import (
+    Attendance,
+    Booking,
+    Outcome,
+    Slot,
+    SlotFormat,
+)
 from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
@@ -20,6 +26,7 @@ from bazaar.exhibitors.models import (
     APPLICATION_STATUS_LABELS,
     EMPLOYMENT_TYPES,
     ORG_TYPE_LABELS,
+    ApplicationStatus,
     Exhibitor,
     ExhibitorStaff,
     InterviewTable,
@@ -33,7 +40,7 @@ from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
 from bazaar.tokens import InvalidToken, SignedLink
 
-DECISIONS = ("approved", "rejected", "waitlisted")
+DECISIONS = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WAITLISTED)
 STAFF_ROLES = ("admin", "interviewer")
 # The link in a staff invitation: for its address, while the invitation is pending.
 INVITATION_LINK = SignedLink(
@@ -88,7 +95,7 @@ def submit_application(event: Event, applicant: User, fields: dict) -> Exhibitor
     """
     if find_duplicate(event, fields.get("org_number")):
         raise DuplicateApplication()
-    exhibitor = Exhibitor(event_id=event.id, status="applied", **fields)
+    exhibitor = Exhibitor(event_id=event.id, status=ApplicationStatus.APPLIED, **fields)
     exhibitor.staff.append(ExhibitorStaff(user=applicant, role="admin"))
     db.session.add(exhibitor)
     try:
@@ -176,7 +183,7 @@ def admins(exhibitor: Exhibitor) -> list[User]:
 
 def withdrawal_impact(exhibitor: Exhibitor, now: datetime | None = None) -> WithdrawalImpact:
     """How many coming bookings, and of how many visitors, a decision other than approval cancels."""
-    if exhibitor.status != "approved":
+    if exhibitor.status != ApplicationStatus.APPROVED:
         return WithdrawalImpact(bookings=0, visitors=0)
     coming = coming_bookings(exhibitor, now)
     return WithdrawalImpact(bookings=len(coming), visitors=len({b.registration_id for b in coming}))
@@ -199,7 +206,7 @@ def decide_application(
         db.session.rollback()
         raise ExhibitorError("unchanged")
     now = utcnow()
-    leaving = exhibitor.status == "approved"
+    leaving = exhibitor.status == ApplicationStatus.APPROVED
     impact = withdrawal_impact(exhibitor, now)
     if impact.bookings and cancel_bookings != impact.bookings:
         db.session.rollback()
@@ -416,7 +423,7 @@ def delete_table(table: InterviewTable) -> None:
     booked = db.session.scalar(
         select(func.count(Booking.id))
         .join(Slot, Slot.id == Booking.slot_id)
-        .where(Slot.table_id == table.id, Booking.status == "confirmed")
+        .where(Slot.table_id == table.id, Booking.is_live)
     )
     if booked:
         raise ExhibitorError("has bookings")
@@ -472,14 +479,14 @@ def day_interviews(exhibitor: Exhibitor, table_id: int | None = None) -> list[In
         select(Booking, InterviewTable, Slot.format)
         .outerjoin(Slot, Slot.id == Booking.slot_id)
         .outerjoin(InterviewTable, InterviewTable.id == Slot.table_id)
-        .where(Booking.exhibitor_id == exhibitor.id, Booking.status == "confirmed")
+        .where(Booking.exhibitor_id == exhibitor.id, Booking.is_live)
         .options(joinedload(Booking.registration).joinedload(Registration.user).joinedload(User.profile))
         .order_by(Booking.starts_at, Booking.id)
     )
     if table_id is not None:
         q = q.where(Slot.table_id == table_id)
     return [
-        InterviewRow(booking=b, table=t, visitor=visitor_card(b.registration), talk=slot_format == TALK)
+        InterviewRow(booking=b, table=t, visitor=visitor_card(b.registration), talk=slot_format == SlotFormat.TALK)
         for b, t, slot_format in db.session.execute(q)
     ]
 
@@ -501,7 +508,7 @@ def day_plan(rows: list[InterviewRow], now: datetime | None = None) -> DayPlan:
     begun, coming, done = [], [], []
     for row in rows:
         b = row.booking
-        if b.ends_at <= now and b.attendance != "unknown":
+        if b.ends_at <= now and b.attendance != Attendance.UNKNOWN:
             done.append(row)
         else:
             (begun if b.starts_at <= now else coming).append(row)
@@ -525,18 +532,18 @@ def record_interview(
     """Mark an interview held or a no-show and, if held, its outcome (who and when recorded). A
     speed-dating talk is only held or missed: it takes no outcome (an interview after it does)."""
 
-    if attendance not in ATTENDANCE or attendance == "unknown":
+    if attendance not in tuple(Attendance) or attendance == Attendance.UNKNOWN:
         raise ExhibitorError("attendance")
-    if outcome is not None and booking.slot is not None and booking.slot.format == TALK:
+    if outcome is not None and booking.slot is not None and booking.slot.format == SlotFormat.TALK:
         raise TalkTakesNoOutcome("a talk takes no outcome")
-    if attendance == "no_show":
+    if attendance == Attendance.NO_SHOW:
         outcome, employment_type, note = None, None, None
     else:
-        if outcome is not None and outcome not in OUTCOMES:
+        if outcome is not None and outcome not in tuple(Outcome):
             raise ExhibitorError("outcome")
-        if outcome == "hired" and employment_type not in EMPLOYMENT_TYPES:
+        if outcome == Outcome.HIRED and employment_type not in EMPLOYMENT_TYPES:
             raise ExhibitorError("employment type")
-        if outcome != "hired":
+        if outcome != Outcome.HIRED:
             employment_type = None
     booking.attendance = attendance
     booking.attendance_marked_by_id = actor.id

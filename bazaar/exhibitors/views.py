@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bazaar import permissions, ratelimit, spreadsheets
 from bazaar.accounts.services import create_user, find_user_by_email
-from bazaar.booking.models import TALK, Booking, Slot
+from bazaar.booking.models import Booking, Slot, SlotFormat
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
 from bazaar.exhibitors.forms import (
@@ -38,8 +38,8 @@ from bazaar.exhibitors.forms import (
 )
 from bazaar.exhibitors.models import (
     APPLICATION_STATUS_LABELS,
-    APPLICATION_STATUSES,
     ORG_TYPE_LABELS,
+    ApplicationStatus,
     Exhibitor,
     ExhibitorStaff,
     InterviewTable,
@@ -167,7 +167,7 @@ def _application_filters(event_id: int) -> tuple[Event, ApplicationFilterForm, d
     event = _get(Event, event_id)
     permissions.require("application.list", event)
     filters = ApplicationFilterForm(request.args)
-    filters.status.choices = [("", _("All"))] + [(s, APPLICATION_STATUS_LABELS[s]) for s in APPLICATION_STATUSES]
+    filters.status.choices = [("", _("All"))] + [(s, APPLICATION_STATUS_LABELS[s]) for s in ApplicationStatus]
     filters.org_type.choices = [("", _("All"))] + list(ORG_TYPE_LABELS.items())
     if not filters.validate():
         return event, filters, None
@@ -307,7 +307,7 @@ def logo(exhibitor_id):
         abort(404)
     response = Response(exhibitor.logo, mimetype=exhibitor.logo_mimetype)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    public = exhibitor.status == "approved" and exhibitor.event.is_public
+    public = exhibitor.status == ApplicationStatus.APPROVED and exhibitor.event.is_public
     response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response
 
@@ -605,7 +605,7 @@ def missing_outcomes(exhibitor_id):
 def record_interview(exhibitor_id, booking_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day")
     booking = _owned(Booking, booking_id, exhibitor)
-    if booking.status != "confirmed":
+    if not booking.is_live:
         abort(404)
     form = OutcomeForm(prefix=f"b{booking.id}")
     back = request.form.get("back") == "missing"
@@ -643,7 +643,7 @@ def _interview_fragment(exhibitor, booking, back):
         booking=booking,
         table=booking.slot.table if booking.slot else None,
         visitor=services.visitor_card(booking.registration),
-        talk=booking.slot is not None and booking.slot.format == TALK,
+        talk=booking.slot is not None and booking.slot.format == SlotFormat.TALK,
     )
     return render_template(
         "exhibitors/interview_saved.html", exhibitor=exhibitor, row=row, choices=_outcome_choices(), back=back

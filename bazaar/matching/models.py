@@ -1,6 +1,7 @@
 """An employer's stated need and the invitations sent to candidates for it."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,8 +10,16 @@ from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 
-INVITATION_STATUSES = ("offered", "accepted", "declined", "expired", "withdrawn")
-OFFERED = text("status = 'offered'")
+
+class InvitationStatus(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+OFFERED = text(f"status = '{InvitationStatus.OFFERED}'")
 
 
 class Need(db.Model):
@@ -52,7 +61,7 @@ class Invitation(db.Model):
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"), index=True)
     slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="offered")
+    status: Mapped[str] = mapped_column(String(16), default=InvitationStatus.OFFERED)
     score: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -32,11 +32,12 @@ from bazaar.booking.rules import bookable_for, check_rules, live_booking_on
 from bazaar.booking.services import book_slot
 from bazaar.booking.waitlist import WAITLIST_MIN_NOTICE, release_held_slot
 from bazaar.clock import utcnow
-from bazaar.exhibitors.models import Exhibitor
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
-from bazaar.matching.models import Invitation, Need
+from bazaar.matching.models import Invitation, InvitationStatus, Need
+from bazaar.notifications.models import Channel
 from bazaar.notifications.services import queue
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.tokens import SignedLink
 
 WEIGHTS = {"occupation": 35, "languages": 25, "education": 15, "driving_licence": 10, "start": 10, "location": 5}
@@ -99,7 +100,11 @@ def _candidate_query(columns, event_id: int, registration: str | None):
     )
     if registration is None:
         return q
-    on = and_(Registration.user_id == User.id, Registration.event_id == event_id, Registration.status == "registered")
+    on = and_(
+        Registration.user_id == User.id,
+        Registration.event_id == event_id,
+        Registration.status == RegistrationStatus.REGISTERED,
+    )
     return q.join(Registration, on) if registration == "join" else q.outerjoin(Registration, on)
 
 
@@ -415,8 +420,8 @@ def close_need(need: Need, now: datetime | None = None) -> None:
     now = now or utcnow()
     need.closed_at = now
     for invitation in need.invitations:
-        if invitation.status == "offered":
-            _end(invitation, "withdrawn", now)
+        if invitation.status == InvitationStatus.OFFERED:
+            _end(invitation, InvitationStatus.WITHDRAWN, now)
     db.session.commit()
 
 
@@ -475,10 +480,12 @@ def invite(need: Need, registration_ids: list[int], actor, now: datetime | None 
         select(Registration).where(
             Registration.id.in_(registration_ids),
             Registration.event_id == event.id,
-            Registration.status == "registered",
+            Registration.status == RegistrationStatus.REGISTERED,
         )
     ).all()
-    already = {i.registration_id for i in need.invitations if i.status in ("offered", "accepted")}
+    already = {
+        i.registration_id for i in need.invitations if i.status in (InvitationStatus.OFFERED, InvitationStatus.ACCEPTED)
+    }
     slots = free_slots(need, now)
     made = []
     for registration in sorted(registrations, key=lambda r: registration_ids.index(r.id)):
@@ -497,7 +504,7 @@ def invite(need: Need, registration_ids: list[int], actor, now: datetime | None 
                 need=need,
                 registration_id=registration.id,
                 slot_id=slot.id,
-                status="offered",
+                status=InvitationStatus.OFFERED,
                 expires_at=expires,
                 invited_by_id=actor.id,
             )
@@ -525,14 +532,16 @@ def _queue_invitation(invitation: Invitation, registration: Registration, slot: 
     queue("match_invitation", user=user, payload=payload, **common)
     phone = user.profile.phone if user.profile is not None else None
     if phone:
-        queue("match_invitation", user=user, to_address=phone, channel="sms", payload=payload, **common)
+        queue("match_invitation", user=user, to_address=phone, channel=Channel.SMS, payload=payload, **common)
 
 
 def _respond(invitation: Invitation, status: str, now: datetime) -> None:
     """Move an open, unexpired invitation to ``status``, or raise (a conditional UPDATE)."""
     done = db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status == "offered", Invitation.expires_at > now)
+        .where(
+            Invitation.id == invitation.id, Invitation.status == InvitationStatus.OFFERED, Invitation.expires_at > now
+        )
         .values(status=status, responded_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -544,11 +553,11 @@ def accept(invitation: Invitation, actor=None) -> Booking:
     """Book the held time under the normal booking rules; the invitation is accepted in the
     same transaction, or neither happens."""
     now = utcnow()
-    if invitation.status != "offered" or invitation.expires_at <= now or invitation.slot is None:
+    if invitation.status != InvitationStatus.OFFERED or invitation.expires_at <= now or invitation.slot is None:
         raise MatchingError(_("This invitation is no longer open."))
 
     def accepted(made):
-        _respond(invitation, "accepted", now)
+        _respond(invitation, InvitationStatus.ACCEPTED, now)
         db.session.execute(
             update(Invitation)
             .where(Invitation.id == invitation.id)
@@ -574,7 +583,7 @@ def _end(invitation: Invitation, status: str, now: datetime) -> None:
 
 def decline(invitation: Invitation) -> None:
     now = utcnow()
-    _respond(invitation, "declined", now)
+    _respond(invitation, InvitationStatus.DECLINED, now)
     db.session.refresh(invitation)
     _release(invitation, now)
     db.session.commit()
@@ -584,10 +593,10 @@ def expire_invitations(now: datetime | None = None) -> int:
     """Mark lapsed invitations expired and release their times (beat, every minute)."""
     now = now or utcnow()
     lapsed = db.session.scalars(
-        select(Invitation).where(Invitation.status == "offered", Invitation.expires_at <= now)
+        select(Invitation).where(Invitation.status == InvitationStatus.OFFERED, Invitation.expires_at <= now)
     ).all()
     for invitation in lapsed:
-        _end(invitation, "expired", now)
+        _end(invitation, InvitationStatus.EXPIRED, now)
     db.session.commit()
     return len(lapsed)
 
@@ -596,7 +605,7 @@ def shared_profile(invitation: Invitation) -> VisitorProfile | None:
     """What the employer may see of an invited candidate: nothing before they accept, their
     name after, and their profile answers only if they consented to share them."""
     profile = invitation.registration.user.profile
-    if invitation.status != "accepted" or profile is None or profile.consent_share_profile_at is None:
+    if invitation.status != InvitationStatus.ACCEPTED or profile is None or profile.consent_share_profile_at is None:
         return None
     return profile
 
@@ -621,7 +630,7 @@ def recommendations(user, event, limit: int = RECOMMENDATIONS) -> list[Recommend
     needs = db.session.scalars(
         select(Need)
         .join(Exhibitor)
-        .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved", Need.closed_at.is_(None))
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED, Need.closed_at.is_(None))
         .order_by(Need.id)
     ).all()
     found = [Recommendation(n, score(spec(n), me)) for n in needs]
@@ -646,7 +655,7 @@ def _end_invitations(user, consent: str, now: datetime) -> None:
     open_invitations = db.session.scalars(
         select(Invitation)
         .join(Registration, Registration.id == Invitation.registration_id)
-        .where(Registration.user_id == user.id, Invitation.status == "offered")
+        .where(Registration.user_id == user.id, Invitation.status == InvitationStatus.OFFERED)
     ).all()
     for invitation in open_invitations:
-        _end(invitation, "withdrawn", now)
+        _end(invitation, InvitationStatus.WITHDRAWN, now)

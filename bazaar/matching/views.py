@@ -12,7 +12,7 @@ from bazaar.booking.forms import ConfirmForm
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.forms import LANGUAGE_NAMES
-from bazaar.exhibitors.models import Exhibitor
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.matching import services
 from bazaar.matching.forms import InviteForm, NeedForm
@@ -115,7 +115,7 @@ def event_needs(event_id):
     ).all()
     exhibitors = db.session.scalars(
         db.select(Exhibitor)
-        .where(Exhibitor.event_id == event.id, Exhibitor.status == "approved")
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
         .order_by(Exhibitor.name)
     ).all()
     return render_template("matching/event_needs.html", event=event, needs=rows, exhibitors=exhibitors)

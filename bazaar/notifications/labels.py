@@ -2,13 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 
+from bazaar.notifications.models import Channel, MessageStatus
+
 STATUS_LABELS = {
-    "pending": _l("Waiting to be sent"),
-    "claimed": _l("Being sent"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed"),
-    "skipped": _l("Skipped"),
-    "cancelled": _l("Cancelled"),
+    MessageStatus.PENDING: _l("Waiting to be sent"),
+    MessageStatus.CLAIMED: _l("Being sent"),
+    MessageStatus.SENT: _l("Sent"),
+    MessageStatus.FAILED: _l("Failed"),
+    MessageStatus.SKIPPED: _l("Skipped"),
+    MessageStatus.CANCELLED: _l("Cancelled"),
 }
 KIND_LABELS = {
     "application_received": _l("Application received"),
@@ -34,4 +36,4 @@ KIND_LABELS = {
     "match_invitation": _l("Matching invitation"),
     "webhook": _l("Webhook delivery"),
 }
-CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS"), "webhook": _l("Webhook")}
+CHANNEL_LABELS = {Channel.EMAIL: _l("Email"), Channel.SMS: _l("SMS"), Channel.WEBHOOK: _l("Webhook")}

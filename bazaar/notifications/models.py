@@ -1,6 +1,7 @@
 """The outbox: every message is a row, written in the transaction that causes it."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,8 +10,22 @@ from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 
-# pending -> claimed -> sent | failed | skipped; pending -> cancelled
-MESSAGE_STATUSES = ("pending", "claimed", "sent", "failed", "skipped", "cancelled")
+
+class MessageStatus(StrEnum):
+    """pending -> claimed -> sent | failed | skipped; pending -> cancelled"""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    WEBHOOK = "webhook"
 
 
 class OutboxMessage(db.Model):
@@ -19,7 +34,7 @@ class OutboxMessage(db.Model):
     # (recipient, kind, subject, version): the same message is never written, so never sent, twice.
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
-    channel: Mapped[str] = mapped_column(String(8), default="email")  # email / sms
+    channel: Mapped[str] = mapped_column(String(8), default=Channel.EMAIL)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     to_address: Mapped[str] = mapped_column(String(254))
@@ -30,7 +45,7 @@ class OutboxMessage(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # A message not sent by then is skipped rather than sent late (e.g. a reminder after the interview).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

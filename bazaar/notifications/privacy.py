@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import String, cast, column, literal, select, table, update
 
 from bazaar.extensions import db
-from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.models import MessageStatus, OutboxMessage
 from bazaar.shredders import register
 
 # The accounts table, named as the outbox's foreign key names it (notifications imports no domain).
@@ -21,8 +21,8 @@ def erase(users: list, now: datetime) -> None:
     db.session.flush()  # the anonymised addresses, read below
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.user_id.in_(ids), OutboxMessage.status == "pending")
-        .values(status="cancelled")
+        .where(OutboxMessage.user_id.in_(ids), OutboxMessage.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.CANCELLED)
     )
     db.session.execute(
         update(OutboxMessage)

@@ -3,7 +3,9 @@
 Each domain declares its own kinds in its ``notifications.py`` (``declare("booking_confirmed", ...)``)
 and may add attachments to a kind, its own or another domain's (``@attachment("registration_confirmed")``:
 check-in puts the QR ticket on the registration confirmation). A webhook delivery is signed with a
-secret the webhooks domain looks up when it is sent (``@webhook_secret_lookup``). The outbox renders
+secret the webhooks domain looks up when it is sent (``@webhook_secret_lookup``). A kind may get
+values signed only when it is rendered (``@render_values``: the interview reminder's manage links,
+its payload being written in SQL). The outbox renders
 only declared kinds, so a message no domain owns fails loudly instead of going out half-made. Notifications imports no
 domain: the domains come to it.
 """
@@ -46,6 +48,32 @@ def attachment(*kinds: str):
         return fn
 
     return register
+
+
+# kind -> the functions that add to the payload when a message is rendered: fn(message) -> dict
+_RENDER_VALUES: dict[str, list[Callable]] = {}
+
+
+def render_values(*kinds: str):
+    """Decorator: ``fn(message) -> dict`` adds values to the payload of every message of ``kinds``
+    as it is rendered (what SQL cannot make, such as signed links)."""
+
+    def register(fn: Callable) -> Callable:
+        for kind in kinds:
+            if kind not in _KINDS:
+                raise UnknownKind(f"render values for undeclared message kind {kind!r}")
+            _RENDER_VALUES.setdefault(kind, []).append(fn)
+        return fn
+
+    return register
+
+
+def payload(message) -> dict:
+    """The payload ``message`` is rendered with: its stored payload and the values added for its kind."""
+    values = dict(message.payload or {})
+    for fn in _RENDER_VALUES.get(message.kind, []):
+        values.update(fn(message))
+    return values
 
 
 # fn(message) -> the secret that signs a webhook delivery, or None when its endpoint is gone or off.

@@ -26,7 +26,7 @@ from jinja2 import TemplateNotFound
 from werkzeug.routing import BuildError
 
 from bazaar.notifications import registry
-from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.models import Channel, OutboxMessage
 from bazaar.notifications.registry import Attachment
 
 
@@ -59,7 +59,7 @@ def render(message: OutboxMessage) -> Rendered:
     lang = _language(message)
     context = {
         "message": message,
-        "payload": message.payload or {},
+        "payload": registry.payload(message),
         "user": message.user,
         "event": message.event,
         "base_url": base_url,
@@ -68,7 +68,7 @@ def render(message: OutboxMessage) -> Rendered:
         "link": _link,
     }
     with current_app.test_request_context("/", base_url=base_url), force_locale(lang):
-        if message.channel == "sms":
+        if message.channel == Channel.SMS:
             return Rendered(subject="", text=render_template(f"emails/{message.kind}.sms.txt", **context).strip())
         subject = " ".join(render_template(f"emails/{message.kind}.subject.txt", **context).split())
         text = render_template(f"emails/{message.kind}.txt", **context)

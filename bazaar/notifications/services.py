@@ -35,7 +35,7 @@ from bazaar.database import is_postgres
 from bazaar.extensions import db
 from bazaar.notifications import registry, webhook
 from bazaar.notifications.mail import DeliveryError, PermanentFailure, TemporaryFailure, get_mailer
-from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.models import Channel, MessageStatus, OutboxMessage
 from bazaar.notifications.render import build_email, render
 from bazaar.notifications.sms import get_gateway
 
@@ -79,7 +79,7 @@ def queue(
     due_at: datetime | None = None,
     expires_at: datetime | None = None,
     version=0,
-    channel: str = "email",
+    channel: str = Channel.EMAIL,
     language: str | None = None,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the current transaction (the caller commits).
@@ -147,11 +147,11 @@ def cancel_pending(subject, kinds: tuple[str, ...] | None = None) -> int:
     q = update(OutboxMessage).where(
         OutboxMessage.subject_type == type(subject).__name__.lower(),
         OutboxMessage.subject_id == subject.id,
-        OutboxMessage.status == "pending",
+        OutboxMessage.status == MessageStatus.PENDING,
     )
     if kinds:
         q = q.where(OutboxMessage.kind.in_(kinds))
-    return db.session.execute(q.values(status="cancelled")).rowcount
+    return db.session.execute(q.values(status=MessageStatus.CANCELLED)).rowcount
 
 
 # ---- after-commit kick ---------------------------------------------------------------------
@@ -209,8 +209,10 @@ def claim_one(message_id: int) -> str | None:
     token, now = _new_token(), utcnow()
     claimed = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
-        .values(status="claimed", claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1)
+        .where(
+            OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.due_at <= now
+        )
+        .values(status=MessageStatus.CLAIMED, claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1)
     ).rowcount
     db.session.commit()
     return token if claimed else None
@@ -222,7 +224,7 @@ def claim_due(limit: int = BATCH_SIZE) -> tuple[str, list[int]]:
     token, now = _new_token(), utcnow()
     due = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        .where(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.due_at <= now)
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -232,8 +234,10 @@ def claim_due(limit: int = BATCH_SIZE) -> tuple[str, list[int]]:
     if ids:
         db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
-            .values(status="claimed", claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == MessageStatus.PENDING)
+            .values(
+                status=MessageStatus.CLAIMED, claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1
+            )
         )
         ids = list(
             db.session.scalars(
@@ -254,7 +258,7 @@ def _finish(message_id: int, token: str, **values) -> bool:
                 .where(
                     OutboxMessage.id == message_id,
                     OutboxMessage.claim_token == token,
-                    OutboxMessage.status == "claimed",
+                    OutboxMessage.status == MessageStatus.CLAIMED,
                 )
                 .values(claim_token=None, **values)
             ).rowcount
@@ -279,7 +283,7 @@ class _Ready:
 
     message_id: int
     attempts: int = 0
-    channel: str = "email"
+    channel: str = Channel.EMAIL
     to_address: str = ""
     content: object = None  # an email.message.Message, or the text of an SMS
     outcome: dict | None = None
@@ -289,30 +293,33 @@ def _retry_later(attempts: int, error: str) -> dict:
     """The outcome of a temporary failure: pending again after the backoff, or failed for good
     once :data:`MAX_ATTEMPTS` tries are used up."""
     if attempts >= MAX_ATTEMPTS:
-        return {"status": "failed", "last_error": f"gave up after {attempts} tries: {error}"[:2000]}
-    return {"status": "pending", "due_at": utcnow() + retry_delay(attempts), "last_error": error[:2000]}
+        return {"status": MessageStatus.FAILED, "last_error": f"gave up after {attempts} tries: {error}"[:2000]}
+    return {"status": MessageStatus.PENDING, "due_at": utcnow() + retry_delay(attempts), "last_error": error[:2000]}
 
 
 def _prepare(message: OutboxMessage, now: datetime) -> _Ready:
     ready = _Ready(message.id, message.attempts, message.channel, message.to_address)
     if message.expires_at is not None and message.expires_at <= now:
-        ready.outcome = {"status": "skipped", "last_error": "expired before it could be sent"}
+        ready.outcome = {"status": MessageStatus.SKIPPED, "last_error": "expired before it could be sent"}
         return ready
     try:
-        if message.channel == "webhook":
+        if message.channel == Channel.WEBHOOK:
             secret = registry.webhook_secret(message)
             if secret is None:
-                ready.outcome = {"status": "skipped", "last_error": "the webhook was removed or switched off"}
+                ready.outcome = {
+                    "status": MessageStatus.SKIPPED,
+                    "last_error": "the webhook was removed or switched off",
+                }
                 return ready
             ready.content = webhook.build(message.to_address, message.payload, secret)
             return ready
         rendered = render(message)
-        ready.content = build_email(message, rendered) if message.channel == "email" else rendered.text
+        ready.content = build_email(message, rendered) if message.channel == Channel.EMAIL else rendered.text
     except TRANSIENT_ERRORS:
         raise  # the database or network, not the message: see _prepare_claimed
     except Exception as exc:  # a template or data error: retrying will not help, the organiser can resend
         log.exception("message %s could not be rendered", message.id)
-        ready.outcome = {"status": "failed", "last_error": f"render: {type(exc).__name__}: {exc}"[:2000]}
+        ready.outcome = {"status": MessageStatus.FAILED, "last_error": f"render: {type(exc).__name__}: {exc}"[:2000]}
     return ready
 
 
@@ -353,24 +360,24 @@ def _transmit(ready: _Ready, token: str, mailer) -> str:
     """Hand one prepared row over and record the outcome; returns the row's new status."""
     if ready.outcome is not None:
         _finish(ready.message_id, token, **ready.outcome)
-        return "retry" if ready.outcome["status"] == "pending" else ready.outcome["status"]
+        return "retry" if ready.outcome["status"] == MessageStatus.PENDING else ready.outcome["status"]
     try:
-        if ready.channel == "sms":
+        if ready.channel == Channel.SMS:
             get_gateway().send(ready.to_address, ready.content)
-        elif ready.channel == "webhook":
+        elif ready.channel == Channel.WEBHOOK:
             webhook.post(ready.content)
         else:
             mailer.send(ready.content)
     except PermanentFailure as exc:
-        _finish(ready.message_id, token, status="failed", last_error=str(exc)[:2000])
-        return "failed"
+        _finish(ready.message_id, token, status=MessageStatus.FAILED, last_error=str(exc)[:2000])
+        return MessageStatus.FAILED
     except (TemporaryFailure, DeliveryError) as exc:
         outcome = _retry_later(ready.attempts, str(exc))
         _finish(ready.message_id, token, **outcome)
-        return "retry" if outcome["status"] == "pending" else "failed"
+        return "retry" if outcome["status"] == MessageStatus.PENDING else MessageStatus.FAILED
     # Accepted by the server: mark it sent at once (the only crash window, see the module docstring).
-    _finish(ready.message_id, token, status="sent", sent_at=utcnow(), last_error=None)
-    return "sent"
+    _finish(ready.message_id, token, status=MessageStatus.SENT, sent_at=utcnow(), last_error=None)
+    return MessageStatus.SENT
 
 
 def _send_claimed(token: str, mailer) -> list[str]:
@@ -380,7 +387,7 @@ def _send_claimed(token: str, mailer) -> list[str]:
     outcomes = []
     for ready in _prepare_claimed(token):
         if time.monotonic() - started > CLAIM_LEASE.total_seconds() / 2:
-            _finish(ready.message_id, token, status="pending", attempts=OutboxMessage.attempts - 1)
+            _finish(ready.message_id, token, status=MessageStatus.PENDING, attempts=OutboxMessage.attempts - 1)
             outcomes.append("released")
         else:
             outcomes.append(_transmit(ready, token, mailer))
@@ -402,9 +409,11 @@ def skip_expired() -> int:
     count = db.session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.status == "pending", OutboxMessage.expires_at.is_not(None), OutboxMessage.expires_at <= now
+            OutboxMessage.status == MessageStatus.PENDING,
+            OutboxMessage.expires_at.is_not(None),
+            OutboxMessage.expires_at <= now,
         )
-        .values(status="skipped", last_error="expired before it could be sent")
+        .values(status=MessageStatus.SKIPPED, last_error="expired before it could be sent")
     ).rowcount
     db.session.commit()
     return count
@@ -415,8 +424,8 @@ def reclaim_abandoned() -> int:
     now = utcnow()
     count = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "claimed", OutboxMessage.claimed_at < now - CLAIM_LEASE)
-        .values(status="pending", claim_token=None, last_error="claim lease ran out (worker stopped?)")
+        .where(OutboxMessage.status == MessageStatus.CLAIMED, OutboxMessage.claimed_at < now - CLAIM_LEASE)
+        .values(status=MessageStatus.PENDING, claim_token=None, last_error="claim lease ran out (worker stopped?)")
     ).rowcount
     db.session.commit()
     if count:
@@ -449,7 +458,7 @@ def dispatch_due_messages(
             if on_backlog is not None and len(ids) == batch_size:
                 on_backlog()
                 on_backlog = None
-            sent += _send_claimed(token, mailer).count("sent")
+            sent += _send_claimed(token, mailer).count(MessageStatus.SENT)
     return sent
 
 
@@ -462,7 +471,7 @@ def status_counts(event_id: int) -> dict[str, int]:
         .where(OutboxMessage.event_id == event_id)
         .group_by(OutboxMessage.status)
     )
-    counts = dict.fromkeys(("pending", "claimed", "sent", "failed", "skipped", "cancelled"), 0)
+    counts = dict.fromkeys(MessageStatus, 0)
     counts.update({status: n for status, n in rows})
     return counts
 
@@ -471,8 +480,8 @@ def resend(message: OutboxMessage) -> bool:
     """Give a failed message another go: back to pending, due now, tries counted afresh."""
     done = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.status == "failed")
-        .values(status="pending", due_at=utcnow(), attempts=0, claim_token=None)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == MessageStatus.FAILED)
+        .values(status=MessageStatus.PENDING, due_at=utcnow(), attempts=0, claim_token=None)
     ).rowcount
     db.session.commit()
     if done:
@@ -483,7 +492,7 @@ def resend(message: OutboxMessage) -> bool:
 def failed_messages(page: int, page_size: int) -> tuple[int, list[OutboxMessage]]:
     """Every failed message, of an event or of none (sign-up verifications, password resets ...),
     newest first: (how many in all, the rows of ``page``)."""
-    query = select(OutboxMessage).where(OutboxMessage.status == "failed")
+    query = select(OutboxMessage).where(OutboxMessage.status == MessageStatus.FAILED)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
         query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
@@ -495,7 +504,7 @@ def failed_messages(page: int, page_size: int) -> tuple[int, list[OutboxMessage]
 
 def resend_failed(event_id: int | None = None) -> int:
     """Give every failed message (of one event, or all) another go; how many were revived."""
-    query = select(OutboxMessage).where(OutboxMessage.status == "failed")
+    query = select(OutboxMessage).where(OutboxMessage.status == MessageStatus.FAILED)
     if event_id is not None:
         query = query.where(OutboxMessage.event_id == event_id)
     return sum(resend(message) for message in db.session.scalars(query).all())

@@ -3,13 +3,14 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from bazaar.forms import BazaarForm
+from bazaar.notifications.models import MessageStatus
 
 STATUS_FILTERS = {
-    "due": ("pending", "claimed"),
-    "sent": ("sent",),
-    "failed": ("failed",),
-    "skipped": ("skipped",),
-    "cancelled": ("cancelled",),
+    "due": (MessageStatus.PENDING, MessageStatus.CLAIMED),
+    MessageStatus.SENT: (MessageStatus.SENT,),
+    MessageStatus.FAILED: (MessageStatus.FAILED,),
+    MessageStatus.SKIPPED: (MessageStatus.SKIPPED,),
+    MessageStatus.CANCELLED: (MessageStatus.CANCELLED,),
 }
 
 

@@ -12,7 +12,7 @@ from bazaar import permissions
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.notifications import services
-from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.models import Channel, MessageStatus, OutboxMessage
 from bazaar.notifications.render import render
 from bazaar.outbox.forms import STATUS_FILTERS, OutboxFilterForm
 from bazaar.routing import ROW_ID_MAX, link_args, page_number
@@ -82,7 +82,7 @@ def resend(event_id, message_id):
         flash(_("The message will be sent again in a moment."), "success")
     else:
         flash(_("Only a failed message can be sent again."), "error")
-    return redirect(url_for("notifications.outbox", event_id=event.id, status="failed"))
+    return redirect(url_for("notifications.outbox", event_id=event.id, status=MessageStatus.FAILED))
 
 
 @bp.get("/organiser/events/<int:event_id>/outbox/<int:message_id>")
@@ -95,7 +95,7 @@ def message(event_id, message_id):
         abort(404)
     removed = _("[personal link removed]")
     content, error = None, None
-    if message.channel == "webhook":
+    if message.channel == Channel.WEBHOOK:
         content = {"text": json.dumps(message.payload.get("body"), indent=2, ensure_ascii=False)}
     else:
         try:

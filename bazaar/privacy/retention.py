@@ -27,7 +27,7 @@ from bazaar.privacy.services import erase_people
 from bazaar.registrations.models import Registration
 from bazaar.stats.compile import RETENTION_REASON
 from bazaar.stats.milestones import sensitive_published_from
-from bazaar.stats.models import StatsSnapshot
+from bazaar.stats.models import SnapshotStatus, StatsSnapshot
 from bazaar.stats.services import compile_snapshot
 
 log = logging.getLogger("bazaar.privacy")
@@ -125,7 +125,7 @@ def _freeze_figures(people) -> None:
     """Compile a retention snapshot for each event these people registered at that has none yet,
     before their profiles go (the breakdowns are then taken from it)."""
     frozen = select(StatsSnapshot.event_id).where(
-        StatsSnapshot.reason == RETENTION_REASON, StatsSnapshot.status == "done"
+        StatsSnapshot.reason == RETENTION_REASON, StatsSnapshot.status == SnapshotStatus.DONE
     )
     event_ids = db.session.scalars(
         select(Registration.event_id)

@@ -1,24 +1,42 @@
 """A visitor's place at an event, and the event's waiting list."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, select, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
 
-# registered: holds a place; waitlisted: waiting for one; offered: a place is held for them until
-# offer_expires_at; cancelled: gave it up (or the offer lapsed).
-REGISTRATION_STATUSES = ("registered", "waitlisted", "offered", "cancelled")
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "registered"  # holds a place
+    WAITLISTED = "waitlisted"  # waiting for one
+    OFFERED = "offered"  # a place is held for them until offer_expires_at
+    CANCELLED = "cancelled"  # gave it up (or the offer lapsed)
+
+
+class RegistrationChange(StrEnum):
+    """What happened to a registration (``registration_changed``'s ``change``)."""
+
+    CREATED = "created"  # made
+    CONFIRMED = "confirmed"  # an offered place taken
+    CANCELLED = "cancelled"  # given up
+
+
 STATUS_LABELS = {
-    "registered": _l("Registered"),
-    "waitlisted": _l("Waiting list"),
-    "offered": _l("Offered a place"),
-    "cancelled": _l("Cancelled"),
+    RegistrationStatus.REGISTERED: _l("Registered"),
+    RegistrationStatus.WAITLISTED: _l("Waiting list"),
+    RegistrationStatus.OFFERED: _l("Offered a place"),
+    RegistrationStatus.CANCELLED: _l("Cancelled"),
 }
+# The statuses that hold a place at the event.
+PLACE_HOLDING = (RegistrationStatus.REGISTERED, RegistrationStatus.OFFERED)
+NOT_CANCELLED = text(f"status <> '{RegistrationStatus.CANCELLED}'")
 
 
 class Registration(db.Model):
@@ -27,7 +45,7 @@ class Registration(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     # NULL once the visitor deleted their account: the row stays, anonymous, for the figures.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="registered")
+    status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.REGISTERED)
     # Random, non-guessable; the QR carries a signed token holding it, never the row id.
     ticket_code: Mapped[str] = mapped_column(String(32), unique=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -51,14 +69,20 @@ class Registration(db.Model):
             "event_id",
             "user_id",
             unique=True,
-            postgresql_where=text("status <> 'cancelled'"),
-            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=NOT_CANCELLED,
+            sqlite_where=NOT_CANCELLED,
         ),
     )
 
-    @property
+    @hybrid_property
     def holds_place(self) -> bool:
-        return self.status in ("registered", "offered")
+        """Registered, or offered a place that is held for them."""
+        return self.status in PLACE_HOLDING
+
+    @holds_place.inplace.expression
+    @classmethod
+    def _holds_place_expression(cls):
+        return cls.status.in_(PLACE_HOLDING)
 
 
 def registration_ids(users):
@@ -70,6 +94,8 @@ def live_registration(event_id: int, user_id: int) -> Registration | None:
     """The person's registration for the event that has not been cancelled, if any."""
     return db.session.scalar(
         select(Registration).where(
-            Registration.event_id == event_id, Registration.user_id == user_id, Registration.status != "cancelled"
+            Registration.event_id == event_id,
+            Registration.user_id == user_id,
+            Registration.status != RegistrationStatus.CANCELLED,
         )
     )

@@ -8,7 +8,7 @@ from bazaar.accounts.models import User
 from bazaar.extensions import db
 from bazaar.notifications.services import erase_mentions
 from bazaar.registrations import services
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.shredders import iso, register
 
 
@@ -39,7 +39,7 @@ def give_up_places(users: list[User], now: datetime) -> None:
     """Places at events that have not ended are given up, so the waiting list moves."""
     for reg in db.session.scalars(
         select(Registration)
-        .where(Registration.user_id.in_([u.id for u in users]), Registration.status != "cancelled")
+        .where(Registration.user_id.in_([u.id for u in users]), Registration.status != RegistrationStatus.CANCELLED)
         .order_by(Registration.id)
     ).all():
         if services.cancellable(reg, now):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from bazaar.accounts.models import User
 from bazaar.accounts.services import create_user, external_url, find_user_by_email
-from bazaar.booking.models import Booking
+from bazaar.booking.models import Booking, CancelReason
 from bazaar.booking.services import cancel_booking
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
@@ -28,7 +28,14 @@ from bazaar.i18n import spreadsheet_time
 from bazaar.locking import Lock, lock
 from bazaar.notifications.services import cancel_pending, queue
 from bazaar.registrations import signals
-from bazaar.registrations.models import STATUS_LABELS, Registration, live_registration
+from bazaar.registrations.models import (
+    PLACE_HOLDING,
+    STATUS_LABELS,
+    Registration,
+    RegistrationChange,
+    RegistrationStatus,
+    live_registration,
+)
 from bazaar.tokens import SignedLink
 
 # What a QR ticket carries: the ticket code (never the row id) and the event; it does not expire.
@@ -38,7 +45,6 @@ OFFER_HOLD = timedelta(hours=48)
 OFFER_LINK = SignedLink(
     "registration_offer", Registration, {"r": "id", "t": "ticket_code"}, OFFER_HOLD + timedelta(days=1)
 )
-PLACE_HOLDING = ("registered", "offered")
 GROUP_MIN, GROUP_MAX = 5, 15
 
 
@@ -80,9 +86,7 @@ def lock_event_places(event_id: int) -> None:
 def places_taken(event_id: int) -> int:
     return (
         db.session.scalar(
-            select(func.count(Registration.id)).where(
-                Registration.event_id == event_id, Registration.status.in_(PLACE_HOLDING)
-            )
+            select(func.count(Registration.id)).where(Registration.event_id == event_id, Registration.holds_place)
         )
         or 0
     )
@@ -92,7 +96,7 @@ def waiting_count(event_id: int) -> int:
     return (
         db.session.scalar(
             select(func.count(Registration.id)).where(
-                Registration.event_id == event_id, Registration.status == "waitlisted"
+                Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITLISTED
             )
         )
         or 0
@@ -127,7 +131,7 @@ def add_registration(
     )
     db.session.add(reg)
     db.session.flush()
-    signals.registration_changed.send(reg, event=event, change="created")
+    signals.registration_changed.send(reg, event=event, change=RegistrationChange.CREATED)
     return reg
 
 
@@ -146,8 +150,8 @@ def register(
         db.session.rollback()
         raise AlreadyRegistered(existing)
     room = free_places(event)
-    status = "registered" if room is None or room > 0 else "waitlisted"
-    if status == "waitlisted" and not join_waitlist:
+    status = RegistrationStatus.REGISTERED if room is None or room > 0 else RegistrationStatus.WAITLISTED
+    if status == RegistrationStatus.WAITLISTED and not join_waitlist:
         db.session.rollback()
         raise RegistrationError(_("The event is full."))
     try:
@@ -208,7 +212,7 @@ def register_group(event: Event, coach: User, participants: list[Participant]) -
                 continue
             user = create_user(person.email, person.name, None, preferred_language=person.preferred_language)
             db.session.flush()
-            reg = add_registration(event, user, "registered", coach)
+            reg = add_registration(event, user, RegistrationStatus.REGISTERED, coach)
             queue(
                 "group_registration",
                 user=user,
@@ -237,7 +241,7 @@ def offer_free_places(event: Event, now: datetime | None = None) -> list[Registr
         return []
     q = (
         select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
         .order_by(Registration.created_at, Registration.id)
     )
     if limit is not None:
@@ -245,7 +249,7 @@ def offer_free_places(event: Event, now: datetime | None = None) -> list[Registr
     offered = list(db.session.scalars(q))
     expires = min(now + OFFER_HOLD, event.starts_at)
     for reg in offered:
-        reg.status = "offered"
+        reg.status = RegistrationStatus.OFFERED
         reg.offer_expires_at = expires
         if reg.user is not None:
             queue(
@@ -264,7 +268,11 @@ def offer_free_places(event: Event, now: datetime | None = None) -> list[Registr
 
 def cancellable(reg: Registration, now: datetime | None = None) -> bool:
     """A registration can be given up until the event ends, unless the visitor is already inside."""
-    return reg.status != "cancelled" and reg.checked_in_at is None and reg.event.ends_at > (now or utcnow())
+    return (
+        reg.status != RegistrationStatus.CANCELLED
+        and reg.checked_in_at is None
+        and reg.event.ends_at > (now or utcnow())
+    )
 
 
 def cancel_registration(reg: Registration, commit: bool = True) -> bool:
@@ -275,26 +283,24 @@ def cancel_registration(reg: Registration, commit: bool = True) -> bool:
     the booking rules, so the slot goes to its waiting list and the visitor is told)."""
 
     now = utcnow()
-    if reg.status != "cancelled" and not cancellable(reg, now):
+    if reg.status != RegistrationStatus.CANCELLED and not cancellable(reg, now):
         raise RegistrationError(_("This registration can no longer be cancelled."))
     lock_event_places(reg.event_id)
     was = db.session.scalar(select(Registration.status).where(Registration.id == reg.id))
     done = db.session.execute(
         update(Registration)
-        .where(Registration.id == reg.id, Registration.status != "cancelled")
-        .values(status="cancelled", cancelled_at=now, offer_expires_at=None)
+        .where(Registration.id == reg.id, Registration.status != RegistrationStatus.CANCELLED)
+        .values(status=RegistrationStatus.CANCELLED, cancelled_at=now, offer_expires_at=None)
     ).rowcount
     if done:
         for booking in db.session.scalars(
-            select(Booking).where(
-                Booking.registration_id == reg.id, Booking.status == "confirmed", Booking.starts_at > now
-            )
+            select(Booking).where(Booking.registration_id == reg.id, Booking.is_live, Booking.starts_at > now)
         ).all():
-            cancel_booking(booking, reason="registration_cancelled", commit=False)
+            cancel_booking(booking, reason=CancelReason.REGISTRATION_CANCELLED, commit=False)
         cancel_pending(reg)
         db.session.flush()
         db.session.expire(reg)
-        signals.registration_changed.send(reg, event=reg.event, change="cancelled")
+        signals.registration_changed.send(reg, event=reg.event, change=RegistrationChange.CANCELLED)
         if was in PLACE_HOLDING:
             offer_free_places(reg.event, now)
     if commit:
@@ -307,14 +313,18 @@ def claim_offer(reg: Registration) -> Registration:
     now = utcnow()
     claimed = db.session.execute(
         update(Registration)
-        .where(Registration.id == reg.id, Registration.status == "offered", Registration.offer_expires_at > now)
-        .values(status="registered", offer_expires_at=None)
+        .where(
+            Registration.id == reg.id,
+            Registration.status == RegistrationStatus.OFFERED,
+            Registration.offer_expires_at > now,
+        )
+        .values(status=RegistrationStatus.REGISTERED, offer_expires_at=None)
     ).rowcount
     if not claimed:
         db.session.rollback()
         raise OfferGone(_("This offer is no longer open."))
     db.session.expire(reg)
-    signals.registration_changed.send(reg, event=reg.event, change="confirmed")
+    signals.registration_changed.send(reg, event=reg.event, change=RegistrationChange.CONFIRMED)
     if reg.user is not None:
         queue(
             "registration_confirmed",
@@ -322,14 +332,14 @@ def claim_offer(reg: Registration) -> Registration:
             event=reg.event,
             subject=reg,
             version=1,
-            payload={"status": "registered", "my_url": my_url()},
+            payload={"status": RegistrationStatus.REGISTERED, "my_url": my_url()},
         )
     db.session.commit()
     return reg
 
 
 def decline_offer(reg: Registration) -> None:
-    if reg.status != "offered":
+    if reg.status != RegistrationStatus.OFFERED:
         raise OfferGone(_("This offer is no longer open."))
     cancel_registration(reg)
 
@@ -342,8 +352,8 @@ def expire_offers(now: datetime | None = None) -> int:
         select(Registration.event_id)
         .where(
             or_(
-                (Registration.status == "offered") & (Registration.offer_expires_at <= now),
-                Registration.status == "waitlisted",
+                (Registration.status == RegistrationStatus.OFFERED) & (Registration.offer_expires_at <= now),
+                Registration.status == RegistrationStatus.WAITLISTED,
             )
         )
         .distinct()
@@ -356,10 +366,10 @@ def expire_offers(now: datetime | None = None) -> int:
             update(Registration)
             .where(
                 Registration.event_id == event_id,
-                Registration.status == "offered",
+                Registration.status == RegistrationStatus.OFFERED,
                 Registration.offer_expires_at <= now,
             )
-            .values(status="cancelled", cancelled_at=now, offer_expires_at=None)
+            .values(status=RegistrationStatus.CANCELLED, cancelled_at=now, offer_expires_at=None)
         ).rowcount
         event = db.session.get(Event, event_id)
         offer_free_places(event, now)

@@ -4,6 +4,6 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# A registration was made ("created"), its offered place taken ("confirmed") or it was given up
-# ("cancelled"): send(registration, event=..., change=...).
+# A registration was made, its offered place taken or it was given up (a RegistrationChange):
+# send(registration, event=..., change=...).
 registration_changed = _signals.signal("registration-changed")

@@ -11,7 +11,7 @@ from bazaar.events.services import registration_open
 from bazaar.extensions import db, limiter
 from bazaar.registrations import services
 from bazaar.registrations.forms import GroupRegistrationForm, RegistrationForm, RegistrationSearchForm
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.routing import page_number
 from bazaar.tokens import InvalidToken
 
@@ -77,7 +77,7 @@ def register(slug):
             user.preferred_language = form.preferred_language.data
             db.session.commit()
             refresh()  # speak the new account's language from this message on
-        if reg.status == "waitlisted":
+        if reg.status == RegistrationStatus.WAITLISTED:
             flash(
                 _("The event is full, so you are on the waiting list. We will email you if a place frees up."),
                 "success",
@@ -120,7 +120,7 @@ def offer(token):
         except services.OfferGone:
             return render_template("registrations/offer_gone.html"), 409
         return redirect(url_for("accounts.my_page") if current_user.is_authenticated else url_for("events.home"))
-    if reg.status != "offered":
+    if reg.status != RegistrationStatus.OFFERED:
         return render_template("registrations/offer_gone.html", registration=reg), 409
     return render_template("registrations/offer.html", registration=reg, event=reg.event, token=token)
 

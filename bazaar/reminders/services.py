@@ -25,12 +25,12 @@ from bazaar.clock import utcnow
 from bazaar.database import iso_utc, json_object, minute_stamp, minutes_before
 from bazaar.db_types import UTCDateTime
 from bazaar.events import signals as event_signals
-from bazaar.events.models import Event
-from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable
+from bazaar.events.models import Event, EventStatus
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff, InterviewTable
 from bazaar.extensions import db
-from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.models import Channel, MessageStatus, OutboxMessage
 from bazaar.notifications.services import dedup_key, queue
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.reminders.notifications import (
     DAY_BEFORE,
     DIGEST,
@@ -101,8 +101,8 @@ def _queue_or_revive(
             payload=payload,
             **kw,
         )
-    if existing.status == "cancelled":
-        existing.status, existing.due_at, existing.expires_at = "pending", due_at, expires_at
+    if existing.status == MessageStatus.CANCELLED:
+        existing.status, existing.due_at, existing.expires_at = MessageStatus.PENDING, due_at, expires_at
         existing.payload, existing.attempts, existing.last_error = payload, 0, None
     return existing
 
@@ -122,11 +122,11 @@ def sync_interview_reminder(booking, event) -> None:
     wanted: dict[str, tuple[str, str]] = {}
     due = booking.starts_at - timedelta(minutes=event.reminder_minutes_before)
     version = f"{booking.sequence}@{due:%Y%m%dT%H%M}"
-    if booking.status == "confirmed" and not booking.walk_in and visitor is not None and booking.starts_at > utcnow():
-        targets = [("email", visitor.email)]
+    if booking.is_live and not booking.walk_in and visitor is not None and booking.starts_at > utcnow():
+        targets = [(Channel.EMAIL, visitor.email)]
         phone = visitor.profile.phone if visitor.profile is not None else None
         if phone:
-            targets.append(("sms", phone))
+            targets.append((Channel.SMS, phone))
         for channel, address in targets:
             wanted[dedup_key(REMINDER, address, "booking", booking.id, version)] = (channel, address)
     for row in db.session.scalars(
@@ -134,11 +134,11 @@ def sync_interview_reminder(booking, event) -> None:
             OutboxMessage.subject_type == "booking",
             OutboxMessage.subject_id == booking.id,
             OutboxMessage.kind == REMINDER,
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == MessageStatus.PENDING,
         )
     ):
         if row.dedup_key not in wanted:
-            row.status = "cancelled"
+            row.status = MessageStatus.CANCELLED
     payload = booking_payload(booking)
     for channel, address in wanted.values():
         _queue_or_revive(
@@ -163,7 +163,7 @@ def event_times_changed(event, **_) -> None:
     db.session.flush()
     wanted = _wanted_reminders(event)
     keys = select(wanted.c.dedup_key)
-    pending_here = (OutboxMessage.event_id == event.id, OutboxMessage.status == "pending")
+    pending_here = (OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.PENDING)
     db.session.execute(
         update(OutboxMessage)
         .where(
@@ -172,13 +172,13 @@ def event_times_changed(event, **_) -> None:
             OutboxMessage.subject_type == "booking",
             OutboxMessage.dedup_key.not_in(keys),
         )
-        .values(status="cancelled")
+        .values(status=MessageStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "cancelled", OutboxMessage.dedup_key.in_(keys))
-        .values(status="pending", attempts=0, last_error=None)
+        .where(OutboxMessage.status == MessageStatus.CANCELLED, OutboxMessage.dedup_key.in_(keys))
+        .values(status=MessageStatus.PENDING, attempts=0, last_error=None)
         .execution_options(synchronize_session=False)
     )
     columns = (
@@ -213,7 +213,7 @@ def event_times_changed(event, **_) -> None:
     db.session.execute(
         update(OutboxMessage)
         .where(*pending_here, OutboxMessage.kind.in_(SCHEDULED_KINDS))
-        .values(status="cancelled")
+        .values(status=MessageStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
     db.session.expire_all()  # rows loaded before no longer hold what the statements wrote
@@ -265,7 +265,7 @@ def _wanted_reminders(event):
             select(
                 key.label("dedup_key"),
                 literal(REMINDER).label("kind"),
-                literal(channel).label("channel"),
+                literal(channel, String).label("channel"),
                 Booking.event_id.label("event_id"),
                 User.id.label("user_id"),
                 address.label("to_address"),
@@ -275,7 +275,7 @@ def _wanted_reminders(event):
                 payload.label("payload"),
                 due.label("due_at"),
                 Booking.starts_at.label("expires_at"),
-                literal("pending").label("status"),
+                literal(MessageStatus.PENDING, String).label("status"),
                 literal(0).label("attempts"),
             )
             .join(Registration, Registration.id == Booking.registration_id)
@@ -285,18 +285,18 @@ def _wanted_reminders(event):
             .outerjoin(InterviewTable, InterviewTable.id == Slot.table_id)
             .where(
                 Booking.event_id == event.id,
-                Booking.status == "confirmed",
+                Booking.is_live,
                 Booking.walk_in.is_(False),
                 Booking.starts_at > literal(utcnow(), UTCDateTime()),
             )
         )
 
     by_text = (
-        targets("sms", VisitorProfile.phone)
+        targets(Channel.SMS, VisitorProfile.phone)
         .join(VisitorProfile, VisitorProfile.user_id == User.id)
         .where(VisitorProfile.phone.is_not(None), VisitorProfile.phone != "")
     )
-    return union_all(targets("email", User.email), by_text).subquery("wanted_reminders")
+    return union_all(targets(Channel.EMAIL, User.email), by_text).subquery("wanted_reminders")
 
 
 # ---- scheduled messages --------------------------------------------------------------------
@@ -314,7 +314,7 @@ def _existing_keys(event_id: int, kind: str) -> dict[str, str]:
 
 def _ensure(kind: str, existing: dict, *, subject, version, address: str, **kw) -> int:
     key = dedup_key(kind, address, type(subject).__name__.lower(), subject.id, version)
-    if existing.get(key, "cancelled") != "cancelled":
+    if existing.get(key, MessageStatus.CANCELLED) != MessageStatus.CANCELLED:
         return 0
     return 1 if _queue_or_revive(kind, subject=subject, version=version, address=address, **kw) else 0
 
@@ -323,7 +323,7 @@ def _registered(event_id: int):
     return db.session.scalars(
         select(Registration)
         .join(User, User.id == Registration.user_id)
-        .where(Registration.event_id == event_id, Registration.status == "registered")
+        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.REGISTERED)
         .options(selectinload(Registration.user).selectinload(User.profile))
         .order_by(Registration.id)
     ).all()
@@ -332,7 +332,7 @@ def _registered(event_id: int):
 def _live_bookings(event_id: int):
     return db.session.scalars(
         select(Booking)
-        .where(Booking.event_id == event_id, Booking.status == "confirmed")
+        .where(Booking.event_id == event_id, Booking.is_live)
         .options(
             selectinload(Booking.exhibitor),
             selectinload(Booking.slot).selectinload(Slot.table),
@@ -383,7 +383,9 @@ def _digests(event, due: datetime) -> int:
         )
     written = 0
     exhibitors = db.session.scalars(
-        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.id)
+        select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
+        .order_by(Exhibitor.id)
     )
     for exhibitor in exhibitors:
         for table in exhibitor.tables:
@@ -483,11 +485,11 @@ def _near(due: datetime, now: datetime, until: datetime) -> bool:
 def ensure_event_messages(event, now: datetime | None = None) -> int:
     """Write the scheduled messages of ``event`` whose time is near; returns how many were new."""
     now = now or utcnow()
-    if event.status not in ("published", "closed", "finished"):
+    if event.status not in (EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.FINISHED):
         return 0
     written = 0
     due = day_before_due(event)
-    if _near(due, now, event.starts_at) and event.status != "finished":
+    if _near(due, now, event.starts_at) and event.status != EventStatus.FINISHED:
         written += _day_before(event, due) + _digests(event, due)
     due = morning_after_due(event)
     if _near(due, now, due + NUDGE_VALID):
@@ -505,7 +507,8 @@ def schedule_event_messages() -> int:
     written = 0
     events = db.session.scalars(
         select(Event).where(
-            Event.status.in_(("published", "closed", "finished")), Event.ends_at >= now - FOLLOWUP_HORIZON
+            Event.status.in_((EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.FINISHED)),
+            Event.ends_at >= now - FOLLOWUP_HORIZON,
         )
     ).all()
     for event in events:

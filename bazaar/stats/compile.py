@@ -30,16 +30,16 @@ from sqlalchemy import (
 )
 
 from bazaar.accounts.models import VisitorProfile
-from bazaar.booking.models import TALK, Booking, Slot
-from bazaar.checkin.models import BoothScan
+from bazaar.booking.models import Attendance, Booking, BookingStatus, Outcome, Slot, SlotFormat
+from bazaar.checkin.models import BoothScan, BoothScanKind
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
-from bazaar.exhibitors.models import Exhibitor, Opening
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, Opening
 from bazaar.extensions import db
-from bazaar.matching.models import Invitation
-from bazaar.registrations.models import Registration
+from bazaar.matching.models import Invitation, InvitationStatus
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.stats.milestones import sensitive_published_from
-from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
+from bazaar.stats.models import CaseResolution, SnapshotStatus, StatsSnapshot, SurveyResponse
 
 # 2: people who got a job lead; evidence reconciled per wave; totals by exhibitor group; jobs abroad;
 # the sensitive breakdown published once the survey period has closed.
@@ -284,7 +284,7 @@ HEADLINE = (
 )
 RATES = {"interview_no_show_rate", "attribution_share"}
 FUNNEL = ("funnel_registered", "funnel_came", "funnel_interviewed", "funnel_offer_or_job", "funnel_job")
-REPORTED_OUTCOMES = ("second_interview", "offer", "hired", "internship")
+REPORTED_OUTCOMES = (Outcome.SECOND_INTERVIEW, Outcome.OFFER, Outcome.HIRED, Outcome.INTERNSHIP)
 EVIDENCE = (
     "confirmed",
     "employer_only",
@@ -334,15 +334,20 @@ DIMENSIONS = {
 }
 NOT_STATED = ""
 
-HOLDS_PLACE = Registration.status.in_(("registered", "offered"))
 # A booking in a speed-dating round: a talk, never an interview.
-IS_TALK = select(Slot.id).where(Slot.id == Booking.slot_id, Slot.format == TALK).correlate_except(Slot).exists()
+IS_TALK = (
+    select(Slot.id).where(Slot.id == Booking.slot_id, Slot.format == SlotFormat.TALK).correlate_except(Slot).exists()
+)
 IS_INTERVIEW = not_(IS_TALK)
-WALK_IN_HELD = and_(Booking.walk_in.is_(True), Booking.attendance != "no_show")
-HELD = and_(Booking.status == "confirmed", IS_INTERVIEW, or_(Booking.attendance == "attended", WALK_IN_HELD))
-TALK_HELD = and_(Booking.status == "confirmed", IS_TALK, Booking.attendance == "attended")
+WALK_IN_HELD = and_(Booking.walk_in.is_(True), Booking.attendance != Attendance.NO_SHOW)
+HELD = and_(
+    Booking.is_live,
+    IS_INTERVIEW,
+    or_(Booking.attendance == Attendance.ATTENDED, WALK_IN_HELD),
+)
+TALK_HELD = and_(Booking.is_live, IS_TALK, Booking.attendance == Attendance.ATTENDED)
 # The exhibitor was there on the day: an interview of theirs was marked (held or no-show) or logged as a walk-in.
-TOOK_PART = and_(Booking.status == "confirmed", or_(Booking.attendance != "unknown", Booking.walk_in.is_(True)))
+TOOK_PART = and_(Booking.is_live, or_(Booking.attendance != Attendance.UNKNOWN, Booking.walk_in.is_(True)))
 
 
 def _flag(condition):
@@ -395,7 +400,8 @@ class Compiler:
         Every held interview is with a counted exhibitor, so interview and outcome figures agree."""
         took_part = select(Booking.exhibitor_id).where(Booking.event_id == self.event_id, TOOK_PART)
         return and_(
-            Exhibitor.event_id == self.event_id, or_(Exhibitor.status == "approved", Exhibitor.id.in_(took_part))
+            Exhibitor.event_id == self.event_id,
+            or_(Exhibitor.status == ApplicationStatus.APPROVED, Exhibitor.id.in_(took_part)),
         )
 
     def _held_outcome_pairs(self):
@@ -415,7 +421,7 @@ class Compiler:
         hired = (
             select(Booking.registration_id, Booking.exhibitor_id)
             .join(evidence, evidence.c.registration_id == Booking.registration_id)
-            .where(Booking.event_id == self.event_id, HELD, Booking.outcome == "hired", by_employer)
+            .where(Booking.event_id == self.event_id, HELD, Booking.outcome == Outcome.HIRED, by_employer)
         )
         job = and_(
             SurveyResponse.event_id == self.event_id,
@@ -465,26 +471,30 @@ class Compiler:
     def visitors(self):
         row = self._scalar_row(
             select(
-                _sum(HOLDS_PLACE).label("visitors_registered"),
+                _sum(Registration.holds_place).label("visitors_registered"),
                 _sum(Registration.checked_in_at.isnot(None)).label("visitors_checked_in"),
-                _sum(and_(HOLDS_PLACE, Registration.walk_in.is_(True))).label("visitors_walk_in"),
-                _sum(and_(HOLDS_PLACE, Registration.walk_in.is_(False), Registration.checked_in_at.is_(None))).label(
-                    "visitors_no_show"
-                ),
-                _sum(Registration.status == "cancelled").label("registrations_cancelled"),
+                _sum(and_(Registration.holds_place, Registration.walk_in.is_(True))).label("visitors_walk_in"),
+                _sum(
+                    and_(
+                        Registration.holds_place, Registration.walk_in.is_(False), Registration.checked_in_at.is_(None)
+                    )
+                ).label("visitors_no_show"),
+                _sum(Registration.status == RegistrationStatus.CANCELLED).label("registrations_cancelled"),
             ).where(Registration.event_id == self.event_id)
         )
         self.headline.update({k: int(v) for k, v in row.items()})
 
     def interviews(self):
         booked = and_(Booking.walk_in.is_(False), IS_INTERVIEW)
-        confirmed = Booking.status == "confirmed"
+        confirmed = Booking.is_live
         row = self._scalar_row(
             select(
                 _sum(booked).label("bookings_made"),
-                _sum(and_(booked, Booking.status == "cancelled")).label("bookings_cancelled"),
-                _sum(and_(booked, confirmed, Booking.attendance == "attended")).label("interviews_booked_held"),
-                _sum(and_(booked, confirmed, Booking.attendance == "no_show")).label("interview_no_shows"),
+                _sum(and_(booked, Booking.status == BookingStatus.CANCELLED)).label("bookings_cancelled"),
+                _sum(and_(booked, confirmed, Booking.attendance == Attendance.ATTENDED)).label(
+                    "interviews_booked_held"
+                ),
+                _sum(and_(booked, confirmed, Booking.attendance == Attendance.NO_SHOW)).label("interview_no_shows"),
                 _sum(and_(WALK_IN_HELD, confirmed)).label("interviews_walk_in"),
                 func.count(func.distinct(case((HELD, Booking.registration_id)))).label("visitors_interviewed"),
             ).where(
@@ -506,7 +516,7 @@ class Compiler:
         self.headline["visitors_offered"] = int(
             db.session.scalar(
                 select(func.count(func.distinct(pairs.c.registration_id))).where(
-                    pairs.c.outcome.in_(("offer", "hired"))
+                    pairs.c.outcome.in_((Outcome.OFFER, Outcome.HIRED))
                 )
             )
             or 0
@@ -522,7 +532,11 @@ class Compiler:
         logged_talks = (
             select(BoothScan.registration_id, BoothScan.exhibitor_id)
             .join(Exhibitor, Exhibitor.id == BoothScan.exhibitor_id)
-            .where(BoothScan.kind == "conversation", BoothScan.registration_id.isnot(None), self._counted_exhibitor())
+            .where(
+                BoothScan.kind == BoothScanKind.CONVERSATION,
+                BoothScan.registration_id.isnot(None),
+                self._counted_exhibitor(),
+            )
         )
         talks = union(booked_talks, logged_talks).subquery("talks")
         interviewed = exists().where(
@@ -534,7 +548,7 @@ class Compiler:
         hired = exists().where(
             Booking.event_id == self.event_id,
             HELD,
-            Booking.outcome == "hired",
+            Booking.outcome == Outcome.HIRED,
             Booking.registration_id == talks.c.registration_id,
             Booking.exhibitor_id == talks.c.exhibitor_id,
         )
@@ -566,7 +580,7 @@ class Compiler:
             if country is None:
                 continue
             interviews[country] = interviews.get(country, 0) + 1
-            if outcome == "hired":
+            if outcome == Outcome.HIRED:
                 hires.setdefault(country, set()).add((registration_id, exhibitor_id))
         self.headline["interviews_jobs_abroad"] = sum(n for c, n in interviews.items() if c != HOME_COUNTRY)
         self.headline["hires_jobs_abroad"] = sum(len(p) for c, p in hires.items() if c != HOME_COUNTRY)
@@ -582,9 +596,9 @@ class Compiler:
             Booking.event_id == self.event_id,
             HELD,
             Booking.walk_in.is_(False),
-            Booking.id.in_(select(Invitation.booking_id).where(Invitation.status == "accepted")),
+            Booking.id.in_(select(Invitation.booking_id).where(Invitation.status == InvitationStatus.ACCEPTED)),
         )
-        hires = select(Booking.registration_id, Booking.exhibitor_id).where(matched, Booking.outcome == "hired")
+        hires = select(Booking.registration_id, Booking.exhibitor_id).where(matched, Booking.outcome == Outcome.HIRED)
         self.headline["matched_interviews"] = int(db.session.scalar(select(func.count(Booking.id)).where(matched)))
         self.headline["hires_from_matching"] = int(
             db.session.scalar(select(func.count()).select_from(hires.distinct().subquery()))
@@ -648,10 +662,12 @@ class Compiler:
             )
         )
         pairs = self._held_outcome_pairs().subquery()
-        offered = Registration.id.in_(select(pairs.c.registration_id).where(pairs.c.outcome.in_(("offer", "hired"))))
+        offered = Registration.id.in_(
+            select(pairs.c.registration_id).where(pairs.c.outcome.in_((Outcome.OFFER, Outcome.HIRED)))
+        )
         job = Registration.id.in_(select(self._jobs().c.registration_id))
         came = or_(Registration.checked_in_at.isnot(None), interviewed)
-        steps = (HOLDS_PLACE, came, interviewed, or_(offered, job), job)
+        steps = (Registration.holds_place, came, interviewed, or_(offered, job), job)
         conditions = [and_(*steps[: i + 1]) for i in range(len(steps))]
         row = self._scalar_row(
             select(*(_sum(c).label(key) for key, c in zip(FUNNEL, conditions))).where(
@@ -686,9 +702,9 @@ class Compiler:
                     Exhibitor.country,
                     Exhibitor.org_type,
                     _sum(and_(Booking.id.isnot(None), booked)).label("bookings_made"),
-                    _sum(and_(booked, Booking.status == "cancelled")).label("bookings_cancelled"),
+                    _sum(and_(booked, Booking.status == BookingStatus.CANCELLED)).label("bookings_cancelled"),
                     _sum(HELD).label("interviews_held"),
-                    _sum(and_(booked, Booking.status == "confirmed", Booking.attendance == "no_show")).label(
+                    _sum(and_(booked, Booking.is_live, Booking.attendance == Attendance.NO_SHOW)).label(
                         "interview_no_shows"
                     ),
                 )
@@ -739,10 +755,10 @@ class Compiler:
                     "bookings_cancelled": int(r["bookings_cancelled"]),
                     "interviews_held": int(r["interviews_held"]),
                     "interview_no_shows": int(r["interview_no_shows"]),
-                    "second_interviews": outcomes.get((ex, "second_interview"), 0),
-                    "offers": outcomes.get((ex, "offer"), 0),
-                    "hired": outcomes.get((ex, "hired"), 0),
-                    "internships": outcomes.get((ex, "internship"), 0),
+                    "second_interviews": outcomes.get((ex, Outcome.SECOND_INTERVIEW), 0),
+                    "offers": outcomes.get((ex, Outcome.OFFER), 0),
+                    "hired": outcomes.get((ex, Outcome.HIRED), 0),
+                    "internships": outcomes.get((ex, Outcome.INTERNSHIP), 0),
                     "jobs_visitor_reported": reported.get(ex, 0),
                     "jobs_total": totals.get(ex, 0),
                 }
@@ -798,7 +814,7 @@ class Compiler:
             select()
             .select_from(Registration)
             .outerjoin(VisitorProfile, VisitorProfile.user_id == Registration.user_id)
-            .where(Registration.event_id == self.event_id, HOLDS_PLACE)
+            .where(Registration.event_id == self.event_id, Registration.holds_place)
         )
         counted: dict = {name: {} for name in DIMENSIONS}
         if db.engine.dialect.name == "postgresql":
@@ -844,7 +860,7 @@ class Compiler:
             .where(
                 StatsSnapshot.event_id == self.event_id,
                 StatsSnapshot.reason == RETENTION_REASON,
-                StatsSnapshot.status == "done",
+                StatsSnapshot.status == SnapshotStatus.DONE,
             )
             .order_by(StatsSnapshot.version)
             .limit(1)
@@ -861,7 +877,7 @@ class Compiler:
             select(StatsSnapshot.version, StatsSnapshot.figures)
             .where(
                 StatsSnapshot.event_id == self.event_id,
-                StatsSnapshot.status == "done",
+                StatsSnapshot.status == SnapshotStatus.DONE,
                 StatsSnapshot.finished_at >= published_from,
             )
             .order_by(StatsSnapshot.version)
@@ -933,7 +949,7 @@ def evidence(event_id: int):
         literal(1).label("by_exhibitor"),
         literal(0).label("said_job"),
         literal(0).label("said_nothing"),
-    ).where(Booking.event_id == event_id, HELD, Booking.outcome == "hired")
+    ).where(Booking.event_id == event_id, HELD, Booking.outcome == Outcome.HIRED)
     answered = select(
         SurveyResponse.registration_id,
         literal(0),

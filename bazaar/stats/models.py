@@ -1,6 +1,7 @@
 """Follow-up survey answers and compiled statistics snapshots."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,6 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
+
+
+class SnapshotStatus(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class SurveyResponse(db.Model):
@@ -48,7 +55,7 @@ class StatsSnapshot(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column()
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running / done / failed
+    status: Mapped[str] = mapped_column(String(16), default=SnapshotStatus.RUNNING)
     progress: Mapped[int] = mapped_column(default=0)  # percent
     reason: Mapped[str | None] = mapped_column(String(32))  # event_end / survey_wave / on_demand / retention
     figures: Mapped[dict] = mapped_column(db.JSON, default=dict)

@@ -6,16 +6,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bazaar.booking.models import Booking
+from bazaar.booking.models import Booking, Outcome
 from bazaar.clock import utcnow
-from bazaar.events.models import Event
+from bazaar.events.models import Event, EventStatus
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
 from bazaar.reminders.services import SURVEY_LINK, survey_waves
 from bazaar.stats.compile import DECISIONS, HELD, compile_event, evidence
 from bazaar.stats.milestones import milestones
-from bazaar.stats.models import CaseResolution, StatsSnapshot, SurveyResponse
+from bazaar.stats.models import CaseResolution, SnapshotStatus, StatsSnapshot, SurveyResponse
 from bazaar.tokens import InvalidToken
 
 log = logging.getLogger("bazaar.stats")
@@ -121,7 +121,9 @@ def cases_to_resolve(event_id: int) -> list[dict]:
     for registration_id, name in db.session.execute(
         select(Booking.registration_id, Exhibitor.name)
         .join(Exhibitor, Exhibitor.id == Booking.exhibitor_id)
-        .where(Booking.event_id == event_id, HELD, Booking.outcome == "hired", Booking.registration_id.in_(people))
+        .where(
+            Booking.event_id == event_id, HELD, Booking.outcome == Outcome.HIRED, Booking.registration_id.in_(people)
+        )
         .order_by(Exhibitor.name)
     ):
         hires.setdefault(registration_id, []).append(name)
@@ -188,7 +190,7 @@ def create_snapshot(event_id: int, reason: str) -> StatsSnapshot:
             event_id=event_id,
             version=version,
             reason=reason,
-            status="running",
+            status=SnapshotStatus.RUNNING,
             progress=0,
             figures={},
             created_at=utcnow(),
@@ -208,7 +210,7 @@ def running_snapshot(event_id: int, now: datetime | None = None) -> StatsSnapsho
         select(StatsSnapshot)
         .where(
             StatsSnapshot.event_id == event_id,
-            StatsSnapshot.status == "running",
+            StatsSnapshot.status == SnapshotStatus.RUNNING,
             StatsSnapshot.created_at > now - STALE_AFTER,
         )
         .order_by(StatsSnapshot.version.desc())
@@ -235,7 +237,7 @@ def compile_snapshot(event_id: int, reason: str = "on_demand", snapshot_id: int 
         .where(
             StatsSnapshot.id == snapshot_id,
             StatsSnapshot.event_id == event_id,
-            StatsSnapshot.status == "running",
+            StatsSnapshot.status == SnapshotStatus.RUNNING,
             StatsSnapshot.progress == 0,
         )
         .values(progress=1)
@@ -250,7 +252,7 @@ def compile_snapshot(event_id: int, reason: str = "on_demand", snapshot_id: int 
         db.session.execute(
             update(StatsSnapshot)
             .where(StatsSnapshot.id == snapshot_id)
-            .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
+            .values(status=SnapshotStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
         )
         db.session.commit()
         log.exception("compiling statistics failed", extra={"event_id": event_id, "snapshot_id": snapshot_id})
@@ -258,7 +260,7 @@ def compile_snapshot(event_id: int, reason: str = "on_demand", snapshot_id: int 
     db.session.execute(
         update(StatsSnapshot)
         .where(StatsSnapshot.id == snapshot_id)
-        .values(status="done", progress=100, figures=figures, finished_at=utcnow())
+        .values(status=SnapshotStatus.DONE, progress=100, figures=figures, finished_at=utcnow())
     )
     db.session.commit()
     return snapshot_id
@@ -274,7 +276,7 @@ def _set_progress(snapshot_id: int, percent: int) -> None:
 def latest_snapshot(event_id: int) -> StatsSnapshot | None:
     return db.session.scalar(
         select(StatsSnapshot)
-        .where(StatsSnapshot.event_id == event_id, StatsSnapshot.status == "done")
+        .where(StatsSnapshot.event_id == event_id, StatsSnapshot.status == SnapshotStatus.DONE)
         .order_by(StatsSnapshot.version.desc())
         .limit(1)
     )
@@ -283,7 +285,9 @@ def latest_snapshot(event_id: int) -> StatsSnapshot | None:
 def snapshot_version(event_id: int, version: int) -> StatsSnapshot | None:
     return db.session.scalar(
         select(StatsSnapshot).where(
-            StatsSnapshot.event_id == event_id, StatsSnapshot.version == version, StatsSnapshot.status == "done"
+            StatsSnapshot.event_id == event_id,
+            StatsSnapshot.version == version,
+            StatsSnapshot.status == SnapshotStatus.DONE,
         )
     )
 
@@ -303,12 +307,14 @@ def due_snapshots(now: datetime | None = None) -> list[StatsSnapshot]:
     now = now or utcnow()
     db.session.execute(
         update(StatsSnapshot)
-        .where(StatsSnapshot.status == "running", StatsSnapshot.created_at <= now - STALE_AFTER)
-        .values(status="failed", error="interrupted", finished_at=now)
+        .where(StatsSnapshot.status == SnapshotStatus.RUNNING, StatsSnapshot.created_at <= now - STALE_AFTER)
+        .values(status=SnapshotStatus.FAILED, error="interrupted", finished_at=now)
     )
     db.session.commit()
     events = db.session.scalars(
-        select(Event).where(Event.status != "draft", Event.ends_at <= now, Event.ends_at > now - AUTO_COMPILE_HORIZON)
+        select(Event).where(
+            Event.status != EventStatus.DRAFT, Event.ends_at <= now, Event.ends_at > now - AUTO_COMPILE_HORIZON
+        )
     ).all()
     if not events:
         return []

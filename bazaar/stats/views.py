@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bazaar import i18n, permissions, spreadsheets
 from bazaar.events.models import Event
 from bazaar.events.services import events_for_organiser
-from bazaar.exhibitors.models import Exhibitor
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.funding import services as funding
 from bazaar.routing import ROW_ID_MAX
@@ -56,7 +56,9 @@ def survey(token):
         return redirect(url_for("stats.survey", token=token, lang=language))
     event = registration.event
     exhibitors = db.session.scalars(
-        select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.status == "approved").order_by(Exhibitor.name)
+        select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
+        .order_by(Exhibitor.name)
     ).all()
     form = SurveyForm(exhibitors)
     existing = services.survey_response(registration)

@@ -25,14 +25,14 @@ from bazaar.events.models import Event
 from bazaar.exhibitors import signals as exhibitor_signals
 from bazaar.extensions import db
 from bazaar.notifications import registry
-from bazaar.notifications.models import OutboxMessage
+from bazaar.notifications.models import Channel, OutboxMessage
 from bazaar.notifications.services import MAX_ATTEMPTS, queue, retry_delay
 from bazaar.registrations import signals as registration_signals
-from bazaar.registrations.models import Registration
+from bazaar.registrations.models import Registration, RegistrationChange
 from bazaar.webhooks.models import WebhookEndpoint
 
 KIND = "webhook"  # the outbox kind of every delivery; the topic is in its payload
-CHANNEL = "webhook"
+CHANNEL = Channel.WEBHOOK
 TOPICS = {
     "registration.created": _l("A visitor registered (or joined the waiting list)"),
     "registration.updated": _l("A registration was confirmed from the waiting list or cancelled"),
@@ -159,7 +159,7 @@ def _iso(value: datetime | None) -> str | None:
 
 @registration_signals.registration_changed.connect
 def _registration_changed(reg: Registration, event: Event, change: str) -> None:
-    topic = "registration.created" if change == "created" else "registration.updated"
+    topic = "registration.created" if change == RegistrationChange.CREATED else "registration.updated"
     deliver(
         topic,
         event,
