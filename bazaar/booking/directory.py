@@ -17,13 +17,20 @@ class Listing:
     exhibitor: object
     openings: list
     free_slots: int
+    search_text: str = ""  # the texts the search looks in, folded, for the page to narrow the list as you type
 
 
-def _matches_text(exhibitor, openings, needle: str) -> bool:
-    texts = [exhibitor.name, exhibitor.sector or "", *(exhibitor.description or {}).values()]
-    for opening in openings:
+def _texts(exhibitor) -> list[str]:
+    """What the directory's search looks in, folded: name, booth, sector, description, every opening."""
+    texts = [
+        exhibitor.name,
+        exhibitor.booth_number or "",
+        exhibitor.sector or "",
+        *(exhibitor.description or {}).values(),
+    ]
+    for opening in exhibitor.openings:
         texts += [*(opening.title or {}).values(), opening.location or "", opening.occupation or ""]
-    return any(needle in (t or "").casefold() for t in texts)
+    return [(t or "").casefold() for t in texts if t]
 
 
 def directory(
@@ -62,13 +69,15 @@ def directory(
             continue
         if free_only and not free.get(exhibitor.id):
             continue
-        if needle and not _matches_text(exhibitor, exhibitor.openings, needle):
+        texts = _texts(exhibitor)
+        if needle and not any(needle in t for t in texts):
             continue
         listings.append(
             Listing(
                 exhibitor,
                 openings if (occupation or employment_type or country) else list(exhibitor.openings),
                 free.get(exhibitor.id, 0),
+                "\n".join(texts),
             )
         )
     return listings

@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from bazaar.booking.errors import (
     AlreadyBookedExhibitor,
     BookingClosed,
+    BookingError,
     CapReached,
     NotRegistered,
     Overlap,
@@ -129,9 +130,22 @@ def check_rules(
     ``replacing``: the booking being rescheduled, which does not count against the new slot.
     Call inside the visitor lock for the answer to hold until commit."""
     now = now or utcnow()
+    check_event_rules(registration, slot.event_id, slot.starts_at, now)
+    if slot.status != SlotStatus.OPEN or not exhibitor_takes_bookings(slot.exhibitor_id):
+        raise SlotUnavailable(_("That time cannot be booked."))
+    # One read of the visitor's live bookings (a handful), fresh from the database.
+    mine = db.session.scalars(
+        select(Booking).where(*_live_bookings_of(registration.id, replacing)).execution_options(populate_existing=True)
+    ).all()
+    check_visitor_rules(registration, mine, slot.exhibitor_id, slot.starts_at, slot.ends_at)
+
+
+def check_event_rules(registration: Registration, event_id: int, starts_at: datetime, now: datetime) -> None:
+    """The rules of :func:`check_rules` about the visitor's registration, the event's booking
+    period and the time itself (no database read)."""
     event = registration.event
     zone = event.timezone
-    if registration.status != RegistrationStatus.REGISTERED or registration.event_id != slot.event_id:
+    if registration.status != RegistrationStatus.REGISTERED or registration.event_id != event_id:
         raise NotRegistered(_("Only visitors registered for this event can book interviews."))
     if event.status not in EVENT_OPEN_STATUSES:
         raise BookingClosed(_("Booking is not open for this event."))
@@ -139,21 +153,23 @@ def check_rules(
         raise BookingClosed(_("Booking opens %(when)s.", when=format_datetime(event.booking_opens_at, zone)))
     if event.booking_closes_at and now >= event.booking_closes_at:
         raise BookingClosed(_("Booking closed %(when)s.", when=format_datetime(event.booking_closes_at, zone)))
-    if slot.starts_at <= now:
+    if starts_at <= now:
         raise BookingClosed(_("That time has already started."))
-    if slot.status != SlotStatus.OPEN or not exhibitor_takes_bookings(slot.exhibitor_id):
-        raise SlotUnavailable(_("That time cannot be booked."))
-    # One read of the visitor's live bookings (a handful), fresh from the database.
-    mine = db.session.scalars(
-        select(Booking).where(*_live_bookings_of(registration.id, replacing)).execution_options(populate_existing=True)
-    ).all()
-    overlapping = next((b for b in mine if b.starts_at < slot.ends_at and b.ends_at > slot.starts_at), None)
+
+
+def check_visitor_rules(
+    registration: Registration, mine: list[Booking], exhibitor_id: int, starts_at: datetime, ends_at: datetime
+) -> None:
+    """The rules of :func:`check_rules` about the visitor's own live bookings ``mine`` (the one
+    being moved left out): no overlap, the cap, one interview per exhibitor (no database read)."""
+    event = registration.event
+    overlapping = next((b for b in mine if b.starts_at < ends_at and b.ends_at > starts_at), None)
     if overlapping is not None:
         raise Overlap(
             _(
                 "You already have an interview with %(name)s at %(time)s.",
                 name=overlapping.exhibitor.name,
-                time=format_time(overlapping.starts_at, zone),
+                time=format_time(overlapping.starts_at, event.timezone),
             )
         )
     if len(mine) >= event.max_bookings_per_visitor:
@@ -163,5 +179,78 @@ def check_rules(
                 n=event.max_bookings_per_visitor,
             )
         )
-    if not event.allow_multiple_per_exhibitor and any(b.exhibitor_id == slot.exhibitor_id for b in mine):
+    if not event.allow_multiple_per_exhibitor and any(b.exhibitor_id == exhibitor_id for b in mine):
         raise AlreadyBookedExhibitor(_("You already have an interview with this exhibitor."))
+
+
+# ---- what a visitor can book at an exhibitor -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A free time the visitor can take: a new booking, or ``moving`` their interview there."""
+
+    time: FreeTime
+    moving: Booking | None = None
+
+
+@dataclass
+class Offers:
+    """The times at an exhibitor a visitor can actually book, judged by the rules above.
+
+    ``blocked``: why no time can be taken (booking closed, the cap reached), when none can.
+    ``left_out``: free times not offered because the visitor has another interview then."""
+
+    offers: list[Offer]
+    blocked: BookingError | None = None
+    left_out: int = 0
+
+
+def offers_for(
+    registration: Registration, exhibitor, moving: Booking | None = None, now: datetime | None = None
+) -> Offers:
+    """The free times at ``exhibitor`` that ``registration`` can book, by :func:`check_event_rules`
+    and :func:`check_visitor_rules`: a new booking where the rules allow it, else moving their one
+    interview with this exhibitor there. ``moving``: offer only moves of that booking (reschedule).
+    Two statements however many times: the free times and the visitor's bookings."""
+    now = now or utcnow()
+    times = free_times(exhibitor, registration.id, now)
+    mine = db.session.scalars(select(Booking).where(*_live_bookings_of(registration.id, None))).all()
+    if moving is None:
+        here = [b for b in mine if b.exhibitor_id == exhibitor.id and b.starts_at > now]
+        movable = here[0] if len(here) == 1 else None
+    else:
+        movable = next((b for b in mine if b.id == moving.id and b.starts_at > now), None)
+    others = [b for b in mine if b is not movable]
+    result = Offers([])
+    for t in times:
+        if movable is not None and movable.starts_at < t.ends_at and movable.ends_at > t.starts_at:
+            continue  # the interview's own time
+        try:
+            check_event_rules(registration, exhibitor.event_id, t.starts_at, now)
+        except BookingError as exc:
+            return Offers([], blocked=exc)
+        refused = None
+        if moving is None:
+            try:
+                check_visitor_rules(registration, mine, exhibitor.id, t.starts_at, t.ends_at)
+            except BookingError as exc:
+                refused = exc
+            else:
+                result.offers.append(Offer(t))
+                continue
+        if movable is not None:
+            try:
+                check_visitor_rules(registration, others, exhibitor.id, t.starts_at, t.ends_at)
+            except BookingError as exc:
+                refused = exc
+            else:
+                result.offers.append(Offer(t, movable))
+                continue
+        if isinstance(refused, Overlap):
+            result.left_out += 1
+        elif refused is not None:
+            result.blocked = refused
+    if result.offers:
+        result.blocked = None
+    return result

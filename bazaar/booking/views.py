@@ -13,7 +13,7 @@ from bazaar.booking.errors import BookingError
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
 from bazaar.booking.models import Booking, CancelReason, WaitlistEntry, my_bookings
 from bazaar.booking.notifications import MANAGE_LINK
-from bazaar.booking.rules import free_times, live_registration
+from bazaar.booking.rules import free_times, live_registration, offers_for
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, ApplicationStatus, Exhibitor
@@ -99,7 +99,8 @@ def _exhibitor_page(event, exhibitor, error: BookingError | None = None, status:
         event=event,
         exhibitor=exhibitor,
         registration=registration,
-        times=free_times(exhibitor, reg_id),
+        times=free_times(exhibitor) if registration is None else None,
+        offers=offers_for(registration, exhibitor) if registration is not None else None,
         error=error,
         booked_here=[b for b in mine if b.exhibitor_id == exhibitor.id],
         waitlist=waitlist.waitlist_entry(reg_id, exhibitor.id) if reg_id else None,
@@ -234,7 +235,7 @@ def _reschedule(booking: Booking, action_url: str, done_url: str):
         else:
             error = BookingError(_("That time is not valid."))
     times = (
-        [t for t in free_times(booking.exhibitor, booking.registration_id) if t.starts_at != booking.starts_at]
+        [o.time for o in offers_for(booking.registration, booking.exhibitor, moving=booking).offers]
         if booking.is_live
         else []
     )

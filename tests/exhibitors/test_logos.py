@@ -1,4 +1,4 @@
-"""Exhibitors' logos reach the visitors: on the directory cards and the employer's page, at a
+"""Exhibitors' logos reach the visitors: on the directory rows and the employer's page, at a
 fixed size, without the directory loading any logo's bytes."""
 
 import re
@@ -44,11 +44,11 @@ def test_logos_load_at_their_fixed_size_on_a_phone(ctx, live_server, page):
     slug = event.slug
     release_database()
     page.goto(f"{live_server}/events/{slug}/exhibitors")
-    logo = page.locator("img.card-logo")
-    page.wait_for_function(LOADED, arg="img.card-logo")
+    logo = page.locator("img.row-logo")
+    page.wait_for_function(LOADED, arg="img.row-logo")
     assert logo.evaluate("img => img.naturalWidth") == 40
     box = logo.bounding_box()
-    assert round(box["width"]) == 48 and round(box["height"]) == 48
+    assert round(box["width"]) == 40 and round(box["height"]) == 40
     assert_fits(page)
     page.click("text=Hamnbolaget")
     big = page.locator("img.logo")
