@@ -9,9 +9,8 @@ import pytest
 from bazaar.exhibitors.models import Opening
 from bazaar.extensions import db
 from tests import factories as f
-from tests.conftest import counted_statements, login
-from tests.test_a11y import assert_accessible, browser_login, release_database
-from tests.test_exhibitor_booth import png_bytes
+from tests.exhibitors.test_booth_profile import png_bytes
+from tests.support import assert_accessible, browser_login, counted_statements, login, release_database
 
 SECTORS = ["Vård", "Bygg", "Logistik", "Kod", "Skola"]
 

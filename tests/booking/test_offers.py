@@ -12,8 +12,7 @@ from bazaar.booking import rules, services
 from bazaar.booking.models import Booking
 from bazaar.extensions import db
 from tests import factories as f
-from tests.conftest import counted_statements, login
-from tests.test_a11y import assert_accessible, browser_login
+from tests.support import assert_accessible, browser_login, counted_statements, login
 
 
 @pytest.fixture(autouse=True)
