@@ -488,4 +488,3 @@ def test_a_consenting_visitor_sees_fitting_employers_with_the_reason_and_where_t
     other = _candidate(event, "Cook", occupations=["cook"], languages=["so"])
     login(client, other.user)
     assert "Employers that fit you" not in client.get(f"/events/{event.slug}/exhibitors").text
-

@@ -53,7 +53,11 @@ def _event_day_nav():
             select(literal(None).label("exhibitor_id"), literal(None).label("name"))
             .select_from(EventStaff)
             .join(Event, Event.id == EventStaff.event_id)
-            .where(EventStaff.user_id == current_user.id, EventStaff.role == "checkin", Event.status != "finished")
+            .where(
+                EventStaff.user_id == current_user.id,
+                EventStaff.role.in_(permissions.DOOR_ROLES),
+                Event.status != "finished",
+            )
         )
         booths = (
             select(Exhibitor.id, Exhibitor.name)
@@ -140,7 +144,9 @@ def ticket_png(registration_id):
 @login_required
 def door_events():
     """The events the user may run the door for."""
-    staffed = select(EventStaff.event_id).where(EventStaff.user_id == current_user.id, EventStaff.role == "checkin")
+    staffed = select(EventStaff.event_id).where(
+        EventStaff.user_id == current_user.id, EventStaff.role.in_(permissions.DOOR_ROLES)
+    )
     conditions = [Event.id.in_(staffed)]
     if current_user.organisation_id is not None:
         conditions.append(

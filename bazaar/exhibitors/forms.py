@@ -307,15 +307,6 @@ class InviteForm(BazaarForm):
     role = SelectField(_l("Role"), choices=[("interviewer", _l("Interviewer")), ("admin", _l("Admin"))])
 
 
-class AcceptInvitationForm(BazaarForm):
-    """Asked only when the invited address has no account yet."""
-
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    password = PasswordField(
-        _l("Choose a password (at least 10 characters)"), validators=[DataRequired(), Length(min=10, max=200)]
-    )
-
-
 class OutcomeForm(BazaarForm):
     attendance = SelectField(
         _l("Attendance"),

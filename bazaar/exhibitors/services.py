@@ -2,13 +2,14 @@
 and the interview list an exhibitor works through on the day."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from bazaar.accounts import invitations
 from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
 from bazaar.booking.models import ATTENDANCE, OUTCOMES, TALK, Booking, Slot
@@ -31,14 +32,11 @@ from bazaar.extensions import db
 from bazaar.i18n import country_name, spreadsheet_time
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
-from bazaar.tokens import InvalidToken, SignedLink
 
 DECISIONS = ("approved", "rejected", "waitlisted")
 STAFF_ROLES = ("admin", "interviewer")
 # The link in a staff invitation: for its address, while the invitation is pending.
-INVITATION_LINK = SignedLink(
-    "staff_invitation", StaffInvitation, {"i": "id", "e": "email"}, timedelta(days=14), usable=lambda i: i.is_pending
-)
+INVITATION_LINK = invitations.link("staff_invitation", StaffInvitation)
 
 
 class ExhibitorError(Exception):
@@ -259,74 +257,25 @@ def invite_staff(exhibitor: Exhibitor, email: str, role: str, inviter: User) -> 
         raise ExhibitorError("already staff")
     invitation = StaffInvitation(exhibitor_id=exhibitor.id, email=email, role=role, invited_by_id=inviter.id)
     db.session.add(invitation)
-    db.session.flush()
-    token = INVITATION_LINK.token(invitation)
-    queue(
+    invitations.send(
         "staff_invitation",
-        to_address=email,
-        user=existing,
+        INVITATION_LINK,
+        invitation,
         event=exhibitor.event,
-        subject=invitation,
-        language=existing.preferred_language if existing else exhibitor.event.default_language,
-        payload={
-            "exhibitor_name": exhibitor.name,
-            "event_name": exhibitor.event.name,
-            "inviter_name": inviter.name,
-            "role": role,
-            "token": token,
-        },
+        inviter=inviter,
+        payload={"exhibitor_name": exhibitor.name, "event_name": exhibitor.event.name},
     )
     db.session.commit()
     return invitation
 
 
 def pending_invitations(exhibitor: Exhibitor) -> list[StaffInvitation]:
-    return list(
-        db.session.scalars(
-            select(StaffInvitation)
-            .where(
-                StaffInvitation.exhibitor_id == exhibitor.id,
-                StaffInvitation.accepted_at.is_(None),
-                StaffInvitation.withdrawn_at.is_(None),
-            )
-            .order_by(StaffInvitation.created_at)
-        )
-    )
-
-
-def withdraw_invitation(invitation: StaffInvitation) -> None:
-    invitation.withdrawn_at = utcnow()
-    db.session.commit()
-
-
-def invitation_from_token(token: str) -> StaffInvitation:
-    """The pending invitation a link stands for; raises InvalidToken if forged, expired, used
-    or withdrawn."""
-    return INVITATION_LINK.load(token)
+    return invitations.pending(StaffInvitation, StaffInvitation.exhibitor_id == exhibitor.id)
 
 
 def accept_invitation(invitation: StaffInvitation, user: User) -> ExhibitorStaff:
-    """Make ``user`` staff; whoever holds the link proves they read mail sent to the address.
-
-    The invitation is claimed with a conditional UPDATE, so two clicks at once add one row."""
-    if user.email != invitation.email:
-        raise ExhibitorError("wrong account")
-    now = utcnow()
-    claimed = db.session.execute(
-        update(StaffInvitation)
-        .where(
-            StaffInvitation.id == invitation.id,
-            StaffInvitation.accepted_at.is_(None),
-            StaffInvitation.withdrawn_at.is_(None),
-        )
-        .values(accepted_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        raise InvalidToken("used or withdrawn")
-    if user.email_verified_at is None:
-        user.email_verified_at = now
+    """Make ``user`` staff (see :func:`bazaar.accounts.invitations.claim`)."""
+    invitations.claim(invitation, user)
     staff = db.session.scalar(
         select(ExhibitorStaff).where(
             ExhibitorStaff.exhibitor_id == invitation.exhibitor_id, ExhibitorStaff.user_id == user.id

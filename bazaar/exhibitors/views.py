@@ -16,13 +16,13 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
 from bazaar import permissions, ratelimit, spreadsheets
+from bazaar.accounts import invitations
 from bazaar.accounts.services import create_user, find_user_by_email
 from bazaar.booking.models import TALK, Booking, Slot
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
 from bazaar.exhibitors.forms import (
     LANGUAGE_NAMES,
-    AcceptInvitationForm,
     ApplicationFilterForm,
     ApplicationForm,
     BoothForm,
@@ -50,7 +50,6 @@ from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, E
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
 from bazaar.extensions import db, limiter
 from bazaar.i18n import current_lang
-from bazaar.tokens import InvalidToken
 
 bp = Blueprint("exhibitors", __name__)
 
@@ -394,7 +393,7 @@ def remove_staff(exhibitor_id, staff_id):
 @login_required
 def withdraw_invitation(exhibitor_id, invitation_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
-    services.withdraw_invitation(_owned(StaffInvitation, invitation_id, exhibitor))
+    invitations.withdraw(_owned(StaffInvitation, invitation_id, exhibitor))
     flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("exhibitors.staff", exhibitor_id=exhibitor.id))
 
@@ -402,36 +401,12 @@ def withdraw_invitation(exhibitor_id, invitation_id):
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def invitation(token):
     """Landing page of an invitation link; joining happens only on POST (mail scanners GET)."""
-    try:
-        invite = services.invitation_from_token(token)
-    except InvalidToken:
-        return render_template("exhibitors/invitation_invalid.html"), 404
-    existing = find_user_by_email(invite.email)
-    form = AcceptInvitationForm() if existing is None else None
-    wrong_account = current_user.is_authenticated and current_user.email != invite.email
-    if request.method == "POST" and not wrong_account:
-        try:
-            if existing is None and form.validate_on_submit():
-                user = create_user(invite.email, form.name.data, form.password.data)
-                db.session.flush()
-                services.accept_invitation(invite, user)
-                login_user(user)
-            elif existing is not None and current_user.is_authenticated:
-                services.accept_invitation(invite, current_user._get_current_object())
-            else:
-                return render_template(
-                    "exhibitors/invitation.html",
-                    invite=invite,
-                    form=form,
-                    existing=existing,
-                    wrong_account=wrong_account,
-                ), 400
-        except InvalidToken:
-            return render_template("exhibitors/invitation_invalid.html"), 404
-        flash(_("Welcome! You are now part of the team."), "success")
-        return redirect(url_for("exhibitors.dashboard", exhibitor_id=invite.exhibitor_id))
-    return render_template(
-        "exhibitors/invitation.html", invite=invite, form=form, existing=existing, wrong_account=wrong_account
+    return invitations.confirm_page(
+        services.INVITATION_LINK,
+        token,
+        services.accept_invitation,
+        lambda invite: _("Join %(name)s at %(event)s", name=invite.exhibitor.name, event=invite.exhibitor.event.name),
+        lambda invite: url_for("exhibitors.dashboard", exhibitor_id=invite.exhibitor_id),
     )
 
 
