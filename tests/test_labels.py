@@ -31,6 +31,7 @@ MESSAGE_KINDS = (
     "vocabulary, codes",
     [
         ("event_status", EVENT_STATUSES),
+        ("event_staff_role", ("checkin", "coorganiser")),
         ("registration_status", REGISTRATION_STATUSES),
         ("application_status", APPLICATION_STATUSES),
         ("org_type", ORG_TYPES),
