@@ -161,6 +161,25 @@ def _exhibitor_manage(user, exhibitor):
     return exhibitor_role(user, exhibitor) == "admin"
 
 
+@rule("exhibitor.grid.view")
+def _exhibitor_grid_view(user, exhibitor):
+    """See the exhibitor's tables and slots: its staff, and those who run its event."""
+    return _exhibitor_view(user, exhibitor) or runs(user, exhibitor.event)
+
+
+@rule("exhibitor.grid")
+def _exhibitor_grid(user, exhibitor):
+    """Change the exhibitor's tables and slots: its admins, and those who run its event (to fix a
+    grid on the exhibitor's behalf)."""
+    return _exhibitor_manage(user, exhibitor) or runs(user, exhibitor.event)
+
+
+@rule("exhibitor.bookings.export")
+def _exhibitor_bookings_export(user, exhibitor):
+    """Download the exhibitor's bookings with the visitors' contact details: those who run its event."""
+    return runs(user, exhibitor.event)
+
+
 @rule("exhibitor.run_day")
 def _exhibitor_run_day(user, exhibitor):
     """Mark attendance and outcomes of the exhibitor's interviews: admins and interviewers."""

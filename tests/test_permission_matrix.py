@@ -479,3 +479,29 @@ def test_each_role_reaches_exactly_its_api_endpoints(app, world):
             if response.status_code != expected:
                 failures.append(f"{role}: {method} {url} ({endpoint}) -> {response.status_code}, not {expected}")
     assert not failures, "\n".join(failures)
+
+
+# Who reaches an exhibitor's grid pages: its own staff see them, and those who run the fair see,
+# fix and export them (the changing POSTs are swept per role in tests/test_organiser_grid.py).
+GRID_ACCESS = {
+    "exhibitors.tables": {"organiser", "co-organiser", "exhibitor", "interviewer"},
+    "exhibitors.bookings_csv": {"organiser", "co-organiser"},
+    "exhibitors.bookings_xlsx": {"organiser", "co-organiser"},
+    "exhibitors.table_form": {"organiser", "co-organiser", "exhibitor"},
+    "exhibitors.generate": {"organiser", "co-organiser", "exhibitor"},
+}
+
+
+def test_each_role_reaches_exactly_its_grid_pages(app, world):
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in GRID_ACCESS or method != "GET":
+            continue
+        for role, person in world["roles"].items():
+            login(client, person)
+            status = client.get(url).status_code
+            expected = (200,) if role in GRID_ACCESS[endpoint] else (403, 404)
+            if status not in expected:
+                failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
+    assert not failures, "\n".join(failures)

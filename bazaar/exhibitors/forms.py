@@ -30,6 +30,7 @@ OUTCOME_LABELS = {
     "internship": _l("Internship"),
     "other": _l("Other"),
 }
+ATTENDANCE_LABELS = {"attended": _l("Held"), "no_show": _l("No-show")}
 FORMAT_LABELS = {
     "jobbdating": _l("Short interview (jobbdating)"),
     "interview": _l("Interview"),
@@ -308,13 +309,7 @@ class InviteForm(BazaarForm):
 
 
 class OutcomeForm(BazaarForm):
-    attendance = SelectField(
-        _l("Attendance"),
-        choices=[
-            ("attended", _l("Held")),
-            ("no_show", _l("No-show")),
-        ],
-    )
+    attendance = SelectField(_l("Attendance"), choices=list(ATTENDANCE_LABELS.items()))
     outcome = SelectField(_l("Outcome"), validators=[Optional()])
     employment_type = SelectField(_l("Employment type (if hired)"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])

@@ -17,8 +17,10 @@ from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors import signals
+from bazaar.exhibitors.forms import ATTENDANCE_LABELS, FORMAT_LABELS, OUTCOME_LABELS
 from bazaar.exhibitors.models import (
     APPLICATION_STATUS_LABELS,
+    EMPLOYMENT_TYPE_LABELS,
     EMPLOYMENT_TYPES,
     ORG_TYPE_LABELS,
     Exhibitor,
@@ -29,7 +31,7 @@ from bazaar.exhibitors.models import (
 )
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, sniff_logo
 from bazaar.extensions import db
-from bazaar.i18n import country_name, spreadsheet_time
+from bazaar.i18n import country_name, localized, spreadsheet_time
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
 
@@ -165,6 +167,57 @@ def application_table(event: Event, **filters) -> tuple[list[str], list[list]]:
         ]
         for ex in list_applications(event, **filters)
     ]
+    return header, rows
+
+
+def booking_table(exhibitor: Exhibitor) -> tuple[list[str], list[list]]:
+    """The organiser's export of one exhibitor's booked times, in time order: who comes when, to
+    which table, and what came of it; headers and codes in the reader's language, local times."""
+    zone = exhibitor.event.timezone
+    header = [
+        _("Starts"),
+        _("Ends"),
+        _("Table"),
+        _("Format"),
+        _("Job opening"),
+        _("Name"),
+        _("Email"),
+        _("Phone"),
+        _("Walk-in"),
+        _("Attendance"),
+        _("Outcome"),
+        _("Employment type (if hired)"),
+    ]
+    bookings = db.session.scalars(
+        select(Booking)
+        .where(Booking.exhibitor_id == exhibitor.id, Booking.status == "confirmed")
+        .options(
+            joinedload(Booking.slot).joinedload(Slot.table),
+            joinedload(Booking.slot).joinedload(Slot.opening),
+            joinedload(Booking.registration).joinedload(Registration.user).joinedload(User.profile),
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    rows = []
+    for b in bookings:
+        slot, user = b.slot, b.registration.user
+        opening = slot.opening if slot else None
+        rows.append(
+            [
+                spreadsheet_time(b.starts_at, zone),
+                spreadsheet_time(b.ends_at, zone),
+                slot.table.name if slot else "",
+                str(FORMAT_LABELS.get(slot.format, slot.format)) if slot else "",
+                localized(opening.title) if opening else "",
+                user.name if user else "",
+                user.email if user else "",
+                user.profile.phone if user and user.profile else "",
+                _("Yes") if b.walk_in else _("No"),
+                str(ATTENDANCE_LABELS.get(b.attendance, "")),
+                str(OUTCOME_LABELS.get(b.outcome, b.outcome or "")),
+                str(EMPLOYMENT_TYPE_LABELS.get(b.outcome_employment_type, b.outcome_employment_type or "")),
+            ]
+        )
     return header, rows
 
 

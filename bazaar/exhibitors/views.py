@@ -424,11 +424,11 @@ def _table_form(exhibitor, table=None) -> TableForm:
 @bp.get("/exhibitor/<int:exhibitor_id>/tables")
 @login_required
 def tables(exhibitor_id):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.view")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid.view")
     return render_template(
         "exhibitors/tables.html",
         exhibitor=exhibitor,
-        is_admin=permissions.can("exhibitor.manage", exhibitor),
+        is_admin=permissions.can("exhibitor.grid", exhibitor),
         slots={t.id: schedule.table_slots(t) for t in exhibitor.tables},
     )
 
@@ -437,7 +437,7 @@ def tables(exhibitor_id):
 @bp.route("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/edit", methods=["GET", "POST"])
 @login_required
 def table_form(exhibitor_id, table_id=None):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     table = _owned(InterviewTable, table_id, exhibitor) if table_id is not None else None
     form = _table_form(exhibitor, table)
     if form.validate_on_submit():
@@ -450,7 +450,7 @@ def table_form(exhibitor_id, table_id=None):
 @bp.post("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/delete")
 @login_required
 def delete_table(exhibitor_id, table_id):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     try:
         services.delete_table(_owned(InterviewTable, table_id, exhibitor))
     except ExhibitorError:
@@ -469,7 +469,7 @@ def _event_days(event: Event) -> list[str]:
 @bp.route("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/generate", methods=["GET", "POST"])
 @login_required
 def generate(exhibitor_id, table_id):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     table = _owned(InterviewTable, table_id, exhibitor)
     form = SlotPlanForm()
     form.day.choices = [(d, d) for d in _event_days(exhibitor.event)]
@@ -511,7 +511,7 @@ def generate(exhibitor_id, table_id):
 @bp.post("/exhibitor/<int:exhibitor_id>/slots/<int:slot_id>/<any(block, unblock, remove):action>")
 @login_required
 def slot_action(exhibitor_id, slot_id, action):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     slot = _owned(Slot, slot_id, exhibitor)
     try:
         if action == "remove":
@@ -525,6 +525,25 @@ def slot_action(exhibitor_id, slot_id, action):
     except schedule.ScheduleError:
         flash(_("This slot has been removed."), "error")
     return redirect(url_for("exhibitors.tables", exhibitor_id=exhibitor.id) + f"#table-{slot.table_id}")
+
+
+@bp.get("/exhibitor/<int:exhibitor_id>/bookings.csv")
+@login_required
+def bookings_csv(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.bookings.export")
+    header, rows = services.booking_table(exhibitor)
+    body = spreadsheets.to_csv(header, rows, spreadsheets.separator(request.args.get("sep")))
+    return spreadsheets.download(body, f"bookings-{exhibitor.event.slug}-{exhibitor.id}.csv")
+
+
+@bp.get("/exhibitor/<int:exhibitor_id>/bookings.xlsx")
+@login_required
+def bookings_xlsx(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.bookings.export")
+    header, rows = services.booking_table(exhibitor)
+    return spreadsheets.download(
+        spreadsheets.to_xlsx([(_("Bookings"), header, rows)]), f"bookings-{exhibitor.event.slug}-{exhibitor.id}.xlsx"
+    )
 
 
 # ---- the day --------------------------------------------------------------------------------
