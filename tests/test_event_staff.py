@@ -4,6 +4,7 @@ signed, single-use link; revoking a role or withdrawing an invitation takes effe
 from sqlalchemy import func, select
 
 from bazaar.accounts.models import User
+from bazaar.api.services import create_token
 from bazaar.events.models import EventStaff, EventStaffInvitation
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
@@ -171,3 +172,17 @@ def test_an_organiser_of_another_event_cannot_see_or_change_its_staff(ctx, clien
     db.session.expire_all()
     assert roles_of(door, event) == {"checkin"}
     assert db.session.get(EventStaffInvitation, pending.id).is_pending
+
+
+def test_a_revoked_door_staffs_api_token_stops_working_with_the_role(ctx, client, app):
+    org = f.organisation()
+    event = f.event(org=org)
+    door = f.checkin_staff(event)
+    _token, secret = create_token(door, event, "Door app", scope="read-write")
+    url = f"/api/v1/events/{event.id}/tickets?ticket=not-a-valid-token"
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert app.test_client().get(url, headers=headers).status_code == 200
+    login(client, f.organiser(org))
+    row = db.session.scalar(select(EventStaff).where(EventStaff.user_id == door.id))
+    assert client.post(f"/organiser/events/{event.id}/staff/{row.id}/revoke").status_code == 302
+    assert app.test_client().get(url, headers=headers).status_code == 404
