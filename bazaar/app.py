@@ -10,6 +10,7 @@ from flask import Flask
 import bazaar.accounts.notifications  # noqa: F401
 import bazaar.booking.notifications  # noqa: F401
 import bazaar.checkin.notifications  # noqa: F401
+import bazaar.eventstaff.notifications  # noqa: F401
 import bazaar.exhibitors.notifications  # noqa: F401
 import bazaar.matching.notifications  # noqa: F401
 import bazaar.matching.services  # noqa: F401  (connects its consent receiver)
@@ -40,6 +41,7 @@ from bazaar.api.tokens import bp as api_tokens_bp
 from bazaar.booking.views import bp as booking_bp
 from bazaar.checkin.views import bp as checkin_bp
 from bazaar.events.views import bp as events_bp
+from bazaar.eventstaff.views import bp as eventstaff_bp
 from bazaar.exhibitors.views import bp as exhibitors_bp
 from bazaar.extensions import babel, csrf, db, limiter, login_manager, migrate
 from bazaar.funding.views import bp as funding_bp
@@ -87,6 +89,7 @@ def create_app(config=None) -> Flask:
         accounts_bp,
         registrations_bp,
         exhibitors_bp,
+        eventstaff_bp,
         booking_bp,
         checkin_bp,
         outbox_bp,

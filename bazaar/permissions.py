@@ -79,13 +79,41 @@ def exhibitor_role(user, exhibitor) -> str | None:
     )
 
 
+def staffs_event(user, event, *roles: str) -> bool:
+    """The user was given one of ``roles`` (e.g. 'checkin') for ``event`` (``EventStaff``)."""
+
+    if not user.is_authenticated or event is None:
+        return False
+    return (
+        db.session.scalar(
+            db.select(EventStaff.id).where(
+                EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role.in_(roles)
+            )
+        )
+        is not None
+    )
+
+
+# The event staff roles that run the door (the door pages and "Door check-in" in the nav list them).
+DOOR_ROLES = ("checkin", "coorganiser")
+
+
+def runs(user, event) -> bool:
+    """Runs the fair: a member of an organising body, or a person the organisers made co-organiser of
+    this one event. Co-organisers do the fair's work (the event page and its status, applications,
+    exhibitors' grids, registrations, the door, matching, the outbox, the figures); the organising
+    bodies alone decide the event's staff, budget, webhooks, API tokens, retention, and who the
+    cases to resolve are."""
+    return organises(user, event) or staffs_event(user, event, "coorganiser")
+
+
 # ---- events --------------------------------------------------------------------------------
 _PUBLIC = {"event.view"}
 
 
 @rule("event.view")
 def _event_view(user, event):
-    return event.is_public or organises(user, event)
+    return event.is_public or runs(user, event)
 
 
 @rule("event.create")
@@ -95,6 +123,12 @@ def _event_create(user, _):
 
 @rule("event.manage")
 def _event_manage(user, event):
+    return runs(user, event)
+
+
+@rule("event.staff")
+def _event_staff(user, event):
+    """Invite and revoke the event's door staff and co-organisers: the organising bodies only."""
     return organises(user, event)
 
 
@@ -113,7 +147,7 @@ def _exhibitor_apply(user, event):
 def _exhibitor_logo(user, exhibitor):
     if exhibitor.status == ApplicationStatus.APPROVED and exhibitor.event.is_public:
         return True
-    return exhibitor_role(user, exhibitor) is not None or organises(user, exhibitor.event)
+    return exhibitor_role(user, exhibitor) is not None or runs(user, exhibitor.event)
 
 
 @rule("exhibitor.view")
@@ -128,6 +162,25 @@ def _exhibitor_manage(user, exhibitor):
     return exhibitor_role(user, exhibitor) == "admin"
 
 
+@rule("exhibitor.grid.view")
+def _exhibitor_grid_view(user, exhibitor):
+    """See the exhibitor's tables and slots: its staff, and those who run its event."""
+    return _exhibitor_view(user, exhibitor) or runs(user, exhibitor.event)
+
+
+@rule("exhibitor.grid")
+def _exhibitor_grid(user, exhibitor):
+    """Change the exhibitor's tables and slots: its admins, and those who run its event (to fix a
+    grid on the exhibitor's behalf)."""
+    return _exhibitor_manage(user, exhibitor) or runs(user, exhibitor.event)
+
+
+@rule("exhibitor.bookings.export")
+def _exhibitor_bookings_export(user, exhibitor):
+    """Download the exhibitor's bookings with the visitors' contact details: those who run its event."""
+    return runs(user, exhibitor.event)
+
+
 @rule("exhibitor.run_day")
 def _exhibitor_run_day(user, exhibitor):
     """Mark attendance and outcomes of the exhibitor's interviews: admins and interviewers."""
@@ -136,42 +189,27 @@ def _exhibitor_run_day(user, exhibitor):
 
 @rule("application.list")
 def _application_list(user, event):
-    return organises(user, event)
+    return runs(user, event)
 
 
 @rule("application.review")
 def _application_review(user, exhibitor):
-    """Decide an application and assign the booth: the event's co-organisers."""
-    return organises(user, exhibitor.event)
+    """Decide an application and assign the booth: those who run the event."""
+    return runs(user, exhibitor.event)
 
 
 # ---- checkin -------------------------------------------------------------------------------
 
 
-def staffs_event(user, event, role: str) -> bool:
-    """The user was given ``role`` (e.g. 'checkin') for ``event``."""
-
-    if not user.is_authenticated or event is None:
-        return False
-    return (
-        db.session.scalar(
-            db.select(EventStaff.id).where(
-                EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role == role
-            )
-        )
-        is not None
-    )
-
-
 @rule("checkin.door")
 def _checkin_door(user, event):
     """Scan tickets, search registrations and register walk-ins at the door."""
-    return organises(user, event) or staffs_event(user, event, "checkin")
+    return runs(user, event) or staffs_event(user, event, "checkin")
 
 
 @rule("checkin.counters")
 def _checkin_counters(user, event):
-    return organises(user, event)
+    return runs(user, event)
 
 
 @rule("checkin.ticket")
@@ -182,7 +220,7 @@ def _checkin_ticket(user, registration):
 
 @rule("checkin.badge")
 def _checkin_badge(user, registration):
-    return _checkin_ticket(user, registration) or organises(user, registration.event)
+    return _checkin_ticket(user, registration) or runs(user, registration.event)
 
 
 @rule("checkin.booth")
@@ -206,13 +244,13 @@ def _registration_own(user, registration):
 @rule("registration.list")
 def _registration_list(user, event):
     """Organisers see (and export) the registrations of the events they co-organise."""
-    return organises(user, event)
+    return runs(user, event)
 
 
 @rule("registration.view")
 def _registration_view(user, registration):
     """One registration of an event the organiser co-organises (the API's read)."""
-    return organises(user, registration.event)
+    return runs(user, registration.event)
 
 
 @rule("registration.group")
@@ -266,7 +304,7 @@ def _booking_outcome(user, booking):
 @rule("matching.need.manage")
 def _matching_need_manage(user, exhibitor):
     """Record and change the exhibitor's needs: its admins, or the event's co-organisers on its behalf."""
-    return exhibitor_role(user, exhibitor) == "admin" or organises(user, exhibitor.event)
+    return exhibitor_role(user, exhibitor) == "admin" or runs(user, exhibitor.event)
 
 
 @rule("matching.need.view")
@@ -277,12 +315,12 @@ def _matching_need_view(user, need):
 @rule("matching.candidates")
 def _matching_candidates(user, need):
     """See the ranked candidates for a need and invite them: the event's co-organisers only."""
-    return need is not None and organises(user, need.exhibitor.event)
+    return need is not None and runs(user, need.exhibitor.event)
 
 
 @rule("matching.list")
 def _matching_list(user, event):
-    return organises(user, event)
+    return runs(user, event)
 
 
 # ---- notifications ---------------------------------------------------------------------------
@@ -291,7 +329,7 @@ def _matching_list(user, event):
 @rule("notifications.outbox")
 def _notifications_outbox(user, event):
     """See an event's outbox and resend its failed messages: the event's co-organisers."""
-    return organises(user, event)
+    return runs(user, event)
 
 
 @rule("notifications.failed_everywhere")
@@ -321,18 +359,18 @@ def _webhooks_manage_endpoint(user, endpoint):
 
 @rule("stats.view")
 def _stats_view(user, event):
-    return organises(user, event)
+    return runs(user, event)
 
 
 @rule("stats.snapshot")
 def _stats_snapshot(user, snapshot):
     """A stored snapshot's figures: the co-organisers of its event."""
-    return organises(user, db.session.get(Event, snapshot.event_id))
+    return runs(user, db.session.get(Event, snapshot.event_id))
 
 
 @rule("stats.compile")
 def _stats_compile(user, event):
-    return organises(user, event)
+    return runs(user, event)
 
 
 @rule("stats.cases")

@@ -4,6 +4,7 @@ Templates write ``{{ code|label("registration_status") }}``; the labels live nex
 their domain and nowhere else. An unknown code (old data) shows as itself rather than failing.
 """
 
+from bazaar.events.models import STAFF_ROLE_LABELS
 from bazaar.events.models import STATUS_LABELS as EVENT_STATUS_LABELS
 from bazaar.exhibitors.forms import EDUCATION_LEVELS, FORMAT_LABELS, OUTCOME_LABELS
 from bazaar.exhibitors.models import APPLICATION_STATUS_LABELS, EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
@@ -14,6 +15,7 @@ from bazaar.registrations.models import STATUS_LABELS as REGISTRATION_STATUS_LAB
 
 VOCABULARIES = {
     "event_status": EVENT_STATUS_LABELS,
+    "event_staff_role": STAFF_ROLE_LABELS,
     "registration_status": REGISTRATION_STATUS_LABELS,
     "application_status": APPLICATION_STATUS_LABELS,
     "org_type": ORG_TYPE_LABELS,

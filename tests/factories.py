@@ -64,11 +64,15 @@ def event(org=None, status="published", starts_in=timedelta(days=10), hours=6, *
     return ev
 
 
-def checkin_staff(ev, **kw) -> User:
+def event_staff(ev, role: str, **kw) -> User:
     u = user(**kw)
-    db.session.add(EventStaff(event_id=ev.id, user_id=u.id, role="checkin"))
+    db.session.add(EventStaff(event_id=ev.id, user_id=u.id, role=role))
     db.session.commit()
     return u
+
+
+def checkin_staff(ev, **kw) -> User:
+    return event_staff(ev, "checkin", **kw)
 
 
 def exhibitor(ev, name=None, status="approved", tables=1, **kw) -> Exhibitor:

@@ -19,6 +19,24 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+class Invitation:
+    """Columns of an emailed invitation into a role (an exhibitor's staff, an event's staff). The
+    link's token names the row, so an invitation works once and can be withdrawn
+    (``bazaar.accounts.invitations``)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.withdrawn_at is None
+
+
 class Organisation(db.Model):
     """An organising body (county board, municipality, employment service ...)."""
 

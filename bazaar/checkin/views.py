@@ -56,7 +56,7 @@ def _event_day_nav():
             .join(Event, Event.id == EventStaff.event_id)
             .where(
                 EventStaff.user_id == current_user.id,
-                EventStaff.role == "checkin",
+                EventStaff.role.in_(permissions.DOOR_ROLES),
                 Event.status != EventStatus.FINISHED,
             )
         )
@@ -147,7 +147,9 @@ def ticket_png(registration_id):
 @login_required
 def door_events():
     """The events the user may run the door for."""
-    staffed = select(EventStaff.event_id).where(EventStaff.user_id == current_user.id, EventStaff.role == "checkin")
+    staffed = select(EventStaff.event_id).where(
+        EventStaff.user_id == current_user.id, EventStaff.role.in_(permissions.DOOR_ROLES)
+    )
     conditions = [Event.id.in_(staffed)]
     if current_user.organisation_id is not None:
         conditions.append(

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bazaar.accounts.models import Invitation
 from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
@@ -25,6 +26,12 @@ STATUS_LABELS = {
     EventStatus.PUBLISHED: _l("Published"),
     EventStatus.CLOSED: _l("Closed"),
     EventStatus.FINISHED: _l("Finished"),
+}
+# The roles an event's organisers give people for their event; what each may do is decided in
+# ``bazaar.permissions``.
+STAFF_ROLE_LABELS = {
+    "checkin": _l("Door staff"),
+    "coorganiser": _l("Co-organiser"),
 }
 
 
@@ -88,7 +95,7 @@ class EventOrganiser(db.Model):
 
 
 class EventStaff(db.Model):
-    """A person given a role for one event, e.g. door check-in on the day."""
+    """A person given a role (:data:`STAFF_ROLE_LABELS`) for one event, e.g. door check-in on the day."""
 
     __tablename__ = "event_staff"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,3 +105,13 @@ class EventStaff(db.Model):
 
     __table_args__ = (UniqueConstraint("event_id", "user_id", "role"),)
     user: Mapped["User"] = relationship()  # noqa: F821
+
+
+class EventStaffInvitation(Invitation, db.Model):
+    """An emailed invitation to one of the event's staff roles."""
+
+    __tablename__ = "event_staff_invitation"
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="checkin")
+
+    event: Mapped[Event] = relationship()

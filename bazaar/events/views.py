@@ -41,6 +41,7 @@ def event_page(slug):
         event=event,
         exhibitors=exhibitors,
         registration_open=services.registration_open(event),
+        applications_open=permissions.can("exhibitor.apply", event),
         registration=live_registration(event.id, current_user.id) if current_user.is_authenticated else None,
     )
 

@@ -30,6 +30,7 @@ OUTCOME_LABELS = {
     Outcome.INTERNSHIP: _l("Internship"),
     Outcome.OTHER: _l("Other"),
 }
+ATTENDANCE_LABELS = {"attended": _l("Held"), "no_show": _l("No-show")}
 FORMAT_LABELS = {
     SlotFormat.JOBBDATING: _l("Short interview (jobbdating)"),
     SlotFormat.INTERVIEW: _l("Interview"),
@@ -302,23 +303,8 @@ class InviteForm(BazaarForm):
     role = SelectField(_l("Role"), choices=[("interviewer", _l("Interviewer")), ("admin", _l("Admin"))])
 
 
-class AcceptInvitationForm(BazaarForm):
-    """Asked only when the invited address has no account yet."""
-
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    password = PasswordField(
-        _l("Choose a password (at least 10 characters)"), validators=[DataRequired(), Length(min=10, max=200)]
-    )
-
-
 class OutcomeForm(BazaarForm):
-    attendance = SelectField(
-        _l("Attendance"),
-        choices=[
-            ("attended", _l("Held")),
-            ("no_show", _l("No-show")),
-        ],
-    )
+    attendance = SelectField(_l("Attendance"), choices=list(ATTENDANCE_LABELS.items()))
     outcome = SelectField(_l("Outcome"), validators=[Optional()])
     employment_type = SelectField(_l("Employment type (if hired)"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])

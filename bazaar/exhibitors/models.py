@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bazaar.accounts.models import Invitation
 from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
@@ -148,22 +149,11 @@ class InterviewTable(db.Model):
     exhibitor: Mapped[Exhibitor] = relationship(back_populates="tables")
 
 
-class StaffInvitation(db.Model):
-    """An emailed invitation to join an exhibitor's staff; the link's token names this row,
-    so an invitation works once and an admin can withdraw it."""
+class StaffInvitation(Invitation, db.Model):
+    """An emailed invitation to join an exhibitor's staff."""
 
     __tablename__ = "staff_invitation"
-    id: Mapped[int] = mapped_column(primary_key=True)
     exhibitor_id: Mapped[int] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(16), default="interviewer")
-    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     exhibitor: Mapped[Exhibitor] = relationship()
-
-    @property
-    def is_pending(self) -> bool:
-        return self.accepted_at is None and self.withdrawn_at is None

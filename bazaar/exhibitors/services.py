@@ -2,13 +2,14 @@
 and the interview list an exhibitor works through on the day."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from bazaar.accounts import invitations
 from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
 from bazaar.booking.models import (
@@ -22,8 +23,10 @@ from bazaar.booking.services import coming_bookings, withdraw_exhibitor_bookings
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors import signals
+from bazaar.exhibitors.forms import ATTENDANCE_LABELS, FORMAT_LABELS, OUTCOME_LABELS
 from bazaar.exhibitors.models import (
     APPLICATION_STATUS_LABELS,
+    EMPLOYMENT_TYPE_LABELS,
     EMPLOYMENT_TYPES,
     ORG_TYPE_LABELS,
     ApplicationStatus,
@@ -35,17 +38,14 @@ from bazaar.exhibitors.models import (
 )
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, sniff_logo
 from bazaar.extensions import db
-from bazaar.i18n import country_name, spreadsheet_time
+from bazaar.i18n import country_name, localized, spreadsheet_time
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
-from bazaar.tokens import InvalidToken, SignedLink
 
 DECISIONS = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WAITLISTED)
 STAFF_ROLES = ("admin", "interviewer")
 # The link in a staff invitation: for its address, while the invitation is pending.
-INVITATION_LINK = SignedLink(
-    "staff_invitation", StaffInvitation, {"i": "id", "e": "email"}, timedelta(days=14), usable=lambda i: i.is_pending
-)
+INVITATION_LINK = invitations.link("staff_invitation", StaffInvitation)
 
 
 class ExhibitorError(Exception):
@@ -177,6 +177,57 @@ def application_table(event: Event, **filters) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+def booking_table(exhibitor: Exhibitor) -> tuple[list[str], list[list]]:
+    """The organiser's export of one exhibitor's booked times, in time order: who comes when, to
+    which table, and what came of it; headers and codes in the reader's language, local times."""
+    zone = exhibitor.event.timezone
+    header = [
+        _("Starts"),
+        _("Ends"),
+        _("Table"),
+        _("Format"),
+        _("Job opening"),
+        _("Name"),
+        _("Email"),
+        _("Phone"),
+        _("Walk-in"),
+        _("Attendance"),
+        _("Outcome"),
+        _("Employment type (if hired)"),
+    ]
+    bookings = db.session.scalars(
+        select(Booking)
+        .where(Booking.exhibitor_id == exhibitor.id, Booking.status == "confirmed")
+        .options(
+            joinedload(Booking.slot).joinedload(Slot.table),
+            joinedload(Booking.slot).joinedload(Slot.opening),
+            joinedload(Booking.registration).joinedload(Registration.user).joinedload(User.profile),
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    rows = []
+    for b in bookings:
+        slot, user = b.slot, b.registration.user
+        opening = slot.opening if slot else None
+        rows.append(
+            [
+                spreadsheet_time(b.starts_at, zone),
+                spreadsheet_time(b.ends_at, zone),
+                slot.table.name if slot else "",
+                str(FORMAT_LABELS.get(slot.format, slot.format)) if slot else "",
+                localized(opening.title) if opening else "",
+                user.name if user else "",
+                user.email if user else "",
+                user.profile.phone if user and user.profile else "",
+                _("Yes") if b.walk_in else _("No"),
+                str(ATTENDANCE_LABELS.get(b.attendance, "")),
+                str(OUTCOME_LABELS.get(b.outcome, b.outcome or "")),
+                str(EMPLOYMENT_TYPE_LABELS.get(b.outcome_employment_type, b.outcome_employment_type or "")),
+            ]
+        )
+    return header, rows
+
+
 def admins(exhibitor: Exhibitor) -> list[User]:
     return [s.user for s in exhibitor.staff if s.role == "admin"]
 
@@ -266,74 +317,25 @@ def invite_staff(exhibitor: Exhibitor, email: str, role: str, inviter: User) -> 
         raise ExhibitorError("already staff")
     invitation = StaffInvitation(exhibitor_id=exhibitor.id, email=email, role=role, invited_by_id=inviter.id)
     db.session.add(invitation)
-    db.session.flush()
-    token = INVITATION_LINK.token(invitation)
-    queue(
+    invitations.send(
         "staff_invitation",
-        to_address=email,
-        user=existing,
+        INVITATION_LINK,
+        invitation,
         event=exhibitor.event,
-        subject=invitation,
-        language=existing.preferred_language if existing else exhibitor.event.default_language,
-        payload={
-            "exhibitor_name": exhibitor.name,
-            "event_name": exhibitor.event.name,
-            "inviter_name": inviter.name,
-            "role": role,
-            "token": token,
-        },
+        inviter=inviter,
+        payload={"exhibitor_name": exhibitor.name, "event_name": exhibitor.event.name},
     )
     db.session.commit()
     return invitation
 
 
 def pending_invitations(exhibitor: Exhibitor) -> list[StaffInvitation]:
-    return list(
-        db.session.scalars(
-            select(StaffInvitation)
-            .where(
-                StaffInvitation.exhibitor_id == exhibitor.id,
-                StaffInvitation.accepted_at.is_(None),
-                StaffInvitation.withdrawn_at.is_(None),
-            )
-            .order_by(StaffInvitation.created_at)
-        )
-    )
-
-
-def withdraw_invitation(invitation: StaffInvitation) -> None:
-    invitation.withdrawn_at = utcnow()
-    db.session.commit()
-
-
-def invitation_from_token(token: str) -> StaffInvitation:
-    """The pending invitation a link stands for; raises InvalidToken if forged, expired, used
-    or withdrawn."""
-    return INVITATION_LINK.load(token)
+    return invitations.pending(StaffInvitation, StaffInvitation.exhibitor_id == exhibitor.id)
 
 
 def accept_invitation(invitation: StaffInvitation, user: User) -> ExhibitorStaff:
-    """Make ``user`` staff; whoever holds the link proves they read mail sent to the address.
-
-    The invitation is claimed with a conditional UPDATE, so two clicks at once add one row."""
-    if user.email != invitation.email:
-        raise ExhibitorError("wrong account")
-    now = utcnow()
-    claimed = db.session.execute(
-        update(StaffInvitation)
-        .where(
-            StaffInvitation.id == invitation.id,
-            StaffInvitation.accepted_at.is_(None),
-            StaffInvitation.withdrawn_at.is_(None),
-        )
-        .values(accepted_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        raise InvalidToken("used or withdrawn")
-    if user.email_verified_at is None:
-        user.email_verified_at = now
+    """Make ``user`` staff (see :func:`bazaar.accounts.invitations.claim`)."""
+    invitations.claim(invitation, user)
     staff = db.session.scalar(
         select(ExhibitorStaff).where(
             ExhibitorStaff.exhibitor_id == invitation.exhibitor_id, ExhibitorStaff.user_id == user.id

@@ -16,13 +16,13 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
 from bazaar import permissions, ratelimit, spreadsheets
+from bazaar.accounts import invitations
 from bazaar.accounts.services import create_user, find_user_by_email
 from bazaar.booking.models import Booking, Slot, SlotFormat
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
 from bazaar.exhibitors.forms import (
     LANGUAGE_NAMES,
-    AcceptInvitationForm,
     ApplicationFilterForm,
     ApplicationForm,
     BoothForm,
@@ -394,7 +394,7 @@ def remove_staff(exhibitor_id, staff_id):
 @login_required
 def withdraw_invitation(exhibitor_id, invitation_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
-    services.withdraw_invitation(_owned(StaffInvitation, invitation_id, exhibitor))
+    invitations.withdraw(_owned(StaffInvitation, invitation_id, exhibitor))
     flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("exhibitors.staff", exhibitor_id=exhibitor.id))
 
@@ -402,36 +402,12 @@ def withdraw_invitation(exhibitor_id, invitation_id):
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def invitation(token):
     """Landing page of an invitation link; joining happens only on POST (mail scanners GET)."""
-    try:
-        invite = services.invitation_from_token(token)
-    except InvalidToken:
-        return render_template("exhibitors/invitation_invalid.html"), 404
-    existing = find_user_by_email(invite.email)
-    form = AcceptInvitationForm() if existing is None else None
-    wrong_account = current_user.is_authenticated and current_user.email != invite.email
-    if request.method == "POST" and not wrong_account:
-        try:
-            if existing is None and form.validate_on_submit():
-                user = create_user(invite.email, form.name.data, form.password.data)
-                db.session.flush()
-                services.accept_invitation(invite, user)
-                login_user(user)
-            elif existing is not None and current_user.is_authenticated:
-                services.accept_invitation(invite, current_user._get_current_object())
-            else:
-                return render_template(
-                    "exhibitors/invitation.html",
-                    invite=invite,
-                    form=form,
-                    existing=existing,
-                    wrong_account=wrong_account,
-                ), 400
-        except InvalidToken:
-            return render_template("exhibitors/invitation_invalid.html"), 404
-        flash(_("Welcome! You are now part of the team."), "success")
-        return redirect(url_for("exhibitors.dashboard", exhibitor_id=invite.exhibitor_id))
-    return render_template(
-        "exhibitors/invitation.html", invite=invite, form=form, existing=existing, wrong_account=wrong_account
+    return invitations.confirm_page(
+        services.INVITATION_LINK,
+        token,
+        services.accept_invitation,
+        lambda invite: _("Join %(name)s at %(event)s", name=invite.exhibitor.name, event=invite.exhibitor.event.name),
+        lambda invite: url_for("exhibitors.dashboard", exhibitor_id=invite.exhibitor_id),
     )
 
 
@@ -449,11 +425,11 @@ def _table_form(exhibitor, table=None) -> TableForm:
 @bp.get("/exhibitor/<int:exhibitor_id>/tables")
 @login_required
 def tables(exhibitor_id):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.view")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid.view")
     return render_template(
         "exhibitors/tables.html",
         exhibitor=exhibitor,
-        is_admin=permissions.can("exhibitor.manage", exhibitor),
+        is_admin=permissions.can("exhibitor.grid", exhibitor),
         slots={t.id: schedule.table_slots(t) for t in exhibitor.tables},
     )
 
@@ -462,7 +438,7 @@ def tables(exhibitor_id):
 @bp.route("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/edit", methods=["GET", "POST"])
 @login_required
 def table_form(exhibitor_id, table_id=None):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     table = _owned(InterviewTable, table_id, exhibitor) if table_id is not None else None
     form = _table_form(exhibitor, table)
     if form.validate_on_submit():
@@ -475,7 +451,7 @@ def table_form(exhibitor_id, table_id=None):
 @bp.post("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/delete")
 @login_required
 def delete_table(exhibitor_id, table_id):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     try:
         services.delete_table(_owned(InterviewTable, table_id, exhibitor))
     except ExhibitorError:
@@ -494,7 +470,7 @@ def _event_days(event: Event) -> list[str]:
 @bp.route("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/generate", methods=["GET", "POST"])
 @login_required
 def generate(exhibitor_id, table_id):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     table = _owned(InterviewTable, table_id, exhibitor)
     form = SlotPlanForm()
     form.day.choices = [(d, d) for d in _event_days(exhibitor.event)]
@@ -534,7 +510,7 @@ def generate(exhibitor_id, table_id):
 @bp.post("/exhibitor/<int:exhibitor_id>/slots/<int:slot_id>/<any(block, unblock, remove):action>")
 @login_required
 def slot_action(exhibitor_id, slot_id, action):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     slot = _owned(Slot, slot_id, exhibitor)
     try:
         if action == "remove":
@@ -548,6 +524,25 @@ def slot_action(exhibitor_id, slot_id, action):
     except schedule.ScheduleError:
         flash(_("This slot has been removed."), "error")
     return redirect(url_for("exhibitors.tables", exhibitor_id=exhibitor.id) + f"#table-{slot.table_id}")
+
+
+@bp.get("/exhibitor/<int:exhibitor_id>/bookings.csv")
+@login_required
+def bookings_csv(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.bookings.export")
+    header, rows = services.booking_table(exhibitor)
+    body = spreadsheets.to_csv(header, rows, spreadsheets.separator(request.args.get("sep")))
+    return spreadsheets.download(body, f"bookings-{exhibitor.event.slug}-{exhibitor.id}.csv")
+
+
+@bp.get("/exhibitor/<int:exhibitor_id>/bookings.xlsx")
+@login_required
+def bookings_xlsx(exhibitor_id):
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.bookings.export")
+    header, rows = services.booking_table(exhibitor)
+    return spreadsheets.download(
+        spreadsheets.to_xlsx([(_("Bookings"), header, rows)]), f"bookings-{exhibitor.event.slug}-{exhibitor.id}.xlsx"
+    )
 
 
 # ---- the day --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ KIND_LABELS = {
     "password_reset": _l("Password reset"),
     "verify_email": _l("Email address check"),
     "staff_invitation": _l("Staff invitation"),
+    "event_staff_invitation": _l("Event staff invitation"),
     "match_invitation": _l("Matching invitation"),
     "webhook": _l("Webhook delivery"),
 }

@@ -350,6 +350,71 @@ TALK_HELD = and_(Booking.is_live, IS_TALK, Booking.attendance == Attendance.ATTE
 TOOK_PART = and_(Booking.is_live, or_(Booking.attendance != Attendance.UNKNOWN, Booking.walk_in.is_(True)))
 
 
+def held_outcome_pairs(event_id: int):
+    """(visitor, exhibitor, outcome) once per pair: the outcomes exhibitors reported after an interview held."""
+    return (
+        select(Booking.registration_id, Booking.exhibitor_id, Booking.outcome)
+        .where(Booking.event_id == event_id, HELD, Booking.outcome.in_(REPORTED_OUTCOMES))
+        .distinct()
+    )
+
+
+def exhibitor_counts(event_id: int, which) -> list[dict]:
+    """Bookings, interviews held, no-shows and reported outcomes of each exhibitor of the event
+    matching ``which`` (a condition on Exhibitor), by :data:`DEFINITIONS`, not suppressed: the
+    statistics' per-exhibitor table counts with this, and so does an exhibitor's own dashboard
+    (:func:`bazaar.stats.presentation.exhibitor_results`). Two statements."""
+    booked = and_(Booking.walk_in.is_(False), IS_INTERVIEW)
+    base = (
+        db.session.execute(
+            select(
+                Exhibitor.id,
+                Exhibitor.name,
+                Exhibitor.country,
+                Exhibitor.org_type,
+                _sum(and_(Booking.id.isnot(None), booked)).label("bookings_made"),
+                _sum(and_(booked, Booking.status == BookingStatus.CANCELLED)).label("bookings_cancelled"),
+                _sum(HELD).label("interviews_held"),
+                _sum(and_(booked, Booking.is_live, Booking.attendance == Attendance.NO_SHOW)).label(
+                    "interview_no_shows"
+                ),
+            )
+            .select_from(Exhibitor)
+            .outerjoin(Booking, Booking.exhibitor_id == Exhibitor.id)
+            .where(Exhibitor.event_id == event_id, which)
+            .group_by(Exhibitor.id, Exhibitor.name, Exhibitor.country, Exhibitor.org_type)
+            .order_by(Exhibitor.name)
+        )
+        .mappings()
+        .all()
+    )
+    pairs = held_outcome_pairs(event_id).subquery()
+    outcomes: dict = {}
+    for exhibitor_id, outcome, n in db.session.execute(
+        select(pairs.c.exhibitor_id, pairs.c.outcome, func.count())
+        .where(pairs.c.exhibitor_id.in_(select(Exhibitor.id).where(Exhibitor.event_id == event_id, which)))
+        .group_by(pairs.c.exhibitor_id, pairs.c.outcome)
+    ):
+        outcomes[(exhibitor_id, outcome)] = n
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "country": r["country"],
+            "org_type": r["org_type"],
+            "bookings_made": int(r["bookings_made"]),
+            "bookings_cancelled": int(r["bookings_cancelled"]),
+            "interviews_held": int(r["interviews_held"]),
+            "interview_no_shows": int(r["interview_no_shows"]),
+            "second_interviews": outcomes.get((r["id"], "second_interview"), 0),
+            "offers": outcomes.get((r["id"], "offer"), 0),
+            "hired": outcomes.get((r["id"], "hired"), 0),
+            "internships": outcomes.get((r["id"], "internship"), 0),
+        }
+        for r in base
+    ]
+
+
 def _flag(condition):
     return case((condition, 1), else_=0)
 
@@ -405,11 +470,7 @@ class Compiler:
         )
 
     def _held_outcome_pairs(self):
-        return (
-            select(Booking.registration_id, Booking.exhibitor_id, Booking.outcome)
-            .where(Booking.event_id == self.event_id, HELD, Booking.outcome.in_(REPORTED_OUTCOMES))
-            .distinct()
-        )
+        return held_outcome_pairs(self.event_id)
 
     def _evidence(self):
         return evidence(self.event_id)
@@ -693,36 +754,7 @@ class Compiler:
         self.headline["time_to_job_median_days"] = _median(days)
 
     def per_exhibitor(self):
-        booked = and_(Booking.walk_in.is_(False), IS_INTERVIEW)
-        base = (
-            db.session.execute(
-                select(
-                    Exhibitor.id,
-                    Exhibitor.name,
-                    Exhibitor.country,
-                    Exhibitor.org_type,
-                    _sum(and_(Booking.id.isnot(None), booked)).label("bookings_made"),
-                    _sum(and_(booked, Booking.status == BookingStatus.CANCELLED)).label("bookings_cancelled"),
-                    _sum(HELD).label("interviews_held"),
-                    _sum(and_(booked, Booking.is_live, Booking.attendance == Attendance.NO_SHOW)).label(
-                        "interview_no_shows"
-                    ),
-                )
-                .select_from(Exhibitor)
-                .outerjoin(Booking, Booking.exhibitor_id == Exhibitor.id)
-                .where(self._counted_exhibitor())
-                .group_by(Exhibitor.id, Exhibitor.name, Exhibitor.country, Exhibitor.org_type)
-                .order_by(Exhibitor.name)
-            )
-            .mappings()
-            .all()
-        )
-        pairs = self._held_outcome_pairs().subquery()
-        outcomes: dict = {}
-        for exhibitor_id, outcome, n in db.session.execute(
-            select(pairs.c.exhibitor_id, pairs.c.outcome, func.count()).group_by(pairs.c.exhibitor_id, pairs.c.outcome)
-        ):
-            outcomes[(exhibitor_id, outcome)] = n
+        rows = exhibitor_counts(self.event_id, self._counted_exhibitor())
         reported = dict(
             db.session.execute(
                 select(SurveyResponse.exhibitor_id, func.count(func.distinct(SurveyResponse.registration_id)))
@@ -742,27 +774,9 @@ class Compiler:
                 .group_by(jobs.c.exhibitor_id)
             ).all()
         )
-        rows = []
-        for r in base:
-            ex = r["id"]
-            rows.append(
-                {
-                    "id": ex,
-                    "name": r["name"],
-                    "country": r["country"],
-                    "org_type": r["org_type"],
-                    "bookings_made": int(r["bookings_made"]),
-                    "bookings_cancelled": int(r["bookings_cancelled"]),
-                    "interviews_held": int(r["interviews_held"]),
-                    "interview_no_shows": int(r["interview_no_shows"]),
-                    "second_interviews": outcomes.get((ex, Outcome.SECOND_INTERVIEW), 0),
-                    "offers": outcomes.get((ex, Outcome.OFFER), 0),
-                    "hired": outcomes.get((ex, Outcome.HIRED), 0),
-                    "internships": outcomes.get((ex, Outcome.INTERNSHIP), 0),
-                    "jobs_visitor_reported": reported.get(ex, 0),
-                    "jobs_total": totals.get(ex, 0),
-                }
-            )
+        for row in rows:
+            row["jobs_visitor_reported"] = reported.get(row["id"], 0)
+            row["jobs_total"] = totals.get(row["id"], 0)
         self.figures["per_exhibitor"] = suppress_columns(rows, EXHIBITOR_PEOPLE, key="id")
         self._by_exhibitor_group(rows, jobs)
 

@@ -2,10 +2,11 @@
 
 from flask_babel import gettext as _
 
+from bazaar.exhibitors.models import Exhibitor
 from bazaar.i18n import country_name
 from bazaar.stats import labels
 from bazaar.stats.charts import bar_chart, grouped_bar_chart
-from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, HEADLINE
+from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, HEADLINE, exhibitor_counts
 
 # The figures a funder asks for first, shown as cards and compared across events.
 KEY_FIGURES = (
@@ -34,6 +35,27 @@ def headline(figures: dict, keys=HEADLINE) -> list[dict]:
             "definition": DEFINITIONS[key],
         }
         for key in keys
+    ]
+
+
+# An exhibitor's own results on its dashboard: its count, and the statistics' figure whose name and
+# definition it has.
+OWN_RESULTS = (
+    ("bookings_made", "bookings_made"),
+    ("interviews_held", "interviews_held"),
+    ("interview_no_shows", "interview_no_shows"),
+    ("offers", "outcome_offer"),
+    ("hired", "outcome_hired"),
+)
+
+
+def exhibitor_results(exhibitor: Exhibitor) -> list[dict]:
+    """The exhibitor's own figures, live and counted as the statistics count them, with their
+    definitions (its own outcomes, so nothing is hidden)."""
+    (counts,) = exhibitor_counts(exhibitor.event_id, Exhibitor.id == exhibitor.id)
+    return [
+        {"id": key, "label": labels.FIGURES[figure], "value": counts[key], "definition": DEFINITIONS[figure]}
+        for key, figure in OWN_RESULTS
     ]
 
 

@@ -32,6 +32,14 @@ from bazaar.stats.forms import ResolveCaseForm, SurveyForm
 
 bp = Blueprint("stats", __name__)
 
+
+@bp.app_context_processor
+def _exhibitor_results():
+    """The exhibitor dashboard (a floor below, in ``bazaar.exhibitors``) shows its own results with
+    ``exhibitor_results(exhibitor)`` (templates/stats/_exhibitor_results.html)."""
+    return {"exhibitor_results": presentation.exhibitor_results}
+
+
 REFRESH_SECONDS = 3
 MAX_COMPARED = 6
 

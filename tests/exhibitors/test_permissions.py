@@ -39,7 +39,7 @@ def booth(ctx):
         "endpoints": [
             ("GET", f"/exhibitor/{x}", {}, "staff"),
             ("GET", f"/exhibitor/{x}/openings", {}, "staff"),
-            ("GET", f"/exhibitor/{x}/tables", {}, "staff"),
+            ("GET", f"/exhibitor/{x}/tables", {}, "staff and organisers"),
             ("GET", f"/exhibitor/{x}/day", {}, "staff"),
             ("GET", f"/exhibitor/{x}/missing-outcomes", {}, "staff"),
             ("POST", f"/exhibitor/{x}/interviews/{booking.id}", {f"b{booking.id}-attendance": "no_show"}, "staff"),
@@ -68,17 +68,24 @@ def booth(ctx):
             ("POST", f"/exhibitor/{x}/staff", {"email": "spy@example.org", "role": "admin"}, "admin"),
             ("POST", f"/exhibitor/{x}/staff/{staff_id}/remove", {}, "admin"),
             ("POST", f"/exhibitor/{x}/invitations/{invitation.id}/withdraw", {}, "admin"),
-            ("POST", f"/exhibitor/{x}/tables/new", {"name": "Spy table"}, "admin"),
-            ("POST", f"/exhibitor/{x}/tables/{t}/edit", {"name": "Hacked"}, "admin"),
-            ("POST", f"/exhibitor/{x}/tables/{t}/delete", {}, "admin"),
-            ("POST", f"/exhibitor/{x}/tables/{t}/generate", {"day": "x", "start": "09:00", "end": "10:00"}, "admin"),
-            ("POST", f"/exhibitor/{x}/slots/{slot.id}/block", {}, "admin"),
-            ("POST", f"/exhibitor/{x}/slots/{slot.id}/remove", {}, "admin"),
+            ("POST", f"/exhibitor/{x}/tables/new", {"name": "Spy table"}, "admin and organisers"),
+            ("POST", f"/exhibitor/{x}/tables/{t}/edit", {"name": "Hacked"}, "admin and organisers"),
+            ("POST", f"/exhibitor/{x}/tables/{t}/delete", {}, "admin and organisers"),
+            (
+                "POST",
+                f"/exhibitor/{x}/tables/{t}/generate",
+                {"day": "x", "start": "09:00", "end": "10:00"},
+                "admin and organisers",
+            ),
+            ("POST", f"/exhibitor/{x}/slots/{slot.id}/block", {}, "admin and organisers"),
+            ("POST", f"/exhibitor/{x}/slots/{slot.id}/remove", {}, "admin and organisers"),
             ("GET", f"/organiser/events/{event.id}/applications", {}, "organiser"),
             ("GET", f"/organiser/applications/{x}", {}, "organiser"),
             ("POST", f"/organiser/applications/{x}", {"decision-decision": "approved"}, "organiser"),
             ("POST", f"/organiser/applications/{x}", {"booth-booth_number": "Z1"}, "organiser"),
             ("GET", f"/exhibitors/{x}/logo", {}, "private logo"),
+            ("GET", f"/exhibitor/{x}/bookings.csv", {}, "organiser"),
+            ("GET", f"/exhibitor/{x}/bookings.xlsx", {}, "organiser"),
         ],
     }
 
@@ -109,7 +116,9 @@ def test_outsiders_are_refused_everywhere(app, booth, outsider):
     elif outsider == "other organiser":
         person, allowed = f.organiser(), set()
     else:
-        person, allowed = f.organiser(booth["org"]), {"organiser", "private logo"}
+        # the event's organisers fix any exhibitor's grid (tables and slots) and export its bookings
+        allowed = {"organiser", "private logo", "staff and organisers", "admin and organisers"}
+        person = f.organiser(booth["org"])
     client = app.test_client()
     login(client, person)
     assert sweep(client, booth["endpoints"], allowed) == []
@@ -118,7 +127,7 @@ def test_outsiders_are_refused_everywhere(app, booth, outsider):
 def test_interviewer_cannot_use_admin_or_organiser_endpoints(app, booth):
     client = app.test_client()
     login(client, booth["interviewer"])
-    assert sweep(client, booth["endpoints"], {"staff", "private logo"}) == []
+    assert sweep(client, booth["endpoints"], {"staff", "staff and organisers", "private logo"}) == []
 
 
 def test_anonymous_goes_to_login_and_nothing_changes(app, booth):

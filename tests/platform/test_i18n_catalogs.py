@@ -62,6 +62,9 @@ VISITOR_PATHS = (
 # Pages and emails within those folders that only staff (exhibitors, organisers, door volunteers) see.
 STAFF_PATHS = (
     "templates/registrations/organiser",
+    "templates/accounts/invitation",
+    "bazaar/accounts/invitations.py",
+    "templates/emails/event_staff",
     "templates/emails/application_",
     "templates/emails/exhibitor",
     "templates/emails/outcome_nudge",

@@ -53,6 +53,7 @@ PUBLIC_ENDPOINTS = {
     "exhibitors.apply": "application to exhibit (creates the applicant's account)",
     "exhibitors.logo": "logos of approved exhibitors at public fairs appear on public pages",
     "exhibitors.invitation": "signed token for a staff invitation",
+    "eventstaff.invitation": "signed token for an event staff invitation (door staff, co-organiser)",
     "stats.survey": "signed token for a follow-up survey",
     "api-docs.openapi_json": "the API's OpenAPI document",
     "api_docs": "the API's browsable documentation",
@@ -172,11 +173,20 @@ def world(ctx):
         "other organiser": f.organiser(other_org),
     }
     f.registration(other_event, outsiders["visitor"])
+    from bazaar.events.models import EventStaff, EventStaffInvitation
+
+    door_staff = f.checkin_staff(event)
+    coorganiser = f.event_staff(event, "coorganiser", name="Owner co-organiser")
+    door_row = db.session.scalar(sa.select(EventStaff).where(EventStaff.user_id == door_staff.id))
+    event_invitation = EventStaffInvitation(event_id=event.id, email="door-invited@example.org", role="checkin")
+    db.session.add(event_invitation)
+    db.session.commit()
     roles = {  # the owner's own people, for sweeps that act as each role
         "visitor": owner_visitor,
         "exhibitor": admin,
         "interviewer": interviewer,
-        "door staff": f.checkin_staff(event),
+        "door staff": door_staff,
+        "co-organiser": coorganiser,
         "organiser": f.organiser(org),
         "other-event organiser": outsiders["other organiser"],
     }
@@ -197,6 +207,8 @@ def world(ctx):
         "snapshot_id": snapshot.id,
         "need_id": need.id,
         "webhook_id": webhook.id,
+        "event_staff_id": door_row.id,
+        "event_invitation_id": event_invitation.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {
@@ -384,12 +396,16 @@ def test_cases_to_resolve_are_for_the_events_organisers_only(app, world):
 ORGANISER_ONLY_ENDPOINTS = {
     "privacy.retention_page": "when the event's visitors' data is purged, and its retention period",
     "privacy.purge": "run the retention purge early (confirmation step)",
+    "eventstaff.staff": "the event's door staff and co-organisers, and inviting more",
+    "eventstaff.revoke": "take a role at the event away",
+    "eventstaff.withdraw_invitation": "withdraw an event staff invitation",
 }
 
 
-def test_retention_is_for_the_events_organisers_only(app, world):
-    """The event's exhibitor, interviewer, door staff and visitor, and another event's organiser,
-    can neither see nor run the purge; the organiser sees both pages, and an unconfirmed POST changes nothing."""
+def test_retention_and_event_staff_are_for_the_events_organisers_only(app, world):
+    """The event's exhibitor, interviewer, door staff, co-organiser and visitor, and another event's
+    organiser, can neither see nor run the purge nor see or change the event's staff; the organiser
+    reaches every page; an unconfirmed purge changes nothing, a revoke or withdrawal does."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints >= set(ORGANISER_ONLY_ENDPOINTS)
     client = app.test_client()
@@ -397,14 +413,23 @@ def test_retention_is_for_the_events_organisers_only(app, world):
     for endpoint, method, url in requests_for(app, world):
         if endpoint not in ORGANISER_ONLY_ENDPOINTS:
             continue
-        for role in ("visitor", "exhibitor", "interviewer", "door staff", "other-event organiser", "organiser"):
+        for role in (
+            "visitor",
+            "exhibitor",
+            "interviewer",
+            "door staff",
+            "co-organiser",
+            "other-event organiser",
+            "organiser",
+        ):
             login(client, world["roles"][role])
             before = snapshot()
             status = send(client, method, url).status_code
             allowed = (200, 302) if role == "organiser" else (403, 404)
             if status not in allowed:
                 failures.append(f"{role}: {method} {url} ({endpoint}) -> {status}")
-            if changed_tables(before, snapshot()):
+            acts = role == "organiser" and method == "POST" and endpoint.startswith("eventstaff.")
+            if changed_tables(before, snapshot()) and not acts:
                 failures.append(f"{role}: {method} {url} ({endpoint}) changed {changed_tables(before, snapshot())}")
     assert not failures, "\n".join(failures)
 
@@ -413,19 +438,19 @@ def test_retention_is_for_the_events_organisers_only(app, world):
 # read-write token for the owner's fair; the exhibitor admin's token acts for the owner's exhibitor.
 # A token acts as its maker (interviewers and visitors cannot make one on the page; this checks
 # the rules all the same). Every API endpoint must be listed; the others get 404.
-ANYONE = {"organiser", "door staff", "exhibitor", "interviewer", "visitor", "other-event organiser"}
+ANYONE = {"organiser", "co-organiser", "door staff", "exhibitor", "interviewer", "visitor", "other-event organiser"}
 API_ACCESS = {
     "api.EventView": ANYONE,
     "api.ExhibitorList": ANYONE,
     "api.FreeTimes": ANYONE,
-    "api.RegistrationList": {"organiser"},
-    "api.RegistrationRead": {"organiser"},
-    "api.TicketLookup": {"organiser", "door staff"},
-    "api.CheckIn": {"organiser", "door staff"},
+    "api.RegistrationList": {"organiser", "co-organiser"},
+    "api.RegistrationRead": {"organiser", "co-organiser"},
+    "api.TicketLookup": {"organiser", "co-organiser", "door staff"},
+    "api.CheckIn": {"organiser", "co-organiser", "door staff"},
     "api.BookingList": {"exhibitor", "interviewer"},
     "api.Outcome": {"exhibitor", "interviewer"},
-    "api.SnapshotList": {"organiser"},
-    "api.SnapshotRead": {"organiser"},
+    "api.SnapshotList": {"organiser", "co-organiser"},
+    "api.SnapshotRead": {"organiser", "co-organiser"},
 }
 API_INPUT = {  # what a request that passes the permission check sends, so it answers 200
     "api.TicketLookup": {"query_string": {"ticket": "not-a-valid-token"}},
@@ -456,4 +481,30 @@ def test_each_role_reaches_exactly_its_api_endpoints(app, world):
             expected = 200 if role in API_ACCESS[endpoint] else 404
             if response.status_code != expected:
                 failures.append(f"{role}: {method} {url} ({endpoint}) -> {response.status_code}, not {expected}")
+    assert not failures, "\n".join(failures)
+
+
+# Who reaches an exhibitor's grid pages: its own staff see them, and those who run the fair see,
+# fix and export them (the changing POSTs are swept per role in tests/test_organiser_grid.py).
+GRID_ACCESS = {
+    "exhibitors.tables": {"organiser", "co-organiser", "exhibitor", "interviewer"},
+    "exhibitors.bookings_csv": {"organiser", "co-organiser"},
+    "exhibitors.bookings_xlsx": {"organiser", "co-organiser"},
+    "exhibitors.table_form": {"organiser", "co-organiser", "exhibitor"},
+    "exhibitors.generate": {"organiser", "co-organiser", "exhibitor"},
+}
+
+
+def test_each_role_reaches_exactly_its_grid_pages(app, world):
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in GRID_ACCESS or method != "GET":
+            continue
+        for role, person in world["roles"].items():
+            login(client, person)
+            status = client.get(url).status_code
+            expected = (200,) if role in GRID_ACCESS[endpoint] else (403, 404)
+            if status not in expected:
+                failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
     assert not failures, "\n".join(failures)
