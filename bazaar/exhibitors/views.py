@@ -50,7 +50,6 @@ from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, E
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
 from bazaar.extensions import db, limiter
 from bazaar.i18n import current_lang, localized
-from bazaar.tokens import InvalidToken
 
 bp = Blueprint("exhibitors", __name__)
 

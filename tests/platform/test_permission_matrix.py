@@ -485,7 +485,7 @@ def test_each_role_reaches_exactly_its_api_endpoints(app, world):
 
 
 # Who reaches an exhibitor's grid pages: its own staff see them, and those who run the fair see,
-# fix and export them (the changing POSTs are swept per role in tests/test_organiser_grid.py).
+# fix and export them (the changing POSTs are swept per role in tests/exhibitors/test_organiser_grid.py).
 GRID_ACCESS = {
     "exhibitors.tables": {"organiser", "co-organiser", "exhibitor", "interviewer"},
     "exhibitors.bookings_csv": {"organiser", "co-organiser"},

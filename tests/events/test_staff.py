@@ -11,7 +11,7 @@ from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.render import render
 from bazaar.tokens import make_token
 from tests import factories as f
-from tests.conftest import login as conftest_login
+from tests.support import login as conftest_login
 
 
 def login(client, user) -> None:

@@ -10,7 +10,7 @@ from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from bazaar.registrations.services import ticket_token
 from tests import factories as f
-from tests.test_a11y import assert_accessible, assert_fits, browser_login, release_database
+from tests.support import assert_accessible, assert_fits, browser_login, release_database
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}

@@ -14,7 +14,7 @@ from bazaar.exhibitors.models import InterviewTable
 from bazaar.extensions import db
 from bazaar.i18n import spreadsheet_time
 from tests import factories as f
-from tests.conftest import login
+from tests.support import login
 
 
 @pytest.fixture

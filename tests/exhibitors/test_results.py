@@ -12,7 +12,7 @@ from bazaar.extensions import db
 from bazaar.stats.compile import DEFINITIONS, compile_event
 from bazaar.stats.presentation import OWN_RESULTS
 from tests import factories as f
-from tests.conftest import login
+from tests.support import login
 
 SHOWN = re.compile(r'data-result="(\w+)">(\d+)<')
 
