@@ -197,7 +197,7 @@ def booking_table(exhibitor: Exhibitor) -> tuple[list[str], list[list]]:
     ]
     bookings = db.session.scalars(
         select(Booking)
-        .where(Booking.exhibitor_id == exhibitor.id, Booking.status == "confirmed")
+        .where(Booking.exhibitor_id == exhibitor.id, Booking.is_live)
         .options(
             joinedload(Booking.slot).joinedload(Slot.table),
             joinedload(Booking.slot).joinedload(Slot.opening),

@@ -7,7 +7,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from bazaar.booking.models import TALK, Booking, Slot
+from bazaar.booking.models import Booking, Slot, SlotFormat
 from bazaar.extensions import db
 from bazaar.stats.compile import DEFINITIONS, compile_event
 from bazaar.stats.presentation import OWN_RESULTS
@@ -34,7 +34,7 @@ def fair(ctx):
     f.interview(people[15], exhibitor, status="cancelled", attendance="unknown")
     f.interview(people[13], exhibitor, walk_in=True, attendance="unknown", outcome="hired")
     f.interview(people[14], exhibitor, walk_in=True, attendance="no_show")
-    talk = f.slots_for(exhibitor, count=1, format=TALK)[0]
+    talk = f.slots_for(exhibitor, count=1, format=SlotFormat.TALK)[0]
     f.booked(people[15], talk, attendance="attended", outcome="hired")
     for reg in people[:6]:
         f.interview(reg, rival, outcome="hired")
@@ -43,7 +43,7 @@ def fair(ctx):
 
 def counted_from_rows(exhibitor) -> dict:
     """The statistics' definitions (DEFINITIONS), applied in Python to the exhibitor's rows."""
-    talks = set(db.session.scalars(select(Slot.id).where(Slot.format == TALK)))
+    talks = set(db.session.scalars(select(Slot.id).where(Slot.format == SlotFormat.TALK)))
     rows = db.session.scalars(select(Booking).where(Booking.exhibitor_id == exhibitor.id)).all()
     interviews = [b for b in rows if b.slot_id not in talks]
     booked = [b for b in interviews if not b.walk_in]
