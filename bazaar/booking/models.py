@@ -156,6 +156,11 @@ class Booking(db.Model):
     def _is_live_expression(cls):
         return cls.status == BookingStatus.CONFIRMED
 
+    @property
+    def is_talk(self) -> bool:
+        """A speed-dating talk, not an interview: the visitor's pages say so."""
+        return self.slot is not None and self.slot.format == SlotFormat.TALK
+
     @hybrid_property
     def outcome_missing(self) -> bool:
         """A live interview nobody has marked a no-show whose outcome is not recorded yet: what the

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from bazaar.booking.errors import (
     AlreadyBookedExhibitor,
@@ -16,7 +16,7 @@ from bazaar.booking.errors import (
     Overlap,
     SlotUnavailable,
 )
-from bazaar.booking.models import Booking, Slot, SlotStatus
+from bazaar.booking.models import Booking, Slot, SlotFormat, SlotStatus
 from bazaar.clock import utcnow
 from bazaar.events.models import EventStatus
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
@@ -35,10 +35,12 @@ class FreeTime:
     starts_at: datetime
     ends_at: datetime
     free_tables: int
+    talk: bool = False  # every free table then holds a talk, not an interview
 
 
-def live_registration(user, event) -> Registration | None:
-    """The user's registration for ``event`` that may book (status ``registered``)."""
+def registration_for_booking(user, event) -> Registration | None:
+    """The user's registration for ``event`` that may book: registered, not waitlisted or offered (a
+    place-holding one is :func:`bazaar.registrations.models.live_registration`)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(
@@ -67,7 +69,12 @@ def free_times(exhibitor, registration_id: int | None = None, now: datetime | No
     """Future start times at ``exhibitor`` with a free table, tables grouped ("10:15", not per table)."""
     now = now or utcnow()
     rows = db.session.execute(
-        select(Slot.starts_at, func.min(Slot.ends_at), func.count(Slot.id))
+        select(
+            Slot.starts_at,
+            func.min(Slot.ends_at),
+            func.count(Slot.id),
+            func.min(case((Slot.format == SlotFormat.TALK, 1), else_=0)),
+        )
         .where(
             Slot.exhibitor_id == exhibitor.id,
             Slot.starts_at > now,
@@ -77,7 +84,7 @@ def free_times(exhibitor, registration_id: int | None = None, now: datetime | No
         .group_by(Slot.starts_at)
         .order_by(Slot.starts_at)
     ).all()
-    return [FreeTime(starts, ends, count) for starts, ends, count in rows]
+    return [FreeTime(starts, ends, count, bool(talk)) for starts, ends, count, talk in rows]
 
 
 def free_slot_counts(event, now: datetime | None = None) -> dict[int, int]:

@@ -13,7 +13,7 @@ from bazaar.booking.errors import BookingError
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
 from bazaar.booking.models import Booking, CancelReason, WaitlistEntry, my_bookings
 from bazaar.booking.notifications import MANAGE_LINK
-from bazaar.booking.rules import free_times, live_registration, offers_for
+from bazaar.booking.rules import free_times, offers_for, registration_for_booking
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, ApplicationStatus, Exhibitor
@@ -86,12 +86,12 @@ def browse(slug):
         event=event,
         form=form,
         listings=listings,
-        registration=live_registration(current_user, event),
+        registration=registration_for_booking(current_user, event),
     )
 
 
 def _exhibitor_page(event, exhibitor, error: BookingError | None = None, status: int = 200):
-    registration = live_registration(current_user, event)
+    registration = registration_for_booking(current_user, event)
     reg_id = registration.id if registration is not None else None
     mine = my_bookings(registration) if registration is not None else []
     return render_template(
@@ -117,7 +117,7 @@ def exhibitor(slug, exhibitor_id):
 
 
 def _registration_or_redirect(event):
-    registration = live_registration(current_user, event)
+    registration = registration_for_booking(current_user, event)
     if registration is None:
         flash(_("Register for the event first; then you can book interviews."), "error")
     return registration
@@ -156,7 +156,7 @@ def _time(moment, event) -> str:
 @login_required
 def my_schedule(slug):
     event = _event(slug)
-    registration = live_registration(current_user, event)
+    registration = registration_for_booking(current_user, event)
     bookings = my_bookings(registration) if registration is not None else []
     waiting = []
     if registration is not None:
@@ -182,7 +182,7 @@ def my_schedule(slug):
 @login_required
 def schedule_download(slug):
     event = _event(slug)
-    registration = live_registration(current_user, event)
+    registration = registration_for_booking(current_user, event)
     if registration is None:
         abort(404)
     return _ics(calendar.schedule_ics(registration), f"{event.slug}-schedule.ics")

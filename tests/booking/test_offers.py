@@ -14,11 +14,7 @@ from bazaar.extensions import db
 from tests import factories as f
 from tests.support import assert_accessible, browser_login, counted_statements, login
 
-
-@pytest.fixture(autouse=True)
-def english(app, monkeypatch):
-    """Assert on the English source texts, whatever the default language and its catalog."""
-    monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

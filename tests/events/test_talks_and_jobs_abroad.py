@@ -139,3 +139,25 @@ def test_interviews_and_hires_for_jobs_abroad_by_the_country_of_the_job(abroad, 
     exported = client.get(f"/organiser/events/{abroad['event'].id}/stats/export.csv").get_data(as_text=True)
     lines = list(csv.reader(io.StringIO(exported.lstrip("\ufeff")), delimiter=";"))
     assert ["By the country of the job", "Interviews held", "Norway", "7"] in lines
+
+
+def test_a_visitors_pages_call_a_talk_a_talk(ctx, client):
+    ev = f.event(starts_in=timedelta(days=3))
+    rounds = f.exhibitor(ev, name="Rounds AB", tables=1)
+    mixed = f.exhibitor(ev, name="Mixed AB", tables=1)
+    first, _second = f.slots_for(rounds, count=2, minutes=5, format=SlotFormat.TALK)
+    f.slots_for(mixed, count=1, minutes=5, format=SlotFormat.TALK)
+    f.slots_for(mixed, start=ev.starts_at + timedelta(hours=1), count=1, format=SlotFormat.INTERVIEW)
+    registration = f.registration(ev)
+    login(client, registration.user, language="en")
+    page = client.get(f"/events/{ev.slug}/exhibitors/{rounds.id}").get_data(as_text=True)
+    assert "Book a talk" in page and "Book an interview" not in page
+    assert "Book an interview" in client.get(f"/events/{ev.slug}/exhibitors/{mixed.id}").get_data(as_text=True)
+
+    booking = f.booked(registration, first)
+    page = client.get(f"/events/{ev.slug}/exhibitors/{rounds.id}").get_data(as_text=True)
+    assert "You have a talk here at" in page
+    schedule = client.get(f"/events/{ev.slug}/my-schedule").get_data(as_text=True)
+    assert '<span class="badge">Talk</span>' in schedule
+    cancel = client.get(f"/bookings/{booking.id}/cancel").get_data(as_text=True)
+    assert "Cancel the talk?" in cancel and "interview" not in cancel.split("<main", 1)[1].split("</main>", 1)[0]
