@@ -1,5 +1,6 @@
-"""The screenshots the README shows: the visitor flow in Swedish and in Arabic on a phone, and the
-organiser's statistics on a laptop. ``bin/screenshots`` runs this with BAZAAR_SCREENSHOT_DIR=docs/screenshots;
+"""The screenshots the README shows: the visitor flow and its confirmation email in Swedish and in
+Arabic, the exhibitor's day and the door on a phone, and the organiser's event page and statistics on
+a laptop. ``bin/screenshots`` runs this with BAZAAR_SCREENSHOT_DIR=docs/screenshots;
 a normal test run writes them under artifacts/screenshots/readme/ instead."""
 
 import os
@@ -89,8 +90,18 @@ def build_fair():
                 outcome=("hired", "second_interview", "offer", "none")[i % 4],
                 outcome_employment_type="permanent" if i % 4 == 0 else None,
             )
+    recruiter = f.exhibitor_staff(builders, role="admin", name="Jonas Byggare", preferred_language="sv")
     db.session.commit()
-    ids = {"slug": ev.slug, "builders": builders.id, "organiser": organiser.email, "past": past.id, **people}
+    ids = {
+        "slug": ev.slug,
+        "event": ev.id,
+        "builders": builders.id,
+        "care": care.id,
+        "organiser": organiser.email,
+        "recruiter": recruiter.email,
+        "past": past.id,
+        **people,
+    }
     release_database()
     return ids
 
@@ -121,14 +132,43 @@ def test_readme_screenshots(fair, chromium):
             page.goto(f"{fair.base}/events/{slug}/my-schedule")
             assert page.get_by_role("heading", level=1).inner_text() == text(lang, "My schedule")
             save(page, f"visitor-{lang}-4-schedule")
+            page.goto(f"{fair.base}/events/{slug}/exhibitors")
+            save(page, f"visitor-{lang}-5-directory")
+            page.goto(f"{fair.base}/events/{slug}/exhibitors/{ids['care']}")
+            page.locator("ul.times button.primary").first.click()
+            page.wait_for_load_state()
+            mail = fair.mail.wait_for(
+                ids[lang], where=lambda m: any(part.get_filename() == "interview.ics" for part in m.iter_attachments())
+            )
+            page.goto("about:blank")  # not on the site's page, whose CSP forbids the email's inline styles
+            page.set_content(mail.get_body(("html",)).get_content())
+            save(page, f"email-{lang}-booking")
         finally:
             phone.close()
+
+    phone = chromium.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=1.5, is_mobile=True, has_touch=True, locale="sv"
+    )
+    page = phone.new_page()
+    page.set_default_timeout(30000)
+    try:
+        fair.login(page, ids["recruiter"])
+        page.goto(f"{fair.base}/exhibitor/{ids['builders']}/day")
+        save(page, "exhibitor-day")
+        page.context.clear_cookies()
+        fair.login(page, ids["organiser"])
+        page.goto(f"{fair.base}/organiser/events/{ids['event']}/door")
+        save(page, "door")
+    finally:
+        phone.close()
 
     laptop = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="sv")
     page = laptop.new_page()
     page.set_default_timeout(30000)
     try:
         fair.login(page, ids["organiser"])
+        page.goto(f"{fair.base}/organiser/events/{ids['event']}")
+        save(page, "organiser-event")
         page.goto(f"{fair.base}/organiser/events/{ids['past']}/stats")
         page.get_by_role("button", name=text("sv", "Compile the figures now")).click()
 
@@ -143,6 +183,7 @@ def test_readme_screenshots(fair, chromium):
     expected = {
         f"visitor-{lang}-{step}.png"
         for lang in ("sv", "ar")
-        for step in ("1-event", "2-register", "3-book", "4-schedule")
-    } | {"organiser-dashboard.png"}
+        for step in ("1-event", "2-register", "3-book", "4-schedule", "5-directory")
+    } | {f"email-{lang}-booking.png" for lang in ("sv", "ar")}
+    expected |= {"organiser-dashboard.png", "organiser-event.png", "exhibitor-day.png", "door.png"}
     assert expected <= {p.name for p in OUT.glob("*.png")}
