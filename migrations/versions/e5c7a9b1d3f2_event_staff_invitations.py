@@ -1,7 +1,7 @@
 """event staff invitations: organisers invite door staff and co-organisers to their event
 
 Revision ID: e5c7a9b1d3f2
-Revises: da174f6316f1
+Revises: b3c4d5e6f7a8
 Create Date: 2026-12-03 12:00:00
 
 """
@@ -12,7 +12,7 @@ import bazaar.db_types
 
 
 revision = 'e5c7a9b1d3f2'
-down_revision = 'da174f6316f1'
+down_revision = 'b3c4d5e6f7a8'
 branch_labels = None
 depends_on = None
 
