@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 from sqlalchemy.orm import selectinload
 
@@ -142,8 +142,9 @@ def erase_mentions(event_ids, people: list[tuple[str, str]]) -> int:
     return changed
 
 
-def cancel_pending(subject, kinds: tuple[str, ...] | None = None) -> int:
-    """Cancel messages about ``subject`` that are not sent yet (e.g. a cancelled booking's reminders)."""
+def cancel_pending(subject, kinds: tuple[str, ...] | None = None, keep=()) -> int:
+    """Cancel messages about ``subject`` that are not sent yet (e.g. a cancelled booking's
+    reminders), of ``kinds`` if given, except those whose dedup key is in ``keep``."""
     q = update(OutboxMessage).where(
         OutboxMessage.subject_type == type(subject).__name__.lower(),
         OutboxMessage.subject_id == subject.id,
@@ -151,7 +152,63 @@ def cancel_pending(subject, kinds: tuple[str, ...] | None = None) -> int:
     )
     if kinds:
         q = q.where(OutboxMessage.kind.in_(kinds))
+    if keep:
+        q = q.where(OutboxMessage.dedup_key.not_in(list(keep)))
     return db.session.execute(q.values(status=MessageStatus.CANCELLED)).rowcount
+
+
+def queue_or_revive(
+    kind: str, *, subject, version, address: str, due_at: datetime, expires_at: datetime | None, payload: dict, **kw
+) -> OutboxMessage | None:
+    """Queue a message, or bring back the cancelled row with the same key (e.g. a reminder time
+    changed and then changed back). A row already sent or failed stays as it is."""
+    key = dedup_key(kind, address, type(subject).__name__.lower(), subject.id, version)
+    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == key))
+    if existing is None:
+        return queue(
+            kind,
+            subject=subject,
+            version=version,
+            to_address=address,
+            due_at=due_at,
+            expires_at=expires_at,
+            payload=payload,
+            **kw,
+        )
+    if existing.status == MessageStatus.CANCELLED:
+        existing.status, existing.due_at, existing.expires_at = MessageStatus.PENDING, due_at, expires_at
+        existing.payload, existing.attempts, existing.last_error = payload, 0, None
+    return existing
+
+
+# Set-based versions for a whole event's scheduled messages at once (a fixed handful of statements
+# however many rows): the caller commits, and expires what it loaded before.
+
+
+def cancel_pending_where(*where) -> None:
+    """Cancel the pending messages matching ``where``, in one statement."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.PENDING, *where)
+        .values(status=MessageStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def revive_cancelled(dedup_keys) -> None:
+    """Put cancelled messages with these dedup keys (a list or a subquery) back in line, tries reset."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.CANCELLED, OutboxMessage.dedup_key.in_(dedup_keys))
+        .values(status=MessageStatus.PENDING, attempts=0, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def queue_selected(columns: tuple[str, ...], rows) -> None:
+    """Queue, in one INSERT ... SELECT, the messages ``rows`` selects (its columns named by
+    ``columns``, ``created_at`` last)."""
+    db.session.execute(insert(OutboxMessage).from_select(columns, rows))
 
 
 # ---- after-commit kick ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ Every row has a unique key, so running it every minute writes each message once.
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, insert, literal, select, union_all, update
+from sqlalchemy import String, cast, func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from bazaar.accounts.models import User, VisitorProfile
@@ -29,7 +29,14 @@ from bazaar.events.models import Event, EventStatus
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff, InterviewTable
 from bazaar.extensions import db
 from bazaar.notifications.models import Channel, MessageStatus, OutboxMessage
-from bazaar.notifications.services import dedup_key, queue
+from bazaar.notifications.services import (
+    cancel_pending,
+    cancel_pending_where,
+    dedup_key,
+    queue_or_revive,
+    queue_selected,
+    revive_cancelled,
+)
 from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.reminders.notifications import (
     DAY_BEFORE,
@@ -83,30 +90,6 @@ def survey_waves(event) -> list[tuple[int, datetime]]:
     ]
 
 
-def _queue_or_revive(
-    kind: str, *, subject, version, address: str, due_at: datetime, expires_at: datetime | None, payload: dict, **kw
-) -> OutboxMessage | None:
-    """Queue a message, or bring back the cancelled row with the same key (e.g. a reminder time
-    changed and then changed back). A row already sent or failed stays as it is."""
-    key = dedup_key(kind, address, type(subject).__name__.lower(), subject.id, version)
-    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == key))
-    if existing is None:
-        return queue(
-            kind,
-            subject=subject,
-            version=version,
-            to_address=address,
-            due_at=due_at,
-            expires_at=expires_at,
-            payload=payload,
-            **kw,
-        )
-    if existing.status == MessageStatus.CANCELLED:
-        existing.status, existing.due_at, existing.expires_at = MessageStatus.PENDING, due_at, expires_at
-        existing.payload, existing.attempts, existing.last_error = payload, 0, None
-    return existing
-
-
 # ---- bookings ------------------------------------------------------------------------------
 
 
@@ -129,19 +112,10 @@ def sync_interview_reminder(booking, event) -> None:
             targets.append((Channel.SMS, phone))
         for channel, address in targets:
             wanted[dedup_key(REMINDER, address, "booking", booking.id, version)] = (channel, address)
-    for row in db.session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.subject_type == "booking",
-            OutboxMessage.subject_id == booking.id,
-            OutboxMessage.kind == REMINDER,
-            OutboxMessage.status == MessageStatus.PENDING,
-        )
-    ):
-        if row.dedup_key not in wanted:
-            row.status = MessageStatus.CANCELLED
+    cancel_pending(booking, (REMINDER,), keep=wanted)
     payload = booking_payload(booking)
     for channel, address in wanted.values():
-        _queue_or_revive(
+        queue_or_revive(
             REMINDER,
             subject=booking,
             version=version,
@@ -163,24 +137,13 @@ def event_times_changed(event, **_) -> None:
     db.session.flush()
     wanted = _wanted_reminders(event)
     keys = select(wanted.c.dedup_key)
-    pending_here = (OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.PENDING)
-    db.session.execute(
-        update(OutboxMessage)
-        .where(
-            *pending_here,
-            OutboxMessage.kind == REMINDER,
-            OutboxMessage.subject_type == "booking",
-            OutboxMessage.dedup_key.not_in(keys),
-        )
-        .values(status=MessageStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
+    cancel_pending_where(
+        OutboxMessage.event_id == event.id,
+        OutboxMessage.kind == REMINDER,
+        OutboxMessage.subject_type == "booking",
+        OutboxMessage.dedup_key.not_in(keys),
     )
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == MessageStatus.CANCELLED, OutboxMessage.dedup_key.in_(keys))
-        .values(status=MessageStatus.PENDING, attempts=0, last_error=None)
-        .execution_options(synchronize_session=False)
-    )
+    revive_cancelled(keys)
     columns = (
         "dedup_key",
         "kind",
@@ -198,24 +161,17 @@ def event_times_changed(event, **_) -> None:
         "attempts",
         "created_at",
     )
-    db.session.execute(
-        insert(OutboxMessage).from_select(
-            columns,
-            select(*(wanted.c[name] for name in columns[:-1]), literal(utcnow(), UTCDateTime())).where(
-                wanted.c.dedup_key.not_in(
-                    select(OutboxMessage.dedup_key).where(
-                        OutboxMessage.subject_type == "booking", OutboxMessage.kind == REMINDER
-                    )
+    queue_selected(
+        columns,
+        select(*(wanted.c[name] for name in columns[:-1]), literal(utcnow(), UTCDateTime())).where(
+            wanted.c.dedup_key.not_in(
+                select(OutboxMessage.dedup_key).where(
+                    OutboxMessage.subject_type == "booking", OutboxMessage.kind == REMINDER
                 )
-            ),
-        )
+            )
+        ),
     )
-    db.session.execute(
-        update(OutboxMessage)
-        .where(*pending_here, OutboxMessage.kind.in_(SCHEDULED_KINDS))
-        .values(status=MessageStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
+    cancel_pending_where(OutboxMessage.event_id == event.id, OutboxMessage.kind.in_(SCHEDULED_KINDS))
     db.session.expire_all()  # rows loaded before no longer hold what the statements wrote
     ensure_event_messages(event)
 
@@ -316,7 +272,7 @@ def _ensure(kind: str, existing: dict, *, subject, version, address: str, **kw) 
     key = dedup_key(kind, address, type(subject).__name__.lower(), subject.id, version)
     if existing.get(key, MessageStatus.CANCELLED) != MessageStatus.CANCELLED:
         return 0
-    return 1 if _queue_or_revive(kind, subject=subject, version=version, address=address, **kw) else 0
+    return 1 if queue_or_revive(kind, subject=subject, version=version, address=address, **kw) else 0
 
 
 def _registered(event_id: int):
