@@ -9,6 +9,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -227,6 +228,24 @@ class ProcessGroup:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
 
+    def start_web(self, log: Path) -> str:
+        """Start gunicorn (two workers) on a free loopback port; return its base URL once /healthz answers."""
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        self.env["BAZAAR_BASE_URL"] = base
+        self.start(
+            sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app", log=log
+        )
+
+        def up():
+            try:
+                return urllib.request.urlopen(base + "/healthz", timeout=2).status == 200
+            except OSError:
+                return False
+
+        wait_for(up, timeout=30, message="gunicorn to answer /healthz")
+        return base
+
     def stop_all(self) -> None:
         for proc in reversed(self.procs):
             self.kill(proc)
@@ -244,31 +263,7 @@ def live_server(app, processes, tmp_path):
     """A real gunicorn serving the app under test on loopback; yields its base URL.
 
     It shares the test database, so data made with factories is visible to it."""
-    import urllib.request
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    processes.env["BAZAAR_BASE_URL"] = base
-    processes.start(
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "wsgi:app",
-        log=tmp_path / "gunicorn.log",
-    )
-
-    def up():
-        try:
-            return urllib.request.urlopen(base + "/healthz", timeout=2).status == 200
-        except OSError:
-            return False
-
-    wait_for(up, timeout=30, message="gunicorn to answer /healthz")
-    return base
+    return processes.start_web(tmp_path / "gunicorn.log")
 
 
 CHROMIUM = os.environ.get("BAZAAR_CHROMIUM", "/usr/bin/chromium")

@@ -5,7 +5,6 @@ import http.cookiejar
 import json
 import re
 import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -91,32 +90,6 @@ class Browser:
         return self.request(action or path, {**data, "csrf_token": token})
 
 
-def _gunicorn(processes, tmp_path, redis_url) -> str:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    processes.env.update(BAZAAR_BASE_URL=base, REDIS_URL=redis_url)
-    processes.start(
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "wsgi:app",
-        log=tmp_path / "gunicorn.log",
-    )
-
-    def up():
-        try:
-            return Browser(base).request("/healthz")[0] == 200
-        except OSError:
-            return False
-
-    wait_for(up, timeout=30, message="gunicorn to answer /healthz")
-    return base
-
-
 def test_with_redis_stopped_logins_registrations_and_bookings_work(ctx, processes, tmp_path, own_redis):
     redis_proc, redis_url = own_redis
     event = f.event()
@@ -127,7 +100,8 @@ def test_with_redis_stopped_logins_registrations_and_bookings_work(ctx, processe
     visitor_email, slug, start = reg.user.email, event.slug, slots[0].starts_at.isoformat()
     exhibitor_page = f"/events/{slug}/exhibitors/{exhibitor.id}"
     db.session.commit()
-    base = _gunicorn(processes, tmp_path, redis_url)
+    processes.env["REDIS_URL"] = redis_url
+    base = processes.start_web(tmp_path / "gunicorn.log")
 
     redis_proc.kill()
     redis_proc.wait()
