@@ -119,7 +119,9 @@ def test_withdrawn_expired_forged_and_foreign_links_are_refused(ctx, client, app
     login(client, f.organiser(org))
     _message, withdrawn = invite(client, event, "first@example.org")
     first = db.session.scalar(select(EventStaffInvitation).where(EventStaffInvitation.email == "first@example.org"))
-    assert client.post(f"/organiser/events/{event.id}/staff/invitations/{first.id}/withdraw").status_code == 302
+    withdraw = f"/organiser/events/{event.id}/staff/invitations/{first.id}/withdraw"
+    assert f'action="{withdraw}"' in client.get(f"/organiser/events/{event.id}/staff").get_data(as_text=True)
+    assert client.post(withdraw).status_code == 302
     assert "first@example.org" not in client.get(f"/organiser/events/{event.id}/staff").get_data(as_text=True)
     _message, expiring = invite(client, event, "second@example.org")
     second = db.session.scalar(select(EventStaffInvitation).where(EventStaffInvitation.email == "second@example.org"))

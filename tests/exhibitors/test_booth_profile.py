@@ -104,7 +104,11 @@ def test_bad_withdrawn_and_foreign_tokens_are_refused(ctx, client, app, english)
     client.post(f"/exhibitor/{ex.id}/staff", data={"email": "x@employer.example", "role": "interviewer"})
     _msg, token = invitation_token()
     invitation = db.session.scalar(select(StaffInvitation))
-    assert client.post(f"/exhibitor/{ex.id}/invitations/{invitation.id}/withdraw").status_code == 302
+    withdraw = f"/exhibitor/{ex.id}/invitations/{invitation.id}/withdraw"
+    pending = client.get(f"/exhibitor/{ex.id}/staff").get_data(as_text=True)
+    assert "x@employer.example</bdi> (Interviewer)" in pending and f'action="{withdraw}"' in pending
+    assert client.post(withdraw).status_code == 302
+    assert "x@employer.example" not in client.get(f"/exhibitor/{ex.id}/staff").get_data(as_text=True)
     anon = app.test_client()
     for bad in (token, token[:-3] + "abc", "junk", "x" * 3000):
         assert anon.get(f"/invitations/{bad}").status_code == 404
