@@ -170,12 +170,12 @@ def booked(reg, slot, **kw):
 _interview_minute = iter(range(10**9))
 
 
-def interview(reg, ex, walk_in=False, attendance="attended", status="confirmed", outcome=None, **kw):
-    """An interview row (no slot needed) at a distinct time: booked, or walk-in when ``walk_in``."""
+def interview(reg, ex, walk_in=False, attendance="attended", status="confirmed", outcome=None, at=None, **kw):
+    """An interview row (no slot needed) at ``at`` or else a distinct time: booked, or walk-in when ``walk_in``."""
     from bazaar.booking.models import Booking
     from bazaar.events.models import Event
 
-    starts = db.session.get(Event, ex.event_id).starts_at + timedelta(minutes=next(_interview_minute))
+    starts = at or db.session.get(Event, ex.event_id).starts_at + timedelta(minutes=next(_interview_minute))
     b = Booking(
         event_id=ex.event_id,
         exhibitor_id=ex.id,

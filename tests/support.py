@@ -18,8 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PG_ADMIN_URL = os.environ.get("BAZAAR_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_TEST_URL = os.environ.get("BAZAAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-# in the environment, so every process of the session (and a module imported twice) keeps the same prefix
-LIMITER_PREFIX = os.environ.setdefault("BAZAAR_TEST_LIMITER_PREFIX", f"bazaar-test-limits-{secrets.token_hex(4)}")
+# in the environment, so every process of the session (and a module imported twice) keeps the same prefix;
+# each pytest-xdist worker (and the processes it starts, which inherit PYTEST_XDIST_WORKER) counts apart
+LIMITER_PREFIX = os.environ.setdefault(
+    "BAZAAR_TEST_LIMITER_PREFIX", f"bazaar-test-limits-{secrets.token_hex(4)}"
+) + os.environ.get("PYTEST_XDIST_WORKER", "")
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = ("serious", "critical")

@@ -5,6 +5,7 @@ Failures are sorted into :class:`TemporaryFailure` (try again later: 4xx replies
 refused, timeouts, bad credentials) and :class:`PermanentFailure` (5xx: the address is refused).
 """
 
+import functools
 import logging
 import smtplib
 import ssl
@@ -47,6 +48,12 @@ def classify_smtp_error(exc: Exception) -> DeliveryError:
     return TemporaryFailure(f"{type(exc).__name__}: {exc}")
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The certificate-checking context, built once per process (loading the CA store is slow)."""
+    return ssl.create_default_context()
+
+
 class SMTPMailer:
     def __init__(
         self,
@@ -71,13 +78,12 @@ class SMTPMailer:
         self.close()
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
         if self.use_ssl:
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=_tls_context())
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.starttls:
-                smtp.starttls(context=context)
+                smtp.starttls(context=_tls_context())
         if self.username:
             smtp.login(self.username, self.password or "")
         return smtp

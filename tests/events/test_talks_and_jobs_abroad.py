@@ -46,8 +46,9 @@ def speed_dating(ctx):
     )
     db.session.commit()
     # real interviews elsewhere
-    f.interview(people[3], other)
-    f.interview(people[4], other, outcome="hired", outcome_employment_type="permanent")
+    later = ev.starts_at + timedelta(hours=4)  # after every talk, so no visitor is in two places
+    f.interview(people[3], other, at=later)
+    f.interview(people[4], other, at=later, outcome="hired", outcome_employment_type="permanent")
     return {"event": ev, "organiser": organiser, "rounds": rounds, "talks": talks, "people": people}
 
 
