@@ -1,4 +1,7 @@
-"""A demo fair at Jobbdating 07 scale: 40 exhibitors (10 Danish) and thousands of visitors.
+"""The demo: a coming fair at Jobbdating 07 scale (40 exhibitors, 10 Danish, thousands of visitors,
+free times left to book) beside the three past fairs of the source reports, compiled
+(:mod:`bazaar.stats.reference`): Jobbdating 07, Rekryteringsbazaren 2007 and the two-day
+Mötesplats Rekrytering 2006.
 
 Idempotent: everything hangs off the demo event's slug; if it exists, nothing is added.
 """
@@ -21,12 +24,18 @@ from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaf
 from bazaar.extensions import db
 from bazaar.occupations import OCCUPATIONS
 from bazaar.registrations.models import Registration, RegistrationStatus
-from bazaar.stats.reference import add_to_demo
+from bazaar.stats.reference import (
+    JOBBDATING_07,
+    MOTESPLATS_REKRYTERING_06,
+    REKRYTERINGSBAZAREN_07,
+    add_to_demo,
+)
 
 DEMO_SLUG = "jobbdating-helsingborg"
 DEMO_PASSWORD = "bazaar-demo"
 DEMO_LOGINS = {
     "organiser": "organiser@demo.bazaar",
+    "organiser in Stockholm": "organiser@stockholm.demo",
     "check-in staff": "door@demo.bazaar",
     "exhibitor admin": "admin@byggkompaniet.demo",
     "exhibitor interviewer": "interviewer@byggkompaniet.demo",
@@ -44,8 +53,9 @@ def demo_present() -> bool:
     return db.session.scalar(select(Event.id).where(Event.slug == DEMO_SLUG)) is not None
 
 
-def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
-    """Create the demo fair. Returns False (and changes nothing) if it is already there."""
+def load_demo(visitors: int = 4700, seed: int = 7, past_editions: bool = True) -> bool:
+    """Create the demo fair, and the past editions unless ``past_editions`` is false. Returns False
+    (and changes nothing) if it is already there."""
     if demo_present():
         return False
     rng = random.Random(seed)
@@ -55,7 +65,11 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
         Organisation(name=n)
         for n in ("Länsstyrelsen Skåne", "Helsingborgs stad – Arbetsmarknad", "Arbetsförmedlingen Nordvästra Skåne")
     ]
-    db.session.add_all(orgs)
+    stockholm = [
+        Organisation(name=n)
+        for n in ("Länsstyrelsen i Stockholms län", "Stockholms stad – Jobbtorg", "Arbetsförmedlingen Stockholm")
+    ]
+    db.session.add_all(orgs + stockholm)
 
     def person(email, name, **kw):
         user = User(email=email, name=name, password_hash=password, email_verified_at=now, **kw)
@@ -63,6 +77,7 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
         return user
 
     person(DEMO_LOGINS["organiser"], "Eva Lindqvist", organisation=orgs[0])
+    person(DEMO_LOGINS["organiser in Stockholm"], "Birgitta Holm", organisation=stockholm[0])
     door = person(DEMO_LOGINS["check-in staff"], "Jonas Berg")
 
     fair_day = (now + timedelta(days=30)).astimezone(STOCKHOLM).date()
@@ -149,7 +164,8 @@ def load_demo(visitors: int = 4700, seed: int = 7) -> bool:
     add_slots_and_bookings(event, demo_visitor, rng, now)  # interview slots, bookings, a waiting list
     db.session.commit()
 
-    add_to_demo(orgs, event)  # the past edition Jobbdating 07, compiled next to this fair
+    editions = [(JOBBDATING_07, orgs), (REKRYTERINGSBAZAREN_07, stockholm), (MOTESPLATS_REKRYTERING_06, orgs[:1])]
+    add_to_demo(editions if past_editions else [], event)  # the past editions, compiled next to this fair
     return True
 
 
