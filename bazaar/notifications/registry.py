@@ -5,7 +5,8 @@ and may add attachments to a kind, its own or another domain's (``@attachment("r
 check-in puts the QR ticket on the registration confirmation). A webhook delivery is signed with a
 secret the webhooks domain looks up when it is sent (``@webhook_secret_lookup``). A kind may get
 values signed only when it is rendered (``@render_values``: the interview reminder's manage links,
-its payload being written in SQL). The outbox renders
+its payload being written in SQL), and load what those read for a whole batch at once (``@prefetch``).
+The outbox renders
 only declared kinds, so a message no domain owns fails loudly instead of going out half-made. Notifications imports no
 domain: the domains come to it.
 """
@@ -66,6 +67,34 @@ def render_values(*kinds: str):
         return fn
 
     return register
+
+
+# kind -> the functions that load, once for a batch about to be rendered, what its render values read
+_PREFETCH: dict[str, list[Callable]] = {}
+
+
+def prefetch(*kinds: str):
+    """Decorator: ``fn(messages) -> list`` loads in one query what the render values of ``kinds``
+    read for each message (the reminders' bookings); the caller holds the returned rows while it
+    renders the batch, so the session finds them without asking the database again."""
+
+    def register(fn: Callable) -> Callable:
+        for kind in kinds:
+            if kind not in _KINDS:
+                raise UnknownKind(f"prefetch for undeclared message kind {kind!r}")
+            _PREFETCH.setdefault(kind, []).append(fn)
+        return fn
+
+    return register
+
+
+def prefetch_for(messages) -> list:
+    """Run every prefetch once over the messages of its kinds; returns what they loaded."""
+    by_fn: dict[Callable, list] = {}
+    for message in messages:
+        for fn in _PREFETCH.get(message.kind, ()):
+            by_fn.setdefault(fn, []).append(message)
+    return [row for fn, batch in by_fn.items() for row in fn(batch)]
 
 
 def payload(message) -> dict:

@@ -396,8 +396,10 @@ def _prepare_claimed(token: str) -> list[_Ready]:
         ).all()
         claimed = [(m.id, m.attempts) for m in messages]
         now = utcnow()
+        loaded = registry.prefetch_for(messages)  # held while rendering: the session's map is weak
         for message in messages:
             prepared.append(_prepare(message, now))
+        del loaded
     except TRANSIENT_ERRORS as exc:
         # The database (or network) went away mid-read: the rows not yet rendered wait and retry.
         log.warning("rendering claim %s stopped on %s; its rows will be tried again", token, type(exc).__name__)

@@ -15,6 +15,7 @@ from bazaar.extensions import db
 from bazaar.notifications import services
 from bazaar.notifications.models import OutboxMessage
 from tests import factories as f
+from tests.support import counted_statements
 
 
 def _rows(**filters):
@@ -306,3 +307,29 @@ def test_registration_confirmation_carries_the_qr_ticket(ctx, smtp):
     ]
     assert ticket.get_content().startswith(b"\x89PNG")
     assert [p for p in smtp.received(To=waiting.user.email)[0].iter_attachments()] == []
+
+
+def test_a_batch_of_reminders_costs_one_statement_per_message(ctx, smtp, clock):
+    """Rows are claimed and loaded for the whole batch, the bookings their manage links read in
+    one query; what each message costs is its own sent mark (kept per row: see the module docstring)."""
+    ev = f.event(starts_in=timedelta(hours=2), hours=8)
+    ex = f.exhibitor(ev)
+    few, many = 3, 13
+    batches = ((ev.starts_at, few), (ev.starts_at + timedelta(hours=3), many))
+    for start, count in batches:
+        for slot in f.slots_for(ex, start=start, count=count, minutes=2):
+            booking_changed(f.booked(f.registration(ev), slot), "created")
+    db.session.commit()
+    assert services.dispatch_due_messages() == few + many  # the confirmations
+    statements = []
+    for start, count in batches:
+        due = start + timedelta(minutes=2 * (count - 1) - ev.reminder_minutes_before)  # the batch's last one
+        clock.advance(seconds=(due - utcnow()).total_seconds() + 60)
+        with counted_statements() as sent:
+            assert services.dispatch_due_messages() == count
+        statements.append(len([s for s in sent if not s.startswith("BEGIN")]))  # SQLite's BEGIN IMMEDIATE
+    ids = {str(row.id) for row in _rows(kind="interview_reminder", status="sent")}
+    reminders = [m for m in smtp.received() if m["X-Bazaar-Message-Id"] in ids]
+    assert len(ids) == len(reminders) == few + many
+    assert all("/bookings/link/" in m.get_body(("plain",)).get_content() for m in reminders)
+    assert statements[1] - statements[0] <= many - few  # one UPDATE (the sent mark) per row, nothing more
