@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, and_, select, text
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
@@ -187,7 +187,12 @@ class Booking(db.Model):
 
 def my_bookings(registration, include_cancelled: bool = False) -> list[Booking]:
     """The visitor's bookings at the event (live ones unless ``include_cancelled``), earliest first."""
-    q = select(Booking).where(Booking.registration_id == registration.id)
+    q = (
+        select(Booking)
+        .where(Booking.registration_id == registration.id)
+        # what every schedule shows of each: one query, however many interviews
+        .options(joinedload(Booking.exhibitor), joinedload(Booking.slot).joinedload(Slot.table))
+    )
     if not include_cancelled:
         q = q.where(Booking.is_live)
     return list(db.session.scalars(q.order_by(Booking.starts_at, Booking.id)))

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from bazaar import permissions
 from bazaar.booking import calendar, services, waitlist
@@ -167,6 +168,7 @@ def my_schedule(slug):
                 WaitlistEntry.in_line,
             )
             .order_by(WaitlistEntry.created_at)
+            .options(joinedload(WaitlistEntry.exhibitor))
         ).all()
     return render_template(
         "booking/my_schedule.html",

@@ -13,7 +13,7 @@ from bazaar.booking.notifications import MANAGE_LINK, manage_url
 from bazaar.exhibitors.models import Opening
 from bazaar.extensions import db
 from tests import factories as f
-from tests.support import limiter_on_redis, login
+from tests.support import counted_statements, limiter_on_redis, login
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -336,3 +336,22 @@ def test_csrf_is_required_on_booking_forms(fair, test_env):
     assert db.session.scalar(select(func.count(Booking.id))) == 1
     with strict.app_context():
         db.engine.dispose()
+
+
+def test_my_schedule_statements_do_not_grow_with_the_interviews(ctx, client):
+    event = f.event(max_bookings_per_visitor=8)
+    reg = f.registration(event)
+    login(client, reg.user)
+    sent, booked = {}, 0
+    for count in (1, 5):
+        for n in range(booked, count):
+            ex = f.exhibitor(event, name=f"Employer {n}", booth_number=f"B{n}")
+            [slot] = f.slots_for(ex, start=event.starts_at + timedelta(minutes=30 * n), count=1)
+            f.booked(reg, slot)
+        booked = count
+        db.session.expire_all()
+        with counted_statements() as statements:
+            page = client.get(f"/events/{event.slug}/my-schedule").text
+        assert all(f"Employer {n}" in page for n in range(count))
+        sent[count] = len([s for s in statements if not s.startswith("BEGIN")])  # SQLite's, when a transaction opens
+    assert sent[1] == sent[5], sent
