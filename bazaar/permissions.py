@@ -132,6 +132,13 @@ def _event_staff(user, event):
     return organises(user, event)
 
 
+@rule("event.activity")
+def _event_activity(user, event):
+    """Read the event's activity log: the organising bodies only. It shows what co-organisers did
+    too, and the staff, webhook and retention changes only the bodies decide."""
+    return organises(user, event)
+
+
 # ---- exhibitors ----------------------------------------------------------------------------
 # Applying is open to anyone (the applicant's account is made with the application); logos of
 # approved exhibitors at public events are shown on public pages.
