@@ -1,13 +1,7 @@
-"""Writing the activity log, and reading it for the event's page.
-
-Every domain calls :func:`log_action` from its services, in the transaction of the change, so the
-change and its entry are stored together or not at all. A new domain logs its actions the same
-way: declare the action (and its label) in :class:`bazaar.activitylog.models.Action` and
-``ACTION_LABELS``, call ``log_action(event, Action.X, obj=thing, data={...})`` where the change is
-made, and describe the entry in ``templates/events/_activity.html`` (changes of fields: give their
-labels in ``FIELD_LABELS``). Put ids and codes in ``data``, never a visitor's name or address."""
+"""Writing the activity log, and reading it for the event's page."""
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import has_request_context
 from flask_login import current_user
@@ -15,21 +9,23 @@ from sqlalchemy import column, func, select, table
 
 from bazaar.activitylog.models import Action, Export, LogEntry
 from bazaar.extensions import db
+from bazaar.i18n import zone_abbreviation
 
 # The accounts table, named as the log's foreign key names it (the log imports no domain).
 _users = table("user", column("id"), column("name"))
 
 
-def _plain(value):
-    """``value`` as JSON keeps it: times as UTC to the minute, sets and tuples as lists."""
+def _plain(value, zone: str):
+    """``value`` as JSON keeps it: times in the fair's time zone to the minute, named ("2027-03-10
+    10:00 CET"), sets and tuples as lists."""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return f"{value.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone_abbreviation(value, zone)}"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, zone) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
+        return [_plain(v, zone) for v in value]
     return value
 
 
@@ -41,8 +37,17 @@ def _signed_in():
 
 def log_action(event, action: Action, actor=None, obj=None, data: dict | None = None) -> LogEntry:
     """Record that ``actor`` did ``action`` at ``event`` (to ``obj``, with ``data``), in the
-    caller's transaction (the caller commits). ``actor`` defaults to the signed-in user of the
-    request; outside a request (a scheduled task) it is nobody, that is Bazaar itself."""
+    caller's transaction (the caller commits), so the change and its entry are stored together or
+    not at all. ``actor`` defaults to the signed-in user of the request; outside a request (a
+    scheduled task) it is nobody, that is Bazaar itself.
+
+    Call it from the domain's services, where the change is made. To log a new kind of action (a
+    feature added later: announcements, coaches, registration questions ...): add it to
+    :class:`~bazaar.activitylog.models.Action` and ``ACTION_LABELS``, call
+    ``log_action(event, Action.X, obj=thing, data={...})``, describe it in
+    ``templates/events/_activity.html`` and give the label of each field it changes in
+    ``FIELD_LABELS`` (``data["changes"]`` from :func:`changes`). ``data`` holds ids, codes and
+    the names of organisations and things, never a visitor's name, address or answers."""
     actor = actor if actor is not None else _signed_in()
     if obj is not None and obj.id is None:
         db.session.flush()  # a new object's id
@@ -53,7 +58,7 @@ def log_action(event, action: Action, actor=None, obj=None, data: dict | None = 
         action=action,
         object_type=obj.__tablename__ if obj is not None else None,
         object_id=obj.id if obj is not None else None,
-        data=_plain(data or {}),
+        data=_plain(data or {}, event.timezone),
     )
     db.session.add(entry)
     return entry

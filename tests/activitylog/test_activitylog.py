@@ -83,7 +83,12 @@ def test_event_settings_are_logged_with_old_and_new_values_but_not_personal_ones
     before = utcnow()
     assert client.post("/organiser/events/new", data=EVENT_FORM).status_code == 302
     event = db.session.scalar(select(Event).where(Event.name == "Vårens jobbmässa"))
-    changed = {**EVENT_FORM, "venue_name": "Stadsbiblioteket", "privacy_contact": "privacy@example.org"}
+    changed = {
+        **EVENT_FORM,
+        "venue_name": "Stadsbiblioteket",
+        "starts_at": "2031-03-10T11:00",
+        "privacy_contact": "privacy@example.org",
+    }
     assert client.post(f"/organiser/events/{event.id}/edit", data=changed).status_code == 302
     assert client.post(f"/organiser/events/{event.id}/status", data={"status": "published"}).status_code == 302
 
@@ -92,6 +97,7 @@ def test_event_settings_are_logged_with_old_and_new_values_but_not_personal_ones
     assert by(edit, olga, before)
     assert edit.data["changes"] == [
         {"field": "venue_name", "old": "Kulturhuset", "new": "Stadsbiblioteket"},
+        {"field": "starts_at", "old": "2031-03-10 10:00 CET", "new": "2031-03-10 11:00 CET"},  # the fair's time
         {"field": "privacy_contact"},  # an address: named, not shown
     ]
     status = only(event, Action.EVENT_STATUS)
@@ -101,6 +107,7 @@ def test_event_settings_are_logged_with_old_and_new_values_but_not_personal_ones
 
     page = activity(client, event)
     assert "Olga Organiser" in page and "Changed the event's settings." in page
+    assert "Starts: 2031-03-10 10:00 CET → 2031-03-10 11:00 CET" in page
     assert "Kulturhuset → Stadsbiblioteket" in page and "Contact for questions about personal data (changed)" in page
     assert "Draft → Published" in page and "Created the event." in page
     assert "dpo@example.org" not in page and "privacy@example.org" not in page
