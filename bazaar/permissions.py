@@ -103,7 +103,7 @@ def runs(user, event) -> bool:
     this one event. Co-organisers do the fair's work (the event page and its status, applications,
     exhibitors' grids, registrations, the door, matching, the outbox, the figures); the organising
     bodies alone decide the event's staff, budget, webhooks, API tokens, retention, and who the
-    cases to resolve are."""
+    cases to resolve are, and read the activity log."""
     return organises(user, event) or staffs_event(user, event, "coorganiser")
 
 

@@ -41,6 +41,7 @@ class Action(StrEnum):
     EXHIBITOR_STAFF_INVITED = "exhibitorstaff.invited"
     EXHIBITOR_STAFF_JOINED = "exhibitorstaff.joined"
     EXHIBITOR_STAFF_REMOVED = "exhibitorstaff.removed"
+    EXHIBITOR_STAFF_INVITATION_WITHDRAWN = "exhibitorstaff.withdrawn"
     RETENTION_CHANGED = "retention.changed"
     RETENTION_PURGED = "retention.purged"
     WEBHOOK_CREATED = "webhook.created"
@@ -91,6 +92,7 @@ ACTION_LABELS = {
     Action.EXHIBITOR_STAFF_INVITED: _l("Exhibitor staff invited"),
     Action.EXHIBITOR_STAFF_JOINED: _l("Exhibitor staff joined"),
     Action.EXHIBITOR_STAFF_REMOVED: _l("Exhibitor staff removed"),
+    Action.EXHIBITOR_STAFF_INVITATION_WITHDRAWN: _l("Exhibitor staff invitation withdrawn"),
     Action.RETENTION_CHANGED: _l("Retention period changed"),
     Action.RETENTION_PURGED: _l("Retention purge run"),
     Action.WEBHOOK_CREATED: _l("Webhook added"),

@@ -357,6 +357,14 @@ def pending_invitations(exhibitor: Exhibitor) -> list[StaffInvitation]:
     return invitations.pending(StaffInvitation, StaffInvitation.exhibitor_id == exhibitor.id)
 
 
+def withdraw_invitation(invitation: StaffInvitation) -> None:
+    """The invitation's link stops working at once."""
+    exhibitor = invitation.exhibitor
+    data = _named(exhibitor, role=invitation.role)
+    log_action(exhibitor.event, Action.EXHIBITOR_STAFF_INVITATION_WITHDRAWN, obj=invitation, data=data)
+    invitations.withdraw(invitation)
+
+
 def accept_invitation(invitation: StaffInvitation, user: User) -> ExhibitorStaff:
     """Make ``user`` staff (see :func:`bazaar.accounts.invitations.claim`)."""
     invitations.claim(invitation, user)

@@ -397,7 +397,7 @@ def remove_staff(exhibitor_id, staff_id):
 @login_required
 def withdraw_invitation(exhibitor_id, invitation_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
-    invitations.withdraw(_owned(StaffInvitation, invitation_id, exhibitor))
+    services.withdraw_invitation(_owned(StaffInvitation, invitation_id, exhibitor))
     flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("exhibitors.staff", exhibitor_id=exhibitor.id))
 

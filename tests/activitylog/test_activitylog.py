@@ -14,7 +14,7 @@ from bazaar.activitylog.services import log_action
 from bazaar.booking.models import Slot
 from bazaar.clock import utcnow
 from bazaar.events.models import Event, EventStaff
-from bazaar.exhibitors.models import ExhibitorStaff, InterviewTable
+from bazaar.exhibitors.models import ExhibitorStaff, InterviewTable, StaffInvitation
 from bazaar.extensions import db
 from bazaar.i18n import spreadsheet_time
 from bazaar.matching.models import Need
@@ -268,6 +268,9 @@ def test_staff_webhooks_retention_and_matching_are_logged(ctx, client, app):
         ).status_code
         == 302
     )
+    staff_invitation = db.session.scalar(select(StaffInvitation).where(StaffInvitation.email == "new@example.org"))
+    withdraw = f"/exhibitor/{exhibitor.id}/invitations/{staff_invitation.id}/withdraw"
+    assert admin_client.post(withdraw).status_code == 302
     ivan_row = db.session.scalar(select(ExhibitorStaff).where(ExhibitorStaff.user_id == ivan.id))
     assert admin_client.post(f"/exhibitor/{exhibitor.id}/staff/{ivan_row.id}/remove").status_code == 302
 
@@ -299,6 +302,7 @@ def test_staff_webhooks_retention_and_matching_are_logged(ctx, client, app):
     assert by(revoked, olga, before) and revoked.data == {"user_id": dana_row.user_id, "role": "checkin"}
     assert by(only(event, Action.EVENT_STAFF_INVITATION_WITHDRAWN), olga, before)
     assert by(only(event, Action.EXHIBITOR_STAFF_INVITED), anna, before)
+    assert by(only(event, Action.EXHIBITOR_STAFF_INVITATION_WITHDRAWN), anna, before)
     assert only(event, Action.EXHIBITOR_STAFF_REMOVED).data["user_id"] == ivan.id
     assert all(
         by(only(event, a), olga, before)
@@ -317,6 +321,7 @@ def test_staff_webhooks_retention_and_matching_are_logged(ctx, client, app):
     page = activity(client, event)
     assert "Took the role Door staff away from Dana Door." in page
     assert "Removed Ivan Interviewer from the staff of Acme AB." in page
+    assert "Withdrew an invitation to the staff of Acme AB." in page
     assert "Replaced the secret of the webhook https://127.0.0.1:9/hook." in page
     assert "Ran the retention purge: 1 person's data erased." in page
     assert "dana@example.org" not in page and "co@example.org" not in page
