@@ -606,7 +606,8 @@ def record_interview(
     if changed:
         exhibitor = booking.exhibitor
         action = Action.INTERVIEW_RECORDED if first else Action.INTERVIEW_CHANGED
-        log_action(exhibitor.event, action, actor, booking, _named(exhibitor, changes=changed))
+        data = _named(exhibitor, starts_at=booking.starts_at, changes=changed)
+        log_action(exhibitor.event, action, actor, booking, data)
     booking.attendance = attendance
     booking.attendance_marked_by_id = actor.id
     booking.outcome = outcome

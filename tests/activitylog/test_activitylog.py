@@ -219,7 +219,8 @@ def test_tables_slots_and_interview_records_are_logged(ctx, client):
     assert "Anna Admin" in page and "Added table Bord 1 of Acme AB." in page
     assert f"Generated {len(slots)} interview times on table Bord A of Acme AB." in page
     assert "Interviewer: – → Anna Admin" in page
-    assert f"Changed the record of interview {booking.id} at Acme AB." in page
+    at = f"{spreadsheet_time(booking.starts_at, event.timezone):%Y-%m-%d %H:%M} CET"
+    assert f"Changed the record of the interview at {at} with Acme AB." in page
     assert "Second interview → Job offer" in page
     assert "Vera Visitor" not in page
 
