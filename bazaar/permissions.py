@@ -103,7 +103,7 @@ def runs(user, event) -> bool:
     this one event. Co-organisers do the fair's work (the event page and its status, applications,
     exhibitors' grids, registrations, the door, matching, the outbox, the figures); the organising
     bodies alone decide the event's staff, budget, webhooks, API tokens, retention, and who the
-    cases to resolve are."""
+    cases to resolve are, and read the activity log."""
     return organises(user, event) or staffs_event(user, event, "coorganiser")
 
 
@@ -129,6 +129,13 @@ def _event_manage(user, event):
 @rule("event.staff")
 def _event_staff(user, event):
     """Invite and revoke the event's door staff and co-organisers: the organising bodies only."""
+    return organises(user, event)
+
+
+@rule("event.activity")
+def _event_activity(user, event):
+    """Read the event's activity log: the organising bodies only. It shows what co-organisers did
+    too, and the staff, webhook and retention changes only the bodies decide."""
     return organises(user, event)
 
 

@@ -4,9 +4,10 @@ Templates write ``{{ code|label("registration_status") }}``; the labels live nex
 their domain and nowhere else. An unknown code (old data) shows as itself rather than failing.
 """
 
+from bazaar.activitylog.models import ACTION_LABELS, EXPORT_LABELS, FIELD_LABELS
 from bazaar.events.models import STAFF_ROLE_LABELS
 from bazaar.events.models import STATUS_LABELS as EVENT_STATUS_LABELS
-from bazaar.exhibitors.forms import EDUCATION_LEVELS, FORMAT_LABELS, OUTCOME_LABELS
+from bazaar.exhibitors.forms import ATTENDANCE_LABELS, EDUCATION_LEVELS, FORMAT_LABELS, OUTCOME_LABELS
 from bazaar.exhibitors.models import APPLICATION_STATUS_LABELS, EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
 from bazaar.notifications.labels import CHANNEL_LABELS, KIND_LABELS
 from bazaar.notifications.labels import STATUS_LABELS as MESSAGE_STATUS_LABELS
@@ -27,6 +28,10 @@ VOCABULARIES = {
     "message_status": MESSAGE_STATUS_LABELS,
     "message_kind": KIND_LABELS,
     "message_channel": CHANNEL_LABELS,
+    "attendance": ATTENDANCE_LABELS,
+    "activity_action": ACTION_LABELS,
+    "activity_export": EXPORT_LABELS,
+    "activity_field": FIELD_LABELS,
 }
 
 

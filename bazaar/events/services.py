@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import changes, log_action
 from bazaar.booking.models import Booking, Slot, SlotStatus
 from bazaar.clock import utcnow
 from bazaar.events import signals
@@ -42,13 +44,22 @@ def create_event(organiser, **fields) -> Event:
     event.status = EventStatus.DRAFT
     event.organisers.append(EventOrganiser(organisation_id=organiser.organisation_id))
     db.session.add(event)
+    db.session.flush()
+    log_action(event, Action.EVENT_CREATED, organiser)
     db.session.commit()
     return event
+
+
+# Settings the log names without their values: personal data (a contact address) and long texts.
+UNLOGGED_VALUES = frozenset({"privacy_contact", "description", "directions"})
 
 
 def update_event(event: Event, **fields) -> Event:
     timing = ("starts_at", "ends_at", "timezone", "reminder_minutes_before", "followup_days")
     times_changed = any(key in fields and getattr(event, key) != fields[key] for key in timing)
+    changed = changes(event, fields, UNLOGGED_VALUES)
+    if changed:
+        log_action(event, Action.EVENT_CHANGED, data={"changes": changed})
     for key, value in fields.items():
         setattr(event, key, value)
     if times_changed:
@@ -66,6 +77,7 @@ def set_status(event: Event, status: str) -> Event:
     }
     if status not in allowed[event.status]:
         raise ValueError(f"cannot go from {event.status} to {status}")
+    log_action(event, Action.EVENT_STATUS, data={"changes": [{"field": "status", "old": event.status, "new": status}]})
     event.status = status
     db.session.commit()
     return event

@@ -4,12 +4,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bazaar import permissions
+from bazaar.activitylog import services as activitylog
+from bazaar.activitylog.forms import ActivityFilterForm
+from bazaar.activitylog.models import ACTION_LABELS
 from bazaar.events import services
 from bazaar.events.forms import EventForm
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.registrations.models import live_registration
+from bazaar.routing import link_args, page_number
 
 bp = Blueprint("events", __name__)
 
@@ -102,3 +106,34 @@ def change_status(event_id):
     else:
         flash(_("Saved."), "success")
     return redirect(url_for("events.manage", event_id=event.id))
+
+
+ACTIVITY_PAGE_SIZE = 50
+
+
+@bp.get("/organiser/events/<int:event_id>/activity")
+@login_required
+def activity(event_id):
+    """The event's activity log, newest first, narrowed by action, actor and dates (the fair's days)."""
+    event = permissions.load(Event, event_id, "event.activity")
+    form = ActivityFilterForm(request.args)
+    form.action.choices = [("", _("All"))] + [
+        (a, str(ACTION_LABELS.get(a, a))) for a in activitylog.actions_logged(event)
+    ]
+    form.actor.choices = [("", _("Everyone"))] + [
+        (str(user_id), name or _("Erased person")) for user_id, name in activitylog.actors(event)
+    ]
+    filters = form.filters(event.timezone) if form.validate() else {}
+    page = page_number(request.args)
+    total, entries = activitylog.page_of(activitylog.entries(event, **filters), page, ACTIVITY_PAGE_SIZE)
+    return render_template(
+        "events/activity.html",
+        event=event,
+        form=form,
+        entries=entries,
+        people=activitylog.people_named(entries),
+        total=total,
+        page=page,
+        pages=max(1, -(-total // ACTIVITY_PAGE_SIZE)),
+        args=link_args(request.args, form),
+    )

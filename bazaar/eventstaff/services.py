@@ -6,6 +6,8 @@ from sqlalchemy.orm import joinedload
 from bazaar.accounts import invitations
 from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import log_action
 from bazaar.events.models import STAFF_ROLE_LABELS, Event, EventStaff, EventStaffInvitation
 from bazaar.extensions import db
 
@@ -43,6 +45,7 @@ def invite(event: Event, email: str, role: str, inviter: User) -> EventStaffInvi
         raise EventStaffError("already staff")
     invitation = EventStaffInvitation(event_id=event.id, email=email, role=role, invited_by_id=inviter.id)
     db.session.add(invitation)
+    log_action(event, Action.EVENT_STAFF_INVITED, inviter, invitation, {"role": role})
     invitations.send(
         "event_staff_invitation",
         INVITATION_LINK,
@@ -62,14 +65,25 @@ def accept(invitation: EventStaffInvitation, user: User) -> EventStaff:
     if staff is None:
         staff = EventStaff(event_id=invitation.event_id, user_id=user.id, role=invitation.role)
         db.session.add(staff)
+    log_action(invitation.event, Action.EVENT_STAFF_JOINED, user, invitation, {"role": invitation.role})
     db.session.commit()
     return staff
 
 
 def revoke(staff: EventStaff) -> None:
     """Take the role away; every permission check reads the table, so access ends with this commit."""
+    event = db.session.get(Event, staff.event_id)
+    log_action(event, Action.EVENT_STAFF_REVOKED, data={"user_id": staff.user_id, "role": staff.role})
     db.session.delete(staff)
     db.session.commit()
+
+
+def withdraw_invitation(invitation: EventStaffInvitation) -> None:
+    """The invitation's link stops working at once."""
+    log_action(
+        invitation.event, Action.EVENT_STAFF_INVITATION_WITHDRAWN, obj=invitation, data={"role": invitation.role}
+    )
+    invitations.withdraw(invitation)
 
 
 def _role_row(event_id: int, user_id: int, role: str) -> EventStaff | None:

@@ -61,7 +61,7 @@ def revoke(event_id, event_staff_id):
 @login_required
 def withdraw_invitation(event_id, event_invitation_id):
     event = _event(event_id)
-    invitations.withdraw(_of_event(EventStaffInvitation, event_invitation_id, event))
+    services.withdraw_invitation(_of_event(EventStaffInvitation, event_invitation_id, event))
     flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("eventstaff.staff", event_id=event.id))
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import log_action
 from bazaar.booking.models import Booking, CancelReason, Slot, SlotFormat, SlotStatus
 from bazaar.booking.services import cancel_booking
 from bazaar.exhibitors.models import InterviewTable, Opening
@@ -130,6 +132,9 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
         slot.status = SlotStatus.OPEN
         live.append(slot)
         created.append(slot)
+    if created:
+        data = {"exhibitor": table.exhibitor.name, "table": table.name, "created": len(created), "skipped": skipped}
+        log_action(event, Action.SLOTS_GENERATED, obj=table, data=data | {"format": plan.format})
     db.session.commit()
     return GenerationResult(created=created, skipped=skipped)
 
@@ -142,7 +147,10 @@ def set_blocked(slot: Slot, blocked: bool) -> Slot:
     """Block a slot (no new bookings; a booking already made stays) or open it again."""
     if slot.status == SlotStatus.REMOVED:
         raise ScheduleError("removed")
-    slot.status = SlotStatus.BLOCKED if blocked else SlotStatus.OPEN
+    status = SlotStatus.BLOCKED if blocked else SlotStatus.OPEN
+    if slot.status != status:
+        _log(slot, Action.SLOT_BLOCKED if blocked else Action.SLOT_OPENED)
+    slot.status = status
     db.session.commit()
     return slot
 
@@ -154,11 +162,18 @@ def remove_slot(slot: Slot, actor) -> Booking | None:
     booking = live_booking(slot)
     if booking is not None:
         cancel_booking(booking, actor, reason=CancelReason.SLOT_REMOVED, commit=False)
+    _log(slot, Action.SLOT_REMOVED, actor, booking_cancelled=booking is not None)
     slot.status = SlotStatus.REMOVED
     slot.held_for_registration_id = None
     slot.held_until = None
     db.session.commit()
     return booking
+
+
+def _log(slot: Slot, action: Action, actor=None, **data) -> None:
+    table = slot.table
+    named = {"exhibitor": table.exhibitor.name, "table": table.name, "starts_at": slot.starts_at}
+    log_action(table.exhibitor.event, action, actor, slot, named | data)
 
 
 def table_slots(table: InterviewTable) -> list[tuple[Slot, Booking | None]]:

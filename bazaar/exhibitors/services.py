@@ -12,6 +12,8 @@ from sqlalchemy.orm import joinedload
 from bazaar.accounts import invitations
 from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import changes, log_action
 from bazaar.booking.models import (
     Attendance,
     Booking,
@@ -43,6 +45,11 @@ from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
 
 DECISIONS = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WAITLISTED)
+DECISION_ACTIONS = {
+    ApplicationStatus.APPROVED: Action.APPLICATION_APPROVED,
+    ApplicationStatus.REJECTED: Action.APPLICATION_REJECTED,
+    ApplicationStatus.WAITLISTED: Action.APPLICATION_WAITLISTED,
+}
 STAFF_ROLES = ("admin", "interviewer")
 # The link in a staff invitation: for its address, while the invitation is pending.
 INVITATION_LINK = invitations.link("staff_invitation", StaffInvitation)
@@ -262,6 +269,13 @@ def decide_application(
     if impact.bookings and cancel_bookings != impact.bookings:
         db.session.rollback()
         raise BookingsAffected(impact)
+    log_action(
+        exhibitor.event,
+        DECISION_ACTIONS[decision],
+        actor,
+        exhibitor,
+        {"exhibitor": exhibitor.name, "old": exhibitor.status, "cancelled_bookings": impact.bookings},
+    )
     exhibitor.status = decision
     exhibitor.decided_at = now
     exhibitor.decided_by_id = actor.id
@@ -286,10 +300,19 @@ def decide_application(
 
 
 def assign_booth(exhibitor: Exhibitor, number: str, location: str) -> Exhibitor:
-    exhibitor.booth_number = number.strip() or None
-    exhibitor.booth_location = location.strip() or None
+    booth = {"booth_number": number.strip() or None, "booth_location": location.strip() or None}
+    changed = changes(exhibitor, booth)
+    if changed:
+        log_action(exhibitor.event, Action.BOOTH_ASSIGNED, obj=exhibitor, data=_named(exhibitor, changes=changed))
+    for key, value in booth.items():
+        setattr(exhibitor, key, value)
     db.session.commit()
     return exhibitor
+
+
+def _named(exhibitor: Exhibitor, **data) -> dict:
+    """A log entry's data, with the exhibitor's name as it was."""
+    return {"exhibitor": exhibitor.name} | data
 
 
 def exhibitors_of(user: User) -> list[Exhibitor]:
@@ -317,6 +340,7 @@ def invite_staff(exhibitor: Exhibitor, email: str, role: str, inviter: User) -> 
         raise ExhibitorError("already staff")
     invitation = StaffInvitation(exhibitor_id=exhibitor.id, email=email, role=role, invited_by_id=inviter.id)
     db.session.add(invitation)
+    log_action(exhibitor.event, Action.EXHIBITOR_STAFF_INVITED, inviter, invitation, _named(exhibitor, role=role))
     invitations.send(
         "staff_invitation",
         INVITATION_LINK,
@@ -333,6 +357,14 @@ def pending_invitations(exhibitor: Exhibitor) -> list[StaffInvitation]:
     return invitations.pending(StaffInvitation, StaffInvitation.exhibitor_id == exhibitor.id)
 
 
+def withdraw_invitation(invitation: StaffInvitation) -> None:
+    """The invitation's link stops working at once."""
+    exhibitor = invitation.exhibitor
+    data = _named(exhibitor, role=invitation.role)
+    log_action(exhibitor.event, Action.EXHIBITOR_STAFF_INVITATION_WITHDRAWN, obj=invitation, data=data)
+    invitations.withdraw(invitation)
+
+
 def accept_invitation(invitation: StaffInvitation, user: User) -> ExhibitorStaff:
     """Make ``user`` staff (see :func:`bazaar.accounts.invitations.claim`)."""
     invitations.claim(invitation, user)
@@ -344,6 +376,14 @@ def accept_invitation(invitation: StaffInvitation, user: User) -> ExhibitorStaff
     if staff is None:
         staff = ExhibitorStaff(exhibitor_id=invitation.exhibitor_id, user_id=user.id, role=invitation.role)
         db.session.add(staff)
+    exhibitor = invitation.exhibitor
+    log_action(
+        exhibitor.event,
+        Action.EXHIBITOR_STAFF_JOINED,
+        user,
+        exhibitor,
+        _named(exhibitor, role=invitation.role, invitation_id=invitation.id),
+    )
     db.session.commit()
     return staff
 
@@ -355,6 +395,12 @@ def remove_staff(exhibitor: Exhibitor, staff: ExhibitorStaff) -> None:
     for table in exhibitor.tables:
         if table.interviewer_id == staff.user_id:
             table.interviewer_id = None
+    log_action(
+        exhibitor.event,
+        Action.EXHIBITOR_STAFF_REMOVED,
+        obj=exhibitor,
+        data=_named(exhibitor, user_id=staff.user_id, role=staff.role),
+    )
     db.session.delete(staff)
     db.session.commit()
 
@@ -411,11 +457,16 @@ def save_table(
 ) -> InterviewTable:
     if interviewer_id is not None and not any(s.user_id == interviewer_id for s in exhibitor.staff):
         raise ExhibitorError("not staff")
+    fields = {"name": name.strip(), "interviewer_id": interviewer_id}
     if table is None:
-        table = InterviewTable(exhibitor_id=exhibitor.id)
+        table = InterviewTable(exhibitor_id=exhibitor.id, **fields)
         db.session.add(table)
-    table.name = name.strip()
-    table.interviewer_id = interviewer_id
+        log_action(exhibitor.event, Action.TABLE_CREATED, obj=table, data=_named(exhibitor, table=table.name))
+    elif changed := changes(table, fields):
+        data = _named(exhibitor, table=fields["name"], changes=changed)
+        log_action(exhibitor.event, Action.TABLE_CHANGED, obj=table, data=data)
+        for key, value in fields.items():
+            setattr(table, key, value)
     db.session.commit()
     return table
 
@@ -429,6 +480,8 @@ def delete_table(table: InterviewTable) -> None:
     )
     if booked:
         raise ExhibitorError("has bookings")
+    exhibitor = table.exhibitor
+    log_action(exhibitor.event, Action.TABLE_DELETED, obj=table, data=_named(exhibitor, table=table.name))
     db.session.execute(delete(Slot).where(Slot.table_id == table.id))
     db.session.delete(table)
     db.session.commit()
@@ -547,6 +600,14 @@ def record_interview(
             raise ExhibitorError("employment type")
         if outcome != Outcome.HIRED:
             employment_type = None
+    recorded = {"attendance": attendance, "outcome": outcome, "outcome_employment_type": employment_type}
+    first = booking.attendance == Attendance.UNKNOWN
+    changed = changes(booking, recorded)
+    if changed:
+        exhibitor = booking.exhibitor
+        action = Action.INTERVIEW_RECORDED if first else Action.INTERVIEW_CHANGED
+        data = _named(exhibitor, starts_at=booking.starts_at, changes=changed)
+        log_action(exhibitor.event, action, actor, booking, data)
     booking.attendance = attendance
     booking.attendance_marked_by_id = actor.id
     booking.outcome = outcome

@@ -18,6 +18,8 @@ from sqlalchemy import select
 from bazaar import permissions, ratelimit, spreadsheets
 from bazaar.accounts import invitations
 from bazaar.accounts.services import create_user, find_user_by_email
+from bazaar.activitylog.models import Export
+from bazaar.activitylog.services import log_download
 from bazaar.booking.models import Booking, Slot, SlotFormat
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
@@ -193,6 +195,7 @@ def applications_csv(event_id):
         abort(400)
     header, rows = services.application_table(event, **chosen)
     body = spreadsheets.to_csv(header, rows, spreadsheets.separator(request.args.get("sep")))
+    log_download(event, Export.APPLICATIONS, "csv")
     return spreadsheets.download(body, f"applications-{event.slug}.csv")
 
 
@@ -203,6 +206,7 @@ def applications_xlsx(event_id):
     if chosen is None:
         abort(400)
     header, rows = services.application_table(event, **chosen)
+    log_download(event, Export.APPLICATIONS, "xlsx")
     return spreadsheets.download(
         spreadsheets.to_xlsx([(_("Exhibitor applications"), header, rows)]), f"applications-{event.slug}.xlsx"
     )
@@ -393,7 +397,7 @@ def remove_staff(exhibitor_id, staff_id):
 @login_required
 def withdraw_invitation(exhibitor_id, invitation_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
-    invitations.withdraw(_owned(StaffInvitation, invitation_id, exhibitor))
+    services.withdraw_invitation(_owned(StaffInvitation, invitation_id, exhibitor))
     flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("exhibitors.staff", exhibitor_id=exhibitor.id))
 
@@ -531,6 +535,7 @@ def bookings_csv(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.bookings.export")
     header, rows = services.booking_table(exhibitor)
     body = spreadsheets.to_csv(header, rows, spreadsheets.separator(request.args.get("sep")))
+    log_download(exhibitor.event, Export.BOOKINGS, "csv", exhibitor, data={"exhibitor": exhibitor.name})
     return spreadsheets.download(body, f"bookings-{exhibitor.event.slug}-{exhibitor.id}.csv")
 
 
@@ -539,6 +544,7 @@ def bookings_csv(exhibitor_id):
 def bookings_xlsx(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.bookings.export")
     header, rows = services.booking_table(exhibitor)
+    log_download(exhibitor.event, Export.BOOKINGS, "xlsx", exhibitor, data={"exhibitor": exhibitor.name})
     return spreadsheets.download(
         spreadsheets.to_xlsx([(_("Bookings"), header, rows)]), f"bookings-{exhibitor.event.slug}-{exhibitor.id}.xlsx"
     )

@@ -26,6 +26,8 @@ from sqlalchemy import Text, and_, cast, select, update
 from bazaar.accounts import services as accounts
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.accounts.signals import consent_withdrawn
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import log_action
 from bazaar.booking.errors import BookingError
 from bazaar.booking.models import Booking, Slot
 from bazaar.booking.rules import bookable_for, check_rules, live_booking_on
@@ -513,6 +515,9 @@ def invite(need: Need, registration_ids: list[int], actor, now: datetime | None 
             _queue_invitation(invitation, registration, slot)
             made.append(invitation)
             break
+    if made:
+        data = {"exhibitor": need.exhibitor.name, "need": need.title, "invitations": len(made)}
+        log_action(event, Action.MATCHING_INVITED, actor, need, data)
     db.session.commit()
     return made
 

@@ -19,6 +19,8 @@ from flask import current_app
 from sqlalchemy import exists, false, func, or_, select
 
 from bazaar.accounts.models import User
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import log_action
 from bazaar.clock import utcnow
 from bazaar.events.models import Event, EventStaff
 from bazaar.exhibitors.models import ExhibitorStaff
@@ -164,6 +166,8 @@ def purge_event(
         erased += len(ids)
         if time_limit is not None and time.monotonic() - started > time_limit:
             break
+    log_action(event, Action.RETENTION_PURGED, by, data={"erased": erased, "early": early})
+    db.session.commit()
     log.info(
         "retention purge: %s people erased (%s)",
         erased,
@@ -191,5 +195,8 @@ def purge_due(now: datetime | None = None) -> int:
 
 def set_retention_months(event: Event, months: int | None) -> None:
     """The event's own period, or None for the site's default."""
+    if months != event.retention_months:
+        change = {"field": "retention_months", "old": event.retention_months, "new": months}
+        log_action(event, Action.RETENTION_CHANGED, data={"changes": [change]})
     event.retention_months = months
     db.session.commit()

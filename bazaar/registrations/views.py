@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from bazaar import permissions, ratelimit, spreadsheets
 from bazaar.accounts.services import EmailTaken, save_profile, sign_up
+from bazaar.activitylog.models import Export
+from bazaar.activitylog.services import log_download
 from bazaar.events.models import Event
 from bazaar.events.services import registration_open
 from bazaar.extensions import db, limiter
@@ -188,6 +190,7 @@ def organiser_csv(event_id):
     event = _listed_event(event_id)
     header, rows = services.registration_table(event, **RegistrationSearchForm(request.args).filters())
     body = spreadsheets.to_csv(header, rows, spreadsheets.separator(request.args.get("sep")))
+    log_download(event, Export.REGISTRATIONS, "csv")
     return spreadsheets.download(body, f"registrations-{event.slug}.csv")
 
 
@@ -197,4 +200,5 @@ def organiser_xlsx(event_id):
     event = _listed_event(event_id)
     header, rows = services.registration_table(event, **RegistrationSearchForm(request.args).filters())
     body = spreadsheets.to_xlsx([(_("Registrations"), header, rows)])
+    log_download(event, Export.REGISTRATIONS, "xlsx")
     return spreadsheets.download(body, f"registrations-{event.slug}.xlsx")

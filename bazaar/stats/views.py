@@ -14,6 +14,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bazaar import i18n, permissions, spreadsheets
+from bazaar.activitylog.models import Export
+from bazaar.activitylog.services import log_download
 from bazaar.events.models import Event
 from bazaar.events.services import events_for_organiser
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
@@ -205,6 +207,7 @@ def export_csv(event_id):
     if snapshot is None:
         abort(404)
     body = export.to_csv(snapshot.figures, spreadsheets.separator(request.args.get("sep")))
+    log_download(event, Export.STATISTICS, "csv", data={"version": snapshot.version})
     return spreadsheets.download(body, _export_name(event, snapshot, "csv"))
 
 
@@ -215,6 +218,7 @@ def export_xlsx(event_id):
     snapshot = _snapshot(event)
     if snapshot is None:
         abort(404)
+    log_download(event, Export.STATISTICS, "xlsx", data={"version": snapshot.version})
     return spreadsheets.download(export.to_xlsx(snapshot.figures), _export_name(event, snapshot, "xlsx"))
 
 

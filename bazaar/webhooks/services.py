@@ -18,6 +18,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import changes, log_action
 from bazaar.booking.models import Booking
 from bazaar.checkin import signals as checkin_signals
 from bazaar.clock import utcnow
@@ -71,6 +73,7 @@ def create_endpoint(event: Event, url: str, topics: list[str], description: str,
         created_by_id=actor.id,
     )
     db.session.add(endpoint)
+    log_action(event, Action.WEBHOOK_CREATED, actor, endpoint, {"url": url, "topics": endpoint.topics})
     db.session.commit()
     return endpoint
 
@@ -78,22 +81,30 @@ def create_endpoint(event: Event, url: str, topics: list[str], description: str,
 def update_endpoint(endpoint: WebhookEndpoint, url: str, topics: list[str], description: str, active: bool) -> None:
     """Change where an endpoint points and what it hears (commits). Deliveries already written keep
     their URL; a switched-off endpoint's waiting deliveries are skipped when their turn comes."""
-    endpoint.url = url
-    endpoint.topics = [t for t in TOPICS if t in topics]
-    endpoint.description = description.strip()
-    endpoint.active = active
+    fields = {
+        "url": url,
+        "topics": [t for t in TOPICS if t in topics],
+        "description": description.strip(),
+        "active": active,
+    }
+    if changed := changes(endpoint, fields):
+        log_action(endpoint.event, Action.WEBHOOK_CHANGED, obj=endpoint, data={"url": url, "changes": changed})
+    for key, value in fields.items():
+        setattr(endpoint, key, value)
     db.session.commit()
 
 
 def rotate_secret(endpoint: WebhookEndpoint) -> str:
     """A new signing secret at once (commits); deliveries still waiting are signed with it."""
     endpoint.secret = new_secret()
+    log_action(endpoint.event, Action.WEBHOOK_SECRET_ROTATED, obj=endpoint, data={"url": endpoint.url})
     db.session.commit()
     return endpoint.secret
 
 
 def delete_endpoint(endpoint: WebhookEndpoint) -> None:
     """Remove the endpoint (commits); its waiting deliveries are skipped, its log stays in the outbox."""
+    log_action(endpoint.event, Action.WEBHOOK_DELETED, obj=endpoint, data={"url": endpoint.url})
     db.session.delete(endpoint)
     db.session.commit()
 

@@ -399,6 +399,7 @@ ORGANISER_ONLY_ENDPOINTS = {
     "eventstaff.staff": "the event's door staff and co-organisers, and inviting more",
     "eventstaff.revoke": "take a role at the event away",
     "eventstaff.withdraw_invitation": "withdraw an event staff invitation",
+    "events.activity": "the event's activity log (what co-organisers did too)",
 }
 
 
