@@ -4,6 +4,7 @@ Templates write ``{{ code|label("registration_status") }}``; the labels live nex
 their domain and nowhere else. An unknown code (old data) shows as itself rather than failing.
 """
 
+from bazaar.announcements.models import AUDIENCE_LABELS
 from bazaar.events.models import STAFF_ROLE_LABELS
 from bazaar.events.models import STATUS_LABELS as EVENT_STATUS_LABELS
 from bazaar.exhibitors.forms import EDUCATION_LEVELS, FORMAT_LABELS, OUTCOME_LABELS
@@ -27,6 +28,7 @@ VOCABULARIES = {
     "message_status": MESSAGE_STATUS_LABELS,
     "message_kind": KIND_LABELS,
     "message_channel": CHANNEL_LABELS,
+    "announcement_audience": AUDIENCE_LABELS,
 }
 
 
