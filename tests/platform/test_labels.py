@@ -5,6 +5,7 @@ import pytest
 from babel import Locale
 from flask_babel import force_locale
 
+from bazaar.announcements.models import Audience
 from bazaar.booking.models import Outcome
 from bazaar.events.models import EventStatus
 from bazaar.exhibitors.models import EMPLOYMENT_TYPES, ORG_TYPES, ApplicationStatus, Opening
@@ -38,6 +39,7 @@ MESSAGE_KINDS = (
         ("message_status", MessageStatus),
         ("message_kind", MESSAGE_KINDS),
         ("message_channel", Channel),
+        ("announcement_audience", Audience),
     ],
 )
 def test_every_code_has_exactly_its_label_in_swedish(app, vocabulary, codes):
