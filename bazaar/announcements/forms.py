@@ -3,7 +3,6 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
-from wtforms.widgets import HiddenInput
 
 from bazaar.announcements.models import AUDIENCE_LABELS, Audience
 from bazaar.forms import TEXT_LANGUAGES, BazaarForm, TranslatedTexts, translated
@@ -27,8 +26,9 @@ class AnnouncementForm(TranslatedTexts, BazaarForm):
     )
     # One per form page: a second submit of the same form sends nothing more.
     submission = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
-    # The number of people the organiser saw in the preview; sending asks for it again if it changed.
-    confirmed_people = IntegerField(validators=[Optional()], widget=HiddenInput())
+    # The number of people the organiser saw in the preview (written by the preview itself, so a
+    # send needs one); sending asks again if it changed.
+    confirmed_people = IntegerField(validators=[Optional()])
 
     def __init__(self, exhibitors=(), *args, **kwargs):
         super().__init__(*args, **kwargs)

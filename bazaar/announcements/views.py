@@ -74,7 +74,6 @@ def new(event_id):
         return redirect(url_for("announcements.view", event_id=event.id, announcement_id=announcement.id))
     elif request.form.get("action") == "send":
         flash(_("The number of recipients changed since the preview. Check it and send again."), "error")
-    form.confirmed_people.data = counts.people
     return render_template(
         "announcements/new.html",
         event=event,
