@@ -347,3 +347,23 @@ def test_only_those_who_run_the_fair_reach_its_announcements(ctx, client):
     login(client, allowed["organiser"])
     assert client.get(f"/organiser/events/{other_event.id}/announcements/{announcement.id}").status_code == 404
     assert db.session.scalar(select(func.count()).select_from(Announcement)) == 1
+
+
+def test_erasing_a_recipient_erases_their_copies_and_takes_them_off_the_news_list(ctx):
+    from bazaar.privacy.services import delete_account
+
+    event = f.event()
+    leaving, staying = _visitor(lang="ar", phone="+46703334445", news=True), _visitor(news=True)
+    for person in (leaving, staying):
+        f.registration(event, person)
+    announcement, _ = services.send(event, _draft(), f.organiser(), "erasure-check-000001")
+    leaving_id, leaving_email = leaving.id, leaving.email
+    delete_account(leaving)
+
+    assert not [m for m in _outbox() if m.to_address in (leaving_email, "+46703334445")]
+    assert all(m.status == "cancelled" and m.user_id is None for m in _outbox() if m.payload == {})
+    assert len([m for m in _outbox() if m.payload == {}]) == 2  # the email and the text message
+    assert [r.user.id for r in services.recipients(event, Audience.NEWS)] == [staying.id]
+    assert leaving_id not in {r.user.id for r in services.recipients(event, Audience.REGISTERED)}
+    record = db.session.get(Announcement, announcement.id)  # the record names nobody but its author
+    assert (record.email_count, record.sms_count) == (2, 1) and leaving_email not in str(record.body)
