@@ -256,14 +256,22 @@ def delivery(announcement: Announcement) -> dict[tuple[str, str], int]:
 # ---- the news list ---------------------------------------------------------------------------
 
 
-def news_list(event: Event):
-    """(name, email, language, when they asked) of the news list, by name."""
-    return db.session.execute(
-        select(User.name, User.email, User.preferred_language, VisitorProfile.consent_news_at)
+def _news_people(event: Event, *columns):
+    return (
+        select(*columns)
         .join(VisitorProfile, VisitorProfile.user_id == User.id)
         .where(User.id.in_(_news_user_ids(event)), User.deleted_at.is_(None), User.is_active_account.is_(True))
-        .order_by(func.lower(User.name), User.id)
-    ).all()
+    )
+
+
+def news_count(event: Event) -> int:
+    return db.session.scalar(_news_people(event, func.count(User.id)))
+
+
+def news_list(event: Event):
+    """(name, email, language, when they asked) of the news list, by name."""
+    columns = (User.name, User.email, User.preferred_language, VisitorProfile.consent_news_at)
+    return db.session.execute(_news_people(event, *columns).order_by(func.lower(User.name), User.id)).all()
 
 
 def news_table(event: Event, header: list) -> tuple[list, list]:

@@ -37,7 +37,7 @@ def index(event_id):
         "announcements/index.html",
         event=event,
         announcements=services.announcements_of(event),
-        news_count=len(services.news_list(event)),
+        news_count=services.news_count(event),
     )
 
 
