@@ -367,3 +367,37 @@ def test_erasing_a_recipient_erases_their_copies_and_takes_them_off_the_news_lis
     assert leaving_id not in {r.user.id for r in services.recipients(event, Audience.REGISTERED)}
     record = db.session.get(Announcement, announcement.id)  # the record names nobody but its author
     assert (record.email_count, record.sms_count) == (2, 1) and leaving_email not in str(record.body)
+
+
+def test_the_same_form_sent_at_once_from_several_requests_sends_once(app, ctx):
+    """Eight submits of one form at the same moment, each in its own app context and connection:
+    one records the announcement and queues the copies, the others find it."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from bazaar.events.models import Event
+
+    org = f.organisation()
+    event = f.event(org=org)
+    for i, lang in enumerate(("sv", "ar", "en")):
+        f.registration(event, _visitor(lang=lang, phone=f"+4670444555{i}"))
+    event_id, author_id = event.id, f.organiser(org).id
+    db.session.remove()
+    barrier = Barrier(8)
+
+    def submit(_):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                announcement, sent = services.send(
+                    db.session.get(Event, event_id), _draft(), db.session.get(User, author_id), "same-form-at-once-01"
+                )
+                return announcement.id, sent
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(submit, range(8)))
+    assert len({announcement_id for announcement_id, _ in results}) == 1
+    assert sorted(sent for _, sent in results) == [False] * 7 + [True]
+    assert len(_outbox(channel="email")) == 3 and len(_outbox(channel="sms")) == 3
