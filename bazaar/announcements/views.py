@@ -71,6 +71,11 @@ def new(event_id):
             abort(404)  # a form's token reused for another event
         if sent:
             flash(_("The announcement is on its way to %(count)d people.", count=announcement.email_count), "success")
+        else:
+            flash(
+                _("This form was sent already, so nothing more was sent. Write a new announcement to send another."),
+                "error",
+            )
         return redirect(url_for("announcements.view", event_id=event.id, announcement_id=announcement.id))
     elif request.form.get("action") == "send":
         flash(_("The number of recipients changed since the preview. Check it and send again."), "error")

@@ -211,7 +211,7 @@ def test_preview_shows_the_count_and_a_double_submit_sends_once(ctx, client):
     again, sent = services.send(event, _draft(), f.organiser(org), "form-submission-0123456789")
     assert (again.id, sent) == (announcement.id, False) and len(_outbox()) == 3
     shown = client.get(first.headers["Location"]).get_data(as_text=True)
-    assert ARABIC in shown and "Waiting to be sent" in shown
+    assert ARABIC in shown and "Waiting to be sent" in shown and "This form was sent already" in shown
 
 
 def test_a_count_that_changed_since_the_preview_is_shown_again_before_sending(ctx, client):
