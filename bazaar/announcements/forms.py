@@ -17,10 +17,11 @@ def new_submission() -> str:
 @translated("body", _l("Message (%(language)s)"), max_length=5000)
 @translated("subject", _l("Subject (%(language)s)"), max_length=200, field=StringField)
 class AnnouncementForm(TranslatedTexts, BazaarForm):
+    """An announcement: its audience, its email (subject and message) and text message in any of the
+    site's languages, and the language to preview it in."""
+
     audience = SelectField(_l("Send to"), choices=list(AUDIENCE_LABELS.items()), default=Audience.REGISTERED)
-    exhibitor = SelectField(
-        _l("Exhibitor (for visitors booked with one exhibitor)"), coerce=int, choices=[], validate_choice=True
-    )
+    exhibitor = SelectField(_l("Exhibitor (for visitors booked with one exhibitor)"), coerce=int, choices=[])
     preview_language = SelectField(
         _l("Preview as a recipient who reads"), choices=[(code, name) for code, (name, _) in LANGUAGES.items()]
     )
