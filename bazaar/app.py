@@ -8,6 +8,7 @@ from flask import Flask
 
 # Each domain declares its messages (and attachments); the reminders hear the domains' signals.
 import bazaar.accounts.notifications  # noqa: F401
+import bazaar.announcements.notifications  # noqa: F401
 import bazaar.booking.notifications  # noqa: F401
 import bazaar.checkin.notifications  # noqa: F401
 import bazaar.eventstaff.notifications  # noqa: F401
@@ -36,6 +37,7 @@ from bazaar import (
 from bazaar.about.views import bp as about_bp
 from bazaar.accounts import auth
 from bazaar.accounts.views import bp as accounts_bp
+from bazaar.announcements.views import bp as announcements_bp
 from bazaar.api import docs
 from bazaar.api.tokens import bp as api_tokens_bp
 from bazaar.booking.views import bp as booking_bp
@@ -93,6 +95,7 @@ def create_app(config=None) -> Flask:
         booking_bp,
         checkin_bp,
         outbox_bp,
+        announcements_bp,
         stats_bp,
         funding_bp,
         privacy_bp,

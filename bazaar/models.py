@@ -2,6 +2,7 @@
 
 from bazaar.accounts.models import Organisation, User, VisitorProfile  # noqa: F401
 from bazaar.activitylog.models import LogEntry  # noqa: F401
+from bazaar.announcements.models import Announcement  # noqa: F401
 from bazaar.api.models import ApiToken  # noqa: F401
 from bazaar.booking.models import Booking, Slot, WaitlistEntry  # noqa: F401
 from bazaar.checkin.models import BoothScan, DoorScan  # noqa: F401

@@ -346,6 +346,28 @@ def _notifications_failed_everywhere(user, _):
     return bool(getattr(user, "is_site_operator", False))
 
 
+# ---- announcements ---------------------------------------------------------------------------
+
+
+@rule("announcement.send")
+def _announcement_send(user, event):
+    """Write, preview and send announcements to the event's audiences, and see those sent: the
+    event's co-organisers."""
+    return runs(user, event)
+
+
+@rule("announcement.view")
+def _announcement_view(user, announcement):
+    return announcement is not None and runs(user, announcement.event)
+
+
+@rule("announcement.news_list")
+def _announcement_news_list(user, event):
+    """Export the news list (people of the organising bodies' fairs who asked to hear about next
+    year's): the event's co-organisers."""
+    return runs(user, event)
+
+
 # ---- webhooks --------------------------------------------------------------------------------
 
 

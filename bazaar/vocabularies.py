@@ -5,6 +5,7 @@ their domain and nowhere else. An unknown code (old data) shows as itself rather
 """
 
 from bazaar.activitylog.models import ACTION_LABELS, EXPORT_LABELS, FIELD_LABELS
+from bazaar.announcements.models import AUDIENCE_LABELS
 from bazaar.events.models import STAFF_ROLE_LABELS
 from bazaar.events.models import STATUS_LABELS as EVENT_STATUS_LABELS
 from bazaar.exhibitors.forms import ATTENDANCE_LABELS, EDUCATION_LEVELS, FORMAT_LABELS, OUTCOME_LABELS
@@ -32,6 +33,7 @@ VOCABULARIES = {
     "activity_action": ACTION_LABELS,
     "activity_export": EXPORT_LABELS,
     "activity_field": FIELD_LABELS,
+    "announcement_audience": AUDIENCE_LABELS,
 }
 
 

@@ -6,6 +6,7 @@ from babel import Locale
 from flask_babel import force_locale
 
 from bazaar.activitylog.models import Action, Export
+from bazaar.announcements.models import Audience
 from bazaar.booking.models import Outcome
 from bazaar.events.models import EventStatus
 from bazaar.exhibitors.models import EMPLOYMENT_TYPES, ORG_TYPES, ApplicationStatus, Opening
@@ -41,6 +42,7 @@ MESSAGE_KINDS = (
         ("message_channel", Channel),
         ("activity_action", Action),
         ("activity_export", Export),
+        ("announcement_audience", Audience),
     ],
 )
 def test_every_code_has_exactly_its_label_in_swedish(app, vocabulary, codes):

@@ -180,6 +180,16 @@ def world(ctx):
     door_row = db.session.scalar(sa.select(EventStaff).where(EventStaff.user_id == door_staff.id))
     event_invitation = EventStaffInvitation(event_id=event.id, email="door-invited@example.org", role="checkin")
     db.session.add(event_invitation)
+    from bazaar.announcements.models import Announcement
+
+    announcement = Announcement(
+        event_id=event.id,
+        audience="registered",
+        subject={"en": "Owner's announcement"},
+        body={"en": "The entrance moved."},
+        submission="owner-announcement-0001",
+    )
+    db.session.add(announcement)
     db.session.commit()
     roles = {  # the owner's own people, for sweeps that act as each role
         "visitor": owner_visitor,
@@ -209,6 +219,7 @@ def world(ctx):
         "webhook_id": webhook.id,
         "event_staff_id": door_row.id,
         "event_invitation_id": event_invitation.id,
+        "announcement_id": announcement.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {
@@ -508,4 +519,36 @@ def test_each_role_reaches_exactly_its_grid_pages(app, world):
             expected = (200,) if role in GRID_ACCESS[endpoint] else (403, 404)
             if status not in expected:
                 failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
+    assert not failures, "\n".join(failures)
+
+
+# Who reaches the announcement pages and the news list export: those who run the fair, nobody else
+# of the owner's people (the sending POST is swept per role in tests/announcements).
+ANNOUNCEMENT_ACCESS = {
+    "announcements.index": {"organiser", "co-organiser"},
+    "announcements.new": {"organiser", "co-organiser"},
+    "announcements.view": {"organiser", "co-organiser"},
+    "announcements.news_csv": {"organiser", "co-organiser"},
+    "announcements.news_xlsx": {"organiser", "co-organiser"},
+}
+
+
+def test_each_role_reaches_exactly_its_announcement_pages(app, world):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("announcements.")}
+    assert endpoints == set(ANNOUNCEMENT_ACCESS)
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in ANNOUNCEMENT_ACCESS:
+            continue
+        for role, person in world["roles"].items():
+            login(client, person)
+            before = snapshot()
+            status = send(client, method, url).status_code
+            allowed = role in ANNOUNCEMENT_ACCESS[endpoint]
+            expected = ((200,) if method == "GET" else (200, 302)) if allowed else (403, 404)
+            if status not in expected:
+                failures.append(f"{role}: {method} {url} ({endpoint}) -> {status}")
+            if changed_tables(before, snapshot()):
+                failures.append(f"{role}: {method} {url} ({endpoint}) changed {changed_tables(before, snapshot())}")
     assert not failures, "\n".join(failures)
