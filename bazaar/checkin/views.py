@@ -328,7 +328,7 @@ def walk_in(event_id):
             ),
             form.door.data,
         )
-    return render_template("checkin/walk_in.html", event=event, form=form)
+    return render_template("checkin/walk_in.html", event=event, form=form, sessions=speeddating.sessions_of(event))
 
 
 @bp.get("/organiser/events/<int:event_id>/counters")

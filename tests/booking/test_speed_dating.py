@@ -179,6 +179,7 @@ def test_door_staff_seat_a_walk_in_by_the_ticket_and_outsiders_cannot(fair, clie
     login(client, outsider)
     assert client.get(url).status_code == 404
     login(client, door)
+    assert url in client.get(f"/organiser/events/{event.id}/door/walk-in").get_data(as_text=True)
     first = speeddating.rounds_of(session)[0]
     assert client.post(url, data={"round": first.starts_at.isoformat(), "ticket": "forged"}).status_code == 422
     seated = client.post(url, data={"round": first.starts_at.isoformat(), "ticket": ticket_token(walk_in)})
@@ -214,3 +215,35 @@ def test_the_day_page_turns_a_talk_into_an_interview(fair, client):
     assert client.get(url).status_code in (403, 404)
     login(client, interviewer)
     assert client.get(f"/exhibitor/{employer.id}/talks/{interview.id}/interview").status_code == 404
+
+
+def test_the_organiser_creates_a_shared_session_with_employers_taking_part(fair, client):
+    event, employer, _, _ = fair
+    other = f.exhibitor(event, name="Other AB", tables=0)
+    pending = f.exhibitor(event, name="Pending AB", status="applied")
+    login(client, f.organiser(event.organisers[0].organisation, preferred_language="en"))
+    url = f"/organiser/events/{event.id}/speed-dating"
+    start = (event.starts_at + timedelta(hours=1)).astimezone(ZoneInfo(event.timezone))
+    data = {
+        "day": start.date().isoformat(),
+        "start": start.strftime("%H:%M"),
+        "round_minutes": "5",
+        "rounds": "3",
+        "seats": "1",
+        "area": "Hall B",
+    }
+    page = client.get(url).get_data(as_text=True)
+    assert "Other AB" in page and "Pending AB" not in page  # only approved employers take part
+    nobody = client.post(url, data=data)
+    assert nobody.status_code == 200 and "Choose at least one approved employer" in nobody.get_data(as_text=True)
+    junk = client.post(url, data={**data, "participants": ["x", str(pending.id)]})
+    assert junk.status_code == 200
+    made = client.post(url, data={**data, "participants": [str(employer.id), str(other.id)]})
+    assert made.status_code == 303
+    session = db.session.scalar(select(SpeedDatingSession).where(SpeedDatingSession.event_id == event.id))
+    assert session.exhibitor_id is None
+    assert {e.id for e in speeddating.participants(session)} == {employer.id, other.id}
+    assert speeddating.rounds_of(session)[0].seats == 2
+    # the employers see it among their sessions
+    login(client, f.exhibitor_staff(other, preferred_language="en"))
+    assert f'id="session-{session.id}"' in client.get(f"/exhibitor/{other.id}/speed-dating").get_data(as_text=True)
