@@ -36,7 +36,7 @@ def test_speed_dating_from_session_to_interview_on_phones(ctx, live_server, page
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert "Speed-dating session created." in page.locator("main").inner_text()
-    assert page.locator("section[id^=session-] tbody tr").count() == 4
+    assert page.locator("section[id^=session-] ol.rounds li").count() == 4
     assert_accessible(page, "speed-dating-exhibitor")
     session = db.session.scalar(select(SpeedDatingSession).where(SpeedDatingSession.exhibitor_id == employer_id))
     assert (session.rounds, session.seats, session.round_minutes) == (4, 2, 5)
