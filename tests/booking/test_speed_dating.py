@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bazaar.booking import errors, speeddating
+from bazaar.booking import errors, services, speeddating
 from bazaar.booking.models import Attendance, Booking, Slot, SlotFormat, SpeedDatingSession
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
@@ -163,6 +163,11 @@ def test_exhibitor_creates_a_session_and_the_visitor_books_a_round_on_the_web(fa
     )
     assert booked.status_code == 303
     assert db.session.scalar(select(func.count(Booking.id)).where(Booking.registration_id == visitor.id)) == 1
+    again = client.post(
+        f"/events/{event.slug}/speed-dating/{session.id}/book",
+        data={"starts_at": speeddating.rounds_of(session)[1].starts_at.isoformat()},
+    )
+    assert again.status_code == 409 and 'role="alert"' in again.get_data(as_text=True)  # a second talk here
     junk = client.post(f"/events/{event.slug}/speed-dating/{session.id}/book", data={"starts_at": "yesterday"})
     assert junk.status_code == 302
     none = client.post(f"/events/{event.slug}/speed-dating/{session.id + 999}/book", data={"starts_at": "x"})
@@ -247,3 +252,14 @@ def test_the_organiser_creates_a_shared_session_with_employers_taking_part(fair,
     # the employers see it among their sessions
     login(client, f.exhibitor_staff(other, preferred_language="en"))
     assert f'id="session-{session.id}"' in client.get(f"/exhibitor/{other.id}/speed-dating").get_data(as_text=True)
+
+
+def test_an_interview_and_a_talk_with_one_employer_are_not_two_of_a_kind(fair):
+    event, employer, admin, interviews = fair
+    session = speeddating.create_session(event, _plan(event), [employer], admin, shared=False)
+    visitor = f.registration(event)
+    interview = services.book(visitor, employer, interviews[0].starts_at, actor=visitor.user)
+    talk = speeddating.book_round(visitor, session, speeddating.rounds_of(session)[0].starts_at, actor=visitor.user)
+    assert not interview.is_talk and talk.is_talk
+    with pytest.raises(errors.AlreadyBookedExhibitor):  # a second interview is still refused
+        services.book(visitor, employer, interviews[1].starts_at, actor=visitor.user)
