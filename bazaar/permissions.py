@@ -9,6 +9,7 @@ from collections.abc import Callable
 from flask import abort
 from flask_login import current_user
 
+from bazaar.booking.models import Slot
 from bazaar.events.models import Event, EventStaff, EventStatus
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff
 from bazaar.extensions import db, login_manager
@@ -236,6 +237,28 @@ def _checkin_booth(user, exhibitor):
     return exhibitor.status == ApplicationStatus.APPROVED and exhibitor_role(user, exhibitor) in (
         "admin",
         "interviewer",
+    )
+
+
+@rule("speeddating.door")
+def _speeddating_door(user, session):
+    """Seat a walk-in visitor in a round of a speed-dating session: the door (its staff and those
+    who run the event) and the staff of an employer with seats in the session."""
+    if _checkin_door(user, session.event):
+        return True
+    return (
+        user.is_authenticated
+        and db.session.scalar(
+            db.select(ExhibitorStaff.id)
+            .join(Slot, Slot.exhibitor_id == ExhibitorStaff.exhibitor_id)
+            .where(
+                Slot.session_id == session.id,
+                ExhibitorStaff.user_id == user.id,
+                ExhibitorStaff.role.in_(("admin", "interviewer")),
+            )
+            .limit(1)
+        )
+        is not None
     )
 
 

@@ -4,7 +4,7 @@ The database enforces the booking rules that must never break under concurrency:
 booking per slot and one live booking per visitor and start time (partial unique indexes).
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, and_, select, text
@@ -84,6 +84,42 @@ LIVE = text(f"status = '{BookingStatus.CONFIRMED}'")
 WAITING = text(f"status IN ('{WaitlistStatus.WAITING}', '{WaitlistStatus.OFFERED}')")
 
 
+class SpeedDatingSession(db.Model):
+    """A speed-dating session: ``rounds`` rounds of ``round_minutes`` back to back from
+    ``starts_at`` at ``area``, with ``seats`` seats per employer in every round.
+
+    Each seat of a round is a talk slot (format TALK, ``Slot.session_id``, ``Slot.seat``) of one
+    employer, at that employer's table named after the area. A visitor who books a round (on the web
+    or at the door) holds one seat, so the one-live-booking-per-slot index means a round never seats
+    more visitors than it has seats. An exhibitor's own session (``exhibitor_id`` set) has its seats
+    at that employer. The organiser's shared session (``exhibitor_id`` NULL) belongs to the event:
+    every participating employer has ``seats`` seats in every round; a visitor booking a round is
+    seated with an employer they have not talked with yet, the one with most free seats, so over
+    the rounds they book the employers rotate past them. Every talk is one visitor with one
+    employer: logged by that employer and counted like any talk.
+    """
+
+    __tablename__ = "speed_dating_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    # The employer running it; NULL for the organiser's shared session.
+    exhibitor_id: Mapped[int | None] = mapped_column(ForeignKey("exhibitor.id", ondelete="CASCADE"), index=True)
+    area: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    round_minutes: Mapped[int] = mapped_column()
+    rounds: Mapped[int] = mapped_column()
+    seats: Mapped[int] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    event: Mapped["Event"] = relationship()  # noqa: F821
+    exhibitor: Mapped["Exhibitor | None"] = relationship()  # noqa: F821
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.round_minutes * self.rounds)
+
+
 class Slot(db.Model):
     __tablename__ = "slot"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +135,11 @@ class Slot(db.Model):
     # nobody else can book it meanwhile (the booking claim checks this on the locked slot row).
     held_for_registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id", ondelete="SET NULL"))
     held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A seat in a round of a speed-dating session (several seats share a table and a start).
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("speed_dating_session.id", ondelete="CASCADE"), index=True
+    )
+    seat: Mapped[int] = mapped_column(default=0, server_default="0")
 
     table: Mapped["InterviewTable"] = relationship()  # noqa: F821
     exhibitor: Mapped["Exhibitor"] = relationship()  # noqa: F821
@@ -106,7 +147,7 @@ class Slot(db.Model):
 
     __table_args__ = (
         Index("ix_slot_exhibitor_start", "exhibitor_id", "starts_at"),
-        Index("uq_slot_table_start", "table_id", "starts_at", unique=True),
+        Index("uq_slot_table_start", "table_id", "starts_at", "seat", unique=True),
     )
 
 
@@ -141,6 +182,8 @@ class Booking(db.Model):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # Why it was cancelled (a CancelReason): shown to the visitor.
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    # The speed-dating talk this interview was booked from (the employer turned the talk into it).
+    from_talk_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"), index=True)
 
     slot: Mapped[Slot | None] = relationship()
     registration: Mapped["Registration"] = relationship()  # noqa: F821

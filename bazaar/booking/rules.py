@@ -144,7 +144,9 @@ def check_rules(
     mine = db.session.scalars(
         select(Booking).where(*_live_bookings_of(registration.id, replacing)).execution_options(populate_existing=True)
     ).all()
-    check_visitor_rules(registration, mine, slot.exhibitor_id, slot.starts_at, slot.ends_at)
+    check_visitor_rules(
+        registration, mine, slot.exhibitor_id, slot.starts_at, slot.ends_at, talk=slot.format == SlotFormat.TALK
+    )
 
 
 def check_event_rules(registration: Registration, event_id: int, starts_at: datetime, now: datetime) -> None:
@@ -165,10 +167,18 @@ def check_event_rules(registration: Registration, event_id: int, starts_at: date
 
 
 def check_visitor_rules(
-    registration: Registration, mine: list[Booking], exhibitor_id: int, starts_at: datetime, ends_at: datetime
+    registration: Registration,
+    mine: list[Booking],
+    exhibitor_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    talk: bool = False,
 ) -> None:
     """The rules of :func:`check_rules` about the visitor's own live bookings ``mine`` (the one
-    being moved left out): no overlap, the cap, one interview per exhibitor (no database read)."""
+    being moved left out): no overlap, the cap, one interview per exhibitor (no database read
+    unless ``mine`` holds a booking at this exhibitor). A talk and an interview with one employer are
+    not two of a kind: one-per-exhibitor counts talks against a new ``talk``, interviews against an
+    interview, so an employer can book an interview after a talk."""
     event = registration.event
     overlapping = next((b for b in mine if b.starts_at < ends_at and b.ends_at > starts_at), None)
     if overlapping is not None:
@@ -186,7 +196,9 @@ def check_visitor_rules(
                 n=event.max_bookings_per_visitor,
             )
         )
-    if not event.allow_multiple_per_exhibitor and any(b.exhibitor_id == exhibitor_id for b in mine):
+    if not event.allow_multiple_per_exhibitor and any(
+        b.exhibitor_id == exhibitor_id and b.is_talk == talk for b in mine
+    ):
         raise AlreadyBookedExhibitor(_("You already have an interview with this exhibitor."))
 
 
@@ -240,7 +252,7 @@ def offers_for(
         refused = None
         if moving is None:
             try:
-                check_visitor_rules(registration, mine, exhibitor.id, t.starts_at, t.ends_at)
+                check_visitor_rules(registration, mine, exhibitor.id, t.starts_at, t.ends_at, talk=t.talk)
             except BookingError as exc:
                 refused = exc
             else:
@@ -248,7 +260,7 @@ def offers_for(
                 continue
         if movable is not None:
             try:
-                check_visitor_rules(registration, others, exhibitor.id, t.starts_at, t.ends_at)
+                check_visitor_rules(registration, others, exhibitor.id, t.starts_at, t.ends_at, talk=t.talk)
             except BookingError as exc:
                 refused = exc
             else:

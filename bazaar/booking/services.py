@@ -1,4 +1,4 @@
-"""Booking, cancelling and rescheduling interviews (book, book_slot, claim_offer, cancel_booking,
+"""Booking, cancelling and rescheduling interviews (book, book_slot, book_seat, claim_offer, cancel_booking,
 reschedule), and an exhibitor's coming bookings. Every rule (bazaar/booking/rules.py) is checked
 in the transaction that writes the booking. How that holds under concurrency:
 
@@ -176,6 +176,14 @@ def book_slot(registration: Registration, slot: Slot, actor=None, then=None) -> 
         return booking
 
     return run(work)
+
+
+def book_seat(registration: Registration, seats: list[Slot], actor=None) -> Booking:
+    """Book one of ``seats``: free seats of one employer in one round of a speed-dating session
+    (:mod:`bazaar.booking.speeddating`). A seat lost to a concurrent booking passes to the next, so
+    a round fills to its last seat and never beyond (one live booking per slot)."""
+    first = seats[0]
+    return run(lambda: _book(registration, first.exhibitor, first.starts_at, actor, seats))
 
 
 def cancel_booking(booking: Booking, actor=None, reason: str = CancelReason.VISITOR, commit: bool = True) -> Booking:

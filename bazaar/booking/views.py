@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bazaar import permissions
-from bazaar.booking import calendar, services, waitlist
+from bazaar.booking import calendar, services, speeddating, waitlist
 from bazaar.booking.directory import directory, directory_choices
 from bazaar.booking.errors import BookingError
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
-from bazaar.booking.models import Booking, CancelReason, WaitlistEntry, my_bookings
+from bazaar.booking.models import Booking, CancelReason, SpeedDatingSession, WaitlistEntry, my_bookings
 from bazaar.booking.notifications import MANAGE_LINK
 from bazaar.booking.rules import free_times, offers_for, registration_for_booking
 from bazaar.clock import utcnow
@@ -88,6 +88,7 @@ def browse(slug):
         form=form,
         listings=listings,
         registration=registration_for_booking(current_user, event),
+        speed_dating=bool(speeddating.sessions_of(event)),
     )
 
 
@@ -177,6 +178,7 @@ def my_schedule(slug):
         bookings=bookings,
         waiting=waiting,
         confirm=ConfirmForm(),
+        speed_dating=bool(speeddating.sessions_of(event)),
     )
 
 
@@ -352,3 +354,56 @@ def claim(token):
     return render_template("booking/claim.html", entry=entry, event=event, form=form, error=error, now=utcnow()), (
         409 if error else 200
     )
+
+
+# ---- speed dating ---------------------------------------------------------------------------
+
+
+def _speed_dating_page(event, error: BookingError | None = None, status: int = 200):
+    sessions = speeddating.sessions_of(event)
+    return render_template(
+        "booking/speed_dating.html",
+        event=event,
+        registration=registration_for_booking(current_user, event),
+        sessions=[(s, speeddating.participants(s), speeddating.rounds_of(s)) for s in sessions],
+        now=utcnow(),
+        form=TimeForm(),
+        error=error,
+    ), status
+
+
+@bp.get("/events/<slug>/speed-dating")
+def speed_dating(slug):
+    """The fair's speed-dating sessions and their rounds with free seats."""
+    return _speed_dating_page(_event(slug))
+
+
+@bp.post("/events/<slug>/speed-dating/<int:session_id>/book")
+@login_required
+def book_round(slug, session_id):
+    event = _event(slug)
+    session = db.session.get(SpeedDatingSession, session_id)
+    if session is None or session.event_id != event.id:
+        abort(404)
+    registration = _registration_or_redirect(event)
+    if registration is None:
+        return redirect(url_for("events.event_page", slug=event.slug))
+    permissions.require("booking.book", registration)
+    form = TimeForm()
+    if not form.validate():
+        flash(_("That time is not valid."), "error")
+        return redirect(url_for("booking.speed_dating", slug=event.slug))
+    zone, slug = event.timezone, event.slug
+    try:
+        booking = speeddating.book_round(registration, session, form.starts_at.instant, actor=current_user)
+    except BookingError as exc:
+        return _speed_dating_page(event, error=exc, status=409)
+    flash(
+        _(
+            "Booked: a talk with %(name)s at %(time)s.",
+            name=booking.exhibitor.name,
+            time=format_time(booking.starts_at, zone, with_zone=True),
+        ),
+        "success",
+    )
+    return redirect(url_for("booking.my_schedule", slug=slug), code=303)

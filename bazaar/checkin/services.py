@@ -17,7 +17,8 @@ from sqlalchemy.orm import joinedload
 
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.accounts.services import create_user, find_user_by_email
-from bazaar.booking.models import Attendance, Booking, BookingStatus
+from bazaar.booking.models import Attendance, Booking, BookingStatus, SpeedDatingSession
+from bazaar.booking.speeddating import book_round
 from bazaar.checkin import signals
 from bazaar.checkin.models import BoothScan, BoothScanKind, DoorScan, ScanResult
 from bazaar.clock import utcnow
@@ -487,3 +488,12 @@ def recent_booth_scans(exhibitor: Exhibitor, limit: int = 30) -> list[BoothScan]
             .limit(limit)
         )
     )
+
+
+def seat_at_door(session: SpeedDatingSession, starts_at: datetime, token: str, staff: User) -> Booking:
+    """Seat the visitor a scanned ticket names in a round of ``session`` with a free seat (door staff
+    or the employer, for a visitor who walks up): a booking like the visitor's own, every rule applies."""
+    outcome = ticket_lookup(session.event_id, token)
+    if outcome.registration is None or outcome.result in (ScanResult.CANCELLED, ScanResult.NOT_REGISTERED):
+        raise BoothScanRefused(outcome.result)
+    return book_round(outcome.registration, session, starts_at, actor=staff)

@@ -1,6 +1,7 @@
 """Event-day pages: tickets and badges, the door, walk-ins, live counters and booth scans."""
 
 import json
+from datetime import datetime
 
 import marshmallow as ma
 from flask import (
@@ -17,25 +18,38 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import literal, or_, select, union_all
 
 from bazaar import permissions, problems
+from bazaar.booking import speeddating
+from bazaar.booking.errors import BookingError
+from bazaar.booking.models import SpeedDatingSession
 from bazaar.checkin import services
 from bazaar.checkin.forms import DOOR_MAX, BoothLogForm, BoothScanForm, ScanForm, WalkInForm
 from bazaar.checkin.models import BoothScanKind, ScanResult
 from bazaar.checkin.qr import ticket_qr_png, ticket_qr_svg
 from bazaar.checkin.schemas import CheckInArgs, CheckInSchema, apply_door_scan
+from bazaar.clock import utcnow
 from bazaar.events.models import Event, EventOrganiser, EventStaff, EventStatus
+from bazaar.exhibitors.forms import DoorSeatForm
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff
 from bazaar.exhibitors.services import visitor_card
 from bazaar.extensions import db
+from bazaar.i18n import format_time
 from bazaar.registrations.models import Registration, RegistrationStatus
 
 bp = Blueprint("checkin", __name__)
 
 DOOR_COOKIE = "bazaar_door"
+# Why a ticket cannot be seated (a ScanResult), for the speed-dating door.
+SEAT_REFUSED = {
+    ScanResult.CANCELLED: _l("This registration is cancelled."),
+    ScanResult.NOT_REGISTERED: _l("This visitor is not registered yet (waiting list)."),
+    ScanResult.WRONG_EVENT: _l("This ticket is for another fair."),
+}
 SEARCH_MAX = 200
 
 
@@ -314,7 +328,7 @@ def walk_in(event_id):
             ),
             form.door.data,
         )
-    return render_template("checkin/walk_in.html", event=event, form=form)
+    return render_template("checkin/walk_in.html", event=event, form=form, sessions=speeddating.sessions_of(event))
 
 
 @bp.get("/organiser/events/<int:event_id>/counters")
@@ -391,3 +405,51 @@ def booth_log(exhibitor_id):
         else:
             flash(_("Conversation with %(who)s logged.", who=label), "success")
     return redirect(url_for("checkin.booth", exhibitor_id=exhibitor.id))
+
+
+# ---- speed dating at the door ----------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/speed-dating/<int:session_id>/door", methods=["GET", "POST"])
+@login_required
+def speed_dating_door(event_id, session_id):
+    """Seat a walk-in visitor in a coming round with free seats, by the ticket's QR code."""
+    session = db.session.get(SpeedDatingSession, session_id)
+    if session is None or session.event_id != event_id:
+        abort(404)
+    permissions.require("speeddating.door", session, not_found=True)
+    rounds = [r for r in speeddating.rounds_of(session) if r.starts_at > utcnow()]
+    form = DoorSeatForm()
+    zone = session.event.timezone
+    form.round.choices = [
+        (r.starts_at.isoformat(), _("Round %(n)d at %(time)s", n=r.number, time=format_time(r.starts_at, zone)))
+        for r in rounds
+        if r.free
+    ]
+    status = 200
+    if form.validate_on_submit():
+        starts_at = datetime.fromisoformat(form.round.data)
+        try:
+            booking = services.seat_at_door(session, starts_at, form.ticket.data.strip(), current_user)
+        except services.BoothScanRefused as exc:
+            form.ticket.errors.append(str(SEAT_REFUSED.get(exc.result, _l("This ticket is not valid for this fair."))))
+            status = 422
+        except BookingError as exc:
+            form.ticket.errors.append(exc.message)
+            status = 409
+        else:
+            flash(
+                _(
+                    "Seated: ticket %(number)s with %(name)s at %(time)s.",
+                    number=services.ticket_number(booking.registration),
+                    name=booking.exhibitor.name,
+                    time=format_time(booking.starts_at, session.event.timezone),
+                ),
+                "success",
+            )
+            return redirect(url_for("checkin.speed_dating_door", event_id=event_id, session_id=session_id), code=303)
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "checkin/speed_dating_door.html", session=session, rounds=rounds, form=form, event=session.event
+    ), status

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import HiddenInput
 
 from bazaar.booking.models import Attendance, Outcome, SlotFormat
+from bazaar.booking.speeddating import MAX_ROUNDS, MAX_SEATS, ROUND_MINUTES
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
 from bazaar.exhibitors.schedule import SLOT_LENGTHS, ScheduleError, parse_breaks
 from bazaar.exhibitors.validation import normalise_org_number, normalise_phone
@@ -296,6 +297,47 @@ class SlotPlanForm(BazaarForm):
             parse_breaks(field.data)
         except ScheduleError:
             raise ValidationError(_l("Write breaks as HH:MM-HH:MM, separated by commas.")) from None
+
+
+class SpeedDatingForm(BazaarForm):
+    """A speed-dating session: when, how long a round is, how many rounds and seats, where."""
+
+    day = SelectField(_l("Day"))
+    start = StringField(
+        _l("First round starts (local time)"), validators=[DataRequired(), Length(max=8)], render_kw=TIME_INPUT
+    )
+    round_minutes = SelectField(
+        _l("Round length (minutes)"), coerce=int, default=5, choices=[(n, str(n)) for n in ROUND_MINUTES]
+    )
+    rounds = IntegerField(_l("Number of rounds"), default=6, validators=[DataRequired(), NumberRange(1, MAX_ROUNDS)])
+    seats = IntegerField(
+        _l("Seats per round (per employer)"), default=1, validators=[DataRequired(), NumberRange(1, MAX_SEATS)]
+    )
+    area = StringField(_l("Table or area"), validators=[DataRequired(), Length(max=100)])
+    participants = MultiChoiceField(_l("Employers taking part"), coerce=int)
+
+    def validate_start(self, field):
+        try:
+            time.fromisoformat(field.data.strip())
+        except (ValueError, AttributeError):
+            raise ValidationError(_l("Write the time as HH:MM, e.g. 09:30.")) from None
+
+
+class DoorSeatForm(BazaarForm):
+    """A walk-in visitor seated in a round: the round's start and the ticket's code (typed or scanned)."""
+
+    round = SelectField(_l("Round"))
+    ticket = StringField(
+        _l("Ticket (scan the QR code)"),
+        validators=[DataRequired(), Length(max=500)],
+        render_kw={"autocomplete": "off", "autofocus": True},
+    )
+
+
+class TalkInterviewForm(BazaarForm):
+    """The free interview time picked after a talk."""
+
+    slot_id = SelectField(validators=[DataRequired()])
 
 
 class InviteForm(BazaarForm):

@@ -1,10 +1,11 @@
 """Interview slots on a table: generating them, blocking, unblocking and removing them.
 
-Generation never puts two slots on a table at overlapping times: the unique (table, start)
-index refuses exact duplicates, the generator skips any time that overlaps a slot already there,
-and on PostgreSQL the advisory lock ``Lock.TABLE_SLOTS`` per table serialises two generations
-running at once (SQLite serialises every writer with BEGIN IMMEDIATE). Running the same
-generation twice therefore creates nothing the second time.
+Generation never puts two slots on a table at overlapping times: the unique (table, start, seat)
+index refuses exact duplicates (generated slots all take seat 0; only a speed-dating round has
+more), the generator skips any time that overlaps a slot already there, and on PostgreSQL the
+advisory lock ``Lock.TABLE_SLOTS`` per table serialises two generations running at once (SQLite
+serialises every writer with BEGIN IMMEDIATE). Running the same generation twice therefore
+creates nothing the second time.
 """
 
 from dataclasses import dataclass
@@ -116,7 +117,7 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
         )
     )
     live = [s for s in existing if s.status != SlotStatus.REMOVED]
-    removed_at = {s.starts_at: s for s in existing if s.status == SlotStatus.REMOVED}
+    removed_at = {s.starts_at: s for s in existing if s.status == SlotStatus.REMOVED and s.seat == 0}
     created, skipped = [], 0
     for starts_at, ends_at in wanted:
         if any(s.starts_at < ends_at and starts_at < s.ends_at for s in live):
@@ -127,6 +128,7 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
             slot = Slot(event_id=event.id, exhibitor_id=table.exhibitor_id, table_id=table.id, starts_at=starts_at)
             db.session.add(slot)
         slot.ends_at = ends_at
+        slot.session_id = None  # a removed speed-dating seat reopened is a plain slot
         slot.format = plan.format
         slot.opening_id = plan.opening_id
         slot.status = SlotStatus.OPEN

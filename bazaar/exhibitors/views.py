@@ -1,4 +1,4 @@
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
@@ -20,6 +21,8 @@ from bazaar.accounts import invitations
 from bazaar.accounts.services import create_user, find_user_by_email
 from bazaar.activitylog.models import Export
 from bazaar.activitylog.services import log_download
+from bazaar.booking import speeddating
+from bazaar.booking.errors import BookingError
 from bazaar.booking.models import Booking, Slot, SlotFormat
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
@@ -36,7 +39,9 @@ from bazaar.exhibitors.forms import (
     OutcomeForm,
     ProfileForm,
     SlotPlanForm,
+    SpeedDatingForm,
     TableForm,
+    TalkInterviewForm,
 )
 from bazaar.exhibitors.models import (
     APPLICATION_STATUS_LABELS,
@@ -51,7 +56,7 @@ from bazaar.exhibitors.models import (
 from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, ExhibitorError
 from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
 from bazaar.extensions import db, limiter
-from bazaar.i18n import current_lang, localized
+from bazaar.i18n import current_lang, format_time, localized
 
 bp = Blueprint("exhibitors", __name__)
 
@@ -646,3 +651,123 @@ def _interview_fragment(exhibitor, booking, back):
     return render_template(
         "exhibitors/interview_saved.html", exhibitor=exhibitor, row=row, choices=_outcome_choices(), back=back
     )
+
+
+# ---- speed dating ---------------------------------------------------------------------------
+
+SESSION_ERRORS = {
+    "outside event": _l("The rounds must lie within the fair's opening hours."),
+    "busy": _l("The table or area already has slots at these times."),
+    "exhibitors": _l("Choose at least one approved employer of this fair."),
+}
+
+
+def _session_form(event: Event, shared: bool) -> SpeedDatingForm:
+    form = SpeedDatingForm()
+    form.day.choices = [(d, d) for d in _event_days(event)]
+    approved = db.session.scalars(
+        select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
+        .order_by(Exhibitor.name)
+    )
+    form.participants.choices = [(e.id, e.name) for e in approved] if shared else []
+    return form
+
+
+def _create_session(event: Event, form: SpeedDatingForm, exhibitors: list[Exhibitor], shared: bool):
+    """The form's session, made; None (with the reason on the form) when it cannot be."""
+    zone = ZoneInfo(event.timezone)
+    local = datetime.combine(date.fromisoformat(form.day.data), time.fromisoformat(form.start.data.strip()), zone)
+    plan = speeddating.SessionPlan(
+        starts_at=local.astimezone(UTC),
+        round_minutes=form.round_minutes.data,
+        rounds=form.rounds.data,
+        seats=form.seats.data,
+        area=form.area.data,
+    )
+    try:
+        return speeddating.create_session(event, plan, exhibitors, current_user, shared=shared)
+    except speeddating.SessionError as exc:
+        form.start.errors.append(str(SESSION_ERRORS.get(str(exc), _l("Check the round length, rounds and seats."))))
+        return None
+
+
+def _sessions_page(event, exhibitor, form, can_create: bool):
+    sessions = speeddating.sessions_of(event, exhibitor)
+    return render_template(
+        "exhibitors/speed_dating.html",
+        event=event,
+        exhibitor=exhibitor,
+        form=form,
+        can_create=can_create,
+        sessions=[(s, speeddating.participants(s), speeddating.rounds_of(s)) for s in sessions],
+    )
+
+
+@bp.route("/exhibitor/<int:exhibitor_id>/speed-dating", methods=["GET", "POST"])
+@login_required
+def speed_dating(exhibitor_id):
+    """The exhibitor's speed-dating sessions (its own and the shared ones it is in); admins create one."""
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid.view")
+    can_create = permissions.can("exhibitor.grid", exhibitor)
+    form = _session_form(exhibitor.event, shared=False)
+    if request.method == "POST":
+        permissions.require("exhibitor.grid", exhibitor)
+        if form.validate_on_submit() and _create_session(exhibitor.event, form, [exhibitor], shared=False):
+            flash(_("Speed-dating session created."), "success")
+            return redirect(url_for("exhibitors.speed_dating", exhibitor_id=exhibitor.id), code=303)
+    return _sessions_page(exhibitor.event, exhibitor, form, can_create)
+
+
+@bp.route("/organiser/events/<int:event_id>/speed-dating", methods=["GET", "POST"])
+@login_required
+def shared_speed_dating(event_id):
+    """The event's speed-dating sessions; those who run it create a shared one where employers rotate."""
+    event = permissions.load(Event, event_id, "event.manage")
+    form = _session_form(event, shared=True)
+    if form.validate_on_submit():
+        chosen = [db.session.get(Exhibitor, i) for i in form.participants.data]
+        if _create_session(event, form, [e for e in chosen if e is not None], shared=True):
+            flash(_("Speed-dating session created."), "success")
+            return redirect(url_for("exhibitors.shared_speed_dating", event_id=event.id), code=303)
+    return _sessions_page(event, None, form, can_create=True)
+
+
+@bp.route("/exhibitor/<int:exhibitor_id>/talks/<int:booking_id>/interview", methods=["GET", "POST"])
+@login_required
+def interview_after_talk(exhibitor_id, booking_id):
+    """Turn a talk into a booked interview: the next free time, or a later one the same day."""
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day")
+    talk = _owned(Booking, booking_id, exhibitor)
+    permissions.require("booking.outcome", talk, not_found=True)
+    if not talk.is_talk:
+        abort(404)
+    form = TalkInterviewForm()
+    times = speeddating.interview_times(talk)
+    form.slot_id.choices = [(str(s.id), str(s.id)) for s in times]
+    error = None
+    if form.validate_on_submit():
+        slot = next(s for s in times if str(s.id) == form.slot_id.data)
+        try:
+            interview = speeddating.book_interview_after_talk(talk, slot, current_user)
+        except BookingError as exc:
+            error = exc.message
+            times = speeddating.interview_times(talk)
+        else:
+            flash(
+                _("Interview booked at %(time)s.", time=format_time(interview.starts_at, exhibitor.event.timezone)),
+                "success",
+            )
+            return redirect(url_for("exhibitors.day", exhibitor_id=exhibitor.id) + f"#interview-{talk.id}", code=303)
+    elif request.method == "POST":
+        error = _("That time is no longer free. Pick another.")
+    return render_template(
+        "exhibitors/talk_interview.html",
+        exhibitor=exhibitor,
+        talk=talk,
+        visitor=services.visitor_card(talk.registration),
+        booked=speeddating.interview_from(talk),
+        times=times,
+        form=form,
+        error=error,
+    ), 409 if error else 200

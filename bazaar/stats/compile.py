@@ -28,6 +28,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from bazaar.accounts.models import VisitorProfile
 from bazaar.booking.models import Attendance, Booking, BookingStatus, Outcome, Slot, SlotFormat
@@ -98,12 +99,13 @@ DEFINITIONS = {
         "marked as attended or logged at the booth as a conversation. Not counted in Interviews held."
     ),
     "talks_to_interview": _l(
-        "Talks that led to an interview: visitor–exhibitor pairs counted in Talks held who also had an interview "
-        "held with that exhibitor."
+        "Talks that led to an interview: visitor–exhibitor pairs counted in Talks held for whom the exhibitor "
+        "booked an interview from the talk (Book an interview on the talk), and that interview was held."
     ),
     "jobs_after_talks": _l(
         "Hires after a talk: visitor–exhibitor pairs counted in Talks that led to an interview for which the "
-        "exhibitor reported a hire after the interview. They are also counted in Hired (reported by exhibitors)."
+        "exhibitor reported a hire after the interview booked from the talk. They are also counted in Hired "
+        "(reported by exhibitors)."
     ),
     "interviews_jobs_abroad": _l(
         "Interviews for jobs abroad: interviews held whose job is in a country other than Sweden. The job's "
@@ -585,7 +587,7 @@ class Compiler:
 
     def talks(self):
         """Speed-dating talks (booked rounds and conversations logged at the booth), the interviews
-        they led to and the hires after those, as visitor–exhibitor pairs."""
+        booked from them (``Booking.from_talk_id``) and the hires after those, as visitor–exhibitor pairs."""
         counted = Booking.exhibitor_id.in_(select(Exhibitor.id).where(self._counted_exhibitor()))
         booked_talks = select(Booking.registration_id, Booking.exhibitor_id).where(
             Booking.event_id == self.event_id, TALK_HELD, counted
@@ -600,19 +602,16 @@ class Compiler:
             )
         )
         talks = union(booked_talks, logged_talks).subquery("talks")
-        interviewed = exists().where(
+        talk = aliased(Booking)
+        from_a_talk = (
             Booking.event_id == self.event_id,
             HELD,
-            Booking.registration_id == talks.c.registration_id,
-            Booking.exhibitor_id == talks.c.exhibitor_id,
+            Booking.from_talk_id == talk.id,
+            talk.registration_id == talks.c.registration_id,
+            talk.exhibitor_id == talks.c.exhibitor_id,
         )
-        hired = exists().where(
-            Booking.event_id == self.event_id,
-            HELD,
-            Booking.outcome == Outcome.HIRED,
-            Booking.registration_id == talks.c.registration_id,
-            Booking.exhibitor_id == talks.c.exhibitor_id,
-        )
+        interviewed = exists().where(*from_a_talk)
+        hired = exists().where(*from_a_talk, Booking.outcome == Outcome.HIRED)
         row = self._scalar_row(
             select(
                 func.count().label("talks_held"),

@@ -31,12 +31,20 @@ def speed_dating(ctx):
     talks = f.slots_for(rounds, count=10, minutes=5, format=SlotFormat.TALK)
     interviews = f.slots_for(rounds, start=ev.starts_at + timedelta(hours=2), count=3, minutes=15, format="interview")
     people = [f.registration(ev, checked_in_at=ev.starts_at) for _ in range(10)]
-    for person, slot in zip(people[:8], talks):
-        f.booked(person, slot, attendance="attended")
+    held = [f.booked(person, slot, attendance="attended") for person, slot in zip(people[:8], talks)]
     f.booked(people[8], talks[8], attendance="no_show")  # a missed talk is no talk
-    # two of the talkers got an interview afterwards, one of them a job
-    f.booked(people[0], interviews[0], attendance="attended", outcome="hired", outcome_employment_type="permanent")
-    f.booked(people[1], interviews[1], attendance="attended", outcome="none")
+    # two of the talkers got an interview booked from their talk, one of them a job
+    f.booked(
+        people[0],
+        interviews[0],
+        attendance="attended",
+        outcome="hired",
+        outcome_employment_type="permanent",
+        from_talk_id=held[0].id,
+    )
+    f.booked(people[1], interviews[1], attendance="attended", outcome="none", from_talk_id=held[1].id)
+    # one talked and was interviewed too, but not from the talk: no talk that led to an interview
+    f.booked(people[2], interviews[2], attendance="attended", outcome="hired", outcome_employment_type="temporary")
     # a conversation logged at the booth: once for someone who also had a booked talk (one pair), once new
     db.session.add_all(
         [
@@ -54,12 +62,12 @@ def speed_dating(ctx):
 
 def test_talks_never_count_as_interviews_held(speed_dating):
     h = compile_event(speed_dating["event"].id)["headline"]
-    assert h["interviews_held"] == 4  # two after talks at Rounds AB, two at Interviews AB
-    assert h["interviews_booked_held"] == 4 and h["bookings_made"] == 4
+    assert h["interviews_held"] == 5  # three at Rounds AB (two booked from talks), two at Interviews AB
+    assert h["interviews_booked_held"] == 5 and h["bookings_made"] == 5
     assert h["talks_held"] == 9  # eight booked talks held, plus one new pair logged at the booth
-    assert h["talks_to_interview"] == 2
+    assert h["talks_to_interview"] == 2  # by the link, not by the pair having an interview too
     assert h["jobs_after_talks"] == 1
-    assert h["outcome_hired"] == 2 and h["visitors_interviewed"] == 4
+    assert h["outcome_hired"] == 3 and h["visitors_interviewed"] == 5
 
 
 def test_a_talk_takes_no_outcome_and_the_day_page_says_so(speed_dating, client):

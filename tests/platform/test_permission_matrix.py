@@ -46,6 +46,7 @@ PUBLIC_ENDPOINTS = {
     "registrations.register": "registration form of a published fair (creates the account)",
     "registrations.offer": "signed token for an event waiting-list offer",
     "booking.browse": "exhibitors of a published fair",
+    "booking.speed_dating": "the speed-dating rounds of a published fair",
     "booking.exhibitor": "an approved exhibitor's public booth page",
     "booking.claim": "signed token for a waiting-list slot offer",
     "booking.email_link": "signed cancel/reschedule links from emails",
@@ -83,6 +84,7 @@ OWN_DATA_ENDPOINTS = {
     "booking.my_schedule": "my interviews at a fair",
     "booking.schedule_download": "my interviews at a fair as .ics",
     "booking.book": "book an interview for myself (refused unless I am registered)",
+    "booking.book_round": "book a speed-dating round for myself (refused unless I am registered)",
     "booking.join_waitlist": "join an exhibitor's waiting list myself (refused unless registered)",
     "registrations.group": "a job coach registers a group at a published fair",
     "checkin.door_events": "the fairs whose door I may run",
@@ -191,6 +193,17 @@ def world(ctx):
     )
     db.session.add(announcement)
     db.session.commit()
+    from datetime import timedelta
+
+    from bazaar.booking import speeddating
+
+    session = speeddating.create_session(
+        event,
+        speeddating.SessionPlan(event.starts_at + timedelta(hours=2), 5, 2, 1, "Owner corner"),
+        [exhibitor],
+        admin,
+        shared=False,
+    )
     roles = {  # the owner's own people, for sweeps that act as each role
         "visitor": owner_visitor,
         "exhibitor": admin,
@@ -220,6 +233,7 @@ def world(ctx):
         "event_staff_id": door_row.id,
         "event_invitation_id": event_invitation.id,
         "announcement_id": announcement.id,
+        "session_id": session.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {
@@ -551,4 +565,28 @@ def test_each_role_reaches_exactly_its_announcement_pages(app, world):
                 failures.append(f"{role}: {method} {url} ({endpoint}) -> {status}")
             if changed_tables(before, snapshot()):
                 failures.append(f"{role}: {method} {url} ({endpoint}) changed {changed_tables(before, snapshot())}")
+    assert not failures, "\n".join(failures)
+
+
+# Who reaches the speed-dating pages: an exhibitor's sessions as its grid; the event's shared
+# sessions those who run it; seating a walk-in the door and the staff of an employer in the session.
+SPEED_DATING_ACCESS = {
+    "exhibitors.speed_dating": {"organiser", "co-organiser", "exhibitor", "interviewer"},
+    "exhibitors.shared_speed_dating": {"organiser", "co-organiser"},
+    "checkin.speed_dating_door": {"organiser", "co-organiser", "door staff", "exhibitor", "interviewer"},
+}
+
+
+def test_each_role_reaches_exactly_its_speed_dating_pages(app, world):
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in SPEED_DATING_ACCESS or method != "GET":
+            continue
+        for role, person in world["roles"].items():
+            login(client, person)
+            status = client.get(url).status_code
+            expected = (200,) if role in SPEED_DATING_ACCESS[endpoint] else (403, 404)
+            if status not in expected:
+                failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
     assert not failures, "\n".join(failures)
