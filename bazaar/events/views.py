@@ -118,11 +118,10 @@ REFUSALS = {
 }
 
 
-def _bodies_page(event: Event, form: BodyForm, status: int = 200):
-    page = render_template(
+def _bodies_page(event: Event, form: BodyForm):
+    return render_template(
         "events/bodies.html", event=event, bodies=services.bodies_of(event), form=form, logo_form=BodyLogoForm()
     )
-    return page, status
 
 
 def _body(event: Event, organisation_id: int) -> EventOrganiser:
@@ -145,7 +144,7 @@ def bodies(event_id):
         else:
             flash(_("The organising body was added."), "success")
             return redirect(url_for("events.bodies", event_id=event.id))
-    return _bodies_page(event, form, 400 if form.errors else 200)
+    return _bodies_page(event, form)
 
 
 @bp.post("/organiser/events/<int:event_id>/bodies/<int:organisation_id>/logo")

@@ -79,7 +79,7 @@ class QuestionForm(TranslatedTexts, BazaarForm):
 # ---- the event's own questions ----------------------------------------------------------------
 
 
-def _questions_page(event: Event, form: QuestionForm, status: int = 200):
+def _questions_page(event: Event, form: QuestionForm):
     return render_template(
         "registrations/organiser_questions.html",
         event=event,
@@ -87,7 +87,7 @@ def _questions_page(event: Event, form: QuestionForm, status: int = 200):
         counts=questions.answer_counts(event),
         kind_labels=KIND_LABELS,
         form=form,
-    ), status
+    )
 
 
 @bp.route("/organiser/events/<int:event_id>/questions", methods=["GET", "POST"])
@@ -103,7 +103,7 @@ def question_list(event_id):
         else:
             flash(_("The question was added."), "success")
             return redirect(url_for("questions.question_list", event_id=event.id))
-    return _questions_page(event, form, 400 if form.errors else 200)
+    return _questions_page(event, form)
 
 
 def _question(question_id: int) -> RegistrationQuestion:

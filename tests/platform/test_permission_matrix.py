@@ -52,6 +52,7 @@ PUBLIC_ENDPOINTS = {
     "matching.invitation": "signed token for a matching invitation",
     "exhibitors.apply": "application to exhibit (creates the applicant's account)",
     "exhibitors.logo": "logos of approved exhibitors at public fairs appear on public pages",
+    "events.body_logo": "logos of a public fair's organising bodies appear on its public page",
     "exhibitors.invitation": "signed token for a staff invitation",
     "eventstaff.invitation": "signed token for an event staff invitation (door staff, co-organiser)",
     "stats.survey": "signed token for a follow-up survey",
@@ -180,6 +181,14 @@ def world(ctx):
     door_row = db.session.scalar(sa.select(EventStaff).where(EventStaff.user_id == door_staff.id))
     event_invitation = EventStaffInvitation(event_id=event.id, email="door-invited@example.org", role="checkin")
     db.session.add(event_invitation)
+    from bazaar.registrations.models import RegistrationAnswer, RegistrationQuestion
+
+    question = RegistrationQuestion(
+        event_id=event.id, kind="choice", text={"en": "Owner's question"}, choices=[{"en": "A"}, {"en": "B"}]
+    )
+    db.session.add(question)
+    db.session.flush()
+    db.session.add(RegistrationAnswer(registration_id=registration.id, question_id=question.id, value="1"))
     db.session.commit()
     roles = {  # the owner's own people, for sweeps that act as each role
         "visitor": owner_visitor,
@@ -209,6 +218,8 @@ def world(ctx):
         "webhook_id": webhook.id,
         "event_staff_id": door_row.id,
         "event_invitation_id": event_invitation.id,
+        "question_id": question.id,
+        "organisation_id": org.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {
@@ -399,6 +410,9 @@ ORGANISER_ONLY_ENDPOINTS = {
     "eventstaff.staff": "the event's door staff and co-organisers, and inviting more",
     "eventstaff.revoke": "take a role at the event away",
     "eventstaff.withdraw_invitation": "withdraw an event staff invitation",
+    "events.bodies": "the event's organising bodies, whose members run it, and adding one",
+    "events.body_logo_upload": "an organising body's logo on the event's page",
+    "events.body_remove": "take an organising body off the event (refused for the organiser's own)",
 }
 
 
@@ -505,6 +519,25 @@ def test_each_role_reaches_exactly_its_grid_pages(app, world):
             login(client, person)
             status = client.get(url).status_code
             expected = (200,) if role in GRID_ACCESS[endpoint] else (403, 404)
+            if status not in expected:
+                failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
+    assert not failures, "\n".join(failures)
+
+
+# The event's own registration questions: those who run the fair (organisers and co-organisers).
+QUESTION_PAGES = {"questions.question_list", "questions.question_edit"}
+
+
+def test_registration_questions_are_for_those_who_run_the_event(app, world):
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in QUESTION_PAGES or method != "GET":
+            continue
+        for role, person in world["roles"].items():
+            login(client, person)
+            status = client.get(url).status_code
+            expected = (200,) if role in ("organiser", "co-organiser") else (403, 404)
             if status not in expected:
                 failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
     assert not failures, "\n".join(failures)
