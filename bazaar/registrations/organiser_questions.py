@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import ValidationError
 
 from bazaar import permissions
 from bazaar.events.models import Event
@@ -53,11 +52,17 @@ class QuestionForm(TranslatedTexts, BazaarForm):
         count = max(len(written) for written in lines.values())
         return [{lang: w[i] for lang, w in lines.items() if i < len(w) and w[i]} for i in range(count)]
 
-    def validate_choices_sv(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
         if self.kind.data == QuestionKind.CHOICE:
             for number, texts in enumerate(self.choice_texts(), start=1):
                 if not texts:
-                    raise ValidationError(_l("Choice %(n)d has no text in any language.", n=number))
+                    self.choices_sv.errors = [
+                        *self.choices_sv.errors,
+                        _l("Choice %(n)d has no text in any language.", n=number),
+                    ]
+                    return False
+        return valid
 
     def fill_from(self, question) -> None:
         for lang in TEXT_LANGUAGES:
@@ -130,7 +135,7 @@ def question_edit(question_id):
         event=db.session.get(Event, question.event_id),
         question=question,
         form=form,
-    ), 400 if form.errors else 200
+    )
 
 
 @bp.post("/organiser/questions/<int:question_id>/move")
