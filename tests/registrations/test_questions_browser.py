@@ -10,7 +10,7 @@ from bazaar.registrations.models import RegistrationAnswer, RegistrationQuestion
 from bazaar.stats import services as stats
 from bazaar.stats.compile import NOT_STATED, suppress
 from tests import factories as f
-from tests.support import assert_fits, browser_login, release_database
+from tests.support import assert_accessible, assert_fits, browser_login, release_database
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
@@ -63,6 +63,8 @@ def test_a_question_asked_in_arabic_is_answered_listed_and_broken_down(ctx, live
         visitor.wait_for_load_state()
         assert visitor.locator(f"#question_{question_id}-error").is_visible()  # required: asked again
         assert visitor.input_value("#name") == "ليلى حسن"  # nothing typed is lost
+        assert_fits(visitor)
+        assert_accessible(visitor, "registration form with the event's questions, in Arabic")
         visitor.fill("#password", "a long password 1")
         visitor.get_by_label("بعد الظهر").check()
         visitor.locator("form.registration-form button[type=submit]").click()
