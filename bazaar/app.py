@@ -50,6 +50,7 @@ from bazaar.funding.views import bp as funding_bp
 from bazaar.matching.views import bp as matching_bp
 from bazaar.outbox.views import bp as outbox_bp
 from bazaar.privacy.views import bp as privacy_bp
+from bazaar.registrations.organiser_questions import bp as questions_bp
 from bazaar.registrations.views import bp as registrations_bp
 from bazaar.stats.views import bp as stats_bp
 from bazaar.webhooks.views import bp as webhooks_bp
@@ -90,6 +91,7 @@ def create_app(config=None) -> Flask:
         events_bp,
         accounts_bp,
         registrations_bp,
+        questions_bp,
         exhibitors_bp,
         eventstaff_bp,
         booking_bp,

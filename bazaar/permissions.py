@@ -127,6 +127,13 @@ def _event_manage(user, event):
     return runs(user, event)
 
 
+@rule("event.bodies")
+def _event_bodies(user, event):
+    """Add and remove the event's organising bodies, whose members run it: the organising bodies
+    only (a co-organiser adding their own body would make themselves an organiser)."""
+    return organises(user, event)
+
+
 @rule("event.staff")
 def _event_staff(user, event):
     """Invite and revoke the event's door staff and co-organisers: the organising bodies only."""
@@ -281,6 +288,17 @@ def _registration_list(user, event):
 def _registration_view(user, registration):
     """One registration of an event the organiser co-organises (the API's read)."""
     return runs(user, registration.event)
+
+
+@rule("registration.questions")
+def _registration_questions(user, event):
+    """Add, change, reorder and remove the event's own registration questions: those who run it."""
+    return runs(user, event)
+
+
+@rule("registration.question")
+def _registration_question(user, question):
+    return question is not None and runs(user, db.session.get(Event, question.event_id))
 
 
 @rule("registration.group")

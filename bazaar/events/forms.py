@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms import EmailField, FileField, IntegerField, SelectField, StringField, URLField
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from bazaar.forms import TEXT_LANGUAGES, BazaarForm, LocalDateTimeField, TranslatedTexts, strip, translated
 
@@ -57,3 +57,27 @@ class EventForm(TranslatedTexts, BazaarForm):
 
     def fill_from(self, event) -> None:
         self.fill_texts(event)
+
+
+LOGO_LABEL = _l("Logo (PNG, JPEG or WebP, at most 1 MB)")
+
+
+class BodyForm(BazaarForm):
+    """An organising body of the event: its name, and how the event's page shows it."""
+
+    name = StringField(_l("Name of the organising body"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    website = URLField(
+        _l("Website (optional)"),
+        filters=[strip, lambda value: value or None],
+        validators=[
+            Optional(),
+            Length(max=300),
+            Regexp(r"^https?://", message=_l("Start the address with https://")),
+            URL(message=_l("Please enter a web address.")),
+        ],
+    )
+    logo = FileField(LOGO_LABEL)
+
+
+class BodyLogoForm(BazaarForm):
+    logo = FileField(LOGO_LABEL)

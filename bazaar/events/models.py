@@ -5,7 +5,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.accounts.models import Invitation
@@ -84,11 +84,15 @@ class Event(db.Model):
 
 
 class EventOrganiser(db.Model):
-    """An organising body co-organising an event (a consortium has several)."""
+    """An organising body co-organising an event (a consortium has several); its members run the
+    event. The logo and website are how the body is shown on this event's page."""
 
     __tablename__ = "event_organiser"
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    website: Mapped[str | None] = mapped_column(String(300))
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # pages test logo_mimetype
+    logo_mimetype: Mapped[str | None] = mapped_column(String(32))
 
     event: Mapped[Event] = relationship(back_populates="organisers")
     organisation: Mapped["Organisation"] = relationship()  # noqa: F821

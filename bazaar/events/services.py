@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
+from bazaar.accounts.models import Organisation
 from bazaar.activitylog.models import Action
 from bazaar.activitylog.services import changes, log_action
 from bazaar.booking.models import Booking, Slot, SlotStatus
@@ -15,6 +16,7 @@ from bazaar.events import signals
 from bazaar.events.models import Event, EventOrganiser, EventStatus
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
+from bazaar.images import LogoRefused, checked_logo
 from bazaar.notifications.models import MessageStatus, OutboxMessage
 from bazaar.registrations.models import Registration, RegistrationStatus
 
@@ -129,6 +131,61 @@ def make_organiser(user, event: Event) -> None:
         user.organisation = bodies[0]
     elif user.organisation_id not in {b.id for b in bodies}:
         raise CannotOrganise(f"{user.email} belongs to {user.organisation.name}, which does not organise this event")
+    db.session.commit()
+
+
+class BodyRefused(Exception):
+    """A change to an event's organising bodies that is refused: ``str(exc)`` is "already" (it
+    organises the event already), "last" (an event keeps one body), "own" (nobody removes their own
+    body: they would lock themselves out), or the logo's "too large" / "not an image"."""
+
+
+def bodies_of(event: Event) -> list[EventOrganiser]:
+    """The event's organising bodies, by name."""
+    return sorted(event.organisers, key=lambda body: body.organisation.name.casefold())
+
+
+def add_body(event: Event, name: str, website: str | None = None, logo: bytes | None = None) -> EventOrganiser:
+    """Make the organising body called ``name`` (an existing one, whatever the case, else a new one)
+    an organiser of ``event``: its members run the fair. Commits."""
+    organisation = db.session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
+    if organisation is None:
+        organisation = Organisation(name=name)
+        db.session.add(organisation)
+        db.session.flush()
+    elif any(body.organisation_id == organisation.id for body in event.organisers):
+        db.session.rollback()
+        raise BodyRefused("already")
+    body = EventOrganiser(organisation_id=organisation.id, website=website)
+    if logo:
+        _put_logo(body, logo)
+    event.organisers.append(body)
+    db.session.commit()
+    return body
+
+
+def _put_logo(body: EventOrganiser, data: bytes) -> None:
+    try:
+        body.logo_mimetype = checked_logo(data)
+    except LogoRefused as exc:
+        db.session.rollback()
+        raise BodyRefused(str(exc)) from exc
+    body.logo = data
+
+
+def set_body_logo(body: EventOrganiser, data: bytes) -> None:
+    """Store the body's logo for this event, checked as every logo is (:func:`bazaar.images.checked_logo`). Commits."""
+    _put_logo(body, data)
+    db.session.commit()
+
+
+def remove_body(event: Event, body: EventOrganiser, actor) -> None:
+    """Take an organising body off the event (its members no longer run it). Commits."""
+    if len(event.organisers) <= 1:
+        raise BodyRefused("last")
+    if body.organisation_id == actor.organisation_id:
+        raise BodyRefused("own")
+    event.organisers.remove(body)
     db.session.commit()
 
 

@@ -1,5 +1,6 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -8,10 +9,11 @@ from bazaar.activitylog import services as activitylog
 from bazaar.activitylog.forms import ActivityFilterForm
 from bazaar.activitylog.models import ACTION_LABELS
 from bazaar.events import services
-from bazaar.events.forms import EventForm
-from bazaar.events.models import Event
+from bazaar.events.forms import BodyForm, BodyLogoForm, EventForm
+from bazaar.events.models import Event, EventOrganiser
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
+from bazaar.images import read_upload
 from bazaar.registrations.models import live_registration
 from bazaar.routing import link_args, page_number
 
@@ -44,6 +46,7 @@ def event_page(slug):
         "events/event.html",
         event=event,
         exhibitors=exhibitors,
+        bodies=services.bodies_of(event),
         registration_open=services.registration_open(event),
         applications_open=permissions.can("exhibitor.apply", event),
         registration=live_registration(event.id, current_user.id) if current_user.is_authenticated else None,
@@ -137,3 +140,88 @@ def activity(event_id):
         pages=max(1, -(-total // ACTIVITY_PAGE_SIZE)),
         args=link_args(request.args, form),
     )
+
+
+# ---- organising bodies ---------------------------------------------------------------------
+
+REFUSALS = {
+    "already": _l("That body organises this event already."),
+    "last": _l("An event needs at least one organising body."),
+    "own": _l("You cannot remove your own organising body: ask a member of another body to do it."),
+    "too large": _l("The logo may be at most 1 MB."),
+    "not an image": _l("That file is not a PNG, JPEG or WebP image."),
+}
+
+
+def _bodies_page(event: Event, form: BodyForm):
+    return render_template(
+        "events/bodies.html", event=event, bodies=services.bodies_of(event), form=form, logo_form=BodyLogoForm()
+    )
+
+
+def _body(event: Event, organisation_id: int) -> EventOrganiser:
+    body = next((b for b in event.organisers if b.organisation_id == organisation_id), None)
+    if body is None:
+        abort(404)
+    return body
+
+
+@bp.route("/organiser/events/<int:event_id>/bodies", methods=["GET", "POST"])
+@login_required
+def bodies(event_id):
+    event = permissions.load(Event, event_id, "event.bodies")
+    form = BodyForm()
+    if form.validate_on_submit():
+        try:
+            services.add_body(event, form.name.data, form.website.data, read_upload(request.files.get("logo")))
+        except services.BodyRefused as exc:
+            (form.name if str(exc) == "already" else form.logo).errors.append(REFUSALS[str(exc)])
+        else:
+            flash(_("The organising body was added."), "success")
+            return redirect(url_for("events.bodies", event_id=event.id))
+    return _bodies_page(event, form)
+
+
+@bp.post("/organiser/events/<int:event_id>/bodies/<int:organisation_id>/logo")
+@login_required
+def body_logo_upload(event_id, organisation_id):
+    event = permissions.load(Event, event_id, "event.bodies")
+    body = _body(event, organisation_id)
+    logo_form = BodyLogoForm()
+    data = read_upload(request.files.get("logo"))
+    if logo_form.validate_on_submit() and data:
+        try:
+            services.set_body_logo(body, data)
+        except services.BodyRefused as exc:
+            flash(REFUSALS[str(exc)], "error")
+        else:
+            flash(_("The logo was saved."), "success")
+    elif not data:
+        flash(_("Choose an image file."), "error")
+    return redirect(url_for("events.bodies", event_id=event.id))
+
+
+@bp.post("/organiser/events/<int:event_id>/bodies/<int:organisation_id>/delete")
+@login_required
+def body_remove(event_id, organisation_id):
+    event = permissions.load(Event, event_id, "event.bodies")
+    try:
+        services.remove_body(event, _body(event, organisation_id), current_user)
+    except services.BodyRefused as exc:
+        flash(REFUSALS[str(exc)], "error")
+    else:
+        flash(_("The organising body was removed."), "success")
+    return redirect(url_for("events.bodies", event_id=event.id))
+
+
+@bp.get("/events/<slug>/bodies/<int:organisation_id>/logo")
+def body_logo(slug, organisation_id):
+    event = get_event_or_404(slug)
+    permissions.require("event.view", event, not_found=True)
+    body = _body(event, organisation_id)
+    if body.logo is None:
+        abort(404)
+    response = Response(body.logo, mimetype=body.logo_mimetype)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=300" if event.is_public else "private, no-store"
+    return response

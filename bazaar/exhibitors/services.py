@@ -38,9 +38,9 @@ from bazaar.exhibitors.models import (
     Opening,
     StaffInvitation,
 )
-from bazaar.exhibitors.validation import LOGO_MAX_BYTES, sniff_logo
 from bazaar.extensions import db
 from bazaar.i18n import country_name, localized, spreadsheet_time
+from bazaar.images import LogoRefused, checked_logo
 from bazaar.notifications.services import queue
 from bazaar.registrations.models import Registration
 
@@ -417,11 +417,10 @@ def update_profile(exhibitor: Exhibitor, **fields) -> Exhibitor:
 
 def set_logo(exhibitor: Exhibitor, data: bytes) -> Exhibitor:
     """Store a logo after checking it is a PNG, JPEG or WebP image of at most 1 MB."""
-    if len(data) > LOGO_MAX_BYTES:
-        raise ExhibitorError("too large")
-    mimetype = sniff_logo(data)
-    if mimetype is None:
-        raise ExhibitorError("not an image")
+    try:
+        mimetype = checked_logo(data)
+    except LogoRefused as exc:
+        raise ExhibitorError(str(exc)) from exc
     exhibitor.logo = data
     exhibitor.logo_mimetype = mimetype
     db.session.commit()

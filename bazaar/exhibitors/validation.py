@@ -1,11 +1,9 @@
-"""Checks on what exhibitors type in or upload: organisation numbers, phone numbers, logos."""
+"""Checks on what exhibitors type in: organisation numbers, phone numbers, countries (logos: ``bazaar.images``)."""
 
 import re
 
 import phonenumbers
 from babel import Locale
-
-LOGO_MAX_BYTES = 1024 * 1024
 
 
 def normalise_org_number(text: str) -> str | None:
@@ -54,19 +52,3 @@ def country_choices(lang: str) -> list[tuple[str, str]]:
         if len(code) == 2 and code.isalpha() and code not in ("ZZ", "XA", "XB", "EU", "EZ", "UN", "QO")
     }
     return sorted(names.items(), key=lambda item: item[1])
-
-
-_LOGO_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
-
-
-def sniff_logo(data: bytes) -> str | None:
-    """The image type told by the file's first bytes (PNG, JPEG or WebP), else None."""
-    for signature, mimetype in _LOGO_SIGNATURES:
-        if data.startswith(signature):
-            return mimetype
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None

@@ -54,9 +54,10 @@ from bazaar.exhibitors.models import (
     StaffInvitation,
 )
 from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, ExhibitorError
-from bazaar.exhibitors.validation import LOGO_MAX_BYTES, country_choices
+from bazaar.exhibitors.validation import country_choices
 from bazaar.extensions import db, limiter
 from bazaar.i18n import current_lang, format_time, localized
+from bazaar.images import read_upload
 
 bp = Blueprint("exhibitors", __name__)
 
@@ -279,7 +280,7 @@ def upload_logo(exhibitor_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.manage")
     logo_form = LogoForm()
     upload = request.files.get("logo")
-    data = upload.stream.read(LOGO_MAX_BYTES + 1) if upload else b""
+    data = read_upload(upload)
     if logo_form.validate_on_submit() and data:
         try:
             services.set_logo(exhibitor, data)

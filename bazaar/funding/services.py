@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bazaar import permissions
 from bazaar.accounts.models import User
 from bazaar.events.models import Event, EventOrganiser
+from bazaar.events.services import bodies_of
 from bazaar.extensions import db
 from bazaar.funding.models import FairBudget, Funding
 from bazaar.stats.models import StatsSnapshot
@@ -187,6 +188,7 @@ def cost_report(event: Event, snapshot: StatsSnapshot | None, user: User) -> dic
     lines, funded = funding_lines(event)
     earlier = [edition_costs(e, s) for e, s in comparison(earlier_editions(event, user))]
     return {
+        "organisers": [body.organisation.name for body in bodies_of(event)],
         "funding": lines,
         "funded_kronor": funded,
         "editions": [*earlier, edition_costs(event, snapshot)],

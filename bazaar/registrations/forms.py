@@ -1,6 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, FieldList, Form, FormField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from bazaar.accounts.forms import (
     EMAIL_MAX,
@@ -12,8 +22,9 @@ from bazaar.accounts.forms import (
     name_field,
 )
 from bazaar.forms import BazaarForm, strip
-from bazaar.i18n import current_lang
-from bazaar.registrations.models import STATUS_LABELS
+from bazaar.i18n import current_lang, localized
+from bazaar.registrations.models import ANSWER_MAX, STATUS_LABELS, QuestionKind
+from bazaar.registrations.questions import choice_options
 from bazaar.registrations.services import GROUP_MAX, GROUP_MIN, Participant
 
 
@@ -39,6 +50,41 @@ class RegistrationForm(ProfileFieldsForm):
         self.preferred_language.choices = language_options()
         if not self.preferred_language.data:
             self.preferred_language.data = current_lang()
+
+
+ANSWER_REQUIRED = _l("Please answer this question.")
+
+
+class AnswerChoiceField(RadioField):
+    """Radio buttons that may be left unticked when the question is optional."""
+
+    def pre_validate(self, form):
+        if self.data:
+            super().pre_validate(form)
+
+
+def _answer_field(question):
+    label = localized(question.text)
+    needed = [InputRequired(message=ANSWER_REQUIRED)] if question.required else [Optional()]
+    if question.kind == QuestionKind.TEXT:
+        needed = [DataRequired(message=ANSWER_REQUIRED)] if question.required else [Optional()]
+        return StringField(label, filters=[strip], validators=[*needed, Length(max=ANSWER_MAX)])
+    return AnswerChoiceField(label, choices=choice_options(question), validators=needed)
+
+
+def registration_form(questions, **kwargs) -> RegistrationForm:
+    """The registration form with one field ``question_<id>`` per question the event asks."""
+    form_cls = type("EventRegistrationForm", (RegistrationForm,), {})
+    for question in questions:
+        setattr(form_cls, f"question_{question.id}", _answer_field(question))
+    form = form_cls(**kwargs)
+    form.questions = [(question, form[f"question_{question.id}"]) for question in questions]
+    return form
+
+
+def answers(form) -> dict[int, str]:
+    """The answers given in a form from :func:`registration_form` (question id -> value)."""
+    return {question.id: field.data for question, field in form.questions if field.data}
 
 
 class ParticipantForm(Form):

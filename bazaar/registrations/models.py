@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, select, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -83,6 +83,60 @@ class Registration(db.Model):
     @classmethod
     def _holds_place_expression(cls):
         return cls.status.in_(PLACE_HOLDING)
+
+
+class QuestionKind(StrEnum):
+    """What an organiser's own registration question takes as its answer."""
+
+    TEXT = "text"
+    CHOICE = "choice"  # one of the question's choices
+    YES_NO = "yes_no"
+
+
+# The kinds the statistics break down by (free text never is).
+BROKEN_DOWN_KINDS = (QuestionKind.CHOICE, QuestionKind.YES_NO)
+YES, NO = "yes", "no"
+ANSWER_MAX = 1000
+
+
+class RegistrationQuestion(db.Model):
+    """A question an event's organisers ask in its registration form.
+
+    ``text`` is a dict of language code to text; ``choices`` a list of such dicts, and a choice
+    answer stores the choice's number (1, 2 ...), so a choice may be renamed after it was
+    answered. A question removed after it was answered stops being asked (``asked`` false) and
+    keeps its answers for the list, the export and the figures."""
+
+    __tablename__ = "registration_question"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(16), default=QuestionKind.TEXT)
+    required: Mapped[bool] = mapped_column(default=False)
+    # Its breakdown is published once, after the follow-up survey closed (like foreign background).
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    choices: Mapped[list] = mapped_column(db.JSON, default=list)
+    asked: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def broken_down(self) -> bool:
+        return self.kind in BROKEN_DOWN_KINDS
+
+
+class RegistrationAnswer(db.Model):
+    """A visitor's answer to one of the event's questions (personal data: the registrations shredder erases it).
+
+    ``value``: the text; a choice's number; :data:`YES` or :data:`NO`."""
+
+    __tablename__ = "registration_answer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("registration_question.id", ondelete="CASCADE"), index=True)
+    value: Mapped[str] = mapped_column(String(ANSWER_MAX))
+
+    __table_args__ = (UniqueConstraint("registration_id", "question_id"),)
 
 
 def registration_ids(users):

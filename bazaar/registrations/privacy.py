@@ -1,4 +1,5 @@
-"""What registrations hold about a person: their places at events (kept, detached, for the figures)."""
+"""What registrations hold about a person: their places at events (kept, detached, for the figures)
+and their answers to the events' own questions (erased)."""
 
 from datetime import datetime
 
@@ -6,9 +7,10 @@ from sqlalchemy import or_, select, update
 
 from bazaar.accounts.models import User
 from bazaar.extensions import db
+from bazaar.i18n import localized
 from bazaar.notifications.services import erase_mentions
-from bazaar.registrations import services
-from bazaar.registrations.models import Registration, RegistrationStatus
+from bazaar.registrations import questions, services
+from bazaar.registrations.models import Registration, RegistrationQuestion, RegistrationStatus, registration_ids
 from bazaar.shredders import iso, register
 
 
@@ -16,6 +18,15 @@ def export(user: User) -> dict:
     registrations = db.session.scalars(
         select(Registration).where(Registration.user_id == user.id).order_by(Registration.id)
     ).all()
+    answers = questions.answers_of([r.id for r in registrations])
+    asked = {
+        q.id: q
+        for q in db.session.scalars(
+            select(RegistrationQuestion).where(
+                RegistrationQuestion.id.in_({qid for given in answers.values() for qid in given})
+            )
+        )
+    }
     return {
         "registrations": [
             {
@@ -29,6 +40,10 @@ def export(user: User) -> dict:
                 "registered_by": r.registered_by.name
                 if r.registered_by_id and r.registered_by_id != user.id and r.registered_by
                 else None,
+                "answers": [
+                    {"question": localized(asked[qid].text), "answer": questions.answer_text(asked[qid], value)}
+                    for qid, value in sorted(answers.get(r.id, {}).items(), key=lambda item: asked[item[0]].position)
+                ],
             }
             for r in registrations
         ]
@@ -47,9 +62,11 @@ def give_up_places(users: list[User], now: datetime) -> None:
 
 
 def detach(users: list[User], now: datetime) -> None:
-    """The people's names and addresses go from other people's messages of their events (an
-    interviewer's digest, a group's "registered by"); their registrations stay, with no user."""
+    """The people's answers to the events' questions go, and so do their names and addresses from
+    other people's messages of their events (an interviewer's digest, a group's "registered by");
+    their registrations stay, with no user."""
     ids = [u.id for u in users]
+    questions.erase_answers(registration_ids(users))
     event_ids = select(Registration.event_id).where(
         or_(Registration.user_id.in_(ids), Registration.registered_by_id.in_(ids))
     )
@@ -58,4 +75,10 @@ def detach(users: list[User], now: datetime) -> None:
 
 
 register("registrations.places", order=10, description="Places at coming events", erase=give_up_places)
-register("registrations", order=50, description="Registrations (kept anonymous)", export=export, erase=detach)
+register(
+    "registrations",
+    order=50,
+    description="Registrations (kept anonymous; answers to the events' own questions erased)",
+    export=export,
+    erase=detach,
+)

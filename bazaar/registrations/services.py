@@ -24,10 +24,10 @@ from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.events.services import registration_open
 from bazaar.extensions import db
-from bazaar.i18n import spreadsheet_time
+from bazaar.i18n import localized, spreadsheet_time
 from bazaar.locking import Lock, lock
 from bazaar.notifications.services import cancel_pending, queue
-from bazaar.registrations import signals
+from bazaar.registrations import questions, signals
 from bazaar.registrations.models import (
     PLACE_HOLDING,
     STATUS_LABELS,
@@ -136,9 +136,15 @@ def add_registration(
 
 
 def register(
-    event: Event, user: User, *, join_waitlist: bool = True, registered_by: User | None = None
+    event: Event,
+    user: User,
+    *,
+    join_waitlist: bool = True,
+    registered_by: User | None = None,
+    answers: dict[int, str] | None = None,
 ) -> Registration:
-    """Give ``user`` a place at ``event``, or a place on its waiting list when it is full.
+    """Give ``user`` a place at ``event``, or a place on its waiting list when it is full, with
+    their ``answers`` to the event's questions (question id -> value).
 
     Commits. Raises :class:`RegistrationClosed`, :class:`AlreadyRegistered`, or
     :class:`RegistrationError` when full and ``join_waitlist`` is False."""
@@ -159,6 +165,7 @@ def register(
     except IntegrityError as race:
         db.session.rollback()
         raise AlreadyRegistered(live_registration(event.id, user.id)) from race
+    questions.save_answers(reg.id, answers or {})
     queue("registration_confirmed", user=user, event=event, subject=reg, payload={"status": status, "my_url": my_url()})
     db.session.commit()
     return reg
@@ -409,8 +416,9 @@ def search_registrations(event: Event, q: str = "", status: str = "", checked_in
 
 
 def registration_table(event: Event, **filters) -> tuple[list[str], list[list]]:
-    """The organiser export: who is registered, never the sensitive answer; headers and
-    statuses in the reader's language, local times to the minute."""
+    """The organiser export: who is registered and their answers to the event's own questions,
+    never the sensitive answer; headers and statuses in the reader's language, local times to the minute."""
+    asked = questions.questions_of(event)
     header = [
         _("Name"),
         _("Email"),
@@ -421,12 +429,16 @@ def registration_table(event: Event, **filters) -> tuple[list[str], list[list]]:
         _("Checked in"),
         _("Registered by"),
         _("Walk-in"),
+        *(localized(q.text) for q in asked),
     ]
     languages = current_app.config["LANGUAGES"]
     query = search_registrations(event, **filters).options(selectinload(Registration.user, User.profile))
+    registrations = db.session.scalars(query).all()
+    answers = questions.answers_of([reg.id for reg in registrations])
     rows = []
-    for reg in db.session.scalars(query):
+    for reg in registrations:
         user = reg.user
+        given = answers.get(reg.id, {})
         profile = user.profile if user is not None else None
         language = user.preferred_language if user else ""
         rows.append(
@@ -440,6 +452,7 @@ def registration_table(event: Event, **filters) -> tuple[list[str], list[list]]:
                 spreadsheet_time(reg.checked_in_at, event.timezone),
                 reg.registered_by.name if reg.registered_by else "",
                 _("Yes") if reg.walk_in else _("No"),
+                *(questions.answer_text(q, given.get(q.id)) for q in asked),
             ]
         )
     return header, rows

@@ -11,8 +11,13 @@ from bazaar.activitylog.services import log_download
 from bazaar.events.models import Event
 from bazaar.events.services import registration_open
 from bazaar.extensions import db, limiter
-from bazaar.registrations import services
-from bazaar.registrations.forms import GroupRegistrationForm, RegistrationForm, RegistrationSearchForm
+from bazaar.registrations import questions, services
+from bazaar.registrations.forms import (
+    GroupRegistrationForm,
+    RegistrationSearchForm,
+    answers,
+    registration_form,
+)
 from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.routing import page_number
 from bazaar.tokens import InvalidToken
@@ -42,7 +47,7 @@ def register(slug):
         if existing is not None:
             flash(_("You are already registered for this event."), "success")
             return redirect(url_for("accounts.my_page"))
-    form = RegistrationForm(logged_in=logged_in)
+    form = registration_form(questions.questions_of(event, asked_only=True), logged_in=logged_in)
     if request.method == "GET" and logged_in:
         form.name.data = current_user.name
         form.preferred_language.data = current_user.preferred_language
@@ -66,7 +71,7 @@ def register(slug):
                 )
         save_profile(user, form.profile_data())
         try:
-            reg = services.register(event, user)
+            reg = services.register(event, user, answers=answers(form))
         except services.AlreadyRegistered:
             flash(_("You are already registered for this event."), "success")
             return redirect(url_for("accounts.my_page"))
@@ -175,6 +180,9 @@ def organiser_list(event_id):
     return render_template(
         "registrations/organiser_list.html",
         event=event,
+        questions=questions.questions_of(event),
+        answers=questions.answers_of([reg.id for reg in pagination.items]),
+        answer_text=questions.answer_text,
         form=form,
         filters=filters,
         pagination=pagination,

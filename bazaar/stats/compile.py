@@ -38,7 +38,16 @@ from bazaar.events.models import Event
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, Opening
 from bazaar.extensions import db
 from bazaar.matching.models import Invitation, InvitationStatus
-from bazaar.registrations.models import Registration, RegistrationStatus
+from bazaar.registrations.models import (
+    BROKEN_DOWN_KINDS,
+    NO,
+    YES,
+    QuestionKind,
+    Registration,
+    RegistrationAnswer,
+    RegistrationQuestion,
+    RegistrationStatus,
+)
 from bazaar.stats.milestones import sensitive_published_from
 from bazaar.stats.models import CaseResolution, SnapshotStatus, StatsSnapshot, SurveyResponse
 
@@ -225,12 +234,14 @@ DEFINITIONS = {
         "characteristics are ever shown per exhibitor."
     ),
     "breakdowns": _l(
-        "Breakdowns: registered visitors by what they stated in their profile, with how many were checked in, "
-        "interviewed and obtained a job. Visitors without an answer (or who deleted their data) are counted "
-        "as not stated. Foreign background counts only answers given with explicit consent."
+        "Breakdowns: registered visitors by what they stated in their profile and by their answers to the event's "
+        "own choice and yes/no questions, with how many were checked in, interviewed and obtained a job. Visitors "
+        "without an answer (or who deleted their data) are counted as not stated. Foreign background counts only "
+        "answers given with explicit consent; free-text answers are never broken down."
     ),
     "sensitive_versions": _l(
-        "Across versions: the breakdown by foreign background is published only once the follow-up survey has "
+        "Across versions: the breakdown by foreign background (and by an event question the organisers marked "
+        "sensitive) is published only once the follow-up survey has "
         "closed (14 days after the last invitation), and then compiled once; every later version repeats that "
         "same table. Comparing two versions therefore never shows a change that one registration, deletion or "
         "survey answer made, so nobody's background can be read from the difference."
@@ -863,7 +874,69 @@ class Compiler:
             result[name] = {"sensitive": sensitive, "rows": suppress_columns(ordered, BREAKDOWN_MEASURES, key="value")}
             if sensitive:
                 result[name] = self._published_once(name, result[name])
-        self.figures["breakdowns"] = result
+        self.figures["breakdowns"] = result | self._question_breakdowns(people, measures)
+
+    def _question_breakdowns(self, people, measures) -> dict:
+        """The event's choice and yes/no questions as breakdowns (``question_<id>``), counted in
+        one statement and suppressed as the profile's are; a sensitive one is published once. Each
+        table carries the question's texts as they were, so it reads the same after the question changed."""
+        asked = select(RegistrationQuestion).where(
+            RegistrationQuestion.event_id == self.event_id, RegistrationQuestion.kind.in_(BROKEN_DOWN_KINDS)
+        )
+        found = db.session.scalars(asked.order_by(RegistrationQuestion.position, RegistrationQuestion.id)).all()
+        if not found:
+            return {}
+        counted: dict = {question.id: {} for question in found}
+        for row in db.session.execute(
+            people.join(
+                RegistrationQuestion,
+                and_(
+                    RegistrationQuestion.event_id == Registration.event_id,
+                    RegistrationQuestion.kind.in_(BROKEN_DOWN_KINDS),
+                ),
+            )
+            .outerjoin(
+                RegistrationAnswer,
+                and_(
+                    RegistrationAnswer.registration_id == Registration.id,
+                    RegistrationAnswer.question_id == RegistrationQuestion.id,
+                ),
+            )
+            .add_columns(
+                RegistrationQuestion.id.label("question_id"), RegistrationAnswer.value.label("value"), *measures
+            )
+            .group_by(RegistrationQuestion.id, RegistrationAnswer.value)
+        ).mappings():
+            _add(counted[row["question_id"]], row["value"], row)
+        result = {}
+        for question in found:
+            name = f"question_{question.id}"
+            values = (
+                [YES, NO]
+                if question.kind == QuestionKind.YES_NO
+                else [str(n) for n in range(1, len(question.choices) + 1)]
+            )
+            ordered = sorted(
+                counted[question.id].values(),
+                key=lambda r: (
+                    r["value"] == NOT_STATED,
+                    values.index(r["value"]) if r["value"] in values else len(values),
+                ),
+            )
+            table = {
+                "sensitive": question.sensitive,
+                "rows": suppress_columns(ordered, BREAKDOWN_MEASURES, key="value"),
+            }
+            if question.sensitive:
+                table = self._published_once(name, table)
+            result[name] = table | {
+                "question": {
+                    "text": question.text,
+                    "kind": question.kind,
+                    "choices": dict(zip(values, question.choices)) if question.kind == QuestionKind.CHOICE else {},
+                }
+            }
+        return result
 
     def _frozen_breakdowns(self) -> dict | None:
         """The breakdowns of the first retention snapshot, if a purge has happened: the erased

@@ -27,7 +27,7 @@ def breakdown_rows(figures: dict) -> list[list]:
     for dimension, table in figures["breakdowns"].items():
         for row in table["rows"]:
             rows.append(
-                [str(labels.DIMENSIONS[dimension]), labels.dimension_value(dimension, row["value"])]
+                [labels.dimension_label(dimension, table), labels.dimension_value(dimension, row["value"], table)]
                 + [_count(row[m]) for m in BREAKDOWN_MEASURES]
             )
     return rows

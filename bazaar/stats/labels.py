@@ -1,10 +1,13 @@
 """Readable, translated names for the codes stored in snapshots (figures, measures, answers)."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from bazaar.accounts import choices
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
+from bazaar.i18n import localized
 from bazaar.occupations import OCCUPATIONS
+from bazaar.registrations.models import NO, YES, QuestionKind
 
 FIGURES = {
     "exhibitors": _l("Exhibitors"),
@@ -106,9 +109,20 @@ ORG_TYPES = ORG_TYPE_LABELS
 NOT_STATED = _l("Not stated")
 
 
-def dimension_value(dimension: str, value: str) -> str:
+def dimension_label(dimension: str, table: dict) -> str:
+    """A breakdown's name: the profile question's, or the event question's text in the reader's language."""
+    if "question" in table:
+        return localized(table["question"]["text"])
+    return str(DIMENSIONS[dimension])
+
+
+def dimension_value(dimension: str, value: str, table: dict | None = None) -> str:
     if value == "":
         return str(NOT_STATED)
+    if table is not None and "question" in table:
+        if table["question"]["kind"] == QuestionKind.YES_NO:
+            return _("Yes") if value == YES else _("No") if value == NO else value
+        return localized(table["question"]["choices"].get(value)) or value
     return str(DIMENSION_VALUES.get(dimension, {}).get(value, value))
 
 

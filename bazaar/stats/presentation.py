@@ -3,7 +3,7 @@
 from flask_babel import gettext as _
 
 from bazaar.exhibitors.models import Exhibitor
-from bazaar.i18n import country_name
+from bazaar.i18n import country_name, localized_attrs
 from bazaar.stats import labels
 from bazaar.stats.charts import bar_chart, grouped_bar_chart
 from bazaar.stats.compile import BREAKDOWN_MEASURES, DEFINITIONS, HEADLINE, exhibitor_counts
@@ -89,24 +89,30 @@ def breakdowns(figures: dict) -> list[dict]:
     """Each breakdown with readable rows and a chart of who obtained a job."""
     out = []
     for dimension, table in figures["breakdowns"].items():
+        name = labels.dimension_label(dimension, table)
         rows = [
             {
-                "label": labels.dimension_value(dimension, row["value"]),
+                "label": labels.dimension_value(dimension, row["value"], table),
                 "cells": [_count_text(row[m]) for m in BREAKDOWN_MEASURES],
             }
             for row in table["rows"]
         ]
         chart = bar_chart(
-            _("Registered visitors: %(breakdown)s", breakdown=labels.DIMENSIONS[dimension]),
+            _("Registered visitors: %(breakdown)s", breakdown=name),
             [
-                (labels.dimension_value(dimension, row["value"]), row["registered"], _count_text(row["registered"]))
+                (
+                    labels.dimension_value(dimension, row["value"], table),
+                    row["registered"],
+                    _count_text(row["registered"]),
+                )
                 for row in table["rows"]
             ],
         )
         out.append(
             {
                 "id": dimension,
-                "label": labels.DIMENSIONS[dimension],
+                "label": name,
+                "attrs": localized_attrs(table["question"]["text"]) if "question" in table else "",
                 "sensitive": table["sensitive"],
                 "withheld": table.get("withheld", False),
                 "rows": rows,

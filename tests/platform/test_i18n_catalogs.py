@@ -62,6 +62,7 @@ VISITOR_PATHS = (
 # Pages and emails within those folders that only staff (exhibitors, organisers, door volunteers) see.
 STAFF_PATHS = (
     "templates/registrations/organiser",
+    "bazaar/registrations/organiser_questions.py",
     "templates/accounts/invitation",
     "bazaar/accounts/invitations.py",
     "templates/emails/event_staff",

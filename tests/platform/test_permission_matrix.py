@@ -53,6 +53,7 @@ PUBLIC_ENDPOINTS = {
     "matching.invitation": "signed token for a matching invitation",
     "exhibitors.apply": "application to exhibit (creates the applicant's account)",
     "exhibitors.logo": "logos of approved exhibitors at public fairs appear on public pages",
+    "events.body_logo": "logos of a public fair's organising bodies appear on its public page",
     "exhibitors.invitation": "signed token for a staff invitation",
     "eventstaff.invitation": "signed token for an event staff invitation (door staff, co-organiser)",
     "stats.survey": "signed token for a follow-up survey",
@@ -192,6 +193,14 @@ def world(ctx):
         submission="owner-announcement-0001",
     )
     db.session.add(announcement)
+    from bazaar.registrations.models import RegistrationAnswer, RegistrationQuestion
+
+    question = RegistrationQuestion(
+        event_id=event.id, kind="choice", text={"en": "Owner's question"}, choices=[{"en": "A"}, {"en": "B"}]
+    )
+    db.session.add(question)
+    db.session.flush()
+    db.session.add(RegistrationAnswer(registration_id=registration.id, question_id=question.id, value="1"))
     db.session.commit()
     from datetime import timedelta
 
@@ -234,6 +243,8 @@ def world(ctx):
         "event_invitation_id": event_invitation.id,
         "announcement_id": announcement.id,
         "session_id": session.id,
+        "question_id": question.id,
+        "organisation_id": org.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {
@@ -425,6 +436,9 @@ ORGANISER_ONLY_ENDPOINTS = {
     "eventstaff.revoke": "take a role at the event away",
     "eventstaff.withdraw_invitation": "withdraw an event staff invitation",
     "events.activity": "the event's activity log (what co-organisers did too)",
+    "events.bodies": "the event's organising bodies, whose members run it, and adding one",
+    "events.body_logo_upload": "an organising body's logo on the event's page",
+    "events.body_remove": "take an organising body off the event (refused for the organiser's own)",
 }
 
 
@@ -587,6 +601,25 @@ def test_each_role_reaches_exactly_its_speed_dating_pages(app, world):
             login(client, person)
             status = client.get(url).status_code
             expected = (200,) if role in SPEED_DATING_ACCESS[endpoint] else (403, 404)
+            if status not in expected:
+                failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
+    assert not failures, "\n".join(failures)
+
+
+# The event's own registration questions: those who run the fair (organisers and co-organisers).
+QUESTION_PAGES = {"questions.question_list", "questions.question_edit"}
+
+
+def test_registration_questions_are_for_those_who_run_the_event(app, world):
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in QUESTION_PAGES or method != "GET":
+            continue
+        for role, person in world["roles"].items():
+            login(client, person)
+            status = client.get(url).status_code
+            expected = (200,) if role in ("organiser", "co-organiser") else (403, 404)
             if status not in expected:
                 failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
     assert not failures, "\n".join(failures)
