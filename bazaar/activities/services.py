@@ -135,7 +135,7 @@ def invite_met(activity: Activity, now: datetime | None = None) -> list[Particip
     if activity.exhibitor_id is None or activity.audience != Audience.INVITED:
         raise ActivityError(_("This activity is open to all visitors; there is nobody to invite."))
     if not is_open(activity, now):
-        raise ActivityError(_("This activity has started or been cancelled."))
+        raise ActivityError(_("This activity has started."))
     already = select(Participant.registration_id).where(Participant.activity_id == activity.id)
     registrations = db.session.scalars(
         select(Registration).where(Registration.id.in_(met_employer(activity)), Registration.id.not_in(already))
@@ -182,8 +182,8 @@ def participant_from_token(token: str) -> Participant:
 
 
 def is_open(activity: Activity, now: datetime | None = None) -> bool:
-    """Sign-ups are taken until the activity starts, unless it was cancelled."""
-    return activity.cancelled_at is None and activity.starts_at > (now or utcnow())
+    """Sign-ups are taken until the activity starts."""
+    return activity.starts_at > (now or utcnow())
 
 
 def for_visitor(user, now: datetime | None = None) -> list[tuple[Activity, Participant | None]]:
@@ -198,7 +198,6 @@ def for_visitor(user, now: datetime | None = None) -> list[tuple[Activity, Parti
     activities = db.session.scalars(
         select(Activity)
         .where(
-            Activity.cancelled_at.is_(None),
             Activity.ends_at > now,
             or_(and_(Activity.audience == Audience.OPEN, Activity.event_id.in_(events)), Activity.id.in_(mine)),
         )

@@ -150,7 +150,7 @@ DEFINITIONS = {
     ),
     "activities_offered": _l(
         "Activities after the fair: try-a-job days, study visits and matching groups offered to the fair's visitors "
-        "by its exhibitors or organisers, cancelled ones left out."
+        "by its exhibitors or organisers."
     ),
     "activity_participants": _l(
         "Visitors at activities: different visitors of the fair the host marked as attending an activity after it."
@@ -712,11 +712,7 @@ class Compiler:
         """Follow-on activities offered, the visitors who attended one, and the hires after them
         (visitor–exhibitor pairs, as the jobs count them)."""
         self.headline["activities_offered"] = int(
-            db.session.scalar(
-                select(func.count(Activity.id)).where(
-                    Activity.event_id == self.event_id, Activity.cancelled_at.is_(None)
-                )
-            )
+            db.session.scalar(select(func.count(Activity.id)).where(Activity.event_id == self.event_id))
         )
         self.headline["activity_participants"] = int(
             db.session.scalar(

@@ -35,7 +35,6 @@ def upgrade():
     sa.Column('interpreter', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', bazaar.db_types.UTCDateTime(), nullable=False),
-    sa.Column('cancelled_at', bazaar.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_activity_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_activity_event_id_event'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['exhibitor_id'], ['exhibitor.id'], name=op.f('fk_activity_exhibitor_id_exhibitor'), ondelete='CASCADE'),

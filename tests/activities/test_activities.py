@@ -12,6 +12,7 @@ from bazaar.activities import services
 from bazaar.activities.models import Activity, ActivityKind, ActivityOutcome, Audience, Participant
 from bazaar.booking.models import Attendance, SlotFormat
 from bazaar.checkin.models import BoothScan, BoothScanKind
+from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.render import render
@@ -359,3 +360,40 @@ def test_sign_ups_are_exported_and_erased_with_the_person(fair):
     assert kept.outcome_note is None and kept.outcome == "offer"  # the figures keep the outcome
     assert kept.status == "signed_up"  # held already: it stays as it was
     assert db.session.get(Participant, place.id).status == "cancelled"  # still to come: the place is given up
+
+
+def test_the_retention_purge_erases_the_notes_and_keeps_the_figures(ctx, clock):
+    from bazaar.privacy import retention
+
+    event = f.event(starts_in=-timedelta(days=2))
+    exhibitor = f.exhibitor(event)
+    admin = f.exhibitor_staff(exhibitor, role="admin")
+    reg = _met(event, exhibitor, name="Purged Person")
+    reg.checked_in_at = event.starts_at
+    db.session.commit()
+    starts = event.ends_at + timedelta(hours=20)
+    activity = Activity(
+        event_id=event.id,
+        exhibitor_id=exhibitor.id,
+        title={"en": "Try a day"},
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=4),
+        place="Storgatan 1",
+        capacity=5,
+        audience=Audience.OPEN,
+    )
+    db.session.add(activity)
+    db.session.commit()
+    participant = services.sign_up(activity, reg, now=starts - timedelta(hours=1))
+    services.record(participant, Attendance.ATTENDED, ActivityOutcome.HIRED, "Purged Person did well", admin)
+    before = compile_event(event.id)["headline"]
+    clock.advance(seconds=(retention.purge_date(event) - utcnow()).total_seconds() + 86400)
+
+    assert retention.purge_event(event) == 1
+
+    db.session.expire_all()
+    kept = db.session.get(Participant, participant.id)
+    assert kept.outcome_note is None and kept.outcome == ActivityOutcome.HIRED
+    after = compile_event(event.id)["headline"]
+    for key in ("jobs_after_activities", "jobs_after_try_a_job_day", "jobs_total", "activity_participants"):
+        assert after[key] == before[key] and before[key] > 0
