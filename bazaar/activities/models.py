@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bazaar.booking.models import Attendance
 from bazaar.clock import utcnow
 from bazaar.db_types import UTCDateTime
 from bazaar.extensions import db
@@ -80,7 +81,7 @@ class Participant(db.Model):
     activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=ParticipantStatus.INVITED)
-    attendance: Mapped[str] = mapped_column(String(16), default="unknown")  # a booking.models.Attendance
+    attendance: Mapped[str] = mapped_column(String(16), default=Attendance.UNKNOWN)
     outcome: Mapped[str | None] = mapped_column(String(16))  # an ActivityOutcome
     outcome_note: Mapped[str | None] = mapped_column(Text)
     outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -42,9 +42,14 @@ ACTIVITY_FIELDS = (
     "opening_id",
 )
 INVITATION_MESSAGE = "activity_invitation"
-# The link in an invitation: it names the visitor's row and lasts until well after the activity.
+# The link in an invitation: it names the visitor's row and lasts until well after the activity;
+# once the person is erased it reaches nothing.
 INVITATION_LINK = SignedLink(
-    "activities.invitation", Participant, {"p": "id", "r": "registration_id"}, timedelta(days=120)
+    "activities.invitation",
+    Participant,
+    {"p": "id", "r": "registration_id"},
+    timedelta(days=120),
+    usable=lambda participant: participant.registration.user_id is not None,
 )
 
 
