@@ -8,6 +8,7 @@ from flask import Flask
 
 # Each domain declares its messages (and attachments); the reminders hear the domains' signals.
 import bazaar.accounts.notifications  # noqa: F401
+import bazaar.activities.notifications  # noqa: F401
 import bazaar.announcements.notifications  # noqa: F401
 import bazaar.booking.notifications  # noqa: F401
 import bazaar.checkin.notifications  # noqa: F401
@@ -37,6 +38,7 @@ from bazaar import (
 from bazaar.about.views import bp as about_bp
 from bazaar.accounts import auth
 from bazaar.accounts.views import bp as accounts_bp
+from bazaar.activities.views import bp as activities_bp
 from bazaar.announcements.views import bp as announcements_bp
 from bazaar.api import docs
 from bazaar.api.tokens import bp as api_tokens_bp
@@ -102,6 +104,7 @@ def create_app(config=None) -> Flask:
         funding_bp,
         privacy_bp,
         matching_bp,
+        activities_bp,
         webhooks_bp,
         about_bp,
         health.bp,

@@ -7,7 +7,8 @@ transaction already holds the database's write lock (``BEGIN IMMEDIATE``, bazaar
 ``lock`` then only makes sure the transaction has begun.
 
 Order, to keep PostgreSQL from deadlocking: a transaction that needs several takes them in the order
-the kinds are listed (event places, then a table's slots, then a visitor's bookings).
+the kinds are listed (event places, then a table's slots, then a visitor's bookings; an activity's places are
+taken alone).
 """
 
 from enum import IntEnum
@@ -28,6 +29,9 @@ class Lock(IntEnum):
     # overlap, cap and one-per-exhibitor rules (bazaar/booking/rules.py) read committed data
     # inside it. bazaar/booking/services.py.
     VISITOR_BOOKINGS = 2094233337
+    # Signing up for and cancelling the places of one follow-on activity (key: activity id):
+    # counting the places then claiming one is safe inside it. bazaar/activities/services.py.
+    ACTIVITY_PLACES = 0xAC71
 
 
 def lock(kind: Lock, key: int, timeout: str | None = None) -> None:

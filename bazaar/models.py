@@ -1,6 +1,7 @@
 """Imports every domain's models so SQLAlchemy and Alembic see all tables."""
 
 from bazaar.accounts.models import Organisation, User, VisitorProfile  # noqa: F401
+from bazaar.activities.models import Activity, Participant  # noqa: F401
 from bazaar.activitylog.models import LogEntry  # noqa: F401
 from bazaar.announcements.models import Announcement  # noqa: F401
 from bazaar.api.models import ApiToken  # noqa: F401

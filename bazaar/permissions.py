@@ -9,11 +9,12 @@ from collections.abc import Callable
 from flask import abort
 from flask_login import current_user
 
+from bazaar.activities.models import Audience, Participant
 from bazaar.booking.models import Slot
 from bazaar.events.models import Event, EventStaff, EventStatus
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff
 from bazaar.extensions import db, login_manager
-from bazaar.registrations.models import RegistrationStatus
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.routing import ROW_ID_MAX
 
 _RULES: dict[str, Callable] = {}
@@ -369,6 +370,63 @@ def _matching_candidates(user, need):
 @rule("matching.list")
 def _matching_list(user, event):
     return runs(user, event)
+
+
+# ---- follow-on activities ---------------------------------------------------------------------
+# After the fair an employer (its admins) or the organisers offer try-a-job days, study visits and
+# matching groups; visitors of the fair sign up for the open ones and for those they were invited to.
+
+
+@rule("activities.offer")
+def _activities_offer(user, exhibitor):
+    """Offer and host an employer's activities: its admins, or those who run its event."""
+    return exhibitor_role(user, exhibitor) == "admin" or runs(user, exhibitor.event)
+
+
+@rule("activities.organise")
+def _activities_organise(user, event):
+    """Every activity of the fair, and the organisers' own: those who run the event."""
+    return runs(user, event)
+
+
+@rule("activities.host")
+def _activities_host(user, activity):
+    """Change an activity, invite, and record attendance and outcomes: its host."""
+    if activity is None:
+        return False
+    if activity.exhibitor is not None:
+        return _activities_offer(user, activity.exhibitor)
+    return runs(user, activity.event)
+
+
+@rule("activities.join")
+def _activities_join(user, activity):
+    """Sign up: a visitor registered for the fair, for an open activity or one they were invited to."""
+    from_fair = db.session.scalar(
+        db.select(Registration.id).where(
+            Registration.event_id == activity.event_id,
+            Registration.user_id == user.id,
+            Registration.status == RegistrationStatus.REGISTERED,
+        )
+    )
+    if from_fair is None:
+        return False
+    if activity.audience == Audience.OPEN:
+        return True
+    return (
+        db.session.scalar(
+            db.select(Participant.id).where(
+                Participant.activity_id == activity.id, Participant.registration_id == from_fair
+            )
+        )
+        is not None
+    )
+
+
+@rule("activities.participant.own")
+def _activities_participant_own(user, participant):
+    """Cancel a place: the visitor whose place it is."""
+    return participant is not None and _owns_registration(user, participant.registration)
 
 
 # ---- notifications ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ KIND_LABELS = {
     "event_staff_invitation": _l("Event staff invitation"),
     "match_invitation": _l("Matching invitation"),
     "announcement": _l("Announcement"),
+    "activity_invitation": _l("Invitation to an activity after the fair"),
     "webhook": _l("Webhook delivery"),
 }
 CHANNEL_LABELS = {Channel.EMAIL: _l("Email"), Channel.SMS: _l("SMS"), Channel.WEBHOOK: _l("Webhook")}

@@ -2,6 +2,7 @@
 
 from bazaar.accounts import privacy as _accounts  # noqa: F401  (each import registers a shredder)
 from bazaar.accounts.models import User
+from bazaar.activities import privacy as _activities  # noqa: F401
 from bazaar.activitylog import privacy as _activitylog  # noqa: F401
 from bazaar.booking import privacy as _booking  # noqa: F401
 from bazaar.clock import utcnow

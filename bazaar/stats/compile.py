@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from bazaar.accounts.models import VisitorProfile
+from bazaar.activities.models import Activity, ActivityKind, ActivityOutcome, Participant
 from bazaar.booking.models import Attendance, Booking, BookingStatus, Outcome, Slot, SlotFormat
 from bazaar.checkin.models import BoothScan, BoothScanKind
 from bazaar.clock import utcnow
@@ -158,6 +159,22 @@ DEFINITIONS = {
         "Hires from matching: visitor–exhibitor pairs for which the exhibitor reported a hire after a matched "
         "interview. They are also counted in Hired (reported by exhibitors)."
     ),
+    "activities_offered": _l(
+        "Activities after the fair: try-a-job days, study visits and matching groups offered to the fair's visitors "
+        "by its exhibitors or organisers."
+    ),
+    "activity_participants": _l(
+        "Visitors at activities: different visitors of the fair the host marked as attending an activity after it."
+    ),
+    "jobs_after_activities": _l(
+        "Hires after an activity: visitor–exhibitor pairs for which the host reported a hire after an activity the "
+        "visitor attended (for an activity the organisers ran without an employer, one job with no employer). They "
+        "are also counted in Jobs and People who got a job, once per pair: a person hired by an employer counts once "
+        "for it whether the hire was recorded after the interview, after the activity or both."
+    ),
+    "jobs_after_try_a_job_day": _l(
+        "Jobs after a try-a-job day: the Hires after an activity whose activity was a try-a-job day."
+    ),
     "visitors_offered": _l(
         "Visitors with an offer: different visitors for whom an exhibitor reported an offer or a hire."
     ),
@@ -183,7 +200,8 @@ DEFINITIONS = {
         "only the visitor reported, the exhibitors named in any wave, or one job when none is named."
     ),
     "evidence": _l(
-        "How the evidence combines: an exhibitor's record of a hire after an interview held, and the visitor's "
+        "How the evidence combines: an exhibitor's record of a hire after an interview held (or after a follow-on "
+        "activity the visitor attended, see Hires after an activity), and the visitor's "
         "answer in every survey wave (each wave's answer is kept), are combined once per person. Each person "
         "counts in one of: confirmed by both, employer only, visitor only, contradicted (until an organiser resolves "
         "it as hired or not hired), or reported by a no-show."
@@ -289,6 +307,10 @@ HEADLINE = (
     "outcome_internship",
     "matched_interviews",
     "hires_from_matching",
+    "activities_offered",
+    "activity_participants",
+    "jobs_after_activities",
+    "jobs_after_try_a_job_day",
     "visitors_offered",
     "jobs_visitor_reported",
     "survey_respondents",
@@ -361,6 +383,21 @@ HELD = and_(
 TALK_HELD = and_(Booking.is_live, IS_TALK, Booking.attendance == Attendance.ATTENDED)
 # The exhibitor was there on the day: an interview of theirs was marked (held or no-show) or logged as a walk-in.
 TOOK_PART = and_(Booking.is_live, or_(Booking.attendance != Attendance.UNKNOWN, Booking.walk_in.is_(True)))
+
+
+# A visitor who took a place at a follow-on activity and whom the host marked as attending.
+ACTIVITY_ATTENDED = and_(Participant.holds_place, Participant.attendance == Attendance.ATTENDED)
+
+
+def activity_hires(event_id: int, *kinds: str):
+    """(registration_id, exhibitor_id) of the hires hosts reported after an activity of the event
+    attended (of ``kinds``, else any); exhibitor_id is None for an organisers' activity without one."""
+    query = (
+        select(Participant.registration_id.label("registration_id"), Activity.exhibitor_id.label("exhibitor_id"))
+        .join(Activity, Activity.id == Participant.activity_id)
+        .where(Activity.event_id == event_id, ACTIVITY_ATTENDED, Participant.outcome == ActivityOutcome.HIRED)
+    )
+    return query.where(Activity.kind.in_(kinds)) if kinds else query
 
 
 def held_outcome_pairs(event_id: int):
@@ -497,6 +534,12 @@ class Compiler:
             .join(evidence, evidence.c.registration_id == Booking.registration_id)
             .where(Booking.event_id == self.event_id, HELD, Booking.outcome == Outcome.HIRED, by_employer)
         )
+        after_activity = activity_hires(self.event_id).subquery("after_activity")
+        hired_after_activity = (
+            select(after_activity.c.registration_id, after_activity.c.exhibitor_id)
+            .join(evidence, evidence.c.registration_id == after_activity.c.registration_id)
+            .where(by_employer)
+        )
         job = and_(
             SurveyResponse.event_id == self.event_id,
             SurveyResponse.result == "job",
@@ -511,7 +554,7 @@ class Compiler:
             evidence.c.category == "visitor_only",
             evidence.c.registration_id.not_in(select(named.subquery().c.registration_id)),
         )
-        return union(hired, named, unnamed).subquery("jobs")
+        return union(hired, hired_after_activity, named, unnamed).subquery("jobs")
 
     def _scalar_row(self, query) -> dict:
         return dict(db.session.execute(query).mappings().one())
@@ -674,6 +717,23 @@ class Compiler:
         self.headline["hires_from_matching"] = int(
             db.session.scalar(select(func.count()).select_from(hires.distinct().subquery()))
         )
+
+    def activities(self):
+        """Follow-on activities offered, the visitors who attended one, and the hires after them
+        (visitor–exhibitor pairs, as the jobs count them)."""
+        self.headline["activities_offered"] = int(
+            db.session.scalar(select(func.count(Activity.id)).where(Activity.event_id == self.event_id))
+        )
+        self.headline["activity_participants"] = int(
+            db.session.scalar(
+                select(func.count(func.distinct(Participant.registration_id)))
+                .join(Activity, Activity.id == Participant.activity_id)
+                .where(Activity.event_id == self.event_id, ACTIVITY_ATTENDED)
+            )
+        )
+        for key, kinds in (("jobs_after_activities", ()), ("jobs_after_try_a_job_day", (ActivityKind.TRY_A_JOB_DAY,))):
+            pairs = activity_hires(self.event_id, *kinds).distinct().subquery()
+            self.headline[key] = int(db.session.scalar(select(func.count()).select_from(pairs)))
 
     def survey(self):
         """Respondents by their latest wave's answer; jobs reported in any wave."""
@@ -980,6 +1040,7 @@ class Compiler:
         "interviews",
         "outcomes",
         "matching",
+        "activities",
         "talks",
         "jobs_abroad",
         "survey",
@@ -1015,7 +1076,8 @@ class Compiler:
 
 
 # How the evidence combines (the definitions "visitors_hired", "jobs_total" and "evidence_*" say the same):
-# * an exhibitor's record is a held interview whose outcome is "hired" (a visitor–exhibitor pair);
+# * an exhibitor's record is a held interview whose outcome is "hired" (a visitor–exhibitor pair),
+#   or an attended follow-on activity whose host recorded "hired" (the same pair: counted once);
 # * a visitor's answer is kept per survey wave; the visitor reports a job if any wave's answer is
 #   "a job" (a job at 30 days is not undone by "nothing yet" at 90), and says nothing came of it
 #   if some wave answered "nothing yet" and none answered "a job";
@@ -1036,13 +1098,15 @@ def evidence(event_id: int):
         literal(0).label("said_job"),
         literal(0).label("said_nothing"),
     ).where(Booking.event_id == event_id, HELD, Booking.outcome == Outcome.HIRED)
+    after_activity = activity_hires(event_id).subquery("after_activity")
+    hired_after_activity = select(after_activity.c.registration_id, literal(1), literal(0), literal(0))
     answered = select(
         SurveyResponse.registration_id,
         literal(0),
         _flag(SurveyResponse.result == "job"),
         _flag(SurveyResponse.result == "nothing"),
     ).where(SurveyResponse.event_id == event_id, SurveyResponse.result.in_(("job", "nothing")))
-    sources = union_all(hired, answered).subquery("sources")
+    sources = union_all(hired, hired_after_activity, answered).subquery("sources")
     person = (
         select(
             sources.c.registration_id,

@@ -49,6 +49,7 @@ VISITOR_PATHS = (
     "templates/emails/",
     "templates/matching/invitation",
     "templates/matching/_recommendations",
+    "templates/activities/",
     "bazaar/accounts/",
     "bazaar/registrations/",
     "bazaar/booking/",
@@ -58,9 +59,13 @@ VISITOR_PATHS = (
     "bazaar/occupations.py",
     "bazaar/matching/services.py",
     "bazaar/matching/views.py",
+    "bazaar/activities/labels.py",
+    "bazaar/activities/services.py",
+    "bazaar/activities/views.py",
 )
 # Pages and emails within those folders that only staff (exhibitors, organisers, door volunteers) see.
 STAFF_PATHS = (
+    "templates/activities/staff/",
     "templates/registrations/organiser",
     "bazaar/registrations/organiser_questions.py",
     "templates/accounts/invitation",

@@ -16,6 +16,7 @@ past without someone deciding which object its id names.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -51,6 +52,7 @@ PUBLIC_ENDPOINTS = {
     "booking.claim": "signed token for a waiting-list slot offer",
     "booking.email_link": "signed cancel/reschedule links from emails",
     "matching.invitation": "signed token for a matching invitation",
+    "activities.invitation": "signed token for an invitation to a follow-on activity",
     "exhibitors.apply": "application to exhibit (creates the applicant's account)",
     "exhibitors.logo": "logos of approved exhibitors at public fairs appear on public pages",
     "events.body_logo": "logos of a public fair's organising bodies appear on its public page",
@@ -94,6 +96,7 @@ OWN_DATA_ENDPOINTS = {
     "stats.compare": "compare my organisation's events",
     "api_tokens.tokens": "my own API tokens for a fair I organise or exhibit at (others get 403)",
     "matching.withdraw_consent": "stop being suggested to employers (POST, my own consent)",
+    "activities.mine": "the activities after the fair open to me or that I was invited to",
 }
 
 # Mutating own-data endpoints that are never sent, with the reason.
@@ -155,6 +158,24 @@ def world(ctx):
     need = Need(exhibitor_id=exhibitor.id, title="Owner's need", occupations=["nurse"], languages=[])
     db.session.add(need)
     db.session.commit()
+    from bazaar.activities.models import Activity, Participant
+
+    activity = Activity(
+        event_id=event.id,
+        exhibitor_id=exhibitor.id,
+        kind="try_a_job_day",
+        audience="open",
+        title={"en": "Owner's try-a-job day"},
+        starts_at=event.ends_at + timedelta(days=7),
+        ends_at=event.ends_at + timedelta(days=7, hours=6),
+        place="Owner street 1",
+        capacity=5,
+    )
+    db.session.add(activity)
+    db.session.flush()
+    participant = Participant(activity_id=activity.id, registration_id=registration.id, status="signed_up")
+    db.session.add(participant)
+    db.session.commit()
     from bazaar.funding.services import add_funding
 
     funding = add_funding(event, "Owner's funder", 100_000)
@@ -202,7 +223,6 @@ def world(ctx):
     db.session.flush()
     db.session.add(RegistrationAnswer(registration_id=registration.id, question_id=question.id, value="1"))
     db.session.commit()
-    from datetime import timedelta
 
     from bazaar.booking import speeddating
 
@@ -238,6 +258,8 @@ def world(ctx):
         "funding_id": funding.id,
         "snapshot_id": snapshot.id,
         "need_id": need.id,
+        "activity_id": activity.id,
+        "participant_id": participant.id,
         "webhook_id": webhook.id,
         "event_staff_id": door_row.id,
         "event_invitation_id": event_invitation.id,
@@ -620,6 +642,35 @@ def test_registration_questions_are_for_those_who_run_the_event(app, world):
             login(client, person)
             status = client.get(url).status_code
             expected = (200,) if role in ("organiser", "co-organiser") else (403, 404)
+            if status not in expected:
+                failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
+    assert not failures, "\n".join(failures)
+
+
+# Who reaches the pages of the follow-on activities: the host exhibitor's admins and those who run
+# the fair (the visitor's own pages and POSTs are swept above and tested in tests/activities/).
+ACTIVITY_ACCESS = {
+    "activities.exhibitor_activities": {"organiser", "co-organiser", "exhibitor"},
+    "activities.new_for_exhibitor": {"organiser", "co-organiser", "exhibitor"},
+    "activities.event_activities": {"organiser", "co-organiser"},
+    "activities.new_for_event": {"organiser", "co-organiser"},
+    "activities.activity": {"organiser", "co-organiser", "exhibitor"},
+    "activities.edit": {"organiser", "co-organiser", "exhibitor"},
+}
+
+
+def test_each_role_reaches_exactly_its_activity_pages(app, world):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("activities.")}
+    assert set(ACTIVITY_ACCESS) <= endpoints
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in ACTIVITY_ACCESS or method != "GET":
+            continue
+        for role, person in world["roles"].items():
+            login(client, person)
+            status = client.get(url).status_code
+            expected = (200,) if role in ACTIVITY_ACCESS[endpoint] else (403, 404)
             if status not in expected:
                 failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
     assert not failures, "\n".join(failures)

@@ -92,6 +92,10 @@ def test_every_headline_figure_follows_its_definition(fair):
         "outcome_internship": 1,
         "matched_interviews": 0,  # counted in tests/matching/test_matching.py
         "hires_from_matching": 0,
+        "activities_offered": 0,  # counted in tests/activities/test_activities.py
+        "activity_participants": 0,
+        "jobs_after_activities": 0,
+        "jobs_after_try_a_job_day": 0,
         "visitors_offered": 3,
         "jobs_visitor_reported": 4,
         # (r1, Alfa) from both sources once, (r1, Beta), (r4, Gamma) whose unnamed answer is the
