@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from bazaar.accounts.auth import hash_password
 from bazaar.accounts.models import Organisation, User, VisitorProfile
 from bazaar.clock import utcnow
-from bazaar.events.models import Event, EventOrganiser, EventStaff
+from bazaar.events.models import Event, EventDay, EventOrganiser, EventStaff
 from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
@@ -58,8 +58,24 @@ def event(org=None, status="published", starts_in=timedelta(days=10), hours=6, *
         status=status,
         **kw,
     )
+    ev.days = [EventDay.spanning(ev.starts_at, ev.ends_at, ev.timezone or "Europe/Stockholm")]
     ev.organisers.append(EventOrganiser(organisation=org or organisation()))
     db.session.add(ev)
+    db.session.commit()
+    return ev
+
+
+def set_days(ev, *spans) -> Event:
+    """Give the event these days, (opens_at, closes_at) pairs in UTC, as they are (no slot moves)."""
+    for i, (opens_at, closes_at) in enumerate(spans):
+        fresh = EventDay.spanning(opens_at, closes_at, ev.timezone)
+        if i < len(ev.days):
+            day = ev.days[i]
+            day.date, day.opens_at, day.closes_at = fresh.date, opens_at, closes_at
+        else:
+            ev.days.append(fresh)
+    del ev.days[len(spans) :]
+    ev.sync_span()
     db.session.commit()
     return ev
 

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from bazaar.accounts.models import Organisation, User, VisitorProfile
 from bazaar.booking.models import Booking, Slot
+from bazaar.checkin.models import Arrival
 from bazaar.demo_names import DANISH_EXHIBITORS, FIRST_NAMES, LAST_NAMES, MUNICIPALITIES, SWEDISH_EXHIBITORS
-from bazaar.events.models import Event, EventOrganiser
+from bazaar.events.models import Event, EventDay, EventOrganiser
 from bazaar.exhibitors.models import Exhibitor, InterviewTable
 from bazaar.extensions import db
 from bazaar.occupations import OCCUPATIONS
@@ -101,6 +102,7 @@ class _Builder:
             followup_days=[30, 90],
             created_at=FAIR_START - timedelta(days=90),
         )
+        event.days = [EventDay.spanning(FAIR_START, FAIR_END, event.timezone or "Europe/Stockholm")]
         for org in self.organisations:
             event.organisers.append(EventOrganiser(organisation=org))
         db.session.add(event)
@@ -227,6 +229,13 @@ class _Builder:
         ids = db.session.scalars(_insert(Registration, returning_ids=True), registrations).all()
         for person, registration_id in zip(people, ids):
             person["registration_id"] = registration_id
+        day = self.event.days[0].date
+        arrivals = [
+            {"event_id": self.event.id, "registration_id": registration_id, "day": day, "arrived_at": at, "door": None}
+            for registration_id, at in zip(ids, (r["checked_in_at"] for r in registrations))
+            if at is not None
+        ]
+        db.session.execute(_insert(Arrival), arrivals)
         self.people = people
 
     def _profile(self, user_id: int, municipalities) -> dict:
