@@ -2,11 +2,13 @@
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bazaar.accounts.auth import hash_password
 from bazaar.accounts.models import Organisation, User, VisitorProfile
 from bazaar.clock import utcnow
 from bazaar.events.models import Event, EventDay, EventOrganiser, EventStaff
+from bazaar.events.services import DaySpec
 from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
@@ -80,6 +82,22 @@ def set_days(ev, *spans) -> Event:
     return ev
 
 
+def day_specs(ev, shift=timedelta(0), hours=None) -> list:
+    """The event's days as the organiser's form gives them, each moved by ``shift`` (and
+    ``hours``: a (opens, closes) pair of local times for every day)."""
+    zone = ZoneInfo(ev.timezone)
+    return [
+        DaySpec(
+            date=(day.opens_at + shift).astimezone(zone).date(),
+            opens=hours[0] if hours else (day.opens_at + shift).astimezone(zone).time(),
+            closes=hours[1] if hours else (day.closes_at + shift).astimezone(zone).time(),
+            note=day.note,
+            id=day.id,
+        )
+        for day in ev.days
+    ]
+
+
 def event_staff(ev, role: str, **kw) -> User:
     u = user(**kw)
     db.session.add(EventStaff(event_id=ev.id, user_id=u.id, role=role))
@@ -126,8 +144,19 @@ def registration(ev, person=None, status="registered", **kw) -> Registration:
     person = person or visitor()
     reg = Registration(event_id=ev.id, user_id=person.id, status=status, ticket_code=secrets.token_urlsafe(16), **kw)
     db.session.add(reg)
+    db.session.flush()
+    if reg.checked_in_at is not None:  # checked in: arrived that day, as the door records it
+        db.session.add(arrival(reg, reg.checked_in_at, ev))
     db.session.commit()
     return reg
+
+
+def arrival(reg, at, ev=None):
+    """The visitor's arrival at ``at`` (on that day of the fair), unsaved."""
+    from bazaar.checkin.models import Arrival
+
+    ev = ev or db.session.get(Event, reg.event_id)
+    return Arrival(event_id=reg.event_id, registration_id=reg.id, day=ev.local_date(at), arrived_at=at)
 
 
 def at(year, month, day, hour=0, minute=0) -> datetime:
