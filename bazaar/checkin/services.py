@@ -384,10 +384,11 @@ def register_walk_in(
 @dataclass
 class DoorCounters:
     registered: int
-    checked_in: int
+    checked_in: int  # visitors who came on any day
     walk_ins: int
     waitlisted: int
     per_hour: list[tuple[datetime, int]]  # (hour start in the event's zone, arrivals)
+    per_day: list[tuple[date, int]]  # (local date, visitors who came that day)
     per_door: list[tuple[str, int]]
     refused_scans: int
 
@@ -433,13 +434,15 @@ def door_counters(event: Event) -> DoorCounters:
             Registration.status != RegistrationStatus.CANCELLED,
         )
     )
-    arrivals = db.session.scalars(
-        select(Registration.checked_in_at).where(
+    checked_in = db.session.scalar(
+        select(func.count(Registration.id)).where(
             Registration.event_id == event.id, Registration.checked_in_at.is_not(None)
         )
-    ).all()
+    )
+    arrivals = db.session.execute(select(Arrival.day, Arrival.arrived_at).where(Arrival.event_id == event.id)).all()
     zone = ZoneInfo(event.timezone)
-    hours = Counter(at.astimezone(zone).replace(minute=0, second=0, microsecond=0) for at in arrivals)
+    hours = Counter(at.astimezone(zone).replace(minute=0, second=0, microsecond=0) for _day, at in arrivals)
+    days = Counter(day for day, _at in arrivals)
     per_door = db.session.execute(
         select(DoorScan.door, func.count(DoorScan.id))
         .where(DoorScan.event_id == event.id, DoorScan.result == ScanResult.CHECKED_IN)
@@ -453,10 +456,11 @@ def door_counters(event: Event) -> DoorCounters:
     )
     return DoorCounters(
         registered=by_status.get(RegistrationStatus.REGISTERED, 0),
-        checked_in=len(arrivals),
+        checked_in=checked_in,
         walk_ins=walk_ins,
         waitlisted=by_status.get(RegistrationStatus.WAITLISTED, 0) + by_status.get(RegistrationStatus.OFFERED, 0),
         per_hour=sorted(hours.items()),
+        per_day=sorted(days.items()),
         per_door=[(door or "", n) for door, n in per_door],
         refused_scans=refused,
     )

@@ -1,6 +1,6 @@
 """Events (fairs) and who runs them."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -94,11 +94,6 @@ class Event(db.Model):
     def day_on(self, on: date) -> "EventDay | None":
         """The fair's day on that local date, if it is one."""
         return next((day for day in self.days if day.date == on), None)
-
-    def local_midnight(self, now: datetime | None = None) -> datetime:
-        """The start of today at the fair (in its time zone), in UTC: where "today's arrivals" begin."""
-        local_now = (now or utcnow()).astimezone(ZoneInfo(self.timezone))
-        return local_now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 class EventDay(db.Model):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 
 from bazaar.booking.models import Booking, Slot, SlotStatus
+from bazaar.checkin.models import Arrival
 from bazaar.clock import utcnow
 from bazaar.events import signals
 from bazaar.events.models import Event, EventDay, EventOrganiser, EventStatus
@@ -231,7 +232,7 @@ def overview(event: Event, now: datetime | None = None) -> Overview:
                 in_event,
                 Registration.status.in_((RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED)),
             ),
-            count(Registration.id, in_event, Registration.checked_in_at >= event.local_midnight(now)),
+            count(Arrival.id, Arrival.event_id == event.id, Arrival.day == event.local_date(now)),
             count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED),
             count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPLIED),
             count(Slot.id, offered),
