@@ -82,6 +82,17 @@ def set_days(ev, *spans) -> Event:
     return ev
 
 
+def two_day_event(starts_in=timedelta(days=10), **kw) -> Event:
+    """A fair of two days: the first 6 hours long, the second (the next day) 5 hours from an hour later."""
+    ev = event(starts_in=starts_in, **kw)
+    first = ev.starts_at
+    return set_days(
+        ev,
+        (first, first + timedelta(hours=6)),
+        (first + timedelta(days=1, hours=1), first + timedelta(days=1, hours=6)),
+    )
+
+
 def day_specs(ev, shift=timedelta(0), hours=None) -> list:
     """The event's days as the organiser's form gives them, each moved by ``shift`` (and
     ``hours``: a (opens, closes) pair of local times for every day)."""
@@ -220,13 +231,15 @@ def interview(reg, ex, walk_in=False, attendance="attended", status="confirmed",
     from bazaar.booking.models import Booking
     from bazaar.events.models import Event
 
-    starts = db.session.get(Event, ex.event_id).starts_at + timedelta(minutes=next(_interview_minute))
+    starts = kw.pop("starts_at", None) or db.session.get(Event, ex.event_id).starts_at + timedelta(
+        minutes=next(_interview_minute)
+    )
     b = Booking(
         event_id=ex.event_id,
         exhibitor_id=ex.id,
         registration_id=reg.id,
         starts_at=starts,
-        ends_at=starts + timedelta(minutes=10),
+        ends_at=kw.pop("ends_at", starts + timedelta(minutes=10)),
         walk_in=walk_in,
         attendance=attendance,
         status=status,
