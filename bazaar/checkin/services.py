@@ -151,11 +151,12 @@ def _claim_arrival(event: Event, reg: Registration, day: date, at: datetime, doo
         literal(event.id), Registration.id, literal(day, Date), literal(at, UTCDateTime()), literal(door, String)
     ).where(Registration.id == reg.id, Registration.status == RegistrationStatus.REGISTERED)
     statement = (
-        insert_or_ignore(Arrival)
+        insert_or_ignore(Arrival.__table__)
         .from_select(["event_id", "registration_id", "day", "arrived_at", "door"], values)
         .on_conflict_do_nothing()
+        .returning(Arrival.__table__.c.id)
     )
-    return bool(db.session.execute(statement.execution_options(synchronize_session=False)).rowcount)
+    return db.session.execute(statement).first() is not None
 
 
 def _check_in_locked(
