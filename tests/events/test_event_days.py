@@ -2,12 +2,15 @@
 per day, moving a day with its slots and bookings, reminders before each day, the door per day and
 the statistics per day."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
 from sqlalchemy import select
 
+from bazaar import create_app
 from bazaar.booking import services as booking
 from bazaar.booking.models import Booking, Slot, SlotStatus
 from bazaar.checkin import services as checkin
@@ -20,12 +23,15 @@ from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from bazaar.reminders.services import day_before_due, schedule_event_messages
 from bazaar.stats.compile import compile_event
+from config import Config
 from tests import factories as f
 from tests.events.test_events import FORM
-from tests.support import login
+from tests.platform.test_migrations import _fresh_database
+from tests.support import ROOT, login
 
 pytestmark = pytest.mark.usefixtures("english")
 
+ZONE = "Europe/Stockholm"
 TWO_DAYS = {
     **FORM,
     "days-0-date": "2027-03-10",
@@ -287,3 +293,66 @@ def test_one_day_events_made_before_days_existed_have_their_one_day(ctx):
     [day] = ev.days
     assert isinstance(day, EventDay) and (day.opens_at, day.closes_at) == (ev.starts_at, ev.ends_at)
     assert ev.day_on(_local(ev.starts_at, ev).date()) is day and ev.day_on(day.date + timedelta(days=1)) is None
+
+
+def _row(table, **values):
+    """``values`` and a plain value for every other required column of ``table`` (a row as an older
+    version of the code wrote it)."""
+    filler = {sa.Integer: 0, sa.String: "x", sa.Boolean: False, sa.JSON: {}, sa.DateTime: utcnow().replace(tzinfo=None)}
+    for column in table.columns:
+        if column.name in values or column.nullable or column.primary_key:
+            continue
+        values[column.name] = next(v for kind, v in filler.items() if isinstance(column.type, kind))
+    return values
+
+
+def test_the_migration_gives_every_event_its_day_and_every_arrival_its_row(backend, tmp_path, test_env):
+    url, drop = _fresh_database(backend, tmp_path)
+    try:
+        app = create_app(Config(TESTING=True, SQLALCHEMY_DATABASE_URI=url))
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"), revision="e5c7a9b1d3f2")
+            meta = sa.MetaData()
+            meta.reflect(db.engine)
+            # 23:30 UTC on 11 March is already 12 March in Stockholm: the day is the local date.
+            opens, closes = datetime(2027, 3, 11, 23, 30), datetime(2027, 3, 12, 5, 0)
+            with db.engine.begin() as conn:
+                conn.execute(
+                    meta.tables["event"].insert(),
+                    _row(
+                        meta.tables["event"],
+                        id=1,
+                        slug="f",
+                        starts_at=opens,
+                        ends_at=closes,
+                        timezone="Europe/Stockholm",
+                    ),
+                )
+                conn.execute(
+                    meta.tables["registration"].insert(),
+                    [
+                        _row(meta.tables["registration"], id=1, event_id=1, ticket_code="a", checked_in_at=opens),
+                        _row(meta.tables["registration"], id=2, event_id=1, ticket_code="b", checked_in_at=None),
+                    ],
+                )
+                conn.execute(
+                    meta.tables["door_scan"].insert(),
+                    _row(
+                        meta.tables["door_scan"],
+                        event_id=1,
+                        registration_id=1,
+                        door="North",
+                        result="checked_in",
+                        scanned_at=opens,
+                    ),
+                )
+            upgrade(directory=str(ROOT / "migrations"))
+            with db.engine.connect() as conn:
+                days = conn.execute(sa.text("SELECT event_id, date, opens_at, closes_at FROM event_day")).all()
+                arrivals = conn.execute(sa.text("SELECT registration_id, day, door FROM arrival")).all()
+            assert [(d[0], str(d[1])[:10]) for d in days] == [(1, "2027-03-12")]
+            assert [(a[0], str(a[1])[:10], a[2]) for a in arrivals] == [(1, "2027-03-12", "North")]
+            db.engine.dispose()
+    finally:
+        if drop:
+            drop()
