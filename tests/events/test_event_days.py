@@ -2,12 +2,14 @@
 per day, moving a day with its slots and bookings, reminders before each day, the door per day and
 the statistics per day."""
 
+import io
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bazaar import create_app
@@ -22,6 +24,7 @@ from bazaar.exhibitors import schedule
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from bazaar.reminders.services import day_before_due, schedule_event_messages
+from bazaar.stats import services as stats_services
 from bazaar.stats.compile import compile_event
 from config import Config
 from tests import factories as f
@@ -356,3 +359,31 @@ def test_the_migration_gives_every_event_its_day_and_every_arrival_its_row(backe
     finally:
         if drop:
             drop()
+
+
+def test_the_printable_report_and_the_exports_give_each_day(ctx, client):
+    ev = f.two_day_event(starts_in=timedelta(days=-3))
+    ex = f.exhibitor(ev)
+    first, second = ev.days
+    came = {first: [f.registration(ev, checked_in_at=first.opens_at) for _ in range(2)], second: []}
+    came[second].append(f.registration(ev))
+    db.session.add(f.arrival(came[first][0], second.opens_at))  # back on day 2
+    db.session.add(f.arrival(came[second][0], second.opens_at))
+    came[second].insert(0, came[first][0])
+    db.session.commit()
+    f.interview(came[second][1], ex, starts_at=second.opens_at, ends_at=second.opens_at + timedelta(minutes=10))
+    stats_services.compile_snapshot(ev.id)
+    login(client, f.organiser(ev.organisers[0].organisation))
+    report = client.get(f"/organiser/events/{ev.id}/stats/report").get_data(as_text=True)
+    for day, people in came.items():
+        row = report.split(f'id="day-{day.date.isoformat()}"')[1].split("</tr>")[0]
+        assert f'<td class="num">{len(people)}</td>' in row
+    assert "Per day of the fair" in report and _local(second.opens_at, ev).strftime("%-d") in report
+    csv = client.get(f"/organiser/events/{ev.id}/stats/export.csv").get_data(as_text=True)
+    assert f"Per day of the fair;Visitors checked in;{second.date.isoformat()};{len(came[second])}" in csv
+    workbook = load_workbook(io.BytesIO(client.get(f"/organiser/events/{ev.id}/stats/export.xlsx").data))
+    rows = list(workbook["Per day of the fair"].iter_rows(values_only=True))
+    assert rows[1:] == [
+        (first.date.isoformat(), len(came[first]), 0, 0),
+        (second.date.isoformat(), len(came[second]), 1, 1),
+    ]
