@@ -14,6 +14,7 @@ import bazaar.booking.notifications  # noqa: F401
 import bazaar.checkin.notifications  # noqa: F401
 import bazaar.eventstaff.notifications  # noqa: F401
 import bazaar.exhibitors.notifications  # noqa: F401
+import bazaar.exhibitors.schedule  # noqa: F401  (moves slots with the event's days)
 import bazaar.matching.notifications  # noqa: F401
 import bazaar.matching.services  # noqa: F401  (connects its consent receiver)
 import bazaar.registrations.notifications  # noqa: F401

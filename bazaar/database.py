@@ -17,6 +17,7 @@ import logging
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import String, event, func, literal_column
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from bazaar.extensions import db
@@ -106,6 +107,12 @@ def is_postgres() -> bool:
 
 
 # ---- SQL expressions that differ per database (for set-based statements) ----------------------
+
+
+def insert_or_ignore(model):
+    """An INSERT that a unique conflict turns into nothing (``ON CONFLICT DO NOTHING``); chain
+    ``.values(...)`` or ``.from_select(...)``, then ``.on_conflict_do_nothing()``."""
+    return (postgresql if is_postgres() else sqlite).insert(model)
 
 
 def minutes_before(column, minutes: int):

@@ -19,7 +19,7 @@ from bazaar.accounts.models import Organisation, User, VisitorProfile
 from bazaar.booking.demo import add_slots_and_bookings
 from bazaar.clock import utcnow
 from bazaar.demo_names import DANISH_EXHIBITORS, FIRST_NAMES, LAST_NAMES, MUNICIPALITIES, SWEDISH_EXHIBITORS
-from bazaar.events.models import Event, EventOrganiser, EventStaff, EventStatus
+from bazaar.events.models import Event, EventDay, EventOrganiser, EventStaff, EventStatus
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff, InterviewTable, Opening
 from bazaar.extensions import db
 from bazaar.occupations import OCCUPATIONS
@@ -101,6 +101,7 @@ def load_demo(visitors: int = 4700, seed: int = 7, past_editions: bool = True) -
         capacity=6000,
         status=EventStatus.PUBLISHED,
     )
+    event.days = [EventDay.spanning(event.starts_at, event.ends_at, "Europe/Stockholm")]
     for org in orgs:
         event.organisers.append(EventOrganiser(organisation=org))
     db.session.add(event)

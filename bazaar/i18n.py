@@ -5,6 +5,7 @@ explicitly, so a visitor is never sent to an interview an hour off.
 """
 
 from datetime import datetime
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -137,6 +138,19 @@ def format_datetime(
     return f"{text} {zone_abbreviation(dt, tz)}" if with_zone else text
 
 
+def by_day(items, tz: str = "Europe/Stockholm", attribute: str = "starts_at") -> list[tuple[datetime, list]]:
+    """Items (in time order) grouped by their local date at the fair: [(the group's first time, items)]."""
+    get = attrgetter(attribute)
+    groups: list[tuple[object, datetime, list]] = []
+    for item in items:
+        at = get(item)
+        if groups and groups[-1][0] == _local(at, tz).date():
+            groups[-1][2].append(item)
+        else:
+            groups.append((_local(at, tz).date(), at, [item]))
+    return [(at, group) for _day, at, group in groups]
+
+
 def spreadsheet_time(dt: datetime | None, tz: str = "Europe/Stockholm") -> datetime | None:
     """A local wall-clock time for exports, to the minute and without a zone (spreadsheets cannot
     hold one): a CSV shows it as "2026-12-12 16:30", an XLSX as a date cell (bazaar/spreadsheets.py)."""
@@ -192,6 +206,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["by_day"] = by_day
     app.jinja_env.filters["zone"] = zone_abbreviation
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["localized"] = localized

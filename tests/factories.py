@@ -2,11 +2,13 @@
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bazaar.accounts.auth import hash_password
 from bazaar.accounts.models import Organisation, User, VisitorProfile
 from bazaar.clock import utcnow
-from bazaar.events.models import Event, EventOrganiser, EventStaff
+from bazaar.events.models import Event, EventDay, EventOrganiser, EventStaff
+from bazaar.events.services import DaySpec
 from bazaar.exhibitors.models import Exhibitor, ExhibitorStaff, InterviewTable
 from bazaar.extensions import db
 from bazaar.registrations.models import Registration
@@ -58,10 +60,53 @@ def event(org=None, status="published", starts_in=timedelta(days=10), hours=6, *
         status=status,
         **kw,
     )
+    ev.days = [EventDay.spanning(ev.starts_at, ev.ends_at, ev.timezone or "Europe/Stockholm")]
     ev.organisers.append(EventOrganiser(organisation=org or organisation()))
     db.session.add(ev)
     db.session.commit()
     return ev
+
+
+def set_days(ev, *spans) -> Event:
+    """Give the event these days, (opens_at, closes_at) pairs in UTC, as they are (no slot moves)."""
+    for i, (opens_at, closes_at) in enumerate(spans):
+        fresh = EventDay.spanning(opens_at, closes_at, ev.timezone)
+        if i < len(ev.days):
+            day = ev.days[i]
+            day.date, day.opens_at, day.closes_at = fresh.date, opens_at, closes_at
+        else:
+            ev.days.append(fresh)
+    del ev.days[len(spans) :]
+    ev.sync_span()
+    db.session.commit()
+    return ev
+
+
+def two_day_event(starts_in=timedelta(days=10), **kw) -> Event:
+    """A fair of two days: the first 6 hours long, the second (the next day) 5 hours from an hour later."""
+    ev = event(starts_in=starts_in, **kw)
+    first = ev.starts_at
+    return set_days(
+        ev,
+        (first, first + timedelta(hours=6)),
+        (first + timedelta(days=1, hours=1), first + timedelta(days=1, hours=6)),
+    )
+
+
+def day_specs(ev, shift=timedelta(0), hours=None) -> list:
+    """The event's days as the organiser's form gives them, each moved by ``shift`` (and
+    ``hours``: a (opens, closes) pair of local times for every day)."""
+    zone = ZoneInfo(ev.timezone)
+    return [
+        DaySpec(
+            date=(day.opens_at + shift).astimezone(zone).date(),
+            opens=hours[0] if hours else (day.opens_at + shift).astimezone(zone).time(),
+            closes=hours[1] if hours else (day.closes_at + shift).astimezone(zone).time(),
+            note=day.note,
+            id=day.id,
+        )
+        for day in ev.days
+    ]
 
 
 def event_staff(ev, role: str, **kw) -> User:
@@ -110,8 +155,19 @@ def registration(ev, person=None, status="registered", **kw) -> Registration:
     person = person or visitor()
     reg = Registration(event_id=ev.id, user_id=person.id, status=status, ticket_code=secrets.token_urlsafe(16), **kw)
     db.session.add(reg)
+    db.session.flush()
+    if reg.checked_in_at is not None:  # checked in: arrived that day, as the door records it
+        db.session.add(arrival(reg, reg.checked_in_at, ev))
     db.session.commit()
     return reg
+
+
+def arrival(reg, at, ev=None):
+    """The visitor's arrival at ``at`` (on that day of the fair), unsaved."""
+    from bazaar.checkin.models import Arrival
+
+    ev = ev or db.session.get(Event, reg.event_id)
+    return Arrival(event_id=reg.event_id, registration_id=reg.id, day=ev.local_date(at), arrived_at=at)
 
 
 def at(year, month, day, hour=0, minute=0) -> datetime:
@@ -175,13 +231,17 @@ def interview(reg, ex, walk_in=False, attendance="attended", status="confirmed",
     from bazaar.booking.models import Booking
     from bazaar.events.models import Event
 
-    starts = at or db.session.get(Event, ex.event_id).starts_at + timedelta(minutes=next(_interview_minute))
+    starts = (
+        at
+        or kw.pop("starts_at", None)
+        or db.session.get(Event, ex.event_id).starts_at + timedelta(minutes=next(_interview_minute))
+    )
     b = Booking(
         event_id=ex.event_id,
         exhibitor_id=ex.id,
         registration_id=reg.id,
         starts_at=starts,
-        ends_at=starts + timedelta(minutes=10),
+        ends_at=kw.pop("ends_at", starts + timedelta(minutes=10)),
         walk_in=walk_in,
         attendance=attendance,
         status=status,

@@ -128,6 +128,7 @@ FIELD_LABELS = {
     "event.venue_address": _l("Address"),
     "event.starts_at": _l("Starts"),
     "event.ends_at": _l("Ends"),
+    "event.days": _l("Days and opening hours"),
     "event.registration_opens_at": _l("Registration opens"),
     "event.registration_closes_at": _l("Registration closes"),
     "event.booking_opens_at": _l("Interview booking opens"),

@@ -88,8 +88,9 @@ def create_session(event, plan: SessionPlan, exhibitors: list[Exhibitor], actor,
         seats=plan.seats,
         created_by_id=getattr(actor, "id", None),
     )
-    if session.starts_at < event.starts_at or session.ends_at > event.ends_at:
-        raise SessionError("outside event")
+    day = event.day_on(session.starts_at.astimezone(ZoneInfo(event.timezone)).date())
+    if day is None or session.starts_at < day.opens_at or session.ends_at > day.closes_at:
+        raise SessionError("outside event")  # within one day's opening hours
     tables = sorted((_table(e, area) for e in exhibitors), key=lambda t: t.id)
     for table in tables:
         lock(Lock.TABLE_SLOTS, table.id)

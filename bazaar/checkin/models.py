@@ -1,9 +1,9 @@
 """Scans on the event day: at the door and at the booths."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
@@ -46,6 +46,22 @@ class DoorScan(db.Model):
 
     registration: Mapped["Registration | None"] = relationship()  # noqa: F821
     scanned_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class Arrival(db.Model):
+    """A visitor's first arrival on one day of the fair (local date): one row per visitor and day,
+    so a visitor in on day 1 is not "in" on day 2. ``Registration.checked_in_at`` stays the first
+    arrival of all."""
+
+    __tablename__ = "arrival"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    door: Mapped[str | None] = mapped_column(String(50))
+
+    __table_args__ = (UniqueConstraint("registration_id", "day"),)
 
 
 class BoothScan(db.Model):

@@ -1,17 +1,19 @@
 """Event-day rules: door check-in, walk-in registration, live counters and booth scans.
 
-A ticket is checked in by a conditional UPDATE (``checked_in_at IS NULL``), so however many doors
-scan the same ticket at once, exactly one arrival is recorded; every scan is logged in DoorScan.
+A ticket is checked in once per day of the fair: the day's Arrival row (unique per visitor and
+local date) is inserted with ON CONFLICT DO NOTHING, so however many doors scan the same ticket at
+once, exactly one arrival per day is recorded; ``Registration.checked_in_at`` keeps the first
+arrival of all. Every scan is logged in DoorScan.
 """
 
 import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Date, String, and_, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -20,8 +22,10 @@ from bazaar.accounts.services import create_user, find_user_by_email
 from bazaar.booking.models import Attendance, Booking, BookingStatus, SpeedDatingSession
 from bazaar.booking.speeddating import book_round
 from bazaar.checkin import signals
-from bazaar.checkin.models import BoothScan, BoothScanKind, DoorScan, ScanResult
+from bazaar.checkin.models import Arrival, BoothScan, BoothScanKind, DoorScan, ScanResult
 from bazaar.clock import utcnow
+from bazaar.database import insert_or_ignore
+from bazaar.db_types import UTCDateTime
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
 from bazaar.extensions import db
@@ -127,54 +131,92 @@ def _commit_keeping_loaded_rows() -> None:
         session.expire_on_commit = True
 
 
-def arrival_door(registration: Registration) -> str | None:
-    """The door whose scan recorded the registration's arrival."""
-    return db.session.scalar(
-        select(DoorScan.door)
-        .where(DoorScan.registration_id == registration.id, DoorScan.result == ScanResult.CHECKED_IN)
-        .order_by(DoorScan.id)
-        .limit(1)
+def arrival_on(registration: Registration, day: date) -> Arrival | None:
+    """The registration's arrival on that local date of the fair, if any."""
+    return db.session.scalar(select(Arrival).where(Arrival.registration_id == registration.id, Arrival.day == day))
+
+
+def arrivals_on(event: Event, registrations, day: date | None = None) -> dict[int, Arrival]:
+    """Registration id to its arrival on ``day`` (default: today at the fair), for a list of them."""
+    ids = [reg.id for reg in registrations]
+    if not ids:
+        return {}
+    day = day or event.local_date()
+    rows = db.session.scalars(select(Arrival).where(Arrival.registration_id.in_(ids), Arrival.day == day))
+    return {row.registration_id: row for row in rows}
+
+
+def _claim_arrival(event: Event, reg: Registration, day: date, at: datetime, door: str | None) -> bool:
+    """Record the registered visitor's arrival on ``day``; False if one is recorded already."""
+    values = select(
+        literal(event.id), Registration.id, literal(day, Date), literal(at, UTCDateTime()), literal(door, String)
+    ).where(Registration.id == reg.id, Registration.status == RegistrationStatus.REGISTERED)
+    statement = (
+        insert_or_ignore(Arrival.__table__)
+        .from_select(["event_id", "registration_id", "day", "arrived_at", "door"], values)
+        .on_conflict_do_nothing()
+        .returning(Arrival.__table__.c.id)
     )
+    return db.session.execute(statement).first() is not None
 
 
 def _check_in_locked(
     event: Event, reg: Registration, staff: User, door: str | None, reported_at: datetime | None = None
 ) -> ScanOutcome:
-    """Claim the arrival with a conditional UPDATE; the caller logs the scan and commits.
+    """Claim the day's arrival; the caller logs the scan and commits.
 
     ``reported_at`` is when a door says it scanned (an offline door reports it later): a scan
-    earlier than the recorded arrival takes the arrival over, and the later scan's log row becomes
-    a repeat, so a ticket scanned at two offline doors counts once, at the earliest time."""
+    earlier than the day's recorded arrival takes the arrival over, and the later scan's log row
+    becomes a repeat, so a ticket scanned at two offline doors counts once that day, at the earliest time."""
     if reg.event_id != event.id:
         return ScanOutcome(ScanResult.WRONG_EVENT)
     at = reported_at or utcnow()
+    day = event.local_date(at)
     first_arrival = reg.checked_in_at is None  # as loaded: an earlier offline scan only moves the time
-    unclaimed = Registration.checked_in_at.is_(None)
-    if reported_at is not None:
-        unclaimed = or_(unclaimed, Registration.checked_in_at > reported_at)
-    claimed = db.session.execute(
-        update(Registration)
-        .where(Registration.id == reg.id, Registration.status == RegistrationStatus.REGISTERED, unclaimed)
-        .values(checked_in_at=at, checked_in_by_id=staff.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed and reported_at is not None:
+    claimed = _claim_arrival(event, reg, day, at, door)
+    if not claimed and reported_at is not None:
+        claimed = db.session.execute(
+            update(Arrival)
+            .where(Arrival.registration_id == reg.id, Arrival.day == day, Arrival.arrived_at > reported_at)
+            .values(arrived_at=at, door=door)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed:
+            db.session.execute(
+                update(DoorScan)
+                .where(
+                    DoorScan.registration_id == reg.id,
+                    DoorScan.result == ScanResult.CHECKED_IN,
+                    DoorScan.scanned_at >= _midnight(event, day),
+                    DoorScan.scanned_at < _midnight(event, day + timedelta(days=1)),
+                )
+                .values(result=ScanResult.ALREADY)
+                .execution_options(synchronize_session=False)
+            )
+    if claimed:
         db.session.execute(
-            update(DoorScan)
-            .where(DoorScan.registration_id == reg.id, DoorScan.result == ScanResult.CHECKED_IN)
-            .values(result=ScanResult.ALREADY)
+            update(Registration)
+            .where(
+                Registration.id == reg.id,
+                or_(Registration.checked_in_at.is_(None), Registration.checked_in_at > at),
+            )
+            .values(checked_in_at=at, checked_in_by_id=staff.id)
             .execution_options(synchronize_session=False)
         )
-    if claimed:
         if first_arrival:
             signals.checked_in.send(reg, event=event, at=at, door=door)
         return ScanOutcome(ScanResult.CHECKED_IN, reg, at)
     db.session.refresh(reg)
     if reg.status == RegistrationStatus.CANCELLED:
         return ScanOutcome(ScanResult.CANCELLED, reg)
-    if reg.checked_in_at is not None:
-        return ScanOutcome(ScanResult.ALREADY, reg, reg.checked_in_at, arrival_door(reg))
+    arrival = arrival_on(reg, day)
+    if arrival is not None:
+        return ScanOutcome(ScanResult.ALREADY, reg, arrival.arrived_at, arrival.door)
     return ScanOutcome(ScanResult.NOT_REGISTERED, reg)
+
+
+def _midnight(event: Event, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
 
 
 def check_in(event: Event, registration: Registration, staff: User, door: str | None) -> ScanOutcome:
@@ -213,13 +255,14 @@ def event_days(event: Event) -> tuple[datetime, datetime]:
     return first.astimezone(UTC), last.astimezone(UTC)
 
 
-def _replayed(scan: DoorScan) -> ScanOutcome:
+def _replayed(event: Event, scan: DoorScan) -> ScanOutcome:
     reg = scan.registration
     if reg is None:
         return ScanOutcome(scan.result)
-    db.session.refresh(reg)  # its arrival may have moved since (an earlier scan from another door)
-    door = arrival_door(reg) if reg.checked_in_at is not None else None
-    return describe(ScanOutcome(scan.result, reg, reg.checked_in_at, door))
+    db.session.refresh(reg)
+    arrival = arrival_on(reg, event.local_date(scan.scanned_at))  # it may have moved since (an earlier scan)
+    at, door = (arrival.arrived_at, arrival.door) if arrival is not None else (None, None)
+    return describe(ScanOutcome(scan.result, reg, at, door))
 
 
 def check_in_scan(
@@ -237,7 +280,7 @@ def check_in_scan(
     raises ScanTimeRefused."""
     seen = db.session.scalar(select(DoorScan).where(DoorScan.scan_id == scan_id))
     if seen is not None:
-        return _replayed(seen)
+        return _replayed(event, seen)
     now = utcnow()
     if scanned_at is not None:
         first, last = event_days(event)
@@ -253,14 +296,16 @@ def check_in_scan(
         return _log_door_scan(event, staff, door, outcome, scan_id, scanned_at or now)
     except IntegrityError:  # the same scan id sent twice at once: the other request recorded it
         db.session.rollback()
-        return _replayed(db.session.scalar(select(DoorScan).where(DoorScan.scan_id == scan_id)))
+        return _replayed(event, db.session.scalar(select(DoorScan).where(DoorScan.scan_id == scan_id)))
 
 
 def door_ticket_list(event: Event) -> list[dict]:
-    """What an offline door needs to check tickets against: code, number, name, whether in."""
+    """What an offline door needs to check tickets against: code, number, name, whether in today."""
+    today = and_(Arrival.registration_id == Registration.id, Arrival.day == event.local_date())
     rows = db.session.execute(
-        select(Registration.ticket_code, Registration.checked_in_at, User.name)
+        select(Registration.ticket_code, Arrival.arrived_at, User.name)
         .outerjoin(User, User.id == Registration.user_id)
+        .outerjoin(Arrival, today)
         .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.REGISTERED)
         .order_by(Registration.id)
     )
@@ -341,10 +386,11 @@ def register_walk_in(
 @dataclass
 class DoorCounters:
     registered: int
-    checked_in: int
+    checked_in: int  # visitors who came on any day
     walk_ins: int
     waitlisted: int
     per_hour: list[tuple[datetime, int]]  # (hour start in the event's zone, arrivals)
+    per_day: list[tuple[date, int]]  # (local date, visitors who came that day)
     per_door: list[tuple[str, int]]
     refused_scans: int
 
@@ -363,8 +409,12 @@ class DoorTally:
 
 
 def door_tally(event: Event, now: datetime | None = None) -> DoorTally:
-    """Arrivals since midnight of today at the fair, and how many are expected."""
-    arrived = func.count(Registration.id).filter(Registration.checked_in_at >= event.local_midnight(now))
+    """Arrivals today at the fair (whoever came on an earlier day too), and how many are expected."""
+    arrived = (
+        select(func.count(Arrival.id))
+        .where(Arrival.event_id == event.id, Arrival.day == event.local_date(now))
+        .scalar_subquery()
+    )
     expected = func.count(Registration.id).filter(Registration.status == RegistrationStatus.REGISTERED)
     row = db.session.execute(select(arrived, expected).where(Registration.event_id == event.id)).one()
     return DoorTally(checked_in_today=row[0], expected=row[1])
@@ -386,13 +436,15 @@ def door_counters(event: Event) -> DoorCounters:
             Registration.status != RegistrationStatus.CANCELLED,
         )
     )
-    arrivals = db.session.scalars(
-        select(Registration.checked_in_at).where(
+    checked_in = db.session.scalar(
+        select(func.count(Registration.id)).where(
             Registration.event_id == event.id, Registration.checked_in_at.is_not(None)
         )
-    ).all()
+    )
+    arrivals = db.session.execute(select(Arrival.day, Arrival.arrived_at).where(Arrival.event_id == event.id)).all()
     zone = ZoneInfo(event.timezone)
-    hours = Counter(at.astimezone(zone).replace(minute=0, second=0, microsecond=0) for at in arrivals)
+    hours = Counter(at.astimezone(zone).replace(minute=0, second=0, microsecond=0) for _day, at in arrivals)
+    days = Counter(day for day, _at in arrivals)
     per_door = db.session.execute(
         select(DoorScan.door, func.count(DoorScan.id))
         .where(DoorScan.event_id == event.id, DoorScan.result == ScanResult.CHECKED_IN)
@@ -406,10 +458,11 @@ def door_counters(event: Event) -> DoorCounters:
     )
     return DoorCounters(
         registered=by_status.get(RegistrationStatus.REGISTERED, 0),
-        checked_in=len(arrivals),
+        checked_in=checked_in,
         walk_ins=walk_ins,
         waitlisted=by_status.get(RegistrationStatus.WAITLISTED, 0) + by_status.get(RegistrationStatus.OFFERED, 0),
         per_hour=sorted(hours.items()),
+        per_day=sorted(days.items()),
         per_door=[(door or "", n) for door, n in per_door],
         refused_scans=refused,
     )
@@ -424,7 +477,7 @@ def booth_lookup(exhibitor: Exhibitor, token: str) -> ScanOutcome:
 
 
 def ticket_lookup(event_id: int, token: str) -> ScanOutcome:
-    """Whom a ticket names and whether they are in, without checking anyone in."""
+    """Whom a ticket names and whether they are in today, without checking anyone in."""
     failure, reg = _resolve(event_id, token)
     if failure:
         return ScanOutcome(failure)
@@ -432,9 +485,10 @@ def ticket_lookup(event_id: int, token: str) -> ScanOutcome:
         return ScanOutcome(ScanResult.CANCELLED, reg)
     if reg.status != RegistrationStatus.REGISTERED:
         return ScanOutcome(ScanResult.NOT_REGISTERED, reg)
-    return ScanOutcome(
-        ScanResult.CHECKED_IN if reg.checked_in_at else ScanResult.NOT_CHECKED_IN, reg, reg.checked_in_at
-    )
+    arrival = arrival_on(reg, db.session.get(Event, event_id).local_date())
+    if arrival is None:
+        return ScanOutcome(ScanResult.NOT_CHECKED_IN, reg)
+    return ScanOutcome(ScanResult.CHECKED_IN, reg, arrival.arrived_at)
 
 
 class BoothScanRefused(Exception):

@@ -212,6 +212,7 @@ def door(event_id):
             outcome = services.check_in_by_id(event, form.registration_id.data, current_user, form.door.data)
         form.token.data = ""
     query = _search_query()
+    results = services.search_registrations(event, query, current_user) if query else []
     response = Response(
         render_template(
             "checkin/door.html",
@@ -219,9 +220,9 @@ def door(event_id):
             form=form,
             outcome=outcome,
             query=query,
-            results=services.search_registrations(event, query, current_user) if query else [],
+            results=results,
             search_min=services.SEARCH_MIN,
-            arrival_door=services.arrival_door,
+            arrivals=services.arrivals_on(event, results),
             organiser=organiser,
             tally=tally.after(outcome),
         )
@@ -321,7 +322,7 @@ def walk_in(event_id):
                     outcome=outcome,
                     query="",
                     results=[],
-                    arrival_door=services.arrival_door,
+                    arrivals={},
                     organiser=permissions.can("checkin.counters", event),
                     tally=services.door_tally(event),  # the walk-in is committed: counted as arrived and expected
                 )

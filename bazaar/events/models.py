@@ -1,11 +1,11 @@
 """Events (fairs) and who runs them."""
 
-from datetime import UTC, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.accounts.models import Invitation
@@ -72,15 +72,49 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     organisers: Mapped[list["EventOrganiser"]] = relationship(back_populates="event", cascade="all, delete-orphan")
+    # At least one; ``starts_at``/``ends_at`` are their span (first opening, last closing), kept by sync_span.
+    days: Mapped[list["EventDay"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventDay.opens_at"
+    )
 
     @property
     def is_public(self) -> bool:
         return self.status != EventStatus.DRAFT
 
-    def local_midnight(self, now: datetime | None = None) -> datetime:
-        """The start of today at the fair (in its time zone), in UTC: where "today's arrivals" begin."""
-        local_now = (now or utcnow()).astimezone(ZoneInfo(self.timezone))
-        return local_now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    def sync_span(self) -> None:
+        """Set ``starts_at``/``ends_at`` to the days' span."""
+        if self.days:
+            self.starts_at = min(day.opens_at for day in self.days)
+            self.ends_at = max(day.closes_at for day in self.days)
+
+    def local_date(self, moment: datetime | None = None) -> date:
+        """The date at the fair (in its time zone) at ``moment`` (default: now)."""
+        return (moment or utcnow()).astimezone(ZoneInfo(self.timezone)).date()
+
+    def day_on(self, on: date) -> "EventDay | None":
+        """The fair's day on that local date, if it is one."""
+        return next((day for day in self.days if day.date == on), None)
+
+
+class EventDay(db.Model):
+    """One day of a fair: its local date, opening hours (UTC) and where it is held if that differs."""
+
+    __tablename__ = "event_day"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Hall B" or another venue
+
+    event: Mapped[Event] = relationship(back_populates="days")
+
+    @classmethod
+    def spanning(cls, opens_at: datetime, closes_at: datetime, tz: str, note: str = "") -> "EventDay":
+        """The day from ``opens_at`` to ``closes_at``, dated by its opening in ``tz``."""
+        return cls(date=opens_at.astimezone(ZoneInfo(tz)).date(), opens_at=opens_at, closes_at=closes_at, note=note)
+
+    __table_args__ = (UniqueConstraint("event_id", "date"),)
 
 
 class EventOrganiser(db.Model):

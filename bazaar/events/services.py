@@ -3,7 +3,8 @@
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 
@@ -11,9 +12,10 @@ from bazaar.accounts.models import Organisation
 from bazaar.activitylog.models import Action
 from bazaar.activitylog.services import changes, log_action
 from bazaar.booking.models import Booking, Slot, SlotStatus
+from bazaar.checkin.models import Arrival
 from bazaar.clock import utcnow
 from bazaar.events import signals
-from bazaar.events.models import Event, EventOrganiser, EventStatus
+from bazaar.events.models import Event, EventDay, EventOrganiser, EventStatus
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.images import LogoRefused, checked_logo
@@ -39,9 +41,78 @@ def unique_slug(name: str, exclude_id: int | None = None) -> str:
         slug, n = f"{base}-{n}", n + 1
 
 
-def create_event(organiser, **fields) -> Event:
+@dataclass(frozen=True)
+class DaySpec:
+    """A day as the organiser's form gives it: ``id`` of the day it edits (None: a new day)."""
+
+    date: date
+    opens: time
+    closes: time
+    note: str = ""
+    id: int | None = None
+
+    def times(self, tz: str) -> tuple[datetime, datetime]:
+        zone = ZoneInfo(tz)
+        return tuple(datetime.combine(self.date, at, tzinfo=zone).astimezone(UTC) for at in (self.opens, self.closes))
+
+
+@dataclass(frozen=True)
+class DayMove:
+    """An existing day whose hours changed or which was removed (``opens_at`` None): the slots
+    from ``window_start`` to ``window_end`` (its local date) move by ``shift`` and must then lie
+    within ``opens_at``-``closes_at``."""
+
+    window_start: datetime
+    window_end: datetime
+    shift: timedelta
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+class SlotsInTheWay(Exception):
+    """Booked interviews that the change of days would leave outside the fair (``bookings``)."""
+
+    def __init__(self, bookings: list):
+        super().__init__(f"{len(bookings)} bookings in the way")
+        self.bookings = bookings
+
+
+def _local_day_window(event: Event, day: date) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(event.timezone)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    return start.astimezone(UTC), datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _apply_days(event: Event, days: list[DaySpec]) -> list[DayMove]:
+    """Make the event's days those of ``days``; returns how existing days moved or went."""
+    if not days:
+        raise ValueError("an event has at least one day")
+    kept = {spec.id for spec in days}
+    moves = []
+    for gone in [day for day in event.days if day.id not in kept]:
+        moves.append(DayMove(*_local_day_window(event, gone.date), timedelta(0), None, None))
+        event.days.remove(gone)
+    if moves:
+        db.session.flush()  # a day removed before one is added on its date
+    by_id = {day.id: day for day in event.days}
+    for spec in days:
+        opens_at, closes_at = spec.times(event.timezone)
+        day = by_id.pop(spec.id, None) if spec.id is not None else None
+        if day is None:
+            day = EventDay()
+            event.days.append(day)
+        elif (day.opens_at, day.closes_at) != (opens_at, closes_at):
+            moves.append(DayMove(*_local_day_window(event, day.date), opens_at - day.opens_at, opens_at, closes_at))
+        day.date, day.opens_at, day.closes_at, day.note = spec.date, opens_at, closes_at, spec.note
+    event.sync_span()
+    return moves
+
+
+def create_event(organiser, days: list[DaySpec], **fields) -> Event:
     """Create a draft event co-organised by the organiser's body."""
     event = Event(**fields)
+    event.timezone = event.timezone or "Europe/Stockholm"
+    _apply_days(event, days)
     event.slug = unique_slug(event.name)
     event.status = EventStatus.DRAFT
     event.organisers.append(EventOrganiser(organisation_id=organiser.organisation_id))
@@ -52,20 +123,43 @@ def create_event(organiser, **fields) -> Event:
     return event
 
 
+def _days_text(event: Event) -> str:
+    """The fair's days and hours as the activity log names them ("2026-10-20 10:00–16:00; ...")."""
+    zone = ZoneInfo(event.timezone)
+    return "; ".join(
+        f"{day.date.isoformat()} {day.opens_at.astimezone(zone):%H:%M}–{day.closes_at.astimezone(zone):%H:%M}"
+        for day in sorted(event.days, key=lambda d: d.date)
+    )
+
+
 # Settings the log names without their values: personal data (a contact address) and long texts.
 UNLOGGED_VALUES = frozenset({"privacy_contact", "description", "directions"})
 
 
-def update_event(event: Event, **fields) -> Event:
-    timing = ("starts_at", "ends_at", "timezone", "reminder_minutes_before", "followup_days")
+def update_event(event: Event, days: list[DaySpec] | None = None, **fields) -> Event:
+    """Save the event's fields and days. Slots of a day whose hours changed move with it (the
+    ``days_changed`` receivers move them and tell the visitors); raises SlotsInTheWay, changing
+    nothing, when booked interviews would end up outside the fair."""
+    timing = ("timezone", "reminder_minutes_before", "followup_days")
     times_changed = any(key in fields and getattr(event, key) != fields[key] for key in timing)
+    span = (event.starts_at, event.ends_at)
     changed = changes(event, fields, UNLOGGED_VALUES)
-    if changed:
-        log_action(event, Action.EVENT_CHANGED, data={"changes": changed})
+    old_days = _days_text(event)
     for key, value in fields.items():
         setattr(event, key, value)
-    if times_changed:
+    try:
+        moves = _apply_days(event, days) if days is not None else []
+        if moves:
+            signals.days_changed.send(event, moves=moves)
+    except SlotsInTheWay:
+        db.session.rollback()
+        raise
+    if times_changed or moves or span != (event.starts_at, event.ends_at):
         signals.times_changed.send(event)
+    if (new_days := _days_text(event)) != old_days:
+        changed.append({"field": "days", "old": old_days, "new": new_days})
+    if changed:
+        log_action(event, Action.EVENT_CHANGED, data={"changes": changed})
     db.session.commit()
     return event
 
@@ -219,7 +313,7 @@ def overview(event: Event, now: datetime | None = None) -> Overview:
                 in_event,
                 Registration.status.in_((RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED)),
             ),
-            count(Registration.id, in_event, Registration.checked_in_at >= event.local_midnight(now)),
+            count(Arrival.id, Arrival.event_id == event.id, Arrival.day == event.local_date(now)),
             count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED),
             count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPLIED),
             count(Slot.id, offered),

@@ -13,6 +13,7 @@ from bazaar.events.forms import BodyForm, BodyLogoForm, EventForm
 from bazaar.events.models import Event, EventOrganiser
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
+from bazaar.i18n import format_datetime
 from bazaar.images import read_upload
 from bazaar.registrations.models import live_registration
 from bazaar.routing import link_args, page_number
@@ -65,11 +66,35 @@ def organiser_events():
 def create():
     permissions.require("event.create")
     form = EventForm()
+    if _adding_day(form):
+        return render_template("events/form.html", form=form, event=None)
     if form.validate_on_submit():
-        event = services.create_event(current_user, **form.to_fields())
+        event = services.create_event(current_user, form.day_specs(), **form.to_fields())
         flash(_("The event was created as a draft."), "success")
         return redirect(url_for("events.manage", event_id=event.id))
     return render_template("events/form.html", form=form, event=None)
+
+
+def _adding_day(form: EventForm) -> bool:
+    """The form's "Add another day" button: one more empty day row, nothing saved."""
+    if request.method != "POST" or "add_day" not in request.form:
+        return False
+    if len(form.days) < form.days.max_entries:
+        form.days.append_entry()
+    return True
+
+
+def _in_the_way(event: Event, bookings) -> list[str]:
+    """The bookings a change of days would leave outside the fair, one line each."""
+    return [
+        _(
+            "%(employer)s, %(table)s: an interview booked at %(when)s",
+            employer=b.exhibitor.name,
+            table=b.slot.table.name if b.slot is not None else "-",
+            when=format_datetime(b.starts_at, event.timezone, "short"),
+        )
+        for b in bookings
+    ]
 
 
 def _managed_event(event_id: int) -> Event:
@@ -90,11 +115,16 @@ def edit(event_id):
     form = EventForm(obj=event)
     if request.method == "GET":
         form.fill_from(event)
-    if form.validate_on_submit():
-        services.update_event(event, **form.to_fields())
-        flash(_("Saved."), "success")
-        return redirect(url_for("events.manage", event_id=event.id))
-    return render_template("events/form.html", form=form, event=event)
+    in_the_way = []
+    if not _adding_day(form) and form.validate_on_submit():
+        try:
+            services.update_event(event, form.day_specs(), **form.to_fields())
+        except services.SlotsInTheWay as refused:
+            in_the_way = _in_the_way(event, refused.bookings)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("events.manage", event_id=event.id))
+    return render_template("events/form.html", form=form, event=event, in_the_way=in_the_way)
 
 
 @bp.post("/organiser/events/<int:event_id>/status")

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from bazaar.accounts.forms import MultiCheckboxField
 from bazaar.booking.models import Attendance, Outcome, SlotFormat
 from bazaar.booking.speeddating import MAX_ROUNDS, MAX_SEATS, ROUND_MINUTES
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
@@ -265,7 +266,7 @@ TIME_INPUT = {"type": "time"}  # the phone's time picker; it sends HH:MM (or HH:
 
 
 class SlotPlanForm(BazaarForm):
-    day = SelectField(_l("Day"))
+    day = MultiCheckboxField(_l("Days"), validators=[DataRequired(message=_l("Pick at least one day."))])
     start = StringField(
         _l("First slot starts (local time)"), validators=[DataRequired(), Length(max=8)], render_kw=TIME_INPUT
     )

@@ -8,7 +8,7 @@ serialises every writer with BEGIN IMMEDIATE). Running the same generation twice
 creates nothing the second time.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,8 +16,11 @@ from sqlalchemy import select
 
 from bazaar.activitylog.models import Action
 from bazaar.activitylog.services import log_action
-from bazaar.booking.models import Booking, CancelReason, Slot, SlotFormat, SlotStatus
+from bazaar.booking.models import Booking, BookingChange, CancelReason, Slot, SlotFormat, SlotStatus
+from bazaar.booking.notifications import booking_changed
 from bazaar.booking.services import cancel_booking
+from bazaar.events import signals as event_signals
+from bazaar.events.services import DayMove, SlotsInTheWay
 from bazaar.exhibitors.models import InterviewTable, Opening
 from bazaar.extensions import db
 from bazaar.locking import Lock, lock
@@ -31,7 +34,7 @@ class ScheduleError(Exception):
 
 @dataclass(frozen=True)
 class SlotPlan:
-    """Slots to make on one day, in the event's local time."""
+    """Slots to make on one day of the fair, in the event's local time."""
 
     day: date
     start: time
@@ -94,8 +97,8 @@ def planned_times(plan: SlotPlan, tz: str) -> list[tuple[datetime, datetime]]:
     return times
 
 
-def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
-    """Create the plan's slots on ``table`` within the event's hours; times already covered by
+def _generate(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
+    """Create the plan's slots on ``table`` within the hours of the fair's day; times already covered by
     a slot on the table are skipped; a removed slot at the exact time is reopened."""
     event = table.exhibitor.event
     if plan.format not in tuple(SlotFormat):
@@ -107,7 +110,8 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
     wanted = planned_times(plan, event.timezone)
     if not wanted:
         raise ScheduleError("empty")
-    if wanted[0][0] < event.starts_at or wanted[-1][1] > event.ends_at:
+    day = event.day_on(plan.day)
+    if day is None or wanted[0][0] < day.opens_at or wanted[-1][1] > day.closes_at:
         raise ScheduleError("outside event")
 
     lock(Lock.TABLE_SLOTS, table.id)
@@ -134,9 +138,24 @@ def generate_slots(table: InterviewTable, plan: SlotPlan) -> GenerationResult:
         slot.status = SlotStatus.OPEN
         live.append(slot)
         created.append(slot)
+    db.session.flush()
+    return GenerationResult(created=created, skipped=skipped)
+
+
+def generate_slots(table: InterviewTable, plan: SlotPlan, days: tuple[date, ...] = ()) -> GenerationResult:
+    """The plan's slots on each of ``days`` (default: the plan's day), all or none; raises ScheduleError."""
+    created, skipped = [], 0
+    try:
+        for day in days or (plan.day,):
+            result = _generate(table, replace(plan, day=day))
+            created += result.created
+            skipped += result.skipped
+    except ScheduleError:
+        db.session.rollback()
+        raise
     if created:
         data = {"exhibitor": table.exhibitor.name, "table": table.name, "created": len(created), "skipped": skipped}
-        log_action(event, Action.SLOTS_GENERATED, obj=table, data=data | {"format": plan.format})
+        log_action(table.exhibitor.event, Action.SLOTS_GENERATED, obj=table, data=data | {"format": plan.format})
     db.session.commit()
     return GenerationResult(created=created, skipped=skipped)
 
@@ -187,3 +206,51 @@ def table_slots(table: InterviewTable) -> list[tuple[Slot, Booking | None]]:
         .order_by(Slot.starts_at)
     )
     return [(slot, booking) for slot, booking in rows]
+
+
+# Far enough ahead that no slot lives there: slots are parked there while a day moves, so no
+# moved slot meets another on the unique (table, start) or (visitor, start) indexes on the way.
+_PARKED = timedelta(days=100 * 366)
+
+
+@event_signals.days_changed.connect
+def _days_changed(event, moves: list[DayMove], **_) -> None:
+    move_slots_with_days(event, moves)
+
+
+def move_slots_with_days(event, moves: list[DayMove]) -> list[Booking]:
+    """Move each changed day's slots by its shift (the same offset from the day's opening) with
+    their bookings, each visitor told with an updated calendar file; slots that no longer fit the
+    day's hours, or whose day went, are removed. Raises SlotsInTheWay (the caller rolls back) when
+    a booked interview would not fit. The caller commits; returns the moved bookings."""
+    in_the_way, placed = [], []
+    for move in moves:
+        slots = db.session.scalars(
+            select(Slot)
+            .where(Slot.event_id == event.id, Slot.starts_at >= move.window_start, Slot.starts_at < move.window_end)
+            .order_by(Slot.starts_at)
+        ).all()
+        for slot in slots:
+            booking = live_booking(slot)
+            starts_at, ends_at = slot.starts_at + move.shift, slot.ends_at + move.shift
+            fits = move.opens_at is not None and move.opens_at <= starts_at and ends_at <= move.closes_at
+            if not fits and booking is not None:
+                in_the_way.append(booking)
+            elif not fits:
+                slot.status = SlotStatus.REMOVED
+                slot.held_for_registration_id = slot.held_until = None
+            elif move.shift:
+                placed.append((slot, booking, starts_at, ends_at))
+    if in_the_way:
+        raise SlotsInTheWay(sorted(in_the_way, key=lambda b: b.starts_at))
+    for parked in (_PARKED, timedelta(0)):  # parked first, then on the new times
+        for slot, booking, starts_at, ends_at in placed:
+            slot.starts_at, slot.ends_at = starts_at + parked, ends_at + parked
+            if booking is not None:
+                booking.starts_at, booking.ends_at = slot.starts_at, slot.ends_at
+        db.session.flush()
+    moved = [booking for _slot, booking, *_ in placed if booking is not None]
+    for booking in moved:
+        booking.sequence += 1
+        booking_changed(booking, BookingChange.RESCHEDULED)
+    return moved

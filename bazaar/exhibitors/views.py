@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -56,7 +56,7 @@ from bazaar.exhibitors.models import (
 from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, ExhibitorError
 from bazaar.exhibitors.validation import country_choices
 from bazaar.extensions import db, limiter
-from bazaar.i18n import current_lang, format_time, localized
+from bazaar.i18n import current_lang, format_date, format_time, localized
 from bazaar.images import read_upload
 
 bp = Blueprint("exhibitors", __name__)
@@ -470,10 +470,16 @@ def delete_table(exhibitor_id, table_id):
     return redirect(url_for("exhibitors.tables", exhibitor_id=exhibitor.id))
 
 
-def _event_days(event: Event) -> list[str]:
-    zone = ZoneInfo(event.timezone)
-    first, last = event.starts_at.astimezone(zone).date(), event.ends_at.astimezone(zone).date()
-    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+def _day_choices(event: Event) -> list[tuple[str, str]]:
+    """The fair's days for the slot generator, each named with its opening hours."""
+    return [
+        (
+            day.date.isoformat(),
+            f"{format_date(day.opens_at, event.timezone)}, "
+            f"{format_time(day.opens_at, event.timezone)}–{format_time(day.closes_at, event.timezone)}",
+        )
+        for day in event.days
+    ]
 
 
 @bp.route("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/generate", methods=["GET", "POST"])
@@ -482,11 +488,12 @@ def generate(exhibitor_id, table_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     table = _owned(InterviewTable, table_id, exhibitor)
     form = SlotPlanForm()
-    form.day.choices = [(d, d) for d in _event_days(exhibitor.event)]
+    form.day.choices = _day_choices(exhibitor.event)
     form.opening_id.choices = [("", _("Any opening"))] + [(str(o.id), localized(o.title)) for o in exhibitor.openings]
     if form.validate_on_submit():
+        days = tuple(sorted(date.fromisoformat(d) for d in form.day.data))
         plan = schedule.SlotPlan(
-            day=date.fromisoformat(form.day.data),
+            day=days[0],
             start=time.fromisoformat(form.start.data.strip()),
             end=time.fromisoformat(form.end.data.strip()),
             length_minutes=form.length.data,
@@ -496,7 +503,7 @@ def generate(exhibitor_id, table_id):
             opening_id=int(form.opening_id.data) if form.opening_id.data else None,
         )
         try:
-            result = schedule.generate_slots(table, plan)
+            result = schedule.generate_slots(table, plan, days)
         except schedule.ScheduleError as exc:
             message = {
                 "outside event": _("The slots must lie within the fair's opening hours."),
@@ -665,7 +672,7 @@ SESSION_ERRORS = {
 
 def _session_form(event: Event, shared: bool) -> SpeedDatingForm:
     form = SpeedDatingForm()
-    form.day.choices = [(d, d) for d in _event_days(event)]
+    form.day.choices = _day_choices(event)
     approved = db.session.scalars(
         select(Exhibitor)
         .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)

@@ -1,11 +1,12 @@
-"""What registrations hold about a person: their places at events (kept, detached, for the figures)
-and their answers to the events' own questions (erased)."""
+"""What registrations hold about a person: their places at events and the days they came (kept,
+detached, for the figures) and their answers to the events' own questions (erased)."""
 
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
 from bazaar.accounts.models import User
+from bazaar.checkin.models import Arrival
 from bazaar.extensions import db
 from bazaar.i18n import localized
 from bazaar.notifications.services import erase_mentions
@@ -27,6 +28,13 @@ def export(user: User) -> dict:
             )
         )
     }
+    arrivals: dict[int, list] = {}
+    for registration_id, at in db.session.execute(
+        select(Arrival.registration_id, Arrival.arrived_at)
+        .where(Arrival.registration_id.in_([r.id for r in registrations]))
+        .order_by(Arrival.arrived_at)
+    ):
+        arrivals.setdefault(registration_id, []).append(at)
     return {
         "registrations": [
             {
@@ -35,6 +43,7 @@ def export(user: User) -> dict:
                 "status": r.status,
                 "registered_at": iso(r.created_at),
                 "checked_in_at": iso(r.checked_in_at),
+                "arrived_on_days": [iso(at) for at in arrivals.get(r.id, [])],
                 "cancelled_at": iso(r.cancelled_at),
                 "offer_expires_at": iso(r.offer_expires_at),
                 "registered_by": r.registered_by.name

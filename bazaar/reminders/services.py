@@ -6,7 +6,8 @@ before the start, skipped if not sent by the start); changed event times (events
 signal) recompute them all, and the scheduled messages with them.
 
 The beat task :func:`schedule_event_messages` writes, once their time is near, the day-before
-reminder to every registered visitor, the day-before digest for every interview table, the
+reminder before each day of the fair (to the visitors with an interview that day; before the first
+day also to those with none), each interview table's digest before each day, the
 morning-after nudge to exhibitors with outcomes missing, and the follow-up survey invitations.
 Every row has a unique key, so running it every minute writes each message once.
 """
@@ -73,8 +74,24 @@ def _local_at(moment: datetime, tz: str, days: int, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
-def day_before_due(event) -> datetime:
-    return _local_at(event.starts_at, event.timezone, -1, DAY_BEFORE_AT)
+def day_before_due(event, day=None) -> datetime:
+    """When the day-before messages of ``day`` (default: the fair's first day) go out."""
+    return _local_at(day.opens_at if day is not None else event.starts_at, event.timezone, -1, DAY_BEFORE_AT)
+
+
+def _day_payload(day) -> dict:
+    return {
+        "day": day.date.isoformat(),
+        "opens_at": day.opens_at.isoformat(),
+        "closes_at": day.closes_at.isoformat(),
+        "note": day.note or "",
+    }
+
+
+def _on_day(bookings, event, day) -> list:
+    """The bookings (in time order) on ``day`` of the fair, by the local date."""
+    zone = ZoneInfo(event.timezone)
+    return [b for b in bookings if b.starts_at.astimezone(zone).date() == day.date]
 
 
 def morning_after_due(event) -> datetime:
@@ -298,14 +315,21 @@ def _live_bookings(event_id: int):
     ).all()
 
 
-def _day_before(event, due: datetime) -> int:
+def _day_before(event, day, due: datetime) -> int:
+    """The day-before reminder of ``day``: to every visitor with an interview that day, and on the
+    fair's first day also to every registered visitor with no interview at all."""
     kind, version = DAY_BEFORE, f"{due:%Y%m%d}"
     existing = _existing_keys(event.id, kind)
+    bookings = _live_bookings(event.id)
+    booked = {b.registration_id for b in bookings}
     schedules: dict[int, list] = {}
-    for booking in _live_bookings(event.id):
+    for booking in _on_day(bookings, event, day):
         schedules.setdefault(booking.registration_id, []).append(booking_payload(booking))
+    first_day = day is event.days[0]
     written = 0
     for reg in _registered(event.id):
+        if reg.id not in schedules and not (first_day and reg.id not in booked):
+            continue
         written += _ensure(
             kind,
             existing,
@@ -315,17 +339,18 @@ def _day_before(event, due: datetime) -> int:
             user=reg.user,
             event=event,
             due_at=due,
-            expires_at=event.starts_at,
-            payload={"registration_id": reg.id, "schedule": schedules.get(reg.id, [])},
+            expires_at=day.opens_at,
+            payload={"registration_id": reg.id, "schedule": schedules.get(reg.id, []), **_day_payload(day)},
         )
     return written
 
 
-def _digests(event, due: datetime) -> int:
+def _digests(event, day, due: datetime) -> int:
+    """Each interview table's schedule for ``day``, the day before."""
     kind, version = DIGEST, f"{due:%Y%m%d}"
     existing = _existing_keys(event.id, kind)
     by_table: dict[int, list] = {}
-    for booking in _live_bookings(event.id):
+    for booking in _on_day(_live_bookings(event.id), event, day):
         if booking.slot is None:
             continue
         person = booking.registration.user
@@ -356,7 +381,7 @@ def _digests(event, due: datetime) -> int:
                 user=interviewer,
                 event=event,
                 due_at=due,
-                expires_at=event.starts_at,
+                expires_at=day.opens_at,
                 language=interviewer.preferred_language if interviewer else event.default_language,
                 payload={
                     "exhibitor": exhibitor.name,
@@ -365,6 +390,7 @@ def _digests(event, due: datetime) -> int:
                     "booth_location": exhibitor.booth_location or "",
                     "table": table.name,
                     "interviews": by_table.get(table.id, []),
+                    **_day_payload(day),
                 },
             )
     return written
@@ -444,9 +470,10 @@ def ensure_event_messages(event, now: datetime | None = None) -> int:
     if event.status not in (EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.FINISHED):
         return 0
     written = 0
-    due = day_before_due(event)
-    if _near(due, now, event.starts_at) and event.status != EventStatus.FINISHED:
-        written += _day_before(event, due) + _digests(event, due)
+    for day in event.days if event.status != EventStatus.FINISHED else ():
+        due = day_before_due(event, day)
+        if _near(due, now, day.opens_at):
+            written += _day_before(event, day, due) + _digests(event, day, due)
     due = morning_after_due(event)
     if _near(due, now, due + NUDGE_VALID):
         written += _outcome_nudges(event, due)

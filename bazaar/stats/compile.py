@@ -9,6 +9,7 @@ fewer than :data:`SMALL_CELL` people, together with a complementary cell (see :f
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -33,7 +34,7 @@ from sqlalchemy.orm import aliased
 from bazaar.accounts.models import VisitorProfile
 from bazaar.activities.models import Activity, ActivityKind, ActivityOutcome, Participant
 from bazaar.booking.models import Attendance, Booking, BookingStatus, Outcome, Slot, SlotFormat
-from bazaar.checkin.models import BoothScan, BoothScanKind
+from bazaar.checkin.models import Arrival, BoothScan, BoothScanKind
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, Opening
@@ -90,6 +91,15 @@ DEFINITIONS = {
     ),
     "visitors_checked_in": _l(
         "Visitors checked in: registrations scanned in at the door on the day, walk-ins included."
+    ),
+    "visits": _l(
+        "Visits: visitors checked in, counted once for each day of the fair they came (a visitor who came on two "
+        "days is two visits and one visitor checked in)."
+    ),
+    "per_day": _l(
+        "Per day of the fair: visitors checked in that day (each counts on every day they came), interviews held "
+        "that day (by the interview's start) and different visitors interviewed that day. The days' visitors add "
+        "up to Visits; a visitor interviewed on two days counts on each."
     ),
     "visitors_walk_in": _l("Walk-ins: visitors who registered at the door on the day."),
     "visitors_no_show": _l("No-shows: pre-registered visitors holding a place who were never checked in."),
@@ -285,6 +295,7 @@ HEADLINE = (
     "exhibitors_jobs_abroad",
     "visitors_registered",
     "visitors_checked_in",
+    "visits",
     "visitors_walk_in",
     "visitors_no_show",
     "registrations_cancelled",
@@ -600,6 +611,55 @@ class Compiler:
             ).where(Registration.event_id == self.event_id)
         )
         self.headline.update({k: int(v) for k, v in row.items()})
+
+    def days(self):
+        """The per-day figures (definition "per_day") and Visits: two grouped statements."""
+        arrivals = dict(
+            db.session.execute(
+                select(Arrival.day, func.count(Arrival.id))
+                .where(Arrival.event_id == self.event_id)
+                .group_by(Arrival.day)
+            ).all()
+        )
+        zone = ZoneInfo(self.event.timezone)
+
+        def midnight(day):
+            return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+        keys = [day.date for day in self.event.days]
+        on_day = case(
+            *(
+                (
+                    and_(Booking.starts_at >= midnight(d), Booking.starts_at < midnight(d + timedelta(days=1))),
+                    literal_column(str(i)),
+                )
+                for i, d in enumerate(keys)
+            ),
+            else_=null(),
+        ).label("day")
+        held = {
+            keys[i]: (int(n), int(people))
+            for i, n, people in db.session.execute(
+                select(on_day, func.count(Booking.id), func.count(func.distinct(Booking.registration_id)))
+                .where(
+                    Booking.event_id == self.event_id,
+                    HELD,
+                    Booking.exhibitor_id.in_(select(Exhibitor.id).where(self._counted_exhibitor())),
+                )
+                .group_by(on_day)
+            ).all()
+            if i is not None
+        }
+        self.headline["visits"] = int(sum(arrivals.values()))
+        self.figures["per_day"] = [
+            {
+                "day": d.isoformat(),
+                "visitors": int(arrivals.get(d, 0)),
+                "interviews_held": held.get(d, (0, 0))[0],
+                "visitors_interviewed": held.get(d, (0, 0))[1],
+            }
+            for d in keys
+        ]
 
     def interviews(self):
         booked = and_(Booking.walk_in.is_(False), IS_INTERVIEW)
@@ -1037,6 +1097,7 @@ class Compiler:
     STEPS = (
         "exhibitors",
         "visitors",
+        "days",
         "interviews",
         "outcomes",
         "matching",

@@ -57,6 +57,20 @@ def job_country_rows(figures: dict) -> list[list]:
     ]
 
 
+DAY_MEASURES = ("visitors", "interviews_held", "visitors_interviewed")
+
+
+def day_rows(figures: dict) -> list[list]:
+    """Each day of the fair (absent from snapshots before days were compiled)."""
+    return [[row["day"]] + [row[m] for m in DAY_MEASURES] for row in figures.get("per_day", [])]
+
+
+def _day_header() -> list[str]:
+    return [_("Day")] + [
+        str(labels.FIGURES[key]) for key in ("visitors_checked_in", "interviews_held", "visitors_interviewed")
+    ]
+
+
 def to_csv(figures: dict, sep: str = ";") -> str:
     """One long table: section, figure, category, value."""
     rows = []
@@ -65,6 +79,9 @@ def to_csv(figures: dict, sep: str = ";") -> str:
         write([_("Headline"), name, "", value])
     for key, value in figures["funnel"]:
         write([_("Funnel"), str(labels.FIGURES[key]), "", value])
+    for row in day_rows(figures):
+        for name, value in zip(_day_header()[1:], row[1:]):
+            write([_("Per day of the fair"), name, row[0], value])
     for code, n in figures["exhibitors_by_country"]:
         write([_("Exhibitors by country"), str(labels.FIGURES["exhibitors"]), country_name(code), n])
     for code, n in figures["exhibitors_by_type"]:
@@ -97,6 +114,7 @@ def to_xlsx(figures: dict) -> bytes:
             [_("Step"), _("Visitors")],
             [[str(labels.FIGURES[key]), value] for key, value in figures["funnel"]],
         ),
+        (_("Per day of the fair"), _day_header(), day_rows(figures)),
         (
             _("Breakdowns"),
             [_("Breakdown"), _("Answer")] + [str(labels.MEASURES[m]) for m in BREAKDOWN_MEASURES],

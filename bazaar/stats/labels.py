@@ -22,6 +22,7 @@ FIGURES = {
     "evidence_no_show": _l("Jobs reported by no-shows (not counted)"),
     "visitors_registered": _l("Visitors registered"),
     "visitors_checked_in": _l("Visitors checked in"),
+    "visits": _l("Visits (a visitor per day)"),
     "visitors_walk_in": _l("Walk-ins"),
     "visitors_no_show": _l("No-shows"),
     "registrations_cancelled": _l("Registrations cancelled"),

@@ -1,5 +1,8 @@
 """Turning a snapshot's figures into what the pages show: labelled rows and SVG charts."""
 
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
 from flask_babel import gettext as _
 
 from bazaar.exhibitors.models import Exhibitor
@@ -36,6 +39,16 @@ def headline(figures: dict, keys=HEADLINE) -> list[dict]:
         }
         for key in keys
     ]
+
+
+def per_day(figures: dict, tz: str) -> list[dict]:
+    """The per-day rows with the day as a time to format (its local noon); empty for one day or an
+    older snapshot."""
+    days = figures.get("per_day") or []
+    if len(days) < 2:
+        return []
+    zone = ZoneInfo(tz)
+    return [row | {"at": datetime.combine(date.fromisoformat(row["day"]), time(12), zone)} for row in days]
 
 
 # An exhibitor's own results on its dashboard: its count, and the statistics' figure whose name and

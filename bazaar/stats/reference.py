@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from bazaar.accounts.models import Organisation, User, VisitorProfile
 from bazaar.booking.models import Booking, Slot
+from bazaar.checkin.models import Arrival
 from bazaar.demo_names import (
     DANISH_EXHIBITORS,
     FIRST_NAMES,
@@ -33,7 +34,7 @@ from bazaar.demo_names import (
     STOCKHOLM_EXHIBITORS,
     SWEDISH_EXHIBITORS,
 )
-from bazaar.events.models import Event, EventOrganiser
+from bazaar.events.models import Event, EventDay, EventOrganiser
 from bazaar.exhibitors.models import Exhibitor, InterviewTable
 from bazaar.extensions import db
 from bazaar.occupations import OCCUPATIONS
@@ -82,6 +83,7 @@ class Edition:
     jobs_new_pair: int
     jobs_unnamed: int
     anonymised_share: float = 0.25  # visitors who have deleted their account since
+    returning_share: float = 0.2  # of a day's visitors, those who come back on a later day
     slot_minutes: int = 20
     tables_per_exhibitor: int = 3
 
@@ -242,6 +244,9 @@ class _Builder:
             followup_days=[30, 90],
             created_at=e.starts_at - timedelta(days=90),
         )
+        event.days = [
+            EventDay.spanning(opens, closes, event.timezone or "Europe/Stockholm") for opens, closes in e.days
+        ]
         for org in self.organisations:
             event.organisers.append(EventOrganiser(organisation=org))
         db.session.add(event)
@@ -376,6 +381,28 @@ class _Builder:
         for person, registration_id in zip(people, ids):
             person["registration_id"] = registration_id
         self.people = people
+        self._arrivals(ids, [r["checked_in_at"] for r in registrations])
+
+    def _arrivals(self, registration_ids: list[int], first_arrivals: list) -> None:
+        """One arrival per visitor and day: the first, and on a fair of several days a share of the
+        visitors of an earlier day coming back on a later one."""
+        e, rng = self.e, self.rng
+        zone = ZoneInfo(self.event.timezone or "Europe/Stockholm")
+        rows = []
+
+        def arrival(registration_id, at):
+            day = at.astimezone(zone).date()
+            return {"event_id": self.event.id, "registration_id": registration_id, "day": day, "arrived_at": at}
+
+        for registration_id, at in zip(registration_ids, first_arrivals):
+            if at is None:
+                continue
+            rows.append(arrival(registration_id, at))
+            for opens, closes in e.days:
+                if opens > at and rng.random() < e.returning_share:
+                    minutes = rng.randint(0, int((closes - opens).total_seconds() // 60) - 30)
+                    rows.append(arrival(registration_id, opens + timedelta(minutes=minutes)))
+        db.session.execute(_insert(Arrival), [row | {"door": None} for row in rows])
 
     def _profile(self, user_id: int, municipalities) -> dict:
         rng = self.rng

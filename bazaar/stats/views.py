@@ -108,6 +108,7 @@ def _report_context(event: Event, snapshot) -> dict:
         "figures": figures,
         "headline": presentation.headline(figures),
         "key_figures": presentation.headline(figures, presentation.KEY_FIGURES),
+        "per_day": presentation.per_day(figures, event.timezone),
         "funnel_chart": presentation.funnel_chart(figures),
         "exhibitor_charts": presentation.exhibitor_charts(figures),
         "survey_chart": presentation.survey_chart(figures),

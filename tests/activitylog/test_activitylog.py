@@ -67,8 +67,9 @@ EVENT_FORM = {
     "name": "Vårens jobbmässa",
     "venue_name": "Kulturhuset",
     "venue_address": "Sergels torg 3",
-    "starts_at": "2031-03-10T10:00",
-    "ends_at": "2031-03-10T16:00",
+    "days-0-date": "2031-03-10",
+    "days-0-opens": "10:00",
+    "days-0-closes": "16:00",
     "max_bookings_per_visitor": "3",
     "reminder_minutes_before": "60",
     "default_language": "sv",
@@ -86,7 +87,8 @@ def test_event_settings_are_logged_with_old_and_new_values_but_not_personal_ones
     changed = {
         **EVENT_FORM,
         "venue_name": "Stadsbiblioteket",
-        "starts_at": "2031-03-10T11:00",
+        "days-0-id": str(event.days[0].id),
+        "days-0-opens": "11:00",
         "privacy_contact": "privacy@example.org",
     }
     assert client.post(f"/organiser/events/{event.id}/edit", data=changed).status_code == 302
@@ -97,8 +99,8 @@ def test_event_settings_are_logged_with_old_and_new_values_but_not_personal_ones
     assert by(edit, olga, before)
     assert edit.data["changes"] == [
         {"field": "venue_name", "old": "Kulturhuset", "new": "Stadsbiblioteket"},
-        {"field": "starts_at", "old": "2031-03-10 10:00 CET", "new": "2031-03-10 11:00 CET"},  # the fair's time
         {"field": "privacy_contact"},  # an address: named, not shown
+        {"field": "days", "old": "2031-03-10 10:00–16:00", "new": "2031-03-10 11:00–16:00"},  # the fair's time
     ]
     status = only(event, Action.EVENT_STATUS)
     assert by(status, olga, before) and status.data["changes"] == [
@@ -107,7 +109,7 @@ def test_event_settings_are_logged_with_old_and_new_values_but_not_personal_ones
 
     page = activity(client, event)
     assert "Olga Organiser" in page and "Changed the event's settings." in page
-    assert "Starts: 2031-03-10 10:00 CET → 2031-03-10 11:00 CET" in page
+    assert "Days and opening hours: 2031-03-10 10:00–16:00 → 2031-03-10 11:00–16:00" in page
     assert "Kulturhuset → Stadsbiblioteket" in page and "Contact for questions about personal data (changed)" in page
     assert "Draft → Published" in page and "Created the event." in page
     assert "dpo@example.org" not in page and "privacy@example.org" not in page
@@ -164,6 +166,11 @@ def test_decisions_booths_and_exports_are_logged(ctx, client):
 def test_tables_slots_and_interview_records_are_logged(ctx, client):
     org = f.organisation()
     event = f.event(org=org, starts_in=timedelta(days=-1), hours=48)
+    f.set_days(
+        event,
+        (event.starts_at, event.starts_at + timedelta(hours=8)),
+        (event.starts_at + timedelta(hours=24), event.ends_at),
+    )
     exhibitor = f.exhibitor(event, name="Acme AB", tables=0)
     anna = f.exhibitor_staff(exhibitor, role="admin", name="Anna Admin")
     login(client, anna, language="en")

@@ -7,7 +7,6 @@ import pytest
 from icalendar import Calendar
 
 from bazaar.booking import calendar, services
-from bazaar.extensions import db
 from tests import factories as f
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -65,9 +64,8 @@ def test_local_times_are_right_across_daylight_saving(ctx):
     """A fair on the last Sunday of March: 10:00 in Stockholm is 08:00 UTC (CEST), not 09:00."""
     event = f.event()
     zone = ZoneInfo("Europe/Stockholm")
-    event.starts_at = datetime(2031, 3, 30, 10, 0, tzinfo=zone).astimezone(ZoneInfo("UTC"))
-    event.ends_at = event.starts_at + timedelta(hours=6)
-    db.session.commit()
+    opens = datetime(2031, 3, 30, 10, 0, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+    f.set_days(event, (opens, opens + timedelta(hours=6)))
     exhibitor = f.exhibitor(event)
     f.slots_for(exhibitor, count=1)
     booking = services.book(f.registration(event), exhibitor, event.starts_at)

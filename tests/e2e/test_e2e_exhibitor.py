@@ -35,8 +35,7 @@ def fair_day(days_ahead: int = 10, tz: str = "Europe/Stockholm") -> tuple[dateti
 def test_exhibitor_creates_slots_and_records_outcomes(fair, page, clock):
     starts, ends = fair_day()
     ev = f.event(name="Jobbdating Helsingborg")
-    ev.starts_at, ev.ends_at = starts, ends
-    db.session.commit()
+    f.set_days(ev, (starts, ends))
     booth = f.exhibitor(ev, name="Byggkompaniet AB", booth_number="12")
     table_id = booth.tables[0].id
     admin = f.exhibitor_staff(booth, role="admin", name="Karin Berg")

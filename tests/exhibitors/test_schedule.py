@@ -21,9 +21,7 @@ def _fixed_fair(**kw):
     """A published fair on a fixed summer day, 09:00-17:00 Stockholm time (07:00-15:00 UTC)."""
     ev = f.event(**kw)
     start = f.at(2031, 6, 10, 7)
-    ev.starts_at, ev.ends_at = start, start + timedelta(hours=8)
-    db.session.commit()
-    return ev
+    return f.set_days(ev, (start, start + timedelta(hours=8)))
 
 
 def local_times(slots):

@@ -158,7 +158,7 @@ def test_changing_the_event_recomputes_reminders(ctx, clock):
     schedule_event_messages()
     before = _rows("event_day_before")
     assert {r.status for r in before} == {"pending"}
-    update_event(ev, starts_at=ev.starts_at + timedelta(days=1), ends_at=ev.ends_at + timedelta(days=1))
+    update_event(ev, days=f.day_specs(ev, shift=timedelta(days=1)))
     after = _rows("event_day_before")
     assert len(after) == len(before) and {r.status for r in after} == {"cancelled"}  # new day not near yet
     _advance_to(clock, day_before_due(ev))

@@ -139,7 +139,7 @@ def test_organiser_adds_an_arabic_translation_on_a_phone(ctx, live_server, page)
         else:
             page.fill(selector, value)
     arabic.fill(ARABIC)
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button.primary[type=submit]").click()
     page.wait_for_url(re.compile(r"/organiser/events/\d+$"))
     db.session.expire_all()
     event = db.session.scalar(select(Event))

@@ -69,6 +69,7 @@ def test_every_headline_figure_follows_its_definition(fair):
         "exhibitors_jobs_abroad": 2,
         "visitors_registered": 9,
         "visitors_checked_in": 7,
+        "visits": 7,  # one day: every visitor checked in is one visit
         "visitors_walk_in": 1,
         "visitors_no_show": 2,
         "registrations_cancelled": 1,
