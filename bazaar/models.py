@@ -4,7 +4,8 @@ from bazaar.accounts.models import Organisation, User, VisitorProfile  # noqa: F
 from bazaar.api.models import ApiToken  # noqa: F401
 from bazaar.booking.models import Booking, Slot, WaitlistEntry  # noqa: F401
 from bazaar.checkin.models import BoothScan, DoorScan  # noqa: F401
-from bazaar.events.models import Event, EventOrganiser, EventStaff  # noqa: F401
+from bazaar.coaching.models import CoachGroup, GroupMember  # noqa: F401
+from bazaar.events.models import Event, EventOrganiser, EventStaff, StaffRequest  # noqa: F401
 from bazaar.exhibitors.models import (  # noqa: F401
     Exhibitor,
     ExhibitorStaff,

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, FieldList, Form, FormField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from bazaar.accounts.forms import (
-    EMAIL_MAX,
     PASSWORD_MIN,
     ProfileFieldsForm,
     email_field,
@@ -14,7 +13,6 @@ from bazaar.accounts.forms import (
 from bazaar.forms import BazaarForm, strip
 from bazaar.i18n import current_lang
 from bazaar.registrations.models import STATUS_LABELS
-from bazaar.registrations.services import GROUP_MAX, GROUP_MIN, Participant
 
 
 class RegistrationForm(ProfileFieldsForm):
@@ -39,58 +37,6 @@ class RegistrationForm(ProfileFieldsForm):
         self.preferred_language.choices = language_options()
         if not self.preferred_language.data:
             self.preferred_language.data = current_lang()
-
-
-class ParticipantForm(Form):
-    name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200)])
-    email = EmailField(
-        _l("Email"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=EMAIL_MAX),
-            Email(message=_l("Please enter a valid email address.")),
-        ],
-    )
-    preferred_language = SelectField(_l("Language"))
-
-
-class GroupRegistrationForm(BazaarForm):
-    participants = FieldList(FormField(ParticipantForm), min_entries=GROUP_MAX, max_entries=GROUP_MAX)
-    confirm = BooleanField(
-        _l("The participants know I am registering them and have agreed to it"),
-        validators=[DataRequired(message=_l("Please confirm."))],
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        options = language_options()
-        for entry in self.participants:
-            entry.form.preferred_language.choices = options
-            if not entry.form.preferred_language.data:
-                entry.form.preferred_language.data = current_lang()
-
-    def validate_participants(self, field):
-        rows = self.filled_rows()
-        incomplete = False
-        for row in rows:
-            for part in (row.name, row.email):
-                if not part.data:
-                    part.errors = [*part.errors, _l("Please fill this in too.")]
-                    incomplete = True
-        if incomplete:
-            raise ValidationError(_l("Each participant needs both a name and an email address."))
-        if not GROUP_MIN <= len(rows) <= GROUP_MAX:
-            raise ValidationError(_l("Fill in between 5 and 15 participants."))
-        emails = [row.email.data.lower() for row in rows]
-        if len(set(emails)) != len(emails):
-            raise ValidationError(_l("Each participant needs their own email address."))
-
-    def filled_rows(self):
-        return [entry.form for entry in self.participants if entry.form.name.data or entry.form.email.data]
-
-    def participants_data(self) -> list[Participant]:
-        return [Participant(row.name.data, row.email.data, row.preferred_language.data) for row in self.filled_rows()]
 
 
 class RegistrationSearchForm(BazaarForm):

@@ -49,6 +49,8 @@ VISITOR_PATHS = (
     "templates/emails/",
     "templates/matching/invitation",
     "templates/matching/_recommendations",
+    "templates/coaching/member_",
+    "templates/coaching/_member_ticket",
     "bazaar/accounts/",
     "bazaar/registrations/",
     "bazaar/booking/",
@@ -58,6 +60,8 @@ VISITOR_PATHS = (
     "bazaar/occupations.py",
     "bazaar/matching/services.py",
     "bazaar/matching/views.py",
+    "bazaar/coaching/member_forms.py",
+    "bazaar/coaching/members.py",
 )
 # Pages and emails within those folders that only staff (exhibitors, organisers, door volunteers) see.
 STAFF_PATHS = (
