@@ -2,7 +2,8 @@
 printed sheet: first use (language, privacy terms, consents, all chosen by the member), then their
 ticket and interview times. Visitor-facing: every language."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from bazaar import ratelimit
@@ -30,6 +31,13 @@ def code():
     return render_template("coaching/member_code.html", form=form)
 
 
+def _in_their_language(user, template: str, **shown):
+    """The member's pages speak the member's language (``?lang=`` shows another)."""
+    wanted = request.args.get("lang")
+    with force_locale(wanted if wanted in current_app.config["LANGUAGES"] else user.preferred_language):
+        return render_template(template, user=user, **shown)
+
+
 @bp.route("/members/<token>", methods=["GET", "POST"])
 def page(token):
     try:
@@ -46,14 +54,12 @@ def page(token):
         if form.validate_on_submit():
             services.first_use(member, form.preferred_language.data, form.consents())
             return redirect(url_for("members.page", token=token, lang=form.preferred_language.data), code=303)
-        return render_template(
-            "coaching/member_first_use.html", member=member, user=user, event=event, form=form, token=token
-        )
+        return _in_their_language(user, "coaching/member_first_use.html", member=member, event=event, form=form)
     holds = registration.status == RegistrationStatus.REGISTERED
-    return render_template(
+    return _in_their_language(
+        user,
         "coaching/member_page.html",
         member=member,
-        user=user,
         event=event,
         registration=registration,
         number=ticket_number(registration),

@@ -4,7 +4,7 @@ printable group schedule and each member's printable sheet."""
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -125,9 +125,8 @@ def sheet(member_id):
         "code": services.shown_code(member.code),
         "code_url": services.code_url(),
     }
-    if request.args.get("lang"):
-        return render_template("coaching/member_sheet.html", **shown)
-    with force_locale(registration.user.preferred_language):
+    wanted = request.args.get("lang")
+    with force_locale(wanted if wanted in current_app.config["LANGUAGES"] else registration.user.preferred_language):
         return render_template("coaching/member_sheet.html", **shown)
 
 

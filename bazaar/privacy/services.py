@@ -4,6 +4,7 @@ from bazaar.accounts import privacy as _accounts  # noqa: F401  (each import reg
 from bazaar.accounts.models import User
 from bazaar.booking import privacy as _booking  # noqa: F401
 from bazaar.clock import utcnow
+from bazaar.coaching import privacy as _coaching  # noqa: F401
 from bazaar.exhibitors import privacy as _exhibitors  # noqa: F401
 from bazaar.extensions import db
 from bazaar.notifications import privacy as _notifications  # noqa: F401
