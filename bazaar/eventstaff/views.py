@@ -42,7 +42,7 @@ def staff(event_id):
     return _staff_page(event, form, EventStaffGrantForm(prefix="grant"))
 
 
-def _staff_page(event: Event, form, grant_form, status: int = 200):
+def _staff_page(event: Event, form, grant_form):
     return render_template(
         "eventstaff/staff.html",
         event=event,
@@ -52,7 +52,7 @@ def _staff_page(event: Event, form, grant_form, status: int = 200):
         invitations=services.pending_invitations(event),
         requests=services.pending_requests(event),
         role_labels=STAFF_ROLE_LABELS,
-    ), status
+    )
 
 
 @bp.post("/organiser/events/<int:event_id>/staff/grant")
@@ -68,7 +68,7 @@ def grant(event_id):
         else:
             flash(_("The role is given."), "success")
             return redirect(url_for("eventstaff.staff", event_id=event.id))
-    return _staff_page(event, EventStaffInviteForm(formdata=None), form, 400)
+    return _staff_page(event, EventStaffInviteForm(formdata=None), form)
 
 
 @bp.post("/organiser/events/<int:event_id>/staff/requests/<int:staff_request_id>/<any(approve, decline):decision>")
