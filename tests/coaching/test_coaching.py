@@ -358,3 +358,21 @@ def test_two_groups_racing_for_the_last_places_all_or_nothing(app, ctx):
     assert len(regs) == 5 and len({r.registered_by_id for r in regs}) == 1
     assert db.session.scalar(select(func.count(GroupMember.id))) == 5
     assert find_user_by_email("g0-0@example.org") is None or find_user_by_email("g1-0@example.org") is None
+
+
+@pytest.mark.parametrize("lang", ["sv", "en", "ar", "fa", "so", "ti", "uk", "tr", "da"])
+def test_the_member_link_renders_by_email_and_text_in_every_language(ctx, lang):
+    from bazaar.notifications.render import build_email, render
+
+    event = f.event(name="Öppet hus")
+    coach = coach_of(event)
+    people = [registration_services.Participant("Hodan", f"hodan-{lang}@example.org", lang, "+46701234567")]
+    people.append(registration_services.Participant("Selam", None, lang))
+    group = services.register_group(event, coach, "G", people)
+    assert services.send_link(group.members[0]) == ["email", "sms"]
+    for row in outbox("member_link"):
+        rendered = render(row)
+        assert row.payload["url"] in rendered.text and row.payload["code"] not in row.payload["url"]
+        if row.channel == "email":
+            assert row.payload["code"] in rendered.text and row.payload["url"] in rendered.html
+            assert rendered.subject and build_email(row, rendered)["Subject"]
