@@ -12,6 +12,7 @@ import bazaar.activities.notifications  # noqa: F401
 import bazaar.announcements.notifications  # noqa: F401
 import bazaar.booking.notifications  # noqa: F401
 import bazaar.checkin.notifications  # noqa: F401
+import bazaar.coaching.notifications  # noqa: F401
 import bazaar.eventstaff.notifications  # noqa: F401
 import bazaar.exhibitors.notifications  # noqa: F401
 import bazaar.exhibitors.schedule  # noqa: F401  (moves slots with the event's days)
@@ -45,6 +46,8 @@ from bazaar.api import docs
 from bazaar.api.tokens import bp as api_tokens_bp
 from bazaar.booking.views import bp as booking_bp
 from bazaar.checkin.views import bp as checkin_bp
+from bazaar.coaching.members import bp as members_bp
+from bazaar.coaching.views import bp as coaching_bp
 from bazaar.events.views import bp as events_bp
 from bazaar.eventstaff.views import bp as eventstaff_bp
 from bazaar.exhibitors.views import bp as exhibitors_bp
@@ -99,6 +102,8 @@ def create_app(config=None) -> Flask:
         eventstaff_bp,
         booking_bp,
         checkin_bp,
+        coaching_bp,
+        members_bp,
         outbox_bp,
         announcements_bp,
         stats_bp,

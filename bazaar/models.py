@@ -7,7 +7,8 @@ from bazaar.announcements.models import Announcement  # noqa: F401
 from bazaar.api.models import ApiToken  # noqa: F401
 from bazaar.booking.models import Booking, Slot, WaitlistEntry  # noqa: F401
 from bazaar.checkin.models import Arrival, BoothScan, DoorScan  # noqa: F401
-from bazaar.events.models import Event, EventDay, EventOrganiser, EventStaff  # noqa: F401
+from bazaar.coaching.models import CoachGroup, GroupMember  # noqa: F401
+from bazaar.events.models import Event, EventDay, EventOrganiser, EventStaff, StaffRequest  # noqa: F401
 from bazaar.exhibitors.models import (  # noqa: F401
     Exhibitor,
     ExhibitorStaff,

@@ -302,10 +302,43 @@ def _registration_question(user, question):
     return question is not None and runs(user, db.session.get(Event, question.event_id))
 
 
-@rule("registration.group")
-def _registration_group(user, event):
-    """An intermediary (job coach) with a verified email may register a group for a public event."""
-    return user.email_verified_at is not None and event is not None and event.is_public
+# ---- job coaches ----------------------------------------------------------------------------
+# A job coach is an event staff role ("coach"), given by the organising bodies (invited, granted, or
+# asked for and approved). Coaches register groups; each sees only the groups they registered, and
+# only while they have the role. Group members reach their own page by its signed link, not a login.
+
+
+def coaches(user, event) -> bool:
+    return staffs_event(user, event, "coach")
+
+
+@rule("coaching.request")
+def _coaching_request(user, event):
+    """Ask the organisers for the job coach role: a verified account, at a public event."""
+    return user.email_verified_at is not None and event is not None and event.is_public and not coaches(user, event)
+
+
+@rule("coaching.register")
+def _coaching_register(user, event):
+    """Register a group: the event's job coaches, at a public event."""
+    return event is not None and event.is_public and coaches(user, event)
+
+
+@rule("coaching.groups")
+def _coaching_groups(user, event):
+    return coaches(user, event)
+
+
+@rule("coaching.group")
+def _coaching_group(user, group):
+    """A group's page, its members and their interviews: the coach who registered it, while a coach."""
+    return group is not None and group.coach_id == user.id and coaches(user, group.event)
+
+
+@rule("coaching.member")
+def _coaching_member(user, member):
+    """A member's sheet, link and interviews, booked or cancelled at their request: their group's coach."""
+    return member is not None and _coaching_group(user, member.group)
 
 
 # ---- booking ---------------------------------------------------------------------------------

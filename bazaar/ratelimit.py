@@ -30,6 +30,8 @@ RESET_PER_ACCOUNT = "5 per minute; 20 per hour"
 EXHIBITOR_APPLY_PER_ACCOUNT = "5 per minute; 20 per hour"
 # A logged-in person acting for others (group registration).
 GROUP_PER_ACCOUNT = "10 per hour"
+# Codes typed from a group member's printed sheet (a venue shares one address: generous per minute).
+MEMBER_CODE_PER_ADDRESS = "30 per minute; 600 per hour"
 
 
 def address_key() -> str:

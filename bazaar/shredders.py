@@ -4,9 +4,9 @@ A domain calls :func:`register` at import time from its ``privacy.py``. An erase
 of people (one for a deleted account, up to a hundred in a retention purge) and should erase them
 with a fixed number of statements. Erasers run in ``order`` (lowest first) inside one transaction
 that the caller commits; exports are merged in the same order.
-Orders in use: 10 give up coming places, 20 free text, 50 detach registrations, 60 own messages,
-staff memberships and names in the activity log, 90 the account itself (last: the others still
-read the name and address).
+Orders in use: 10 give up coming places, 20 free text, 40 leave coaches' groups, 50 detach
+registrations, 60 own messages, staff memberships and names in the activity log, 90 the account
+itself (last: the others still read the name and address).
 """
 
 from collections.abc import Callable

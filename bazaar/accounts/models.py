@@ -53,7 +53,8 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "user"
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    # Stored lower-cased; None for a group member a job coach registered without one (bazaar.coaching).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     preferred_language: Mapped[str] = mapped_column(String(5), default="sv")

@@ -33,9 +33,9 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(email: str, name: str, password: str | None, **fields) -> User:
+def create_user(email: str | None, name: str, password: str | None, **fields) -> User:
     user = User(
-        email=normalise_email(email),
+        email=normalise_email(email) if email else None,
         name=name.strip(),
         password_hash=hash_password(password) if password else None,
         **fields,

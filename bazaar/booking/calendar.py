@@ -63,7 +63,7 @@ def _vevent(booking, now) -> Event:
     organizer.params["cn"] = vText(event.name)
     vevent.add("organizer", organizer)
     user = booking.registration.user
-    if user is not None:
+    if user is not None and user.email:
         attendee = vCalAddress(f"mailto:{user.email}")
         attendee.params["cn"] = vText(user.name)
         attendee.params["role"] = vText("REQ-PARTICIPANT")

@@ -32,6 +32,22 @@ STATUS_LABELS = {
 STAFF_ROLE_LABELS = {
     "checkin": _l("Door staff"),
     "coorganiser": _l("Co-organiser"),
+    "coach": _l("Job coach"),
+}
+# The roles a person may ask an event's organisers for (``StaffRequest``).
+REQUESTABLE_ROLES = ("coach",)
+
+
+class StaffRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+STAFF_REQUEST_STATUS_LABELS = {
+    StaffRequestStatus.PENDING: _l("Waiting for a decision"),
+    StaffRequestStatus.APPROVED: _l("Approved"),
+    StaffRequestStatus.DECLINED: _l("Declined"),
 }
 
 
@@ -153,3 +169,23 @@ class EventStaffInvitation(Invitation, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="checkin")
 
     event: Mapped[Event] = relationship()
+
+
+class StaffRequest(db.Model):
+    """A person asks the event's organisers for a role (:data:`REQUESTABLE_ROLES`: job coach)."""
+
+    __tablename__ = "staff_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default="coach")
+    # Whom they work for and with whom (an SFI school, a municipality's job centre ...).
+    organisation: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default=StaffRequestStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    __table_args__ = (UniqueConstraint("event_id", "user_id", "role"),)
+    event: Mapped[Event] = relationship()
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821

@@ -1,4 +1,5 @@
-"""Rules about an event's staff: inviting people to a role, accepting, and revoking."""
+"""Rules about an event's staff: inviting people to a role, granting it to an account, a person's
+request for a role (job coach) and its decision, accepting, and revoking."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -8,7 +9,16 @@ from bazaar.accounts.models import User
 from bazaar.accounts.services import find_user_by_email, normalise_email
 from bazaar.activitylog.models import Action
 from bazaar.activitylog.services import log_action
-from bazaar.events.models import STAFF_ROLE_LABELS, Event, EventStaff, EventStaffInvitation
+from bazaar.clock import utcnow
+from bazaar.events.models import (
+    REQUESTABLE_ROLES,
+    STAFF_ROLE_LABELS,
+    Event,
+    EventStaff,
+    EventStaffInvitation,
+    StaffRequest,
+    StaffRequestStatus,
+)
 from bazaar.extensions import db
 
 INVITATION_LINK = invitations.link("event_staff_invitation", EventStaffInvitation)
@@ -61,12 +71,77 @@ def invite(event: Event, email: str, role: str, inviter: User) -> EventStaffInvi
 def accept(invitation: EventStaffInvitation, user: User) -> EventStaff:
     """Give ``user`` the invitation's role (see :func:`bazaar.accounts.invitations.claim`)."""
     invitations.claim(invitation, user)
-    staff = _role_row(invitation.event_id, user.id, invitation.role)
-    if staff is None:
-        staff = EventStaff(event_id=invitation.event_id, user_id=user.id, role=invitation.role)
-        db.session.add(staff)
+    staff = _give(invitation.event_id, user.id, invitation.role)
     log_action(invitation.event, Action.EVENT_STAFF_JOINED, user, invitation, {"role": invitation.role})
     db.session.commit()
+    return staff
+
+
+def grant(event: Event, email: str, role: str) -> EventStaff:
+    """Give an existing account ``role`` at once (no invitation); refused if no account has ``email``."""
+    if role not in STAFF_ROLE_LABELS:
+        raise EventStaffError("unknown role")
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        raise EventStaffError("no account")
+    staff = _give(event.id, user.id, role)
+    db.session.commit()
+    return staff
+
+
+def request_role(event: Event, user: User, role: str, organisation: str) -> StaffRequest:
+    """The person asks the organisers for ``role`` (a declined request may be asked again)."""
+    if role not in REQUESTABLE_ROLES:
+        raise EventStaffError("not requestable")
+    request = db.session.scalar(
+        select(StaffRequest).where(
+            StaffRequest.event_id == event.id, StaffRequest.user_id == user.id, StaffRequest.role == role
+        )
+    )
+    if request is None:
+        request = StaffRequest(event_id=event.id, user_id=user.id, role=role)
+        db.session.add(request)
+    request.organisation, request.status = organisation, StaffRequestStatus.PENDING
+    request.created_at, request.decided_at, request.decided_by_id = utcnow(), None, None
+    db.session.commit()
+    return request
+
+
+def own_request(event: Event, user: User, role: str) -> StaffRequest | None:
+    return db.session.scalar(
+        select(StaffRequest).where(
+            StaffRequest.event_id == event.id, StaffRequest.user_id == user.id, StaffRequest.role == role
+        )
+    )
+
+
+def pending_requests(event: Event) -> list[StaffRequest]:
+    return list(
+        db.session.scalars(
+            select(StaffRequest)
+            .options(joinedload(StaffRequest.user))
+            .where(StaffRequest.event_id == event.id, StaffRequest.status == StaffRequestStatus.PENDING)
+            .order_by(StaffRequest.created_at, StaffRequest.id)
+        )
+    )
+
+
+def decide_request(request: StaffRequest, approve: bool, organiser: User) -> None:
+    """Approve (the role is given) or decline a pending request."""
+    if request.status != StaffRequestStatus.PENDING:
+        raise EventStaffError("already decided")
+    request.status = StaffRequestStatus.APPROVED if approve else StaffRequestStatus.DECLINED
+    request.decided_at, request.decided_by_id = utcnow(), organiser.id
+    if approve:
+        _give(request.event_id, request.user_id, request.role)
+    db.session.commit()
+
+
+def _give(event_id: int, user_id: int, role: str) -> EventStaff:
+    staff = _role_row(event_id, user_id, role)
+    if staff is None:
+        staff = EventStaff(event_id=event_id, user_id=user_id, role=role)
+        db.session.add(staff)
     return staff
 
 

@@ -26,6 +26,7 @@ KIND_LABELS = {
     "registration_offer": _l("Place offered"),
     "group_registration": _l("Group registration"),
     "group_invitation": _l("Group invitation"),
+    "member_link": _l("Link to a group member's page"),
     "event_day_before": _l("Day-before reminder"),
     "exhibitor_digest": _l("Exhibitor's schedule"),
     "outcome_nudge": _l("Reminder to report outcomes"),

@@ -1,19 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField,
-    EmailField,
-    FieldList,
-    Form,
-    FormField,
     PasswordField,
     RadioField,
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from bazaar.accounts.forms import (
-    EMAIL_MAX,
     PASSWORD_MIN,
     ProfileFieldsForm,
     email_field,
@@ -25,7 +19,6 @@ from bazaar.forms import BazaarForm, strip
 from bazaar.i18n import current_lang, localized
 from bazaar.registrations.models import ANSWER_MAX, STATUS_LABELS, QuestionKind
 from bazaar.registrations.questions import choice_options
-from bazaar.registrations.services import GROUP_MAX, GROUP_MIN, Participant
 
 
 class RegistrationForm(ProfileFieldsForm):
@@ -85,58 +78,6 @@ def registration_form(questions, **kwargs) -> RegistrationForm:
 def answers(form) -> dict[int, str]:
     """The answers given in a form from :func:`registration_form` (question id -> value)."""
     return {question.id: field.data for question, field in form.questions if field.data}
-
-
-class ParticipantForm(Form):
-    name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200)])
-    email = EmailField(
-        _l("Email"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=EMAIL_MAX),
-            Email(message=_l("Please enter a valid email address.")),
-        ],
-    )
-    preferred_language = SelectField(_l("Language"))
-
-
-class GroupRegistrationForm(BazaarForm):
-    participants = FieldList(FormField(ParticipantForm), min_entries=GROUP_MAX, max_entries=GROUP_MAX)
-    confirm = BooleanField(
-        _l("The participants know I am registering them and have agreed to it"),
-        validators=[DataRequired(message=_l("Please confirm."))],
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        options = language_options()
-        for entry in self.participants:
-            entry.form.preferred_language.choices = options
-            if not entry.form.preferred_language.data:
-                entry.form.preferred_language.data = current_lang()
-
-    def validate_participants(self, field):
-        rows = self.filled_rows()
-        incomplete = False
-        for row in rows:
-            for part in (row.name, row.email):
-                if not part.data:
-                    part.errors = [*part.errors, _l("Please fill this in too.")]
-                    incomplete = True
-        if incomplete:
-            raise ValidationError(_l("Each participant needs both a name and an email address."))
-        if not GROUP_MIN <= len(rows) <= GROUP_MAX:
-            raise ValidationError(_l("Fill in between 5 and 15 participants."))
-        emails = [row.email.data.lower() for row in rows]
-        if len(set(emails)) != len(emails):
-            raise ValidationError(_l("Each participant needs their own email address."))
-
-    def filled_rows(self):
-        return [entry.form for entry in self.participants if entry.form.name.data or entry.form.email.data]
-
-    def participants_data(self) -> list[Participant]:
-        return [Participant(row.name.data, row.email.data, row.preferred_language.data) for row in self.filled_rows()]
 
 
 class RegistrationSearchForm(BazaarForm):

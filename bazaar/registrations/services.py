@@ -45,7 +45,7 @@ OFFER_HOLD = timedelta(hours=48)
 OFFER_LINK = SignedLink(
     "registration_offer", Registration, {"r": "id", "t": "ticket_code"}, OFFER_HOLD + timedelta(days=1)
 )
-GROUP_MIN, GROUP_MAX = 5, 15
+GROUP_MIN, GROUP_MAX = 2, 15
 
 
 class RegistrationError(Exception):
@@ -173,19 +173,22 @@ def register(
 
 @dataclass
 class Participant:
+    """A person in a group as the job coach typed them: an email or a phone (or neither) may be missing."""
+
     name: str
-    email: str
+    email: str | None
     preferred_language: str
+    phone: str | None = None
 
 
-def register_group(event: Event, coach: User, participants: list[Participant]) -> list[Participant]:
-    """Register a group (an SFI class, a matching group) for ``event``: all of them or none.
+def register_group(event: Event, coach: User, participants: list[Participant]) -> list[Registration | None]:
+    """Register a job coach's group (an SFI class, a matching group) for ``event``: all of them or none.
 
-    A participant without an account gets one, a registration with its own ticket, and an email.
-    An address that already has an account is only sent an invitation to register themselves:
-    nobody else may register an existing account or learn anything about it, so the answer is the
-    same either way (the participants as typed). Commits, or raises :class:`RegistrationError`
-    with a message and changes nothing."""
+    A participant without an account (or without an email) gets one and a registration with its own
+    ticket. An address that already has an account is only sent an invitation to register
+    themselves (None in the answer): nobody else may register an existing account. Does not commit:
+    the caller records the group (:mod:`bazaar.coaching`) and commits. Raises
+    :class:`RegistrationError` with a message, rolled back, changing nothing."""
     if not registration_open(event):
         raise RegistrationClosed(_("Registration for this event is closed."))
     if not GROUP_MIN <= len(participants) <= GROUP_MAX:
@@ -201,9 +204,10 @@ def register_group(event: Event, coach: User, participants: list[Participant]) -
                 size=len(participants),
             )
         )
+    made: list[Registration | None] = []
     try:
         for person in participants:
-            user = find_user_by_email(person.email)
+            user = find_user_by_email(person.email) if person.email else None
             if user is not None:
                 if user.is_active and live_registration(event.id, user.id) is None:
                     queue(
@@ -216,26 +220,15 @@ def register_group(event: Event, coach: User, participants: list[Participant]) -
                             "register_url": external_url("events.event_page", slug=event.slug),
                         },
                     )
+                made.append(None)
                 continue
             user = create_user(person.email, person.name, None, preferred_language=person.preferred_language)
             db.session.flush()
-            reg = add_registration(event, user, RegistrationStatus.REGISTERED, coach)
-            queue(
-                "group_registration",
-                user=user,
-                event=event,
-                subject=reg,
-                payload={
-                    "coach_name": coach.name,
-                    "my_url": my_url(),
-                    "set_password_url": external_url("accounts.forgot_password"),
-                },
-            )
+            made.append(add_registration(event, user, RegistrationStatus.REGISTERED, coach))
     except IntegrityError as race:
         db.session.rollback()
         raise RegistrationError(_("Someone in the group registered at the same moment. Please send again.")) from race
-    db.session.commit()
-    return participants
+    return made
 
 
 def offer_free_places(event: Event, now: datetime | None = None) -> list[Registration]:

@@ -12,12 +12,7 @@ from bazaar.events.models import Event
 from bazaar.events.services import registration_open
 from bazaar.extensions import db, limiter
 from bazaar.registrations import questions, services
-from bazaar.registrations.forms import (
-    GroupRegistrationForm,
-    RegistrationSearchForm,
-    answers,
-    registration_form,
-)
+from bazaar.registrations.forms import RegistrationSearchForm, answers, registration_form
 from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.routing import page_number
 from bazaar.tokens import InvalidToken
@@ -130,32 +125,6 @@ def offer(token):
     if reg.status != RegistrationStatus.OFFERED:
         return render_template("registrations/offer_gone.html", registration=reg), 409
     return render_template("registrations/offer.html", registration=reg, event=reg.event, token=token)
-
-
-@bp.route("/events/<slug>/group", methods=["GET", "POST"])
-@login_required
-@limiter.limit(ratelimit.GROUP_PER_ACCOUNT, methods=["POST"], key_func=ratelimit.current_user_key)
-def group(slug):
-    event = _public_event(slug)
-    permissions.require("registration.group", event)
-    if not registration_open(event):
-        return render_template("registrations/closed.html", event=event)
-    form = GroupRegistrationForm()
-    if form.validate_on_submit():
-        try:
-            participants = services.register_group(event, current_user, form.participants_data())
-        except services.RegistrationError as exc:
-            flash(str(exc), "error")
-        else:
-            return render_template("registrations/group_done.html", event=event, participants=participants)
-    return render_template(
-        "registrations/group.html",
-        event=event,
-        form=form,
-        free=services.free_places(event),
-        group_min=services.GROUP_MIN,
-        group_max=services.GROUP_MAX,
-    )
 
 
 # ---- organisers ----------------------------------------------------------------------------

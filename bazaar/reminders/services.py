@@ -123,7 +123,7 @@ def sync_interview_reminder(booking, event) -> None:
     due = booking.starts_at - timedelta(minutes=event.reminder_minutes_before)
     version = f"{booking.sequence}@{due:%Y%m%dT%H%M}"
     if booking.is_live and not booking.walk_in and visitor is not None and booking.starts_at > utcnow():
-        targets = [(Channel.EMAIL, visitor.email)]
+        targets = [(Channel.EMAIL, visitor.email)] if visitor.email else []  # a group member may have none
         phone = visitor.profile.phone if visitor.profile is not None else None
         if phone:
             targets.append((Channel.SMS, phone))
@@ -269,7 +269,8 @@ def _wanted_reminders(event):
         .join(VisitorProfile, VisitorProfile.user_id == User.id)
         .where(VisitorProfile.phone.is_not(None), VisitorProfile.phone != "")
     )
-    return union_all(targets(Channel.EMAIL, User.email), by_text).subquery("wanted_reminders")
+    by_mail = targets(Channel.EMAIL, User.email).where(User.email.is_not(None))  # a group member may have none
+    return union_all(by_mail, by_text).subquery("wanted_reminders")
 
 
 # ---- scheduled messages --------------------------------------------------------------------
@@ -285,7 +286,9 @@ def _existing_keys(event_id: int, kind: str) -> dict[str, str]:
     )
 
 
-def _ensure(kind: str, existing: dict, *, subject, version, address: str, **kw) -> int:
+def _ensure(kind: str, existing: dict, *, subject, version, address: str | None, **kw) -> int:
+    if not address:
+        return 0  # a group member without email (bazaar.coaching)
     key = dedup_key(kind, address, type(subject).__name__.lower(), subject.id, version)
     if existing.get(key, MessageStatus.CANCELLED) != MessageStatus.CANCELLED:
         return 0

@@ -50,6 +50,8 @@ VISITOR_PATHS = (
     "templates/matching/invitation",
     "templates/matching/_recommendations",
     "templates/activities/",
+    "templates/coaching/member_",
+    "templates/coaching/_member_ticket",
     "bazaar/accounts/",
     "bazaar/registrations/",
     "bazaar/booking/",
@@ -62,6 +64,8 @@ VISITOR_PATHS = (
     "bazaar/activities/labels.py",
     "bazaar/activities/services.py",
     "bazaar/activities/views.py",
+    "bazaar/coaching/member_forms.py",
+    "bazaar/coaching/members.py",
 )
 # Pages and emails within those folders that only staff (exhibitors, organisers, door volunteers) see.
 STAFF_PATHS = (

@@ -31,7 +31,7 @@ MESSAGE_KINDS = (
     "vocabulary, codes",
     [
         ("event_status", EventStatus),
-        ("event_staff_role", ("checkin", "coorganiser")),
+        ("event_staff_role", ("checkin", "coorganiser", "coach")),
         ("registration_status", RegistrationStatus),
         ("application_status", ApplicationStatus),
         ("org_type", ORG_TYPES),

@@ -63,6 +63,8 @@ PUBLIC_ENDPOINTS = {
     "api_docs": "the API's browsable documentation",
     "checkin.door_service_worker": "the offline door's service worker script (no data)",
     "checkin.door_manifest": "the door app's install manifest (fetched without cookies; names no event data)",
+    "members.code": "a group member types the code from their sheet (rate-limited; the code decides)",
+    "members.page": "signed token for a group member's own page (first use, ticket, schedule)",
 }
 
 # API endpoints take no session: a logged-in browser without a token gets 401 there.
@@ -89,7 +91,7 @@ OWN_DATA_ENDPOINTS = {
     "booking.book": "book an interview for myself (refused unless I am registered)",
     "booking.book_round": "book a speed-dating round for myself (refused unless I am registered)",
     "booking.join_waitlist": "join an exhibitor's waiting list myself (refused unless registered)",
-    "registrations.group": "a job coach registers a group at a published fair",
+    "eventstaff.request_role": "ask the organisers to be a job coach at a published fair (my own request)",
     "checkin.door_events": "the fairs whose door I may run",
     "events.organiser_events": "my organisation's events",
     "events.create": "create an event for my organisation",
@@ -233,15 +235,31 @@ def world(ctx):
         admin,
         shared=False,
     )
+    from bazaar.coaching.services import register_group
+    from bazaar.events.models import StaffRequest
+    from bazaar.registrations.services import Participant
+
+    coach = f.event_staff(event, "coach", name="Owner coach")
+    group = register_group(event, coach, "Owner group", [Participant(f"Owner member {i}", None, "sv") for i in (1, 2)])
+    member = group.members[0]
+    member_booking = f.booked(
+        member.registration, f.slots_for(exhibitor, count=1, start=slot.starts_at + timedelta(hours=1))[0]
+    )
+    staff_request = StaffRequest(event_id=event.id, user_id=f.user().id, role="coach", organisation="Owner SFI")
+    db.session.add(staff_request)
+    db.session.commit()
     roles = {  # the owner's own people, for sweeps that act as each role
         "visitor": owner_visitor,
         "exhibitor": admin,
         "interviewer": interviewer,
         "door staff": door_staff,
         "co-organiser": coorganiser,
+        "coach": coach,
+        "other coach": f.event_staff(event, "coach", name="Other coach"),
         "organiser": f.organiser(org),
         "other-event organiser": outsiders["other organiser"],
     }
+    world_extra = {"member_booking_id": member_booking.id}
     ids = {
         "event_id": event.id,
         "exhibitor_id": exhibitor.id,
@@ -267,6 +285,9 @@ def world(ctx):
         "session_id": session.id,
         "question_id": question.id,
         "organisation_id": org.id,
+        "group_id": group.id,
+        "member_id": member.id,
+        "staff_request_id": staff_request.id,
     }
     strings = {"slug": event.slug, "token": "not-a-valid-token", "filename": "style.css"}
     return {
@@ -276,6 +297,7 @@ def world(ctx):
         "roles": roles,
         "org": org,
         "exhibitor_admin": admin,
+        **world_extra,
     }
 
 
@@ -461,6 +483,8 @@ ORGANISER_ONLY_ENDPOINTS = {
     "events.bodies": "the event's organising bodies, whose members run it, and adding one",
     "events.body_logo_upload": "an organising body's logo on the event's page",
     "events.body_remove": "take an organising body off the event (refused for the organiser's own)",
+    "eventstaff.grant": "give a role (e.g. job coach) to an existing account",
+    "eventstaff.decide_request": "approve or decline a request to be a job coach",
 }
 
 
@@ -673,4 +697,40 @@ def test_each_role_reaches_exactly_its_activity_pages(app, world):
             expected = (200,) if role in ACTIVITY_ACCESS[endpoint] else (403, 404)
             if status not in expected:
                 failures.append(f"{role}: GET {url} ({endpoint}) -> {status}")
+    assert not failures, "\n".join(failures)
+
+
+# The job coach's pages: the coach who registered the group reaches them; everyone else of the
+# owner's fair (another coach there, its organisers, door staff, exhibitors, visitors) is refused.
+COACH_ENDPOINTS = {
+    "coaching.group",
+    "coaching.group_print",
+    "coaching.sheet",
+    "coaching.book_choose",
+    "coaching.book",
+    "coaching.send_link",
+    "coaching.new_code",
+    "coaching.cancel",
+}
+
+
+def test_only_the_groups_own_coach_reaches_its_pages(app, world):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints >= COACH_ENDPOINTS
+    client = app.test_client()
+    failures = []
+    for endpoint, method, url in requests_for(app, world):
+        if endpoint not in COACH_ENDPOINTS:
+            continue
+        if endpoint == "coaching.cancel":
+            url = url.rsplit("/bookings/", 1)[0] + f"/bookings/{world['member_booking_id']}/cancel"
+        for role, person in world["roles"].items():
+            login(client, person)
+            before = snapshot()
+            status = send(client, method, url).status_code
+            allowed = (200, 302, 303, 400, 409) if role == "coach" else (403, 404)
+            if status not in allowed:
+                failures.append(f"{role}: {method} {url} ({endpoint}) -> {status}")
+            if role != "coach" and changed_tables(before, snapshot()):
+                failures.append(f"{role}: {method} {url} ({endpoint}) changed {changed_tables(before, snapshot())}")
     assert not failures, "\n".join(failures)

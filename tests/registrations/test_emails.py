@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bazaar.accounts import services as accounts
+from bazaar.coaching import services as coaching
 from bazaar.extensions import db
 from bazaar.notifications.models import OutboxMessage
 from bazaar.notifications.services import dispatch_due_messages
@@ -34,10 +35,10 @@ def _all_kinds(lang):
     services.cancel_registration(holder)  # the place is offered to the visitor
     services.claim_offer(waiting)
     group_event = f.event(name="Öppet hus")
-    coach = f.user(name="Karin Coach")
+    coach = f.event_staff(group_event, "coach", name="Karin Coach")
     people = [services.Participant(f"Deltagare {i}", f"p{i}-{lang}@example.org", lang) for i in range(4)]
     people.append(services.Participant("Hodan", visitor.email, lang))  # an existing account: invited
-    services.register_group(group_event, coach, people)
+    coaching.register_group(group_event, coach, "SFI 3B", people)
     return visitor
 
 
@@ -53,7 +54,7 @@ def test_every_message_renders_in_every_language(ctx, lang):
             continue
         rendered = render(row)
         assert rendered.subject and "\n" not in rendered.subject, row.kind
-        for link_key in ("url", "claim_url", "set_password_url", "my_url", "register_url"):
+        for link_key in ("url", "claim_url", "set_password_url", "my_url", "register_url", "member_url"):
             if row.payload.get(link_key):
                 assert row.payload[link_key] in rendered.text and row.payload[link_key] in rendered.html, row.kind
         parsed = BytesParser(policy=policy.default).parsebytes(build_email(row, rendered).as_bytes())
