@@ -4,7 +4,7 @@ Every page and email shows times through :func:`format_datetime` with the event'
 explicitly, so a visitor is never sent to an interview an hour off.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
@@ -98,12 +98,15 @@ def zone_abbreviation(dt: datetime | None, tz: str = "Europe/Stockholm") -> str:
     return _local(dt, tz).tzname() if dt is not None else ""
 
 
-def format_date(dt: datetime | None, tz: str = "Europe/Stockholm", fmt: str = "full", lang: str | None = None) -> str:
+def format_date(
+    dt: datetime | date | None, tz: str = "Europe/Stockholm", fmt: str = "full", lang: str | None = None
+) -> str:
     """``full``: the day's full name and the month's ("lördag 12 december 2026"); any other ``fmt``:
-    the month's short name ("12 dec. 2026"). Never all digits, so 12/12/26 cannot be misread."""
+    the month's short name ("12 dec. 2026"). Never all digits, so 12/12/26 cannot be misread. A
+    datetime is shown on its date in ``tz``; a date (a fair's day) as it is."""
     if dt is None:
         return ""
-    day = _local(dt, tz).date()
+    day = _local(dt, tz).date() if isinstance(dt, datetime) else dt
     locale = lang or current_lang()
     if fmt == "full":
         return babel_dates.format_date(day, format="full", locale=locale)

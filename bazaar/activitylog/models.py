@@ -49,6 +49,15 @@ class Action(StrEnum):
     WEBHOOK_SECRET_ROTATED = "webhook.rotated"
     WEBHOOK_DELETED = "webhook.deleted"
     MATCHING_INVITED = "matching.invited"
+    EVENT_STAFF_GRANTED = "eventstaff.granted"
+    EVENT_STAFF_REQUEST_APPROVED = "eventstaff.approved"
+    EVENT_STAFF_REQUEST_DECLINED = "eventstaff.declined"
+    BODY_ADDED = "body.added"
+    BODY_REMOVED = "body.removed"
+    QUESTION_ADDED = "question.added"
+    QUESTION_CHANGED = "question.changed"
+    QUESTION_REMOVED = "question.removed"
+    ANNOUNCEMENT_SENT = "announcement.sent"
 
 
 class Export(StrEnum):
@@ -58,6 +67,7 @@ class Export(StrEnum):
     BOOKINGS = "bookings"
     REGISTRATIONS = "registrations"
     STATISTICS = "statistics"
+    NEWS_LIST = "news_list"
 
 
 EXPORT_LABELS = {
@@ -65,6 +75,7 @@ EXPORT_LABELS = {
     Export.BOOKINGS: _l("Bookings"),
     Export.REGISTRATIONS: _l("Registrations"),
     Export.STATISTICS: _l("Statistics"),
+    Export.NEWS_LIST: _l("The news list"),
 }
 
 ACTION_LABELS = {
@@ -100,6 +111,15 @@ ACTION_LABELS = {
     Action.WEBHOOK_SECRET_ROTATED: _l("Webhook secret replaced"),
     Action.WEBHOOK_DELETED: _l("Webhook deleted"),
     Action.MATCHING_INVITED: _l("Matching invitations sent"),
+    Action.EVENT_STAFF_GRANTED: _l("Role given to an existing account"),
+    Action.EVENT_STAFF_REQUEST_APPROVED: _l("Request for a role approved"),
+    Action.EVENT_STAFF_REQUEST_DECLINED: _l("Request for a role declined"),
+    Action.BODY_ADDED: _l("Organising body added"),
+    Action.BODY_REMOVED: _l("Organising body removed"),
+    Action.QUESTION_ADDED: _l("Registration question added"),
+    Action.QUESTION_CHANGED: _l("Registration question changed"),
+    Action.QUESTION_REMOVED: _l("Registration question removed"),
+    Action.ANNOUNCEMENT_SENT: _l("Announcement sent"),
 }
 
 

@@ -1,4 +1,5 @@
 import secrets
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, StringField
@@ -22,6 +23,7 @@ class AnnouncementForm(TranslatedTexts, BazaarForm):
 
     audience = SelectField(_l("Send to"), choices=list(AUDIENCE_LABELS.items()), default=Audience.REGISTERED)
     exhibitor = SelectField(_l("Exhibitor (for visitors booked with one exhibitor)"), coerce=int, choices=[])
+    day = SelectField(_l("Day (for the visitors of one day)"), choices=[], default="")
     preview_language = SelectField(
         _l("Preview as a recipient who reads"), choices=[(code, name) for code, (name, _) in LANGUAGES.items()]
     )
@@ -31,9 +33,18 @@ class AnnouncementForm(TranslatedTexts, BazaarForm):
     # send needs one); sending asks again if it changed.
     confirmed_people = IntegerField(validators=[Optional()])
 
-    def __init__(self, exhibitors=(), *args, **kwargs):
+    def __init__(self, exhibitors=(), days=(), *args, **kwargs):
+        """``days``: (ISO date, name) of each of the fair's days."""
         super().__init__(*args, **kwargs)
         self.exhibitor.choices = [(0, _l("Choose an exhibitor"))] + [(e.id, e.name) for e in exhibitors]
+        self.day.choices = [("", _l("Choose a day"))] + list(days)
+
+    def validate_day(self, field):
+        if self.audience.data == Audience.DAY_VISITORS and not field.data:
+            raise ValidationError(_l("Choose the day whose visitors get the message."))
+
+    def chosen_day(self) -> date | None:
+        return date.fromisoformat(self.day.data) if self.day.data else None
 
     def validate_exhibitor(self, field):
         if self.audience.data == Audience.EXHIBITOR_BOOKINGS and not field.data:

@@ -3,11 +3,11 @@
 No recipient is stored here: each recipient's copy is an outbox row (``bazaar.notifications``),
 which the privacy shredders already cover."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bazaar.clock import utcnow
@@ -23,6 +23,7 @@ class Audience(StrEnum):
     EXHIBITOR_BOOKINGS = "exhibitor_bookings"  # have a live interview with one exhibitor
     EXHIBITORS = "exhibitors"  # admins and interviewers of the approved exhibitors
     CHECKED_IN = "checked_in"  # came through the door
+    DAY_VISITORS = "day_visitors"  # hold a place and have an interview on one day, or came in that day
     NEWS = "news"  # asked to hear about next year's fair
 
 
@@ -32,6 +33,7 @@ AUDIENCE_LABELS = {
     Audience.EXHIBITOR_BOOKINGS: _l("Visitors booked with one exhibitor"),
     Audience.EXHIBITORS: _l("Exhibitors (their admins and interviewers)"),
     Audience.CHECKED_IN: _l("Visitors who checked in"),
+    Audience.DAY_VISITORS: _l("Visitors of one day (an interview that day, or came in that day)"),
     Audience.NEWS: _l("The news list (asked to hear about next year's fair)"),
 }
 
@@ -46,6 +48,7 @@ class Announcement(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     audience: Mapped[str] = mapped_column(String(24))
     exhibitor_id: Mapped[int | None] = mapped_column(ForeignKey("exhibitor.id", ondelete="SET NULL"))
+    day: Mapped[date | None] = mapped_column(Date)  # the fair's day, for Audience.DAY_VISITORS
     subject: Mapped[dict] = mapped_column(db.JSON, default=dict)
     body: Mapped[dict] = mapped_column(db.JSON, default=dict)
     sms: Mapped[dict] = mapped_column(db.JSON, default=dict)

@@ -8,14 +8,18 @@ announcement) writes each recipient's copy once however often the sending is ret
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bazaar.accounts.models import User, VisitorProfile
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import log_action
 from bazaar.announcements.models import Announcement, Audience
 from bazaar.announcements.notifications import KIND
 from bazaar.booking.models import Booking
+from bazaar.checkin.models import Arrival
 from bazaar.events.models import Event, EventOrganiser
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, ExhibitorStaff
 from bazaar.extensions import db
@@ -28,7 +32,13 @@ from bazaar.registrations.models import Registration, RegistrationStatus
 # The audiences whose members gave their mobile number to this fair for its text messages (the
 # profile's phone: "so we can send you a text message reminder"). Exhibitors' staff gave none for
 # this, and the news list's consent is to "a few emails a year": they get the email only.
-SMS_AUDIENCES = (Audience.REGISTERED, Audience.WAITLISTED, Audience.EXHIBITOR_BOOKINGS, Audience.CHECKED_IN)
+SMS_AUDIENCES = (
+    Audience.REGISTERED,
+    Audience.WAITLISTED,
+    Audience.EXHIBITOR_BOOKINGS,
+    Audience.CHECKED_IN,
+    Audience.DAY_VISITORS,
+)
 
 
 class AnnouncementError(Exception):
@@ -44,6 +54,7 @@ class Draft:
     body: dict
     sms: dict = field(default_factory=dict)
     exhibitor: Exhibitor | None = None
+    day: date | None = None  # for Audience.DAY_VISITORS: the fair's day, by its local date
 
 
 @dataclass(frozen=True)
@@ -59,9 +70,23 @@ def _registrations(event: Event, *where):
     return select(Registration.user_id).where(Registration.event_id == event.id, *where)
 
 
-def _audience_user_ids(event: Event, audience: str, exhibitor: Exhibitor | None):
-    """A query of the ids of the audience's people. A multi-day fair adds its day's visitors here
-    (an ``Audience`` member and one more branch reading that day's tickets)."""
+def _day_visitors(event: Event, on: date | None):
+    """Those holding a place with a live interview on that day of the fair, or who came in that day."""
+    day = event.day_on(on) if on is not None else None
+    if day is None:
+        raise AnnouncementError("choose one of the fair's days")
+    booked = select(Booking.registration_id).where(
+        Booking.event_id == event.id,
+        Booking.is_live,
+        Booking.starts_at >= day.opens_at,
+        Booking.starts_at < day.closes_at,
+    )
+    came = select(Arrival.registration_id).where(Arrival.event_id == event.id, Arrival.day == day.date)
+    return _registrations(event, Registration.holds_place, or_(Registration.id.in_(booked), Registration.id.in_(came)))
+
+
+def _audience_user_ids(event: Event, audience: str, exhibitor: Exhibitor | None, day: date | None = None):
+    """A query of the ids of the audience's people."""
     if audience == Audience.REGISTERED:
         return _registrations(event, Registration.holds_place)
     if audience == Audience.WAITLISTED:
@@ -82,6 +107,8 @@ def _audience_user_ids(event: Event, audience: str, exhibitor: Exhibitor | None)
             .join(Exhibitor, Exhibitor.id == ExhibitorStaff.exhibitor_id)
             .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
         )
+    if audience == Audience.DAY_VISITORS:
+        return _day_visitors(event, day)
     if audience == Audience.NEWS:
         return _news_user_ids(event)
     raise AnnouncementError(f"unknown audience {audience!r}")
@@ -102,9 +129,11 @@ def _news_user_ids(event: Event):
     )
 
 
-def recipients(event: Event, audience: str, exhibitor: Exhibitor | None = None) -> list[Recipient]:
+def recipients(
+    event: Event, audience: str, exhibitor: Exhibitor | None = None, day: date | None = None
+) -> list[Recipient]:
     """The audience's people with a working account, once each, in a fixed order."""
-    ids = _audience_user_ids(event, audience, exhibitor)
+    ids = _audience_user_ids(event, audience, exhibitor, day)
     rows = db.session.execute(
         select(User, VisitorProfile.phone)
         .outerjoin(VisitorProfile, VisitorProfile.user_id == User.id)
@@ -129,9 +158,10 @@ class Counts:
 
 def count(event: Event, draft: Draft) -> Counts:
     """How many people, emails and text messages sending ``draft`` now would make."""
-    people = recipients(event, draft.audience, draft.exhibitor)
+    people = recipients(event, draft.audience, draft.exhibitor, draft.day)
     texts = sum(texts_by_sms(draft.audience, r, draft) for r in people)
-    return Counts(people=len(people), emails=len(people), texts=texts)
+    emails = sum(bool(r.user.email) for r in people)  # a coach's group member may have none
+    return Counts(people=len(people), emails=emails, texts=texts)
 
 
 # ---- what each recipient gets ----------------------------------------------------------------
@@ -196,6 +226,7 @@ def send(event: Event, draft: Draft, author: User, submission: str) -> tuple[Ann
             author_id=author.id,
             audience=draft.audience,
             exhibitor_id=draft.exhibitor.id if draft.audience == Audience.EXHIBITOR_BOOKINGS else None,
+            day=draft.day if draft.audience == Audience.DAY_VISITORS else None,
             subject=draft.subject,
             body=draft.body,
             sms=draft.sms,
@@ -212,8 +243,8 @@ def send(event: Event, draft: Draft, author: User, submission: str) -> tuple[Ann
             raise AnnouncementError("this form was sent for another event")
         return earlier, False
     emails = texts = 0
-    for person in recipients(event, draft.audience, draft.exhibitor):
-        targets = [(Channel.EMAIL, person.user.email)]
+    for person in recipients(event, draft.audience, draft.exhibitor, draft.day):
+        targets = [(Channel.EMAIL, person.user.email)] if person.user.email else []
         if texts_by_sms(draft.audience, person, draft):
             targets.append((Channel.SMS, person.phone))
         for channel, address in targets:
@@ -230,6 +261,8 @@ def send(event: Event, draft: Draft, author: User, submission: str) -> tuple[Ann
                 emails += channel == Channel.EMAIL
                 texts += channel == Channel.SMS
     announcement.email_count, announcement.sms_count = emails, texts
+    data = {"audience": draft.audience, "emails": emails, "texts": texts}
+    log_action(event, Action.ANNOUNCEMENT_SENT, author, announcement, data)
     db.session.commit()
     return announcement, True
 

@@ -6,6 +6,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bazaar import permissions, spreadsheets
+from bazaar.activitylog.models import Export
+from bazaar.activitylog.services import log_download
 from bazaar.announcements import services
 from bazaar.announcements.forms import AnnouncementForm, new_submission
 from bazaar.announcements.models import Announcement, Audience
@@ -13,6 +15,7 @@ from bazaar.events.models import Event
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.forms import TEXT_LANGUAGES
+from bazaar.i18n import format_date
 
 bp = Blueprint("announcements", __name__)
 
@@ -27,6 +30,10 @@ def _exhibitors(event: Event) -> list[Exhibitor]:
         .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
         .order_by(Exhibitor.name)
     ).all()
+
+
+def _days(event: Event) -> list[tuple[str, str]]:
+    return [(day.date.isoformat(), format_date(day.opens_at, event.timezone)) for day in event.days]
 
 
 @bp.get("/organiser/events/<int:event_id>/announcements")
@@ -48,7 +55,7 @@ def new(event_id):
     the count is the one the organiser saw, else shows the preview again with the new count."""
     event = _event(event_id)
     exhibitors = _exhibitors(event)
-    form = AnnouncementForm(exhibitors)
+    form = AnnouncementForm(exhibitors, _days(event))
     if request.method == "GET":
         form.submission.data = new_submission()
         form.preview_language.data = event.default_language
@@ -59,6 +66,7 @@ def new(event_id):
     draft = services.Draft(
         audience=form.audience.data,
         exhibitor=next((e for e in exhibitors if e.id == form.exhibitor.data), None),
+        day=form.chosen_day(),
         **texts,
     )
     counts = services.count(event, draft)
@@ -116,6 +124,7 @@ def news_csv(event_id):
     event = permissions.load(Event, event_id, "announcement.news_list")
     header, rows = _news_table(event)
     body = spreadsheets.to_csv(header, rows, spreadsheets.separator(request.args.get("sep")))
+    log_download(event, Export.NEWS_LIST, "csv")
     return spreadsheets.download(body, f"news-list-{event.slug}.csv")
 
 
@@ -124,4 +133,5 @@ def news_csv(event_id):
 def news_xlsx(event_id):
     event = permissions.load(Event, event_id, "announcement.news_list")
     header, rows = _news_table(event)
+    log_download(event, Export.NEWS_LIST, "xlsx")
     return spreadsheets.download(spreadsheets.to_xlsx([(_("News list"), header, rows)]), f"news-list-{event.slug}.xlsx")

@@ -254,6 +254,7 @@ def add_body(event: Event, name: str, website: str | None = None, logo: bytes | 
     if logo:
         _put_logo(body, logo)
     event.organisers.append(body)
+    log_action(event, Action.BODY_ADDED, data={"name": organisation.name})
     db.session.commit()
     return body
 
@@ -279,6 +280,7 @@ def remove_body(event: Event, body: EventOrganiser, actor) -> None:
         raise BodyRefused("last")
     if body.organisation_id == actor.organisation_id:
         raise BodyRefused("own")
+    log_action(event, Action.BODY_REMOVED, actor, data={"name": body.organisation.name})
     event.organisers.remove(body)
     db.session.commit()
 

@@ -85,6 +85,7 @@ def grant(event: Event, email: str, role: str) -> EventStaff:
     if user is None or not user.is_active:
         raise EventStaffError("no account")
     staff = _give(event.id, user.id, role)
+    log_action(event, Action.EVENT_STAFF_GRANTED, obj=staff, data={"user_id": user.id, "role": role})
     db.session.commit()
     return staff
 
@@ -134,6 +135,9 @@ def decide_request(request: StaffRequest, approve: bool, organiser: User) -> Non
     request.decided_at, request.decided_by_id = utcnow(), organiser.id
     if approve:
         _give(request.event_id, request.user_id, request.role)
+    action = Action.EVENT_STAFF_REQUEST_APPROVED if approve else Action.EVENT_STAFF_REQUEST_DECLINED
+    event = db.session.get(Event, request.event_id)
+    log_action(event, action, organiser, request, {"user_id": request.user_id, "role": request.role})
     db.session.commit()
 
 

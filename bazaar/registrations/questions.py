@@ -6,6 +6,8 @@ the list, the export and the figures (until the registrations shredder erases th
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import log_action
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.i18n import localized
@@ -68,8 +70,16 @@ def add_question(event: Event, *, kind: str, required: bool, sensitive: bool, te
         choices=choices if kind == QuestionKind.CHOICE else [],
     )
     db.session.add(question)
+    db.session.flush()
+    _log(question, Action.QUESTION_ADDED, event)
     db.session.commit()
     return question
+
+
+def _log(question: RegistrationQuestion, action: Action, event: Event | None = None) -> None:
+    """The question in the activity log, named in the fair's language."""
+    event = event or db.session.get(Event, question.event_id)
+    log_action(event, action, obj=question, data={"question": localized(question.text, event.default_language)})
 
 
 def update_question(question: RegistrationQuestion, *, required: bool, sensitive: bool, text: dict, choices: list):
@@ -82,6 +92,7 @@ def update_question(question: RegistrationQuestion, *, required: bool, sensitive
     question.sensitive = sensitive
     question.text = text
     question.choices = choices if question.kind == QuestionKind.CHOICE else []
+    _log(question, Action.QUESTION_CHANGED)
     db.session.commit()
     return question
 
@@ -109,6 +120,7 @@ def move_question(question: RegistrationQuestion, step: int) -> None:
 def remove_question(question: RegistrationQuestion) -> bool:
     """Delete a question nobody has answered; one with answers stops being asked and keeps them.
     Returns True if it was deleted. Commits."""
+    _log(question, Action.QUESTION_REMOVED)
     if _answered(question):
         question.asked = False
         db.session.commit()

@@ -508,3 +508,58 @@ def test_anonymous_people_are_sent_to_log_in(ctx, client):
     response = client.get(f"/organiser/events/{event.id}/activity")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert db.session.get(Organisation, event.organisers[0].organisation_id) is not None
+
+
+def test_roles_bodies_questions_announcements_and_the_news_list_are_logged(ctx, client):
+    from bazaar.announcements import services as announcements
+    from bazaar.events.models import StaffRequest
+    from bazaar.registrations.models import RegistrationQuestion
+
+    org = f.organisation()
+    event = f.event(org=org)
+    olga = f.organiser(org, name="Olga Organiser", preferred_language="en")
+    asker = f.user(name="Asking Coach")
+    login(client, asker)
+    client.post(f"/events/{event.slug}/job-coach", data={"organisation": "SFI Malmö"})
+    request = db.session.scalar(select(StaffRequest))
+    granted = f.user(name="Granted Coach", email="granted@example.org")
+    login(client, olga)
+    before = utcnow()
+    client.post(f"/organiser/events/{event.id}/staff/requests/{request.id}/approve")
+    client.post(f"/organiser/events/{event.id}/staff/grant", data={"grant-email": granted.email, "grant-role": "coach"})
+    client.post(
+        f"/organiser/events/{event.id}/bodies", data={"name": "Region Skåne"}, content_type="multipart/form-data"
+    )
+    region = db.session.scalar(select(Organisation).where(Organisation.name == "Region Skåne"))
+    client.post(f"/organiser/events/{event.id}/bodies/{region.id}/delete")
+    url = f"/organiser/events/{event.id}/questions"
+    client.post(url, data={"kind": "yes_no", "text_en": "Do you have a driving licence?"})
+    question = db.session.scalar(select(RegistrationQuestion))
+    client.post(f"/organiser/questions/{question.id}/edit", data={"text_en": "Do you hold a driving licence?"})
+    client.post(f"/organiser/questions/{question.id}/delete")
+    f.registration(event, f.visitor(preferred_language="sv"))
+    draft = announcements.Draft(audience="registered", subject={"sv": "Ny ingång"}, body={"sv": "Gå in från torget."})
+    announcements.send(event, draft, olga, "announcement-submission-01")
+    client.get(f"/organiser/events/{event.id}/news-list.csv")
+
+    for action in (
+        Action.EVENT_STAFF_REQUEST_APPROVED,
+        Action.EVENT_STAFF_GRANTED,
+        Action.BODY_ADDED,
+        Action.BODY_REMOVED,
+        Action.QUESTION_ADDED,
+        Action.QUESTION_CHANGED,
+        Action.QUESTION_REMOVED,
+        Action.ANNOUNCEMENT_SENT,
+    ):
+        assert by(only(event, action), olga, before), action
+    assert only(event, Action.EXPORT_DOWNLOADED).data == {"export": "news_list", "format": "csv"}
+    page = activity(client, event)
+    assert "Approved the request of Asking Coach to be Job coach." in page
+    assert "Gave Granted Coach the role Job coach." in page
+    assert "Added the organising body Region Skåne." in page and "Removed the organising body Region Skåne." in page
+    assert "Added the registration question “Do you have a driving licence?”." in page
+    assert "Changed the registration question “Do you hold a driving licence?”." in page
+    assert "Removed the registration question “Do you hold a driving licence?”." in page
+    assert "Sent an announcement to Everyone registered: 1 email." in page
+    assert "Downloaded The news list (CSV)." in page

@@ -110,6 +110,7 @@ def fair(ctx):
             Audience.REGISTERED: ids(registered) | {offered.id},
             Audience.WAITLISTED: ids(waiting),
             Audience.CHECKED_IN: ids(arrived),
+            Audience.DAY_VISITORS: {registered[0].id, registered[2].id},  # a live interview on the fair's day
             Audience.EXHIBITOR_BOOKINGS: {registered[0].id, registered[2].id},
             Audience.EXHIBITORS: ids(staff),
             Audience.NEWS: {cancelled.id, news_then.id, registered[1].id},
@@ -121,8 +122,9 @@ def fair(ctx):
 @pytest.mark.parametrize("audience", list(Audience))
 def test_each_audience_counts_the_people_the_test_made(fair, audience):
     exhibitor = fair["booth"] if audience == Audience.EXHIBITOR_BOOKINGS else None
-    draft = _draft(audience, exhibitor=exhibitor)
-    people = {r.user.id for r in services.recipients(fair["event"], audience, exhibitor)}
+    day = fair["event"].days[0].date if audience == Audience.DAY_VISITORS else None
+    draft = _draft(audience, exhibitor=exhibitor, day=day)
+    people = {r.user.id for r in services.recipients(fair["event"], audience, exhibitor, day)}
     assert people == fair["people"][audience]
     texts = len(people & fair["phones"]) if audience in services.SMS_AUDIENCES else 0
     assert services.count(fair["event"], draft) == services.Counts(len(people), len(people), texts)
@@ -401,3 +403,35 @@ def test_the_same_form_sent_at_once_from_several_requests_sends_once(app, ctx):
     assert len({announcement_id for announcement_id, _ in results}) == 1
     assert sorted(sent for _, sent in results) == [False] * 7 + [True]
     assert len(_outbox(channel="email")) == 3 and len(_outbox(channel="sms")) == 3
+
+
+def test_a_days_visitors_are_those_with_an_interview_that_day_or_who_came_in_that_day(ctx, client):
+    """On a fair of two days: day 2's announcement reaches those booked on day 2 and those who came in
+    on day 2, not those who only came or booked on day 1; the form asks for the day and keeps it."""
+    event = f.two_day_event()
+    first, second = event.days
+    booth = f.exhibitor(event)
+    booked_day1, booked_day2, came_day2, came_day1, nothing = (f.registration(event, _visitor()) for _ in range(5))
+    f.booked(booked_day1, f.slots_for(booth, start=first.opens_at, count=1)[0])
+    f.booked(booked_day2, f.slots_for(booth, start=second.opens_at, count=1)[0])
+    db.session.add_all([f.arrival(came_day2, second.opens_at), f.arrival(came_day1, first.opens_at)])
+    db.session.commit()
+    people = lambda day: {r.user.id for r in services.recipients(event, Audience.DAY_VISITORS, day=day)}  # noqa: E731
+    assert people(second.date) == {booked_day2.user_id, came_day2.user_id}
+    assert people(first.date) == {booked_day1.user_id, came_day1.user_id}
+    with pytest.raises(services.AnnouncementError):
+        services.recipients(event, Audience.DAY_VISITORS, day=first.date.replace(year=2000))
+
+    organiser = f.organiser(event.organisers[0].organisation, preferred_language="en")
+    login(client, organiser)
+    url = f"/organiser/events/{event.id}/announcements/new"
+    form = _form(event, audience=Audience.DAY_VISITORS, day="")
+    page = client.post(url, data={**form, "action": "preview"}).get_data(as_text=True)
+    assert "Choose the day whose visitors get the message." in page
+    form["day"] = second.date.isoformat()
+    page = client.post(url, data={**form, "action": "preview"}).get_data(as_text=True)
+    assert "2 people" in page
+    assert client.post(url, data={**form, "action": "send", "confirmed_people": "2"}).status_code == 302
+    announcement = db.session.scalar(select(Announcement))
+    assert announcement.day == second.date and announcement.email_count == 2
+    assert {m.user_id for m in _outbox(channel="email")} == {booked_day2.user_id, came_day2.user_id}
