@@ -13,7 +13,7 @@ from config import Config
 from tests.platform.test_migrations import _fresh_database
 from tests.support import ROOT
 
-BEFORE, COACHES = "e5c7a9b1d3f2", "c0ac4e5f1a2b"
+BEFORE, COACHES = "c9d1e2f3a4b5", "c0ac4e5f1a2b"  # the coach migration and the one before it
 
 
 def _insert(conn, table: sa.Table, **values) -> int:
@@ -46,7 +46,7 @@ def test_existing_group_registrations_become_groups_of_their_coach(backend, tmp_
                 coach = _insert(conn, user, email="coach@example.org")
                 visitor = _insert(conn, user, email="self@example.org")
                 door = _insert(conn, user, email="door@example.org")
-                fair = _insert(conn, event)
+                fair = _insert(conn, event, timezone="Europe/Stockholm")
                 grouped = [_insert(conn, user, email=f"m{i}@example.org") for i in range(3)]
                 for person in grouped:
                     _insert(conn, registration, event_id=fair, user_id=person, registered_by_id=coach, walk_in=False)
