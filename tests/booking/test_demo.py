@@ -53,8 +53,7 @@ def test_demo_fair_has_slots_bookings_and_a_waiting_list_that_follow_the_rules(c
 
 
 def test_a_small_demo_loads_and_every_employer_but_the_popular_one_keeps_free_times(ctx, app):
-    result = app.test_cli_runner().invoke(args=["bazaar", "demo", "--visitors", "50"])
-    assert result.exit_code == 0 and "Demo loaded." in result.output, result.output
+    assert load_demo(visitors=50, past_editions=False)  # `flask bazaar demo --visitors 50`: tests/platform/test_demo.py
     event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
     exhibitors = db.session.scalars(select(Exhibitor).where(Exhibitor.event_id == event.id)).all()
     assert len(exhibitors) == 40 and all(rules.free_times(e) for e in exhibitors)
