@@ -77,7 +77,8 @@ class Config:
         self.REDIS_URL = env.get("REDIS_URL") or None
         broker_dir = instance_dir() / "broker"
         self.CELERY = {
-            "broker_url": self.REDIS_URL or "filesystem://",
+            # the filesystem transport, writing messages whole (worker/filesystem.py)
+            "broker_url": self.REDIS_URL or "bazaar-filesystem://",
             "result_backend": self.REDIS_URL or None,
             "broker_transport_options": {}
             if self.REDIS_URL

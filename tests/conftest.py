@@ -34,6 +34,12 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives real Chromium")
     config.addinivalue_line(
         "markers",
+        "database_independent: decided in Python whatever the database (who may reach which page): run on "
+        "the PostgreSQL pass only",
+    )
+    config.addinivalue_line("markers", "bulk: writes thousands of rows (a demo, a past edition): emptied with TRUNCATE")
+    config.addinivalue_line(
+        "markers",
         "rendering: checks only what the browser draws (layout, accessibility, screenshots), which no "
         "database changes: run on the PostgreSQL pass only",
     )
@@ -44,7 +50,7 @@ def pytest_collection_modifyitems(config, items):
         return
 
     def postgresql_pass_only(item):
-        return item.get_closest_marker("postgresql_only") or item.get_closest_marker("rendering")
+        return any(item.get_closest_marker(m) for m in ("postgresql_only", "rendering", "database_independent"))
 
     deselected = [i for i in items if postgresql_pass_only(i)]
     if deselected:
@@ -139,10 +145,14 @@ def _clean(request, backend):
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
-            # DELETE, children first: on tables this small far quicker than TRUNCATE, which replaces
-            # every table's files. Row ids keep counting up; no test may assume them.
-            for t in tables:
-                conn.execute(sa.text(f'DELETE FROM "{t}"'))
+            if backend == "postgresql" and request.node.get_closest_marker("bulk"):
+                # thousands of rows: DELETE would check every foreign key row by row
+                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)))
+            else:
+                # DELETE, children first: on tables this small far quicker than TRUNCATE, which replaces
+                # every table's files. Row ids keep counting up; no test may assume them.
+                for t in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{t}"'))
         limiter.init_app(app)  # a test that built an app of its own re-pointed the one limiter: point it back
         limiter.reset()  # only this session's keys (its prefix)
     offset = Path(os.environ.get("BAZAAR_CLOCK_OFFSET_FILE", "/nonexistent"))

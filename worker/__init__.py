@@ -15,6 +15,7 @@ from celery.utils.log import get_multiprocessing_logger
 
 from bazaar import logs
 from bazaar.extensions import db
+from worker import filesystem  # noqa: F401  (registers the embedded broker's transport)
 
 celery = Celery("bazaar")
 

@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bazaar.accounts.models import User
@@ -60,6 +61,7 @@ def test_a_small_demo_loads_and_every_employer_but_the_popular_one_keeps_free_ti
     assert db.session.scalar(select(func.count(Booking.id)).where(Booking.event_id == event.id)) >= 50
 
 
+@pytest.mark.bulk
 def test_a_crowded_demo_still_leaves_times_a_newcomer_can_book(ctx):
     """With more visitors booking than there are times, every employer but the full one keeps times free,
     and a visitor who just registered books one."""

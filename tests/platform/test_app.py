@@ -11,7 +11,7 @@ def test_embedded_default_needs_no_server(monkeypatch, tmp_path):
     monkeypatch.setenv("BAZAAR_INSTANCE_DIR", str(tmp_path))
     config = Config()
     assert f"sqlite:///{tmp_path / 'bazaar.sqlite'}" == config.SQLALCHEMY_DATABASE_URI
-    assert config.CELERY["broker_url"] == "filesystem://"
+    assert config.CELERY["broker_url"] == "bazaar-filesystem://"
     assert config.CELERY["broker_transport_options"]["data_folder_in"] == str(tmp_path / "broker")
     assert config.MAIL_BACKEND == "console"
     # a development secret is generated once, kept under instance/, and reused

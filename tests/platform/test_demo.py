@@ -3,6 +3,7 @@ three past fairs of the source reports compiled as they were, and loading twice 
 
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from bazaar.accounts.auth import check_password
@@ -22,6 +23,7 @@ def _counts():
     return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (User, Exhibitor, Registration))
 
 
+@pytest.mark.bulk
 def test_demo_is_a_living_fair_beside_three_past_ones_and_loading_twice_adds_nothing(ctx, app):
     result = app.test_cli_runner().invoke(args=["bazaar", "demo", "--visitors", "50"])
     assert result.exit_code == 0 and "Demo loaded." in result.output, result.output

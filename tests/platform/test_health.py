@@ -9,7 +9,7 @@ def test_healthz_up(client, backend):
     assert body["status"] == "ok"
     assert body["database"] == {"ok": True, "detail": backend}
     assert body["broker"]["ok"] is True
-    assert body["broker"]["detail"] == ("redis" if backend == "postgresql" else "filesystem")
+    assert body["broker"]["detail"] == ("redis" if backend == "postgresql" else "bazaar-filesystem")
     assert body["rate_limit_storage"] == {"ok": True, "detail": "redis"}  # the tests count in Redis
     assert body["outbox"] == {"due_unsent": 0, "oldest_due_age_seconds": 0}
 

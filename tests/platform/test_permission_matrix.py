@@ -28,6 +28,9 @@ from bazaar.notifications.services import queue
 from tests import factories as f
 from tests.support import login
 
+# Who may reach what is decided in bazaar/permissions.py, whatever the database: one pass is enough.
+pytestmark = pytest.mark.database_independent
+
 # Open to anyone, logged in or not. Each entry says why.
 PUBLIC_ENDPOINTS = {
     "static": "CSS, JS and images",
@@ -623,8 +626,11 @@ def test_each_role_reaches_exactly_its_announcement_pages(app, world):
             expected = ((200,) if method == "GET" else (200, 302)) if allowed else (403, 404)
             if status not in expected:
                 failures.append(f"{role}: {method} {url} ({endpoint}) -> {status}")
-            if changed_tables(before, snapshot()):
-                failures.append(f"{role}: {method} {url} ({endpoint}) changed {changed_tables(before, snapshot())}")
+            changed = changed_tables(before, snapshot())
+            if allowed and method == "GET":
+                changed = [t for t in changed if t != "log_entry"]  # a download is logged (activity log)
+            if changed:
+                failures.append(f"{role}: {method} {url} ({endpoint}) changed {changed}")
     assert not failures, "\n".join(failures)
 
 

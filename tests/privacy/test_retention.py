@@ -277,6 +277,7 @@ def test_the_beat_task_purges_in_a_real_worker(fair, clock, processes, tmp_path)
     assert db.session.get(User, fair["kept"]["later event"].id).deleted_at is None
 
 
+@pytest.mark.bulk
 def test_a_large_early_purge_finishes_in_a_real_worker(fair, clock, client, processes, tmp_path, monkeypatch):
     """The organiser's request erases for a few seconds at most; a worker erases the rest."""
     from bazaar.accounts.models import Organisation

@@ -3,6 +3,7 @@ Rekryteringsbazaren 2007 and the two-day Mötesplats Rekrytering 2006 to the sha
 
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from bazaar.booking.models import Booking
@@ -18,6 +19,7 @@ from bazaar.stats.reference import (
 from tests import factories
 
 
+@pytest.mark.bulk
 def test_jobbdating_07_compiles_to_its_headline_figures(ctx):
     org = factories.organisation("Länsstyrelsen Skåne")
     started = time.monotonic()
@@ -53,6 +55,7 @@ def test_jobbdating_07_compiles_to_its_headline_figures(ctx):
     assert built < 60
 
 
+@pytest.mark.bulk
 def test_loading_twice_adds_nothing(ctx):
     org = factories.organisation()
     assert load_reference_edition([org]) is not None
