@@ -3,7 +3,8 @@ organisers read it per event, filtered; erasing a person keeps their entries wit
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -166,11 +167,9 @@ def test_decisions_booths_and_exports_are_logged(ctx, client):
 def test_tables_slots_and_interview_records_are_logged(ctx, client):
     org = f.organisation()
     event = f.event(org=org, starts_in=timedelta(days=-1), hours=48)
-    f.set_days(
-        event,
-        (event.starts_at, event.starts_at + timedelta(hours=8)),
-        (event.starts_at + timedelta(hours=24), event.ends_at),
-    )
+    tomorrow = utcnow().astimezone(ZoneInfo(event.timezone)).date() + timedelta(days=1)
+    opens = datetime.combine(tomorrow, time(10), tzinfo=ZoneInfo(event.timezone))
+    f.set_days(event, (event.starts_at, event.starts_at + timedelta(hours=8)), (opens, opens + timedelta(hours=8)))
     exhibitor = f.exhibitor(event, name="Acme AB", tables=0)
     anna = f.exhibitor_staff(exhibitor, role="admin", name="Anna Admin")
     login(client, anna, language="en")
@@ -179,7 +178,7 @@ def test_tables_slots_and_interview_records_are_logged(ctx, client):
     table = db.session.scalar(select(InterviewTable).where(InterviewTable.exhibitor_id == exhibitor.id))
     edit = {"name": "Bord A", "interviewer_id": str(anna.id)}
     assert client.post(f"/exhibitor/{exhibitor.id}/tables/{table.id}/edit", data=edit).status_code == 302
-    local = spreadsheet_time(event.starts_at + timedelta(hours=30), event.timezone)
+    local = spreadsheet_time(opens + timedelta(hours=1), event.timezone)  # 11:00 on the fair's second day
     plan = {
         "day": local.date().isoformat(),
         "start": f"{local:%H:%M}",
