@@ -48,8 +48,13 @@ def organiser(org=None, **kw) -> User:
     return user(organisation=org or organisation(), **kw)
 
 
-def event(org=None, status="published", starts_in=timedelta(days=10), hours=6, **kw) -> Event:
+def event(org=None, status="published", starts_in=timedelta(days=10), hours=6, local_hour=None, **kw) -> Event:
+    """A fair ``starts_in`` from now (to the hour), ``hours`` long; ``local_hour`` opens it at that
+    hour of that local day instead, so a test that moves its days never depends on the time of day."""
     start = (utcnow() + starts_in).replace(minute=0, second=0, microsecond=0)
+    if local_hour is not None:
+        zone = ZoneInfo(kw.get("timezone") or "Europe/Stockholm")
+        start = start.astimezone(zone).replace(hour=local_hour).astimezone(UTC)
     ev = Event(
         slug=kw.pop("slug", f"fair-{secrets.token_hex(3)}"),
         name=kw.pop("name", "Test fair"),
@@ -84,6 +89,7 @@ def set_days(ev, *spans) -> Event:
 
 def two_day_event(starts_in=timedelta(days=10), **kw) -> Event:
     """A fair of two days: the first 6 hours long, the second (the next day) 5 hours from an hour later."""
+    kw.setdefault("local_hour", 9 if abs(starts_in) >= timedelta(days=1) else None)
     ev = event(starts_in=starts_in, **kw)
     first = ev.starts_at
     return set_days(
