@@ -244,7 +244,7 @@ def send(event: Event, draft: Draft, author: User, submission: str) -> tuple[Ann
         return earlier, False
     emails = texts = 0
     for person in recipients(event, draft.audience, draft.exhibitor, draft.day):
-        targets = [(Channel.EMAIL, person.user.email)] if person.user.email else []
+        targets = [(Channel.EMAIL, person.user.email)]  # queue() skips a person without one
         if texts_by_sms(draft.audience, person, draft):
             targets.append((Channel.SMS, person.phone))
         for channel, address in targets:

@@ -11,11 +11,11 @@ from bazaar.activitylog.services import log_download
 from bazaar.announcements import services
 from bazaar.announcements.forms import AnnouncementForm, new_submission
 from bazaar.announcements.models import Announcement, Audience
+from bazaar.events.forms import day_choices
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.forms import TEXT_LANGUAGES
-from bazaar.i18n import format_date
 
 bp = Blueprint("announcements", __name__)
 
@@ -30,10 +30,6 @@ def _exhibitors(event: Event) -> list[Exhibitor]:
         .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
         .order_by(Exhibitor.name)
     ).all()
-
-
-def _days(event: Event) -> list[tuple[str, str]]:
-    return [(day.date.isoformat(), format_date(day.opens_at, event.timezone)) for day in event.days]
 
 
 @bp.get("/organiser/events/<int:event_id>/announcements")
@@ -55,7 +51,7 @@ def new(event_id):
     the count is the one the organiser saw, else shows the preview again with the new count."""
     event = _event(event_id)
     exhibitors = _exhibitors(event)
-    form = AnnouncementForm(exhibitors, _days(event))
+    form = AnnouncementForm(exhibitors, day_choices(event))
     if request.method == "GET":
         form.submission.data = new_submission()
         form.preview_language.data = event.default_language

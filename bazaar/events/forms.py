@@ -22,9 +22,22 @@ from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Op
 
 from bazaar.events.services import DaySpec
 from bazaar.forms import TEXT_LANGUAGES, YEARS, BazaarForm, LocalDateTimeField, TranslatedTexts, strip, translated
+from bazaar.i18n import format_date, format_time
 
 MAX_DAYS = 14
 TIME_INPUT = {"type": "time"}
+
+
+def day_choices(event) -> list[tuple[str, str]]:
+    """The fair's days as a form's choices: the ISO date, named with the day and its opening hours."""
+    return [
+        (
+            day.date.isoformat(),
+            f"{format_date(day.opens_at, event.timezone)}, "
+            f"{format_time(day.opens_at, event.timezone)}–{format_time(day.closes_at, event.timezone)}",
+        )
+        for day in event.days
+    ]
 
 
 def _time(text: str | None) -> time | None:

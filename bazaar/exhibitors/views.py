@@ -24,6 +24,7 @@ from bazaar.activitylog.services import log_download
 from bazaar.booking import speeddating
 from bazaar.booking.errors import BookingError
 from bazaar.booking.models import Booking, Slot, SlotFormat
+from bazaar.events.forms import day_choices
 from bazaar.events.models import Event
 from bazaar.exhibitors import schedule, services
 from bazaar.exhibitors.forms import (
@@ -56,7 +57,7 @@ from bazaar.exhibitors.models import (
 from bazaar.exhibitors.services import BookingsAffected, DuplicateApplication, ExhibitorError
 from bazaar.exhibitors.validation import country_choices
 from bazaar.extensions import db, limiter
-from bazaar.i18n import current_lang, format_date, format_time, localized
+from bazaar.i18n import current_lang, format_time, localized
 from bazaar.images import read_upload
 
 bp = Blueprint("exhibitors", __name__)
@@ -470,25 +471,13 @@ def delete_table(exhibitor_id, table_id):
     return redirect(url_for("exhibitors.tables", exhibitor_id=exhibitor.id))
 
 
-def _day_choices(event: Event) -> list[tuple[str, str]]:
-    """The fair's days for the slot generator, each named with its opening hours."""
-    return [
-        (
-            day.date.isoformat(),
-            f"{format_date(day.opens_at, event.timezone)}, "
-            f"{format_time(day.opens_at, event.timezone)}–{format_time(day.closes_at, event.timezone)}",
-        )
-        for day in event.days
-    ]
-
-
 @bp.route("/exhibitor/<int:exhibitor_id>/tables/<int:table_id>/generate", methods=["GET", "POST"])
 @login_required
 def generate(exhibitor_id, table_id):
     exhibitor = _exhibitor(exhibitor_id, "exhibitor.grid")
     table = _owned(InterviewTable, table_id, exhibitor)
     form = SlotPlanForm()
-    form.day.choices = _day_choices(exhibitor.event)
+    form.day.choices = day_choices(exhibitor.event)
     form.opening_id.choices = [("", _("Any opening"))] + [(str(o.id), localized(o.title)) for o in exhibitor.openings]
     if form.validate_on_submit():
         days = tuple(sorted(date.fromisoformat(d) for d in form.day.data))
@@ -672,7 +661,7 @@ SESSION_ERRORS = {
 
 def _session_form(event: Event, shared: bool) -> SpeedDatingForm:
     form = SpeedDatingForm()
-    form.day.choices = _day_choices(event)
+    form.day.choices = day_choices(event)
     approved = db.session.scalars(
         select(Exhibitor)
         .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
