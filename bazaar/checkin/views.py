@@ -61,11 +61,12 @@ def _ticket_number(registration: Registration) -> str:
 @bp.app_context_processor
 def _event_day_nav():
     def event_day_links() -> list[tuple[str, str]]:
-        """Nav links for door staff (the door) and exhibitor staff (their booth scanner)."""
+        """Nav links for event staff (co-organisers' "My events", the door) and exhibitor staff
+        (their booth scanner)."""
         if not current_user.is_authenticated:
             return []
         staffed_doors = (
-            select(literal(None).label("exhibitor_id"), literal(None).label("name"))
+            select(literal(None).label("exhibitor_id"), literal(None).label("name"), EventStaff.role)
             .select_from(EventStaff)
             .join(Event, Event.id == EventStaff.event_id)
             .where(
@@ -75,7 +76,7 @@ def _event_day_nav():
             )
         )
         booths = (
-            select(Exhibitor.id, Exhibitor.name)
+            select(Exhibitor.id, Exhibitor.name, literal(None).label("role"))
             .join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id)
             .join(Event, Event.id == Exhibitor.event_id)
             .where(
@@ -87,7 +88,9 @@ def _event_day_nav():
         rows = db.session.execute(union_all(staffed_doors, booths)).all()  # one round trip on every page
         booth_rows = sorted((r for r in rows if r.exhibitor_id is not None), key=lambda r: r.exhibitor_id)
         links = [(_("Door check-in"), url_for("checkin.door_events"))] if len(booth_rows) < len(rows) else []
-        for exhibitor_id, name in booth_rows:
+        if not current_user.is_organiser and any(r.role == "coorganiser" for r in rows):
+            links.insert(0, (_("My events"), url_for("events.organiser_events")))
+        for exhibitor_id, name, _role in booth_rows:
             label = _("Booth scanner") if len(booth_rows) == 1 else _("Booth scanner: %(name)s", name=name)
             links.append((label, url_for("checkin.booth", exhibitor_id=exhibitor_id)))
         return links

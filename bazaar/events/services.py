@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from bazaar.accounts.models import Organisation
 from bazaar.activitylog.models import Action
@@ -15,7 +15,7 @@ from bazaar.booking.models import Booking, Slot, SlotStatus
 from bazaar.checkin.models import Arrival
 from bazaar.clock import utcnow
 from bazaar.events import signals
-from bazaar.events.models import Event, EventDay, EventOrganiser, EventStatus
+from bazaar.events.models import Event, EventDay, EventOrganiser, EventStaff, EventStatus
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.images import LogoRefused, checked_logo
@@ -190,15 +190,16 @@ def upcoming_events(now: datetime | None = None) -> list[Event]:
     )
 
 
-def events_for_organiser(user) -> list[Event]:
-    return list(
-        db.session.scalars(
-            select(Event)
-            .join(EventOrganiser)
-            .where(EventOrganiser.organisation_id == user.organisation_id)
-            .order_by(Event.starts_at.desc())
+def events_run_by(user) -> list[Event]:
+    """The fairs ``user`` runs: their organising body's, and those they were made co-organiser of."""
+    conditions = [
+        Event.id.in_(select(EventStaff.event_id).where(EventStaff.user_id == user.id, EventStaff.role == "coorganiser"))
+    ]
+    if user.organisation_id is not None:
+        conditions.append(
+            Event.id.in_(select(EventOrganiser.event_id).where(EventOrganiser.organisation_id == user.organisation_id))
         )
-    )
+    return list(db.session.scalars(select(Event).where(or_(*conditions)).order_by(Event.starts_at.desc())))
 
 
 def registration_open(event: Event, now: datetime | None = None) -> bool:

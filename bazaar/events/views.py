@@ -57,8 +57,11 @@ def event_page(slug):
 @bp.get("/organiser/events")
 @login_required
 def organiser_events():
-    permissions.require("event.create")
-    return render_template("events/organiser_list.html", events=services.events_for_organiser(current_user))
+    """The fairs the user runs, as organiser or co-organiser; organisers create new ones here."""
+    events = services.events_run_by(current_user)
+    if not events:
+        permissions.require("event.create")
+    return render_template("events/organiser_list.html", events=events)
 
 
 @bp.route("/organiser/events/new", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from bazaar import i18n, permissions, spreadsheets
 from bazaar.activitylog.models import Export
 from bazaar.activitylog.services import log_download
 from bazaar.events.models import Event
-from bazaar.events.services import events_for_organiser
+from bazaar.events.services import events_run_by
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.funding import services as funding
@@ -233,7 +233,7 @@ def compare():
     pairs = services.comparison(chosen)
     return render_template(
         "stats/compare.html",
-        events=events_for_organiser(current_user),
+        events=events_run_by(current_user),
         chosen={e.id for e in chosen},
         pairs=pairs,
         max_compared=MAX_COMPARED,

@@ -188,3 +188,27 @@ def test_a_revoked_door_staffs_api_token_stops_working_with_the_role(ctx, client
     row = db.session.scalar(select(EventStaff).where(EventStaff.user_id == door.id))
     assert client.post(f"/organiser/events/{event.id}/staff/{row.id}/revoke").status_code == 302
     assert app.test_client().get(url, headers=headers).status_code == 404
+
+
+def test_a_co_organiser_finds_the_fair_under_my_events_and_door_staff_do_not(ctx, client, app):
+    org = f.organisation()
+    event, elsewhere = f.event(org=org, name="Jobbmässan Lund"), f.event(name="Another body's fair")
+    login(client, f.organiser(org))
+    colleague, doorkeeper = f.user(email="colleague@partner.example"), f.user(email="door@partner.example")
+    for person, role in ((colleague, "coorganiser"), (doorkeeper, "checkin")):
+        _message, token = invite(client, event, person.email, role=role)
+        own = app.test_client()
+        login(own, person)
+        own.post(f"/event-invitations/{token}")
+
+    mine = app.test_client()
+    login(mine, colleague)
+    assert '<a href="/organiser/events">My events</a>' in mine.get("/my").get_data(as_text=True)
+    listed = mine.get("/organiser/events").get_data(as_text=True)
+    assert "Jobbmässan Lund" in listed and elsewhere.name not in listed
+    assert "Create an event" not in listed  # a co-organiser runs this fair, not the organising body
+
+    door = app.test_client()
+    login(door, doorkeeper)
+    assert "/organiser/events" not in door.get("/my").get_data(as_text=True)
+    assert door.get("/organiser/events").status_code == 403

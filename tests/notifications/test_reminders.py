@@ -32,7 +32,9 @@ def _rows(kind):
 
 def _fair():
     """An event in three days with two visitors, one interview booked, one interviewer."""
-    ev = f.event(starts_in=timedelta(days=3), local_hour=9, directions={"en": "Metro to T-Centralen, exit Sergels torg"})
+    ev = f.event(
+        starts_in=timedelta(days=3), local_hour=9, directions={"en": "Metro to T-Centralen, exit Sergels torg"}
+    )
     ex = f.exhibitor(ev, name="Vård AB", booth_number="A7", tables=2)
     interviewer = f.exhibitor_staff(ex, role="interviewer", preferred_language="en")
     ex.tables[0].interviewer_id = interviewer.id
