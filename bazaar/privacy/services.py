@@ -7,6 +7,7 @@ from bazaar.activitylog import privacy as _activitylog  # noqa: F401
 from bazaar.booking import privacy as _booking  # noqa: F401
 from bazaar.clock import utcnow
 from bazaar.coaching import privacy as _coaching  # noqa: F401
+from bazaar.eventstaff import privacy as _eventstaff  # noqa: F401
 from bazaar.exhibitors import privacy as _exhibitors  # noqa: F401
 from bazaar.extensions import db
 from bazaar.notifications import privacy as _notifications  # noqa: F401

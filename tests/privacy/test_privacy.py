@@ -249,3 +249,32 @@ def test_delete_account_leaves_no_free_text_anywhere_and_figures_unchanged(ctx):
     db.session.expire_all()
     assert _texts_holding(MARKER) == []
     assert figures() == before
+
+
+def test_deleting_an_account_erases_its_staff_roles_and_the_invitations_to_its_address(ctx):
+    from bazaar.events.models import EventStaff, EventStaffInvitation
+    from bazaar.exhibitors.models import ExhibitorStaff, StaffInvitation
+
+    event = f.event()
+    employer = f.exhibitor(event)
+    person = f.checkin_staff(event, email="door.and.booth@example.org")
+    db.session.add_all(
+        [
+            EventStaffInvitation(event_id=event.id, email=person.email, role="coorganiser"),
+            StaffInvitation(exhibitor_id=employer.id, email=person.email, role="interviewer"),
+            StaffInvitation(exhibitor_id=employer.id, email="someone.else@example.org", role="interviewer"),
+        ]
+    )
+    db.session.add(ExhibitorStaff(exhibitor_id=employer.id, user_id=person.id, role="interviewer"))
+    db.session.commit()
+    exported = export_user_data(person)
+    assert exported["event_roles"] == [{"event_id": event.id, "role": "checkin"}]
+    assert [i["role"] for i in exported["event_staff_invitations"]] == ["coorganiser"]
+
+    delete_account(person)
+    db.session.expire_all()
+    for model in (EventStaffInvitation, StaffInvitation):
+        assert db.session.scalar(select(func.count()).where(model.email == "door.and.booth@example.org")) == 0
+    assert db.session.scalar(select(func.count(StaffInvitation.id))) == 1  # another person's stays
+    assert db.session.scalar(select(func.count(EventStaff.id)).where(EventStaff.user_id == person.id)) == 0
+    assert db.session.scalar(select(func.count(ExhibitorStaff.id)).where(ExhibitorStaff.user_id == person.id)) == 0
