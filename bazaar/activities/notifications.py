@@ -1,5 +1,6 @@
-"""Activities' message: the invitation to a try-a-job day, study visit or matching group."""
+"""Activities' messages: the invitation to a try-a-job day, study visit or matching group, the
+confirmation of a sign-up and the reminder the day before."""
 
 from bazaar.notifications.registry import declare
 
-declare("activity_invitation")
+declare("activity_invitation", "activity_confirmed", "activity_reminder")

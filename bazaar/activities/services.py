@@ -24,7 +24,7 @@ from bazaar.exhibitors.models import ApplicationStatus, Opening
 from bazaar.extensions import db
 from bazaar.i18n import pick_text
 from bazaar.locking import Lock, lock
-from bazaar.notifications.services import queue
+from bazaar.notifications.services import cancel_pending, queue, queue_or_revive
 from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.tokens import SignedLink
 
@@ -42,6 +42,9 @@ ACTIVITY_FIELDS = (
     "opening_id",
 )
 INVITATION_MESSAGE = "activity_invitation"
+CONFIRMATION_MESSAGE = "activity_confirmed"
+REMINDER_MESSAGE = "activity_reminder"
+REMINDER_BEFORE = timedelta(days=1)  # the reminder comes the day before, at the activity's hour
 # The link in an invitation: it names the visitor's row and lasts until well after the activity;
 # once the person is erased it reaches nothing.
 INVITATION_LINK = SignedLink(
@@ -158,10 +161,10 @@ def invite_met(activity: Activity, now: datetime | None = None) -> list[Particip
     return made
 
 
-def _queue_invitation(participant: Participant, registration: Registration) -> None:
-    activity, user = participant.activity, registration.user
-    lang = user.preferred_language
-    payload = {
+def _message_payload(participant: Participant, user) -> dict:
+    """What the activity's messages to one visitor show, in their language, with their own link."""
+    activity, lang = participant.activity, user.preferred_language
+    return {
         "title": activity_title(activity, lang),
         "host": activity.exhibitor.name if activity.exhibitor else activity.event.name,
         "starts_at": activity.starts_at.isoformat(),
@@ -170,7 +173,44 @@ def _queue_invitation(participant: Participant, registration: Registration) -> N
         "capacity": activity.capacity,
         "url": invitation_url(participant, lang),
     }
-    queue(INVITATION_MESSAGE, user=user, event=activity.event, subject=participant, payload=payload)
+
+
+def _queue_invitation(participant: Participant, registration: Registration) -> None:
+    payload = _message_payload(participant, registration.user)
+    queue(
+        INVITATION_MESSAGE,
+        user=registration.user,
+        event=participant.activity.event,
+        subject=participant,
+        payload=payload,
+    )
+
+
+def _queue_confirmation_and_reminder(participant: Participant, user, now: datetime) -> None:
+    """A sign-up is confirmed at once, and reminded the day before unless that has passed; a
+    sign-up after a cancellation is confirmed again and brings its reminder back."""
+    activity, payload = participant.activity, _message_payload(participant, user)
+    queue(
+        CONFIRMATION_MESSAGE,
+        user=user,
+        event=activity.event,
+        subject=participant,
+        payload=payload,
+        version=int(now.timestamp() * 1_000_000),  # each sign-up is confirmed, again after a cancel
+    )
+    due_at = activity.starts_at - REMINDER_BEFORE
+    if due_at > now and user.email:
+        queue_or_revive(
+            REMINDER_MESSAGE,
+            subject=participant,
+            version=0,
+            address=user.email,
+            due_at=due_at,
+            expires_at=activity.starts_at,
+            payload=payload,
+            user=user,
+            event=activity.event,
+        )
 
 
 def invitation_url(participant: Participant, lang: str) -> str:
@@ -228,7 +268,8 @@ def visitor_registration(activity: Activity, user) -> Registration | None:
 
 def sign_up(activity: Activity, registration: Registration, now: datetime | None = None) -> Participant:
     """Take a place: counted and claimed under the activity's lock, so the capacity holds however
-    many sign up at once. An invited activity takes only those invited. Commits."""
+    many sign up at once. An invited activity takes only those invited. The confirmation and the
+    reminder are queued in the same transaction. Commits."""
     now = now or utcnow()
     lock(Lock.ACTIVITY_PLACES, activity.id, timeout="10s")
     participant = db.session.scalar(
@@ -248,6 +289,8 @@ def sign_up(activity: Activity, registration: Registration, now: datetime | None
         participant = Participant(activity_id=activity.id, registration_id=registration.id)
         db.session.add(participant)
     participant.status, participant.signed_up_at, participant.cancelled_at = ParticipantStatus.SIGNED_UP, now, None
+    db.session.flush()
+    _queue_confirmation_and_reminder(participant, registration.user, now)
     db.session.commit()
     return participant
 
@@ -260,6 +303,7 @@ def cancel(participant: Participant, now: datetime | None = None) -> None:
         raise ActivityError(_("The activity has started; it can no longer be cancelled here."))
     if participant.holds_place:
         participant.status, participant.cancelled_at = ParticipantStatus.CANCELLED, now
+        cancel_pending(participant, kinds=(REMINDER_MESSAGE,))
     db.session.commit()
 
 

@@ -38,6 +38,8 @@ KIND_LABELS = {
     "match_invitation": _l("Matching invitation"),
     "announcement": _l("Announcement"),
     "activity_invitation": _l("Invitation to an activity after the fair"),
+    "activity_confirmed": _l("Activity sign-up confirmed"),
+    "activity_reminder": _l("Activity reminder"),
     "webhook": _l("Webhook delivery"),
 }
 CHANNEL_LABELS = {Channel.EMAIL: _l("Email"), Channel.SMS: _l("SMS"), Channel.WEBHOOK: _l("Webhook")}

@@ -241,6 +241,50 @@ def test_an_open_activity_is_listed_for_the_fairs_visitors_who_sign_up_and_cance
     assert db.session.get(Participant, participant.id).status == "cancelled"
 
 
+def test_a_sign_up_is_confirmed_at_once_and_reminded_the_day_before(fair, smtp, clock):
+    from bazaar.notifications.services import dispatch_due_messages
+
+    event, exhibitor, admin = fair
+    activity = _activity(event, None, admin, audience=Audience.OPEN)
+    reg = f.registration(event, f.visitor(preferred_language="en", email="amal@example.org"))
+    arabic = f.registration(event, f.visitor(preferred_language="ar", email="sami@example.org"))
+
+    def rows(kind):
+        db.session.expire_all()
+        return db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == kind, OutboxMessage.user_id == reg.user_id)
+        ).all()
+
+    participant = services.sign_up(activity, reg)
+    services.sign_up(activity, arabic)
+    dispatch_due_messages()
+    [confirmation] = smtp.to("amal@example.org")
+    text = confirmation.get_body(("plain",)).get_content()
+    assert "Try a day in home care" in confirmation["Subject"] and "Storgatan 1, Umeå" in text
+    token = re.search(r"/activities/invitations/([^?\s]+)", text).group(1)
+    assert services.participant_from_token(token).id == participant.id  # where to see or cancel the place
+    assert re.search("[\u0600-\u06ff]", smtp.to("sami@example.org")[0].get_body(("plain",)).get_content())
+    [reminder] = rows("activity_reminder")
+    assert reminder.status == "pending" and reminder.due_at == activity.starts_at - timedelta(days=1)
+
+    services.cancel(participant)
+    assert [r.status for r in rows("activity_reminder")] == ["cancelled"]
+    services.sign_up(activity, reg)
+    assert len(rows("activity_confirmed")) == 2  # signed up again: told again
+    assert [r.status for r in rows("activity_reminder")] == ["pending"]  # the same reminder, back
+
+    clock.advance(seconds=(reminder.due_at - utcnow()).total_seconds() + 60)
+    dispatch_due_messages()
+    reminders = [m for m in smtp.to("amal@example.org") if "Tomorrow" in m["Subject"]]
+    assert len(reminders) == 1 and "Try a day in home care" in reminders[0]["Subject"]
+
+    late = f.registration(event, f.visitor(preferred_language="en"))
+    services.sign_up(activity, late, now=activity.starts_at - timedelta(hours=2))
+    assert not db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "activity_reminder", OutboxMessage.user_id == late.user_id)
+    ).all()  # too late for a day-before reminder; the confirmation is enough
+
+
 def test_sign_up_closes_when_the_activity_starts(fair):
     event, exhibitor, admin = fair
     activity = _activity(event, None, admin, audience=Audience.OPEN)
