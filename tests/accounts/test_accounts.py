@@ -125,6 +125,22 @@ def test_login_and_logout(ctx, client):
     assert response.status_code == 200
 
 
+def test_a_password_hashed_with_older_settings_is_hashed_again_at_login(ctx, client):
+    from argon2 import PasswordHasher
+    from argon2.exceptions import VerifyMismatchError
+
+    user = f.user(email="old.hash@example.org")
+    user.password_hash = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(f.PASSWORD)
+    db.session.commit()
+    assert client.post("/login", data={"email": user.email, "password": f.PASSWORD}).status_code == 302
+    db.session.expire_all()
+    assert "m=19456,t=2,p=1" in user.password_hash  # today's settings
+    with pytest.raises(VerifyMismatchError):
+        PasswordHasher().verify(user.password_hash, "not the password")
+    client.post("/logout")
+    assert client.post("/login", data={"email": user.email, "password": f.PASSWORD}).status_code == 302
+
+
 def test_login_next_is_open_redirect_safe(ctx, client):
     f.user(email="omar@example.org")
     creds = {"email": "omar@example.org", "password": f.PASSWORD}
