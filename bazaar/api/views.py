@@ -75,6 +75,13 @@ def authenticate():
     return None
 
 
+class EventDaySchema(ma.Schema):
+    date = ma.fields.Date(metadata={"description": "The day's date where the fair is"})
+    opens_at = ma.fields.AwareDateTime()
+    closes_at = ma.fields.AwareDateTime()
+    note = ma.fields.Str(metadata={"description": "Where that day is, if not the usual hall"})
+
+
 class EventSchema(ma.Schema):
     id = ma.fields.Int()
     slug = ma.fields.Str()
@@ -86,6 +93,7 @@ class EventSchema(ma.Schema):
     ends_at = ma.fields.AwareDateTime()
     status = ma.fields.Str()
     capacity = ma.fields.Int(allow_none=True)
+    days = ma.fields.List(ma.fields.Nested(EventDaySchema), metadata={"description": "The fair's days, in order"})
 
 
 @bp.route("/events/<int:event_id>")

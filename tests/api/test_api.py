@@ -254,6 +254,19 @@ def test_bad_input_is_a_422_problem_not_a_500(client, fair):
         assert client.get(f"/api/v1/events/{event.id}/tickets{query}", headers=bearer(secret)).status_code == 422
 
 
+def test_the_event_names_each_of_its_days(client, fair):
+    event, _, _, secret = fair
+    second_opens = event.days[0].opens_at + timedelta(days=1, hours=1)
+    f.set_days(
+        event, (event.days[0].opens_at, event.days[0].closes_at), (second_opens, second_opens + timedelta(hours=5))
+    )
+    event.days[1].note = "Hall B"
+    db.session.commit()
+    days = client.get(f"/api/v1/events/{event.id}", headers=bearer(secret)).get_json()["days"]
+    assert [d["date"] for d in days] == [d.date.isoformat() for d in event.days]
+    assert days[1]["note"] == "Hall B" and days[1]["opens_at"] == second_opens.isoformat()
+
+
 def test_ticket_lookup_checks_nobody_in(client, fair):
     event, _, reg, secret = fair
     found = client.get(
