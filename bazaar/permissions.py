@@ -495,9 +495,9 @@ def _announcement_view(user, announcement):
 
 @rule("announcement.news_list")
 def _announcement_news_list(user, event):
-    """Export the news list (people of the organising bodies' fairs who asked to hear about next
-    year's): the event's co-organisers."""
-    return runs(user, event)
+    """Export the news list: the organising bodies alone, for it holds the people of all their
+    fairs who asked to hear about next year's, not only this fair's."""
+    return organises(user, event)
 
 
 # ---- webhooks --------------------------------------------------------------------------------

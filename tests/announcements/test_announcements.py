@@ -314,7 +314,7 @@ def test_the_news_list_exports_as_csv_and_xlsx(fair, client):
     assert f"<strong data-news-count>{len(expected)}</strong>" in page
 
 
-def test_only_those_who_run_the_fair_reach_its_announcements(ctx, client):
+def test_only_those_who_run_the_fair_reach_its_announcements_and_the_bodies_alone_its_news_list(ctx, client):
     org = f.organisation()
     event = f.event(org=org)
     f.registration(event, _visitor())
@@ -337,9 +337,11 @@ def test_only_those_who_run_the_fair_reach_its_announcements(ctx, client):
         "other organiser": f.organiser(),
         "other event's co-organiser": f.event_staff(other_event, "coorganiser"),
     }
-    for role, person in allowed.items():
-        login(client, person)
-        assert [client.get(url).status_code for url in pages] == [200] * len(pages), role
+    login(client, allowed["organiser"])
+    assert [client.get(url).status_code for url in pages] == [200] * len(pages)
+    login(client, allowed["co-organiser"])  # the news list holds the bodies' other fairs' people: not theirs
+    assert [client.get(url).status_code for url in pages] == [200, 200, 200, 403, 403]
+    assert "news-list.csv" not in client.get(pages[0]).get_data(as_text=True)
     for role, person in refused.items():
         login(client, person)
         assert {client.get(url).status_code for url in pages} <= {403, 404}, role
