@@ -15,7 +15,15 @@ from bazaar.booking.models import Booking, Slot, SlotStatus
 from bazaar.checkin.models import Arrival
 from bazaar.clock import utcnow
 from bazaar.events import signals
-from bazaar.events.models import Event, EventDay, EventOrganiser, EventStaff, EventStatus
+from bazaar.events.models import (
+    Event,
+    EventDay,
+    EventOrganiser,
+    EventStaff,
+    EventStatus,
+    StaffRequest,
+    StaffRequestStatus,
+)
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 from bazaar.images import LogoRefused, checked_logo
@@ -298,6 +306,7 @@ class Overview:
     slots_offered: int
     slots_booked: int
     messages_failed: int
+    staff_requests: int  # people asking for a role (job coach), waiting for a decision
 
 
 def overview(event: Event, now: datetime | None = None) -> Overview:
@@ -327,6 +336,9 @@ def overview(event: Event, now: datetime | None = None) -> Overview:
                 Booking.slot_id.in_(select(Slot.id).join(Exhibitor).where(offered)),
             ),
             count(OutboxMessage.id, OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.FAILED),
+            count(
+                StaffRequest.id, StaffRequest.event_id == event.id, StaffRequest.status == StaffRequestStatus.PENDING
+            ),
         )
     ).one()
     return Overview(*row)

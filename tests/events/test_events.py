@@ -164,6 +164,10 @@ def test_the_organisers_event_page_shows_the_figures_counted_from_the_rows(ctx, 
     failed = queue("survey_invitation", user=regs[0].user, event=ev, payload={"days": 30, "token": "t"})
     db.session.flush()
     failed.status = "failed"
+    from bazaar.events.models import StaffRequest
+
+    db.session.add(StaffRequest(event_id=ev.id, user_id=f.user().id, organisation="SFI Malmö"))
+    db.session.add(StaffRequest(event_id=ev.id, user_id=f.user().id, organisation="Jobbtorg", status="declined"))
     db.session.commit()
     expected = {
         "registered": 3,
@@ -173,6 +177,7 @@ def test_the_organisers_event_page_shows_the_figures_counted_from_the_rows(ctx, 
         "exhibitors_pending": 1,
         "slots_booked": 2,
         "messages_failed": 1,
+        "staff_requests": 1,
     }
     assert ev.timezone  # the event row is loaded: only the figures are counted below
     with counted_statements() as sent:
