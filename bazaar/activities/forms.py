@@ -88,3 +88,15 @@ class RecordForm(BazaarForm):
     attendance = SelectField(_l("Attendance"), choices=list(ATTENDANCE_LABELS.items()))
     outcome = SelectField(_l("Outcome"), choices=[("", _l("Not known yet"))] + list(OUTCOME_LABELS.items()))
     note = TextAreaField(_l("Note"), filters=[strip], validators=[Optional(), Length(max=1000)])
+
+
+class CallOffForm(BazaarForm):
+    """The host calls an activity off; those taking part are told, with this message if given."""
+
+    message = TextAreaField(
+        _l("A word to those taking part (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=1000)],
+        description=_l("For example why, or when you will offer a new date."),
+    )
+    confirm = BooleanField(_l("Yes, call the activity off and tell everyone taking part"), validators=[DataRequired()])

@@ -63,6 +63,8 @@ class Activity(db.Model):
     interpreter: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # called off by the host
+    cancel_message: Mapped[str | None] = mapped_column(Text)  # the host's word to those taking part
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     exhibitor: Mapped["Exhibitor | None"] = relationship()  # noqa: F821

@@ -17,6 +17,8 @@ from bazaar.activities.models import (
     Participant,
     ParticipantStatus,
 )
+from bazaar.activitylog.models import Action
+from bazaar.activitylog.services import log_action
 from bazaar.booking.models import Attendance, Booking
 from bazaar.checkin.models import BoothScan, BoothScanKind
 from bazaar.clock import utcnow
@@ -44,6 +46,7 @@ ACTIVITY_FIELDS = (
 INVITATION_MESSAGE = "activity_invitation"
 CONFIRMATION_MESSAGE = "activity_confirmed"
 REMINDER_MESSAGE = "activity_reminder"
+CANCELLED_MESSAGE = "activity_cancelled"
 REMINDER_BEFORE = timedelta(days=1)  # the reminder comes the day before, at the activity's hour
 # The link in an invitation: it names the visitor's row and lasts until well after the activity;
 # once the person is erased it reaches nothing.
@@ -227,8 +230,8 @@ def participant_from_token(token: str) -> Participant:
 
 
 def is_open(activity: Activity, now: datetime | None = None) -> bool:
-    """Sign-ups are taken until the activity starts."""
-    return activity.starts_at > (now or utcnow())
+    """Sign-ups are taken until the activity starts, unless the host called it off."""
+    return activity.cancelled_at is None and activity.starts_at > (now or utcnow())
 
 
 def for_visitor(user, now: datetime | None = None) -> list[tuple[Activity, Participant | None]]:
@@ -244,7 +247,12 @@ def for_visitor(user, now: datetime | None = None) -> list[tuple[Activity, Parti
         select(Activity)
         .where(
             Activity.ends_at > now,
-            or_(and_(Activity.audience == Audience.OPEN, Activity.event_id.in_(events)), Activity.id.in_(mine)),
+            or_(
+                and_(
+                    Activity.audience == Audience.OPEN, Activity.event_id.in_(events), Activity.cancelled_at.is_(None)
+                ),
+                Activity.id.in_(mine),  # called off too: they were told, and see it here
+            ),
         )
         .order_by(Activity.starts_at, Activity.id)
     ).all()
@@ -279,6 +287,8 @@ def sign_up(activity: Activity, registration: Registration, now: datetime | None
     )
     if participant is not None and participant.holds_place:
         return participant
+    if activity.cancelled_at is not None:
+        raise ActivityError(_("The host has called this activity off."))
     if not is_open(activity, now) or registration.status != RegistrationStatus.REGISTERED:
         raise ActivityError(_("Sign-up has closed for this activity."))
     if participant is None and activity.audience != Audience.OPEN:
@@ -305,6 +315,37 @@ def cancel(participant: Participant, now: datetime | None = None) -> None:
         participant.status, participant.cancelled_at = ParticipantStatus.CANCELLED, now
         cancel_pending(participant, kinds=(REMINDER_MESSAGE,))
     db.session.commit()
+
+
+def call_off(activity: Activity, actor, message: str | None, now: datetime | None = None) -> int:
+    """The host calls the activity off before it starts: no more sign-ups, and everyone holding a
+    place or invited and not yet answered is told by email (with the host's ``message``); their
+    reminders and unsent invitations are withdrawn. Under the activity's lock, so a sign-up at the
+    same moment is either told or refused. Commits; returns how many were told."""
+    now = now or utcnow()
+    lock(Lock.ACTIVITY_PLACES, activity.id, timeout="10s")
+    db.session.refresh(activity)
+    if activity.cancelled_at is not None:
+        return 0
+    if activity.starts_at <= now:
+        raise ActivityError(_("The activity has started; it can no longer be called off."))
+    activity.cancelled_at, activity.cancel_message = now, (message or "").strip() or None
+    told = 0
+    for participant in activity.participants:
+        if participant.status not in (ParticipantStatus.SIGNED_UP, ParticipantStatus.INVITED):
+            continue
+        cancel_pending(participant, kinds=(REMINDER_MESSAGE, INVITATION_MESSAGE))
+        user = participant.registration.user
+        if user is None:
+            continue
+        payload = _message_payload(participant, user) | {"message": activity.cancel_message}
+        told += (
+            queue(CANCELLED_MESSAGE, user=user, event=activity.event, subject=participant, payload=payload) is not None
+        )
+    data = {"title": activity_title(activity), "told": told}
+    log_action(activity.event, Action.ACTIVITY_CANCELLED, actor, activity, data)
+    db.session.commit()
+    return told
 
 
 # ---- the host's record ------------------------------------------------------------------------

@@ -8,7 +8,14 @@ from sqlalchemy import select
 
 from bazaar import permissions
 from bazaar.activities import services
-from bazaar.activities.forms import ATTENDANCE_LABELS, AUDIENCE_LABELS, OUTCOME_LABELS, ActivityForm, RecordForm
+from bazaar.activities.forms import (
+    ATTENDANCE_LABELS,
+    AUDIENCE_LABELS,
+    OUTCOME_LABELS,
+    ActivityForm,
+    CallOffForm,
+    RecordForm,
+)
 from bazaar.activities.labels import KIND_LABELS
 from bazaar.activities.models import Activity, Participant
 from bazaar.booking.forms import ConfirmForm
@@ -143,8 +150,27 @@ def activity(activity_id):
         exhibitor=activity.exhibitor,
         forms=forms,
         confirm=ConfirmForm(),
+        call_off_form=CallOffForm(formdata=None),
+        now=utcnow(),
         may_invite=services.is_open(activity) and activity.exhibitor_id is not None,
     )
+
+
+@bp.post("/activities/<int:activity_id>/call-off")
+@login_required
+def call_off(activity_id):
+    activity = permissions.load(Activity, activity_id, "activities.host")
+    form = CallOffForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to call the activity off."), "error")
+    else:
+        try:
+            told = services.call_off(activity, current_user, form.message.data)
+        except services.ActivityError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("The activity is called off; %(n)d told by email.", n=told), "success")
+    return redirect(url_for("activities.activity", activity_id=activity.id), code=303)
 
 
 @bp.post("/activities/<int:activity_id>/invite")

@@ -58,6 +58,7 @@ class Action(StrEnum):
     QUESTION_CHANGED = "question.changed"
     QUESTION_REMOVED = "question.removed"
     ANNOUNCEMENT_SENT = "announcement.sent"
+    ACTIVITY_CANCELLED = "activity.cancelled"
 
 
 class Export(StrEnum):
@@ -120,6 +121,7 @@ ACTION_LABELS = {
     Action.QUESTION_CHANGED: _l("Registration question changed"),
     Action.QUESTION_REMOVED: _l("Registration question removed"),
     Action.ANNOUNCEMENT_SENT: _l("Announcement sent"),
+    Action.ACTIVITY_CANCELLED: _l("Activity after the fair called off"),
 }
 
 

@@ -40,6 +40,7 @@ KIND_LABELS = {
     "activity_invitation": _l("Invitation to an activity after the fair"),
     "activity_confirmed": _l("Activity sign-up confirmed"),
     "activity_reminder": _l("Activity reminder"),
+    "activity_cancelled": _l("Activity called off"),
     "webhook": _l("Webhook delivery"),
 }
 CHANNEL_LABELS = {Channel.EMAIL: _l("Email"), Channel.SMS: _l("SMS"), Channel.WEBHOOK: _l("Webhook")}

@@ -171,7 +171,7 @@ DEFINITIONS = {
     ),
     "activities_offered": _l(
         "Activities after the fair: try-a-job days, study visits and matching groups offered to the fair's visitors "
-        "by its exhibitors or organisers."
+        "by its exhibitors or organisers, and not called off."
     ),
     "activity_participants": _l(
         "Visitors at activities: different visitors of the fair the host marked as attending an activity after it."
@@ -782,7 +782,11 @@ class Compiler:
         """Follow-on activities offered, the visitors who attended one, and the hires after them
         (visitor–exhibitor pairs, as the jobs count them)."""
         self.headline["activities_offered"] = int(
-            db.session.scalar(select(func.count(Activity.id)).where(Activity.event_id == self.event_id))
+            db.session.scalar(
+                select(func.count(Activity.id)).where(
+                    Activity.event_id == self.event_id, Activity.cancelled_at.is_(None)
+                )
+            )
         )
         self.headline["activity_participants"] = int(
             db.session.scalar(

@@ -327,6 +327,65 @@ def test_the_host_records_attendance_and_outcome_and_others_may_not(fair, client
     assert "Try a day in home care" in client.get(f"/organiser/events/{event.id}/activities").get_data(as_text=True)
 
 
+def test_the_host_calls_an_activity_off_and_everyone_taking_part_is_told(fair, client, smtp):
+    from bazaar.activitylog.models import LogEntry
+    from bazaar.notifications.services import dispatch_due_messages
+
+    event, exhibitor, admin = fair
+    placed, waiting, gone = (_met(event, exhibitor, lang=lang) for lang in ("en", "ar", "en"))
+    activity = _activity(event, exhibitor, admin)
+    services.invite_met(activity)
+    services.sign_up(activity, placed)
+    services.cancel(services.sign_up(activity, gone))  # gave the place up before: not told again
+    dispatch_due_messages()
+    before = len(smtp.received())
+    url = f"/activities/{activity.id}/call-off"
+    login(client, f.exhibitor_staff(exhibitor, role="interviewer"))
+    assert client.post(url, data={"confirm": "y"}).status_code == 403
+    login(client, admin)
+    assert client.post(url, data={"message": "The ward is closed."}).status_code == 303  # box not ticked
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).cancelled_at is None
+
+    assert client.post(url, data={"message": "The ward is closed.", "confirm": "y"}).status_code == 303
+    db.session.expire_all()
+    activity = db.session.get(Activity, activity.id)
+    assert activity.cancelled_at is not None and activity.cancel_message == "The ward is closed."
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "activity_cancelled")).all()
+    assert {m.user_id for m in rows} == {placed.user_id, waiting.user_id}
+    reminders = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "activity_reminder")).all()
+    assert reminders and {m.status for m in reminders} == {"cancelled"}
+    dispatch_due_messages()
+    told = smtp.received()[before:]
+    english = next(m for m in told if placed.user.email in str(m["To"]))
+    assert (
+        "Try a day in home care" in english["Subject"]
+        and "The ward is closed." in english.get_body(("plain",)).get_content()
+    )
+    assert re.search("[\u0600-\u06ff]", next(m for m in told if waiting.user.email in str(m["To"]))["Subject"])
+    entry = db.session.scalar(select(LogEntry).where(LogEntry.action == "activity.cancelled"))
+    assert entry.actor_id == admin.id and entry.data["told"] == 2
+
+    with pytest.raises(services.ActivityError, match="called this activity off"):
+        services.sign_up(activity, gone)
+    assert services.call_off(activity, admin, None) == 0  # a second call tells nobody again
+    login(client, placed.user)
+    page = client.get("/my/activities").get_data(as_text=True)
+    assert "The host has called this activity off." in page and "The ward is closed." in page
+    assert "Cancel my place" not in page
+    login(client, admin)
+    page = client.get(f"/activities/{activity.id}").get_data(as_text=True)
+    assert "called this activity off" in page and f"/activities/{activity.id}/call-off" not in page
+    assert compile_event(event.id)["headline"]["activities_offered"] == 0
+
+
+def test_an_activity_that_has_started_cannot_be_called_off(fair):
+    event, exhibitor, admin = fair
+    activity = _activity(event, None, admin, audience=Audience.OPEN)
+    with pytest.raises(services.ActivityError, match="has started"):
+        services.call_off(activity, admin, None, now=activity.starts_at)
+
+
 # ---- statistics -------------------------------------------------------------------------------
 
 
