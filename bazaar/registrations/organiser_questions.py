@@ -38,7 +38,10 @@ class QuestionForm(TranslatedTexts, BazaarForm):
     kind = SelectField(_l("Kind of answer"), choices=list(KIND_LABELS.items()))
     required = BooleanField(_l("An answer is required"))
     sensitive = BooleanField(
-        _l("Sensitive: publish its breakdown only once, after the follow-up survey has closed"),
+        _l(
+            "Sensitive: never shown beside a person's name (not in the list, not in the exports); its breakdown "
+            "is published only once, after the follow-up survey has closed"
+        ),
     )
 
     def choice_texts(self) -> list[dict]:

@@ -35,6 +35,12 @@ def questions_of(event: Event, asked_only: bool = False) -> list[RegistrationQue
     return list(db.session.scalars(query.order_by(RegistrationQuestion.position, RegistrationQuestion.id)))
 
 
+def shown_per_person(event: Event) -> list[RegistrationQuestion]:
+    """The questions whose answers the registration list and its exports show beside each name: all
+    but the sensitive ones, which are only ever counted, in the statistics' breakdowns."""
+    return [q for q in questions_of(event) if not q.sensitive]
+
+
 def answer_counts(event: Event) -> dict[int, int]:
     """How many answers each of the event's questions has."""
     return dict(

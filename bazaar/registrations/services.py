@@ -410,8 +410,9 @@ def search_registrations(event: Event, q: str = "", status: str = "", checked_in
 
 def registration_table(event: Event, **filters) -> tuple[list[str], list[list]]:
     """The organiser export: who is registered and their answers to the event's own questions,
-    never the sensitive answer; headers and statuses in the reader's language, local times to the minute."""
-    asked = questions.questions_of(event)
+    never a sensitive answer (the profile's or a sensitive question's); headers and statuses in the
+    reader's language, local times to the minute."""
+    asked = questions.shown_per_person(event)
     header = [
         _("Name"),
         _("Email"),

@@ -149,7 +149,7 @@ def organiser_list(event_id):
     return render_template(
         "registrations/organiser_list.html",
         event=event,
-        questions=questions.questions_of(event),
+        questions=questions.shown_per_person(event),
         answers=questions.answers_of([reg.id for reg in pagination.items]),
         answer_text=questions.answer_text,
         form=form,

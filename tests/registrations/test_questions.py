@@ -207,6 +207,33 @@ def test_answers_are_in_the_list_and_both_exports(client, asked):
     assert {row[0]: [v or "" for v in row[-3:]] for row in values[1:]} == by_name
 
 
+def test_a_sensitive_questions_answers_are_never_shown_beside_a_name(client, asked):
+    event, shift, licence, note = asked
+    origin = _question(event, QuestionKind.YES_NO, {"en": "Were you born abroad?"}, position=4)
+    origin.sensitive = True
+    reg = f.registration(event, f.visitor(name="Hodan"))
+    db.session.add_all(
+        [
+            RegistrationAnswer(registration_id=reg.id, question_id=shift.id, value="1"),
+            RegistrationAnswer(registration_id=reg.id, question_id=origin.id, value="yes"),
+        ]
+    )
+    db.session.commit()
+    login(client, f.organiser(event.organisers[0].organisation))
+    page = client.get(f"/organiser/events/{event.id}/registrations").get_data(as_text=True)
+    assert "Which shift?" in page and "Were you born abroad?" not in page
+    assert f'data-answer="{origin.id}"' not in page
+    body = client.get(f"/organiser/events/{event.id}/registrations.csv?sep=comma").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert "Were you born abroad?" not in rows[0] and rows[1][-3:] == ["Morning", "", ""]
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/organiser/events/{event.id}/registrations.xlsx").data)
+    ).active
+    assert "Were you born abroad?" not in [cell.value for cell in sheet[1]]
+    [own] = export_user_data(reg.user)["registrations"]  # the person's own export holds it: it is theirs
+    assert {"question": "Were you born abroad?", "answer": "Yes"} in own["answers"]
+
+
 def test_answers_are_exported_and_erased_with_the_person(client, asked):
     event, shift, licence, note = asked
     client.post(
