@@ -19,11 +19,14 @@ Every change raises ``Booking.sequence`` and calls
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, exists, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from bazaar.booking.errors import NotChangeable, Overlap, SlotTaken, SlotUnavailable, WaitlistError, run
 from bazaar.booking.models import (
+    Attendance,
     Booking,
     BookingChange,
     BookingStatus,
@@ -34,11 +37,19 @@ from bazaar.booking.models import (
     WaitlistStatus,
 )
 from bazaar.booking.notifications import booking_changed
-from bazaar.booking.rules import bookable_for, check_rules, live_booking_on, nearest_alternatives
-from bazaar.booking.waitlist import close_waitlist, close_waitlist_entries, offer_slot
+from bazaar.booking.rules import (
+    approved_exhibitor,
+    bookable_for,
+    check_rules,
+    exhibitor_takes_bookings,
+    live_booking_on,
+    nearest_alternatives,
+)
+from bazaar.booking.waitlist import close_waitlist, close_waitlist_entries, offer_slot, release_held_slot
 from bazaar.clock import utcnow
+from bazaar.database import is_postgres
 from bazaar.extensions import db
-from bazaar.locking import Lock, lock
+from bazaar.locking import Lock, lock, taken_in_statement
 from bazaar.registrations.models import Registration
 
 LOCK_TIMEOUT = "10s"
@@ -89,19 +100,26 @@ def _taken(exhibitor, wanted: datetime, registration_id: int) -> SlotTaken:
     return SlotTaken(_("Sorry, that time was just taken."), alternatives)
 
 
-def _candidate_slots(exhibitor_id: int, starts_at: datetime, registration_id: int, now: datetime) -> list[Slot]:
-    return list(
-        db.session.scalars(
-            select(Slot)
-            .where(
-                Slot.exhibitor_id == exhibitor_id,
-                Slot.starts_at == starts_at,
-                bookable_for(registration_id, now),
-                ~live_booking_on(Slot.id),
-            )
-            .order_by(Slot.table_id)
+def _candidate_slots(
+    exhibitor_id: int, starts_at: datetime, registration_id: int, now: datetime, lock_visitor: bool = False
+) -> list[Slot]:
+    """The free tables at ``exhibitor_id`` and ``starts_at``, with their table, in table order;
+    bounded by the exhibitor and the time (indexed), whatever other fairs hold. ``lock_visitor``:
+    the same statement takes the visitor's lock first (``taken_in_statement``)."""
+    query = (
+        select(Slot)
+        .where(
+            Slot.exhibitor_id == exhibitor_id,
+            Slot.starts_at == starts_at,
+            bookable_for(registration_id, now),
+            ~live_booking_on(Slot.id, exhibitor_id),
         )
+        .options(joinedload(Slot.table))
+        .order_by(Slot.table_id)
     )
+    if lock_visitor:
+        query = query.where(taken_in_statement(Lock.VISITOR_BOOKINGS, registration_id, timeout=LOCK_TIMEOUT))
+    return list(db.session.scalars(query))
 
 
 def _slot_exists_at(exhibitor_id: int, starts_at: datetime) -> bool:
@@ -134,22 +152,143 @@ def _new_booking(registration: Registration, actor):
     return put
 
 
+def _claim_values(registration: Registration, actor, now: datetime) -> dict:
+    """The new booking's own columns (the slot gives the rest)."""
+    return {
+        "registration_id": registration.id,
+        "status": BookingStatus.CONFIRMED,
+        "walk_in": False,
+        "sequence": 0,
+        "booked_by_id": getattr(actor, "id", None),
+        "attendance": Attendance.UNKNOWN,
+        "created_at": now,
+    }
+
+
+def _claim_statements(registration: Registration, candidates: list[Slot], actor, now: datetime):
+    """Claim the first of ``candidates`` that is free, under its row lock, and write the booking and
+    close the visitor's place in the exhibitor's waiting line. PostgreSQL: one statement (data-
+    modifying CTEs) returning (booking id, slot id, the slot the closed line had offered); a slot
+    locked by a concurrent claim is skipped, not waited for. SQLite (one writer at a time): the same
+    steps as three statements. Returns None if no candidate could be claimed."""
+    exhibitor_id = candidates[0].exhibitor_id
+    order = case({slot.id: n for n, slot in enumerate(candidates)}, value=Slot.id)
+    free = and_(
+        Slot.id.in_([slot.id for slot in candidates]),
+        bookable_for(registration.id, now),
+        ~live_booking_on(Slot.id, exhibitor_id),
+        Slot.exhibitor_id.in_(approved_exhibitor(exhibitor_id).scalar_subquery()),
+    )
+    values = _claim_values(registration, actor, now)
+    given = [literal(value, Booking.__table__.c[name].type) for name, value in values.items()]
+    slot_columns = ("event_id", "exhibitor_id", "slot_id", "starts_at", "ends_at")
+    in_line = and_(
+        WaitlistEntry.registration_id == registration.id,
+        WaitlistEntry.exhibitor_id == exhibitor_id,
+        WaitlistEntry.in_line,
+    )
+    if is_postgres():
+        picked = select(Slot.id).where(free).order_by(order).limit(1).with_for_update(skip_locked=True)
+        claimed = (
+            update(Slot)
+            .where(Slot.id == picked.scalar_subquery(), bookable_for(registration.id, now))
+            .values(held_for_registration_id=None, held_until=None)
+            .returning(Slot.event_id, Slot.exhibitor_id, Slot.id.label("slot_id"), Slot.starts_at, Slot.ends_at)
+            .cte("claimed")
+        )
+        booked = (
+            postgresql.insert(Booking)
+            .from_select(
+                [*slot_columns, *values],
+                select(*(claimed.c[name] for name in slot_columns), *given),
+            )
+            .on_conflict_do_nothing()
+            .returning(Booking.id, Booking.slot_id)
+            .cte("booked")
+        )
+        closed = (
+            update(WaitlistEntry)
+            .where(in_line, exists(select(booked.c.id)))
+            .values(status=WaitlistStatus.CLAIMED)
+            .returning(WaitlistEntry.offered_slot_id)
+            .cte("closed")
+        )
+        offered = select(closed.c.offered_slot_id).limit(1).scalar_subquery()
+        return db.session.execute(select(booked.c.id, booked.c.slot_id, offered)).first()
+    row = db.session.execute(
+        sqlite.insert(Booking)
+        .from_select(
+            [*slot_columns, *values],
+            select(Slot.event_id, Slot.exhibitor_id, Slot.id, Slot.starts_at, Slot.ends_at, *given)
+            .where(free)
+            .order_by(order)
+            .limit(1),
+        )
+        .on_conflict_do_nothing()
+        .returning(Booking.id, Booking.slot_id)
+    ).first()
+    if row is None:
+        return None
+    booking_id, slot_id = row
+    if any(slot.id == slot_id and slot.held_for_registration_id is not None for slot in candidates):
+        _claim_slot_row(next(slot for slot in candidates if slot.id == slot_id), registration.id, now)
+    offered = db.session.scalar(
+        update(WaitlistEntry)
+        .where(in_line)
+        .values(status=WaitlistStatus.CLAIMED)
+        .returning(WaitlistEntry.offered_slot_id)
+    )
+    return booking_id, slot_id, offered
+
+
+def _claim(registration: Registration, candidates: list[Slot], actor, now: datetime) -> Booking | None:
+    """:func:`_claim_statements`, and the booking it wrote as a session object (not read back)."""
+    row = _claim_statements(registration, candidates, actor, now)
+    if row is None:
+        return None
+    booking_id, slot_id, offered_slot_id = row
+    slot = next(slot for slot in candidates if slot.id == slot_id)
+    db.session.expire(slot, ["held_for_registration_id", "held_until"])
+    booking = Booking(
+        id=booking_id,
+        event_id=slot.event_id,
+        exhibitor_id=slot.exhibitor_id,
+        slot_id=slot.id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        cancel_reason=None,
+        **_claim_values(registration, actor, now),
+    )
+    make_transient_to_detached(booking)
+    db.session.add(booking)
+    if offered_slot_id is not None and offered_slot_id != slot.id:
+        release_held_slot(db.session.get(Slot, offered_slot_id), registration.id, now)
+    return booking
+
+
 def _book(registration: Registration, exhibitor, starts_at: datetime, actor, candidates: list[Slot] | None) -> Booking:
     now = utcnow()
-    lock(Lock.VISITOR_BOOKINGS, registration.id, timeout=LOCK_TIMEOUT)
     if candidates is None:
-        candidates = _candidate_slots(exhibitor.id, starts_at, registration.id, now)
+        candidates = _candidate_slots(exhibitor.id, starts_at, registration.id, now, lock_visitor=True)
+    else:
+        lock(Lock.VISITOR_BOOKINGS, registration.id, timeout=LOCK_TIMEOUT)
     if not candidates:
         if _slot_exists_at(exhibitor.id, starts_at):
             raise _taken(exhibitor, starts_at, registration.id)
         raise SlotUnavailable(
             _("There is no interview at that time."), nearest_alternatives(exhibitor, starts_at, registration.id)
         )
-    check_rules(registration, candidates[0], now=now)
-    booking = _place(registration, candidates, _new_booking(registration, actor), now)
+    check_rules(registration, candidates[0], now=now, exhibitor_in_claim=True)
+    booking = _claim(registration, candidates, actor, now)
     if booking is None:
-        raise _taken(exhibitor, starts_at, registration.id)
-    close_waitlist_entries(registration.id, booking.exhibitor_id, now)
+        # Lost a race for every table, or one is locked by a claim still running: take them one by
+        # one, waiting for each lock, so a claim that rolls back does not leave its table unbooked.
+        if not exhibitor_takes_bookings(exhibitor.id):
+            raise SlotUnavailable(_("That time cannot be booked."))
+        booking = _place(registration, candidates, _new_booking(registration, actor), now)
+        if booking is None:
+            raise _taken(exhibitor, starts_at, registration.id)
+        close_waitlist_entries(registration.id, booking.exhibitor_id, now)
     booking_changed(booking, BookingChange.CREATED)
     return booking
 
