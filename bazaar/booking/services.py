@@ -17,10 +17,10 @@ Every change raises ``Booking.sequence`` and calls
 """
 
 from datetime import datetime
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, and_, bindparam, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
@@ -47,7 +47,7 @@ from bazaar.booking.rules import (
 )
 from bazaar.booking.waitlist import close_waitlist, close_waitlist_entries, offer_slot, release_held_slot
 from bazaar.clock import utcnow
-from bazaar.database import is_postgres
+from bazaar.database import insert_skipping_conflicts, is_postgres
 from bazaar.extensions import db
 from bazaar.locking import Lock, lock, taken_in_statement
 from bazaar.registrations.models import Registration
@@ -152,98 +152,112 @@ def _new_booking(registration: Registration, actor):
     return put
 
 
-def _claim_values(registration: Registration, actor, now: datetime) -> dict:
-    """The new booking's own columns (the slot gives the rest)."""
-    return {
-        "registration_id": registration.id,
-        "status": BookingStatus.CONFIRMED,
-        "walk_in": False,
-        "sequence": 0,
-        "booked_by_id": getattr(actor, "id", None),
-        "attendance": Attendance.UNKNOWN,
-        "created_at": now,
-    }
+# A new booking's columns that are the same for every booking (the slot and the visitor give the rest).
+NEW_BOOKING = {
+    "status": BookingStatus.CONFIRMED,
+    "walk_in": False,
+    "sequence": 0,
+    "attendance": Attendance.UNKNOWN,
+}
+# ... and those the claim's parameters give (_run_claim), by the parameter's name. The names are
+# no column's: SQLAlchemy would take a parameter named like a column as a value to write there.
+NEW_BOOKING_PARAMETERS = {"registration_id": "visitor", "booked_by_id": "actor", "created_at": "now"}
 
 
-def _claim_statements(registration: Registration, candidates: list[Slot], actor, now: datetime):
-    """Claim the first of ``candidates`` that is free, under its row lock, and write the booking and
-    close the visitor's place in the exhibitor's waiting line. PostgreSQL: one statement (data-
-    modifying CTEs) returning (booking id, slot id, the slot the closed line had offered); a slot
-    locked by a concurrent claim is skipped, not waited for. SQLite (one writer at a time): the same
-    steps as three statements. Returns None if no candidate could be claimed."""
-    exhibitor_id = candidates[0].exhibitor_id
-    order = case({slot.id: n for n, slot in enumerate(candidates)}, value=Slot.id)
+@cache
+def _claim_statements(on_postgres: bool) -> tuple:
+    """The claim of :func:`_claim`, built once per process with named parameters, so SQLAlchemy
+    compiles it once: take the first free candidate (``slot_ids``, in table order) under its row
+    lock if the exhibitor still takes bookings (its row share-locked), clear a hold on it, write the
+    booking (``ON CONFLICT DO NOTHING``: the unique indexes of live bookings decide a race) and
+    close the visitor's place in the exhibitor's waiting line. PostgreSQL: one statement of
+    data-modifying CTEs returning (booking id, slot id, the slot the closed place had been offered),
+    skipping a candidate another claim has locked. SQLite, one writer at a time: the booking INSERT
+    and the waiting-line UPDATE (a hold on the slot is cleared in between)."""
+    registration_id = bindparam("visitor", type_=Integer())
+    exhibitor_id = bindparam("exhibitor", type_=Integer())
+    now = bindparam("now", type_=Slot.held_until.type)
     free = and_(
-        Slot.id.in_([slot.id for slot in candidates]),
-        bookable_for(registration.id, now),
+        Slot.id.in_(bindparam("candidates", expanding=True)),
+        bookable_for(registration_id, now),
         ~live_booking_on(Slot.id, exhibitor_id),
         Slot.exhibitor_id.in_(approved_exhibitor(exhibitor_id).scalar_subquery()),
     )
-    values = _claim_values(registration, actor, now)
-    given = [literal(value, Booking.__table__.c[name].type) for name, value in values.items()]
+    picked = select(Slot.id).where(free).order_by(Slot.table_id, Slot.seat, Slot.id).limit(1)
+    columns = Booking.__table__.c
+    own = {name: literal(value, columns[name].type) for name, value in NEW_BOOKING.items()}
+    own.update({name: bindparam(key, type_=columns[name].type) for name, key in NEW_BOOKING_PARAMETERS.items()})
     slot_columns = ("event_id", "exhibitor_id", "slot_id", "starts_at", "ends_at")
-    in_line = and_(
-        WaitlistEntry.registration_id == registration.id,
-        WaitlistEntry.exhibitor_id == exhibitor_id,
-        WaitlistEntry.in_line,
-    )
-    if is_postgres():
-        picked = select(Slot.id).where(free).order_by(order).limit(1).with_for_update(skip_locked=True)
-        claimed = (
-            update(Slot)
-            .where(Slot.id == picked.scalar_subquery(), bookable_for(registration.id, now))
-            .values(held_for_registration_id=None, held_until=None)
-            .returning(Slot.event_id, Slot.exhibitor_id, Slot.id.label("slot_id"), Slot.starts_at, Slot.ends_at)
-            .cte("claimed")
+    close_place = (
+        update(WaitlistEntry.__table__)
+        .where(
+            WaitlistEntry.registration_id == registration_id,
+            WaitlistEntry.exhibitor_id == exhibitor_id,
+            WaitlistEntry.in_line,
         )
-        booked = (
-            postgresql.insert(Booking)
-            .from_select(
-                [*slot_columns, *values],
-                select(*(claimed.c[name] for name in slot_columns), *given),
-            )
-            .on_conflict_do_nothing()
-            .returning(Booking.id, Booking.slot_id)
-            .cte("booked")
-        )
-        closed = (
-            update(WaitlistEntry)
-            .where(in_line, exists(select(booked.c.id)))
-            .values(status=WaitlistStatus.CLAIMED)
-            .returning(WaitlistEntry.offered_slot_id)
-            .cte("closed")
-        )
-        offered = select(closed.c.offered_slot_id).limit(1).scalar_subquery()
-        return db.session.execute(select(booked.c.id, booked.c.slot_id, offered)).first()
-    row = db.session.execute(
-        sqlite.insert(Booking)
-        .from_select(
-            [*slot_columns, *values],
-            select(Slot.event_id, Slot.exhibitor_id, Slot.id, Slot.starts_at, Slot.ends_at, *given)
-            .where(free)
-            .order_by(order)
-            .limit(1),
-        )
-        .on_conflict_do_nothing()
-        .returning(Booking.id, Booking.slot_id)
-    ).first()
-    if row is None:
-        return None
-    booking_id, slot_id = row
-    if any(slot.id == slot_id and slot.held_for_registration_id is not None for slot in candidates):
-        _claim_slot_row(next(slot for slot in candidates if slot.id == slot_id), registration.id, now)
-    offered = db.session.scalar(
-        update(WaitlistEntry)
-        .where(in_line)
         .values(status=WaitlistStatus.CLAIMED)
         .returning(WaitlistEntry.offered_slot_id)
     )
-    return booking_id, slot_id, offered
+    if not on_postgres:
+        taken = Slot.__table__.c
+        book_first_free = (
+            insert_skipping_conflicts(Booking.__table__)
+            .from_select(
+                [*slot_columns, *own],
+                select(
+                    taken.event_id, taken.exhibitor_id, taken.id, taken.starts_at, taken.ends_at, *own.values()
+                ).where(Slot.id == picked.scalar_subquery()),
+            )
+            .returning(Booking.id, Booking.slot_id)
+        )
+        return book_first_free, close_place
+    unlocked = picked.with_for_update(skip_locked=True)
+    claimed = (
+        update(Slot.__table__)
+        .where(Slot.id == unlocked.scalar_subquery(), bookable_for(registration_id, now))
+        .values(held_for_registration_id=None, held_until=None)
+        .returning(Slot.event_id, Slot.exhibitor_id, Slot.id.label("slot_id"), Slot.starts_at, Slot.ends_at)
+        .cte("claimed")
+    )
+    booked = (
+        insert_skipping_conflicts(Booking.__table__)
+        .from_select([*slot_columns, *own], select(*(claimed.c[name] for name in slot_columns), *own.values()))
+        .returning(Booking.id, Booking.slot_id)
+        .cte("booked")
+    )
+    closed = close_place.where(exists(select(booked.c.id))).cte("closed")
+    offered = select(closed.c.offered_slot_id).limit(1).scalar_subquery()
+    return (select(booked.c.id, booked.c.slot_id, offered),)
+
+
+def _run_claim(registration: Registration, candidates: list[Slot], actor, now: datetime):
+    """Run :func:`_claim_statements`: (booking id, slot id, offered slot id), or None if no
+    candidate could be claimed."""
+    params = {
+        "visitor": registration.id,
+        "exhibitor": candidates[0].exhibitor_id,
+        "candidates": [slot.id for slot in candidates],
+        "now": now,
+        "actor": getattr(actor, "id", None),
+    }
+    if is_postgres():
+        [claim] = _claim_statements(True)
+        return db.session.execute(claim, params).first()
+    book_first_free, close_place = _claim_statements(False)
+    row = db.session.execute(book_first_free, params).first()
+    if row is None:
+        return None
+    booking_id, slot_id = row
+    slot = next(slot for slot in candidates if slot.id == slot_id)
+    if slot.held_for_registration_id is not None:
+        _claim_slot_row(slot, registration.id, now)
+    return booking_id, slot_id, db.session.scalar(close_place, params)
 
 
 def _claim(registration: Registration, candidates: list[Slot], actor, now: datetime) -> Booking | None:
-    """:func:`_claim_statements`, and the booking it wrote as a session object (not read back)."""
-    row = _claim_statements(registration, candidates, actor, now)
+    """Claim the first free of ``candidates`` and write the booking (:func:`_claim_statements`);
+    returns the booking as a session object (not read back), or None if none could be claimed."""
+    row = _run_claim(registration, candidates, actor, now)
     if row is None:
         return None
     booking_id, slot_id, offered_slot_id = row
@@ -257,7 +271,10 @@ def _claim(registration: Registration, candidates: list[Slot], actor, now: datet
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         cancel_reason=None,
-        **_claim_values(registration, actor, now),
+        registration_id=registration.id,
+        booked_by_id=getattr(actor, "id", None),
+        created_at=now,
+        **NEW_BOOKING,
     )
     make_transient_to_detached(booking)
     db.session.add(booking)

@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 from sqlalchemy.orm import selectinload
 
 from bazaar.clock import utcnow
-from bazaar.database import insert_or_ignore, is_postgres
+from bazaar.database import insert_skipping_conflicts, is_postgres
 from bazaar.extensions import db
 from bazaar.notifications import registry, webhook
 from bazaar.notifications.mail import DeliveryError, PermanentFailure, TemporaryFailure, get_mailer
@@ -127,17 +127,14 @@ def queue(kind: str, **message) -> OutboxMessage | None:
 
 def queue_rows(rows: list[dict | None]) -> None:
     """Write the messages ``rows`` (from :func:`message_row`; Nones are left out) in one multi-row
-    ``INSERT ... ON CONFLICT (dedup_key) DO NOTHING`` in the current transaction: a message
+    ``INSERT ... ON CONFLICT DO NOTHING`` (the unique dedup key) in the current transaction: a message
     already queued stays as it is, nothing is read back, and the due ones are handed to a worker
     after commit like :func:`queue`'s."""
     rows = [row for row in rows if row is not None]
     if not rows:
         return
     written = db.session.execute(
-        insert_or_ignore(OutboxMessage)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(OutboxMessage.id, OutboxMessage.due_at)
+        insert_skipping_conflicts(OutboxMessage.__table__).returning(OutboxMessage.id, OutboxMessage.due_at), rows
     ).all()
     soon = utcnow() + IMMEDIATE
     db.session.info.setdefault("outbox_kick", set()).update(id_ for id_, due in written if due <= soon)
