@@ -167,7 +167,7 @@ NEW_BOOKING_PARAMETERS = {"registration_id": "visitor", "booked_by_id": "actor",
 @cache
 def _claim_statements(on_postgres: bool) -> tuple:
     """The claim of :func:`_claim`, built once per process with named parameters, so SQLAlchemy
-    compiles it once: take the first free candidate (``slot_ids``, in table order) under its row
+    compiles it once: take the first free ``candidates`` slot (in table order) under its row
     lock if the exhibitor still takes bookings (its row share-locked), clear a hold on it, write the
     booking (``ON CONFLICT DO NOTHING``: the unique indexes of live bookings decide a race) and
     close the visitor's place in the exhibitor's waiting line. PostgreSQL: one statement of
