@@ -6,11 +6,14 @@ in the transaction that writes the booking. How that holds under concurrency:
   ``Lock.VISITOR_BOOKINGS`` (bazaar/locking.py) on the registration (SQLite runs every transaction
   as ``BEGIN IMMEDIATE``, one writer at a time). Inside that lock the overlap, cap and
   one-per-exhibitor rules read committed data, so two requests by one visitor cannot both pass them.
-  The unique (registration, start) index is the backstop.
+  The unique (registration, start) index is the backstop. A new booking takes the lock inside its
+  free-table query (``taken_in_statement``) and reads the visitor's bookings in the next statement.
 * Per slot, the claim is conditional: an ``UPDATE slot ... WHERE status = 'open' AND not held for
   someone else`` locks the slot row, then the booking INSERT relies on the partial unique index of
-  live bookings per slot. The loser of a race gets an IntegrityError, mapped to :class:`SlotTaken`
-  with the nearest free times. Nothing is decided by a read followed by a write.
+  live bookings per slot. A new booking does this in one statement (:func:`_claim_statements`,
+  ``ON CONFLICT DO NOTHING``, no savepoint); if that claims nothing, the tables are tried one by one
+  in savepoints (:func:`_place`), where the loser of a race gets an IntegrityError, mapped to
+  :class:`SlotTaken` with the nearest free times. Nothing is decided by a read followed by a write.
 
 Every change raises ``Booking.sequence`` and calls
 :func:`bazaar.booking.notifications.booking_changed` in the same transaction.
