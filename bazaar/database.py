@@ -115,6 +115,43 @@ def insert_or_ignore(model):
     return (postgresql if is_postgres() else sqlite).insert(model)
 
 
+class _SkipConflictsPg(postgresql.dml.OnConflictDoNothing):
+    """``ON CONFLICT DO NOTHING`` with no target: nothing to tell apart, so it may be cached."""
+
+    inherit_cache = True
+    _traverse_internals = []
+
+
+class _SkipConflictsSqlite(sqlite.dml.OnConflictDoNothing):
+    inherit_cache = True
+    _traverse_internals = []
+
+
+class _InsertSkippingConflictsPg(postgresql.Insert):
+    """PostgreSQL's INSERT ending in :class:`_SkipConflictsPg`, which SQLAlchemy may cache (its own
+    dialect INSERT is compiled afresh on every run)."""
+
+    inherit_cache = True
+
+    def __init__(self, table):
+        super().__init__(table)
+        self._post_values_clause = _SkipConflictsPg()
+
+
+class _InsertSkippingConflictsSqlite(sqlite.Insert):
+    inherit_cache = True
+
+    def __init__(self, table):
+        super().__init__(table)
+        self._post_values_clause = _SkipConflictsSqlite()
+
+
+def insert_skipping_conflicts(table):
+    """``INSERT ... ON CONFLICT DO NOTHING`` (any unique index) whose compiled form is cached, for
+    statements on a hot path; chain ``.values(...)`` or ``.from_select(...)`` and ``.returning(...)``."""
+    return (_InsertSkippingConflictsPg if is_postgres() else _InsertSkippingConflictsSqlite)(table)
+
+
 def minutes_before(column, minutes: int):
     """``column`` (a UTC time) less ``minutes``, as the column stores times."""
     minutes = int(minutes)

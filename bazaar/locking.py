@@ -13,7 +13,7 @@ taken alone).
 
 from enum import IntEnum
 
-from sqlalchemy import text
+from sqlalchemy import and_, func, select, text, true
 
 from bazaar.database import is_postgres
 from bazaar.extensions import db
@@ -46,3 +46,18 @@ def lock(kind: Lock, key: int, timeout: str | None = None) -> None:
             text("SELECT set_config('lock_timeout', :timeout, true), pg_advisory_xact_lock(:kind, :key)"),
             {"timeout": timeout, "kind": int(kind), "key": key},
         )
+
+
+def taken_in_statement(kind: Lock, key: int, timeout: str | None = None):
+    """SQL condition that takes the lock, as :func:`lock` does, in the statement it is put in, once
+    and before any row is read (PostgreSQL runs it as a one-time filter), so the lock costs no round
+    trip of its own. That statement's snapshot is older than the lock (READ COMMITTED takes one per
+    statement): it may read only what the lock does not protect (e.g. the candidate slots of a
+    booking, which their own claim guards); what the lock protects is read in the statements after it.
+    On SQLite the statement itself begins the write transaction: the condition is plain true."""
+    if not is_postgres():
+        return true()
+    held = func.pg_advisory_xact_lock(int(kind), key).is_not(None)
+    if timeout is not None:
+        held = and_(func.set_config("lock_timeout", timeout, True).is_not(None), held)
+    return select(held).scalar_subquery()

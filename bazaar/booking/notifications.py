@@ -11,7 +11,7 @@ from bazaar.booking.models import Booking, BookingChange
 from bazaar.events.models import Event
 from bazaar.extensions import db
 from bazaar.notifications.registry import Attachment, attachment, declare
-from bazaar.notifications.services import queue
+from bazaar.notifications.services import message_row, queue_rows
 from bazaar.tokens import SignedLink
 
 BOOKING_MESSAGES = {
@@ -57,26 +57,31 @@ def booking_payload(booking) -> dict:
 
 def booking_changed(booking, change: str) -> None:
     """Queue the visitor's message about ``change`` and tell the listeners (the interview reminder
-    follows). Call inside the transaction that changed the booking (the caller commits)."""
+    follows). Call inside the transaction that changed the booking (the caller commits). The
+    message and the rows the listeners add to ``outbox`` are written in one statement."""
     if change not in BOOKING_MESSAGES:
         raise ValueError(f"unknown booking change {change!r}")
     if booking.id is None:
         db.session.flush()
     event = db.session.get(Event, booking.event_id)
     visitor = booking.registration.user
+    outbox = []
     if visitor is not None and not booking.walk_in:
         payload = booking_payload(booking)
         if change != BookingChange.CANCELLED:
             payload.update(manage_links(booking))
-        queue(
-            BOOKING_MESSAGES[change],
-            user=visitor,
-            event=event,
-            subject=booking,
-            payload=payload,
-            version=booking.sequence,
+        outbox.append(
+            message_row(
+                BOOKING_MESSAGES[change],
+                user=visitor,
+                event=event,
+                subject=booking,
+                payload=payload,
+                version=booking.sequence,
+            )
         )
-    signals.booking_changed.send(booking, event=event, change=change)
+    signals.booking_changed.send(booking, event=event, change=change, outbox=outbox)
+    queue_rows(outbox)
 
 
 @attachment(*BOOKING_MESSAGES.values())

@@ -52,9 +52,15 @@ def registration_for_booking(user, event) -> Registration | None:
     )
 
 
-def live_booking_on(slot_id_column):
-    """SQL condition: a confirmed booking is on the slot (negate it for a free slot)."""
-    return exists().where(Booking.slot_id == slot_id_column, Booking.is_live)
+def live_booking_on(slot_id_column, exhibitor_id: int | None = None):
+    """SQL condition: a confirmed booking is on the slot (negate it for a free slot). With
+    ``exhibitor_id`` (the slots' exhibitor) only that exhibitor's bookings are looked at, so the
+    query costs the same however many bookings other exhibitors and fairs hold, whatever plan the
+    database picks."""
+    condition = exists().where(Booking.slot_id == slot_id_column, Booking.is_live)
+    if exhibitor_id is not None:
+        condition = condition.where(Booking.exhibitor_id == exhibitor_id)
+    return condition
 
 
 def bookable_for(registration_id: int | None, now: datetime):
@@ -119,26 +125,39 @@ def _live_bookings_of(registration_id: int, replacing: Booking | None):
     return conditions
 
 
-def exhibitor_takes_bookings(exhibitor_id: int) -> bool:
-    """The exhibitor is approved, read from the database with a share lock (PostgreSQL) held until
+def approved_exhibitor(exhibitor_id: int):
+    """SELECT of the exhibitor's id if it is approved, with a share lock (PostgreSQL) held until
     commit: a decision taking it off the fair locks the row for update, so either it waits for
-    this booking (and then counts and cancels it) or this booking waits and sees the new status."""
+    this booking (and then counts and cancels it) or this booking waits and sees the new status.
+    A booking's claim statement puts it in its own WHERE (bazaar/booking/services.py)."""
     return (
-        db.session.scalar(select(Exhibitor.status).where(Exhibitor.id == exhibitor_id).with_for_update(read=True))
-        == ApplicationStatus.APPROVED
+        select(Exhibitor.id)
+        .where(Exhibitor.id == exhibitor_id, Exhibitor.status == ApplicationStatus.APPROVED)
+        .with_for_update(read=True)
     )
 
 
+def exhibitor_takes_bookings(exhibitor_id: int) -> bool:
+    """The exhibitor is approved (:func:`approved_exhibitor`, read on its own)."""
+    return db.session.scalar(approved_exhibitor(exhibitor_id)) is not None
+
+
 def check_rules(
-    registration: Registration, slot: Slot, replacing: Booking | None = None, now: datetime | None = None
+    registration: Registration,
+    slot: Slot,
+    replacing: Booking | None = None,
+    now: datetime | None = None,
+    exhibitor_in_claim: bool = False,
 ) -> None:
     """Raise the first rule ``registration`` would break by booking ``slot``.
 
     ``replacing``: the booking being rescheduled, which does not count against the new slot.
+    ``exhibitor_in_claim``: the caller's claim statement holds :func:`approved_exhibitor` in its
+    WHERE, so the exhibitor is not read here (a claim that finds it gone claims nothing).
     Call inside the visitor lock for the answer to hold until commit."""
     now = now or utcnow()
     check_event_rules(registration, slot.event_id, slot.starts_at, now)
-    if slot.status != SlotStatus.OPEN or not exhibitor_takes_bookings(slot.exhibitor_id):
+    if slot.status != SlotStatus.OPEN or not (exhibitor_in_claim or exhibitor_takes_bookings(slot.exhibitor_id)):
         raise SlotUnavailable(_("That time cannot be booked."))
     # One read of the visitor's live bookings (a handful), fresh from the database.
     mine = db.session.scalars(

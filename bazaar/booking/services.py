@@ -6,24 +6,30 @@ in the transaction that writes the booking. How that holds under concurrency:
   ``Lock.VISITOR_BOOKINGS`` (bazaar/locking.py) on the registration (SQLite runs every transaction
   as ``BEGIN IMMEDIATE``, one writer at a time). Inside that lock the overlap, cap and
   one-per-exhibitor rules read committed data, so two requests by one visitor cannot both pass them.
-  The unique (registration, start) index is the backstop.
+  The unique (registration, start) index is the backstop. A new booking takes the lock inside its
+  free-table query (``taken_in_statement``) and reads the visitor's bookings in the next statement.
 * Per slot, the claim is conditional: an ``UPDATE slot ... WHERE status = 'open' AND not held for
   someone else`` locks the slot row, then the booking INSERT relies on the partial unique index of
-  live bookings per slot. The loser of a race gets an IntegrityError, mapped to :class:`SlotTaken`
-  with the nearest free times. Nothing is decided by a read followed by a write.
+  live bookings per slot. A new booking does this in one statement (:func:`_claim_statements`,
+  ``ON CONFLICT DO NOTHING``, no savepoint); if that claims nothing, the tables are tried one by one
+  in savepoints (:func:`_place`), where the loser of a race gets an IntegrityError, mapped to
+  :class:`SlotTaken` with the nearest free times. Nothing is decided by a read followed by a write.
 
 Every change raises ``Booking.sequence`` and calls
 :func:`bazaar.booking.notifications.booking_changed` in the same transaction.
 """
 
 from datetime import datetime
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Integer, and_, bindparam, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from bazaar.booking.errors import NotChangeable, Overlap, SlotTaken, SlotUnavailable, WaitlistError, run
 from bazaar.booking.models import (
+    Attendance,
     Booking,
     BookingChange,
     BookingStatus,
@@ -34,11 +40,19 @@ from bazaar.booking.models import (
     WaitlistStatus,
 )
 from bazaar.booking.notifications import booking_changed
-from bazaar.booking.rules import bookable_for, check_rules, live_booking_on, nearest_alternatives
-from bazaar.booking.waitlist import close_waitlist, close_waitlist_entries, offer_slot
+from bazaar.booking.rules import (
+    approved_exhibitor,
+    bookable_for,
+    check_rules,
+    exhibitor_takes_bookings,
+    live_booking_on,
+    nearest_alternatives,
+)
+from bazaar.booking.waitlist import close_waitlist, close_waitlist_entries, offer_slot, release_held_slot
 from bazaar.clock import utcnow
+from bazaar.database import insert_skipping_conflicts, is_postgres
 from bazaar.extensions import db
-from bazaar.locking import Lock, lock
+from bazaar.locking import Lock, lock, taken_in_statement
 from bazaar.registrations.models import Registration
 
 LOCK_TIMEOUT = "10s"
@@ -89,19 +103,26 @@ def _taken(exhibitor, wanted: datetime, registration_id: int) -> SlotTaken:
     return SlotTaken(_("Sorry, that time was just taken."), alternatives)
 
 
-def _candidate_slots(exhibitor_id: int, starts_at: datetime, registration_id: int, now: datetime) -> list[Slot]:
-    return list(
-        db.session.scalars(
-            select(Slot)
-            .where(
-                Slot.exhibitor_id == exhibitor_id,
-                Slot.starts_at == starts_at,
-                bookable_for(registration_id, now),
-                ~live_booking_on(Slot.id),
-            )
-            .order_by(Slot.table_id)
+def _candidate_slots(
+    exhibitor_id: int, starts_at: datetime, registration_id: int, now: datetime, lock_visitor: bool = False
+) -> list[Slot]:
+    """The free tables at ``exhibitor_id`` and ``starts_at``, with their table, in table order;
+    bounded by the exhibitor and the time (indexed), whatever other fairs hold. ``lock_visitor``:
+    the same statement takes the visitor's lock first (``taken_in_statement``)."""
+    query = (
+        select(Slot)
+        .where(
+            Slot.exhibitor_id == exhibitor_id,
+            Slot.starts_at == starts_at,
+            bookable_for(registration_id, now),
+            ~live_booking_on(Slot.id, exhibitor_id),
         )
+        .options(joinedload(Slot.table))
+        .order_by(Slot.table_id)
     )
+    if lock_visitor:
+        query = query.where(taken_in_statement(Lock.VISITOR_BOOKINGS, registration_id, timeout=LOCK_TIMEOUT))
+    return list(db.session.scalars(query))
 
 
 def _slot_exists_at(exhibitor_id: int, starts_at: datetime) -> bool:
@@ -134,22 +155,160 @@ def _new_booking(registration: Registration, actor):
     return put
 
 
+# A new booking's columns that are the same for every booking (the slot and the visitor give the rest).
+NEW_BOOKING = {
+    "status": BookingStatus.CONFIRMED,
+    "walk_in": False,
+    "sequence": 0,
+    "attendance": Attendance.UNKNOWN,
+}
+# ... and those the claim's parameters give (_run_claim), by the parameter's name. The names are
+# no column's: SQLAlchemy would take a parameter named like a column as a value to write there.
+NEW_BOOKING_PARAMETERS = {"registration_id": "visitor", "booked_by_id": "actor", "created_at": "now"}
+
+
+@cache
+def _claim_statements(on_postgres: bool) -> tuple:
+    """The claim of :func:`_claim`, built once per process with named parameters, so SQLAlchemy
+    compiles it once: take the first free ``candidates`` slot (in table order) under its row
+    lock if the exhibitor still takes bookings (its row share-locked), clear a hold on it, write the
+    booking (``ON CONFLICT DO NOTHING``: the unique indexes of live bookings decide a race) and
+    close the visitor's place in the exhibitor's waiting line. PostgreSQL: one statement of
+    data-modifying CTEs returning (booking id, slot id, the slot the closed place had been offered),
+    skipping a candidate another claim has locked. SQLite, one writer at a time: the booking INSERT
+    and the waiting-line UPDATE (a hold on the slot is cleared in between)."""
+    registration_id = bindparam("visitor", type_=Integer())
+    exhibitor_id = bindparam("exhibitor", type_=Integer())
+    now = bindparam("now", type_=Slot.held_until.type)
+    free = and_(
+        Slot.id.in_(bindparam("candidates", expanding=True)),
+        bookable_for(registration_id, now),
+        ~live_booking_on(Slot.id, exhibitor_id),
+        Slot.exhibitor_id.in_(approved_exhibitor(exhibitor_id).scalar_subquery()),
+    )
+    picked = select(Slot.id).where(free).order_by(Slot.table_id, Slot.seat, Slot.id).limit(1)
+    columns = Booking.__table__.c
+    own = {name: literal(value, columns[name].type) for name, value in NEW_BOOKING.items()}
+    own.update({name: bindparam(key, type_=columns[name].type) for name, key in NEW_BOOKING_PARAMETERS.items()})
+    slot_columns = ("event_id", "exhibitor_id", "slot_id", "starts_at", "ends_at")
+    close_place = (
+        update(WaitlistEntry.__table__)
+        .where(
+            WaitlistEntry.registration_id == registration_id,
+            WaitlistEntry.exhibitor_id == exhibitor_id,
+            WaitlistEntry.in_line,
+        )
+        .values(status=WaitlistStatus.CLAIMED)
+        .returning(WaitlistEntry.offered_slot_id)
+    )
+    if not on_postgres:
+        taken = Slot.__table__.c
+        book_first_free = (
+            insert_skipping_conflicts(Booking.__table__)
+            .from_select(
+                [*slot_columns, *own],
+                select(
+                    taken.event_id, taken.exhibitor_id, taken.id, taken.starts_at, taken.ends_at, *own.values()
+                ).where(Slot.id == picked.scalar_subquery()),
+            )
+            .returning(Booking.id, Booking.slot_id)
+        )
+        return book_first_free, close_place
+    unlocked = picked.with_for_update(skip_locked=True)
+    claimed = (
+        update(Slot.__table__)
+        .where(Slot.id == unlocked.scalar_subquery(), bookable_for(registration_id, now))
+        .values(held_for_registration_id=None, held_until=None)
+        .returning(Slot.event_id, Slot.exhibitor_id, Slot.id.label("slot_id"), Slot.starts_at, Slot.ends_at)
+        .cte("claimed")
+    )
+    booked = (
+        insert_skipping_conflicts(Booking.__table__)
+        .from_select([*slot_columns, *own], select(*(claimed.c[name] for name in slot_columns), *own.values()))
+        .returning(Booking.id, Booking.slot_id)
+        .cte("booked")
+    )
+    closed = close_place.where(exists(select(booked.c.id))).cte("closed")
+    offered = select(closed.c.offered_slot_id).limit(1).scalar_subquery()
+    return (select(booked.c.id, booked.c.slot_id, offered),)
+
+
+def _run_claim(registration: Registration, candidates: list[Slot], actor, now: datetime):
+    """Run :func:`_claim_statements`: (booking id, slot id, offered slot id), or None if no
+    candidate could be claimed."""
+    params = {
+        "visitor": registration.id,
+        "exhibitor": candidates[0].exhibitor_id,
+        "candidates": [slot.id for slot in candidates],
+        "now": now,
+        "actor": getattr(actor, "id", None),
+    }
+    if is_postgres():
+        [claim] = _claim_statements(True)
+        return db.session.execute(claim, params).first()
+    book_first_free, close_place = _claim_statements(False)
+    row = db.session.execute(book_first_free, params).first()
+    if row is None:
+        return None
+    booking_id, slot_id = row
+    slot = next(slot for slot in candidates if slot.id == slot_id)
+    if slot.held_for_registration_id is not None:
+        _claim_slot_row(slot, registration.id, now)
+    return booking_id, slot_id, db.session.scalar(close_place, params)
+
+
+def _claim(registration: Registration, candidates: list[Slot], actor, now: datetime) -> Booking | None:
+    """Claim the first free of ``candidates`` and write the booking (:func:`_claim_statements`);
+    returns the booking as a session object (not read back), or None if none could be claimed."""
+    row = _run_claim(registration, candidates, actor, now)
+    if row is None:
+        return None
+    booking_id, slot_id, offered_slot_id = row
+    slot = next(slot for slot in candidates if slot.id == slot_id)
+    db.session.expire(slot, ["held_for_registration_id", "held_until"])
+    booking = Booking(
+        id=booking_id,
+        event_id=slot.event_id,
+        exhibitor_id=slot.exhibitor_id,
+        slot_id=slot.id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        cancel_reason=None,
+        registration_id=registration.id,
+        booked_by_id=getattr(actor, "id", None),
+        created_at=now,
+        **NEW_BOOKING,
+    )
+    make_transient_to_detached(booking)
+    db.session.add(booking)
+    if offered_slot_id is not None and offered_slot_id != slot.id:
+        release_held_slot(db.session.get(Slot, offered_slot_id), registration.id, now)
+    return booking
+
+
 def _book(registration: Registration, exhibitor, starts_at: datetime, actor, candidates: list[Slot] | None) -> Booking:
     now = utcnow()
-    lock(Lock.VISITOR_BOOKINGS, registration.id, timeout=LOCK_TIMEOUT)
     if candidates is None:
-        candidates = _candidate_slots(exhibitor.id, starts_at, registration.id, now)
+        candidates = _candidate_slots(exhibitor.id, starts_at, registration.id, now, lock_visitor=True)
+    else:
+        lock(Lock.VISITOR_BOOKINGS, registration.id, timeout=LOCK_TIMEOUT)
     if not candidates:
         if _slot_exists_at(exhibitor.id, starts_at):
             raise _taken(exhibitor, starts_at, registration.id)
         raise SlotUnavailable(
             _("There is no interview at that time."), nearest_alternatives(exhibitor, starts_at, registration.id)
         )
-    check_rules(registration, candidates[0], now=now)
-    booking = _place(registration, candidates, _new_booking(registration, actor), now)
+    check_rules(registration, candidates[0], now=now, exhibitor_in_claim=True)
+    booking = _claim(registration, candidates, actor, now)
     if booking is None:
-        raise _taken(exhibitor, starts_at, registration.id)
-    close_waitlist_entries(registration.id, booking.exhibitor_id, now)
+        # Lost a race for every table, or one is locked by a claim still running: take them one by
+        # one, waiting for each lock, so a claim that rolls back does not leave its table unbooked.
+        if not exhibitor_takes_bookings(exhibitor.id):
+            raise SlotUnavailable(_("That time cannot be booked."))
+        booking = _place(registration, candidates, _new_booking(registration, actor), now)
+        if booking is None:
+            raise _taken(exhibitor, starts_at, registration.id)
+        close_waitlist_entries(registration.id, booking.exhibitor_id, now)
     booking_changed(booking, BookingChange.CREATED)
     return booking
 

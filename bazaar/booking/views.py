@@ -4,10 +4,11 @@ from babel import Locale
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from bazaar import permissions
+from bazaar.accounts.models import User
 from bazaar.booking import calendar, services, speeddating, waitlist
 from bazaar.booking.directory import directory, directory_choices
 from bazaar.booking.errors import BookingError
@@ -21,6 +22,7 @@ from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, A
 from bazaar.extensions import db
 from bazaar.i18n import country_name, current_lang, format_time
 from bazaar.occupations import OCCUPATIONS
+from bazaar.registrations.models import Registration, RegistrationStatus
 from bazaar.tokens import InvalidToken
 
 bp = Blueprint("booking", __name__)
@@ -125,13 +127,39 @@ def _registration_or_redirect(event):
     return registration
 
 
+def _booking_target(slug: str, exhibitor_id: int) -> tuple[Event, Exhibitor, Registration | None]:
+    """What a booking POST needs, in one query: the event (404 unless the user may see it), its
+    approved exhibitor (404) and the user's registration that may book (None), with the visitor's
+    profile that the interview reminder reads."""
+    row = db.session.execute(
+        select(Event, Exhibitor, Registration)
+        .join(Exhibitor, and_(Exhibitor.event_id == Event.id, Exhibitor.id == exhibitor_id))
+        .outerjoin(
+            Registration,
+            and_(
+                Registration.event_id == Event.id,
+                Registration.user_id == current_user.id,
+                Registration.status == RegistrationStatus.REGISTERED,
+            ),
+        )
+        .where(Event.slug == slug[:80])
+        .options(joinedload(Registration.user).joinedload(User.profile))
+    ).first()
+    if row is None:
+        abort(404)
+    event, exhibitor, registration = row
+    permissions.require("event.view", event, not_found=True)
+    if exhibitor.status != ApplicationStatus.APPROVED:
+        abort(404)
+    return event, exhibitor, registration
+
+
 @bp.post("/events/<slug>/exhibitors/<int:exhibitor_id>/book")
 @login_required
 def book(slug, exhibitor_id):
-    event = _event(slug)
-    exhibitor = _exhibitor(event, exhibitor_id)
-    registration = _registration_or_redirect(event)
+    event, exhibitor, registration = _booking_target(slug, exhibitor_id)
     if registration is None:
+        flash(_("Register for the event first; then you can book interviews."), "error")
         return redirect(url_for("events.event_page", slug=event.slug))
     permissions.require("booking.book", registration)
     form = TimeForm()

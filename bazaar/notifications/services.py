@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 from sqlalchemy.orm import selectinload
 
 from bazaar.clock import utcnow
-from bazaar.database import is_postgres
+from bazaar.database import insert_skipping_conflicts, is_postgres
 from bazaar.extensions import db
 from bazaar.notifications import registry, webhook
 from bazaar.notifications.mail import DeliveryError, PermanentFailure, TemporaryFailure, get_mailer
@@ -68,7 +68,7 @@ def dedup_key(kind: str, recipient: str, subject_type: str | None, subject_id: i
     return f"{kind}:{recipient}:{subject_type or '-'}:{subject_id or '-'}:{version}"
 
 
-def queue(
+def message_row(
     kind: str,
     *,
     user=None,
@@ -81,37 +81,63 @@ def queue(
     version=0,
     channel: str = Channel.EMAIL,
     language: str | None = None,
-) -> OutboxMessage | None:
-    """Add a message to the outbox in the current transaction (the caller commits).
+) -> dict | None:
+    """The outbox row of a message, as column values; None when it has no recipient address.
 
     ``subject`` is the object the message is about (a Booking, Registration, ...); with ``kind``,
-    the recipient and ``version`` it makes the message's unique key, so queueing the same message
-    twice writes one row. Returns the row, or None if it was already queued.
-    """
+    the recipient and ``version`` it makes the message's unique key (:func:`dedup_key`)."""
     address = to_address or (user.email if user is not None else None)
     if not address:
         return None
     subject_type = type(subject).__name__.lower() if subject is not None else None
     subject_id = subject.id if subject is not None else None
-    key = dedup_key(kind, address, subject_type, subject_id, version)
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is not None:
+    now = utcnow()
+    return {
+        "dedup_key": dedup_key(kind, address, subject_type, subject_id, version),
+        "kind": kind,
+        "channel": channel,
+        "user_id": user.id if user is not None else None,
+        "to_address": address,
+        "language": language or (user.preferred_language if user is not None else "sv"),
+        "event_id": event.id if event is not None else None,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "payload": payload or {},
+        "due_at": due_at or now,
+        "expires_at": expires_at,
+        "status": MessageStatus.PENDING,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+def queue(kind: str, **message) -> OutboxMessage | None:
+    """Add a message to the outbox in the current transaction (the caller commits); the keywords
+    are :func:`message_row`'s. Queueing the same message twice (same unique key) writes one row.
+    Returns the row, or None if it was already queued."""
+    row = message_row(kind, **message)
+    if row is None:
         return None
-    message = OutboxMessage(
-        dedup_key=key,
-        kind=kind,
-        channel=channel,
-        user_id=user.id if user is not None else None,
-        to_address=address,
-        language=language or (user.preferred_language if user is not None else "sv"),
-        event_id=event.id if event is not None else None,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        payload=payload or {},
-        due_at=due_at or utcnow(),
-        expires_at=expires_at,
-    )
-    db.session.add(message)
-    return message
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == row["dedup_key"])) is not None:
+        return None
+    added = OutboxMessage(**row)
+    db.session.add(added)
+    return added
+
+
+def queue_rows(rows: list[dict | None]) -> None:
+    """Write the messages ``rows`` (from :func:`message_row`; Nones are left out) in one multi-row
+    ``INSERT ... ON CONFLICT DO NOTHING`` (the unique dedup key) in the current transaction: a message
+    already queued stays as it is, nothing is read back, and the due ones are handed to a worker
+    after commit like :func:`queue`'s."""
+    rows = [row for row in rows if row is not None]
+    if not rows:
+        return
+    written = db.session.execute(
+        insert_skipping_conflicts(OutboxMessage.__table__).returning(OutboxMessage.id, OutboxMessage.due_at), rows
+    ).all()
+    soon = utcnow() + IMMEDIATE
+    db.session.info.setdefault("outbox_kick", set()).update(id_ for id_, due in written if due <= soon)
 
 
 def erase_mentions(event_ids, people: list[tuple[str, str]]) -> int:
@@ -162,19 +188,23 @@ def queue_or_revive(
 ) -> OutboxMessage | None:
     """Queue a message, or bring back the cancelled row with the same key (e.g. a reminder time
     changed and then changed back). A row already sent or failed stays as it is."""
-    key = dedup_key(kind, address, type(subject).__name__.lower(), subject.id, version)
-    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == key))
+    row = message_row(
+        kind,
+        subject=subject,
+        version=version,
+        to_address=address,
+        due_at=due_at,
+        expires_at=expires_at,
+        payload=payload,
+        **kw,
+    )
+    if row is None:
+        return None
+    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == row["dedup_key"]))
     if existing is None:
-        return queue(
-            kind,
-            subject=subject,
-            version=version,
-            to_address=address,
-            due_at=due_at,
-            expires_at=expires_at,
-            payload=payload,
-            **kw,
-        )
+        added = OutboxMessage(**row)
+        db.session.add(added)
+        return added
     if existing.status == MessageStatus.CANCELLED:
         existing.status, existing.due_at, existing.expires_at = MessageStatus.PENDING, due_at, expires_at
         existing.payload, existing.attempts, existing.last_error = payload, 0, None

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.booking import signals as booking_signals
-from bazaar.booking.models import Booking, Slot
+from bazaar.booking.models import Booking, BookingChange, Slot
 from bazaar.booking.notifications import booking_payload
 from bazaar.clock import utcnow
 from bazaar.database import iso_utc, json_object, minute_stamp, minutes_before
@@ -34,6 +34,7 @@ from bazaar.notifications.services import (
     cancel_pending,
     cancel_pending_where,
     dedup_key,
+    message_row,
     queue_or_revive,
     queue_selected,
     revive_cancelled,
@@ -111,13 +112,16 @@ def survey_waves(event) -> list[tuple[int, datetime]]:
 
 
 @booking_signals.booking_changed.connect
-def _booking_changed(booking, event, **_) -> None:
-    sync_interview_reminder(booking, event)
+def _booking_changed(booking, event, change, outbox, **_) -> None:
+    sync_interview_reminder(booking, event, new_rows=outbox if change == BookingChange.CREATED else None)
 
 
-def sync_interview_reminder(booking, event) -> None:
+def sync_interview_reminder(booking, event, new_rows: list | None = None) -> None:
     """Keep one pending reminder per channel for a live, upcoming booking, due at the right time;
-    cancel any other pending reminder for it."""
+    cancel any other pending reminder for it.
+
+    ``new_rows``: the booking was just created, so none of its reminders is in the outbox yet;
+    their rows are added to this list, which the caller writes in one statement."""
     visitor = booking.registration.user
     wanted: dict[str, tuple[str, str]] = {}
     due = booking.starts_at - timedelta(minutes=event.reminder_minutes_before)
@@ -129,21 +133,17 @@ def sync_interview_reminder(booking, event) -> None:
             targets.append((Channel.SMS, phone))
         for channel, address in targets:
             wanted[dedup_key(REMINDER, address, "booking", booking.id, version)] = (channel, address)
-    cancel_pending(booking, (REMINDER,), keep=wanted)
     payload = booking_payload(booking)
+    reminder = dict(subject=booking, version=version, due_at=due, expires_at=booking.starts_at, payload=payload)
+    if new_rows is not None:
+        new_rows += [
+            message_row(REMINDER, to_address=address, user=visitor, event=event, channel=channel, **reminder)
+            for channel, address in wanted.values()
+        ]
+        return
+    cancel_pending(booking, (REMINDER,), keep=wanted)
     for channel, address in wanted.values():
-        queue_or_revive(
-            REMINDER,
-            subject=booking,
-            version=version,
-            address=address,
-            due_at=due,
-            expires_at=booking.starts_at,
-            payload=payload,
-            user=visitor,
-            event=event,
-            channel=channel,
-        )
+        queue_or_revive(REMINDER, address=address, user=visitor, event=event, channel=channel, **reminder)
 
 
 @event_signals.times_changed.connect

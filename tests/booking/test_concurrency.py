@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from bazaar.booking import errors, services
@@ -140,9 +141,14 @@ def test_without_the_visitor_lock_the_race_double_books(ctx, wide_app, monkeypat
     """The control experiment: switch the per-visitor lock off and overlapping bookings get in,
     which proves the test above exercises a real race."""
     _slow_rule_check(monkeypatch)
-    real_lock = services.lock
+    real_lock, real_in_statement = services.lock, services.taken_in_statement
     monkeypatch.setattr(
         services, "lock", lambda kind, key, **kw: None if kind == Lock.VISITOR_BOOKINGS else real_lock(kind, key, **kw)
+    )
+    monkeypatch.setattr(  # the booking takes it inside its candidate query
+        services,
+        "taken_in_statement",
+        lambda kind, key, **kw: sa.true() if kind == Lock.VISITOR_BOOKINGS else real_in_statement(kind, key, **kw),
     )
     reg, jobs = _overlapping_setup()
     _fire(wide_app, jobs)

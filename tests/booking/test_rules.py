@@ -65,7 +65,7 @@ def test_a_race_lost_at_the_insert_is_a_friendly_error_not_a_crash(fair, monkeyp
     single = f.exhibitor(event, tables=1)
     [slot] = f.slots_for(single, count=1)
     f.booked(f.registration(event), slot)
-    monkeypatch.setattr(services, "_candidate_slots", lambda exhibitor_id, starts_at, reg_id, now: [slot])
+    monkeypatch.setattr(services, "_candidate_slots", lambda exhibitor_id, starts_at, reg_id, now, **_: [slot])
     with pytest.raises(errors.SlotTaken):
         services.book(f.registration(event), single, slot.starts_at)
     assert _live(slot_id=slot.id) == 1
@@ -75,7 +75,7 @@ def test_a_race_lost_at_the_insert_is_a_friendly_error_not_a_crash(fair, monkeyp
     monkeypatch.setattr(
         services,
         "_candidate_slots",
-        lambda exhibitor_id, starts_at, reg_id, now: sorted(
+        lambda exhibitor_id, starts_at, reg_id, now, **_: sorted(
             [s for s in slots if s.starts_at == starts_at], key=lambda s: s.table_id
         ),
     )
