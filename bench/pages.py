@@ -13,8 +13,10 @@ test client and a logged-in session, it requests round-robin:
 - ``bare``: a bare Flask view (its own app, one SELECT of 100 bookings with the visitor's name,
   rendered into a list by a Jinja loop): what the stack costs for a list of that size.
 
-Printed per page: ``<page>_median_ms``, ``<page>_p95_ms``, ``<page>_statements`` (SQL statements
-one request sends) and ``<page>_rows`` (the rows it shows), then last
+Printed per page: ``<page>_median_ms``, ``<page>_p95_ms`` (wall clock), ``<page>_cpu_median_ms``
+(this process's CPU: what the page costs the web tier when the machine is shared),
+``<page>_statements`` (SQL statements one request sends) and ``<page>_rows`` (the rows it shows),
+then last
 ``pages: <ms> ms median of the slowest page (<name>) (<ratio> of bare)``, the ratio being the bare
 page's median over the slowest page's (1.0: as fast as the stack can render such a list).
 
@@ -38,7 +40,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _support import bench_app, print_figures  # noqa: E402
+from _support import create_database, dispose, drop_database, print_figures  # noqa: E402
 
 EXHIBITORS = 60
 SLOTS_PER_TABLE = 32
@@ -234,6 +236,55 @@ def client_for(app, user_id: str):
     return client
 
 
+def measure(app, engine, database_url: str, built: dict, requests: int) -> tuple[dict, dict, dict]:
+    """Statements of one request per page, then ``requests`` timed requests of each, round-robin
+    (so every page meets the same load); returns the figures, the rows each page shows, the seconds."""
+    slug = built["slug"]
+    visitor, interviewer = client_for(app, built["me"]), client_for(app, built["interviewer"])
+    bare, bare_engine = bare_app(database_url, built["day_exhibitor"])
+    pages = {
+        "directory": (visitor, f"/events/{slug}/exhibitors", '<li data-search="'),
+        "times": (visitor, f"/events/{slug}/exhibitors/{built['times_exhibitor']}", 'name="starts_at"'),
+        "schedule": (visitor, f"/events/{slug}/my-schedule", '<li class="card">'),
+        "day": (interviewer, f"/exhibitor/{built['day_exhibitor']}/day", '<li class="interview"'),
+        "bare": (bare.test_client(), "/interviews", '<li id="interview-'),
+    }
+    statements = []
+    figures, rows, seconds = {}, {}, {name: [] for name in pages}
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def get(name):
+        client, url, _row = pages[name]
+        wall, cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        elapsed = time.perf_counter() - wall, time.process_time() - cpu
+        assert response.status_code == 200, (name, response.status_code)
+        return response.get_data(as_text=True), elapsed
+
+    try:
+        for name, (_client, _url, row) in pages.items():
+            for _ in range(WARMUP):
+                get(name)
+            for counted in (engine, bare_engine):
+                sa.event.listen(counted, "before_cursor_execute", count)
+            try:
+                statements.clear()
+                html, _elapsed = get(name)
+            finally:
+                for counted in (engine, bare_engine):
+                    sa.event.remove(counted, "before_cursor_execute", count)
+            figures[f"{name}_statements"] = len(statements)
+            rows[name] = html.count(row)
+        for _ in range(requests):
+            for name in pages:
+                seconds[name].append(get(name)[1])
+    finally:
+        bare_engine.dispose()
+    return figures, rows, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="40 requests per page instead of 200, under a minute")
@@ -241,62 +292,35 @@ def main() -> None:
     requests = 40 if args.quick else 200
     os.environ["BAZAAR_INSTANCE_DIR"] = tempfile.mkdtemp(prefix="bazaar-bench-pages-")  # rate limits, secrets
 
-    with bench_app() as app:
+    name, database_url = create_database()
+    os.environ.update({"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16)})
+    os.environ.pop("REDIS_URL", None)
+    try:
+        from bazaar import create_app
         from bazaar.extensions import db
 
-        built = build(random.Random(19))
-        db.session.remove()
-        slug = built["slug"]
-        visitor, interviewer = client_for(app, built["me"]), client_for(app, built["interviewer"])
-        bare, bare_engine = bare_app(db.engine.url.render_as_string(hide_password=False), built["day_exhibitor"])
-        pages = {
-            "directory": (visitor, f"/events/{slug}/exhibitors", '<li data-search="'),
-            "times": (visitor, f"/events/{slug}/exhibitors/{built['times_exhibitor']}", 'name="starts_at"'),
-            "schedule": (visitor, f"/events/{slug}/my-schedule", '<li class="card">'),
-            "day": (interviewer, f"/exhibitor/{built['day_exhibitor']}/day", '<li class="interview"'),
-            "bare": (bare.test_client(), "/interviews", '<li id="interview-'),
-        }
-        statements = []
-        figures, rows, seconds = {}, {}, {name: [] for name in pages}
-
-        def count(_conn, _cursor, statement, *_args):
-            statements.append(statement)
-
-        def get(name):
-            client, url, _row = pages[name]
-            wall = time.perf_counter()
-            response = client.get(url)
-            elapsed = time.perf_counter() - wall
-            assert response.status_code == 200, (name, response.status_code)
-            return response.get_data(as_text=True), elapsed
-
+        app = create_app()
+        with app.app_context():
+            db.create_all()
+            built = build(random.Random(19))
+            engine = db.engine
         try:
-            for name, (_client, _url, row) in pages.items():
-                for _ in range(WARMUP):
-                    get(name)
-                for engine in (db.engine, bare_engine):
-                    sa.event.listen(engine, "before_cursor_execute", count)
-                try:
-                    statements.clear()
-                    html, _elapsed = get(name)
-                finally:
-                    for engine in (db.engine, bare_engine):
-                        sa.event.remove(engine, "before_cursor_execute", count)
-                figures[f"{name}_statements"] = len(statements)
-                rows[name] = html.count(row)
-            for _ in range(requests):  # round-robin, so every page meets the same load
-                for name in pages:
-                    seconds[name].append(get(name)[1])
+            # Requested outside any app context, as a server does: each request its own session.
+            figures, rows, seconds = measure(app, engine, database_url, built, requests)
         finally:
-            bare_engine.dispose()
+            dispose(app)
+    finally:
+        drop_database(name)
 
-    for name, times in seconds.items():
-        times.sort()
+    for name, timings in seconds.items():
+        times = sorted(wall for wall, _cpu in timings)
         figures[f"{name}_median_ms"] = statistics.median(times) * 1000
         figures[f"{name}_p95_ms"] = times[int(len(times) * 0.95) - 1] * 1000
+        figures[f"{name}_cpu_median_ms"] = statistics.median(cpu for _wall, cpu in timings) * 1000
         figures[f"{name}_rows"] = rows[name]
     figures["requests_per_page"] = requests
     figures["load_average_1min"] = f"{os.getloadavg()[0]:.1f}"
+    pages = list(seconds)
     ordered = {k: figures[k] for k in sorted(figures, key=lambda k: (k.split("_")[0] not in pages, k))}
     slowest = max((n for n in pages if n != "bare"), key=lambda n: figures[f"{n}_median_ms"])
     worst = figures[f"{slowest}_median_ms"]
