@@ -6,6 +6,7 @@ from flask import (
     Response,
     abort,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -567,12 +568,15 @@ def bookings_xlsx(exhibitor_id):
 
 
 def _outcome_choices() -> dict:
-    """The outcome form's choices, built once per page rather than once per interview."""
+    """The outcome form's selects, rendered once per page rather than once per interview: for each
+    select, the value selected -> its options (``exhibitors/_interview.html`` ``options``)."""
     form = OutcomeForm(formdata=None, meta={"csrf": False})
-    return {  # translated once here, not once per option per interview
-        name: [(value, str(label)) for value, label in getattr(form, name).choices]
-        for name in ("outcome", "employment_type")
-    }
+    options = get_template_attribute("exhibitors/_interview.html", "options")
+    rendered = {}
+    for name in ("outcome", "employment_type"):
+        choices = [(value, str(label)) for value, label in getattr(form, name).choices]  # translated once
+        rendered[name] = {value: options(choices, value) for value, _label in choices}
+    return rendered
 
 
 def _day_page(exhibitor, rows, title, missing=False):
