@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from bazaar import permissions
 from bazaar.booking import calendar, services, speeddating, waitlist
-from bazaar.booking.directory import directory, directory_choices
+from bazaar.booking.directory import approved_exhibitors, directory, directory_choices
 from bazaar.booking.errors import BookingError
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
 from bazaar.booking.models import Booking, CancelReason, SpeedDatingSession, WaitlistEntry, my_bookings
@@ -34,8 +34,8 @@ def _event(slug: str) -> Event:
     return event
 
 
-def _exhibitor(event: Event, exhibitor_id: int) -> Exhibitor:
-    exhibitor = db.session.get(Exhibitor, exhibitor_id)
+def _exhibitor(event: Event, exhibitor_id: int, *load) -> Exhibitor:
+    exhibitor = db.session.get(Exhibitor, exhibitor_id, options=load)
     if exhibitor is None or exhibitor.event_id != event.id or exhibitor.status != ApplicationStatus.APPROVED:
         abort(404)
     return exhibitor
@@ -54,9 +54,9 @@ def _language_name(code: str, lang: str) -> str:
         return code
 
 
-def _browse_form(event: Event) -> BrowseForm:
+def _browse_form(event: Event, exhibitors: list) -> BrowseForm:
     lang = current_lang()
-    present = directory_choices(event)
+    present = directory_choices(event, exhibitors)
     form = BrowseForm(request.args)
     anything = [("", _("Any"))]
     form.occupation.choices = anything + sorted(((k, str(v)) for k, v in OCCUPATIONS.items()), key=lambda c: c[1])
@@ -69,7 +69,8 @@ def _browse_form(event: Event) -> BrowseForm:
 @bp.get("/events/<slug>/exhibitors")
 def browse(slug):
     event = _event(slug)
-    form = _browse_form(event)
+    exhibitors = approved_exhibitors(event)  # read once for the filters' choices and the list
+    form = _browse_form(event, exhibitors)
     if request.args and form.validate():
         listings = directory(
             event,
@@ -79,9 +80,10 @@ def browse(slug):
             country=form.country.data or "",
             employment_type=form.employment_type.data or "",
             free_only=bool(form.free.data),
+            exhibitors=exhibitors,
         )
     else:
-        listings = directory(event)
+        listings = directory(event, exhibitors=exhibitors)
     return render_template(
         "booking/browse.html",
         event=event,
@@ -102,7 +104,7 @@ def _exhibitor_page(event, exhibitor, error: BookingError | None = None, status:
         exhibitor=exhibitor,
         registration=registration,
         times=free_times(exhibitor) if registration is None else None,
-        offers=offers_for(registration, exhibitor) if registration is not None else None,
+        offers=offers_for(registration, exhibitor, live=mine) if registration is not None else None,
         error=error,
         booked_here=[b for b in mine if b.exhibitor_id == exhibitor.id],
         waitlist=waitlist.waitlist_entry(reg_id, exhibitor.id) if reg_id else None,
@@ -115,7 +117,7 @@ def _exhibitor_page(event, exhibitor, error: BookingError | None = None, status:
 @bp.get("/events/<slug>/exhibitors/<int:exhibitor_id>")
 def exhibitor(slug, exhibitor_id):
     event = _event(slug)
-    return _exhibitor_page(event, _exhibitor(event, exhibitor_id))
+    return _exhibitor_page(event, _exhibitor(event, exhibitor_id, joinedload(Exhibitor.openings)))
 
 
 def _registration_or_redirect(event):

@@ -569,9 +569,9 @@ def bookings_xlsx(exhibitor_id):
 
 def _outcome_choices() -> dict:
     """The outcome form's selects, rendered once per page rather than once per interview: for each
-    select, the value selected -> its options (``exhibitors/_interview.html`` ``options``)."""
+    select, the value selected -> its options (``macros/forms.html`` ``options``)."""
     form = OutcomeForm(formdata=None, meta={"csrf": False})
-    options = get_template_attribute("exhibitors/_interview.html", "options")
+    options = get_template_attribute("macros/forms.html", "options")
     rendered = {}
     for name in ("outcome", "employment_type"):
         choices = [(value, str(label)) for value, label in getattr(form, name).choices]  # translated once
