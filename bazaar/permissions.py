@@ -103,12 +103,14 @@ def staffs_event(user, event, *roles: str) -> bool:
         return False
     return _once_per_request(
         ("staffs_event", user.id, event.id, roles),
-        lambda: db.session.scalar(
-            db.select(EventStaff.id).where(
-                EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role.in_(roles)
+        lambda: (
+            db.session.scalar(
+                db.select(EventStaff.id).where(
+                    EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role.in_(roles)
+                )
             )
-        )
-        is not None,
+            is not None
+        ),
     )
 
 
