@@ -47,12 +47,13 @@ def require(action: str, obj=None, user=None, not_found: bool = False) -> None:
     abort(404 if not_found else 403)
 
 
-def load(model, object_id: int, action: str, not_found: bool = False):
+def load(model, object_id: int, action: str, not_found: bool = False, options: tuple = ()):
     """The ``model`` row with ``object_id`` if the current user may do ``action`` on it; else 404/403.
+    ``options``: loader options (what the page shows of it, read in the same statement).
 
     Ids from query strings or forms may be any integer; out-of-range ones name no row."""
 
-    obj = db.session.get(model, object_id) if 0 < object_id <= ROW_ID_MAX else None
+    obj = db.session.get(model, object_id, options=options) if 0 < object_id <= ROW_ID_MAX else None
     if obj is None:
         abort(404)
     require(action, obj, not_found=not_found)

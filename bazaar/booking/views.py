@@ -26,8 +26,8 @@ from bazaar.tokens import InvalidToken
 bp = Blueprint("booking", __name__)
 
 
-def _event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug[:80]))
+def _event(slug: str, *load) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug[:80]).options(*load))
     if event is None:
         abort(404)
     permissions.require("event.view", event, not_found=True)
@@ -159,7 +159,7 @@ def _time(moment, event) -> str:
 @bp.get("/events/<slug>/my-schedule")
 @login_required
 def my_schedule(slug):
-    event = _event(slug)
+    event = _event(slug, joinedload(Event.days))  # the page names each day
     registration = registration_for_booking(current_user, event)
     bookings = my_bookings(registration) if registration is not None else []
     waiting = []
