@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bazaar.booking.rules import free_slot_counts
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
@@ -39,9 +39,9 @@ def approved_exhibitors(event) -> list:
     return db.session.scalars(
         select(Exhibitor)
         .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
-        .options(selectinload(Exhibitor.openings))
+        .options(joinedload(Exhibitor.openings))
         .order_by(Exhibitor.name)
-    ).all()
+    ).unique().all()
 
 
 def directory(
