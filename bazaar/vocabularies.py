@@ -6,13 +6,14 @@ their domain and nowhere else. An unknown code (old data) shows as itself rather
 
 from functools import lru_cache
 
+from flask_babel import get_locale
+
 from bazaar.activitylog.models import ACTION_LABELS, EXPORT_LABELS, FIELD_LABELS
 from bazaar.announcements.models import AUDIENCE_LABELS
 from bazaar.events.models import STAFF_ROLE_LABELS
 from bazaar.events.models import STATUS_LABELS as EVENT_STATUS_LABELS
 from bazaar.exhibitors.forms import ATTENDANCE_LABELS, EDUCATION_LEVELS, FORMAT_LABELS, OUTCOME_LABELS
 from bazaar.exhibitors.models import APPLICATION_STATUS_LABELS, EMPLOYMENT_TYPE_LABELS, ORG_TYPE_LABELS
-from bazaar.i18n import current_lang
 from bazaar.notifications.labels import CHANNEL_LABELS, KIND_LABELS
 from bazaar.notifications.labels import STATUS_LABELS as MESSAGE_STATUS_LABELS
 from bazaar.occupations import OCCUPATIONS
@@ -44,14 +45,21 @@ def label(code: str | None, vocabulary: str) -> str:
     """The translated label of ``code`` in ``vocabulary``."""
     if code is None:
         return ""
-    return _translated(vocabulary, code, current_lang())
+    locale = get_locale()
+    if locale is None:  # outside any app: the source text
+        return _text(vocabulary, code)
+    return _kept(vocabulary, code, str(locale))
+
+
+def _text(vocabulary: str, code: str) -> str:
+    return str(VOCABULARIES[vocabulary].get(code, code))
 
 
 @lru_cache(maxsize=4096)
-def _translated(vocabulary: str, code: str, lang: str) -> str:
-    """A label in ``lang`` (the current language, which it is translated into), kept: a page of a
-    hundred interviews shows the same few labels again and again."""
-    return str(VOCABULARIES[vocabulary].get(code, code))
+def _kept(vocabulary: str, code: str, lang: str) -> str:
+    """:func:`_text` in ``lang`` (the current language, which it is translated into), kept: a page of
+    a hundred interviews shows the same few labels again and again."""
+    return _text(vocabulary, code)
 
 
 def init_app(app) -> None:
