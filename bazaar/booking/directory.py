@@ -34,7 +34,7 @@ def _texts(exhibitor) -> list[str]:
 
 
 def approved_exhibitors(event) -> list:
-    """The approved exhibitors at ``event`` by name, with their openings (two statements), which the
+    """The approved exhibitors at ``event`` by name, with their openings (one statement), which the
     directory and its filters' choices both read."""
     return db.session.scalars(
         select(Exhibitor)
