@@ -36,12 +36,16 @@ def _texts(exhibitor) -> list[str]:
 def approved_exhibitors(event) -> list:
     """The approved exhibitors at ``event`` by name, with their openings (one statement), which the
     directory and its filters' choices both read."""
-    return db.session.scalars(
-        select(Exhibitor)
-        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
-        .options(joinedload(Exhibitor.openings))
-        .order_by(Exhibitor.name)
-    ).unique().all()
+    return (
+        db.session.scalars(
+            select(Exhibitor)
+            .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
+            .options(joinedload(Exhibitor.openings))
+            .order_by(Exhibitor.name)
+        )
+        .unique()
+        .all()
+    )
 
 
 def directory(
