@@ -5,6 +5,7 @@ explicitly, so a visitor is never sent to an interview an hour off.
 """
 
 from datetime import date, datetime
+from functools import lru_cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import current_app, request
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, get_translations, refresh
 from flask_login import current_user, user_logged_in
 from markupsafe import Markup
 
@@ -107,8 +108,13 @@ def format_date(
     if dt is None:
         return ""
     day = _local(dt, tz).date() if isinstance(dt, datetime) else dt
-    locale = lang or current_lang()
-    if fmt == "full":
+    return _date_text(day, fmt == "full", lang or current_lang())
+
+
+@lru_cache(maxsize=1024)
+def _date_text(day: date, full: bool, locale: str) -> str:
+    """:func:`format_date`'s words, kept: a page of a hundred interviews formats a few days."""
+    if full:
         return babel_dates.format_date(day, format="full", locale=locale)
     return babel_dates.format_skeleton("yMMMd", day, locale=locale)
 
@@ -119,9 +125,15 @@ def format_time(
     """A 24-hour time of hours and minutes ("16:30"), with the zone abbreviation if asked ("16:30 CET")."""
     if dt is None:
         return ""
+    text, zone = _time_text(dt, tz, lang or current_lang())
+    return f"{text} {zone}" if with_zone else text
+
+
+@lru_cache(maxsize=4096)
+def _time_text(dt: datetime, tz: str, locale: str) -> tuple[str, str]:
+    """:func:`format_time`'s clock time and zone abbreviation, kept: a fair has a few hundred start times."""
     local = _local(dt, tz)
-    text = babel_dates.format_time(local, format=TIME_PATTERN, locale=lang or current_lang())
-    return f"{text} {local.tzname()}" if with_zone else text
+    return babel_dates.format_time(local, format=TIME_PATTERN, locale=locale), local.tzname()
 
 
 def format_datetime(
@@ -203,7 +215,26 @@ def store_preferred_language(user, lang: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)
+def _kept_gettext(lang: str, message: str) -> str:
+    """A template's message in ``lang`` (the language of the page, which Flask-Babel translates into)."""
+    return get_translations().ugettext(message)
+
+
+@lru_cache(maxsize=8192)
+def _kept_ngettext(lang: str, singular: str, plural: str, n: int) -> str:
+    return get_translations().ungettext(singular, plural, n)
+
+
 def init_app(app) -> None:
+    # Templates' ``_`` and ``ngettext`` keep each message per language: Flask-Babel looks the page's
+    # translations up on every call, which cost more than the rest of a directory row. Jinja still
+    # fills in and escapes the variables.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: _kept_gettext(current_lang(), message),
+        ngettext=lambda singular, plural, n: _kept_ngettext(current_lang(), singular, plural, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["dt"] = format_datetime
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["percent"] = format_percent

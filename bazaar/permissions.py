@@ -6,7 +6,7 @@ Views and tasks call :func:`can` or :func:`require`; nothing else checks roles. 
 
 from collections.abc import Callable
 
-from flask import abort
+from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from bazaar.activities.models import Audience, Participant
@@ -47,12 +47,13 @@ def require(action: str, obj=None, user=None, not_found: bool = False) -> None:
     abort(404 if not_found else 403)
 
 
-def load(model, object_id: int, action: str, not_found: bool = False):
+def load(model, object_id: int, action: str, not_found: bool = False, options: tuple = ()):
     """The ``model`` row with ``object_id`` if the current user may do ``action`` on it; else 404/403.
+    ``options``: loader options (what the page shows of it, read in the same statement).
 
     Ids from query strings or forms may be any integer; out-of-range ones name no row."""
 
-    obj = db.session.get(model, object_id) if 0 < object_id <= ROW_ID_MAX else None
+    obj = db.session.get(model, object_id, options=options) if 0 < object_id <= ROW_ID_MAX else None
     if obj is None:
         abort(404)
     require(action, obj, not_found=not_found)
@@ -69,15 +70,30 @@ def organises(user, event) -> bool:
     return any(o.organisation_id == user.organisation_id for o in event.organisers)
 
 
+def _once_per_request(key: tuple, read: Callable):
+    """``read()``, read once per request for ``key``: a page asks the same role many times (its menu
+    alone several), and a role given or revoked shows from the next request. Outside a request (the
+    worker, the shell) it is read every time."""
+    if not has_request_context():
+        return read()
+    answers = request.environ.setdefault("bazaar.permissions", {})
+    if key not in answers:
+        answers[key] = read()
+    return answers[key]
+
+
 def exhibitor_role(user, exhibitor) -> str | None:
     """'admin', 'interviewer' or None for the user's role at ``exhibitor``."""
 
     if not user.is_authenticated or exhibitor is None:
         return None
-    return db.session.scalar(
-        db.select(ExhibitorStaff.role).where(
-            ExhibitorStaff.exhibitor_id == exhibitor.id, ExhibitorStaff.user_id == user.id
-        )
+    return _once_per_request(
+        ("exhibitor_role", user.id, exhibitor.id),
+        lambda: db.session.scalar(
+            db.select(ExhibitorStaff.role).where(
+                ExhibitorStaff.exhibitor_id == exhibitor.id, ExhibitorStaff.user_id == user.id
+            )
+        ),
     )
 
 
@@ -86,13 +102,16 @@ def staffs_event(user, event, *roles: str) -> bool:
 
     if not user.is_authenticated or event is None:
         return False
-    return (
-        db.session.scalar(
-            db.select(EventStaff.id).where(
-                EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role.in_(roles)
+    return _once_per_request(
+        ("staffs_event", user.id, event.id, roles),
+        lambda: (
+            db.session.scalar(
+                db.select(EventStaff.id).where(
+                    EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role.in_(roles)
+                )
             )
-        )
-        is not None
+            is not None
+        ),
     )
 
 

@@ -4,6 +4,10 @@ Templates write ``{{ code|label("registration_status") }}``; the labels live nex
 their domain and nowhere else. An unknown code (old data) shows as itself rather than failing.
 """
 
+from functools import lru_cache
+
+from flask_babel import get_locale
+
 from bazaar.activitylog.models import ACTION_LABELS, EXPORT_LABELS, FIELD_LABELS
 from bazaar.announcements.models import AUDIENCE_LABELS
 from bazaar.events.models import STAFF_ROLE_LABELS
@@ -41,7 +45,21 @@ def label(code: str | None, vocabulary: str) -> str:
     """The translated label of ``code`` in ``vocabulary``."""
     if code is None:
         return ""
+    locale = get_locale()
+    if locale is None:  # outside any app: the source text
+        return _text(vocabulary, code)
+    return _kept(vocabulary, code, str(locale))
+
+
+def _text(vocabulary: str, code: str) -> str:
     return str(VOCABULARIES[vocabulary].get(code, code))
+
+
+@lru_cache(maxsize=4096)
+def _kept(vocabulary: str, code: str, lang: str) -> str:
+    """:func:`_text` in ``lang`` (the current language, which it is translated into), kept: a page of
+    a hundred interviews shows the same few labels again and again."""
+    return _text(vocabulary, code)
 
 
 def init_app(app) -> None:

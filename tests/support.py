@@ -80,6 +80,16 @@ def counted_statements():
         sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
+def page_statements(client, url: str) -> tuple[str, list[str]]:
+    """GET ``url`` (answered 200): the page, and the SQL statements it sent with the rows the test
+    holds expired first, so they are read again as in a fresh request (SQLite's BEGIN left out)."""
+    db.session.expire_all()
+    with counted_statements() as sent:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.get_data(as_text=True), [s for s in sent if not s.startswith("BEGIN")]
+
+
 def wait_for(predicate, timeout=30.0, interval=0.2, message="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

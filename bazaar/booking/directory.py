@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bazaar.booking.rules import free_slot_counts
-from bazaar.exhibitors.models import ApplicationStatus, Exhibitor, Opening
+from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
 from bazaar.extensions import db
 
 
@@ -33,6 +33,21 @@ def _texts(exhibitor) -> list[str]:
     return [(t or "").casefold() for t in texts if t]
 
 
+def approved_exhibitors(event) -> list:
+    """The approved exhibitors at ``event`` by name, with their openings (one statement), which the
+    directory and its filters' choices both read."""
+    return (
+        db.session.scalars(
+            select(Exhibitor)
+            .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
+            .options(joinedload(Exhibitor.openings))
+            .order_by(Exhibitor.name)
+        )
+        .unique()
+        .all()
+    )
+
+
 def directory(
     event,
     q: str = "",
@@ -41,15 +56,13 @@ def directory(
     country: str = "",
     employment_type: str = "",
     free_only: bool = False,
+    exhibitors: list | None = None,
 ) -> list[Listing]:
     """Approved exhibitors at ``event`` filtered by what visitors ask for. Opening filters
-    (occupation, country, employment type) keep exhibitors with at least one matching opening."""
-    exhibitors = db.session.scalars(
-        select(Exhibitor)
-        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
-        .options(selectinload(Exhibitor.openings))
-        .order_by(Exhibitor.name)
-    ).all()
+    (occupation, country, employment type) keep exhibitors with at least one matching opening.
+    ``exhibitors``: :func:`approved_exhibitors` if the caller has read them already."""
+    if exhibitors is None:
+        exhibitors = approved_exhibitors(event)
     free = free_slot_counts(event)
     needle = (q or "").strip().casefold()
     listings = []
@@ -83,22 +96,14 @@ def directory(
     return listings
 
 
-def directory_choices(event) -> dict[str, list[str]]:
-    """Codes present at ``event`` for the directory's filters (languages and job countries)."""
-    rows = db.session.execute(
-        select(Exhibitor.booth_languages, Exhibitor.job_countries).where(
-            Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED
-        )
-    ).all()
-    countries = set(
-        db.session.scalars(
-            select(Opening.country)
-            .join(Exhibitor)
-            .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
-        )
-    )
-    languages = set()
-    for booth_languages, job_countries in rows:
-        languages.update(booth_languages or [])
-        countries.update(job_countries or [])
+def directory_choices(event, exhibitors: list | None = None) -> dict[str, list[str]]:
+    """Codes present at ``event`` for the directory's filters (languages and job countries).
+    ``exhibitors``: :func:`approved_exhibitors` if the caller has read them already."""
+    if exhibitors is None:
+        exhibitors = approved_exhibitors(event)
+    languages, countries = set(), set()
+    for exhibitor in exhibitors:
+        languages.update(exhibitor.booth_languages or [])
+        countries.update(exhibitor.job_countries or [])
+        countries.update(opening.country for opening in exhibitor.openings)
     return {"languages": sorted(languages), "countries": sorted(c for c in countries if c)}

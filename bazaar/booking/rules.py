@@ -245,15 +245,23 @@ class Offers:
 
 
 def offers_for(
-    registration: Registration, exhibitor, moving: Booking | None = None, now: datetime | None = None
+    registration: Registration,
+    exhibitor,
+    moving: Booking | None = None,
+    now: datetime | None = None,
+    live: list[Booking] | None = None,
 ) -> Offers:
     """The free times at ``exhibitor`` that ``registration`` can book, by :func:`check_event_rules`
     and :func:`check_visitor_rules`: a new booking where the rules allow it, else moving their one
     interview with this exhibitor there. ``moving``: offer only moves of that booking (reschedule).
-    Two statements however many times: the free times and the visitor's bookings."""
+    ``live``: the visitor's live bookings (``models.my_bookings``) if the caller has read them.
+    Two statements however many times: the free times and the visitor's bookings (one with ``live``)."""
     now = now or utcnow()
     times = free_times(exhibitor, registration.id, now)
-    mine = db.session.scalars(select(Booking).where(*_live_bookings_of(registration.id, None))).all()
+    if live is None:
+        mine = db.session.scalars(select(Booking).where(*_live_bookings_of(registration.id, None))).all()
+    else:  # the same bookings as _live_bookings_of: walk-ins count for no rule
+        mine = [b for b in live if b.is_live and not b.walk_in]
     if moving is None:
         here = [b for b in mine if b.exhibitor_id == exhibitor.id and b.starts_at > now]
         movable = here[0] if len(here) == 1 else None

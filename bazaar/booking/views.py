@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from bazaar import permissions
 from bazaar.accounts.models import User
 from bazaar.booking import calendar, services, speeddating, waitlist
-from bazaar.booking.directory import directory, directory_choices
+from bazaar.booking.directory import approved_exhibitors, directory, directory_choices
 from bazaar.booking.errors import BookingError
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
 from bazaar.booking.models import Booking, CancelReason, SpeedDatingSession, WaitlistEntry, my_bookings
@@ -28,16 +28,16 @@ from bazaar.tokens import InvalidToken
 bp = Blueprint("booking", __name__)
 
 
-def _event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug[:80]))
+def _event(slug: str, *load) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug[:80]).options(*load))
     if event is None:
         abort(404)
     permissions.require("event.view", event, not_found=True)
     return event
 
 
-def _exhibitor(event: Event, exhibitor_id: int) -> Exhibitor:
-    exhibitor = db.session.get(Exhibitor, exhibitor_id)
+def _exhibitor(event: Event, exhibitor_id: int, *load) -> Exhibitor:
+    exhibitor = db.session.get(Exhibitor, exhibitor_id, options=load)
     if exhibitor is None or exhibitor.event_id != event.id or exhibitor.status != ApplicationStatus.APPROVED:
         abort(404)
     return exhibitor
@@ -56,9 +56,9 @@ def _language_name(code: str, lang: str) -> str:
         return code
 
 
-def _browse_form(event: Event) -> BrowseForm:
+def _browse_form(event: Event, exhibitors: list) -> BrowseForm:
     lang = current_lang()
-    present = directory_choices(event)
+    present = directory_choices(event, exhibitors)
     form = BrowseForm(request.args)
     anything = [("", _("Any"))]
     form.occupation.choices = anything + sorted(((k, str(v)) for k, v in OCCUPATIONS.items()), key=lambda c: c[1])
@@ -71,7 +71,8 @@ def _browse_form(event: Event) -> BrowseForm:
 @bp.get("/events/<slug>/exhibitors")
 def browse(slug):
     event = _event(slug)
-    form = _browse_form(event)
+    exhibitors = approved_exhibitors(event)  # read once for the filters' choices and the list
+    form = _browse_form(event, exhibitors)
     if request.args and form.validate():
         listings = directory(
             event,
@@ -81,9 +82,10 @@ def browse(slug):
             country=form.country.data or "",
             employment_type=form.employment_type.data or "",
             free_only=bool(form.free.data),
+            exhibitors=exhibitors,
         )
     else:
-        listings = directory(event)
+        listings = directory(event, exhibitors=exhibitors)
     return render_template(
         "booking/browse.html",
         event=event,
@@ -104,7 +106,7 @@ def _exhibitor_page(event, exhibitor, error: BookingError | None = None, status:
         exhibitor=exhibitor,
         registration=registration,
         times=free_times(exhibitor) if registration is None else None,
-        offers=offers_for(registration, exhibitor) if registration is not None else None,
+        offers=offers_for(registration, exhibitor, live=mine) if registration is not None else None,
         error=error,
         booked_here=[b for b in mine if b.exhibitor_id == exhibitor.id],
         waitlist=waitlist.waitlist_entry(reg_id, exhibitor.id) if reg_id else None,
@@ -117,7 +119,7 @@ def _exhibitor_page(event, exhibitor, error: BookingError | None = None, status:
 @bp.get("/events/<slug>/exhibitors/<int:exhibitor_id>")
 def exhibitor(slug, exhibitor_id):
     event = _event(slug)
-    return _exhibitor_page(event, _exhibitor(event, exhibitor_id))
+    return _exhibitor_page(event, _exhibitor(event, exhibitor_id, joinedload(Exhibitor.openings)))
 
 
 def _registration_or_redirect(event):
@@ -185,7 +187,7 @@ def _time(moment, event) -> str:
 @bp.get("/events/<slug>/my-schedule")
 @login_required
 def my_schedule(slug):
-    event = _event(slug)
+    event = _event(slug, joinedload(Event.days))  # the page names each day
     registration = registration_for_booking(current_user, event)
     bookings = my_bookings(registration) if registration is not None else []
     waiting = []

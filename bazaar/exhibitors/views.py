@@ -6,6 +6,7 @@ from flask import (
     Response,
     abort,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -15,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from bazaar import permissions, ratelimit, spreadsheets
 from bazaar.accounts import invitations
@@ -89,8 +91,12 @@ def _get(model, object_id: int):
     return obj
 
 
-def _exhibitor(exhibitor_id: int, action: str) -> Exhibitor:
-    return permissions.load(Exhibitor, exhibitor_id, action)
+def _exhibitor(exhibitor_id: int, action: str, *load) -> Exhibitor:
+    return permissions.load(Exhibitor, exhibitor_id, action, options=load)
+
+
+# What the day's pages show of the exhibitor beside the interviews, read with it in one statement.
+DAY_PAGE = (joinedload(Exhibitor.event).joinedload(Event.days), joinedload(Exhibitor.tables))
 
 
 def _owned(model, object_id: int, exhibitor: Exhibitor):
@@ -556,12 +562,15 @@ def bookings_xlsx(exhibitor_id):
 
 
 def _outcome_choices() -> dict:
-    """The outcome form's choices, built once per page rather than once per interview."""
+    """The outcome form's selects, rendered once per page rather than once per interview: for each
+    select, the value selected -> its options (``macros/forms.html`` ``options``)."""
     form = OutcomeForm(formdata=None, meta={"csrf": False})
-    return {  # translated once here, not once per option per interview
-        name: [(value, str(label)) for value, label in getattr(form, name).choices]
-        for name in ("outcome", "employment_type")
-    }
+    options = get_template_attribute("macros/forms.html", "options")
+    rendered = {}
+    for name in ("outcome", "employment_type"):
+        choices = [(value, str(label)) for value, label in getattr(form, name).choices]  # translated once
+        rendered[name] = {value: options(choices, value) for value, _label in choices}
+    return rendered
 
 
 def _day_page(exhibitor, rows, title, missing=False):
@@ -583,7 +592,7 @@ def _day_page(exhibitor, rows, title, missing=False):
 @bp.get("/exhibitor/<int:exhibitor_id>/day")
 @login_required
 def day(exhibitor_id):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day", *DAY_PAGE)
     table_id = request.args.get("table", type=int)
     if table_id not in {t.id for t in exhibitor.tables}:
         table_id = None  # a junk or foreign table id shows the whole list
@@ -594,7 +603,7 @@ def day(exhibitor_id):
 @bp.get("/exhibitor/<int:exhibitor_id>/missing-outcomes")
 @login_required
 def missing_outcomes(exhibitor_id):
-    exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day")
+    exhibitor = _exhibitor(exhibitor_id, "exhibitor.run_day", *DAY_PAGE)
     return _day_page(
         exhibitor, services.missing_outcomes(exhibitor), _("Interviews still missing an outcome"), missing=True
     )

@@ -10,7 +10,14 @@ from bazaar.exhibitors.models import Opening
 from bazaar.extensions import db
 from tests import factories as f
 from tests.exhibitors.test_booth_profile import png_bytes
-from tests.support import assert_accessible, browser_login, counted_statements, login, release_database
+from tests.support import (
+    assert_accessible,
+    browser_login,
+    counted_statements,
+    login,
+    page_statements,
+    release_database,
+)
 
 SECTORS = ["Vård", "Bygg", "Logistik", "Kod", "Skola"]
 
@@ -46,6 +53,28 @@ def test_directory_statements_do_not_grow_with_the_exhibitors(ctx, client):
         assert page.count('<li data-search="') == count
         sent[count] = len([s for s in statements if not s.startswith("BEGIN")])  # SQLite's, when a transaction opens
     assert sent[3] == sent[15], sent
+
+
+def test_directory_statements_do_not_grow_with_the_openings_under_filters(ctx, client):
+    """Filtered (an occupation, free times only, a search), with three openings per employer: the
+    same statements for two employers as for twelve."""
+    event = _fair(0)
+    login(client, f.registration(event).user)
+    url = f"/events/{event.slug}/exhibitors?q=bolaget&occupation=warehouse&free=y"
+    sent = {}
+    for count in (2, 12):
+        for i in range(max(sent, default=0), count):  # the ones the last round lacked
+            exhibitor = f.exhibitor(event, name=f"Lagerbolaget {i}", booth_number=f"L{i}", booth_languages=["sv"])
+            exhibitor.openings.extend(
+                Opening(title={"sv": f"Jobb {n}"}, occupation=occupation, country=country)
+                for n, (occupation, country) in enumerate([("warehouse", "SE"), ("cook", "NO"), ("warehouse", "DK")])
+            )
+            f.slots_for(exhibitor, count=2)
+        db.session.commit()
+        page, statements = page_statements(client, url)
+        assert page.count('<li data-search="') == count
+        sent[count] = len(statements)
+    assert sent[2] == sent[12], sent
 
 
 def test_directory_rows_carry_what_the_search_looks_in(ctx, client):

@@ -12,7 +12,7 @@ from bazaar.booking import rules, services
 from bazaar.booking.models import Booking
 from bazaar.extensions import db
 from tests import factories as f
-from tests.support import assert_accessible, browser_login, counted_statements, login
+from tests.support import assert_accessible, browser_login, counted_statements, login, page_statements
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -158,6 +158,26 @@ def test_statements_do_not_grow_with_the_times(fair, client):
         assert len(_offered(html)) == 2 + extra
         sent[extra] = len([s for s in statements if not s.startswith("BEGIN")])  # SQLite's, when a transaction opens
     assert sent[0] == sent[20], sent
+
+
+def test_statements_do_not_grow_with_the_visitors_other_interviews(ctx, client):
+    """Each interview elsewhere takes one of the employer's times away (an overlap, told by the other
+    employer's name): the page reads as much for one as for five."""
+    event = f.event(max_bookings_per_visitor=8)
+    employer = f.exhibitor(event, name="Lunds Bageri AB")
+    f.slots_for(employer, count=8)
+    reg = f.registration(event)
+    login(client, reg.user)
+    sent = {}
+    for count in (1, 5):
+        for n in range(max(sent, default=0), count):  # the ones the last round lacked
+            other = f.exhibitor(event, name=f"Other {n}")
+            [slot] = f.slots_for(other, start=_at(event, 10 * n), count=1)
+            f.booked(reg, slot)
+        html, statements = page_statements(client, f"/events/{event.slug}/exhibitors/{employer.id}")
+        assert len(_offered(html)) == 8 - count
+        sent[count] = len(statements)
+    assert sent[1] == sent[5], sent
 
 
 @pytest.mark.browser

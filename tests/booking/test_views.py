@@ -8,12 +8,12 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from bazaar.booking import services
-from bazaar.booking.models import Booking
+from bazaar.booking.models import Booking, SlotFormat, WaitlistEntry
 from bazaar.booking.notifications import MANAGE_LINK, manage_url
 from bazaar.exhibitors.models import Opening
 from bazaar.extensions import db
 from tests import factories as f
-from tests.support import counted_statements, limiter_on_redis, login
+from tests.support import counted_statements, limiter_on_redis, login, page_statements
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -355,3 +355,26 @@ def test_my_schedule_statements_do_not_grow_with_the_interviews(ctx, client):
         assert all(f"Employer {n}" in page for n in range(count))
         sent[count] = len([s for s in statements if not s.startswith("BEGIN")])  # SQLite's, when a transaction opens
     assert sent[1] == sent[5], sent
+
+
+def test_my_schedule_statements_do_not_grow_with_talks_and_waiting_lists(ctx, client):
+    """Talks (a badge read from their slot) and waiting lists (the employer's name) beside the
+    interviews: as many statements for one of each as for four."""
+    event = f.event(max_bookings_per_visitor=8)
+    reg = f.registration(event)
+    login(client, reg.user)
+    sent = {}
+    for count in (1, 4):
+        for n in range(max(sent, default=0), count):  # the ones the last round lacked
+            talks = f.exhibitor(event, name=f"Talks {n}")
+            [slot] = f.slots_for(
+                talks, start=event.starts_at + timedelta(minutes=20 * n), count=1, format=SlotFormat.TALK
+            )
+            f.booked(reg, slot)
+            waiting = f.exhibitor(event, name=f"Waiting {n}")
+            db.session.add(WaitlistEntry(exhibitor_id=waiting.id, registration_id=reg.id))
+        db.session.commit()
+        page, statements = page_statements(client, f"/events/{event.slug}/my-schedule")
+        assert page.count(">Talk</span>") == count and all(f"Waiting {n}" in page for n in range(count))
+        sent[count] = len(statements)
+    assert sent[1] == sent[4], sent

@@ -10,7 +10,7 @@ from bazaar.clock import utcnow
 from bazaar.extensions import db
 from bazaar.i18n import format_time
 from tests import factories as f
-from tests.support import counted_statements, login
+from tests.support import counted_statements, login, page_statements
 
 
 def day_setup():
@@ -272,6 +272,28 @@ def test_day_page_statements_do_not_grow_with_the_interviews(ctx, client):
             assert client.get(f"/exhibitor/{ex.id}/day").status_code == 200
         counts.append(len(sent))
     assert counts[0] == counts[1], counts
+
+
+def test_day_and_missing_outcomes_statements_do_not_grow_with_any_kind_of_interview(ctx, client):
+    """Visitors sharing their profile, keeping it private or without one, walk-ins, on two tables: the
+    day view and the missing outcomes read as much for one of each as for five."""
+    ev = f.event(starts_in=timedelta(hours=-4), hours=8)
+    ex = f.exhibitor(ev, tables=2)
+    login(client, f.exhibitor_staff(ex, role="interviewer"), language="en")
+    pages = {"day": f"/exhibitor/{ex.id}/day", "missing": f"/exhibitor/{ex.id}/missing-outcomes"}
+    sent = {}
+    for count in (1, 5):
+        for n in range(max((c for c, _page in sent), default=0), count):  # the ones the last round lacked
+            start = ev.starts_at + timedelta(minutes=30 * n)
+            shared, private = f.slots_for(ex, start=start, count=1)  # one on each table
+            f.booked(f.registration(ev, f.visitor()), shared)
+            f.booked(f.registration(ev, f.visitor(profile=False)), private)
+            f.interview(f.registration(ev), ex, walk_in=True, attendance="unknown", at=start + timedelta(minutes=15))
+        for name, url in pages.items():
+            page, statements = page_statements(client, url)
+            assert page.count('<li class="interview"') == 3 * count
+            sent[(count, name)] = len(statements)
+    assert sent[(1, "day")] == sent[(5, "day")] and sent[(1, "missing")] == sent[(5, "missing")], sent
 
 
 def test_inline_save_answers_the_row_alone_or_the_errors(ctx, client):
