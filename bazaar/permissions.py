@@ -6,7 +6,7 @@ Views and tasks call :func:`can` or :func:`require`; nothing else checks roles. 
 
 from collections.abc import Callable
 
-from flask import abort
+from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from bazaar.activities.models import Audience, Participant
@@ -50,9 +50,15 @@ def require(action: str, obj=None, user=None, not_found: bool = False) -> None:
 def load(model, object_id: int, action: str, not_found: bool = False):
     """The ``model`` row with ``object_id`` if the current user may do ``action`` on it; else 404/403.
 
-    Ids from query strings or forms may be any integer; out-of-range ones name no row."""
+    Ids from query strings or forms may be any integer; out-of-range ones name no row. An event is
+    read together with the user's staff roles at it, in one statement."""
 
-    obj = db.session.get(model, object_id) if 0 < object_id <= ROW_ID_MAX else None
+    if not 0 < object_id <= ROW_ID_MAX:
+        obj = None
+    elif model is Event and current_user.is_authenticated:
+        obj = _event_with_roles(current_user, object_id)
+    else:
+        obj = db.session.get(model, object_id)
     if obj is None:
         abort(404)
     require(action, obj, not_found=not_found)
@@ -86,14 +92,43 @@ def staffs_event(user, event, *roles: str) -> bool:
 
     if not user.is_authenticated or event is None:
         return False
-    return (
-        db.session.scalar(
-            db.select(EventStaff.id).where(
-                EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role.in_(roles)
-            )
+    return not _roles_at(user, event).isdisjoint(roles)
+
+
+def _request_memo() -> dict | None:
+    """Answers kept for the rest of the request (a page asks several rules about one event); none outside one."""
+    return request.environ.setdefault("bazaar.permissions", {}) if has_request_context() else None
+
+
+def _roles_at(user, event) -> frozenset[str]:
+    """The user's staff roles at ``event``, read once per request."""
+    memo = _request_memo()
+    key = ("event_roles", user.id, event.id)
+    if memo is not None and key in memo:
+        return memo[key]
+    roles = frozenset(
+        db.session.scalars(
+            db.select(EventStaff.role).where(EventStaff.event_id == event.id, EventStaff.user_id == user.id)
         )
-        is not None
     )
+    if memo is not None:
+        memo[key] = roles
+    return roles
+
+
+def _event_with_roles(user, event_id: int) -> Event | None:
+    """The event, read with the user's staff roles at it (remembered for :func:`_roles_at`)."""
+    rows = db.session.execute(
+        db.select(Event, EventStaff.role)
+        .outerjoin(EventStaff, db.and_(EventStaff.event_id == Event.id, EventStaff.user_id == user.id))
+        .where(Event.id == event_id)
+    ).all()
+    if not rows:
+        return None
+    memo = _request_memo()
+    if memo is not None:
+        memo[("event_roles", user.id, event_id)] = frozenset(role for _event, role in rows if role is not None)
+    return rows[0][0]
 
 
 # The event staff roles that run the door (the door pages and "Door check-in" in the nav list them).
