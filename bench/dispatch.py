@@ -18,6 +18,7 @@ database dropped, also on errors or Ctrl-C.
 """
 
 import argparse
+import logging
 import os
 import secrets
 import signal
@@ -168,6 +169,8 @@ def main() -> None:
     messages = args.messages or (500 if args.quick else 10_000)
 
     from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
     name, database_url = create_database()
     workdir = Path(tempfile.mkdtemp(prefix="bazaar-bench-dispatch-"))
