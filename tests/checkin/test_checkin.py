@@ -10,13 +10,13 @@ from bazaar.checkin import services
 from bazaar.checkin.models import Arrival, DoorScan
 from bazaar.checkin.qr import ticket_qr_png, ticket_qr_svg
 from bazaar.extensions import db
-from bazaar.notifications.models import OutboxMessage
-from bazaar.webhooks.models import WebhookEndpoint
 from bazaar.i18n import format_time
+from bazaar.notifications.models import OutboxMessage
 from bazaar.registrations import services as registration_services
 from bazaar.registrations.models import Registration
 from bazaar.registrations.services import TICKET_LINK, ticket_token
 from bazaar.tokens import make_token, read_token
+from bazaar.webhooks.models import WebhookEndpoint
 from tests import factories as f
 from tests.support import counted_statements, login
 
