@@ -243,7 +243,7 @@ def scan_at_door(
     if is_postgres():
         return _scan_in_one_statement(event, staff, door, which)
     tally = door_tally(event)
-    found = Registration.ticket_code == which["code"] if token is not None else Registration.id == registration_id
+    found = Registration.ticket_code == which["code"] if "code" in which else Registration.id == registration_id
     reg = db.session.scalar(
         select(Registration).options(joinedload(Registration.user)).where(found, Registration.event_id == event.id)
     )
@@ -282,7 +282,7 @@ WITH found AS (
     WHERE arrival.day = :day
 ), logged AS (
     INSERT INTO door_scan (event_id, registration_id, scanned_by_id, door, result, scanned_at)
-    SELECT :event_id, (SELECT id FROM found), :staff_id, :door,
+    SELECT :event_id, (SELECT id FROM found), :staff_id, :scan_door,
         CASE WHEN NOT EXISTS (SELECT FROM found) THEN :unknown
              WHEN EXISTS (SELECT FROM claimed) THEN :checked_in
              WHEN (SELECT status FROM found) = :cancelled THEN :cancelled
@@ -346,7 +346,9 @@ def _scan_in_one_statement(event: Event, staff: User, door: str | None, which: d
     day = event.local_date(now)
     statement = _SCAN_BY_CODE if "code" in which else _SCAN_BY_ID
     row = db.session.execute(
-        statement, {"event_id": event.id, "day": day, "at": now, "door": door, "staff_id": staff.id, **which}
+        statement,
+        {"event_id": event.id, "day": day, "at": now, "door": door, "scan_door": door or None, "staff_id": staff.id}
+        | which,
     ).one()
     tally = DoorTally(row.arrived_today, row.registered)
     reg = None if row.id is None else _as_read(row)

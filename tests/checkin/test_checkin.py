@@ -156,6 +156,15 @@ def test_a_door_scan_is_one_statement_on_postgresql_webhook_and_page_included(fa
     assert delivery.payload["topic"] == "visitor.checked_in" and delivery.subject_id == reg_id
 
 
+def test_a_scan_at_a_door_without_a_name_logs_no_door(fair, client):
+    event, staff = fair
+    reg = f.registration(event)
+    login(client, staff, language="en")
+    assert result_of(scan(client, event, ticket_token(reg), door="")) == "checked_in"
+    assert [(s.result, s.door) for s in door_scans(reg)] == [("checked_in", None)]
+    assert services.door_counters(event).per_door == [("", 1)]
+
+
 def test_scanning_twice_records_one_arrival_and_two_scans(fair, client, clock):
     event, staff = fair
     reg = f.registration(event, f.visitor(name="Chen Wei"))
