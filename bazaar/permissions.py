@@ -51,9 +51,15 @@ def load(model, object_id: int, action: str, not_found: bool = False, options: t
     """The ``model`` row with ``object_id`` if the current user may do ``action`` on it; else 404/403.
     ``options``: loader options (what the page shows of it, read in the same statement).
 
-    Ids from query strings or forms may be any integer; out-of-range ones name no row."""
+    Ids from query strings or forms may be any integer; out-of-range ones name no row. An event is
+    read together with the user's staff roles at it, in one statement."""
 
-    obj = db.session.get(model, object_id, options=options) if 0 < object_id <= ROW_ID_MAX else None
+    if not 0 < object_id <= ROW_ID_MAX:
+        obj = None
+    elif model is Event and current_user.is_authenticated and not options:
+        obj = _event_with_roles(current_user, object_id)
+    else:
+        obj = db.session.get(model, object_id, options=options)
     if obj is None:
         abort(404)
     require(action, obj, not_found=not_found)
@@ -102,17 +108,33 @@ def staffs_event(user, event, *roles: str) -> bool:
 
     if not user.is_authenticated or event is None:
         return False
+    return not _roles_at(user, event).isdisjoint(roles)
+
+
+def _roles_at(user, event) -> frozenset[str]:
+    """The user's staff roles at ``event``, read once per request."""
     return _once_per_request(
-        ("staffs_event", user.id, event.id, roles),
-        lambda: (
-            db.session.scalar(
-                db.select(EventStaff.id).where(
-                    EventStaff.event_id == event.id, EventStaff.user_id == user.id, EventStaff.role.in_(roles)
-                )
+        ("event_roles", user.id, event.id),
+        lambda: frozenset(
+            db.session.scalars(
+                db.select(EventStaff.role).where(EventStaff.event_id == event.id, EventStaff.user_id == user.id)
             )
-            is not None
         ),
     )
+
+
+def _event_with_roles(user, event_id: int) -> Event | None:
+    """The event, read with the user's staff roles at it (remembered for :func:`_roles_at`)."""
+    rows = db.session.execute(
+        db.select(Event, EventStaff.role)
+        .outerjoin(EventStaff, db.and_(EventStaff.event_id == Event.id, EventStaff.user_id == user.id))
+        .where(Event.id == event_id)
+    ).all()
+    if not rows:
+        return None
+    roles = frozenset(role for _event, role in rows if role is not None)
+    _once_per_request(("event_roles", user.id, event_id), lambda: roles)
+    return rows[0][0]
 
 
 # The event staff roles that run the door (the door pages and "Door check-in" in the nav list them).

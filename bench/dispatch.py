@@ -3,7 +3,7 @@
     .venv/bin/python bench/dispatch.py [--quick] [--messages 10000]
 
 Creates its own PostgreSQL database (``bazaar_bench_<random>``, dropped afterwards), writes
-10,000 due interview reminders to the outbox (one per visitor), starts a loopback SMTP sink
+10,000 due interview reminders to the outbox (one per visitor and booked interview), starts a loopback SMTP sink
 (aiosmtpd) and a real worker process (``celery -A worker.app worker``, prefork, 2 processes) on
 Redis with a queue of its own, and sends one ``dispatch_due`` task, as beat does every minute.
 The clock runs until every row is ``sent``; each message is rendered (subject, text and HTML
@@ -18,6 +18,7 @@ database dropped, also on errors or Ctrl-C.
 """
 
 import argparse
+import logging
 import os
 import secrets
 import signal
@@ -38,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from _support import create_database, drop_database, free_port  # noqa: E402
 
 REDIS_URL = os.environ.get("BAZAAR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+EXHIBITORS = 40
 
 
 class Sink:
@@ -65,11 +67,14 @@ def seed(messages: int) -> None:
 
     from bazaar import create_app
     from bazaar.accounts.models import User
+    from bazaar.booking.models import Booking
     from bazaar.clock import utcnow
     from bazaar.events.models import Event
+    from bazaar.exhibitors.models import Exhibitor
     from bazaar.extensions import db
     from bazaar.notifications.models import OutboxMessage
     from bazaar.notifications.services import dedup_key
+    from bazaar.registrations.models import Registration
 
     app = create_app()
     with app.app_context():
@@ -96,12 +101,52 @@ def seed(messages: int) -> None:
             ],
         )
         users = db.session.execute(select(User.id, User.email, User.preferred_language).order_by(User.id)).all()
+        db.session.execute(
+            insert(Exhibitor),
+            [
+                {
+                    "event_id": event.id,
+                    "name": f"Employer {e}",
+                    "contact_name": "Contact",
+                    "contact_email": f"employer{e}@bench.example",
+                    "status": "approved",
+                    "booth_number": f"B{e}",
+                }
+                for e in range(EXHIBITORS)
+            ],
+        )
+        exhibitor_ids = db.session.scalars(select(Exhibitor.id).order_by(Exhibitor.id)).all()
+        db.session.execute(
+            insert(Registration),
+            [
+                {"event_id": event.id, "user_id": user_id, "status": "registered", "ticket_code": secrets.token_hex(8)}
+                for user_id, _email, _lang in users
+            ],
+        )
+        registration_ids = db.session.scalars(select(Registration.id).order_by(Registration.user_id)).all()
+        begins = [start + timedelta(minutes=10 * (i % 36)) for i in range(messages)]
+        # the interviews the reminders are about (their emails carry the booking's signed manage links)
+        db.session.execute(
+            insert(Booking),
+            [
+                {
+                    "event_id": event.id,
+                    "exhibitor_id": exhibitor_ids[i % EXHIBITORS],
+                    "registration_id": registration_ids[i],
+                    "starts_at": begins[i],
+                    "ends_at": begins[i] + timedelta(minutes=10),
+                    "status": "confirmed",
+                }
+                for i in range(messages)
+            ],
+        )
+        booking_ids = db.session.scalars(select(Booking.id).order_by(Booking.registration_id)).all()
         rows = []
         for i, (user_id, email, lang) in enumerate(users):
-            begins = start + timedelta(minutes=10 * (i % 36))
+            booking_id = booking_ids[i]
             rows.append(
                 {
-                    "dedup_key": dedup_key("interview_reminder", email, "booking", i + 1, "0"),
+                    "dedup_key": dedup_key("interview_reminder", email, "booking", booking_id, "0"),
                     "kind": "interview_reminder",
                     "channel": "email",
                     "event_id": event.id,
@@ -109,21 +154,21 @@ def seed(messages: int) -> None:
                     "to_address": email,
                     "language": lang,
                     "subject_type": "booking",
-                    "subject_id": i + 1,
+                    "subject_id": booking_id,
                     "payload": {
-                        "booking_id": i + 1,
-                        "exhibitor": f"Employer {i % 40}",
-                        "booth": f"B{i % 40}",
+                        "booking_id": booking_id,
+                        "exhibitor": f"Employer {i % EXHIBITORS}",
+                        "booth": f"B{i % EXHIBITORS}",
                         "booth_location": "Hall A",
                         "table": "Table 1",
                         "format": "jobbdating",
-                        "starts_at": begins.isoformat(),
-                        "ends_at": (begins + timedelta(minutes=10)).isoformat(),
+                        "starts_at": begins[i].isoformat(),
+                        "ends_at": (begins[i] + timedelta(minutes=10)).isoformat(),
                         "sequence": 0,
                         "cancel_reason": "",
                     },
                     "due_at": now - timedelta(minutes=1),
-                    "expires_at": begins,
+                    "expires_at": begins[i],
                     "status": "pending",
                     "attempts": 0,
                     "created_at": now,
@@ -168,6 +213,8 @@ def main() -> None:
     messages = args.messages or (500 if args.quick else 10_000)
 
     from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
     name, database_url = create_database()
     workdir = Path(tempfile.mkdtemp(prefix="bazaar-bench-dispatch-"))

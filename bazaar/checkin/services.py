@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, String, and_, func, literal, or_, select, update
+from sqlalchemy import Date, String, and_, bindparam, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from bazaar.accounts.models import User, VisitorProfile
 from bazaar.accounts.services import create_user, find_user_by_email
@@ -24,7 +24,7 @@ from bazaar.booking.speeddating import book_round
 from bazaar.checkin import signals
 from bazaar.checkin.models import Arrival, BoothScan, BoothScanKind, DoorScan, ScanResult
 from bazaar.clock import utcnow
-from bazaar.database import insert_or_ignore
+from bazaar.database import insert_or_ignore, is_postgres
 from bazaar.db_types import UTCDateTime
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
@@ -220,23 +220,158 @@ def _midnight(event: Event, day: date) -> datetime:
 
 
 def check_in(event: Event, registration: Registration, staff: User, door: str | None) -> ScanOutcome:
-    """Check a registration in (found by search); idempotent, logged."""
+    """Check a registration in (a walk-in just registered); idempotent, logged."""
     return _log_door_scan(event, staff, door, _check_in_locked(event, registration, staff, door))
 
 
-def check_in_ticket(event: Event, token: str, staff: User, door: str | None) -> ScanOutcome:
-    """Check in whoever the scanned ticket token names; idempotent, logged, never raises on junk."""
-    failure, reg = _resolve(event.id, token)
-    outcome = ScanOutcome(failure) if failure else _check_in_locked(event, reg, staff, door)
-    return _log_door_scan(event, staff, door, outcome)
+def scan_at_door(
+    event: Event, staff: User, door: str | None, token: str | None = None, registration_id: int | None = None
+) -> tuple[ScanOutcome, "DoorTally"]:
+    """Check in whoever the scanned ticket ``token`` names, or the registration picked from the
+    search (one of another event counts as unknown); idempotent, logged, never raises on junk.
+    Returns the outcome and the door's tally as read before the scan, with this scan counted."""
+    if token is not None:
+        try:
+            data = TICKET_LINK.data(token)
+        except InvalidToken:
+            return _refused(event, staff, door, ScanResult.FORGED)
+        if data["e"] != event.id:
+            return _refused(event, staff, door, ScanResult.WRONG_EVENT)
+        which = {"code": data["t"]}
+    else:
+        which = {"registration_id": registration_id}
+    if is_postgres():
+        return _scan_in_one_statement(event, staff, door, which)
+    tally = door_tally(event)
+    found = Registration.ticket_code == which["code"] if "code" in which else Registration.id == registration_id
+    reg = db.session.scalar(
+        select(Registration).options(joinedload(Registration.user)).where(found, Registration.event_id == event.id)
+    )
+    if reg is None:
+        outcome = ScanOutcome(ScanResult.UNKNOWN)
+    else:
+        outcome = _check_in_locked(event, reg, staff, door)
+    return _log_door_scan(event, staff, door, outcome), tally.after(outcome)
 
 
-def check_in_by_id(event: Event, registration_id: int, staff: User, door: str | None) -> ScanOutcome:
-    """Check in a registration picked from the search; one of another event counts as unknown."""
-    reg = db.session.get(Registration, registration_id)
-    if reg is None or reg.event_id != event.id:
-        return _log_door_scan(event, staff, door, ScanOutcome(ScanResult.UNKNOWN))
-    return check_in(event, reg, staff, door)
+def _refused(event: Event, staff: User, door: str | None, result: str) -> tuple[ScanOutcome, "DoorTally"]:
+    tally = door_tally(event)
+    return _log_door_scan(event, staff, door, ScanOutcome(result)), tally
+
+
+# PostgreSQL: the whole door scan in one round trip. Data-modifying CTEs claim the day's arrival
+# (ON CONFLICT DO NOTHING on the unique (registration, day), as :func:`_claim_arrival`), mark the
+# registration's first arrival and log the scan with its result; the outer SELECT reads the
+# registration, its visitor's name, an earlier arrival today and the door's tally as they were before
+# the scan. Written out as SQL because SQLAlchemy 2.0 compiles its PostgreSQL INSERT (ON CONFLICT)
+# afresh on every execution (it has no cache key), which cost more than the statement itself.
+_SCAN_SQL = """
+WITH found AS (
+    SELECT id, event_id, user_id, status, ticket_code, walk_in, checked_in_at FROM registration
+    WHERE event_id = :event_id AND {which}
+), claimed AS (
+    INSERT INTO arrival (event_id, registration_id, day, arrived_at, door)
+    SELECT :event_id, id, :day, :at, :door FROM found WHERE status = :registered
+    ON CONFLICT DO NOTHING
+    RETURNING registration_id
+), marked AS (  -- runs though nothing reads it, as every data-modifying CTE does
+    UPDATE registration SET checked_in_at = :at, checked_in_by_id = :staff_id, updated_at = :at
+    WHERE id IN (SELECT registration_id FROM claimed) AND (checked_in_at IS NULL OR checked_in_at > :at)
+), earlier AS (
+    SELECT arrival.arrived_at, arrival.door FROM arrival JOIN found ON arrival.registration_id = found.id
+    WHERE arrival.day = :day
+), logged AS (
+    INSERT INTO door_scan (event_id, registration_id, scanned_by_id, door, result, scanned_at)
+    SELECT :event_id, (SELECT id FROM found), :staff_id, :scan_door,
+        CASE WHEN NOT EXISTS (SELECT FROM found) THEN :unknown
+             WHEN EXISTS (SELECT FROM claimed) THEN :checked_in
+             WHEN (SELECT status FROM found) = :cancelled THEN :cancelled
+             WHEN EXISTS (SELECT FROM earlier) THEN :already
+             ELSE :not_registered END,
+        :at
+    RETURNING id, result
+)
+SELECT found.id, found.event_id, found.user_id, found.status, found.ticket_code, found.walk_in,
+    found.checked_in_at IS NULL AS first_arrival, "user".name, logged.id AS scan_id, logged.result,
+    earlier.arrived_at, earlier.door,
+    (SELECT count(*) FROM arrival WHERE event_id = :event_id AND day = :day) AS arrived_today,
+    (SELECT count(*) FROM registration WHERE event_id = :event_id AND status = :registered) AS registered
+FROM logged LEFT JOIN found ON true LEFT JOIN "user" ON "user".id = found.user_id LEFT JOIN earlier ON true
+"""
+
+
+def _scan_statement(which: str):
+    return (
+        text(_SCAN_SQL.format(which=which))
+        .bindparams(
+            bindparam("day", type_=Date()),
+            bindparam("at", type_=UTCDateTime()),
+            registered=RegistrationStatus.REGISTERED,
+            cancelled=RegistrationStatus.CANCELLED,
+            unknown=ScanResult.UNKNOWN,
+            checked_in=ScanResult.CHECKED_IN,
+            already=ScanResult.ALREADY,
+            not_registered=ScanResult.NOT_REGISTERED,
+        )
+        .columns(arrived_at=UTCDateTime())
+    )
+
+
+_SCAN_BY_CODE = _scan_statement("ticket_code = :code")
+_SCAN_BY_ID = _scan_statement("id = :registration_id")
+
+
+def _as_read(row) -> Registration:
+    """The scanned registration as the statement read it, persistent in the session without a
+    second read (what the statement did not read loads when used)."""
+    present = db.session.identity_map.get(db.session.identity_key(Registration, row.id))
+    if present is not None:
+        return present
+    reg = Registration(
+        id=row.id,
+        event_id=row.event_id,
+        user_id=row.user_id,
+        status=row.status,
+        ticket_code=row.ticket_code,
+        walk_in=row.walk_in,
+    )
+    make_transient_to_detached(reg)
+    db.session.add(reg)
+    return reg
+
+
+def _scan_in_one_statement(event: Event, staff: User, door: str | None, which: dict) -> tuple[ScanOutcome, "DoorTally"]:
+    """The door scan on PostgreSQL (see _SCAN_SQL); ``which`` is {"code": ...} or {"registration_id": ...}."""
+    now = utcnow()
+    day = event.local_date(now)
+    statement = _SCAN_BY_CODE if "code" in which else _SCAN_BY_ID
+    row = db.session.execute(
+        statement,
+        {"event_id": event.id, "day": day, "at": now, "door": door, "scan_door": door or None, "staff_id": staff.id}
+        | which,
+    ).one()
+    tally = DoorTally(row.arrived_today, row.registered)
+    reg = None if row.id is None else _as_read(row)
+    if row.result == ScanResult.CHECKED_IN:
+        if row.first_arrival:
+            signals.checked_in.send(reg, event=event, at=now, door=door)
+        outcome = ScanOutcome(ScanResult.CHECKED_IN, reg, now)
+    elif row.result == ScanResult.ALREADY:
+        outcome = ScanOutcome(ScanResult.ALREADY, reg, row.arrived_at, row.door)
+    elif row.result == ScanResult.NOT_REGISTERED and row.status == RegistrationStatus.REGISTERED:
+        # Another door's arrival for today committed while this statement ran: that is the arrival.
+        arrival = arrival_on(reg, day)
+        db.session.execute(update(DoorScan).where(DoorScan.id == row.scan_id).values(result=ScanResult.ALREADY))
+        outcome = ScanOutcome(ScanResult.ALREADY, reg, arrival.arrived_at, arrival.door)
+    else:
+        outcome = ScanOutcome(row.result, reg)
+    _commit_keeping_loaded_rows()
+    outcome.name, outcome.number, outcome.walk_in = (
+        row.name,
+        number_of(row.ticket_code) if reg else None,
+        bool(row.walk_in),
+    )
+    return outcome, tally.after(outcome)
 
 
 # A door's clock may run a little ahead of the server's.

@@ -203,17 +203,21 @@ def door(event_id):
     event = _event_or_404(event_id, "checkin.door")
     # Read before the scan commits, so that nothing after the commit needs the database.
     organiser = permissions.can("checkin.counters", event)
-    tally = services.door_tally(event)
     form = ScanForm()
     outcome = None
-    if request.method == "GET":
-        form.door.data = _remembered_door()
-    elif form.validate_on_submit():
-        if form.token.data:
-            outcome = services.check_in_ticket(event, form.token.data, current_user, form.door.data)
-        else:
-            outcome = services.check_in_by_id(event, form.registration_id.data, current_user, form.door.data)
+    if request.method == "POST" and form.validate_on_submit():
+        outcome, tally = services.scan_at_door(
+            event,
+            current_user,
+            form.door.data,
+            token=form.token.data or None,
+            registration_id=form.registration_id.data,
+        )
         form.token.data = ""
+    else:
+        if request.method == "GET":
+            form.door.data = _remembered_door()
+        tally = services.door_tally(event)
     query = _search_query()
     results = services.search_registrations(event, query, current_user) if query else []
     response = Response(
@@ -227,7 +231,7 @@ def door(event_id):
             search_min=services.SEARCH_MIN,
             arrivals=services.arrivals_on(event, results),
             organiser=organiser,
-            tally=tally.after(outcome),
+            tally=tally,
         )
     )
     return _remember_door(response, form.door.data if outcome else None)

@@ -9,6 +9,8 @@ the endpoint does not exist). Attachments are the ones the domains declared for 
 registration confirmation.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import encoders
@@ -20,7 +22,7 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from werkzeug.routing import BuildError
@@ -54,29 +56,53 @@ def _language(message: OutboxMessage) -> str:
     return message.language if message.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+# Set while a batch is rendered inside one request context (see rendering_batch).
+_IN_BATCH: ContextVar[bool] = ContextVar("bazaar_rendering_batch", default=False)
+
+
+@contextmanager
+def rendering_batch():
+    """One request context on the site's base URL (``url_for`` makes absolute links from it) for
+    every message rendered inside, instead of one per message."""
+    with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
+        token = _IN_BATCH.set(True)
+        try:
+            yield
+        finally:
+            _IN_BATCH.reset(token)
+
+
 def render(message: OutboxMessage) -> Rendered:
-    base_url = current_app.config["BASE_URL"]
+    if not _IN_BATCH.get():
+        with rendering_batch():
+            return render(message)
     lang = _language(message)
     context = {
         "message": message,
         "payload": registry.payload(message),
         "user": message.user,
         "event": message.event,
-        "base_url": base_url,
+        "base_url": current_app.config["BASE_URL"],
         "lang": lang,
         "when": _when,
         "link": _link,
     }
-    with current_app.test_request_context("/", base_url=base_url), force_locale(lang):
+    with force_locale(lang):
+        current_app.update_template_context(context)  # the context processors, once for the message's templates
         if message.channel == Channel.SMS:
-            return Rendered(subject="", text=render_template(f"emails/{message.kind}.sms.txt", **context).strip())
-        subject = " ".join(render_template(f"emails/{message.kind}.subject.txt", **context).split())
-        text = render_template(f"emails/{message.kind}.txt", **context)
+            return Rendered(subject="", text=_template(f"emails/{message.kind}.sms.txt").render(context).strip())
+        subject = " ".join(_template(f"emails/{message.kind}.subject.txt").render(context).split())
+        text = _template(f"emails/{message.kind}.txt").render(context)
         try:
-            html = render_template(f"emails/{message.kind}.html", **context)
+            html = _template(f"emails/{message.kind}.html").render(context)
         except TemplateNotFound:
             html = None
         return Rendered(subject=subject, text=text, html=html, attachments=registry.attachments(message))
+
+
+def _template(name: str):
+    """The compiled template (Jinja keeps it loaded)."""
+    return current_app.jinja_env.get_template(name)
 
 
 def build_email(message: OutboxMessage, rendered: Rendered) -> Message:

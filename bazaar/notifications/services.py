@@ -36,7 +36,7 @@ from bazaar.extensions import db
 from bazaar.notifications import registry, webhook
 from bazaar.notifications.mail import DeliveryError, PermanentFailure, TemporaryFailure, get_mailer
 from bazaar.notifications.models import Channel, MessageStatus, OutboxMessage
-from bazaar.notifications.render import build_email, render
+from bazaar.notifications.render import build_email, render, rendering_batch
 from bazaar.notifications.sms import get_gateway
 
 log = logging.getLogger("bazaar.notifications")
@@ -335,29 +335,52 @@ def claim_due(limit: int = BATCH_SIZE) -> tuple[str, list[int]]:
     return token, ids
 
 
-def _finish(message_id: int, token: str, **values) -> bool:
-    """Record the outcome of our claim in its own short transaction. A cut connection is rolled
-    back and the mark written again (it is conditional on our claim, so writing it twice is harmless)."""
-    for attempt in range(1, FINISH_TRIES + 1):
-        try:
-            done = db.session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message_id,
-                    OutboxMessage.claim_token == token,
-                    OutboxMessage.status == MessageStatus.CLAIMED,
-                )
-                .values(claim_token=None, **values)
-            ).rowcount
-            db.session.commit()
-            return bool(done)
-        except TRANSIENT_ERRORS:
-            db.session.rollback()
-            if attempt == FINISH_TRIES:
-                raise  # the row stays claimed; the sweep takes it back when the lease runs out
-            log.warning("marking message %s failed on a lost connection; trying again", message_id)
-            time.sleep(0.2 * attempt)
-    return False
+class _Marks:
+    """Writes each claimed row's outcome in its own short transaction, on one connection kept for
+    the batch (on PostgreSQL in autocommit: the conditional UPDATE is the whole transaction, one
+    round trip). A cut connection is replaced and the mark written again (it is conditional on our
+    claim, so writing it twice is harmless)."""
+
+    def __init__(self):
+        self._conn = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self):
+        if self._conn is None:
+            conn = db.engine.connect()
+            self._conn = conn.execution_options(isolation_level="AUTOCOMMIT") if is_postgres() else conn
+        return self._conn
+
+    def write(self, message_id: int, token: str, **values) -> bool:
+        """Record the outcome of our claim on one row; False if the row is no longer ours."""
+        table = OutboxMessage.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == message_id, table.c.claim_token == token, table.c.status == MessageStatus.CLAIMED)
+            .values(claim_token=None, **values)
+        )
+        for attempt in range(1, FINISH_TRIES + 1):
+            try:
+                conn = self._connection()
+                with conn.begin():
+                    return bool(conn.execute(statement).rowcount)
+            except TRANSIENT_ERRORS:
+                self.close()
+                if attempt == FINISH_TRIES:
+                    raise  # the row stays claimed; the sweep takes it back when the lease runs out
+                log.warning("marking message %s failed on a lost connection; trying again", message_id)
+                time.sleep(0.2 * attempt)
+        return False
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -427,8 +450,9 @@ def _prepare_claimed(token: str) -> list[_Ready]:
         claimed = [(m.id, m.attempts) for m in messages]
         now = utcnow()
         loaded = registry.prefetch_for(messages)  # held while rendering: the session's map is weak
-        for message in messages:
-            prepared.append(_prepare(message, now))
+        with rendering_batch():
+            for message in messages:
+                prepared.append(_prepare(message, now))
         del loaded
     except TRANSIENT_ERRORS as exc:
         # The database (or network) went away mid-read: the rows not yet rendered wait and retry.
@@ -445,10 +469,10 @@ def _prepare_claimed(token: str) -> list[_Ready]:
     return prepared
 
 
-def _transmit(ready: _Ready, token: str, mailer) -> str:
+def _transmit(ready: _Ready, token: str, mailer, marks: _Marks) -> str:
     """Hand one prepared row over and record the outcome; returns the row's new status."""
     if ready.outcome is not None:
-        _finish(ready.message_id, token, **ready.outcome)
+        marks.write(ready.message_id, token, **ready.outcome)
         return "retry" if ready.outcome["status"] == MessageStatus.PENDING else ready.outcome["status"]
     try:
         if ready.channel == Channel.SMS:
@@ -458,28 +482,28 @@ def _transmit(ready: _Ready, token: str, mailer) -> str:
         else:
             mailer.send(ready.content)
     except PermanentFailure as exc:
-        _finish(ready.message_id, token, status=MessageStatus.FAILED, last_error=str(exc)[:2000])
+        marks.write(ready.message_id, token, status=MessageStatus.FAILED, last_error=str(exc)[:2000])
         return MessageStatus.FAILED
     except (TemporaryFailure, DeliveryError) as exc:
         outcome = _retry_later(ready.attempts, str(exc))
-        _finish(ready.message_id, token, **outcome)
+        marks.write(ready.message_id, token, **outcome)
         return "retry" if outcome["status"] == MessageStatus.PENDING else MessageStatus.FAILED
     # Accepted by the server: mark it sent at once (the only crash window, see the module docstring).
-    _finish(ready.message_id, token, status=MessageStatus.SENT, sent_at=utcnow(), last_error=None)
+    marks.write(ready.message_id, token, status=MessageStatus.SENT, sent_at=utcnow(), last_error=None)
     return MessageStatus.SENT
 
 
-def _send_claimed(token: str, mailer) -> list[str]:
+def _send_claimed(token: str, mailer, marks: _Marks) -> list[str]:
     """Send the rows of one claim. Rows not reached within half the lease (a very slow SMTP
     server) go back to pending untouched, so a sweep that takes them over never doubles them."""
     started = time.monotonic()
     outcomes = []
     for ready in _prepare_claimed(token):
         if time.monotonic() - started > CLAIM_LEASE.total_seconds() / 2:
-            _finish(ready.message_id, token, status=MessageStatus.PENDING, attempts=OutboxMessage.attempts - 1)
+            marks.write(ready.message_id, token, status=MessageStatus.PENDING, attempts=OutboxMessage.attempts - 1)
             outcomes.append("released")
         else:
-            outcomes.append(_transmit(ready, token, mailer))
+            outcomes.append(_transmit(ready, token, mailer, marks))
     return outcomes
 
 
@@ -488,8 +512,8 @@ def send_now(message_id: int) -> str:
     token = claim_one(message_id)
     if token is None:
         return "not-pending"
-    with get_mailer() as mailer:
-        outcomes = _send_claimed(token, mailer)
+    with get_mailer() as mailer, _Marks() as marks:
+        outcomes = _send_claimed(token, mailer, marks)
     return outcomes[0] if outcomes else "lost"
 
 
@@ -535,7 +559,7 @@ def dispatch_due_messages(
     skip_expired()
     sent = 0
     started = time.monotonic()
-    with get_mailer() as mailer:
+    with get_mailer() as mailer, _Marks() as marks:
         while True:
             if time.monotonic() - started >= max_seconds:
                 if on_time_up is not None:
@@ -547,7 +571,7 @@ def dispatch_due_messages(
             if on_backlog is not None and len(ids) == batch_size:
                 on_backlog()
                 on_backlog = None
-            sent += _send_claimed(token, mailer).count(MessageStatus.SENT)
+            sent += _send_claimed(token, mailer, marks).count(MessageStatus.SENT)
     return sent
 
 

@@ -7,16 +7,18 @@ from sqlalchemy import func, select
 
 from bazaar.accounts.models import User
 from bazaar.checkin import services
-from bazaar.checkin.models import DoorScan
+from bazaar.checkin.models import Arrival, DoorScan
 from bazaar.checkin.qr import ticket_qr_png, ticket_qr_svg
 from bazaar.extensions import db
 from bazaar.i18n import format_time
+from bazaar.notifications.models import OutboxMessage
 from bazaar.registrations import services as registration_services
 from bazaar.registrations.models import Registration
 from bazaar.registrations.services import TICKET_LINK, ticket_token
 from bazaar.tokens import make_token, read_token
+from bazaar.webhooks.models import WebhookEndpoint
 from tests import factories as f
-from tests.support import login
+from tests.support import counted_statements, login
 
 
 def door_url(event):
@@ -119,6 +121,48 @@ def test_cancelled_or_waiting_ticket_shows_no_code(fair, client):
 
 
 # ---- door ----------------------------------------------------------------------------------
+
+
+def test_a_door_scan_is_one_statement_on_postgresql_webhook_and_page_included(fair, client, backend):
+    """Everything the scan request sends is counted, from a fresh session as in production: the
+    session's user, the event with the staff member's roles, the scan itself (arrival, first-arrival
+    mark, scan log, tally), the webhook delivery the checked_in signal queues, and the page's navigation."""
+    event, staff = fair
+    db.session.add(
+        WebhookEndpoint(
+            event_id=event.id, url="https://hooks.example.org/bazaar", topics=["visitor.checked_in"], secret="whsec_x"
+        )
+    )
+    reg = f.registration(event, f.visitor(name="Chen Wei"))
+    token, reg_id, staff_id, url = ticket_token(reg), reg.id, staff.id, door_url(event)
+    login(client, staff, language="en")
+    client.get(url)
+    db.session.remove()
+    with counted_statements() as sent:
+        response = client.post(url, data={"token": token, "door": "North"})
+    assert result_of(response) == "checked_in" and "Chen Wei" in response.get_data(as_text=True)
+    if backend == "postgresql":
+        scans = [s for s in sent if "door_scan" in s or "arrival" in s]
+        assert len(scans) == 1  # arrival, first-arrival mark, scan log and tally in one statement
+        # the user, the event with the roles, the scan, the webhook endpoints, the delivery (a SELECT by
+        # its key and an INSERT: notifications.queue), the navigation (2)
+        assert len(sent) <= 8, "\n".join(s.strip()[:60] for s in sent)
+    arrival = db.session.scalars(select(Arrival).where(Arrival.registration_id == reg_id)).one()
+    assert arrival.door == "North"
+    reg = db.session.get(Registration, reg_id)
+    assert [s.result for s in door_scans(reg)] == ["checked_in"]
+    assert reg.checked_in_at == arrival.arrived_at and reg.checked_in_by_id == staff_id
+    delivery = db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "webhook")).one()
+    assert delivery.payload["topic"] == "visitor.checked_in" and delivery.subject_id == reg_id
+
+
+def test_a_scan_at_a_door_without_a_name_logs_no_door(fair, client):
+    event, staff = fair
+    reg = f.registration(event)
+    login(client, staff, language="en")
+    assert result_of(scan(client, event, ticket_token(reg), door="")) == "checked_in"
+    assert [(s.result, s.door) for s in door_scans(reg)] == [("checked_in", None)]
+    assert services.door_counters(event).per_door == [("", 1)]
 
 
 def test_scanning_twice_records_one_arrival_and_two_scans(fair, client, clock):
