@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy import and_, literal, or_, select, union_all
 
 from bazaar import permissions, problems
 from bazaar.booking import speeddating
@@ -59,43 +59,52 @@ def _ticket_number(registration: Registration) -> str:
 
 
 @bp.app_context_processor
-def _event_day_nav():
-    def event_day_links() -> list[tuple[str, str]]:
-        """Nav links for event staff (co-organisers' "My events", the door) and exhibitor staff
-        (their booth scanner)."""
+def _staff_nav():
+    def staff_links() -> list[tuple[str, str]]:
+        """Nav links of a person's roles, from one statement on every page: a co-organiser's
+        "My events", an exhibitor's staff's "My booths", and on fairs not yet finished the door
+        (door staff, co-organisers) and each approved booth's scanner."""
         if not current_user.is_authenticated:
             return []
-        staffed_doors = (
-            select(literal(None).label("exhibitor_id"), literal(None).label("name"), EventStaff.role)
+        not_finished = Event.status != EventStatus.FINISHED
+        event_roles = (
+            select(
+                literal(None).label("exhibitor_id"),
+                literal(None).label("name"),
+                EventStaff.role,
+                not_finished.label("current"),
+            )
             .select_from(EventStaff)
             .join(Event, Event.id == EventStaff.event_id)
-            .where(
-                EventStaff.user_id == current_user.id,
-                EventStaff.role.in_(permissions.DOOR_ROLES),
-                Event.status != EventStatus.FINISHED,
-            )
+            .where(EventStaff.user_id == current_user.id, EventStaff.role.in_(permissions.DOOR_ROLES))
         )
         booths = (
-            select(Exhibitor.id, Exhibitor.name, literal(None).label("role"))
+            select(
+                Exhibitor.id,
+                Exhibitor.name,
+                literal(None).label("role"),
+                and_(not_finished, Exhibitor.status == ApplicationStatus.APPROVED).label("current"),
+            )
             .join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id)
             .join(Event, Event.id == Exhibitor.event_id)
-            .where(
-                ExhibitorStaff.user_id == current_user.id,
-                Exhibitor.status == ApplicationStatus.APPROVED,
-                Event.status != EventStatus.FINISHED,
-            )
+            .where(ExhibitorStaff.user_id == current_user.id)
         )
-        rows = db.session.execute(union_all(staffed_doors, booths)).all()  # one round trip on every page
+        rows = db.session.execute(union_all(event_roles, booths)).all()
         booth_rows = sorted((r for r in rows if r.exhibitor_id is not None), key=lambda r: r.exhibitor_id)
-        links = [(_("Door check-in"), url_for("checkin.door_events"))] if len(booth_rows) < len(rows) else []
+        scanners = [r for r in booth_rows if r.current]
+        links = []
         if not current_user.is_organiser and any(r.role == "coorganiser" for r in rows):
-            links.insert(0, (_("My events"), url_for("events.organiser_events")))
-        for exhibitor_id, name, _role in booth_rows:
-            label = _("Booth scanner") if len(booth_rows) == 1 else _("Booth scanner: %(name)s", name=name)
-            links.append((label, url_for("checkin.booth", exhibitor_id=exhibitor_id)))
+            links.append((_("My events"), url_for("events.organiser_events")))
+        if booth_rows:
+            links.append((_("My booths"), url_for("exhibitors.mine")))
+        if any(r.exhibitor_id is None and r.current for r in rows):
+            links.append((_("Door check-in"), url_for("checkin.door_events")))
+        for row in scanners:
+            label = _("Booth scanner") if len(scanners) == 1 else _("Booth scanner: %(name)s", name=row.name)
+            links.append((label, url_for("checkin.booth", exhibitor_id=row.exhibitor_id)))
         return links
 
-    return {"event_day_links": event_day_links}
+    return {"staff_links": staff_links}
 
 
 def _registration_or_404(registration_id: int, action: str) -> Registration:

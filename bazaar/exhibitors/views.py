@@ -71,17 +71,7 @@ def _labels():
     return {
         "LANGUAGE_NAMES": LANGUAGE_NAMES,
         "permissions_can": permissions.can,
-        "works_for_exhibitor": _works_for_exhibitor,
     }
-
-
-def _works_for_exhibitor() -> bool:
-    if not current_user.is_authenticated:
-        return False
-    return (
-        db.session.scalar(select(ExhibitorStaff.id).where(ExhibitorStaff.user_id == current_user.id).limit(1))
-        is not None
-    )
 
 
 def _get(model, object_id: int):

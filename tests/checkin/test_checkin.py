@@ -1,6 +1,7 @@
 """Tickets, badges, door check-in, walk-ins and live counters."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -9,6 +10,7 @@ from bazaar.accounts.models import User
 from bazaar.checkin import services
 from bazaar.checkin.models import Arrival, DoorScan
 from bazaar.checkin.qr import ticket_qr_png, ticket_qr_svg
+from bazaar.exhibitors.models import ExhibitorStaff
 from bazaar.extensions import db
 from bazaar.i18n import format_time
 from bazaar.notifications.models import OutboxMessage
@@ -525,3 +527,35 @@ def test_live_counters_count_from_the_data(ctx, client, clock):
     assert (
         'id="count-checked-in">5<' in html and 'id="count-walk-ins">1<' in html and 'id="count-registered">6<' in html
     )
+
+
+def test_the_menu_names_each_role_from_one_statement(ctx, client):
+    """My events (a co-organiser), My booths (any exhibitor's staff), the door and each approved
+    booth's scanner at fairs not yet finished: read in one statement on every page."""
+    from bazaar.events.models import EventStaff
+
+    person = f.user(preferred_language="en")
+    coming, finished = f.event(), f.event(status="finished", starts_in=-timedelta(days=30))
+    for exhibitor in (f.exhibitor(coming, name="Vård AB"), f.exhibitor(coming, name="Bygg AB")):
+        db.session.add(ExhibitorStaff(exhibitor_id=exhibitor.id, user_id=person.id, role="interviewer"))
+    pending = f.exhibitor(coming, name="Applied AB", status="applied")
+    db.session.add(ExhibitorStaff(exhibitor_id=pending.id, user_id=person.id, role="admin"))
+    db.session.add(EventStaff(event_id=finished.id, user_id=person.id, role="coorganiser"))
+    db.session.commit()
+    login(client, person)
+    client.get("/my")
+    with counted_statements() as sent:
+        page = client.get("/my").get_data(as_text=True)
+    menu = page[page.index('aria-label="Main menu"') : page.index("</nav>")]
+    assert "My events" in menu and "My booths" in menu
+    assert "Booth scanner: Vård AB" in menu and "Booth scanner: Bygg AB" in menu and "Applied AB" not in menu
+    assert "Door check-in" not in menu  # the fair they co-organised is over
+    assert sum("exhibitor_staff" in s and "event_staff" in s for s in sent) == 1
+
+    db.session.add(EventStaff(event_id=coming.id, user_id=person.id, role="checkin"))
+    db.session.commit()
+    assert "Door check-in" in client.get("/my").get_data(as_text=True)
+    stranger = f.user()
+    login(client, stranger)
+    menu = client.get("/my").get_data(as_text=True)
+    assert not any(word in menu for word in ("My booths", "Booth scanner", "Door check-in", "/organiser/events"))
