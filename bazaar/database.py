@@ -102,6 +102,16 @@ def _configure_sqlite(engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# What the current transaction wrote with statements the ORM's flush does not see (one-statement
+# claims and scans), by kind: counted when it commits, forgotten when it rolls back (bazaar/metrics.py).
+WRITTEN_ROWS = "written_rows"
+
+
+def note_written(kind: str) -> None:
+    """Note that the current transaction wrote a row of ``kind`` ("booking", "checkin") in SQL."""
+    db.session.info.setdefault(WRITTEN_ROWS, []).append(kind)
+
+
 def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 

@@ -34,6 +34,7 @@ from sqlalchemy import event, inspect
 
 from bazaar.booking.models import Booking
 from bazaar.checkin.models import DoorScan, ScanResult
+from bazaar.database import WRITTEN_ROWS
 from bazaar.extensions import db
 from bazaar.health import outbox_backlog
 
@@ -140,12 +141,15 @@ def _count_rows(session):
     for obj in session.info.pop("metrics_noted", ()):
         if inspect(obj).persistent:  # the rows of a savepoint rolled back were expunged
             (BOOKINGS if isinstance(obj, Booking) else CHECKINS).inc()
+    for kind in session.info.pop(WRITTEN_ROWS, ()):
+        {"booking": BOOKINGS, "checkin": CHECKINS}[kind].inc()
 
 
 @event.listens_for(db.session, "after_rollback")
 def _forget_rows(session):
     if not session.in_nested_transaction():
         session.info.pop("metrics_noted", None)
+        session.info.pop(WRITTEN_ROWS, None)
 
 
 @task_failure.connect(weak=False)

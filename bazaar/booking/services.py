@@ -50,7 +50,7 @@ from bazaar.booking.rules import (
 )
 from bazaar.booking.waitlist import close_waitlist, close_waitlist_entries, offer_slot, release_held_slot
 from bazaar.clock import utcnow
-from bazaar.database import insert_skipping_conflicts, is_postgres
+from bazaar.database import insert_skipping_conflicts, is_postgres, note_written
 from bazaar.extensions import db
 from bazaar.locking import Lock, lock, taken_in_statement
 from bazaar.registrations.models import Registration
@@ -264,6 +264,7 @@ def _claim(registration: Registration, candidates: list[Slot], actor, now: datet
     if row is None:
         return None
     booking_id, slot_id, offered_slot_id = row
+    note_written("booking")
     slot = next(slot for slot in candidates if slot.id == slot_id)
     db.session.expire(slot, ["held_for_registration_id", "held_until"])
     booking = Booking(

@@ -24,7 +24,7 @@ from bazaar.booking.speeddating import book_round
 from bazaar.checkin import signals
 from bazaar.checkin.models import Arrival, BoothScan, BoothScanKind, DoorScan, ScanResult
 from bazaar.clock import utcnow
-from bazaar.database import insert_or_ignore, is_postgres
+from bazaar.database import insert_or_ignore, is_postgres, note_written
 from bazaar.db_types import UTCDateTime
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import Exhibitor
@@ -353,6 +353,7 @@ def _scan_in_one_statement(event: Event, staff: User, door: str | None, which: d
     tally = DoorTally(row.arrived_today, row.registered)
     reg = None if row.id is None else _as_read(row)
     if row.result == ScanResult.CHECKED_IN:
+        note_written("checkin")
         if row.first_arrival:
             signals.checked_in.send(reg, event=event, at=now, door=door)
         outcome = ScanOutcome(ScanResult.CHECKED_IN, reg, now)
