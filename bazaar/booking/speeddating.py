@@ -7,7 +7,6 @@ the confirmation in the outbox apply as to any booking.
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
@@ -88,9 +87,8 @@ def create_session(event, plan: SessionPlan, exhibitors: list[Exhibitor], actor,
         seats=plan.seats,
         created_by_id=getattr(actor, "id", None),
     )
-    day = event.day_on(session.starts_at.astimezone(ZoneInfo(event.timezone)).date())
-    if day is None or session.starts_at < day.opens_at or session.ends_at > day.closes_at:
-        raise SessionError("outside event")  # within one day's opening hours
+    if event.day_holding(session.starts_at, session.ends_at) is None:
+        raise SessionError("outside event")
     tables = sorted((_table(e, area) for e in exhibitors), key=lambda t: t.id)
     for table in tables:
         lock(Lock.TABLE_SLOTS, table.id)
@@ -221,12 +219,11 @@ def book_round(registration, session: SpeedDatingSession, starts_at: datetime, a
 
 
 def interview_times(talk: Booking, now: datetime | None = None, limit: int = 12) -> list[Slot]:
-    """Free interview slots (not talks) of the talk's employer that start later on the talk's day,
-    one per start time, soonest first: the first is "now", the next free one."""
+    """Free interview slots (not talks) of the talk's employer that start later on the talk's fair
+    day, one per start time, soonest first: the first is "now", the next free one."""
     now = now or utcnow()
-    zone = ZoneInfo(talk.exhibitor.event.timezone)
-    day = talk.starts_at.astimezone(zone).date()
-    day_end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    day = talk.exhibitor.event.day_holding(talk.starts_at, talk.ends_at)
+    day_end = day.closes_at if day is not None else talk.ends_at
     rows = db.session.scalars(
         select(Slot)
         .where(

@@ -111,6 +111,10 @@ class Event(db.Model):
         """The fair's day on that local date, if it is one."""
         return next((day for day in self.days if day.date == on), None)
 
+    def day_holding(self, starts_at: datetime, ends_at: datetime) -> "EventDay | None":
+        """The fair's day whose opening hours hold ``starts_at``-``ends_at`` (a day may run past midnight)."""
+        return next((day for day in self.days if day.opens_at <= starts_at and ends_at <= day.closes_at), None)
+
 
 class EventDay(db.Model):
     """One day of a fair: its local date, opening hours (UTC) and where it is held if that differs."""

@@ -89,10 +89,9 @@ def _day_payload(day) -> dict:
     }
 
 
-def _on_day(bookings, event, day) -> list:
-    """The bookings (in time order) on ``day`` of the fair, by the local date."""
-    zone = ZoneInfo(event.timezone)
-    return [b for b in bookings if b.starts_at.astimezone(zone).date() == day.date]
+def _on_day(bookings, day) -> list:
+    """The bookings (in time order) within ``day``'s opening hours."""
+    return [b for b in bookings if day.opens_at <= b.starts_at < day.closes_at]
 
 
 def morning_after_due(event) -> datetime:
@@ -326,7 +325,7 @@ def _day_before(event, day, due: datetime) -> int:
     bookings = _live_bookings(event.id)
     booked = {b.registration_id for b in bookings}
     schedules: dict[int, list] = {}
-    for booking in _on_day(bookings, event, day):
+    for booking in _on_day(bookings, day):
         schedules.setdefault(booking.registration_id, []).append(booking_payload(booking))
     first_day = day is event.days[0]
     written = 0
@@ -353,7 +352,7 @@ def _digests(event, day, due: datetime) -> int:
     kind, version = DIGEST, f"{due:%Y%m%d}"
     existing = _existing_keys(event.id, kind)
     by_table: dict[int, list] = {}
-    for booking in _on_day(_live_bookings(event.id), event, day):
+    for booking in _on_day(_live_bookings(event.id), day):
         if booking.slot is None:
             continue
         person = booking.registration.user

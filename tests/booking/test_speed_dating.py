@@ -263,3 +263,29 @@ def test_an_interview_and_a_talk_with_one_employer_are_not_two_of_a_kind(fair):
     assert not interview.is_talk and talk.is_talk
     with pytest.raises(errors.AlreadyBookedExhibitor):  # a second interview is still refused
         services.book(visitor, employer, interviews[1].starts_at, actor=visitor.user)
+
+
+def test_an_evening_fair_past_midnight_holds_talks_and_interviews_after_midnight(ctx):
+    """A day from 18:00 to 01:30 local: a session at 00:10 is on that day, and so are the
+    interview times after it, up to the day's close."""
+    event = f.event(local_hour=18, hours=7, timezone="Europe/Stockholm")
+    f.set_days(event, (event.starts_at, event.starts_at + timedelta(hours=7, minutes=30)))
+    employer = f.exhibitor(event, name="Night shift AB", tables=1)
+    admin = f.exhibitor_staff(employer, preferred_language="en")
+    midnight = event.starts_at + timedelta(hours=6)  # 00:00 local the next date
+    zone = ZoneInfo(event.timezone)
+    assert midnight.astimezone(zone).hour == 0
+    interviews = f.slots_for(employer, start=midnight + timedelta(minutes=40), count=2, minutes=15)
+    plan = _plan(event, starts_at=midnight + timedelta(minutes=10), rounds=2)
+    session = speeddating.create_session(event, plan, [employer], admin, shared=False)
+    visitor = f.registration(event)
+    talk = speeddating.book_round(visitor, session, session.starts_at, actor=visitor.user)
+    assert [s.id for s in speeddating.interview_times(talk)] == [s.id for s in interviews]
+    with pytest.raises(speeddating.SessionError, match="outside event"):  # past the day's close
+        speeddating.create_session(
+            event,
+            _plan(event, starts_at=midnight + timedelta(minutes=85), area="Late"),
+            [employer],
+            admin,
+            shared=False,
+        )

@@ -271,3 +271,16 @@ def test_changing_reminder_minutes_on_a_busy_event_is_set_based(ctx):
     again = [r for r in _rows("interview_reminder") if r.status == "pending" and r.event_id == busy.id]
     assert len(again) == len(pending)
     assert all(r.due_at == db.session.get(Booking, r.subject_id).starts_at - timedelta(minutes=60) for r in again)
+
+
+def test_the_day_before_reminder_lists_an_interview_after_midnight_on_an_evening_fair(ctx, clock):
+    ev = f.event(starts_in=timedelta(days=3), local_hour=18, hours=8)
+    ex = f.exhibitor(ev, name="Night shift AB", tables=1)
+    late = f.slots_for(ex, start=ev.starts_at + timedelta(hours=7), count=1, minutes=15)[0]
+    assert late.starts_at.astimezone(ZoneInfo(ev.timezone)).hour == 1
+    visitor = f.registration(ev, f.visitor(preferred_language="en"))
+    booking = f.booked(visitor, late)
+    _advance_to(clock, day_before_due(ev))
+    schedule_event_messages()
+    (reminder,) = _rows("event_day_before")
+    assert [item["booking_id"] for item in reminder.payload["schedule"]] == [booking.id]
