@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from bazaar.booking.rules import free_slot_counts
 from bazaar.exhibitors.models import ApplicationStatus, Exhibitor
@@ -34,18 +34,15 @@ def _texts(exhibitor) -> list[str]:
 
 
 def approved_exhibitors(event) -> list:
-    """The approved exhibitors at ``event`` by name, with their openings (one statement), which the
+    """The approved exhibitors at ``event`` by name, with their openings (two statements: joined,
+    each exhibitor's row and its texts would be sent and decoded once per opening), which the
     directory and its filters' choices both read."""
-    return (
-        db.session.scalars(
-            select(Exhibitor)
-            .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
-            .options(joinedload(Exhibitor.openings))
-            .order_by(Exhibitor.name)
-        )
-        .unique()
-        .all()
-    )
+    return db.session.scalars(
+        select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED)
+        .options(selectinload(Exhibitor.openings))
+        .order_by(Exhibitor.name)
+    ).all()
 
 
 def directory(

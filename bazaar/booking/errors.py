@@ -1,8 +1,6 @@
 """How booking fails (:class:`BookingError` and its kinds), and :func:`run`, the one transaction
 a booking change runs in, which reports a lock timeout as :class:`Busy`."""
 
-from datetime import datetime
-
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
@@ -10,13 +8,12 @@ from bazaar.extensions import db
 
 
 class BookingError(Exception):
-    """A booking could not be made or changed. ``message`` is shown to the visitor;
-    ``alternatives`` are free start times at the same exhibitor, nearest first in time order."""
+    """A booking could not be made or changed. ``message`` is shown to the visitor (the page
+    offers the nearest times they can take: :func:`bazaar.booking.rules.nearest_offers`)."""
 
-    def __init__(self, message: str, alternatives: list[datetime] | None = None):
+    def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-        self.alternatives = alternatives or []
 
 
 class NotRegistered(BookingError):

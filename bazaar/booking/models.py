@@ -147,6 +147,7 @@ class Slot(db.Model):
 
     __table_args__ = (
         Index("ix_slot_exhibitor_start", "exhibitor_id", "starts_at"),
+        Index("ix_slot_event_start", "event_id", "starts_at"),  # an event's free slots (the directory)
         Index("uq_slot_table_start", "table_id", "starts_at", "seat", unique=True),
     )
 
@@ -225,6 +226,11 @@ class Booking(db.Model):
             postgresql_where=LIVE,
             sqlite_where=LIVE,
         ),
+        # The live bookings of one exhibitor, or of one event (rules.live_booking_on): with these
+        # the free-slot queries read only that exhibitor's or event's bookings, with fresh planner
+        # statistics or none (a rush fills the table faster than they are gathered).
+        Index("ix_booking_exhibitor_live", "exhibitor_id", "slot_id", postgresql_where=LIVE, sqlite_where=LIVE),
+        Index("ix_booking_event_live", "event_id", "slot_id", postgresql_where=LIVE, sqlite_where=LIVE),
     )
 
 

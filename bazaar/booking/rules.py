@@ -52,14 +52,17 @@ def registration_for_booking(user, event) -> Registration | None:
     )
 
 
-def live_booking_on(slot_id_column, exhibitor_id: int | None = None):
-    """SQL condition: a confirmed booking is on the slot (negate it for a free slot). With
-    ``exhibitor_id`` (the slots' exhibitor) only that exhibitor's bookings are looked at, so the
-    query costs the same however many bookings other exhibitors and fairs hold, whatever plan the
-    database picks."""
+def live_booking_on(slot_id_column, exhibitor_id: int | None = None, event_id: int | None = None):
+    """SQL condition: a confirmed booking is on the slot (negate it for a free slot). Give the
+    slots' ``exhibitor_id`` or ``event_id`` when the query reads many slots: then only that
+    exhibitor's or event's live bookings are looked at (indexed: ``ix_booking_exhibitor_live``,
+    ``ix_booking_event_live``), so the query costs the same however many bookings other exhibitors
+    and fairs hold, whatever plan the database picks and however stale its statistics."""
     condition = exists().where(Booking.slot_id == slot_id_column, Booking.is_live)
     if exhibitor_id is not None:
         condition = condition.where(Booking.exhibitor_id == exhibitor_id)
+    if event_id is not None:
+        condition = condition.where(Booking.event_id == event_id)
     return condition
 
 
@@ -85,7 +88,7 @@ def free_times(exhibitor, registration_id: int | None = None, now: datetime | No
             Slot.exhibitor_id == exhibitor.id,
             Slot.starts_at > now,
             bookable_for(registration_id, now),
-            ~live_booking_on(Slot.id),
+            ~live_booking_on(Slot.id, exhibitor.id),
         )
         .group_by(Slot.starts_at)
         .order_by(Slot.starts_at)
@@ -98,17 +101,11 @@ def free_slot_counts(event, now: datetime | None = None) -> dict[int, int]:
     now = now or utcnow()
     rows = db.session.execute(
         select(Slot.exhibitor_id, func.count(Slot.id))
-        .where(Slot.event_id == event.id, Slot.starts_at > now, bookable_for(None, now), ~live_booking_on(Slot.id))
+        .where(Slot.event_id == event.id, Slot.starts_at > now, bookable_for(None, now))
+        .where(~live_booking_on(Slot.id, event_id=event.id))
         .group_by(Slot.exhibitor_id)
     ).all()
     return dict(rows)
-
-
-def nearest_alternatives(exhibitor, wanted: datetime, registration_id: int | None = None) -> list[datetime]:
-    """Up to three free start times at ``exhibitor`` closest to ``wanted``, in time order."""
-    times = [t.starts_at for t in free_times(exhibitor, registration_id) if t.starts_at != wanted]
-    times.sort(key=lambda t: abs((t - wanted).total_seconds()))
-    return sorted(times[:ALTERNATIVES])
 
 
 # ---- rules -----------------------------------------------------------------------------------
@@ -300,3 +297,11 @@ def offers_for(
     if result.offers:
         result.blocked = None
     return result
+
+
+def nearest_offers(offers: Offers, wanted: datetime) -> list[Offer]:
+    """Up to :data:`ALTERNATIVES` of ``offers`` (judged by the visitor's rules) closest to ``wanted``,
+    in time order: what a visitor refused that time is offered instead."""
+    others = [o for o in offers.offers if o.time.starts_at != wanted]
+    others.sort(key=lambda o: abs((o.time.starts_at - wanted).total_seconds()))
+    return sorted(others[:ALTERNATIVES], key=lambda o: o.time.starts_at)

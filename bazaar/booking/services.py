@@ -13,7 +13,7 @@ in the transaction that writes the booking. How that holds under concurrency:
   live bookings per slot. A new booking does this in one statement (:func:`_claim_statements`,
   ``ON CONFLICT DO NOTHING``, no savepoint); if that claims nothing, the tables are tried one by one
   in savepoints (:func:`_place`), where the loser of a race gets an IntegrityError, mapped to
-  :class:`SlotTaken` with the nearest free times. Nothing is decided by a read followed by a write.
+  :class:`SlotTaken`. Nothing is decided by a read followed by a write.
 
 Every change raises ``Booking.sequence`` and calls
 :func:`bazaar.booking.notifications.booking_changed` in the same transaction.
@@ -46,7 +46,6 @@ from bazaar.booking.rules import (
     check_rules,
     exhibitor_takes_bookings,
     live_booking_on,
-    nearest_alternatives,
 )
 from bazaar.booking.waitlist import close_waitlist, close_waitlist_entries, offer_slot, release_held_slot
 from bazaar.clock import utcnow
@@ -98,9 +97,8 @@ def _place(registration: Registration, candidates: list[Slot], put, now: datetim
     return None
 
 
-def _taken(exhibitor, wanted: datetime, registration_id: int) -> SlotTaken:
-    alternatives = nearest_alternatives(exhibitor, wanted, registration_id)
-    return SlotTaken(_("Sorry, that time was just taken."), alternatives)
+def _taken() -> SlotTaken:
+    return SlotTaken(_("Sorry, that time was just taken."))
 
 
 def _candidate_slots(
@@ -295,10 +293,8 @@ def _book(registration: Registration, exhibitor, starts_at: datetime, actor, can
         lock(Lock.VISITOR_BOOKINGS, registration.id, timeout=LOCK_TIMEOUT)
     if not candidates:
         if _slot_exists_at(exhibitor.id, starts_at):
-            raise _taken(exhibitor, starts_at, registration.id)
-        raise SlotUnavailable(
-            _("There is no interview at that time."), nearest_alternatives(exhibitor, starts_at, registration.id)
-        )
+            raise _taken()
+        raise SlotUnavailable(_("There is no interview at that time."))
     check_rules(registration, candidates[0], now=now, exhibitor_in_claim=True)
     booking = _claim(registration, candidates, actor, now)
     if booking is None:
@@ -308,7 +304,7 @@ def _book(registration: Registration, exhibitor, starts_at: datetime, actor, can
             raise SlotUnavailable(_("That time cannot be booked."))
         booking = _place(registration, candidates, _new_booking(registration, actor), now)
         if booking is None:
-            raise _taken(exhibitor, starts_at, registration.id)
+            raise _taken()
         close_waitlist_entries(registration.id, booking.exhibitor_id, now)
     booking_changed(booking, BookingChange.CREATED)
     return booking
@@ -405,10 +401,8 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
         candidates = [s for s in candidates if s.id != booking.slot_id]
         if not candidates:
             if _slot_exists_at(exhibitor.id, wanted):
-                raise _taken(exhibitor, wanted, registration.id)
-            raise SlotUnavailable(
-                _("There is no interview at that time."), nearest_alternatives(exhibitor, wanted, registration.id)
-            )
+                raise _taken()
+            raise SlotUnavailable(_("There is no interview at that time."))
         check_rules(registration, candidates[0], replacing=booking, now=now)
         old_slot = booking.slot
 
@@ -431,7 +425,7 @@ def reschedule(booking: Booking, new_slot_or_time, actor=None) -> Booking:
             return booking
 
         if _place(registration, candidates, move, now) is None:
-            raise _taken(exhibitor, wanted, registration.id)
+            raise _taken()
         db.session.refresh(booking)
         booking_changed(booking, BookingChange.RESCHEDULED)
         if old_slot is not None:

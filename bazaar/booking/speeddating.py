@@ -152,7 +152,7 @@ def participants(session: SpeedDatingSession) -> list[Exhibitor]:
 def rounds_of(session: SpeedDatingSession, now: datetime | None = None) -> list[Round]:
     """The session's rounds with their seats and free seats (one query)."""
     now = now or utcnow()
-    free = bookable_for(None, now) & ~live_booking_on(Slot.id)
+    free = bookable_for(None, now) & ~live_booking_on(Slot.id, event_id=session.event_id)
     rows = db.session.execute(
         select(Slot.starts_at, func.min(Slot.ends_at), func.count(Slot.id), func.sum(case((free, 1), else_=0)))
         .where(Slot.session_id == session.id, Slot.status != SlotStatus.REMOVED)
@@ -176,7 +176,7 @@ def _free_seats_by_employer(session, starts_at: datetime, registration) -> list[
                 Slot.session_id == session.id,
                 Slot.starts_at == starts_at,
                 bookable_for(registration.id, now),
-                ~live_booking_on(Slot.id),
+                ~live_booking_on(Slot.id, event_id=session.event_id),
             )
             .order_by(Slot.seat, Slot.id)
         )
@@ -232,7 +232,7 @@ def interview_times(talk: Booking, now: datetime | None = None, limit: int = 12)
             Slot.starts_at > now,
             Slot.starts_at < day_end,
             bookable_for(talk.registration_id, now),
-            ~live_booking_on(Slot.id),
+            ~live_booking_on(Slot.id, talk.exhibitor_id),
         )
         .order_by(Slot.starts_at, Slot.table_id)
     )

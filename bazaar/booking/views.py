@@ -15,7 +15,7 @@ from bazaar.booking.errors import BookingError
 from bazaar.booking.forms import BrowseForm, ConfirmForm, TimeForm
 from bazaar.booking.models import Booking, CancelReason, SpeedDatingSession, WaitlistEntry, my_bookings
 from bazaar.booking.notifications import MANAGE_LINK
-from bazaar.booking.rules import free_times, offers_for, registration_for_booking
+from bazaar.booking.rules import free_times, nearest_offers, offers_for, registration_for_booking
 from bazaar.clock import utcnow
 from bazaar.events.models import Event
 from bazaar.exhibitors.models import EMPLOYMENT_TYPE_LABELS, EMPLOYMENT_TYPES, ApplicationStatus, Exhibitor
@@ -96,18 +96,25 @@ def browse(slug):
     )
 
 
-def _exhibitor_page(event, exhibitor, error: BookingError | None = None, status: int = 200):
-    registration = registration_for_booking(current_user, event)
+def _exhibitor_page(
+    event, exhibitor, error: BookingError | None = None, status: int = 200, wanted=None, registration=False
+):
+    """The employer's page; after a refused booking of ``wanted`` (``error``), with the nearest times
+    this visitor can take. ``registration``: the visitor's, if the caller has read it."""
+    if registration is False:
+        registration = registration_for_booking(current_user, event)
     reg_id = registration.id if registration is not None else None
     mine = my_bookings(registration) if registration is not None else []
+    offers = offers_for(registration, exhibitor, live=mine) if registration is not None else None
     return render_template(
         "booking/exhibitor.html",
         event=event,
         exhibitor=exhibitor,
         registration=registration,
         times=free_times(exhibitor) if registration is None else None,
-        offers=offers_for(registration, exhibitor, live=mine) if registration is not None else None,
+        offers=offers,
         error=error,
+        nearby=nearest_offers(offers, wanted) if error is not None and offers and wanted else [],
         booked_here=[b for b in mine if b.exhibitor_id == exhibitor.id],
         waitlist=waitlist.waitlist_entry(reg_id, exhibitor.id) if reg_id else None,
         form=TimeForm(),
@@ -172,7 +179,9 @@ def book(slug, exhibitor_id):
     try:
         services.book(registration, exhibitor, form.starts_at.instant, actor=current_user)
     except BookingError as exc:
-        return _exhibitor_page(event, exhibitor, error=exc, status=409)
+        return _exhibitor_page(
+            event, exhibitor, error=exc, status=409, wanted=form.starts_at.instant, registration=registration
+        )
     flash(
         _("Booked: %(name)s at %(time)s.", name=name, time=format_time(form.starts_at.instant, zone, with_zone=True)),
         "success",

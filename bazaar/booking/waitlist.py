@@ -231,7 +231,7 @@ def _offer_free_slots(exhibitor_id: int, now: datetime) -> int:
             Slot.exhibitor_id == exhibitor_id,
             Slot.starts_at > now + WAITLIST_MIN_NOTICE,
             bookable_for(None, now),
-            ~live_booking_on(Slot.id),
+            ~live_booking_on(Slot.id, exhibitor_id),
         )
         .order_by(Slot.starts_at, Slot.table_id)
     ).all()

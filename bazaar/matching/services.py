@@ -450,7 +450,7 @@ def free_slots(need: Need, now: datetime | None = None) -> list[Slot]:
                 Slot.exhibitor_id == need.exhibitor_id,
                 Slot.starts_at > now + WAITLIST_MIN_NOTICE,
                 bookable_for(None, now),
-                ~live_booking_on(Slot.id),
+                ~live_booking_on(Slot.id, need.exhibitor_id),
             )
             .order_by(Slot.starts_at, Slot.table_id)
         )

@@ -1,6 +1,7 @@
 """Visitor pages: directory, exhibitor page, book, my schedule, cancel/reschedule, email links,
 permissions across visitors and junk input."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -127,15 +128,26 @@ def test_book_through_the_page_and_see_it_in_my_schedule(fair, client):
     assert f"/events/{event.slug}/my-schedule.ics" in html
 
 
-def test_the_loser_sees_just_taken_with_alternatives(fair, client):
-    event, _, nurse, _ = fair
+def _alert(html: str) -> str:
+    return html.split('role="alert">', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_loser_sees_just_taken_and_the_nearest_times_they_can_take(fair, client):
+    event, builder, nurse, _ = fair
+    f.slots_for(nurse, start=event.starts_at + timedelta(minutes=10), count=4)
     services.book(f.registration(event), nurse, event.starts_at)
-    _visitor(client, event)
+    reg = _visitor(client, event)
+    soon, later = event.starts_at + timedelta(minutes=10), event.starts_at + timedelta(minutes=20)
+    services.book(reg, builder, soon)  # the nearest free time at the nurse's clashes with this
     response = client.post(
         f"/events/{event.slug}/exhibitors/{nurse.id}/book", data={"starts_at": event.starts_at.isoformat()}
     )
     assert response.status_code == 409
-    assert "just taken" in response.get_data(as_text=True)
+    alert = _alert(response.get_data(as_text=True))
+    assert "just taken" in alert and "Free times nearby" in alert
+    offered = re.findall(r'name="starts_at" value="([^"]+)"', alert)
+    assert later.isoformat() in offered and soon.isoformat() not in offered
+    assert event.starts_at.isoformat() not in offered and len(offered) == 3
 
 
 def test_rule_errors_are_shown_not_crashed(fair, client):
