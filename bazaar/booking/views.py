@@ -136,10 +136,10 @@ def _registration_or_redirect(event):
     return registration
 
 
-def _booking_target(slug: str, exhibitor_id: int) -> tuple[Event, Exhibitor, Registration | None]:
+def _booking_target(slug: str, exhibitor_id: int, user_id: int) -> tuple[Event, Exhibitor, Registration | None]:
     """What a booking POST needs, in one query: the event (404 unless the user may see it), its
-    approved exhibitor (404) and the user's registration that may book (None), with the visitor's
-    profile that the interview reminder reads."""
+    approved exhibitor (404) and the user's registration that may book (None), with the user and
+    the visitor's profile that the interview reminder reads."""
     row = db.session.execute(
         select(Event, Exhibitor, Registration)
         .join(Exhibitor, and_(Exhibitor.event_id == Event.id, Exhibitor.id == exhibitor_id))
@@ -147,7 +147,7 @@ def _booking_target(slug: str, exhibitor_id: int) -> tuple[Event, Exhibitor, Reg
             Registration,
             and_(
                 Registration.event_id == Event.id,
-                Registration.user_id == current_user.id,
+                Registration.user_id == user_id,
                 Registration.status == RegistrationStatus.REGISTERED,
             ),
         )
@@ -166,7 +166,8 @@ def _booking_target(slug: str, exhibitor_id: int) -> tuple[Event, Exhibitor, Reg
 @bp.post("/events/<slug>/exhibitors/<int:exhibitor_id>/book")
 @login_required
 def book(slug, exhibitor_id):
-    event, exhibitor, registration = _booking_target(slug, exhibitor_id)
+    user_id = current_user.id
+    event, exhibitor, registration = _booking_target(slug, exhibitor_id, user_id)
     if registration is None:
         flash(_("Register for the event first; then you can book interviews."), "error")
         return redirect(url_for("events.event_page", slug=event.slug))
@@ -179,6 +180,8 @@ def book(slug, exhibitor_id):
     try:
         services.book(registration, exhibitor, form.starts_at.instant, actor=current_user)
     except BookingError as exc:
+        # The rollback expired what was read: read it again in one statement, not one per object.
+        event, exhibitor, registration = _booking_target(slug, exhibitor_id, user_id)
         return _exhibitor_page(
             event, exhibitor, error=exc, status=409, wanted=form.starts_at.instant, registration=registration
         )
