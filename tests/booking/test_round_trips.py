@@ -47,6 +47,16 @@ def _poster(client, event, exhibitor, starts_at):
     return lambda: client.post(url, data=form)
 
 
+def _booking_post_statements(client, reg, exhibitor, starts_at):
+    """The visitor's booking POST from a cold session: (response, statements sent but SQLite's BEGIN IMMEDIATE)."""
+    login(client, reg.user)
+    post = _poster(client, reg.event, exhibitor, starts_at)
+    db.session.expire_all()
+    with counted_statements() as sent:
+        response = post()
+    return response, [s for s in sent if not s.startswith("BEGIN")]
+
+
 def test_a_booking_post_sends_six_statements_and_writes_its_messages(ctx, client, backend):
     event = f.event()
     exhibitor = f.exhibitor(event, tables=2)
@@ -54,13 +64,8 @@ def test_a_booking_post_sends_six_statements_and_writes_its_messages(ctx, client
     reg = f.registration(event)
     reg.user.profile.phone = "+46701234567"  # the reminder goes by email and by text message
     db.session.commit()
-    login(client, reg.user)
-    post = _poster(client, event, exhibitor, event.starts_at)
-    db.session.expire_all()
-    with counted_statements() as sent:
-        response = post()
+    response, statements = _booking_post_statements(client, reg, exhibitor, event.starts_at)
     assert response.status_code == 303
-    statements = [s for s in sent if not s.startswith("BEGIN")]  # SQLite's BEGIN IMMEDIATE
     budget = POST_STATEMENTS + (SQLITE_CLAIM_EXTRA if backend == "sqlite" else 0)
     assert len(statements) <= budget, "\n".join(statements)
     booking = db.session.scalar(select(Booking).where(Booking.registration_id == reg.id))
@@ -269,12 +274,7 @@ def test_a_refused_booking_post_sends_a_fixed_handful_of_statements(ctx, client)
     for _ in range(2):  # both tables taken at the first time
         services.book(f.registration(event), exhibitor, event.starts_at)
     reg = f.registration(event)
-    login(client, reg.user)
-    post = _poster(client, event, exhibitor, event.starts_at)
-    db.session.expire_all()
-    with counted_statements() as sent:
-        response = post()
+    response, statements = _booking_post_statements(client, reg, exhibitor, event.starts_at)
     assert response.status_code == 409
     assert "just taken" in response.get_data(as_text=True)
-    statements = [s for s in sent if not s.startswith("BEGIN")]
     assert len(statements) <= REFUSED_STATEMENTS, "\n".join(statements)
