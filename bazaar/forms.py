@@ -1,15 +1,17 @@
 """Form pieces shared by every domain."""
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, support
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import DateTimeLocalField, TextAreaField
 from wtforms.fields import FileField as _FileField
+from wtforms.i18n import messages_path
 from wtforms.validators import Length, Optional
 
 from config import LANGUAGES
@@ -26,6 +28,13 @@ def has_control_characters(value: str) -> bool:
     return value != value.translate(_CONTROL)
 
 
+@lru_cache(maxsize=64)
+def _wtforms_messages(locale: str) -> support.Translations:
+    """WTForms' own messages (and the labels it makes of field names) in ``locale``, read from
+    disk once per process instead of on every request with a form, as Flask-WTF would."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 def strip(value):
     """A field filter: surrounding spaces go (what people paste from mail and office documents)."""
     return value.strip() if isinstance(value, str) else value
@@ -39,6 +48,9 @@ class BazaarForm(FlaskForm):
     with a clear message, so hostile input never causes a 500."""
 
     class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return _wtforms_messages(str(get_locale()))
+
         def wrap_formdata(self, form, formdata):
             formdata = super().wrap_formdata(form, formdata)
             if formdata is None:

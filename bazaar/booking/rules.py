@@ -3,9 +3,10 @@ slots are free (:func:`bookable_for`, :func:`live_booking_on`), free times and t
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, exists, func, or_, select
 
 from bazaar.booking.errors import (
     AlreadyBookedExhibitor,
@@ -111,15 +112,25 @@ def free_slot_counts(event, now: datetime | None = None) -> dict[int, int]:
 # ---- rules -----------------------------------------------------------------------------------
 
 
-def _live_bookings_of(registration_id: int, replacing: Booking | None):
-    conditions = [
-        Booking.registration_id == registration_id,
-        Booking.is_live,
-        Booking.walk_in.is_(False),
-    ]
-    if replacing is not None:
-        conditions.append(Booking.id != replacing.id)
+def _live_bookings_of(registration_id, replacing_id=None) -> list:
+    """Conditions: the visitor's live bookings that count for the rules (not walk-ins), but the one
+    being moved (``replacing_id``). Ids or bound parameters."""
+    conditions = [Booking.registration_id == registration_id, Booking.is_live, Booking.walk_in.is_(False)]
+    if replacing_id is not None:
+        conditions.append(Booking.id != replacing_id)
     return conditions
+
+
+@cache
+def _fresh_live_bookings(replacing: bool):
+    """The read of :func:`check_rules`: the visitor's live bookings (parameter ``visitor``) but the
+    one being moved (``replacing``), fresh from the database; built once per process."""
+    moved = bindparam("replacing", type_=Integer()) if replacing else None
+    return (
+        select(Booking)
+        .where(*_live_bookings_of(bindparam("visitor", type_=Integer()), moved))
+        .execution_options(populate_existing=True)
+    )
 
 
 def approved_exhibitor(exhibitor_id: int):
@@ -157,9 +168,8 @@ def check_rules(
     if slot.status != SlotStatus.OPEN or not (exhibitor_in_claim or exhibitor_takes_bookings(slot.exhibitor_id)):
         raise SlotUnavailable(_("That time cannot be booked."))
     # One read of the visitor's live bookings (a handful), fresh from the database.
-    mine = db.session.scalars(
-        select(Booking).where(*_live_bookings_of(registration.id, replacing)).execution_options(populate_existing=True)
-    ).all()
+    params = {"visitor": registration.id, "replacing": getattr(replacing, "id", None)}
+    mine = db.session.scalars(_fresh_live_bookings(replacing is not None), params).all()
     check_visitor_rules(
         registration, mine, slot.exhibitor_id, slot.starts_at, slot.ends_at, talk=slot.format == SlotFormat.TALK
     )
@@ -256,7 +266,7 @@ def offers_for(
     now = now or utcnow()
     times = free_times(exhibitor, registration.id, now)
     if live is None:
-        mine = db.session.scalars(select(Booking).where(*_live_bookings_of(registration.id, None))).all()
+        mine = db.session.scalars(select(Booking).where(*_live_bookings_of(registration.id))).all()
     else:  # the same bookings as _live_bookings_of: walk-ins count for no rule
         mine = [b for b in live if b.is_live and not b.walk_in]
     if moving is None:

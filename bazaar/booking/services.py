@@ -101,26 +101,33 @@ def _taken() -> SlotTaken:
     return SlotTaken(_("Sorry, that time was just taken."))
 
 
-def _candidate_slots(
-    exhibitor_id: int, starts_at: datetime, registration_id: int, now: datetime, lock_visitor: bool = False
-) -> list[Slot]:
-    """The free tables at ``exhibitor_id`` and ``starts_at``, with their table, in table order;
-    bounded by the exhibitor and the time (indexed), whatever other fairs hold. ``lock_visitor``:
-    the same statement takes the visitor's lock first (``taken_in_statement``)."""
-    query = (
+@cache
+def _candidate_statement(on_postgres: bool):
+    """The statement of :func:`_candidate_slots`, built once per process (and so compiled once):
+    the free tables at exhibitor ``exhibitor`` and time ``starts``, with their table, in table order,
+    taking the lock of visitor ``visitor`` first (``taken_in_statement``)."""
+    registration_id = bindparam("visitor", type_=Integer())
+    exhibitor_id = bindparam("exhibitor", type_=Integer())
+    return (
         select(Slot)
         .where(
             Slot.exhibitor_id == exhibitor_id,
-            Slot.starts_at == starts_at,
-            bookable_for(registration_id, now),
+            Slot.starts_at == bindparam("starts", type_=Slot.starts_at.type),
+            bookable_for(registration_id, bindparam("now", type_=Slot.held_until.type)),
             ~live_booking_on(Slot.id, exhibitor_id),
+            taken_in_statement(Lock.VISITOR_BOOKINGS, registration_id, timeout=LOCK_TIMEOUT),
         )
         .options(joinedload(Slot.table))
         .order_by(Slot.table_id)
     )
-    if lock_visitor:
-        query = query.where(taken_in_statement(Lock.VISITOR_BOOKINGS, registration_id, timeout=LOCK_TIMEOUT))
-    return list(db.session.scalars(query))
+
+
+def _candidate_slots(exhibitor_id: int, starts_at: datetime, registration_id: int, now: datetime) -> list[Slot]:
+    """The free tables at ``exhibitor_id`` and ``starts_at``, with their table, in table order;
+    bounded by the exhibitor and the time (indexed), whatever other fairs hold. The same statement
+    takes the visitor's lock first."""
+    params = {"exhibitor": exhibitor_id, "starts": starts_at, "visitor": registration_id, "now": now}
+    return list(db.session.scalars(_candidate_statement(is_postgres()), params))
 
 
 def _slot_exists_at(exhibitor_id: int, starts_at: datetime) -> bool:
@@ -288,7 +295,7 @@ def _claim(registration: Registration, candidates: list[Slot], actor, now: datet
 def _book(registration: Registration, exhibitor, starts_at: datetime, actor, candidates: list[Slot] | None) -> Booking:
     now = utcnow()
     if candidates is None:
-        candidates = _candidate_slots(exhibitor.id, starts_at, registration.id, now, lock_visitor=True)
+        candidates = _candidate_slots(exhibitor.id, starts_at, registration.id, now)
     else:
         lock(Lock.VISITOR_BOOKINGS, registration.id, timeout=LOCK_TIMEOUT)
     if not candidates:

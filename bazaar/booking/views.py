@@ -1,10 +1,12 @@
 """Visitor pages: find exhibitors, book, cancel, reschedule, my schedule, waiting lists."""
 
+from functools import cache
+
 from babel import Locale
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, String, and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from bazaar import permissions
@@ -136,13 +138,13 @@ def _registration_or_redirect(event):
     return registration
 
 
-def _booking_target(slug: str, exhibitor_id: int, user_id: int) -> tuple[Event, Exhibitor, Registration | None]:
-    """What a booking POST needs, in one query: the event (404 unless the user may see it), its
-    approved exhibitor (404) and the user's registration that may book (None), with the user and
-    the visitor's profile that the interview reminder reads."""
-    row = db.session.execute(
+@cache
+def _booking_target_statement():
+    """The statement of :func:`_booking_target`, built once per process (compiled once)."""
+    user_id = bindparam("user", type_=Integer())
+    return (
         select(Event, Exhibitor, Registration)
-        .join(Exhibitor, and_(Exhibitor.event_id == Event.id, Exhibitor.id == exhibitor_id))
+        .join(Exhibitor, and_(Exhibitor.event_id == Event.id, Exhibitor.id == bindparam("exhibitor", type_=Integer())))
         .outerjoin(
             Registration,
             and_(
@@ -151,9 +153,17 @@ def _booking_target(slug: str, exhibitor_id: int, user_id: int) -> tuple[Event, 
                 Registration.status == RegistrationStatus.REGISTERED,
             ),
         )
-        .where(Event.slug == slug[:80])
+        .where(Event.slug == bindparam("slug", type_=String()))
         .options(joinedload(Registration.user).joinedload(User.profile))
-    ).first()
+    )
+
+
+def _booking_target(slug: str, exhibitor_id: int, user_id: int) -> tuple[Event, Exhibitor, Registration | None]:
+    """What a booking POST needs, in one query: the event (404 unless the user may see it), its
+    approved exhibitor (404) and the user's registration that may book (None), with the user and
+    the visitor's profile that the interview reminder reads."""
+    params = {"slug": slug[:80], "exhibitor": exhibitor_id, "user": user_id}
+    row = db.session.execute(_booking_target_statement(), params).first()
     if row is None:
         abort(404)
     event, exhibitor, registration = row

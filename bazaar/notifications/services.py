@@ -23,6 +23,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import event as sa_event
@@ -125,6 +126,12 @@ def queue(kind: str, **message) -> OutboxMessage | None:
     return added
 
 
+@cache
+def _insert_rows_statement(on_postgres: bool):
+    """The INSERT of :func:`queue_rows`, built once per process and database kind."""
+    return insert_skipping_conflicts(OutboxMessage.__table__).returning(OutboxMessage.id, OutboxMessage.due_at)
+
+
 def queue_rows(rows: list[dict | None]) -> None:
     """Write the messages ``rows`` (from :func:`message_row`; Nones are left out) in one multi-row
     ``INSERT ... ON CONFLICT DO NOTHING`` (the unique dedup key) in the current transaction: a message
@@ -133,9 +140,7 @@ def queue_rows(rows: list[dict | None]) -> None:
     rows = [row for row in rows if row is not None]
     if not rows:
         return
-    written = db.session.execute(
-        insert_skipping_conflicts(OutboxMessage.__table__).returning(OutboxMessage.id, OutboxMessage.due_at), rows
-    ).all()
+    written = db.session.execute(_insert_rows_statement(is_postgres()), rows).all()
     soon = utcnow() + IMMEDIATE
     db.session.info.setdefault("outbox_kick", set()).update(id_ for id_, due in written if due <= soon)
 
