@@ -178,3 +178,21 @@ def test_file_parts_and_control_characters_in_text_fields_never_cause_a_500(ctx,
             nul["email"] = "a\x00b@example.org"
             answer = fresh.post(url, data=nul)
             assert answer.status_code < 500, (url, as_user, "control characters")
+
+
+def test_wtforms_own_messages_speak_the_visitors_language_and_are_read_once(ctx, client, monkeypatch):
+    """WTForms' built-in messages follow the chosen language; its catalogue is parsed once per
+    process and language, not on every request with a form (each such form asks for it)."""
+    from babel import support
+
+    loads = []
+    real_load = support.Translations.load
+    monkeypatch.setattr(
+        support.Translations, "load", classmethod(lambda cls, *a, **kw: loads.append(a) or real_load(*a, **kw))
+    )
+    for _ in range(3):
+        page = client.post("/login?lang=sv", data={"email": "", "password": ""}).get_data(as_text=True)
+        assert "Det här fältet är obligatoriskt." in page
+        page = client.post("/login?lang=ar", data={"email": "", "password": ""}).get_data(as_text=True)
+        assert "هذا الحقل مطلوب." in page
+    assert len([a for a in loads if "wtforms" in str(a)]) <= 2
