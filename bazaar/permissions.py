@@ -5,6 +5,7 @@ Views and tasks call :func:`can` or :func:`require`; nothing else checks roles. 
 """
 
 from collections.abc import Callable
+from functools import cache
 
 from flask import abort, has_request_context, request
 from flask_login import current_user
@@ -123,13 +124,21 @@ def _roles_at(user, event) -> frozenset[str]:
     )
 
 
+@cache
+def _event_with_roles_statement():
+    """The statement of :func:`_event_with_roles`, built once per process (every organiser and door
+    page runs it)."""
+    user_id = db.bindparam("user", type_=db.Integer())
+    return (
+        db.select(Event, EventStaff.role)
+        .outerjoin(EventStaff, db.and_(EventStaff.event_id == Event.id, EventStaff.user_id == user_id))
+        .where(Event.id == db.bindparam("event", type_=db.Integer()))
+    )
+
+
 def _event_with_roles(user, event_id: int) -> Event | None:
     """The event, read with the user's staff roles at it (remembered for :func:`_roles_at`)."""
-    rows = db.session.execute(
-        db.select(Event, EventStaff.role)
-        .outerjoin(EventStaff, db.and_(EventStaff.event_id == Event.id, EventStaff.user_id == user.id))
-        .where(Event.id == event_id)
-    ).all()
+    rows = db.session.execute(_event_with_roles_statement(), {"user": user.id, "event": event_id}).all()
     if not rows:
         return None
     roles = frozenset(role for _event, role in rows if role is not None)

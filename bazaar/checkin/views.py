@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from functools import cache
 
 import marshmallow as ma
 from flask import (
@@ -21,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy import Integer, and_, bindparam, literal, or_, select, union_all
 
 from bazaar import permissions, problems
 from bazaar.booking import speeddating
@@ -58,6 +59,38 @@ def _ticket_number(registration: Registration) -> str:
     return services.ticket_number(registration)
 
 
+@cache
+def _staff_roles_statement():
+    """The roles behind the nav's staff links (:func:`_staff_nav`), for user ``user``: event staff
+    roles that run the door, and booths the user staffs, each with whether it is current. Built
+    once per process, as every page a logged-in person opens runs it."""
+    user_id = bindparam("user", type_=Integer())
+    not_finished = Event.status != EventStatus.FINISHED
+    event_roles = (
+        select(
+            literal(None).label("exhibitor_id"),
+            literal(None).label("name"),
+            EventStaff.role,
+            not_finished.label("current"),
+        )
+        .select_from(EventStaff)
+        .join(Event, Event.id == EventStaff.event_id)
+        .where(EventStaff.user_id == user_id, EventStaff.role.in_(permissions.DOOR_ROLES))
+    )
+    booths = (
+        select(
+            Exhibitor.id,
+            Exhibitor.name,
+            literal(None).label("role"),
+            and_(not_finished, Exhibitor.status == ApplicationStatus.APPROVED).label("current"),
+        )
+        .join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id)
+        .join(Event, Event.id == Exhibitor.event_id)
+        .where(ExhibitorStaff.user_id == user_id)
+    )
+    return union_all(event_roles, booths)
+
+
 @bp.app_context_processor
 def _staff_nav():
     def staff_links() -> list[tuple[str, str]]:
@@ -66,30 +99,7 @@ def _staff_nav():
         (door staff, co-organisers) and each approved booth's scanner."""
         if not current_user.is_authenticated:
             return []
-        not_finished = Event.status != EventStatus.FINISHED
-        event_roles = (
-            select(
-                literal(None).label("exhibitor_id"),
-                literal(None).label("name"),
-                EventStaff.role,
-                not_finished.label("current"),
-            )
-            .select_from(EventStaff)
-            .join(Event, Event.id == EventStaff.event_id)
-            .where(EventStaff.user_id == current_user.id, EventStaff.role.in_(permissions.DOOR_ROLES))
-        )
-        booths = (
-            select(
-                Exhibitor.id,
-                Exhibitor.name,
-                literal(None).label("role"),
-                and_(not_finished, Exhibitor.status == ApplicationStatus.APPROVED).label("current"),
-            )
-            .join(ExhibitorStaff, ExhibitorStaff.exhibitor_id == Exhibitor.id)
-            .join(Event, Event.id == Exhibitor.event_id)
-            .where(ExhibitorStaff.user_id == current_user.id)
-        )
-        rows = db.session.execute(union_all(event_roles, booths)).all()
+        rows = db.session.execute(_staff_roles_statement(), {"user": current_user.id}).all()
         booth_rows = sorted((r for r in rows if r.exhibitor_id is not None), key=lambda r: r.exhibitor_id)
         scanners = [r for r in booth_rows if r.current]
         links = []

@@ -13,10 +13,11 @@ background. A receiver that needs more reads it through the API with its own tok
 import secrets
 import uuid
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 
 from bazaar.activitylog.models import Action
 from bazaar.activitylog.services import changes, log_action
@@ -139,12 +140,19 @@ def _queue_delivery(endpoint: WebhookEndpoint, topic: str, event: Event, subject
     )
 
 
+@cache
+def _active_endpoints_statement():
+    """The active endpoints of event ``event``: built once per process, as every check-in,
+    registration and interview outcome runs it."""
+    return select(WebhookEndpoint).where(
+        WebhookEndpoint.event_id == bindparam("event", type_=Integer()), WebhookEndpoint.active.is_(True)
+    )
+
+
 def deliver(topic: str, event: Event, subject, data: dict, links: dict | None = None) -> int:
     """Queue ``topic`` for every active endpoint of ``event`` that chose it (the caller commits)."""
     count = 0
-    for endpoint in db.session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.event_id == event.id, WebhookEndpoint.active.is_(True))
-    ):
+    for endpoint in db.session.scalars(_active_endpoints_statement(), {"event": event.id}):
         if topic in endpoint.topics:
             _queue_delivery(endpoint, topic, event, subject, data, links)
             count += 1

@@ -20,7 +20,7 @@ ROUNDS, SEATS, MINUTES = 4, 2, 5
 
 @pytest.fixture
 def fair(ctx):
-    event = f.event(max_bookings_per_visitor=3)
+    event = f.event(max_bookings_per_visitor=3, local_hour=10)  # its hours never cross midnight
     employer = f.exhibitor(event, name="Rounds AB", tables=1)
     admin = f.exhibitor_staff(employer, preferred_language="en")
     interviews = f.slots_for(employer, start=event.starts_at + timedelta(hours=2), count=4, minutes=15)

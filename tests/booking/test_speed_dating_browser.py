@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_speed_dating_from_session_to_interview_on_phones(ctx, live_server, page, chromium):
-    event = f.event(starts_in=timedelta(days=2), name="Jobbdating Helsingborg")
+    event = f.event(starts_in=timedelta(days=2), name="Jobbdating Helsingborg", local_hour=10)
     employer = f.exhibitor(event, name="Hamnen AB", tables=1)
     interviews = f.slots_for(employer, start=event.starts_at + timedelta(hours=3), count=3, minutes=15)
     admin = f.exhibitor_staff(employer, preferred_language="en")

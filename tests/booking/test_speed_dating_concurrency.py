@@ -30,7 +30,7 @@ def _seater(reg_id, session_id, starts_at):
 
 @pytest.mark.parametrize("employers", [1, 2])
 def test_a_round_is_never_overbooked(ctx, wide_app, employers):  # noqa: F811
-    event = f.event(max_bookings_per_visitor=5)
+    event = f.event(max_bookings_per_visitor=5, local_hour=10)  # its hours never cross midnight
     taking_part = [f.exhibitor(event, tables=0) for _ in range(employers)]
     plan = speeddating.SessionPlan(event.starts_at + timedelta(hours=1), 5, 3, SEATS, "Corner")
     session = speeddating.create_session(

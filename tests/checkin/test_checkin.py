@@ -2,6 +2,7 @@
 
 import threading
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from bazaar.accounts.models import User
 from bazaar.checkin import services
 from bazaar.checkin.models import Arrival, DoorScan
 from bazaar.checkin.qr import ticket_qr_png, ticket_qr_svg
+from bazaar.clock import utcnow
 from bazaar.exhibitors.models import ExhibitorStaff
 from bazaar.extensions import db
 from bazaar.i18n import format_time
@@ -499,6 +501,10 @@ def test_live_counters_count_from_the_data(ctx, client, clock):
     event = f.event(org=org, timezone="Europe/Stockholm")
     staff = f.checkin_staff(event)
     regs = [f.registration(event) for _ in range(5)]
+    # the door opens at 10:00 local, so the hour of scans below never crosses midnight (a second day's arrival)
+    local = utcnow().astimezone(ZoneInfo(event.timezone))
+    opening = local.replace(hour=10, minute=0, second=0, microsecond=0)
+    clock.advance(seconds=(opening + timedelta(days=opening <= local) - local).total_seconds())
     f.registration(event, status="waitlisted")
     f.registration(event, status="cancelled")
     login(client, staff, language="en")

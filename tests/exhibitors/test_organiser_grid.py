@@ -20,7 +20,7 @@ from tests.support import login
 @pytest.fixture
 def fair(ctx):
     org = f.organisation()
-    event = f.event(org=org, name="Vårmässan")
+    event = f.event(org=org, name="Vårmässan", local_hour=10)  # its first hour never crosses midnight
     exhibitor = f.exhibitor(event, name="Fjordbygg AS", tables=1)
     first, second, third = f.slots_for(exhibitor, start=event.starts_at + timedelta(hours=1), count=3, minutes=15)
     hired = f.booked(f.registration(event, f.visitor(name="Åsa Öberg", email="asa@example.org")), second)
