@@ -133,12 +133,13 @@ def _event_with_roles_statement():
         db.select(Event, EventStaff.role)
         .outerjoin(EventStaff, db.and_(EventStaff.event_id == Event.id, EventStaff.user_id == user_id))
         .where(Event.id == db.bindparam("event", type_=db.Integer()))
+        .options(db.joinedload(Event.days))  # which fair day it is (the door) needs no statement of its own
     )
 
 
 def _event_with_roles(user, event_id: int) -> Event | None:
     """The event, read with the user's staff roles at it (remembered for :func:`_roles_at`)."""
-    rows = db.session.execute(_event_with_roles_statement(), {"user": user.id, "event": event_id}).all()
+    rows = db.session.execute(_event_with_roles_statement(), {"user": user.id, "event": event_id}).unique().all()
     if not rows:
         return None
     roles = frozenset(role for _event, role in rows if role is not None)

@@ -179,7 +179,7 @@ def english(app, monkeypatch):
 
 @pytest.fixture
 def clock(test_env):
-    """Move time forward for this process and every worker process: ``clock.advance(hours=2)``."""
+    """Move time for this process and every worker process: ``clock.advance(hours=2)``, ``clock.move_to(t)``."""
     from datetime import timedelta
 
     class Clock:
@@ -189,6 +189,12 @@ def clock(test_env):
         def advance(self, **kwargs):
             self.seconds += timedelta(**kwargs).total_seconds()
             self.path.write_text(str(self.seconds))
+
+        def move_to(self, moment):
+            """Move time on (or back) to ``moment``."""
+            from bazaar.clock import utcnow
+
+            self.advance(seconds=(moment - utcnow()).total_seconds())
 
     return Clock()
 

@@ -173,7 +173,7 @@ def arrival(reg, at, ev=None):
     from bazaar.checkin.models import Arrival
 
     ev = ev or db.session.get(Event, reg.event_id)
-    return Arrival(event_id=reg.event_id, registration_id=reg.id, day=ev.local_date(at), arrived_at=at)
+    return Arrival(event_id=reg.event_id, registration_id=reg.id, day=ev.fair_date(at), arrived_at=at)
 
 
 def at(year, month, day, hour=0, minute=0) -> datetime:

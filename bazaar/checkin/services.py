@@ -10,7 +10,7 @@ import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, String, and_, bindparam, func, literal, or_, select, text, update
@@ -141,7 +141,7 @@ def arrivals_on(event: Event, registrations, day: date | None = None) -> dict[in
     ids = [reg.id for reg in registrations]
     if not ids:
         return {}
-    day = day or event.local_date()
+    day = day or event.fair_date()
     rows = db.session.scalars(select(Arrival).where(Arrival.registration_id.in_(ids), Arrival.day == day))
     return {row.registration_id: row for row in rows}
 
@@ -171,7 +171,7 @@ def _check_in_locked(
     if reg.event_id != event.id:
         return ScanOutcome(ScanResult.WRONG_EVENT)
     at = reported_at or utcnow()
-    day = event.local_date(at)
+    day = event.fair_date(at)
     first_arrival = reg.checked_in_at is None  # as loaded: an earlier offline scan only moves the time
     claimed = _claim_arrival(event, reg, day, at, door)
     if not claimed and reported_at is not None:
@@ -187,8 +187,8 @@ def _check_in_locked(
                 .where(
                     DoorScan.registration_id == reg.id,
                     DoorScan.result == ScanResult.CHECKED_IN,
-                    DoorScan.scanned_at >= _midnight(event, day),
-                    DoorScan.scanned_at < _midnight(event, day + timedelta(days=1)),
+                    DoorScan.scanned_at > at,
+                    DoorScan.scanned_at < event.fair_day_end(day),
                 )
                 .values(result=ScanResult.ALREADY)
                 .execution_options(synchronize_session=False)
@@ -213,10 +213,6 @@ def _check_in_locked(
     if arrival is not None:
         return ScanOutcome(ScanResult.ALREADY, reg, arrival.arrived_at, arrival.door)
     return ScanOutcome(ScanResult.NOT_REGISTERED, reg)
-
-
-def _midnight(event: Event, day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
 
 
 def check_in(event: Event, registration: Registration, staff: User, door: str | None) -> ScanOutcome:
@@ -343,7 +339,7 @@ def _as_read(row) -> Registration:
 def _scan_in_one_statement(event: Event, staff: User, door: str | None, which: dict) -> tuple[ScanOutcome, "DoorTally"]:
     """The door scan on PostgreSQL (see _SCAN_SQL); ``which`` is {"code": ...} or {"registration_id": ...}."""
     now = utcnow()
-    day = event.local_date(now)
+    day = event.fair_date(now)
     statement = _SCAN_BY_CODE if "code" in which else _SCAN_BY_ID
     row = db.session.execute(
         statement,
@@ -396,7 +392,7 @@ def _replayed(event: Event, scan: DoorScan) -> ScanOutcome:
     if reg is None:
         return ScanOutcome(scan.result)
     db.session.refresh(reg)
-    arrival = arrival_on(reg, event.local_date(scan.scanned_at))  # it may have moved since (an earlier scan)
+    arrival = arrival_on(reg, event.fair_date(scan.scanned_at))  # it may have moved since (an earlier scan)
     at, door = (arrival.arrived_at, arrival.door) if arrival is not None else (None, None)
     return describe(ScanOutcome(scan.result, reg, at, door))
 
@@ -437,7 +433,7 @@ def check_in_scan(
 
 def door_ticket_list(event: Event) -> list[dict]:
     """What an offline door needs to check tickets against: code, number, name, whether in today."""
-    today = and_(Arrival.registration_id == Registration.id, Arrival.day == event.local_date())
+    today = and_(Arrival.registration_id == Registration.id, Arrival.day == event.fair_date())
     rows = db.session.execute(
         select(Registration.ticket_code, Arrival.arrived_at, User.name)
         .outerjoin(User, User.id == Registration.user_id)
@@ -548,7 +544,7 @@ def door_tally(event: Event, now: datetime | None = None) -> DoorTally:
     """Arrivals today at the fair (whoever came on an earlier day too), and how many are expected."""
     arrived = (
         select(func.count(Arrival.id))
-        .where(Arrival.event_id == event.id, Arrival.day == event.local_date(now))
+        .where(Arrival.event_id == event.id, Arrival.day == event.fair_date(now))
         .scalar_subquery()
     )
     expected = func.count(Registration.id).filter(Registration.status == RegistrationStatus.REGISTERED)
@@ -621,7 +617,7 @@ def ticket_lookup(event_id: int, token: str) -> ScanOutcome:
         return ScanOutcome(ScanResult.CANCELLED, reg)
     if reg.status != RegistrationStatus.REGISTERED:
         return ScanOutcome(ScanResult.NOT_REGISTERED, reg)
-    arrival = arrival_on(reg, db.session.get(Event, event_id).local_date())
+    arrival = arrival_on(reg, db.session.get(Event, event_id).fair_date())
     if arrival is None:
         return ScanOutcome(ScanResult.NOT_CHECKED_IN, reg)
     return ScanOutcome(ScanResult.CHECKED_IN, reg, arrival.arrived_at)

@@ -1,6 +1,6 @@
 """Events (fairs) and who runs them."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -103,9 +103,20 @@ class Event(db.Model):
             self.starts_at = min(day.opens_at for day in self.days)
             self.ends_at = max(day.closes_at for day in self.days)
 
-    def local_date(self, moment: datetime | None = None) -> date:
-        """The date at the fair (in its time zone) at ``moment`` (default: now)."""
-        return (moment or utcnow()).astimezone(ZoneInfo(self.timezone)).date()
+    def fair_date(self, moment: datetime | None = None) -> date:
+        """The date of the fair's day at ``moment`` (default: now): the day open then, which keeps
+        its date past midnight (an evening fair's visitor arrives once that day, not again at 00:00);
+        outside opening hours, the date in the fair's time zone."""
+        moment = moment or utcnow()
+        open_day = next((day for day in self.days if day.opens_at <= moment < day.closes_at), None)
+        return open_day.date if open_day else moment.astimezone(ZoneInfo(self.timezone)).date()
+
+    def fair_day_end(self, on: date) -> datetime:
+        """When the moments whose :meth:`fair_date` is ``on`` end: the next local midnight, or the
+        day's closing if it runs past midnight."""
+        midnight = datetime.combine(on + timedelta(days=1), time(0), tzinfo=ZoneInfo(self.timezone))
+        day = self.day_on(on)
+        return max(midnight.astimezone(UTC), day.closes_at) if day else midnight.astimezone(UTC)
 
     def day_on(self, on: date) -> "EventDay | None":
         """The fair's day on that local date, if it is one."""

@@ -325,7 +325,7 @@ def overview(event: Event, now: datetime | None = None) -> Overview:
                 in_event,
                 Registration.status.in_((RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED)),
             ),
-            count(Arrival.id, Arrival.event_id == event.id, Arrival.day == event.local_date(now)),
+            count(Arrival.id, Arrival.event_id == event.id, Arrival.day == event.fair_date(now)),
             count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPROVED),
             count(Exhibitor.id, Exhibitor.event_id == event.id, Exhibitor.status == ApplicationStatus.APPLIED),
             count(Slot.id, offered),

@@ -1,6 +1,7 @@
 """Tickets, badges, door check-in, walk-ins and live counters."""
 
 import threading
+import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -406,7 +407,43 @@ def test_many_doors_scanning_one_ticket_at_once_on_postgresql(fair, app):
     [arrival] = [s for s in scans if s.result == "checked_in"]
     db.session.expire_all()
     reg = db.session.get(Registration, reg.id)
-    assert arrival.door == services.arrival_on(reg, event.local_date(reg.checked_in_at)).door
+    assert arrival.door == services.arrival_on(reg, event.fair_date(reg.checked_in_at)).door
+
+
+def test_an_evening_fair_past_midnight_counts_one_arrival_that_day(ctx, client, clock):
+    """A fair day from 18:00 to 02:00 is one day at the door: a scan after midnight is a repeat, the
+    ticket list and the tally still count the visitor in, and an offline scan from before midnight
+    uploaded later takes the arrival over."""
+    event = f.event(starts_in=timedelta(days=1), hours=8, local_hour=18)
+    staff = f.checkin_staff(event)
+    reg, other = f.registration(event), f.registration(event)
+    login(client, staff, language="en")
+    clock.move_to(event.starts_at + timedelta(hours=5, minutes=40))  # 23:40
+    assert result_of(scan(client, event, ticket_token(reg))) == "checked_in"
+    clock.advance(minutes=40)  # 00:20, the next calendar date
+    assert result_of(scan(client, event, ticket_token(reg))) == "already_checked_in"
+    assert result_of(scan(client, event, ticket_token(other))) == "checked_in"
+    before_midnight = (event.starts_at + timedelta(hours=5, minutes=50)).isoformat()
+    upload = {
+        "scan_id": str(uuid.uuid4()),
+        "ticket": ticket_token(other),
+        "door": "South",
+        "scanned_at": before_midnight,
+    }
+    assert client.post(f"{door_url(event)}/scans", json=upload).get_json()["result"] == "checked_in"
+
+    assert db.session.scalars(select(Arrival.day).where(Arrival.event_id == event.id)).all() == [event.days[0].date] * 2
+    assert services.door_tally(event).checked_in_today == 2
+    tickets = client.get(f"{door_url(event)}/tickets").get_json()["tickets"]
+    assert [t["checked_in"] for t in tickets] == [True, True]
+    assert [(s.registration_id, s.result) for s in door_scans()] == [
+        (reg.id, "checked_in"),
+        (reg.id, "already_checked_in"),
+        (other.id, "already_checked_in"),
+        (other.id, "checked_in"),
+    ]
+    db.session.expire_all()
+    assert db.session.get(Registration, other.id).checked_in_at.isoformat() == before_midnight
 
 
 # ---- walk-ins ------------------------------------------------------------------------------
