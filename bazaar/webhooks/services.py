@@ -29,7 +29,7 @@ from bazaar.exhibitors import signals as exhibitor_signals
 from bazaar.extensions import db
 from bazaar.notifications import registry
 from bazaar.notifications.models import Channel, OutboxMessage
-from bazaar.notifications.services import MAX_ATTEMPTS, queue, retry_delay
+from bazaar.notifications.services import MAX_ATTEMPTS, message_row, queue_rows, retry_delay
 from bazaar.registrations import signals as registration_signals
 from bazaar.registrations.models import Registration, RegistrationChange
 from bazaar.webhooks.models import WebhookEndpoint
@@ -121,9 +121,10 @@ def _body(topic: str, event: Event, delivery: str, data: dict, links: dict | Non
     }
 
 
-def _queue_delivery(endpoint: WebhookEndpoint, topic: str, event: Event, subject, data: dict, links=None):
+def _delivery_row(endpoint: WebhookEndpoint, topic: str, event: Event, subject, data: dict, links=None) -> dict:
+    """The outbox row of one delivery to ``endpoint`` (its own delivery id, so never a duplicate)."""
     delivery = uuid.uuid4().hex
-    return queue(
+    return message_row(
         KIND,
         to_address=endpoint.url,
         event=event,
@@ -150,18 +151,20 @@ def _active_endpoints_statement():
 
 
 def deliver(topic: str, event: Event, subject, data: dict, links: dict | None = None) -> int:
-    """Queue ``topic`` for every active endpoint of ``event`` that chose it (the caller commits)."""
-    count = 0
-    for endpoint in db.session.scalars(_active_endpoints_statement(), {"event": event.id}):
-        if topic in endpoint.topics:
-            _queue_delivery(endpoint, topic, event, subject, data, links)
-            count += 1
-    return count
+    """Queue ``topic`` for every active endpoint of ``event`` that chose it, in one INSERT (the
+    caller commits)."""
+    rows = [
+        _delivery_row(endpoint, topic, event, subject, data, links)
+        for endpoint in db.session.scalars(_active_endpoints_statement(), {"event": event.id})
+        if topic in endpoint.topics
+    ]
+    queue_rows(rows)
+    return len(rows)
 
 
 def send_ping(endpoint: WebhookEndpoint) -> None:
     """A test delivery to this endpoint now, whatever it subscribes to (commits)."""
-    _queue_delivery(endpoint, PING, endpoint.event, endpoint, {"endpoint_id": endpoint.id})
+    queue_rows([_delivery_row(endpoint, PING, endpoint.event, endpoint, {"endpoint_id": endpoint.id})])
     db.session.commit()
 
 
